@@ -1,0 +1,137 @@
+// Process-wide logging, Dovecot style: one line per event,
+//
+//   Nov 28 13:58:03 imap(alice)<4711><ab12cd>: Info: Disconnected: Logged out
+//
+// routed by level to `log_path` (errors and warnings), `info_log_path` and
+// `debug_log_path`, each a file, `syslog`, or stderr. Every function here is
+// thread-safe and never throws; a failing sink drops the line rather than
+// disturbing the caller.
+#pragma once
+
+#include <mailstore/export.hpp>
+#include <mailstore/status.hpp>
+
+#include <fmt/format.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace mailstore::config {
+class Config;
+}
+
+namespace mailstore::log {
+
+enum class Level { debug, info, warning, error, fatal };
+
+// What a line is about. Debug lines of a category appear only when its
+// setting asks for them: auth → auth_debug, mail → mail_debug, general →
+// either of them. Info lines of auth appear only with auth_verbose (or
+// auth_debug), the way Dovecot hides failed-login details by default.
+enum class Category { general, auth, mail };
+
+struct LogSettings {
+    std::string log_path;          // "" or "/dev/stderr": stderr; "syslog"; else a file
+    std::string info_log_path;     // "" = same as log_path
+    std::string debug_log_path;    // "" = same as info_log_path
+    std::string log_timestamp = "%b %d %H:%M:%S "; // strftime; not used for syslog
+    std::string syslog_facility = "mail";
+    std::string syslog_ident = "loft";
+    bool auth_verbose = false;
+    bool auth_debug = false;
+    bool mail_debug = false;
+    bool verbose_proctitle = false;
+};
+
+// The log settings of `config` as seen by `protocol` ("imap", ... or "").
+// Defined in a separate translation unit so the logger itself does not need
+// the config module.
+MAILSTORE_API LogSettings settings_from_config(const config::Config& config,
+                                               std::string_view protocol = {});
+
+// Replace the process-wide sinks. Until the first call, everything goes to
+// stderr at info level. Fails (and keeps the previous sinks) when a log file
+// cannot be opened or the facility is unknown; the message names the path.
+MAILSTORE_API Status configure(const LogSettings& settings);
+
+// The settings last passed to configure() (defaults before that).
+MAILSTORE_API LogSettings current_settings();
+
+// Reopen every log file (call on SIGUSR1, after logrotate renamed them).
+// Files that cannot be reopened keep writing to the old descriptor.
+MAILSTORE_API void reopen() noexcept;
+
+// Whether a line of `level` in `category` would be written.
+MAILSTORE_API bool enabled(Level level, Category category = Category::general) noexcept;
+
+// Write one line: "<prefix>: <Level>: <message>" (no ": " when prefix is
+// empty). Newlines in message are escaped so one event stays one line.
+MAILSTORE_API void write(Level level, Category category, std::string_view prefix,
+                         std::string_view message) noexcept;
+
+// Push buffered lines to their files.
+MAILSTORE_API void flush() noexcept;
+
+// A context that prefixes every line: "imap-login", "imap(alice)<4711><ab12cd>".
+// Cheap to copy; immutable, so one Logger can be shared between threads.
+class MAILSTORE_API Logger {
+public:
+    // A logger with no prefix.
+    Logger();
+    // `service` alone, e.g. "imap-login" or "loftd".
+    explicit Logger(std::string_view service);
+    // service(user)<pid><session>; empty parts are left out. pid 0 = getpid().
+    static Logger session(std::string_view service, std::string_view user,
+                          std::string_view session_id, long pid = 0);
+
+    // A logger with this prefix extended: Logger("imap").with("(alice)").
+    Logger with(std::string_view suffix) const;
+    const std::string& prefix() const noexcept;
+
+    void log(Level level, Category category, std::string_view message) const noexcept {
+        write(level, category, prefix(), message);
+    }
+    void debug(std::string_view m, Category c = Category::general) const noexcept { log(Level::debug, c, m); }
+    void info(std::string_view m, Category c = Category::general) const noexcept { log(Level::info, c, m); }
+    void warning(std::string_view m) const noexcept { log(Level::warning, Category::general, m); }
+    void error(std::string_view m) const noexcept { log(Level::error, Category::general, m); }
+    void fatal(std::string_view m) const noexcept { log(Level::fatal, Category::general, m); }
+
+    // fmt-formatted variants; formatting is skipped when the line is filtered.
+    template <typename... Args>
+    void logf(Level level, Category category, fmt::format_string<Args...> f, Args&&... args) const noexcept {
+        if (!enabled(level, category))
+            return;
+        try {
+            write(level, category, prefix(), fmt::format(f, std::forward<Args>(args)...));
+        } catch (...) {
+            // A formatting failure (bad_alloc) loses the line, never the caller.
+        }
+    }
+    template <typename... Args>
+    void debugf(fmt::format_string<Args...> f, Args&&... a) const noexcept { logf(Level::debug, Category::general, f, std::forward<Args>(a)...); }
+    template <typename... Args>
+    void infof(fmt::format_string<Args...> f, Args&&... a) const noexcept { logf(Level::info, Category::general, f, std::forward<Args>(a)...); }
+    template <typename... Args>
+    void warningf(fmt::format_string<Args...> f, Args&&... a) const noexcept { logf(Level::warning, Category::general, f, std::forward<Args>(a)...); }
+    template <typename... Args>
+    void errorf(fmt::format_string<Args...> f, Args&&... a) const noexcept { logf(Level::error, Category::general, f, std::forward<Args>(a)...); }
+
+private:
+    explicit Logger(std::shared_ptr<const std::string> prefix) : prefix_(std::move(prefix)) {}
+    std::shared_ptr<const std::string> prefix_;
+};
+
+// Process title (what ps shows). init_process_title() must be called early in
+// main() with main's argv so the title can use the argv/environ area;
+// set_process_title() then shows "loft/<title>" there (and the first 15 bytes
+// as the thread name). Without init, only the thread name changes. Titles
+// longer than the area are cut.
+MAILSTORE_API void init_process_title(int argc, char** argv) noexcept;
+MAILSTORE_API void set_process_title(std::string_view title) noexcept;
+// Whether verbose_proctitle is on (daemons then put user, IP and command in the title).
+MAILSTORE_API bool verbose_process_title() noexcept;
+
+} // namespace mailstore::log

@@ -1,0 +1,24 @@
+// Reading the logging settings from a Config: kept apart from log.cpp so the
+// logger works in programs (and tests) that never load a config.
+#include <mailstore/config.hpp>
+#include <mailstore/log.hpp>
+
+namespace mailstore::log {
+
+LogSettings settings_from_config(const config::Config& config, std::string_view protocol) {
+    config::LookupContext ctx;
+    ctx.protocol = std::string(protocol);
+    LogSettings s;
+    s.log_path = config.get("log_path", ctx);
+    s.info_log_path = config.get("info_log_path", ctx);
+    s.debug_log_path = config.get("debug_log_path", ctx);
+    s.log_timestamp = config.get("log_timestamp", ctx);
+    s.syslog_facility = config.get("syslog_facility", ctx);
+    s.auth_verbose = config.get_bool("auth_verbose", ctx);
+    s.auth_debug = config.get_bool("auth_debug", ctx);
+    s.mail_debug = config.get_bool("mail_debug", ctx);
+    s.verbose_proctitle = config.get_bool("verbose_proctitle", ctx);
+    return s;
+}
+
+} // namespace mailstore::log
