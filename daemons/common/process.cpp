@@ -1,0 +1,161 @@
+#include "process.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace loft {
+
+using mailstore::Result;
+using mailstore::Status;
+
+RestartBackoff::Duration RestartBackoff::on_exit(Duration uptime) {
+    if (uptime >= stable_)
+        next_ = initial_;
+    Duration delay = next_;
+    next_ = std::min(next_ * 2, max_);
+    return delay;
+}
+
+std::string describe_wait_status(int status) {
+    if (WIFEXITED(status))
+        return "exited with status " + std::to_string(WEXITSTATUS(status));
+    if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        const char* abbrev = sigabbrev_np(sig);
+        std::string text = "killed by signal " + std::to_string(sig);
+        if (abbrev)
+            text += std::string(" (SIG") + abbrev + ")";
+        if (WCOREDUMP(status))
+            text += ", core dumped";
+        return text;
+    }
+    return "ended with wait status " + std::to_string(status);
+}
+
+std::string self_executable() {
+    char buf[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n <= 0)
+        return {};
+    return std::string(buf, static_cast<size_t>(n));
+}
+
+namespace {
+
+// The child's report of what failed, written to the error pipe. loftd is
+// single-threaded, so the child may still allocate (setenv) before exec.
+[[noreturn]] void child_fail(int pipe_fd, const char* step, int err) {
+    const char* text = strerrordesc_np(err);
+    if (!text)
+        text = "unknown error";
+    (void)!write(pipe_fd, step, strlen(step));
+    (void)!write(pipe_fd, ": ", 2);
+    (void)!write(pipe_fd, text, strlen(text));
+    _exit(127);
+}
+
+} // namespace
+
+Result<pid_t> spawn_worker(const WorkerLaunch& launch) {
+    // Everything the child needs is prepared here, before fork().
+    std::vector<std::string> argv_store;
+    argv_store.push_back(launch.binary);
+    argv_store.insert(argv_store.end(), launch.args.begin(), launch.args.end());
+    std::vector<char*> argv;
+    for (auto& arg : argv_store)
+        argv.push_back(arg.data());
+    argv.push_back(nullptr);
+
+    std::vector<gid_t> groups;
+    if (launch.credentials)
+        groups = supplementary_groups(*launch.credentials);
+
+    int err_pipe[2];
+    if (pipe2(err_pipe, O_CLOEXEC) != 0)
+        return Status::io(std::string("pipe: ") + std::strerror(errno));
+
+    pid_t pid = fork();
+    if (pid < 0) {
+        int err = errno;
+        close(err_pipe[0]);
+        close(err_pipe[1]);
+        return Status::io(std::string("fork: ") + std::strerror(err));
+    }
+    if (pid == 0) {
+        close(err_pipe[0]);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, nullptr);
+        for (int sig : {SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2, SIGCHLD, SIGPIPE, SIGQUIT})
+            signal(sig, SIG_DFL);
+        setpgid(0, 0);
+
+        // The error pipe must survive the fd shuffle below: move it above
+        // the range the listeners will occupy.
+        int report = fcntl(err_pipe[1], F_DUPFD_CLOEXEC, 3 + static_cast<int>(launch.listeners.size()) + 16);
+        if (report < 0)
+            report = err_pipe[1];
+        Status moved = pass_listeners_to_exec(launch.listeners);
+        if (!moved)
+            child_fail(report, "passing listeners", EBADF);
+        for (const auto& var : launch.environment)
+            putenv(const_cast<char*>(var.c_str()));
+
+        if (launch.credentials) {
+            const char* step = "";
+            int err = drop_privileges_prepared(launch.credentials->uid, launch.credentials->gid,
+                                               groups, &step);
+            if (err != 0)
+                child_fail(report, step, err);
+        }
+        // Nothing of loftd's leaks into the worker except stdio, the
+        // listeners (3..) and the error pipe (close-on-exec).
+        // Nothing of loftd's leaks into the worker except stdio and the
+        // listeners (3..); the error pipe is close-on-exec already.
+        unsigned first_free = 3 + static_cast<unsigned>(launch.listeners.size());
+        if (close_range(first_free, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
+            long max_fd = sysconf(_SC_OPEN_MAX);
+            for (long fd = first_free; fd < (max_fd > 0 ? max_fd : 65536); ++fd)
+                if (fd != report)
+                    fcntl(static_cast<int>(fd), F_SETFD, FD_CLOEXEC);
+        }
+        execv(launch.binary.c_str(), argv.data());
+        child_fail(report, "exec", errno);
+    }
+
+    // Both sides call setpgid so the group exists whichever runs first.
+    setpgid(pid, pid);
+    close(err_pipe[1]);
+    std::string report;
+    char buf[256];
+    for (;;) {
+        ssize_t n = read(err_pipe[0], buf, sizeof buf);
+        if (n > 0) {
+            report.append(buf, static_cast<size_t>(n));
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        break;
+    }
+    close(err_pipe[0]);
+    if (!report.empty()) {
+        int status = 0;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        std::string who = launch.credentials ? " as " + launch.credentials->describe() : std::string();
+        return Status::error(Status::Code::permission_denied,
+                             "cannot start " + launch.binary + who + ": " + report);
+    }
+    return pid;
+}
+
+} // namespace loft

@@ -1,0 +1,70 @@
+// Starting and supervising worker processes: fork + exec with inherited
+// listeners and dropped privileges, describing how a process ended, and the
+// restart backoff for workers that keep dying.
+#pragma once
+
+#include "listeners.hpp"
+#include "privileges.hpp"
+
+#include <mailstore/status.hpp>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace loft {
+
+// How long to wait before restarting a worker that exited unexpectedly:
+// initial, then doubling per quick failure up to `max`; a worker that stayed
+// up for `stable` or longer starts again at `initial`. One crash restarts
+// quickly, a crash loop settles at one attempt per `max` instead of spinning.
+class RestartBackoff {
+public:
+    using Duration = std::chrono::milliseconds;
+
+    explicit RestartBackoff(Duration initial = std::chrono::seconds(1),
+                            Duration max = std::chrono::seconds(60),
+                            Duration stable = std::chrono::seconds(30))
+        : initial_(initial), max_(max), stable_(stable), next_(initial) {}
+
+    // The worker exited after running `uptime`: the delay before the restart.
+    Duration on_exit(Duration uptime);
+    // The delay the next quick failure would get.
+    Duration next() const { return next_; }
+    void reset() { next_ = initial_; }
+
+private:
+    Duration initial_, max_, stable_, next_;
+};
+
+// "exited with status 1", "killed by signal 9 (SIGKILL)", "killed by signal
+// 11 (SIGSEGV), core dumped" — for a waitpid() status.
+std::string describe_wait_status(int status);
+
+// What to run in a worker process.
+struct WorkerLaunch {
+    std::string binary;             // absolute path
+    std::vector<std::string> args;  // argv[1..]
+    std::vector<BoundListener> listeners; // become fds 3.. with LISTEN_FDS
+    // Become this user before exec; nullopt keeps the current identity (loftd
+    // not running as root).
+    std::optional<Credentials> credentials;
+    // Extra environment, "NAME=value".
+    std::vector<std::string> environment;
+};
+
+// fork() and exec() `launch`. The child gets an empty signal mask and default
+// signal dispositions, its own process group (so a signal to the group
+// reaches the worker and anything it starts, and a terminal's Ctrl-C reaches
+// only loftd), the listeners at fds 3.., no other inherited descriptors, and
+// the credentials. Errors in the child before exec (setuid, exec itself) are
+// reported back through a close-on-exec pipe, so they come back here as a
+// Status naming the step instead of as a mysterious exit code.
+mailstore::Result<pid_t> spawn_worker(const WorkerLaunch& launch);
+
+// Absolute path of the running executable (/proc/self/exe), or "".
+std::string self_executable();
+
+} // namespace loft
