@@ -1,0 +1,118 @@
+// A fixed set of threads for work that may block (storage, auth, DNS): I/O
+// threads hand such calls over with `co_await pool.run(fn)` and resume on the
+// coroutine's own executor (the connection's strand) when fn is done. The
+// queue is bounded: when it is full, run() fails with BlockingPoolFull at once
+// instead of letting memory grow under overload.
+#pragma once
+
+#include <asio/any_io_executor.hpp>
+#include <asio/async_result.hpp>
+#include <asio/executor_work_guard.hpp>
+#include <asio/post.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+namespace loft {
+
+class BlockingPoolFull : public std::runtime_error {
+public:
+    BlockingPoolFull() : std::runtime_error("blocking pool queue is full") {}
+};
+
+class BlockingPool {
+public:
+    // `threads` workers, at most `max_queue` jobs waiting.
+    BlockingPool(std::size_t threads, std::size_t max_queue);
+    ~BlockingPool(); // stop() + join
+    BlockingPool(const BlockingPool&) = delete;
+    BlockingPool& operator=(const BlockingPool&) = delete;
+
+    // Run `fn()` on a pool thread; the awaiting coroutine resumes on its own
+    // executor with the result, or the exception fn threw.
+    template <typename F>
+    auto run(F fn) -> asio::awaitable<std::invoke_result_t<F&>>;
+
+    // Finish queued jobs, then join the threads. Later run() calls fail.
+    void stop();
+
+    std::size_t queued() const;
+    std::size_t busy() const;
+
+private:
+    struct Job {
+        virtual ~Job() = default;
+        // execute=false: the job was refused (queue full, pool stopped).
+        virtual void run(bool execute) = 0;
+    };
+    template <typename Fn>
+    struct JobImpl final : Job {
+        explicit JobImpl(Fn f) : fn(std::move(f)) {}
+        void run(bool execute) override { fn(execute); }
+        Fn fn;
+    };
+
+    // Queue `job`, or refuse it (job->run(false)) when full or stopped.
+    void submit(std::unique_ptr<Job> job);
+    void worker();
+
+    mutable std::mutex mutex_;
+    std::condition_variable cv_;
+    std::deque<std::unique_ptr<Job>> queue_;
+    std::vector<std::thread> threads_;
+    std::size_t max_queue_;
+    std::size_t busy_ = 0;
+    bool stopping_ = false;
+};
+
+template <typename F>
+auto BlockingPool::run(F fn) -> asio::awaitable<std::invoke_result_t<F&>> {
+    using R = std::invoke_result_t<F&>;
+    // The value travels as optional<R> so R need not be default-constructible.
+    using Value = std::conditional_t<std::is_void_v<R>, bool, std::optional<R>>;
+    auto value = co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr, Value)>(
+        [this, fn = std::move(fn)](auto handler) mutable {
+            auto work = asio::make_work_guard(asio::get_associated_executor(handler));
+            auto job = [handler = std::move(handler), work = std::move(work),
+                        fn = std::move(fn)](bool execute) mutable {
+                std::exception_ptr error;
+                Value value{};
+                if (!execute) {
+                    error = std::make_exception_ptr(BlockingPoolFull());
+                } else {
+                    try {
+                        if constexpr (std::is_void_v<R>) {
+                            fn();
+                            value = true;
+                        } else {
+                            value.emplace(fn());
+                        }
+                    } catch (...) {
+                        error = std::current_exception();
+                    }
+                }
+                auto ex = work.get_executor();
+                work.reset();
+                asio::post(ex, [handler = std::move(handler), error, value = std::move(value)]() mutable {
+                    handler(error, std::move(value));
+                });
+            };
+            submit(std::make_unique<JobImpl<decltype(job)>>(std::move(job)));
+        },
+        asio::use_awaitable);
+    if constexpr (!std::is_void_v<R>)
+        co_return std::move(*value);
+}
+
+} // namespace loft
