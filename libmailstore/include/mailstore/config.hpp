@@ -104,6 +104,12 @@ public:
     std::vector<Section> children(std::string_view type = {}) const;
     // Every key = value written directly in this block, in file order.
     std::vector<std::pair<std::string, std::string>> entries() const;
+    // Where `key` was set in this block (for messages that name file:line), or
+    // nullopt when it is not written here.
+    std::optional<Location> location_of(std::string_view key) const;
+    // For a value written as `key = <path`: the path as written (the value is
+    // the file's content). nullopt otherwise. Lets tools print the config back.
+    std::optional<std::string> source_file(std::string_view key) const;
 
     explicit Section(std::shared_ptr<const SectionData> data);
 
@@ -135,6 +141,9 @@ public:
     std::vector<std::string> get_list(std::string_view name, const LookupContext& ctx = {}) const;
     // True when the file sets `name` (at top level or in a matching override).
     bool is_set(std::string_view name, const LookupContext& ctx = {}) const;
+    // Where the effective value of `name` in `ctx` was set, or nullopt when it
+    // is the default. For messages such as "loft.conf:7: ssl_cert: ...".
+    std::optional<Location> location_of(std::string_view name, const LookupContext& ctx = {}) const;
 
     // The top-level block of all settings; sections("service") etc. are its
     // children of that type.

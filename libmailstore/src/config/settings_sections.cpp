@@ -1,0 +1,215 @@
+// Settings that belong to a block type (scope), and the block types
+// themselves. Keys with the same name in different scopes are different
+// settings: the global `ssl` is an enum, an inet_listener's `ssl` a boolean.
+#include "config/config_data.hpp"
+#include "config/settings_tables.hpp"
+
+#include <algorithm>
+
+namespace mailstore::config {
+namespace {
+
+using T = SettingType;
+
+constexpr std::string_view kResults = "continue|return-ok|return|return-fail|continue-ok|continue-fail";
+
+constexpr SettingInfo kSection[] = {
+    // service NAME { }
+    {"executable", T::string, "", "", "Program (and arguments) the service runs.", "service", true},
+    {"process_limit", T::uint, "0", "",
+     "Most worker processes of this service; 0 uses default_process_limit.", "service", true},
+    {"client_limit", T::uint, "0", "",
+     "Most connections one worker process serves; 0 uses default_client_limit.", "service", true},
+    {"process_min_avail", T::uint, "0", "",
+     "Worker processes kept running even when idle.", "service", true},
+    {"service_count", T::uint, "0", "",
+     "Connections a worker serves before it exits; 0 = unlimited.", "service", true},
+    {"vsz_limit", T::size, "0", "",
+     "Address space limit of each worker; 0 uses default_vsz_limit.", "service", true},
+    {"user", T::string, "", "", "System user the service's processes run as.", "service", true},
+    {"group", T::string, "", "", "System group the service's processes run as.", "service", true},
+    {"extra_groups", T::list, "", "", "Supplementary groups of the service's processes.",
+     "service", true},
+    {"privileged_group", T::string, "", "",
+     "Group the process may switch to temporarily (Dovecot mail_privileged_group use).",
+     "service", false},
+    {"chroot", T::string, "", "", "Directory the service's processes chroot into.", "service",
+     true},
+    {"idle_kill", T::time, "0", "",
+     "Stop a worker that has had no clients for this long; 0 uses default_idle_kill.", "service",
+     true},
+    {"protocol", T::string, "", "",
+     "Protocol this service belongs to; it runs only when listed in protocols.", "service", true},
+    {"type", T::string, "", "", "Kind of service: empty (normal), login, log, config, anvil, ...",
+     "service", true},
+    {"drop_priv_before_exec", T::boolean, "no", "",
+     "Drop privileges before starting the program rather than after.", "service", true},
+
+    // inet_listener NAME { }
+    {"address", T::list, "", "", "Addresses to bind; empty uses the global listen.",
+     "inet_listener", true},
+    {"port", T::uint, "0", "", "TCP port; 0 disables the listener.", "inet_listener", true},
+    {"ssl", T::boolean, "no", "", "Implicit TLS: start TLS as soon as the client connects.",
+     "inet_listener", true},
+    {"haproxy", T::boolean, "no", "",
+     "Expect a PROXY protocol header (from haproxy_trusted_networks only).", "inet_listener",
+     true},
+    {"reuse_port", T::boolean, "no", "", "Set SO_REUSEPORT on the listening socket.",
+     "inet_listener", true},
+
+    // unix_listener / fifo_listener NAME { }
+    {"path", T::string, "", "", "Socket path; relative paths are under base_dir.",
+     "unix_listener", true},
+    {"mode", T::string, "0600", "", "Permissions of the socket, in octal.", "unix_listener", true},
+    {"user", T::string, "", "", "Owner of the socket.", "unix_listener", true},
+    {"group", T::string, "", "", "Group of the socket.", "unix_listener", true},
+    {"path", T::string, "", "", "FIFO path; relative paths are under base_dir.", "fifo_listener",
+     true},
+    {"mode", T::string, "0600", "", "Permissions of the FIFO, in octal.", "fifo_listener", true},
+    {"user", T::string, "", "", "Owner of the FIFO.", "fifo_listener", true},
+    {"group", T::string, "", "", "Group of the FIFO.", "fifo_listener", true},
+
+    // passdb [NAME] { }
+    {"driver", T::string, "", "", "Password database type: passwd-file, pam, static, sql, ...",
+     "passdb", false},
+    {"args", T::string, "", "", "Driver arguments (file path, options).", "passdb", false},
+    {"default_fields", T::string, "", "", "Fields returned unless the database returns them.",
+     "passdb", false},
+    {"override_fields", T::string, "", "", "Fields that replace what the database returns.",
+     "passdb", false},
+    {"mechanisms", T::list, "", "", "Only use this passdb for these SASL mechanisms.", "passdb",
+     false},
+    {"username_filter", T::string, "", "", "Only use this passdb for matching user names.",
+     "passdb", false},
+    {"skip", T::enumeration, "never", "never|authenticated|unauthenticated",
+     "When to skip this passdb.", "passdb", false},
+    {"result_success", T::enumeration, "return-ok", kResults,
+     "What to do after a successful lookup.", "passdb", false},
+    {"result_failure", T::enumeration, "continue", kResults, "What to do after a failed lookup.",
+     "passdb", false},
+    {"result_internalfail", T::enumeration, "continue", kResults,
+     "What to do after an internal error.", "passdb", false},
+    {"deny", T::boolean, "no", "", "Users found here are denied access.", "passdb", false},
+    {"pass", T::boolean, "no", "", "Master passdb: continue to the next passdb after success.",
+     "passdb", false},
+    {"master", T::boolean, "no", "", "This is a master-user passdb.", "passdb", false},
+    {"auth_verbose", T::enumeration, "default", "default|yes|no",
+     "Override auth_verbose for this passdb.", "passdb", false},
+
+    // userdb [NAME] { }
+    {"driver", T::string, "", "", "User database type: passwd-file, passwd, static, sql, ...",
+     "userdb", false},
+    {"args", T::string, "", "", "Driver arguments (file path, options).", "userdb", false},
+    {"default_fields", T::string, "", "", "Fields returned unless the database returns them.",
+     "userdb", false},
+    {"override_fields", T::string, "", "", "Fields that replace what the database returns.",
+     "userdb", false},
+    {"skip", T::enumeration, "never", "never|found|notfound", "When to skip this userdb.",
+     "userdb", false},
+    {"result_success", T::enumeration, "return-ok", kResults,
+     "What to do after a successful lookup.", "userdb", false},
+    {"result_failure", T::enumeration, "continue", kResults, "What to do after a failed lookup.",
+     "userdb", false},
+    {"result_internalfail", T::enumeration, "continue", kResults,
+     "What to do after an internal error.", "userdb", false},
+    {"auth_verbose", T::enumeration, "default", "default|yes|no",
+     "Override auth_verbose for this userdb.", "userdb", false},
+
+    // namespace [NAME] { }
+    {"type", T::enumeration, "private", "private|shared|public",
+     "private (the user's own mail), shared (other users'), public.", "namespace", false},
+    {"separator", T::string, "", "",
+     "Hierarchy separator; empty uses the storage's (\".\" for Maildir++).", "namespace", false},
+    {"prefix", T::string, "", "", "Prefix of the namespace's mailbox names; ends with separator.",
+     "namespace", false},
+    {"location", T::string, "", "", "Storage of this namespace; empty uses mail_location.",
+     "namespace", false},
+    {"inbox", T::boolean, "no", "", "This namespace holds INBOX.", "namespace", false},
+    {"hidden", T::boolean, "no", "", "Leave the namespace out of the NAMESPACE response.",
+     "namespace", false},
+    {"list", T::enumeration, "yes", "yes|no|children",
+     "Show the namespace's mailboxes in LIST: yes, no, or children (not the prefix).",
+     "namespace", false},
+    {"subscriptions", T::boolean, "yes", "",
+     "Keep this namespace's subscriptions itself (no: the parent namespace does).", "namespace",
+     false},
+    {"ignore_on_failure", T::boolean, "no", "",
+     "Log and skip the namespace when its storage cannot be opened.", "namespace", false},
+    {"disabled", T::boolean, "no", "", "Ignore this namespace.", "namespace", false},
+    {"alias_for", T::string, "", "", "Prefix of the namespace this one is an alias of.",
+     "namespace", false},
+    {"order", T::uint, "0", "", "Sort order among namespaces.", "namespace", false},
+
+    // mailbox NAME { }
+    {"auto", T::enumeration, "no", "no|create|subscribe",
+     "Create (and subscribe) the mailbox automatically.", "mailbox", false},
+    {"special_use", T::list, "", "", "RFC 6154 special-use flags: \\Sent \\Trash \\Drafts ...",
+     "mailbox", false},
+    {"driver", T::string, "", "", "Storage driver of this mailbox (virtual mailboxes).", "mailbox",
+     false},
+    {"comment", T::string, "", "", "METADATA /shared/comment of the mailbox.", "mailbox", false},
+    {"autoexpunge", T::time, "0", "", "Expunge messages older than this; 0 = never.", "mailbox",
+     false},
+    {"autoexpunge_max_mails", T::uint, "0", "",
+     "Expunge the oldest messages beyond this count; 0 = no limit.", "mailbox", false},
+};
+
+constexpr SectionTypeInfo kSectionTypes[] = {
+    {"protocol", "@global", true, false, true,
+     "Overrides for one protocol (imap, pop3, lmtp, sieve, lda, ...)."},
+    {"local", "@global", true, false, true,
+     "Overrides for connections to a local address or network (IP or CIDR)."},
+    {"remote", "@global", true, false, true,
+     "Overrides for connections from a client address or network (IP or CIDR)."},
+    {"local_name", "@global", true, false, true,
+     "Overrides for TLS connections that ask for this SNI name (or *.domain)."},
+    {"service", "@global", true, false, true, "A service: its processes and listeners."},
+    {"inet_listener", "service", false, false, true, "A TCP listener of a service."},
+    {"unix_listener", "service", false, false, true, "A UNIX socket listener of a service."},
+    {"fifo_listener", "service", false, false, true, "A FIFO listener of a service."},
+    {"namespace", "@global", false, false, true, "A mail namespace of each user."},
+    {"mailbox", "namespace", true, false, true, "Settings of one mailbox of a namespace."},
+    {"passdb", "@global", false, false, true, "A password database."},
+    {"userdb", "@global", false, false, true, "A user database."},
+    {"plugin", "@global", false, true, true, "Free-form settings read by plugins."},
+    {"dict", "@global", false, true, false, "Dictionary server definitions."},
+    {"metric", "@global", true, true, false, "Statistics metric."},
+    {"event_exporter", "@global", true, true, false, "Statistics event exporter."},
+};
+
+} // namespace
+
+std::span<const SettingInfo> section_settings() { return kSection; }
+
+std::span<const SectionTypeInfo> all_section_types() { return kSectionTypes; }
+
+const SectionTypeInfo* find_section_type(std::string_view type) {
+    for (const auto& info : kSectionTypes) {
+        if (info.type == type) {
+            return &info;
+        }
+    }
+    return nullptr;
+}
+
+bool section_allowed_in(const SectionTypeInfo& info, std::string_view parent) {
+    std::string_view parents = info.parents;
+    while (!parents.empty()) {
+        auto space = parents.find(' ');
+        auto word = parents.substr(0, space);
+        parents = space == std::string_view::npos ? std::string_view{} : parents.substr(space + 1);
+        if (word == parent) {
+            return true;
+        }
+        if (word == "@global" && (parent.empty() || is_filter_section(parent))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool is_filter_section(std::string_view type) {
+    return type == "protocol" || type == "local" || type == "remote" || type == "local_name";
+}
+
+} // namespace mailstore::config

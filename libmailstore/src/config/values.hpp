@@ -1,0 +1,23 @@
+// Value helpers internal to the config module.
+#pragma once
+
+#include <mailstore/config.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mailstore::config {
+
+// Split a list value on spaces, tabs and commas, dropping empty words.
+std::vector<std::string> split_list(std::string_view text);
+
+// nullopt when `value` is valid for `info`; otherwise what a valid value looks
+// like, for the error message ("expected a size like 64k, 10M or 1G").
+std::optional<std::string> check_value(const SettingInfo& info, std::string_view value);
+
+// "string", "boolean", ... as written in the settings reference.
+std::string_view type_name(SettingType type);
+
+} // namespace mailstore::config
