@@ -1,0 +1,37 @@
+// loftd: reads the configuration, binds the listeners, starts and supervises
+// the protocol daemons. See docs/loftd.md.
+#include "config_source.hpp"
+#include "control.hpp"
+#include "master.hpp"
+#include "process.hpp"
+
+#include <loft_build_config.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <optional>
+#include <string>
+
+int main(int argc, char** argv) {
+    CLI::App app{"loftd: starts and supervises Loft's mail services (IMAP, POP3, LMTP, ManageSieve, auth)",
+                 "loftd"};
+    app.fallthrough();
+    std::optional<std::string> config_path;
+    app.add_option("-c,--config", config_path,
+                   "Config file (default: $LOFT_CONFIG, else " LOFT_SYSCONFDIR "/loft.conf if it exists, "
+                   "else the built-in default)");
+    bool foreground = true;
+    app.add_flag("-F,--foreground", foreground, "Run in the foreground (always the case; accepted for Dovecot habit)");
+    app.set_version_flag("--version", "loftd " LOFT_VERSION);
+    auto* stop = app.add_subcommand("stop", "Stop the running loftd (found through its pid file) and wait for it");
+    auto* reload = app.add_subcommand("reload", "Make the running loftd re-read its configuration (SIGHUP)");
+    app.require_subcommand(0, 1);
+    CLI11_PARSE(app, argc, argv);
+
+    auto source = loftd::ConfigSource::resolve(config_path);
+    if (*stop)
+        return loftd::stop_running_instance(source);
+    if (*reload)
+        return loftd::reload_running_instance(source);
+    return loftd::run_master(source, loft::self_executable());
+}

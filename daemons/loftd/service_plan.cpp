@@ -1,0 +1,246 @@
+#include "service_plan.hpp"
+
+#include <loft_build_config.hpp>
+
+#include <filesystem>
+#include <sstream>
+#include <sys/stat.h>
+#include <thread>
+#include <tuple>
+#include <unistd.h>
+
+namespace loftd {
+
+using mailstore::Result;
+using mailstore::Status;
+namespace cfg = mailstore::config;
+
+const std::vector<ProtocolInfo>& known_protocols() {
+    static const std::vector<ProtocolInfo> protocols = {
+        {"imap", "IMAP", {"imap-login", "imap"}, "loft-imapd"},
+        {"pop3", "POP3", {"pop3-login", "pop3"}, "loft-pop3d"},
+        {"lmtp", "LMTP", {"lmtp"}, "loft-lmtpd"},
+        {"sieve", "ManageSieve", {"managesieve-login", "managesieve"}, "loft-managesieved"},
+        {"auth", "the auth service", {"auth"}, "loft-authd"},
+    };
+    return protocols;
+}
+
+std::string global_setting(const cfg::Config& config, std::string_view name, std::string_view fallback) {
+    if (!cfg::find_setting(name))
+        return std::string(fallback);
+    return config.get(name);
+}
+
+bool global_is_set(const cfg::Config& config, std::string_view name) {
+    return cfg::find_setting(name) && config.is_set(name);
+}
+
+PlanEnvironment default_environment(const std::string& self_path) {
+    PlanEnvironment env;
+    if (!self_path.empty())
+        env.search_dirs.push_back(std::filesystem::path(self_path).parent_path().string());
+    env.search_dirs.push_back(LOFT_LIBEXECDIR);
+    env.search_dirs.push_back(LOFT_BINDIR);
+    env.running_as_root = geteuid() == 0;
+    return env;
+}
+
+namespace {
+
+bool is_executable_file(const std::string& path) {
+    struct stat st {};
+    return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(path.c_str(), X_OK) == 0;
+}
+
+std::vector<std::string> split_words(const std::string& text) {
+    std::istringstream in(text);
+    std::vector<std::string> words;
+    for (std::string word; in >> word;)
+        words.push_back(word);
+    return words;
+}
+
+// The last `service NAME { }` block wins for each key, as in Dovecot where
+// later blocks of the same name extend earlier ones.
+std::optional<std::string> service_raw(const std::vector<cfg::Section>& blocks, std::string_view key) {
+    std::optional<std::string> value;
+    for (const auto& block : blocks)
+        if (auto v = block.raw(key))
+            value = v;
+    return value;
+}
+
+bool same_specs(const std::vector<loft::ListenerSpec>& a, const std::vector<loft::ListenerSpec>& b) {
+    auto key = [](const loft::ListenerSpec& s) {
+        return std::tie(s.service, s.name, s.kind, s.addresses, s.port, s.ssl, s.haproxy, s.path, s.mode,
+                        s.user, s.group);
+    };
+    if (a.size() != b.size())
+        return false;
+    for (size_t i = 0; i < a.size(); ++i)
+        if (key(a[i]) != key(b[i]))
+            return false;
+    return true;
+}
+
+} // namespace
+
+bool ServicePlan::same_workers_as(const ServicePlan& other) const {
+    auto ids = [](const std::optional<loft::Credentials>& c) {
+        return c ? std::tuple{true, c->uid, c->gid} : std::tuple{false, uid_t(0), gid_t(0)};
+    };
+    return service == other.service && binary == other.binary && args == other.args &&
+           ids(credentials) == ids(other.credentials) && same_specs(listeners, other.listeners);
+}
+
+std::string find_binary(std::string_view name, const PlanEnvironment& env) {
+    std::string n(name);
+    if (n.find('/') != std::string::npos)
+        return is_executable_file(n) ? std::filesystem::absolute(n).lexically_normal().string() : "";
+    // In the build tree a daemon lives in daemons/<name without "loft-">/
+    // next to daemons/loftd/; installed, everything shares one directory.
+    std::string subdir = n.rfind("loft-", 0) == 0 ? n.substr(5) : n;
+    for (const auto& dir : env.search_dirs) {
+        for (const auto& candidate : {dir + "/" + n, dir + "/../" + subdir + "/" + n}) {
+            if (is_executable_file(candidate))
+                return std::filesystem::path(candidate).lexically_normal().string();
+        }
+    }
+    return {};
+}
+
+Result<Plan> make_plan(const cfg::Config& config, const PlanEnvironment& env) {
+    Plan plan;
+    plan.base_dir = global_setting(config, "base_dir", "/run/loft");
+    if (plan.base_dir.empty())
+        return Status::invalid("base_dir is empty; loftd needs it for its pid file");
+    plan.base_dir = std::filesystem::absolute(plan.base_dir).lexically_normal().string();
+
+    std::vector<std::string> enabled = cfg::find_setting("protocols") ? config.get_list("protocols")
+                                                                      : std::vector<std::string>{};
+    auto wanted = [&](std::string_view protocol) {
+        if (protocol == "auth")
+            return true;
+        for (const auto& p : enabled)
+            if (p == protocol)
+                return true;
+        return false;
+    };
+    // A Dovecot protocol Loft does not have (submission, ...) is reported,
+    // not fatal, so an existing dovecot.conf still starts the rest.
+    for (const auto& p : enabled) {
+        bool known = p == "none" || p == "auth";
+        for (const auto& info : known_protocols())
+            known = known || info.protocol == p;
+        if (!known)
+            plan.protocols.push_back({p, p, "", false, "Loft has no " + p + " service; it is not served"});
+    }
+
+    unsigned default_limit = std::max(1u, std::thread::hardware_concurrency());
+    if (global_is_set(config, "default_process_limit"))
+        default_limit = static_cast<unsigned>(config.get_uint("default_process_limit"));
+
+    unsigned long first_valid_uid = cfg::find_setting("first_valid_uid") ? config.get_uint("first_valid_uid") : 500;
+    unsigned long last_valid_uid = cfg::find_setting("last_valid_uid") ? config.get_uint("last_valid_uid") : 0;
+    std::string mail_uid = global_setting(config, "mail_uid");
+    std::string mail_gid = global_setting(config, "mail_gid");
+
+    auto all_service_blocks = config.sections("service");
+    for (const auto& info : known_protocols()) {
+        if (!wanted(info.protocol))
+            continue;
+        ProtocolStatus status;
+        status.protocol = info.protocol;
+        status.display = info.display;
+        status.binary_name = info.binary;
+
+        std::vector<ServicePlan> services;
+        std::string missing;
+        for (auto service_name : info.services) {
+            std::vector<cfg::Section> blocks;
+            for (const auto& block : all_service_blocks)
+                if (block.name() == service_name)
+                    blocks.push_back(block);
+            auto listeners = loft::listeners_for_service(config, service_name);
+            // A service without sockets has nothing for a worker to serve
+            // (Dovecot's post-login `imap` service runs inside loft-imapd).
+            if (listeners.empty())
+                continue;
+
+            ServicePlan sp;
+            sp.service = service_name;
+            sp.protocol = info.protocol;
+            sp.listeners = std::move(listeners);
+            std::string program(info.binary);
+            if (auto executable = service_raw(blocks, "executable"); executable && !executable->empty()) {
+                auto words = split_words(*executable);
+                if (!words.empty()) {
+                    program = words[0];
+                    sp.args.assign(words.begin() + 1, words.end());
+                }
+            }
+            sp.binary = find_binary(program, env);
+            if (sp.binary.empty()) {
+                missing = program;
+                continue;
+            }
+            sp.process_limit = default_limit;
+            if (auto limit = service_raw(blocks, "process_limit")) {
+                auto n = cfg::parse_uint(*limit);
+                if (!n || *n == 0)
+                    return Status::invalid("service " + sp.service + ": process_limit must be at least 1");
+                sp.process_limit = static_cast<unsigned>(*n);
+            }
+
+            if (env.running_as_root) {
+                auto user = service_raw(blocks, "user");
+                auto group = service_raw(blocks, "group");
+                std::string what;
+                std::string user_name;
+                std::string group_name;
+                if (user && !user->empty()) {
+                    what = "service " + sp.service + " { user = " + *user + " }";
+                    user_name = *user;
+                    group_name = group.value_or("");
+                } else if (!mail_uid.empty()) {
+                    what = "mail_uid = " + mail_uid;
+                    user_name = mail_uid;
+                    group_name = group && !group->empty() ? *group : mail_gid;
+                } else if (info.protocol == "auth") {
+                    // loft-authd keeps the privileges shadow and PAM need
+                    // unless a user is configured for it.
+                    services.push_back(std::move(sp));
+                    continue;
+                } else {
+                    return Status::invalid("service " + sp.service +
+                                           ": no user to run its workers as; set mail_uid (and mail_gid) "
+                                           "or service " + sp.service + " { user = ... }: loftd never runs "
+                                           "workers as root");
+                }
+                auto creds = loft::resolve_credentials(user_name, group_name, what);
+                if (!creds)
+                    return creds.status();
+                if (Status st = loft::check_worker_credentials(*creds, what, first_valid_uid, last_valid_uid); !st)
+                    return st;
+                sp.credentials = *creds;
+            }
+            services.push_back(std::move(sp));
+        }
+        if (!services.empty()) {
+            status.served = true;
+            for (auto& sp : services)
+                plan.services.push_back(std::move(sp));
+        } else if (!missing.empty()) {
+            status.note = missing + " is not installed; " + std::string(info.display) + " is not served";
+        } else if (info.protocol == "auth") {
+            continue; // no auth listeners configured: nothing to say
+        } else {
+            status.note = "no listeners configured; " + std::string(info.display) + " is not served";
+        }
+        plan.protocols.push_back(std::move(status));
+    }
+    return plan;
+}
+
+} // namespace loftd
