@@ -1,0 +1,220 @@
+// Typed values and the settings registry.
+#include <doctest/doctest.h>
+#include <mailstore/config.hpp>
+
+#include <set>
+#include <string>
+
+using namespace mailstore::config;
+using std::chrono::milliseconds;
+
+TEST_CASE("booleans: yes/no, true/false, 1/0, any case") {
+    CHECK(parse_bool("yes") == true);
+    CHECK(parse_bool("YES") == true);
+    CHECK(parse_bool("True") == true);
+    CHECK(parse_bool("1") == true);
+    CHECK(parse_bool(" no ") == false);
+    CHECK(parse_bool("false") == false);
+    CHECK(parse_bool("0") == false);
+    CHECK_FALSE(parse_bool("maybe").has_value());
+    CHECK_FALSE(parse_bool("").has_value());
+    CHECK_FALSE(parse_bool("yess").has_value());
+}
+
+TEST_CASE("unsigned integers reject signs, units and overflow") {
+    CHECK(parse_uint("0") == 0u);
+    CHECK(parse_uint("500") == 500u);
+    CHECK(parse_uint(" 42 ") == 42u);
+    CHECK(parse_uint("18446744073709551615") == 18446744073709551615ULL);
+    CHECK_FALSE(parse_uint("18446744073709551616").has_value());
+    CHECK_FALSE(parse_uint("-1").has_value());
+    CHECK_FALSE(parse_uint("+1").has_value());
+    CHECK_FALSE(parse_uint("10k").has_value());
+    CHECK_FALSE(parse_uint("").has_value());
+    CHECK_FALSE(parse_uint("1 2").has_value());
+}
+
+TEST_CASE("sizes use powers of 1024 and case-insensitive units") {
+    CHECK(parse_size("0") == 0u);
+    CHECK(parse_size("512") == 512u);
+    CHECK(parse_size("512B") == 512u);
+    CHECK(parse_size("512 b") == 512u);
+    CHECK(parse_size("64k") == 65536u);
+    CHECK(parse_size("64K") == 65536u);
+    CHECK(parse_size("64 k") == 65536u);
+    CHECK(parse_size("64kB") == 65536u);
+    CHECK(parse_size("10M") == 10u * 1024 * 1024);
+    CHECK(parse_size("10m") == 10u * 1024 * 1024);
+    CHECK(parse_size("256 M") == 256u * 1024 * 1024);
+    CHECK(parse_size("1G") == 1ULL << 30);
+    CHECK(parse_size("1gb") == 1ULL << 30);
+    CHECK(parse_size("2T") == 2ULL << 40);
+    CHECK(parse_size("18446744073709551615 B") == 18446744073709551615ULL);
+    CHECK(parse_size("unlimited") == 0u);
+    CHECK(parse_size("16777215T") == 16777215ULL << 40);
+    CHECK_FALSE(parse_size("16777216T").has_value()); // 2^64: overflow
+    CHECK_FALSE(parse_size("12X").has_value());
+    CHECK_FALSE(parse_size("k").has_value());
+    CHECK_FALSE(parse_size("").has_value());
+    CHECK_FALSE(parse_size("-5M").has_value());
+    CHECK_FALSE(parse_size("1.5M").has_value());
+    CHECK_FALSE(parse_size("5 MM").has_value());
+}
+
+TEST_CASE("times: a bare number is seconds; ms/s/m/h/d/w and long forms") {
+    CHECK(parse_time("0") == milliseconds(0));
+    CHECK(parse_time("30") == milliseconds(30000));
+    CHECK(parse_time("100ms") == milliseconds(100));
+    CHECK(parse_time("100 msecs") == milliseconds(100));
+    CHECK(parse_time("30s") == milliseconds(30000));
+    CHECK(parse_time("3 secs") == milliseconds(3000));
+    CHECK(parse_time("1 second") == milliseconds(1000));
+    CHECK(parse_time("5m") == milliseconds(300000));
+    CHECK(parse_time("5 mins") == milliseconds(300000));
+    CHECK(parse_time("5 minutes") == milliseconds(300000));
+    CHECK(parse_time("2h") == milliseconds(7200000));
+    CHECK(parse_time("2 hours") == milliseconds(7200000));
+    CHECK(parse_time("1d") == milliseconds(86400000));
+    CHECK(parse_time("1 days") == milliseconds(86400000));
+    CHECK(parse_time("1w") == milliseconds(604800000));
+    CHECK(parse_time("2 weeks") == milliseconds(1209600000));
+    CHECK(parse_time("1 MINS") == milliseconds(60000));
+    CHECK_FALSE(parse_time("5 fortnights").has_value());
+    CHECK_FALSE(parse_time("soon").has_value());
+    CHECK_FALSE(parse_time("").has_value());
+    CHECK_FALSE(parse_time("-1s").has_value());
+    CHECK_FALSE(parse_time("18446744073709551615 weeks").has_value());
+    CHECK_FALSE(parse_time("9223372036854775807 s").has_value());
+}
+
+TEST_CASE("the registry holds every Foundation setting, implemented, with a valid default") {
+    const char* implemented[] = {
+        "base_dir", "listen", "protocols", "instance_name", "log_path", "info_log_path",
+        "debug_log_path", "log_timestamp", "syslog_facility", "auth_verbose", "auth_debug",
+        "mail_debug", "verbose_proctitle", "ssl", "ssl_cert", "ssl_key", "ssl_key_password",
+        "ssl_ca", "ssl_min_protocol", "ssl_cipher_list", "ssl_cipher_suites",
+        "ssl_prefer_server_ciphers", "ssl_dh", "ssl_verify_client_cert", "ssl_client_ca_file",
+        "ssl_client_ca_dir", "haproxy_trusted_networks", "haproxy_timeout", "mail_uid",
+        "mail_gid", "first_valid_uid", "last_valid_uid", "default_internal_user",
+        "mail_location", "mail_fsync", "login_greeting", "imap_max_line_length",
+        "mail_max_userip_connections", "shutdown_clients", "default_process_limit",
+        "default_client_limit", "default_vsz_limit", "default_idle_kill"};
+    for (const char* name : implemented) {
+        CAPTURE(name);
+        const SettingInfo* info = find_setting(name);
+        REQUIRE(info != nullptr);
+        CHECK(info->implemented);
+        CHECK(info->scope.empty());
+        CHECK_FALSE(info->doc.empty());
+    }
+    const char* service[] = {"executable", "process_limit", "client_limit", "process_min_avail",
+                             "service_count", "vsz_limit", "user", "group", "chroot",
+                             "idle_kill", "protocol", "type", "drop_priv_before_exec",
+                             "extra_groups"};
+    for (const char* name : service) {
+        CAPTURE(name);
+        REQUIRE(find_setting(name, "service") != nullptr);
+        CHECK(find_setting(name, "service")->implemented);
+    }
+    for (const char* name : {"address", "port", "ssl", "haproxy", "reuse_port"}) {
+        CAPTURE(name);
+        REQUIRE(find_setting(name, "inet_listener") != nullptr);
+    }
+    for (const char* scope : {"unix_listener", "fifo_listener"}) {
+        for (const char* name : {"path", "mode", "user", "group"}) {
+            CAPTURE(name);
+            REQUIRE(find_setting(name, scope) != nullptr);
+        }
+    }
+    for (const char* name : {"driver", "args", "default_fields", "override_fields", "skip",
+                             "result_success", "result_failure", "result_internalfail", "master",
+                             "pass", "deny", "mechanisms"}) {
+        CAPTURE(name);
+        REQUIRE(find_setting(name, "passdb") != nullptr);
+        CHECK_FALSE(find_setting(name, "passdb")->implemented);
+    }
+    for (const char* name : {"driver", "args", "default_fields", "override_fields", "skip"}) {
+        REQUIRE(find_setting(name, "userdb") != nullptr);
+    }
+    for (const char* name : {"type", "separator", "prefix", "location", "inbox", "hidden", "list",
+                             "subscriptions", "ignore_on_failure", "disabled", "alias_for"}) {
+        CAPTURE(name);
+        REQUIRE(find_setting(name, "namespace") != nullptr);
+    }
+    for (const char* name :
+         {"auto", "special_use", "driver", "comment", "autoexpunge", "autoexpunge_max_mails"}) {
+        CAPTURE(name);
+        REQUIRE(find_setting(name, "mailbox") != nullptr);
+    }
+}
+
+TEST_CASE("scope tells the global ssl enum from the listener ssl boolean") {
+    const SettingInfo* global = find_setting("ssl");
+    const SettingInfo* listener = find_setting("ssl", "inet_listener");
+    REQUIRE(global != nullptr);
+    REQUIRE(listener != nullptr);
+    CHECK(global->type == SettingType::enumeration);
+    CHECK(global->values == "no|yes|required");
+    CHECK(listener->type == SettingType::boolean);
+    CHECK(find_setting("port") == nullptr);
+    CHECK(find_setting("no_such_setting") == nullptr);
+}
+
+TEST_CASE("every registered default parses as its type, and names are unique per scope") {
+    std::set<std::pair<std::string, std::string>> seen;
+    for (const auto& info : all_settings()) {
+        CAPTURE(info.name);
+        CAPTURE(info.scope);
+        CHECK(seen.emplace(std::string(info.name), std::string(info.scope)).second);
+        switch (info.type) {
+        case SettingType::boolean:
+            CHECK(parse_bool(info.default_value).has_value());
+            break;
+        case SettingType::uint:
+            CHECK(parse_uint(info.default_value).has_value());
+            break;
+        case SettingType::size:
+            CHECK(parse_size(info.default_value).has_value());
+            break;
+        case SettingType::time:
+            CHECK(parse_time(info.default_value).has_value());
+            break;
+        case SettingType::enumeration: {
+            std::string values = "|" + std::string(info.values) + "|";
+            CHECK(values.find("|" + std::string(info.default_value) + "|") != std::string::npos);
+            break;
+        }
+        default:
+            break;
+        }
+    }
+}
+
+TEST_CASE("well-known Dovecot settings are registered as not implemented") {
+    for (const char* name : {"mail_plugins", "auth_mechanisms", "postmaster_address",
+                             "mail_privileged_group", "pop3_uidl_format", "lda_mailbox_autocreate",
+                             "managesieve_sieve_capability", "imap_capability"}) {
+        CAPTURE(name);
+        const SettingInfo* info = find_setting(name);
+        REQUIRE(info != nullptr);
+        CHECK_FALSE(info->implemented);
+    }
+}
+
+TEST_CASE("defaults come from the registry") {
+    Config c = Config::defaults();
+    CHECK(c.get("imap_max_line_length") == "64k");
+    CHECK(c.get_size("imap_max_line_length") == 65536u);
+    CHECK(c.get("ssl") == "yes");
+    CHECK(c.get_bool("shutdown_clients"));
+    CHECK_FALSE(c.get_bool("auth_debug"));
+    CHECK(c.get_uint("first_valid_uid") == 500u);
+    CHECK(c.get_size("default_vsz_limit") == 256u * 1024 * 1024);
+    CHECK(c.get_time("default_idle_kill") == milliseconds(60000));
+    CHECK(c.get_time("haproxy_timeout") == milliseconds(3000));
+    CHECK(c.get_list("listen") == std::vector<std::string>{"*", "::"});
+    CHECK_FALSE(c.is_set("ssl"));
+    CHECK(c.warnings().empty());
+    CHECK(c.path().empty());
+    CHECK(c.root().entries().empty());
+}
