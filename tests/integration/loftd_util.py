@@ -1,0 +1,281 @@
+"""Running loftd in tests: a temporary directory and config, a process whose
+output is collected in the background, its worker processes, and a client for
+the echo protocol of loft-echod (the stand-in protocol daemon).
+
+Everything started here is killed by LoftdProcess.kill_all(), which the
+fixtures in test_loftd.py call as finalizers.
+"""
+from __future__ import annotations
+
+import os
+import pathlib
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+DEFAULT_TIMEOUT = 20.0
+
+# A Python echo service with the same line protocol and flags as
+# tests/support/loft-echod, used only while that program is not built.
+ECHOD_STANDIN = r'''#!/usr/bin/python3
+import os, signal, socket, sys, threading
+fds = int(os.environ.get("LISTEN_FDS", "0"))
+if os.environ.get("LISTEN_PID") != str(os.getpid()):
+    fds = 0
+listeners = [socket.socket(fileno=3 + i) for i in range(fds)]
+clients = set()
+stopping = threading.Event()
+def serve(conn):
+    f = conn.makefile("rwb", buffering=0)
+    f.write(b"* OK echo ready\r\n")
+    for line in f:
+        cmd = line.decode().rstrip("\r\n")
+        if cmd.upper().startswith("ECHO "):
+            f.write(("* " + cmd[5:] + "\r\n").encode())
+        elif cmd.upper() == "QUIT":
+            f.write(b"* BYE\r\n"); break
+        else:
+            f.write(b"* BAD\r\n")
+    conn.close(); clients.discard(conn)
+def accept(l):
+    while not stopping.is_set():
+        try:
+            c, _ = l.accept()
+        except OSError:
+            return
+        clients.add(c)
+        threading.Thread(target=serve, args=(c,), daemon=True).start()
+def term(*_):
+    stopping.set()
+    for c in list(clients):
+        try:
+            c.sendall(b"* BYE shutting down\r\n"); c.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    os._exit(0)
+signal.signal(signal.SIGTERM, term)
+signal.signal(signal.SIGHUP, lambda *_: None)
+for l in listeners:
+    threading.Thread(target=accept, args=(l,), daemon=True).start()
+while True:
+    signal.pause()
+'''
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_shared_tempdir(prefix: str = "loftd-test-") -> pathlib.Path:
+    """A temporary directory the mail user (nobody) can read, so workers that
+    dropped root can still open their config. pytest's tmp_path lives under
+    a 0700 directory, which they could not enter."""
+    path = pathlib.Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    path.chmod(0o755)
+    return path
+
+
+def echod_binary(build_dir: pathlib.Path, workdir: pathlib.Path) -> str:
+    built = build_dir / "tests" / "support" / "loft-echod"
+    if built.exists():
+        return str(built)
+    standin = workdir / "echod-standin.py"
+    standin.write_text(ECHOD_STANDIN)
+    standin.chmod(0o755)
+    return str(standin)
+
+
+def echo_config(workdir: pathlib.Path, echod: str, port: int, *, process_limit: int = 1,
+                mail_uid: str | None = "nobody", protocols: str = "imap", extra: str = "",
+                extra_services: str = "") -> str:
+    lines = [
+        f"protocols = {protocols}",
+        "listen = 127.0.0.1",
+        f"base_dir = {workdir}/run",
+        "log_path = /dev/stderr",
+    ]
+    if mail_uid is not None and os.geteuid() == 0:
+        lines.append(f"mail_uid = {mail_uid}")
+    lines.append(extra)
+    lines.append(f"""service imap-login {{
+  executable = {echod}
+  process_limit = {process_limit}
+  inet_listener imap {{
+    port = {port}
+  }}
+}}
+{extra_services}""")
+    return "\n".join(lines) + "\n"
+
+
+def child_pids(parent: int) -> list[int]:
+    """Direct children of `parent`, from /proc."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # The command name is in parentheses and may contain spaces.
+        fields = stat[stat.rfind(")") + 2:].split()
+        if len(fields) > 1 and int(fields[1]) == parent and fields[0] != "Z":
+            out.append(int(entry))
+    return sorted(out)
+
+
+def wait_until(predicate, timeout: float = DEFAULT_TIMEOUT, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            return value
+        time.sleep(interval)
+
+
+class LoftdProcess:
+    """A running loftd with its stdout and stderr collected."""
+
+    def __init__(self, build_dir: pathlib.Path, cwd: pathlib.Path, args: list[str],
+                 env: dict[str, str] | None = None):
+        self.loftd = str(build_dir / "daemons" / "loftd" / "loftd")
+        self.cwd = cwd
+        full_env = dict(os.environ)
+        full_env.pop("LOFT_CONFIG", None)
+        full_env.pop("LISTEN_FDS", None)
+        full_env.pop("LISTEN_PID", None)
+        if env:
+            full_env.update(env)
+        self.env = full_env
+        self.proc = subprocess.Popen([self.loftd, *args], cwd=cwd, env=full_env,
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        self._stdout: list[bytes] = []
+        self._stderr: list[bytes] = []
+        self._lock = threading.Lock()
+        self._seen_workers: set[int] = set()
+        self._threads = [
+            threading.Thread(target=self._pump, args=(self.proc.stdout, self._stdout), daemon=True),
+            threading.Thread(target=self._pump, args=(self.proc.stderr, self._stderr), daemon=True),
+        ]
+        for t in self._threads:
+            t.start()
+
+    def _pump(self, stream, sink):
+        for chunk in iter(lambda: stream.read1(4096), b""):
+            with self._lock:
+                sink.append(chunk)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    @property
+    def stdout(self) -> str:
+        with self._lock:
+            return b"".join(self._stdout).decode(errors="replace")
+
+    @property
+    def stderr(self) -> str:
+        with self._lock:
+            return b"".join(self._stderr).decode(errors="replace")
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def wait_for_output(self, pattern: str, timeout: float = DEFAULT_TIMEOUT) -> re.Match | None:
+        rx = re.compile(pattern)
+        return wait_until(lambda: rx.search(self.output), timeout)
+
+    def workers(self) -> list[int]:
+        pids = child_pids(self.pid)
+        self._seen_workers.update(pids)
+        return pids
+
+    def wait_workers(self, count: int, timeout: float = DEFAULT_TIMEOUT) -> list[int]:
+        pids = wait_until(lambda: (lambda p: p if len(p) == count else None)(self.workers()), timeout)
+        if not pids:
+            raise AssertionError(f"expected {count} worker(s), have {self.workers()}\n{self.output}")
+        return pids
+
+    def wait_exit(self, timeout: float = DEFAULT_TIMEOUT) -> int | None:
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def run_command(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+        """Another loftd invocation (stop, reload, a second start) in the same cwd."""
+        return subprocess.run([self.loftd, *args], cwd=self.cwd, env=self.env, capture_output=True,
+                              text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+    def kill_all(self):
+        """Finalizer: loftd and every worker it ever had, whatever state they are in."""
+        self.workers()
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            if self.wait_exit(10) is None:
+                self.proc.kill()
+                self.proc.wait(10)
+        for pid in self._seen_workers:
+            for target in (-pid, pid):
+                try:
+                    os.kill(target, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+        for t in self._threads:
+            t.join(5)
+
+
+class EchoClient:
+    """A client of the echo line protocol."""
+
+    def __init__(self, port: int, host: str = "127.0.0.1", timeout: float = DEFAULT_TIMEOUT):
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.file = self.sock.makefile("rwb", buffering=0)
+        self.greeting = self.readline()
+
+    def readline(self) -> str:
+        return self.file.readline().decode(errors="replace").rstrip("\r\n")
+
+    def echo(self, text: str) -> str:
+        self.file.write(f"ECHO {text}\r\n".encode())
+        return self.readline()
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def echo_once(port: int, text: str = "hello", timeout: float = 5.0) -> str | None:
+    """One connection, one ECHO; None when nothing answers (yet)."""
+    try:
+        c = EchoClient(port, timeout=timeout)
+    except OSError:
+        return None
+    try:
+        if not c.greeting.startswith("* OK"):
+            return None
+        return c.echo(text)
+    except OSError:
+        return None
+    finally:
+        c.close()
+
+
+def remove_tree(path: pathlib.Path):
+    shutil.rmtree(path, ignore_errors=True)

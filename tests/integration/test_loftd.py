@@ -1,0 +1,327 @@
+"""loftd: starting, supervising, reloading and stopping worker processes, the
+pid file, privilege drop, and the built-in default.
+
+loft-echod (tests/support) stands in for a protocol daemon: loftd starts it
+for `service imap-login` through `executable = ...`.
+"""
+from __future__ import annotations
+
+import os
+import pathlib
+import pwd
+import re
+import signal
+import socket
+import subprocess
+
+import pytest
+
+from loftd_util import (DEFAULT_TIMEOUT, EchoClient, LoftdProcess, echo_config, echo_once, echod_binary,
+                        free_port, make_shared_tempdir, remove_tree, wait_until)
+
+IS_ROOT = os.geteuid() == 0
+
+
+@pytest.fixture
+def workdir():
+    path = make_shared_tempdir()
+    yield path
+    remove_tree(path)
+
+
+@pytest.fixture
+def start_loftd(build_dir, workdir):
+    """start_loftd(config_text=None, args=(), cwd=workdir) -> LoftdProcess;
+    a None config runs the built-in default."""
+    started: list[LoftdProcess] = []
+
+    def start(config_text: str | None = None, args: tuple[str, ...] = (), cwd: pathlib.Path | None = None,
+              name: str = "loft.conf") -> LoftdProcess:
+        cmd = list(args)
+        if config_text is not None:
+            conf = workdir / name
+            conf.write_text(config_text)
+            conf.chmod(0o644)
+            cmd = ["-c", str(conf), *cmd]
+        proc = LoftdProcess(build_dir, cwd or workdir, cmd)
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        proc.kill_all()
+
+
+@pytest.fixture
+def echo_service(build_dir, workdir, start_loftd):
+    """A loftd running one echo worker on a free port: (loftd, port, config path)."""
+    def start(**kwargs) -> tuple[LoftdProcess, int]:
+        port = free_port()
+        loftd = start_loftd(echo_config(workdir, echod_binary(build_dir, workdir), port, **kwargs))
+        assert loftd.wait_for_output(r"Loft \S+ is running"), loftd.output
+        assert wait_until(lambda: echo_once(port) == "* hello"), f"no echo on {port}\n{loftd.output}"
+        return loftd, port
+    return start
+
+
+def test_banner_pid_file_and_worker(echo_service, workdir):
+    loftd, port = echo_service()
+    assert f"127.0.0.1:{port}" in loftd.stdout
+    assert "imap:" in loftd.stdout
+    pid_file = workdir / "run" / "master.pid"
+    assert pid_file.read_text().strip() == str(loftd.pid)
+    assert len(loftd.wait_workers(1)) == 1
+
+
+def test_refuses_to_start_twice(echo_service, workdir):
+    loftd, _ = echo_service()
+    second = loftd.run_command("-c", str(workdir / "loft.conf"), timeout=DEFAULT_TIMEOUT)
+    assert second.returncode == 1
+    assert f"loftd is already running (pid {loftd.pid})" in second.stderr
+    # The first instance is untouched.
+    assert loftd.proc.poll() is None
+    assert (workdir / "run" / "master.pid").read_text().strip() == str(loftd.pid)
+
+
+def test_stale_pid_file_is_replaced(build_dir, workdir, start_loftd):
+    (workdir / "run").mkdir()
+    (workdir / "run" / "master.pid").write_text("1\n")  # alive, but not a loftd holding the lock
+    port = free_port()
+    loftd = start_loftd(echo_config(workdir, echod_binary(build_dir, workdir), port))
+    assert loftd.wait_for_output(r"Loft \S+ is running"), loftd.output
+    assert (workdir / "run" / "master.pid").read_text().strip() == str(loftd.pid)
+
+
+def test_stop_command_stops_and_removes_pid_file(echo_service, workdir):
+    loftd, port = echo_service()
+    workers = loftd.wait_workers(1)
+    result = loftd.run_command("-c", str(workdir / "loft.conf"), "stop")
+    assert result.returncode == 0, result.stderr
+    assert f"loftd (pid {loftd.pid}) stopped" in result.stdout
+    assert loftd.wait_exit() == 0
+    assert not (workdir / "run" / "master.pid").exists()
+    assert wait_until(lambda: not any(os.path.exists(f"/proc/{p}") for p in workers))
+    assert echo_once(port, timeout=2) is None
+    again = loftd.run_command("-c", str(workdir / "loft.conf"), "stop")
+    assert again.returncode == 1
+    assert "loftd is not running" in again.stderr
+
+
+def test_killed_worker_is_restarted(echo_service):
+    loftd, port = echo_service()
+    [old] = loftd.wait_workers(1)
+    os.kill(old, signal.SIGKILL)
+    assert loftd.wait_for_output(rf"worker {old} killed by signal 9 \(SIGKILL\) unexpectedly; restarting it in"), \
+        loftd.output
+    new = wait_until(lambda: [p for p in loftd.workers() if p != old])
+    assert new, loftd.output
+    assert wait_until(lambda: echo_once(port) == "* hello"), loftd.output
+
+
+def test_reload_keeps_open_connection(echo_service, workdir):
+    loftd, port = echo_service()
+    [worker] = loftd.wait_workers(1)
+    client = EchoClient(port)
+    try:
+        assert client.echo("before") == "* before"
+        result = loftd.run_command("-c", str(workdir / "loft.conf"), "reload")
+        assert result.returncode == 0, result.stderr
+        assert loftd.wait_for_output(r"configuration reloaded"), loftd.output
+        assert client.echo("after") == "* after"
+        assert loftd.workers() == [worker]  # same program and sockets: reloaded in place
+        assert echo_once(port) == "* hello"
+    finally:
+        client.close()
+
+
+def test_bad_config_on_reload_keeps_the_old_one(echo_service, workdir):
+    loftd, port = echo_service()
+    conf = workdir / "loft.conf"
+    good = conf.read_text()
+    conf.write_text(good + "no_such_setting_anywhere = 1\n")
+    os.kill(loftd.pid, signal.SIGHUP)
+    assert loftd.wait_for_output(r"reload failed, keeping the running configuration: .*loft\.conf:\d+"), \
+        loftd.output
+    assert loftd.proc.poll() is None
+    assert echo_once(port) == "* hello"
+
+
+def test_reload_changes_process_count(echo_service, workdir):
+    loftd, port = echo_service()
+    loftd.wait_workers(1)
+    conf = workdir / "loft.conf"
+    conf.write_text(conf.read_text().replace("process_limit = 1", "process_limit = 2"))
+    os.kill(loftd.pid, signal.SIGHUP)
+    assert loftd.wait_for_output(r"configuration reloaded"), loftd.output
+    loftd.wait_workers(2)
+    assert echo_once(port) == "* hello"
+
+
+def test_sigterm_with_connected_client_is_graceful(echo_service, workdir):
+    loftd, port = echo_service()
+    workers = loftd.wait_workers(1)
+    client = EchoClient(port)
+    try:
+        assert client.echo("x") == "* x"
+        os.kill(loftd.pid, signal.SIGTERM)
+        assert loftd.wait_exit() == 0, loftd.output
+        # The worker was told to stop and the client's connection ended
+        # (with or without a goodbye line), not left hanging.
+        rest = client.sock.recv(4096)
+        while rest and not rest.endswith(b"\n"):
+            more = client.sock.recv(4096)
+            if not more:
+                break
+            rest += more
+        assert rest == b"" or rest.startswith(b"*")
+    except (ConnectionResetError, socket.timeout) as exc:
+        pytest.fail(f"connection not closed cleanly: {exc!r}\n{loftd.output}")
+    finally:
+        client.close()
+    assert not (workdir / "run" / "master.pid").exists()
+    assert wait_until(lambda: not any(os.path.exists(f"/proc/{p}") for p in workers))
+    assert "master: Info: stopped" in loftd.stderr
+
+
+def test_process_limit_two_workers_share_the_listener(echo_service):
+    loftd, port = echo_service(process_limit=2)
+    pids = loftd.wait_workers(2)
+    sockets = {os.readlink(f"/proc/{pid}/fd/3") for pid in pids}
+    assert len(sockets) == 1 and next(iter(sockets)).startswith("socket:"), sockets
+    for _ in range(4):
+        assert echo_once(port) == "* hello"
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="privilege drop needs root")
+def test_workers_run_as_mail_uid(echo_service):
+    loftd, _ = echo_service(mail_uid="nobody")
+    nobody = pwd.getpwnam("nobody")
+    [worker] = loftd.wait_workers(1)
+    status = pathlib.Path(f"/proc/{worker}/status").read_text()
+    uid_line = next(line for line in status.splitlines() if line.startswith("Uid:"))
+    assert uid_line.split()[1:] == [str(nobody.pw_uid)] * 4
+    gid_line = next(line for line in status.splitlines() if line.startswith("Gid:"))
+    assert "0" not in gid_line.split()[1:]
+    assert "as nobody" in loftd.stdout
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="privilege drop needs root")
+def test_root_mail_uid_is_refused(build_dir, workdir, start_loftd):
+    port = free_port()
+    loftd = start_loftd(echo_config(workdir, echod_binary(build_dir, workdir), port, mail_uid="root"))
+    assert loftd.wait_exit() == 1
+    assert "refusing to run workers as root" in loftd.stderr
+    assert "mail_uid = root" in loftd.stderr
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="privilege drop needs root")
+def test_missing_user_is_refused(build_dir, workdir, start_loftd):
+    port = free_port()
+    loftd = start_loftd(echo_config(workdir, echod_binary(build_dir, workdir), port, mail_uid=None))
+    assert loftd.wait_exit() == 1
+    assert "no user to run its workers as" in loftd.stderr
+
+
+def test_missing_protocol_binary_is_reported(echo_service):
+    pop3_port = free_port()
+    missing = f"""service pop3-login {{
+  executable = /nonexistent/loft-pop3d
+  inet_listener pop3 {{
+    port = {pop3_port}
+  }}
+}}"""
+    loftd, port = echo_service(protocols="imap pop3", extra_services=missing)
+    assert "pop3:  /nonexistent/loft-pop3d is not installed; POP3 is not served" in loftd.stdout
+    assert loftd.proc.poll() is None
+    assert echo_once(port) == "* hello"
+    # Not bound: the banner only claims what is served.
+    with socket.socket() as s:
+        assert s.connect_ex(("127.0.0.1", pop3_port)) != 0
+
+
+def test_bad_config_fails_fast_with_file_and_line(build_dir, workdir, start_loftd):
+    loftd = start_loftd("protocols = imap\nbase_dir = " + str(workdir / "run") + "\nbogus_setting = 1\n")
+    assert loftd.wait_exit() == 1
+    assert "loft.conf:3" in loftd.stderr
+    assert "bogus_setting" in loftd.stderr
+
+
+def test_version(build_dir):
+    out = subprocess.run([str(build_dir / "daemons" / "loftd" / "loftd"), "--version"], capture_output=True,
+                         text=True, timeout=10)
+    assert out.returncode == 0
+    assert out.stdout.startswith("loftd ")
+
+
+# --- the built-in default ---------------------------------------------------
+
+BUILTIN_PORTS = (10143, 10993, 10110, 10995, 10024, 14190)
+
+
+def builtin_ports_free() -> bool:
+    for port in BUILTIN_PORTS:
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+    return True
+
+
+def system_config(build_dir) -> pathlib.Path | None:
+    """LOFT_SYSCONFDIR/loft.conf of this build, which would win over the built-in default."""
+    header = (build_dir / "loft_build_config.hpp").read_text()
+    m = re.search(r'#define LOFT_SYSCONFDIR "([^"]*)"', header)
+    return pathlib.Path(m.group(1)) / "loft.conf" if m else None
+
+
+def test_builtin_default_first_and_second_start(build_dir, workdir, start_loftd):
+    conf = system_config(build_dir)
+    if conf and conf.exists():
+        pytest.skip(f"{conf} exists and would be used instead of the built-in default")
+    if not builtin_ports_free():
+        pytest.skip("a built-in default port is in use (is `make run` running?)")
+    loftd = start_loftd(None)
+    m = loftd.wait_for_output(r"Demo login: demo / (\S+)")
+    assert m, loftd.output
+    password = m.group(1)
+    var = workdir / "var"
+    assert f"is running on its built-in default (data in {var})" in loftd.stdout
+    # Every protocol is either served on a loopback address or reported missing.
+    for proto in ("imap", "pop3", "lmtp", "sieve"):
+        assert f"  {proto}:" in loftd.stdout
+    for line in loftd.stdout.splitlines():
+        if " on " in line and ":" in line:
+            assert "127.0.0.1:" in line or "[::1]:" in line, line
+    assert (var / "demo-password").read_text().strip() == password
+    assert (var / "demo-password").stat().st_mode & 0o777 == 0o600
+    users = (var / "users").read_text()
+    assert users.startswith("demo:{SHA512-CRYPT}$6$")
+    assert (var / "tls" / "key.pem").stat().st_mode & 0o777 == 0o600
+    cert = var / "tls" / "cert.pem"
+    x509 = subprocess.run(["openssl", "x509", "-in", str(cert), "-noout", "-subject", "-ext", "subjectAltName"],
+                          capture_output=True, text=True, timeout=10)
+    assert x509.returncode == 0, x509.stderr
+    assert "CN = localhost" in x509.stdout
+    assert "DNS:localhost" in x509.stdout
+    assert "IP Address:127.0.0.1" in x509.stdout
+    assert "IP Address:0:0:0:0:0:0:0:1" in x509.stdout
+    assert (var / "run" / "loft-builtin.conf").read_text().startswith("# Loft built-in default")
+    cert_before = cert.read_bytes()
+
+    stop = loftd.run_command("stop")
+    assert stop.returncode == 0, stop.stderr
+    assert loftd.wait_exit() == 0
+
+    second = start_loftd(None)
+    m2 = second.wait_for_output(r"Demo login: demo / (\S+)")
+    assert m2, second.output
+    assert m2.group(1) == password
+    assert "from " + str(var / "demo-password") in second.stdout
+    assert "Created a self-signed certificate" not in second.stdout
+    assert cert.read_bytes() == cert_before
+    assert (var / "users").read_text() == users
+    stop = second.run_command("stop")
+    assert stop.returncode == 0, stop.stderr
+    assert second.wait_exit() == 0
