@@ -60,6 +60,7 @@ def term(*_):
     os._exit(0)
 signal.signal(signal.SIGTERM, term)
 signal.signal(signal.SIGHUP, lambda *_: None)
+signal.signal(signal.SIGUSR1, lambda *_: None)
 for l in listeners:
     threading.Thread(target=accept, args=(l,), daemon=True).start()
 while True:

@@ -157,6 +157,55 @@ def test_reload_changes_process_count(echo_service, workdir):
     assert echo_once(port) == "* hello"
 
 
+def test_reload_moves_a_listener_to_a_new_port(echo_service, workdir):
+    loftd, port = echo_service()
+    [old_worker] = loftd.wait_workers(1)
+    new_port = free_port()
+    conf = workdir / "loft.conf"
+    conf.write_text(conf.read_text().replace(f"port = {port}", f"port = {new_port}"))
+    os.kill(loftd.pid, signal.SIGHUP)
+    assert loftd.wait_for_output(r"service imap-login: configuration changed; replacing its workers"), loftd.output
+    assert wait_until(lambda: echo_once(new_port) == "* hello"), loftd.output
+    # The old generation was asked to finish and is gone; its port is closed.
+    assert wait_until(lambda: old_worker not in loftd.workers()), loftd.output
+    assert wait_until(lambda: echo_once(port, timeout=1) is None)
+
+
+def test_reload_starts_and_stops_services(build_dir, echo_service, workdir):
+    loftd, port = echo_service()
+    pop3_port = free_port()
+    conf = workdir / "loft.conf"
+    base = conf.read_text()
+    echod = echod_binary(build_dir, workdir)
+    conf.write_text(base.replace("protocols = imap", "protocols = imap pop3") + f"""
+service pop3-login {{
+  executable = {echod}
+  process_limit = 1
+  inet_listener pop3 {{
+    port = {pop3_port}
+  }}
+}}
+""")
+    os.kill(loftd.pid, signal.SIGHUP)
+    assert wait_until(lambda: echo_once(pop3_port) == "* hello"), loftd.output
+    loftd.wait_workers(2)
+    conf.write_text(base)
+    os.kill(loftd.pid, signal.SIGHUP)
+    assert loftd.wait_for_output(r"service pop3-login: no longer configured; stopping its workers"), loftd.output
+    loftd.wait_workers(1)
+    assert wait_until(lambda: echo_once(pop3_port, timeout=1) is None)
+    assert echo_once(port) == "* hello"
+
+
+def test_sigusr1_is_forwarded_and_harmless(echo_service):
+    loftd, port = echo_service()
+    [worker] = loftd.wait_workers(1)
+    os.kill(loftd.pid, signal.SIGUSR1)
+    assert echo_once(port) == "* hello"
+    assert loftd.proc.poll() is None
+    assert loftd.workers() == [worker]
+
+
 def test_sigterm_with_connected_client_is_graceful(echo_service, workdir):
     loftd, port = echo_service()
     workers = loftd.wait_workers(1)
