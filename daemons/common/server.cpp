@@ -1,0 +1,423 @@
+#include "server.hpp"
+
+#include "socket_address.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/post.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include <cerrno>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
+
+namespace loft {
+
+using mailstore::Status;
+using mailstore::config::Config;
+using mailstore::config::LookupContext;
+
+struct Server::Acceptor {
+    BoundListener listener;
+    GenericAcceptor acceptor;
+    Acceptor(asio::io_context& io, BoundListener l) : listener(std::move(l)), acceptor(io) {}
+};
+
+Server::Server(Config config, Protocol protocol, ServerOptions options)
+    : strand_(asio::make_strand(io_)),
+      log_(protocol.name.empty() ? options.service : protocol.name),
+      protocol_(std::move(protocol)),
+      options_(std::move(options)),
+      config_(std::make_shared<const Config>(std::move(config))),
+      signals_(strand_),
+      slot_free_(strand_),
+      all_closed_(strand_) {
+    pool_ = std::make_unique<BlockingPool>(options_.pool_threads, options_.pool_queue);
+}
+
+Server::~Server() {
+    if (!admin_path_.empty())
+        ::unlink(admin_path_.c_str());
+    if (pool_)
+        pool_->stop();
+}
+
+std::shared_ptr<const Config> Server::config() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return config_;
+}
+
+std::shared_ptr<TlsContextSet> Server::tls() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return tls_;
+}
+
+std::vector<std::shared_ptr<Connection>> Server::connections() const {
+    std::vector<std::shared_ptr<Connection>> out;
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& [id, weak] : connections_)
+        if (auto conn = weak.lock())
+            out.push_back(std::move(conn));
+    return out;
+}
+
+void Server::apply_limits() {
+    auto cfg = config();
+    LookupContext ctx;
+    ctx.protocol = protocol_.name;
+    unsigned limit = 0;
+    for (const auto& svc : cfg->sections("service"))
+        if (svc.name() == options_.service)
+            limit = static_cast<unsigned>(svc.get_uint("client_limit"));
+    if (limit == 0)
+        limit = static_cast<unsigned>(cfg->get_uint("default_client_limit", ctx));
+    client_limit_ = limit == 0 ? 1000 : limit;
+    per_ip_limit_ = static_cast<unsigned>(cfg->get_uint("login_max_connections_per_ip", ctx));
+    std::vector<std::string> bad;
+    haproxy_trusted_ = NetworkList(cfg->get_list("haproxy_trusted_networks", ctx), &bad);
+    for (const auto& entry : bad)
+        log_.warningf("haproxy_trusted_networks: ignoring bad network {}", entry);
+    haproxy_timeout_ = cfg->get_time("haproxy_timeout", ctx);
+    if (haproxy_timeout_.count() <= 0)
+        haproxy_timeout_ = std::chrono::seconds(3);
+}
+
+Status Server::start() {
+    auto cfg = config();
+    apply_limits();
+    LookupContext ctx;
+    ctx.protocol = protocol_.name;
+    std::string base_dir = cfg->get("base_dir", ctx);
+    if (!base_dir.empty())
+        ::mkdir(base_dir.c_str(), 0755);
+
+    // Listeners: loftd (or systemd) hands them over; standalone we bind them.
+    bool inherited = false;
+    for (auto& l : inherited_listeners(*cfg)) {
+        inherited = true;
+        if (l.spec.service.empty() || l.spec.service == options_.service)
+            listeners_.push_back(std::move(l));
+        else
+            ::close(l.fd);
+    }
+    if (!inherited) {
+        for (const auto& spec : listeners_for_service(*cfg, options_.service)) {
+            auto bound = bind_listener(spec, base_dir);
+            if (!bound)
+                return bound.status();
+            for (auto& l : *bound)
+                listeners_.push_back(std::move(l));
+        }
+    }
+    if (listeners_.empty())
+        return Status::invalid("service " + options_.service + " has no enabled listener (set a port or path)");
+
+    auto tls = TlsContextSet::build(*cfg, protocol_.name);
+    if (!tls)
+        return tls.status();
+    tls_ = *tls;
+    for (const auto& l : listeners_) {
+        if (l.spec.ssl && !tls_->available())
+            return Status::invalid("listener " + l.spec.id() + " has ssl = yes, but " +
+                                   (tls_->mode() == SslMode::no ? std::string("ssl = no")
+                                                                : std::string("ssl_cert is not set")));
+    }
+
+    ip_limiter_ = std::make_unique<IpLimiter>(base_dir.empty() ? std::string()
+                                                               : base_dir + "/loft-" + options_.service + ".ipconn",
+                                              !inherited);
+    if (!ip_limiter_->shared() && per_ip_limit_ > 0)
+        log_.warning("per-IP connection counts are per process: cannot map the table under base_dir");
+
+    raise_fd_limit(static_cast<std::size_t>(client_limit_) + 128, log_);
+
+    for (auto& l : listeners_) {
+        auto acc = std::make_shared<Acceptor>(io_, l);
+        sockaddr_storage ss{};
+        socklen_t len = sizeof ss;
+        ::getsockname(l.fd, reinterpret_cast<sockaddr*>(&ss), &len);
+        std::error_code ec;
+        acc->acceptor.assign(asio::generic::stream_protocol(ss.ss_family, 0), l.fd, ec);
+        if (ec)
+            return Status::io("listener " + l.spec.id() + ": " + ec.message());
+        acceptors_.push_back(acc);
+    }
+
+    if (options_.admin_socket && !base_dir.empty()) {
+        std::string dir = base_dir + "/admin";
+        ::mkdir(dir.c_str(), 0700);
+        ListenerSpec spec;
+        spec.service = options_.service;
+        spec.name = "admin";
+        spec.kind = ListenerSpec::Kind::unix_socket;
+        spec.path = dir + "/" + options_.service + "." + std::to_string(::getpid()) + ".sock";
+        spec.mode = 0600;
+        auto bound = bind_listener(spec, base_dir);
+        if (!bound) {
+            log_.warningf("admin socket disabled: {}", bound.status().message());
+        } else {
+            admin_ = std::make_unique<GenericAcceptor>(strand_);
+            std::error_code ec;
+            admin_->assign(asio::generic::stream_protocol(AF_UNIX, 0), (*bound)[0].fd, ec);
+            admin_path_ = spec.path;
+        }
+    }
+
+    signals_.add(SIGTERM);
+    signals_.add(SIGINT);
+    signals_.add(SIGHUP);
+    signals_.add(SIGUSR1);
+    asio::co_spawn(strand_, signal_loop(), asio::detached);
+    for (auto& acc : acceptors_) {
+        asio::co_spawn(strand_, accept_loop(acc), asio::detached);
+        log_.infof("Listening on {} ({}{}{})", acc->listener.spec.kind == ListenerSpec::Kind::unix_socket
+                                                   ? acc->listener.address
+                                                   : acc->listener.address + " port " +
+                                                         std::to_string(local_address(acc->listener.fd).port),
+                   acc->listener.spec.id(), acc->listener.spec.ssl ? ", TLS" : "",
+                   acc->listener.spec.haproxy ? ", PROXY protocol" : "");
+    }
+    if (admin_)
+        asio::co_spawn(strand_, admin_loop(), asio::detached);
+    return Status::ok();
+}
+
+void Server::run() {
+    std::vector<std::thread> threads;
+    for (std::size_t i = 1; i < options_.io_threads; ++i)
+        threads.emplace_back([this] { io_.run(); });
+    io_.run();
+    for (auto& t : threads)
+        t.join();
+    pool_->stop();
+    if (!admin_path_.empty()) {
+        ::unlink(admin_path_.c_str());
+        admin_path_.clear();
+    }
+}
+
+void Server::stop() {
+    asio::post(strand_, [this] {
+        if (!stopping_.exchange(true))
+            asio::co_spawn(strand_, shutdown_sequence(), asio::detached);
+    });
+}
+
+asio::awaitable<void> Server::signal_loop() {
+    for (;;) {
+        std::error_code ec;
+        int sig = co_await signals_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (ec)
+            co_return;
+        switch (sig) {
+        case SIGTERM:
+        case SIGINT:
+            log_.infof("Received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+            stop();
+            break;
+        case SIGHUP: reload(); break;
+        case SIGUSR1:
+            mailstore::log::reopen();
+            log_.info("Log files reopened");
+            break;
+        default: break;
+        }
+    }
+}
+
+asio::awaitable<void> Server::accept_loop(std::shared_ptr<Acceptor> acc) {
+    while (!stopping_) {
+        while (active_.load() >= client_limit_ && !stopping_) {
+            // Full: stop accepting; the kernel backlog holds new clients
+            // until a connection ends (connection_ended cancels this wait).
+            std::error_code ec;
+            slot_free_.expires_after(std::chrono::seconds(1));
+            co_await slot_free_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
+        if (stopping_)
+            break;
+        auto conn_strand = asio::make_strand(io_);
+        std::error_code ec;
+        auto socket = co_await acc->acceptor.async_accept(conn_strand, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) {
+            if (stopping_ || ec == asio::error::operation_aborted || !acc->acceptor.is_open())
+                break;
+            if (ec == asio::error::no_descriptors || ec.value() == ENFILE) {
+                log_.warningf("accept() on {}: {}; pausing", acc->listener.spec.id(), ec.message());
+                asio::steady_timer pause(strand_, std::chrono::milliseconds(200));
+                co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            }
+            continue;
+        }
+        int fd = socket.native_handle();
+        SocketAddress peer = peer_address(fd);
+        SocketAddress local = local_address(fd);
+        std::uint64_t id = next_id_++;
+        ++active_;
+        auto conn = std::make_shared<Connection>(Connection::Socket(std::move(socket)), conn_strand, id,
+                                                 protocol_.name, protocol_.limits, tls(), *pool_, this);
+        conn->set_addresses(peer.is_unix ? "" : peer.ip, peer.port, local.is_unix ? "" : local.ip, local.port, false);
+        conn->set_listener(acc->listener.spec.id());
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            connections_[id] = conn;
+        }
+        asio::co_spawn(conn_strand, serve_connection(conn, acc->listener), asio::detached);
+    }
+}
+
+asio::awaitable<void> Server::serve_connection(std::shared_ptr<Connection> conn, BoundListener listener) {
+    conn->start_watchdog();
+    bool counted = false;
+    try {
+        bool ok = true;
+        if (listener.spec.haproxy) {
+            if (!haproxy_trusted_.contains(conn->remote_ip())) {
+                conn->log().infof("Refused PROXY protocol connection from {}: not in haproxy_trusted_networks",
+                                  conn->remote_ip());
+                ok = false;
+            } else {
+                std::string error;
+                if (!co_await conn->read_proxy_header(haproxy_timeout_, error)) {
+                    conn->log().infof("PROXY protocol from {}: {}", conn->remote_ip(), error);
+                    ok = false;
+                }
+            }
+        }
+        if (ok && !conn->shutting_down()) {
+            if (!ip_limiter_->acquire(conn->remote_ip(), per_ip_limit_)) {
+                conn->log().infof("Refused connection from {}: too many connections from this IP (limit {})",
+                                  conn->remote_ip(), per_ip_limit_);
+                bool can_talk = !listener.spec.ssl || co_await conn->start_implicit_tls();
+                if (can_talk && !protocol_.too_many_connections_line.empty()) {
+                    co_await conn->write_line(protocol_.too_many_connections_line);
+                    co_await conn->flush();
+                }
+            } else {
+                counted = true;
+                if (!listener.spec.ssl || co_await conn->start_implicit_tls())
+                    co_await protocol_.serve(conn);
+                co_await conn->flush();
+            }
+        }
+    } catch (const std::exception& e) {
+        conn->log().errorf("Connection handler failed: {}", e.what());
+    }
+    conn->close();
+    if (counted)
+        ip_limiter_->release(conn->remote_ip());
+    connection_ended(conn->id());
+}
+
+void Server::connection_ended(std::uint64_t id) {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        connections_.erase(id);
+    }
+    --active_;
+    asio::post(strand_, [this] {
+        slot_free_.cancel();
+        all_closed_.cancel();
+    });
+}
+
+asio::awaitable<void> Server::shutdown_sequence() {
+    log_.infof("Shutting down: {} connection(s) open", active_.load());
+    for (auto& acc : acceptors_) {
+        std::error_code ec;
+        acc->acceptor.close(ec);
+    }
+    slot_free_.cancel();
+    if (admin_) {
+        std::error_code ec;
+        admin_->close(ec);
+    }
+    for (auto& weak : admin_clients_) {
+        if (auto socket = weak.lock()) {
+            std::error_code ec;
+            socket->close(ec);
+        }
+    }
+    admin_clients_.clear();
+    for (auto& conn : connections())
+        conn->request_shutdown();
+    auto deadline = std::chrono::steady_clock::now() + options_.shutdown_grace;
+    while (active_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+        std::error_code ec;
+        all_closed_.expires_at(deadline);
+        co_await all_closed_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (active_.load() > 0) {
+        log_.warningf("Shutdown grace time over: closing {} connection(s)", active_.load());
+        for (auto& conn : connections())
+            conn->force_close();
+        auto hard = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (active_.load() > 0 && std::chrono::steady_clock::now() < hard) {
+            std::error_code ec;
+            all_closed_.expires_after(std::chrono::milliseconds(100));
+            co_await all_closed_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
+        if (active_.load() > 0) {
+            // A handler stuck in the blocking pool: nothing more to wait for.
+            log_.error("Connections did not end; exiting anyway");
+            io_.stop();
+        }
+    }
+    std::error_code ec;
+    signals_.cancel(ec);
+    log_.info("Shutdown complete");
+}
+
+void Server::reload() {
+    asio::co_spawn(
+        strand_,
+        [this]() -> asio::awaitable<void> {
+            std::string path = config()->path();
+            if (path.empty()) {
+                log_.warning("SIGHUP: running on built-in defaults, nothing to reload");
+                co_return;
+            }
+            struct Loaded {
+                std::optional<Config> config;
+                std::shared_ptr<TlsContextSet> tls;
+                std::string error;
+            };
+            std::string protocol = protocol_.name;
+            // Reading files and parsing certificates may block: not on an I/O thread.
+            Loaded loaded = co_await pool_->run([path, protocol]() {
+                Loaded out;
+                auto cfg = Config::load_file(path);
+                if (!cfg) {
+                    out.error = cfg.status().message();
+                    return out;
+                }
+                auto tls = TlsContextSet::build(*cfg, protocol);
+                if (!tls) {
+                    out.error = tls.status().message();
+                    return out;
+                }
+                out.config.emplace(std::move(*cfg));
+                out.tls = *tls;
+                return out;
+            });
+            if (!loaded.config) {
+                log_.errorf("Reload failed, keeping the running configuration: {}", loaded.error);
+                co_return;
+            }
+            {
+                std::lock_guard<std::mutex> lock(mutex_);
+                config_ = std::make_shared<const Config>(*loaded.config);
+                tls_ = loaded.tls;
+            }
+            apply_limits();
+            if (options_.on_reload)
+                options_.on_reload(*loaded.config);
+            log_.info("Configuration reloaded");
+        },
+        asio::detached);
+}
+
+} // namespace loft
