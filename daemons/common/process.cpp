@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,6 +39,15 @@ std::string describe_wait_status(int status) {
         return text;
     }
     return "ended with wait status " + std::to_string(status);
+}
+
+unsigned long reachable_open_files(unsigned long wanted) {
+    rlimit lim{};
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
+        return 0;
+    if (lim.rlim_cur >= wanted || geteuid() == 0)
+        return std::max<unsigned long>(lim.rlim_cur, wanted);
+    return lim.rlim_max == RLIM_INFINITY ? wanted : std::min<unsigned long>(lim.rlim_max, wanted);
 }
 
 std::string self_executable() {
@@ -109,6 +119,19 @@ Result<pid_t> spawn_worker(const WorkerLaunch& launch) {
         for (const auto& var : launch.environment)
             putenv(const_cast<char*>(var.c_str()));
 
+        if (launch.open_files > 0) {
+            rlimit lim{};
+            if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < launch.open_files) {
+                lim.rlim_cur = launch.open_files;
+                if (lim.rlim_max != RLIM_INFINITY && lim.rlim_max < lim.rlim_cur) {
+                    if (geteuid() == 0)
+                        lim.rlim_max = lim.rlim_cur;
+                    else
+                        lim.rlim_cur = lim.rlim_max;
+                }
+                setrlimit(RLIMIT_NOFILE, &lim); // best effort; loftd warned already
+            }
+        }
         if (launch.credentials) {
             const char* step = "";
             int err = drop_privileges_prepared(launch.credentials->uid, launch.credentials->gid,

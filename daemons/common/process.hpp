@@ -53,7 +53,15 @@ struct WorkerLaunch {
     std::optional<Credentials> credentials;
     // Extra environment, "NAME=value".
     std::vector<std::string> environment;
+    // Raise RLIMIT_NOFILE to at least this (0 = inherit loftd's). Done
+    // before the privilege drop, so root can raise the hard limit too; a
+    // non-root parent gets as far as its hard limit.
+    unsigned long open_files = 0;
 };
+
+// The open-files limit a worker would end up with when asking for `wanted`
+// (the hard limit caps it unless running as root).
+unsigned long reachable_open_files(unsigned long wanted);
 
 // fork() and exec() `launch`. The child gets an empty signal mask and default
 // signal dispositions, its own process group (so a signal to the group

@@ -55,6 +55,12 @@ std::string socket_key(const loft::ListenerSpec& spec, const std::string& addres
     return "inet " + address + " " + std::to_string(spec.port);
 }
 
+// Each connection costs a socket, plus a few files while it is busy; the
+// rest covers listeners, logs, index files and the admin socket.
+unsigned long open_files_for(const ServicePlan& plan) {
+    return static_cast<unsigned long>(plan.client_limit) * 2 + 128;
+}
+
 struct Slot {
     pid_t pid = 0;
     Clock::time_point started{};
@@ -198,6 +204,7 @@ void Master::start_slot(RunningService& rs, size_t index) {
     launch.args.insert(launch.args.end(), rs.plan.args.begin(), rs.plan.args.end());
     launch.listeners = rs.sockets;
     launch.credentials = rs.plan.credentials;
+    launch.open_files = open_files_for(rs.plan);
     auto pid = loft::spawn_worker(launch);
     auto now = Clock::now();
     if (!pid) {
@@ -215,6 +222,11 @@ void Master::start_slot(RunningService& rs, size_t index) {
 }
 
 void Master::start_all(RunningService& rs) {
+    unsigned long wanted = open_files_for(rs.plan);
+    if (loft::reachable_open_files(wanted) < wanted)
+        master_log().warningf("service {}: the open files limit ({}) is lower than its client_limit needs ({}); "
+                              "raise it (ulimit -n, LimitNOFILE=) or run loftd as root",
+                              rs.plan.service, loft::reachable_open_files(wanted), wanted);
     rs.slots.resize(rs.plan.process_limit);
     for (size_t i = 0; i < rs.slots.size(); ++i)
         if (rs.slots[i].pid == 0)

@@ -2,6 +2,7 @@
 
 #include <loft_build_config.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <sstream>
 #include <sys/stat.h>
@@ -141,6 +142,10 @@ Result<Plan> make_plan(const cfg::Config& config, const PlanEnvironment& env) {
     if (global_is_set(config, "default_process_limit"))
         default_limit = static_cast<unsigned>(config.get_uint("default_process_limit"));
 
+    unsigned default_client_limit = 1000;
+    if (cfg::find_setting("default_client_limit"))
+        default_client_limit = static_cast<unsigned>(std::max<std::uint64_t>(1, config.get_uint("default_client_limit")));
+
     unsigned long first_valid_uid = cfg::find_setting("first_valid_uid") ? config.get_uint("first_valid_uid") : 500;
     unsigned long last_valid_uid = cfg::find_setting("last_valid_uid") ? config.get_uint("last_valid_uid") : 0;
     std::string mail_uid = global_setting(config, "mail_uid");
@@ -191,6 +196,13 @@ Result<Plan> make_plan(const cfg::Config& config, const PlanEnvironment& env) {
                 if (!n || *n == 0)
                     return Status::invalid("service " + sp.service + ": process_limit must be at least 1");
                 sp.process_limit = static_cast<unsigned>(*n);
+            }
+
+            sp.client_limit = default_client_limit;
+            if (auto limit = service_raw(blocks, "client_limit")) {
+                auto n = cfg::parse_uint(*limit);
+                if (n && *n > 0)
+                    sp.client_limit = static_cast<unsigned>(*n);
             }
 
             if (env.running_as_root) {

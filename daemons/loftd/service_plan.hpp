@@ -38,6 +38,7 @@ struct ServicePlan {
     std::vector<std::string> args; // extra words of `executable`
     std::vector<loft::ListenerSpec> listeners;
     unsigned process_limit = 1;
+    unsigned client_limit = 1000; // connections per worker: sizes RLIMIT_NOFILE
     std::optional<loft::Credentials> credentials; // nullopt: keep loftd's identity
 
     // Same program, arguments, identity and sockets: a reload can keep the

@@ -241,6 +241,18 @@ def test_process_limit_two_workers_share_the_listener(echo_service):
         assert echo_once(port) == "* hello"
 
 
+def test_worker_open_files_limit_fits_client_limit(echo_service):
+    import resource
+    loftd, _ = echo_service(extra="default_client_limit = 3000")
+    [worker] = loftd.wait_workers(1)
+    line = next(l for l in pathlib.Path(f"/proc/{worker}/limits").read_text().splitlines()
+                if l.startswith("Max open files"))
+    soft = int(line.split()[3])
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    wanted = 3000 * 2 + 128
+    assert soft >= (wanted if IS_ROOT or hard == resource.RLIM_INFINITY else min(wanted, hard))
+
+
 @pytest.mark.skipif(not IS_ROOT, reason="privilege drop needs root")
 def test_workers_run_as_mail_uid(echo_service):
     loftd, _ = echo_service(mail_uid="nobody")
