@@ -144,6 +144,9 @@ public:
     // Where the effective value of `name` in `ctx` was set, or nullopt when it
     // is the default. For messages such as "loft.conf:7: ssl_cert: ...".
     std::optional<Location> location_of(std::string_view name, const LookupContext& ctx = {}) const;
+    // For an effective value written as `name = <path`: the path as written.
+    // nullopt otherwise.
+    std::optional<std::string> source_file(std::string_view name, const LookupContext& ctx = {}) const;
 
     // The top-level block of all settings; sections("service") etc. are its
     // children of that type.

@@ -261,6 +261,14 @@ std::optional<Location> Config::location_of(std::string_view name, const LookupC
     return std::nullopt;
 }
 
+std::optional<std::string> Config::source_file(std::string_view name,
+                                               const LookupContext& ctx) const {
+    if (const Entry* e = effective_entry(*data_, name, ctx); e != nullptr && !e->file_path.empty()) {
+        return e->file_path;
+    }
+    return std::nullopt;
+}
+
 Section Config::root() const { return Section(data_->root); }
 
 std::vector<Section> Config::sections(std::string_view type) const {

@@ -129,8 +129,14 @@ bool local_name_matches(std::string_view pattern, std::string_view name) {
 }
 
 bool Filter::matches(const LookupContext& ctx) const {
-    if (protocol && *protocol != ctx.protocol) {
-        return false;
+    if (protocol) {
+        // `protocol !name { }` (Dovecot's 10-mail.conf uses it) applies to
+        // every protocol but that one.
+        bool negated = !protocol->empty() && protocol->front() == '!';
+        bool same = std::string_view(*protocol).substr(negated ? 1 : 0) == ctx.protocol;
+        if (same == negated) {
+            return false;
+        }
     }
     if (local_name && (ctx.local_name.empty() || !local_name_matches(*local_name, ctx.local_name))) {
         return false;

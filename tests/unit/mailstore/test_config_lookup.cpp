@@ -181,3 +181,10 @@ TEST_CASE("a Config is a cheap shared handle") {
     CHECK(root.get("login_greeting") == "shared");
     CHECK(root.get("ssl") == "yes");
 }
+
+TEST_CASE("protocol !name applies to every other protocol") {
+    Config c = load("protocol !indexer-worker {\n  mail_debug = yes\n}\n");
+    CHECK(c.get_bool("mail_debug", proto("imap")));
+    CHECK(c.get_bool("mail_debug", proto("")));
+    CHECK_FALSE(c.get_bool("mail_debug", proto("indexer-worker")));
+}

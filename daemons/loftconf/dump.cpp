@@ -1,0 +1,234 @@
+#include "dump.hpp"
+
+#include <algorithm>
+#include <set>
+#include <vector>
+
+namespace loftconf {
+namespace cfg = mailstore::config;
+
+namespace {
+
+constexpr std::string_view kHidden = "# hidden, use -P to show it";
+
+// Secrets are not printed by default, so `loftconf -n` output can be pasted
+// into a bug report.
+bool is_secret(std::string_view name) { return name == "ssl_key" || name == "ssl_key_password"; }
+
+bool needs_quotes(std::string_view v) {
+    if (v.empty()) {
+        return false;
+    }
+    if (v.front() == ' ' || v.front() == '\t' || v.back() == ' ' || v.back() == '\t' ||
+        v.front() == '"' || v.front() == '\'' || v.front() == '<' || v.front() == '#' ||
+        v.back() == '\\' || v.back() == '}') {
+        return true;
+    }
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        char c = v[i];
+        if (c == '\n' || c == '\r' || c == '\t' || c == '$') {
+            return true;
+        }
+        if (c == '#' && i > 0 && (v[i - 1] == ' ' || v[i - 1] == '\t')) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::string quote(std::string_view v) {
+    std::string out = "\"";
+    for (char c : v) {
+        switch (c) {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        default:
+            out += c;
+        }
+    }
+    return out + "\"";
+}
+
+std::string format_name(std::string_view name) {
+    bool plain = !name.empty() && std::none_of(name.begin(), name.end(), [](char c) {
+        return c == ' ' || c == '\t' || c == '{' || c == '}' || c == '"' || c == '\'' || c == '#';
+    });
+    return plain ? std::string(name) : quote(name);
+}
+
+std::string line(std::string_view key, std::string_view value) {
+    std::string out(key);
+    out += " = ";
+    out += value;
+    // No trailing blank after "key =" for an empty value, like doveconf.
+    if (value.empty()) {
+        out.pop_back();
+    }
+    return out + "\n";
+}
+
+std::string entry_value(const cfg::Section& section, const std::string& key,
+                        const std::string& value, const DumpOptions& options,
+                        bool global_scope) {
+    if (auto file = section.source_file(key)) {
+        return "<" + *file;
+    }
+    if (global_scope && is_secret(key) && !value.empty() && !options.show_secrets) {
+        return std::string(kHidden);
+    }
+    return format_value(value);
+}
+
+// The scope registry lookups use for keys of a block of `type`.
+std::string_view scope_of(std::string_view type) {
+    if (type == "protocol" || type == "local" || type == "remote" || type == "local_name") {
+        return {};
+    }
+    return type;
+}
+
+bool equal_values(const cfg::SettingInfo& info, std::string_view a, std::string_view b) {
+    using T = cfg::SettingType;
+    switch (info.type) {
+    case T::boolean:
+        return cfg::parse_bool(a) == cfg::parse_bool(b);
+    case T::uint:
+        return cfg::parse_uint(a) == cfg::parse_uint(b);
+    case T::size:
+        return cfg::parse_size(a) == cfg::parse_size(b);
+    case T::time:
+        return cfg::parse_time(a) == cfg::parse_time(b);
+    default:
+        return a == b;
+    }
+}
+
+bool is_empty_block(const cfg::Section& section) {
+    if (!section.entries().empty()) {
+        return false;
+    }
+    for (const auto& child : section.children()) {
+        if (!is_empty_block(child)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void dump_section(std::string& out, const cfg::Section& section, const DumpOptions& options,
+                  int depth) {
+    // -n leaves out blocks that set nothing, like doveconf -n.
+    if (options.mode == DumpMode::non_default && is_empty_block(section)) {
+        return;
+    }
+    std::string indent(static_cast<std::size_t>(depth) * 2, ' ');
+    out += indent + section.type();
+    if (!section.name().empty()) {
+        out += " " + format_name(section.name());
+    }
+    out += " {\n";
+    std::string inner = indent + "  ";
+    std::string_view scope = scope_of(section.type());
+    bool global_scope = scope.empty();
+    auto entries = section.entries();
+    if (options.mode == DumpMode::all && !global_scope) {
+        // Every registered key of this block type, with defaults filled in.
+        std::set<std::string> written;
+        for (const auto& [key, value] : entries) {
+            written.insert(key);
+        }
+        std::vector<std::pair<std::string, std::string>> all;
+        for (const auto& info : cfg::all_settings()) {
+            if (info.scope == scope && !written.count(std::string(info.name))) {
+                all.emplace_back(std::string(info.name), std::string(info.default_value));
+            }
+        }
+        all.insert(all.end(), entries.begin(), entries.end());
+        std::sort(all.begin(), all.end());
+        entries = std::move(all);
+    }
+    for (const auto& [key, value] : entries) {
+        out += inner + line(key, entry_value(section, key, value, options, global_scope));
+    }
+    for (const auto& child : section.children()) {
+        dump_section(out, child, options, depth + 1);
+    }
+    out += indent + "}\n";
+}
+
+} // namespace
+
+std::string format_value(std::string_view value) {
+    return needs_quotes(value) ? quote(value) : std::string(value);
+}
+
+std::string printable_global(const cfg::Config& config, std::string_view name,
+                             const DumpOptions& options) {
+    if (auto file = config.source_file(name, options.context)) {
+        return "<" + *file;
+    }
+    std::string value = config.get(name, options.context);
+    if (is_secret(name) && !value.empty() && !options.show_secrets) {
+        return std::string(kHidden);
+    }
+    return format_value(value);
+}
+
+std::string dump_sections(const cfg::Config& config, std::string_view type,
+                          const DumpOptions& options) {
+    std::string out;
+    for (const auto& section : config.sections(type)) {
+        dump_section(out, section, options, 0);
+    }
+    return out;
+}
+
+std::string dump_config(const cfg::Config& config, const DumpOptions& options) {
+    std::string out;
+    std::vector<const cfg::SettingInfo*> globals;
+    for (const auto& info : cfg::all_settings()) {
+        if (info.scope.empty()) {
+            globals.push_back(&info);
+        }
+    }
+    std::sort(globals.begin(), globals.end(),
+              [](const auto* a, const auto* b) { return a->name < b->name; });
+    for (const auto* info : globals) {
+        bool set = config.is_set(info->name, options.context);
+        bool show = false;
+        switch (options.mode) {
+        case DumpMode::all:
+            show = true;
+            break;
+        case DumpMode::normal:
+            show = info->implemented || set;
+            break;
+        case DumpMode::non_default:
+            show = set && !equal_values(*info, config.get(info->name, options.context),
+                                        info->default_value);
+            break;
+        }
+        if (show) {
+            out += line(info->name, printable_global(config, info->name, options));
+        }
+    }
+    for (const auto& section : config.root().children()) {
+        dump_section(out, section, options, 0);
+    }
+    return out;
+}
+
+} // namespace loftconf
