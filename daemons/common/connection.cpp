@@ -325,7 +325,7 @@ asio::awaitable<bool> Connection::handshake() {
     tls_ = std::make_unique<asio::ssl::stream<Socket&>>(socket_, *ctx);
     tls_state_.set = tls_set_;
     tls_state_.local_ip = local_ip_;
-    SSL_set_app_data(tls_->native_handle(), &tls_state_);
+    set_handshake_state(tls_->native_handle(), &tls_state_);
     std::error_code ec;
     arm(limits_.handshake_timeout);
     // Bytes already read (after a PROXY header on an implicit-TLS port) are

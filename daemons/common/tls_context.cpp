@@ -63,8 +63,13 @@ int accept_and_record_verify(int /*preverify_ok*/, X509_STORE_CTX* /*ctx*/) {
     return 1;
 }
 
+int handshake_state_index() {
+    static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+    return index;
+}
+
 int sni_callback(SSL* ssl, int* /*alert*/, void* /*arg*/) {
-    auto* state = static_cast<TlsHandshakeState*>(SSL_get_app_data(ssl));
+    auto* state = static_cast<TlsHandshakeState*>(SSL_get_ex_data(ssl, handshake_state_index()));
     const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
     if (!state || !name)
         return SSL_TLSEXT_ERR_OK;
@@ -126,6 +131,10 @@ TlsSettings tls_settings_from(const Config& config, const LookupContext& ctx) {
     s.prefer_server_ciphers = config.get_bool("ssl_prefer_server_ciphers", ctx);
     s.verify_client_cert = config.get_bool("ssl_verify_client_cert", ctx);
     return s;
+}
+
+void set_handshake_state(SSL* ssl, TlsHandshakeState* state) {
+    SSL_set_ex_data(ssl, handshake_state_index(), state);
 }
 
 void install_sni_callback(asio::ssl::context& ctx) {

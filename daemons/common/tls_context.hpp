@@ -11,6 +11,7 @@
 #include <mailstore/status.hpp>
 
 #include <asio/ssl/context.hpp>
+#include <openssl/ssl.h>
 
 #include <map>
 #include <memory>
@@ -74,6 +75,10 @@ struct TlsHandshakeState {
     std::string local_ip;
     std::string server_name; // filled in by the SNI callback
 };
+
+// Attach `state` to an SSL object for the SNI callback. (Not SSL app data:
+// asio keeps its verify callback there and deletes it with the stream.)
+void set_handshake_state(SSL* ssl, TlsHandshakeState* state);
 
 // Install the SNI callback on `ctx` (done by make_tls_context).
 void install_sni_callback(asio::ssl::context& ctx);
