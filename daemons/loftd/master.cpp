@@ -3,6 +3,7 @@
 #include "banner.hpp"
 #include "pidfile.hpp"
 #include "process.hpp"
+#include "runtime_dir.hpp"
 #include "service_plan.hpp"
 
 #include <mailstore/log.hpp>
@@ -255,6 +256,7 @@ void Master::reap_children() {
 
 void Master::on_child_exit(pid_t pid, int status) {
     if (auto it = retiring_.find(pid); it != retiring_.end()) {
+        remove_worker_admin_socket(plan_.base_dir, it->second.service, pid);
         master_log().debugf("service {}: worker {} {}", it->second.service, pid, loft::describe_wait_status(status));
         retiring_.erase(it);
         return;
@@ -264,6 +266,7 @@ void Master::on_child_exit(pid_t pid, int status) {
             if (slot.pid != pid)
                 continue;
             slot.pid = 0;
+            remove_worker_admin_socket(plan_.base_dir, name, pid);
             if (stopping_) {
                 master_log().debugf("service {}: worker {} {}", name, pid, loft::describe_wait_status(status));
                 return;
@@ -343,8 +346,14 @@ void Master::reload() {
         return;
     }
     if (plan->base_dir != plan_.base_dir) {
-        master_log().warningf("base_dir changed to {}; the pid file stays in {} until loftd restarts",
+        master_log().warningf("base_dir changed to {}; loftd keeps {} (pid file, sockets) until it restarts",
                               plan->base_dir, plan_.base_dir);
+    }
+    if (plan->base_dir != plan_.base_dir)
+        plan->base_dir = plan_.base_dir;
+    if (Status st = prepare_runtime_dir(*plan, false); !st) {
+        master_log().errorf("reload failed, keeping the running configuration: {}", st.message());
+        return;
     }
     Pool pool = pool_;
     auto sockets = bind_sockets(*plan, pool);
@@ -424,9 +433,7 @@ void Master::reload() {
         }
     }
     pool_ = std::move(pool);
-    std::string base_dir = plan_.base_dir;
     plan_ = std::move(*plan);
-    plan_.base_dir = base_dir;
     log_protocol_notes(plan_);
     master_log().info("configuration reloaded");
 }
@@ -511,6 +518,10 @@ int Master::run() {
         for (const auto& w : loaded->config.warnings())
             master_log().warningf("{}: {}", w.where.to_string(), w.message);
 
+    if (Status st = prepare_runtime_dir(*plan, true); !st) {
+        master_log().fatal(st.message());
+        return 1;
+    }
     auto sockets = bind_sockets(*plan, pool_);
     if (!sockets) {
         master_log().fatal(sockets.status().message());

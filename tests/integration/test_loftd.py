@@ -264,6 +264,11 @@ def test_workers_run_as_mail_uid(echo_service):
     gid_line = next(line for line in status.splitlines() if line.startswith("Gid:"))
     assert "0" not in gid_line.split()[1:]
     assert "as nobody" in loftd.stdout
+    # loftd prepared base_dir for workers that are not root: no worker
+    # complains that it cannot create its files there.
+    assert loftd.wait_for_output(r"Listening on"), loftd.output
+    assert "cannot map the table" not in loftd.output
+    assert "admin socket disabled" not in loftd.output
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="privilege drop needs root")
