@@ -119,33 +119,14 @@ private:
     sigset_t signals_{};
 };
 
-// The logging settings of `config`. Settings the registry lacks keep the
-// logger's defaults (stderr).
 Status Master::apply_log_settings(const mailstore::config::Config& config) {
-    log::LogSettings s;
-    auto text = [&](std::string_view name, std::string& out) {
-        if (mailstore::config::find_setting(name))
-            out = config.get(name);
-    };
-    auto flag = [&](std::string_view name, bool& out) {
-        if (mailstore::config::find_setting(name))
-            out = config.get_bool(name);
-    };
-    text("log_path", s.log_path);
-    text("info_log_path", s.info_log_path);
-    text("debug_log_path", s.debug_log_path);
-    text("log_timestamp", s.log_timestamp);
-    text("syslog_facility", s.syslog_facility);
-    flag("auth_verbose", s.auth_verbose);
-    flag("auth_debug", s.auth_debug);
-    flag("mail_debug", s.mail_debug);
-    flag("verbose_proctitle", s.verbose_proctitle);
-    return log::configure(s);
+    return log::configure(log::settings_from_config(config));
 }
 
 Result<std::map<std::string, std::vector<loft::BoundListener>>> Master::bind_sockets(const Plan& plan, Pool& pool) {
     std::map<std::string, std::vector<loft::BoundListener>> per_service;
     Pool fresh; // bound by this call, closed again if a later bind fails
+    std::map<std::string, std::string> claimed; // socket key -> listener id, within this plan
     for (const auto& sp : plan.services) {
         auto& out = per_service[sp.service];
         for (const auto& spec : sp.listeners) {
@@ -162,6 +143,11 @@ Result<std::map<std::string, std::vector<loft::BoundListener>>> Master::bind_soc
             }
             for (const auto& one : singles) {
                 std::string key = socket_key(one, one.addresses.empty() ? "" : one.addresses.front());
+                if (auto [pos, inserted] = claimed.emplace(key, spec.id()); !inserted) {
+                    close_pool(fresh, nullptr);
+                    return Status::invalid("listener " + spec.id() + ": " + key.substr(key.find(' ') + 1) +
+                                           " is also used by listener " + pos->second);
+                }
                 if (auto it = pool.find(key); it != pool.end() || (it = fresh.find(key)) != fresh.end()) {
                     loft::BoundListener reused = it->second;
                     reused.spec = spec; // ssl/haproxy/name may have changed

@@ -312,6 +312,26 @@ def test_bad_config_fails_fast_with_file_and_line(build_dir, workdir, start_loft
     assert "bogus_setting" in loftd.stderr
 
 
+def test_two_listeners_on_one_port_are_refused(build_dir, workdir, start_loftd):
+    port = free_port()
+    echod = echod_binary(build_dir, workdir)
+    clash = f"""service pop3-login {{
+  executable = {echod}
+  inet_listener pop3 {{
+    port = {port}
+  }}
+}}"""
+    loftd = start_loftd(echo_config(workdir, echod, port, protocols="imap pop3", extra_services=clash))
+    assert loftd.wait_exit() == 1
+    assert f"127.0.0.1 {port} is also used by listener imap-login/imap" in loftd.stderr
+
+
+def test_missing_config_file_fails(build_dir, workdir, start_loftd):
+    loftd = start_loftd(None, args=("-c", str(workdir / "nonexistent.conf")))
+    assert loftd.wait_exit() == 1
+    assert "nonexistent.conf" in loftd.stderr
+
+
 def test_version(build_dir):
     out = subprocess.run([str(build_dir / "daemons" / "loftd" / "loftd"), "--version"], capture_output=True,
                          text=True, timeout=10)
