@@ -207,6 +207,10 @@ Status Parser::parse_file_text(std::string_view text, const std::string& name,
     std::size_t saved_base = file_base_;
     file_base_ = stack_.size();
     FileState file{name, dir};
+    // A UTF-8 byte order mark, as some editors write, is not part of the text.
+    if (text.substr(0, 3) == "\xEF\xBB\xBF") {
+        text.remove_prefix(3);
+    }
 
     int line_no = 0;
     std::size_t pos = 0;

@@ -70,6 +70,8 @@ constexpr SettingInfo kSection[] = {
     {"group", T::string, "", "", "Group of the FIFO.", "fifo_listener", true},
 
     // passdb [NAME] { }
+    {"name", T::string, "", "", "Name of this passdb in logs (default: the block name).",
+     "passdb", false},
     {"driver", T::string, "", "", "Password database type: passwd-file, pam, static, sql, ...",
      "passdb", false},
     {"args", T::string, "", "", "Driver arguments (file path, options).", "passdb", false},
@@ -97,6 +99,8 @@ constexpr SettingInfo kSection[] = {
      "Override auth_verbose for this passdb.", "passdb", false},
 
     // userdb [NAME] { }
+    {"name", T::string, "", "", "Name of this userdb in logs (default: the block name).",
+     "userdb", false},
     {"driver", T::string, "", "", "User database type: passwd-file, passwd, static, sql, ...",
      "userdb", false},
     {"args", T::string, "", "", "Driver arguments (file path, options).", "userdb", false},

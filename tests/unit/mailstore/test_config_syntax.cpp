@@ -314,3 +314,7 @@ TEST_CASE("an empty text and a text of comments load as defaults") {
     CHECK(load("login_greeting = no newline at end").get("login_greeting") ==
           "no newline at end");
 }
+
+TEST_CASE("a UTF-8 byte order mark at the start is ignored") {
+    CHECK(load("\xEF\xBB\xBFssl = no\n").get("ssl") == "no");
+}
