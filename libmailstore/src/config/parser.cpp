@@ -666,6 +666,10 @@ Result<std::string> read_whole_file(const std::string& path, std::size_t max_siz
     if (S_ISDIR(st.st_mode)) {
         return Status::io(std::strerror(EISDIR));
     }
+    // A FIFO or device could block the loader forever (or never end).
+    if (!S_ISREG(st.st_mode)) {
+        return Status::io("not a regular file");
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         return Status::io(std::strerror(errno != 0 ? errno : EACCES));

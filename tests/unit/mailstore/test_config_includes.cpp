@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sys/stat.h>
 #include <string>
 
 using namespace mailstore::config;
@@ -209,4 +210,19 @@ TEST_CASE("load_string resolves includes against base_dir") {
     auto r = Config::load_string("!include inc.conf\n", "<text>", dir.str());
     REQUIRE(r.is_ok());
     CHECK(r->get("instance_name") == "from-include");
+}
+
+TEST_CASE("only regular files are read, so a FIFO or device cannot hang the loader") {
+    TempDir dir;
+    std::string fifo = dir.str() + "/fifo";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    std::string main = dir.write("loft.conf", "ssl_key = <fifo\n");
+    CHECK(error_of(main) == main + ":1: cannot read '" + fifo +
+                                "' for setting 'ssl_key': not a regular file");
+    std::string inc = dir.write("inc.conf", "!include fifo\n");
+    CHECK(error_of(inc) ==
+          inc + ":1: cannot read include file '" + fifo + "': not a regular file");
+    std::string dev = dir.write("dev.conf", "ssl_key = </dev/zero\n");
+    CHECK(error_of(dev) ==
+          dev + ":1: cannot read '/dev/zero' for setting 'ssl_key': not a regular file");
 }
