@@ -58,13 +58,15 @@ constexpr SettingInfo kSection[] = {
      "inet_listener", true},
 
     // unix_listener / fifo_listener NAME { }
-    {"path", T::string, "", "", "Socket path; relative paths are under base_dir.",
+    {"path", T::string, "", "",
+     "Loft: socket path; empty uses the block's name. Relative paths are under base_dir.",
      "unix_listener", true},
     {"mode", T::string, "0600", "", "Permissions of the socket, in octal.", "unix_listener", true},
     {"user", T::string, "", "", "Owner of the socket.", "unix_listener", true},
     {"group", T::string, "", "", "Group of the socket.", "unix_listener", true},
-    {"path", T::string, "", "", "FIFO path; relative paths are under base_dir.", "fifo_listener",
-     true},
+    {"path", T::string, "", "",
+     "Loft: FIFO path; empty uses the block's name. Relative paths are under base_dir.",
+     "fifo_listener", true},
     {"mode", T::string, "0600", "", "Permissions of the FIFO, in octal.", "fifo_listener", true},
     {"user", T::string, "", "", "Owner of the FIFO.", "fifo_listener", true},
     {"group", T::string, "", "", "Group of the FIFO.", "fifo_listener", true},

@@ -171,7 +171,26 @@ std::vector<std::string> split_list(std::string_view text) {
     return words;
 }
 
+namespace {
+
+// Listener permissions are strings in the registry (Dovecot writes 0600, and
+// a plain integer type would read that as decimal) but must be octal.
+bool is_octal_mode(std::string_view value) {
+    if (value.empty() || value.size() > 4) {
+        return false;
+    }
+    return std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '7'; });
+}
+
+} // namespace
+
 std::optional<std::string> check_value(const SettingInfo& info, std::string_view value) {
+    if (info.name == "mode" && (info.scope == "unix_listener" || info.scope == "fifo_listener")) {
+        if (is_octal_mode(value)) {
+            return std::nullopt;
+        }
+        return "expected an octal mode like 0600";
+    }
     switch (info.type) {
     case SettingType::string:
     case SettingType::list:

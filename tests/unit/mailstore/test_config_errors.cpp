@@ -52,6 +52,11 @@ TEST_CASE("bad values name the value, the setting and what was expected") {
     CHECK(error_of("service imap {\n  vsz_limit = lots\n}\n") ==
           "loft.conf:2: invalid value 'lots' for setting 'vsz_limit': expected a size like 512, "
           "64k, 10M, 1G or 2T");
+    CHECK(error_of("service auth {\n  unix_listener auth-userdb {\n    mode = 0968\n  }\n}\n") ==
+          "loft.conf:3: invalid value '0968' for setting 'mode': expected an octal mode like 0600");
+    CHECK(error_of("service auth {\n  unix_listener x {\n    mode = rw-rw----\n  }\n}\n") ==
+          "loft.conf:3: invalid value 'rw-rw----' for setting 'mode': expected an octal mode "
+          "like 0600");
     CHECK(error_of("auth_debug =\n") ==
           "loft.conf:1: invalid value '' for setting 'auth_debug': expected yes or no");
     CHECK(error_of("first_valid_uid = 99999999999999999999\n") ==
