@@ -20,54 +20,6 @@ import time
 
 DEFAULT_TIMEOUT = 20.0
 
-# A Python echo service with the same line protocol and flags as
-# tests/support/loft-echod, used only while that program is not built.
-ECHOD_STANDIN = r'''#!/usr/bin/python3
-import os, signal, socket, sys, threading
-fds = int(os.environ.get("LISTEN_FDS", "0"))
-if os.environ.get("LISTEN_PID") != str(os.getpid()):
-    fds = 0
-listeners = [socket.socket(fileno=3 + i) for i in range(fds)]
-clients = set()
-stopping = threading.Event()
-def serve(conn):
-    f = conn.makefile("rwb", buffering=0)
-    f.write(b"* OK echo ready\r\n")
-    for line in f:
-        cmd = line.decode().rstrip("\r\n")
-        if cmd.upper().startswith("ECHO "):
-            f.write(("* " + cmd[5:] + "\r\n").encode())
-        elif cmd.upper() == "QUIT":
-            f.write(b"* BYE\r\n"); break
-        else:
-            f.write(b"* BAD\r\n")
-    conn.close(); clients.discard(conn)
-def accept(l):
-    while not stopping.is_set():
-        try:
-            c, _ = l.accept()
-        except OSError:
-            return
-        clients.add(c)
-        threading.Thread(target=serve, args=(c,), daemon=True).start()
-def term(*_):
-    stopping.set()
-    for c in list(clients):
-        try:
-            c.sendall(b"* BYE shutting down\r\n"); c.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-    os._exit(0)
-signal.signal(signal.SIGTERM, term)
-signal.signal(signal.SIGHUP, lambda *_: None)
-signal.signal(signal.SIGUSR1, lambda *_: None)
-for l in listeners:
-    threading.Thread(target=accept, args=(l,), daemon=True).start()
-while True:
-    signal.pause()
-'''
-
-
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -83,14 +35,14 @@ def make_shared_tempdir(prefix: str = "loftd-test-") -> pathlib.Path:
     return path
 
 
-def echod_binary(build_dir: pathlib.Path, workdir: pathlib.Path) -> str:
+def echod_binary(build_dir: pathlib.Path, workdir: pathlib.Path | None = None) -> str:
+    """tests/support/loft-echod: a line protocol on the network runtime that
+    adopts loftd's sockets (LISTEN_FDS), reloads on SIGHUP and stops
+    gracefully on SIGTERM, like every protocol daemon."""
     built = build_dir / "tests" / "support" / "loft-echod"
-    if built.exists():
-        return str(built)
-    standin = workdir / "echod-standin.py"
-    standin.write_text(ECHOD_STANDIN)
-    standin.chmod(0o755)
-    return str(standin)
+    if not built.exists():
+        raise AssertionError(f"{built} is not built (meson compile -C {build_dir})")
+    return str(built)
 
 
 def echo_config(workdir: pathlib.Path, echod: str, port: int, *, process_limit: int = 1,
