@@ -281,6 +281,22 @@ def test_root_mail_uid_is_refused(build_dir, workdir, start_loftd):
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="privilege drop needs root")
+def test_worker_that_cannot_exec_is_reported_and_retried(build_dir, workdir, start_loftd):
+    private = workdir / "private"
+    private.mkdir(mode=0o700)
+    program = private / "echod"
+    program.symlink_to(echod_binary(build_dir))
+    port = free_port()
+    loftd = start_loftd(echo_config(workdir, str(program), port))
+    # Root can see the program, the worker user cannot: the exec error comes
+    # back from the child with its cause, and loftd keeps trying.
+    assert loftd.wait_for_output(r"cannot start .*/private/echod as nobody \(uid \d+, gid \d+\): exec: "
+                                 r"Permission denied; trying again in 1s"), loftd.output
+    assert loftd.wait_for_output(r"trying again in 2s"), loftd.output
+    assert loftd.proc.poll() is None
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="privilege drop needs root")
 def test_missing_user_is_refused(build_dir, workdir, start_loftd):
     port = free_port()
     loftd = start_loftd(echo_config(workdir, echod_binary(build_dir, workdir), port, mail_uid=None))
