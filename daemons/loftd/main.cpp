@@ -26,7 +26,13 @@ int main(int argc, char** argv) {
     auto* stop = app.add_subcommand("stop", "Stop the running loftd (found through its pid file) and wait for it");
     auto* reload = app.add_subcommand("reload", "Make the running loftd re-read its configuration (SIGHUP)");
     app.require_subcommand(0, 1);
-    CLI11_PARSE(app, argc, argv);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // --help and --version end here too, with 0; usage errors get
+        // EX_USAGE instead of CLI11's own numbering.
+        return app.exit(e) == 0 ? 0 : 64;
+    }
 
     auto source = loftd::ConfigSource::resolve(config_path);
     if (*stop)
