@@ -63,6 +63,9 @@ private:
         Fn fn;
     };
 
+    template <typename R, typename Value>
+    static asio::awaitable<R> unwrap(asio::awaitable<Value> pending);
+
     // Queue `job`, or refuse it (job->run(false)) when full or stopped.
     void submit(std::unique_ptr<Job> job);
     void worker();
@@ -78,39 +81,46 @@ private:
 
 template <typename F>
 auto BlockingPool::run(F fn) -> asio::awaitable<std::invoke_result_t<F&>> {
+    // Not a coroutine itself: GCC 12 double-destroys by-value parameters
+    // moved into lambdas inside a coroutine frame. The job is handed over
+    // here; only the unwrapping of the result is a coroutine.
     using R = std::invoke_result_t<F&>;
     // The value travels as optional<R> so R need not be default-constructible.
     using Value = std::conditional_t<std::is_void_v<R>, bool, std::optional<R>>;
-    auto value = co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr, Value)>(
-        [this, fn = std::move(fn)](auto handler) mutable {
-            auto work = asio::make_work_guard(asio::get_associated_executor(handler));
-            auto job = [handler = std::move(handler), work = std::move(work),
-                        fn = std::move(fn)](bool execute) mutable {
-                std::exception_ptr error;
-                Value value{};
-                if (!execute) {
-                    error = std::make_exception_ptr(BlockingPoolFull());
-                } else {
-                    try {
-                        if constexpr (std::is_void_v<R>) {
-                            fn();
-                            value = true;
-                        } else {
-                            value.emplace(fn());
-                        }
-                    } catch (...) {
-                        error = std::current_exception();
+    auto initiation = [this](auto handler, F f) {
+        auto work = asio::make_work_guard(asio::get_associated_executor(handler));
+        auto job = [handler = std::move(handler), work = std::move(work), f = std::move(f)](bool execute) mutable {
+            std::exception_ptr error;
+            Value value{};
+            if (!execute) {
+                error = std::make_exception_ptr(BlockingPoolFull());
+            } else {
+                try {
+                    if constexpr (std::is_void_v<R>) {
+                        f();
+                        value = true;
+                    } else {
+                        value.emplace(f());
                     }
+                } catch (...) {
+                    error = std::current_exception();
                 }
-                auto ex = work.get_executor();
-                work.reset();
-                asio::post(ex, [handler = std::move(handler), error, value = std::move(value)]() mutable {
-                    handler(error, std::move(value));
-                });
-            };
-            submit(std::make_unique<JobImpl<decltype(job)>>(std::move(job)));
-        },
-        asio::use_awaitable);
+            }
+            auto ex = work.get_executor();
+            work.reset();
+            asio::post(ex, [handler = std::move(handler), error, value = std::move(value)]() mutable {
+                handler(error, std::move(value));
+            });
+        };
+        submit(std::make_unique<JobImpl<decltype(job)>>(std::move(job)));
+    };
+    return unwrap<R>(asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr, Value)>(
+        std::move(initiation), asio::use_awaitable, std::move(fn)));
+}
+
+template <typename R, typename Value>
+asio::awaitable<R> BlockingPool::unwrap(asio::awaitable<Value> pending) {
+    auto value = co_await std::move(pending);
     if constexpr (!std::is_void_v<R>)
         co_return std::move(*value);
 }

@@ -276,16 +276,20 @@ asio::awaitable<ReadStatus> Connection::read_exact(std::size_t n, std::string& o
 
 asio::awaitable<bool> Connection::write(std::string_view data) {
     out_.append(data);
-    if (out_.size() >= limits_.write_buffer_limit)
-        co_return co_await flush();
+    if (out_.size() >= limits_.write_buffer_limit) {
+        bool ok = co_await flush();
+        co_return ok;
+    }
     co_return !closed_;
 }
 
 asio::awaitable<bool> Connection::write_line(std::string_view line) {
     out_.append(line);
     out_.append("\r\n");
-    if (out_.size() >= limits_.write_buffer_limit)
-        co_return co_await flush();
+    if (out_.size() >= limits_.write_buffer_limit) {
+        bool ok = co_await flush();
+        co_return ok;
+    }
     co_return !closed_;
 }
 
@@ -362,12 +366,18 @@ asio::awaitable<bool> Connection::handshake() {
     co_return true;
 }
 
-asio::awaitable<bool> Connection::start_implicit_tls() { co_return co_await handshake(); }
+// (GCC 12 miscompiles `co_return co_await` and co_await inside conditions,
+// hence the named temporaries throughout.)
+asio::awaitable<bool> Connection::start_implicit_tls() {
+    bool ok = co_await handshake();
+    co_return ok;
+}
 
 asio::awaitable<bool> Connection::starttls() {
     if (!starttls_available())
         co_return false;
-    if (!co_await flush())
+    bool flushed = co_await flush();
+    if (!flushed)
         co_return false;
     // CVE-2011-0411 class: whatever the client sent after STARTTLS in the
     // same packet arrived unencrypted and must not be executed as if it came
@@ -375,7 +385,8 @@ asio::awaitable<bool> Connection::starttls() {
     discarded_ = in_.discard_all();
     if (discarded_ > 0)
         logger_.infof("Discarded {} bytes sent after STARTTLS before the TLS handshake", discarded_);
-    co_return co_await handshake();
+    bool ok = co_await handshake();
+    co_return ok;
 }
 
 // --- PROXY protocol ---

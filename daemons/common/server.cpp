@@ -10,6 +10,8 @@
 #include <asio/write.hpp>
 
 #include <cerrno>
+#include <functional>
+#include <optional>
 #include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
@@ -281,7 +283,8 @@ asio::awaitable<void> Server::serve_connection(std::shared_ptr<Connection> conn,
                 ok = false;
             } else {
                 std::string error;
-                if (!co_await conn->read_proxy_header(haproxy_timeout_, error)) {
+                bool have_header = co_await conn->read_proxy_header(haproxy_timeout_, error);
+                if (!have_header) {
                     conn->log().infof("PROXY protocol from {}: {}", conn->remote_ip(), error);
                     ok = false;
                 }
@@ -291,14 +294,19 @@ asio::awaitable<void> Server::serve_connection(std::shared_ptr<Connection> conn,
             if (!ip_limiter_->acquire(conn->remote_ip(), per_ip_limit_)) {
                 conn->log().infof("Refused connection from {}: too many connections from this IP (limit {})",
                                   conn->remote_ip(), per_ip_limit_);
-                bool can_talk = !listener.spec.ssl || co_await conn->start_implicit_tls();
+                bool can_talk = true;
+                if (listener.spec.ssl)
+                    can_talk = co_await conn->start_implicit_tls();
                 if (can_talk && !protocol_.too_many_connections_line.empty()) {
                     co_await conn->write_line(protocol_.too_many_connections_line);
                     co_await conn->flush();
                 }
             } else {
                 counted = true;
-                if (!listener.spec.ssl || co_await conn->start_implicit_tls())
+                bool ready = true;
+                if (listener.spec.ssl)
+                    ready = co_await conn->start_implicit_tls();
+                if (ready)
                     co_await protocol_.serve(conn);
                 co_await conn->flush();
             }
@@ -371,53 +379,55 @@ asio::awaitable<void> Server::shutdown_sequence() {
     log_.info("Shutdown complete");
 }
 
-void Server::reload() {
-    asio::co_spawn(
-        strand_,
-        [this]() -> asio::awaitable<void> {
-            std::string path = config()->path();
-            if (path.empty()) {
-                log_.warning("SIGHUP: running on built-in defaults, nothing to reload");
-                co_return;
-            }
-            struct Loaded {
-                std::optional<Config> config;
-                std::shared_ptr<TlsContextSet> tls;
-                std::string error;
-            };
-            std::string protocol = protocol_.name;
-            // Reading files and parsing certificates may block: not on an I/O thread.
-            Loaded loaded = co_await pool_->run([path, protocol]() {
-                Loaded out;
-                auto cfg = Config::load_file(path);
-                if (!cfg) {
-                    out.error = cfg.status().message();
-                    return out;
-                }
-                auto tls = TlsContextSet::build(*cfg, protocol);
-                if (!tls) {
-                    out.error = tls.status().message();
-                    return out;
-                }
-                out.config.emplace(std::move(*cfg));
-                out.tls = *tls;
-                return out;
-            });
-            if (!loaded.config) {
-                log_.errorf("Reload failed, keeping the running configuration: {}", loaded.error);
-                co_return;
-            }
-            {
-                std::lock_guard<std::mutex> lock(mutex_);
-                config_ = std::make_shared<const Config>(*loaded.config);
-                tls_ = loaded.tls;
-            }
-            apply_limits();
-            if (options_.on_reload)
-                options_.on_reload(*loaded.config);
-            log_.info("Configuration reloaded");
-        },
-        asio::detached);
+namespace {
+struct Loaded {
+    std::optional<Config> config;
+    std::shared_ptr<TlsContextSet> tls;
+    std::string error;
+};
+
+Loaded load_config_and_tls(const std::string& path, const std::string& protocol) {
+    Loaded out;
+    auto cfg = Config::load_file(path);
+    if (!cfg) {
+        out.error = cfg.status().message();
+        return out;
+    }
+    auto tls = TlsContextSet::build(*cfg, protocol);
+    if (!tls) {
+        out.error = tls.status().message();
+        return out;
+    }
+    out.config.emplace(std::move(*cfg));
+    out.tls = *tls;
+    return out;
+}
+} // namespace
+
+void Server::reload() { asio::co_spawn(strand_, reload_task(), asio::detached); }
+
+asio::awaitable<void> Server::reload_task() {
+    std::string path = config()->path();
+    if (path.empty()) {
+        log_.warning("SIGHUP: running on built-in defaults, nothing to reload");
+        co_return;
+    }
+    // Reading files and parsing certificates may block: not on an I/O thread.
+    auto job = std::bind(load_config_and_tls, path, protocol_.name);
+    Loaded loaded = co_await pool_->run(std::move(job));
+    if (!loaded.config) {
+        log_.errorf("Reload failed, keeping the running configuration: {}", loaded.error);
+        co_return;
+    }
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        config_ = std::make_shared<const Config>(*loaded.config);
+        tls_ = loaded.tls;
+    }
+    apply_limits();
+    if (options_.on_reload)
+        options_.on_reload(*loaded.config);
+    log_.info("Configuration reloaded");
 }
 
 } // namespace loft

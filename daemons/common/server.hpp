@@ -89,6 +89,7 @@ private:
     asio::awaitable<void> accept_loop(std::shared_ptr<Acceptor> acceptor);
     asio::awaitable<void> serve_connection(std::shared_ptr<Connection> conn, BoundListener listener);
     asio::awaitable<void> signal_loop();
+    asio::awaitable<void> reload_task();
     asio::awaitable<void> shutdown_sequence();
     asio::awaitable<void> admin_loop();
     asio::awaitable<void> admin_client(std::shared_ptr<asio::generic::stream_protocol::socket> socket);

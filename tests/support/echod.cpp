@@ -35,7 +35,9 @@ std::string upper(std::string s) {
 asio::awaitable<void> serve(std::shared_ptr<Connection> conn) {
     conn->log().infof("Connect from {} port {}", conn->remote_ip(), conn->remote_port());
     co_await conn->write_line("* OK echo ready");
-    if (!co_await conn->flush())
+    // (named results: GCC 12 mishandles co_await inside conditions)
+    bool sent = co_await conn->flush();
+    if (!sent)
         co_return;
     std::string line;
     for (;;) {
@@ -68,7 +70,8 @@ asio::awaitable<void> serve(std::shared_ptr<Connection> conn) {
                 co_await conn->write_line("BAD TLS not available");
             } else {
                 co_await conn->write_line("OK begin TLS");
-                if (!co_await conn->starttls())
+                bool upgraded = co_await conn->starttls();
+                if (!upgraded)
                     co_return;
                 continue;
             }
@@ -103,7 +106,8 @@ asio::awaitable<void> serve(std::shared_ptr<Connection> conn) {
         } else {
             co_await conn->write_line("BAD unknown command");
         }
-        if (!co_await conn->flush())
+        bool flushed = co_await conn->flush();
+        if (!flushed)
             co_return;
     }
 }
