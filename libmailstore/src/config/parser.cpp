@@ -234,7 +234,11 @@ Status Parser::parse_file_text(std::string_view text, const std::string& name,
             while (backslashes < phys.size() && phys[phys.size() - 1 - backslashes] == '\\') {
                 ++backslashes;
             }
-            bool continues = backslashes % 2 == 1;
+            // A comment line never continues: "# C:\" must not swallow the
+            // setting on the next line.
+            std::string_view first = ltrim(phys);
+            bool comment = logical.empty() && !first.empty() && first.front() == '#';
+            bool continues = backslashes % 2 == 1 && !comment;
             if (continues) {
                 phys.remove_suffix(1);
             }

@@ -318,3 +318,8 @@ TEST_CASE("an empty text and a text of comments load as defaults") {
 TEST_CASE("a UTF-8 byte order mark at the start is ignored") {
     CHECK(load("\xEF\xBB\xBFssl = no\n").get("ssl") == "no");
 }
+
+TEST_CASE("a comment line ending in a backslash does not continue") {
+    Config c = load("# a path like C:\\\nssl = no\n");
+    CHECK(c.get("ssl") == "no");
+}
