@@ -229,6 +229,10 @@ class Echod:
         s.close()
         return hello, replies
 
+    def wait_idle(self):
+        """Wait until no connection is open (e.g. the readiness probe's)."""
+        wait_for(lambda: self.admin("WHO")[1][0] == ["OK"], "all connections to end")
+
     def vm_status(self, field) -> int:
         for line in pathlib.Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
             if line.startswith(field + ":"):

@@ -1,0 +1,73 @@
+"""Process lifecycle of a runtime-based daemon, through loft-echod: graceful
+shutdown with a command in flight, idle clients told goodbye, SIGUSR1 log
+reopening."""
+import os
+import signal
+
+from echod_util import echod, wait_for  # noqa: F401
+
+
+def test_sigterm_lets_the_in_flight_command_finish_then_exits_0(echod):
+    e = echod()
+    busy = e.connect()
+    idle = e.connect()
+    assert busy.readline() == "* OK echo ready"
+    assert idle.readline() == "* OK echo ready"
+    busy.send("SLEEP 1500\r\n")
+    # Wait until the command is running in the blocking pool.
+    wait_for(lambda: any(line.split("\t")[3] == "SLEEP" for line in e.admin("WHO")[1][0][:-1]),
+             "the SLEEP command to be in flight")
+    e.signal(signal.SIGTERM)
+    # The idle client is told at once; the busy one gets its reply first.
+    assert idle.readline() == "* BYE server shutting down"
+    assert busy.readline() == "OK slept"
+    assert busy.readline() == "* BYE server shutting down"
+    assert busy.closed_by_server()
+    assert e.wait_exit() == 0
+    busy.close()
+    idle.close()
+    assert "Shutdown complete" in e.log()
+    # The admin socket is removed on exit.
+    assert not list((e.base_dir / "admin").glob("*.sock"))
+
+
+def test_no_new_connections_after_shutdown_began(echod):
+    e = echod()
+    c = e.connect()
+    assert c.readline() == "* OK echo ready"
+    c.send("SLEEP 1000\r\n")
+    wait_for(lambda: "SLEEP" in "".join(e.admin("WHO")[1][0]), "the SLEEP command to be in flight")
+    e.signal(signal.SIGTERM)
+    assert c.readline() == "OK slept"
+
+    def refused():
+        try:
+            x = e.connect()
+        except ConnectionRefusedError:
+            return True
+        x.close()
+        return False
+    wait_for(refused, "the listener to close")
+    assert e.wait_exit() == 0
+    c.close()
+
+
+def test_sigusr1_reopens_the_log_file(echod):
+    e = echod()
+    c = e.connect()
+    assert c.readline() == "* OK echo ready"
+    c.close()
+    wait_for(lambda: "Connect from" in e.log(), "the first log lines")
+    rotated = e.log_path.with_suffix(".log.1")
+    os.rename(e.log_path, rotated)
+    e.signal(signal.SIGUSR1)
+    wait_for(lambda: e.log_path.exists() and "Log files reopened" in e.log(), "a new log file")
+    c = e.connect()
+    assert c.readline() == "* OK echo ready"
+    assert c.cmd("LOGIN bob") == "OK logged in"
+    c.close()
+    wait_for(lambda: "Login: user=<bob>" in e.log(), "new lines in the new file")
+    assert "Login: user=<bob>" not in rotated.read_text()
+    assert "Listening on" in rotated.read_text()
+    # Session lines carry the Dovecot-style prefix: echo(bob)<pid><session>.
+    assert f"echo(bob)<{e.proc.pid}><" in e.log()

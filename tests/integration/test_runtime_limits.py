@@ -1,0 +1,134 @@
+"""Limits in the network runtime, through loft-echod: the per-IP connection
+cap, the line length bound (and bounded memory), idle timeouts, client_limit,
+and the admin socket's WHO / KICK."""
+import socket
+import threading
+
+from echod_util import WAIT, LineClient, echod, wait_for  # noqa: F401
+
+
+def test_per_ip_cap_refuses_the_next_connection_with_a_clear_message(echod):
+    e = echod("login_max_connections_per_ip = 2\n")
+    e.wait_idle()
+    first, second = e.connect(), e.connect()
+    assert first.readline() == "* OK echo ready"
+    assert second.readline() == "* OK echo ready"
+    third = e.connect()
+    assert third.readline() == "* BYE Too many connections from your IP"
+    assert third.closed_by_server()
+    third.close()
+    assert "too many connections from this IP" in e.log()
+    # A slot frees when a connection ends.
+    assert first.cmd("QUIT") == "OK bye"
+    first.close()
+
+    def fourth_gets_in():
+        c = e.connect()
+        line = c.readline()
+        c.close()
+        return line == "* OK echo ready"
+    wait_for(fourth_gets_in, "a connection after one closed")
+    second.close()
+
+
+def test_a_10mb_line_is_cut_off_without_memory_growth(echod):
+    e = echod(args=["--max-line", "8192"])
+    # Warm up: one normal session so allocator pools exist before measuring.
+    c = e.connect()
+    assert c.readline() == "* OK echo ready"
+    assert c.cmd("ECHO " + "x" * 8000) == "* " + "x" * 8000
+    c.close()
+    hwm_before = e.vm_status("VmHWM")
+
+    c = e.connect()
+    assert c.readline() == "* OK echo ready"
+    got = []
+
+    def reader():
+        try:
+            while True:
+                line = c.readline()
+                got.append(line)
+                if not line:
+                    break
+        except OSError:
+            got.append("")
+    t = threading.Thread(target=reader)
+    t.start()
+    chunk = b"A" * 65536
+    try:
+        for _ in range(160):  # 10 MB, no newline
+            c.sock.sendall(chunk)
+    except OSError:
+        pass  # the server closed on us, as it should
+    t.join(WAIT)
+    c.close()
+    assert got and got[0] == "BAD line too long"
+    hwm_after = e.vm_status("VmHWM")
+    # Generous: the point is that 10 MB were not buffered.
+    assert hwm_after - hwm_before < 4 * 1024, (hwm_before, hwm_after)
+    # The server is fine afterwards.
+    c = e.connect()
+    assert c.readline() == "* OK echo ready"
+    assert c.cmd("ECHO ok") == "* ok"
+    c.close()
+
+
+def test_idle_clients_are_disconnected(echod):
+    e = echod(args=["--idle-timeout", "1"])
+    c = e.connect()
+    assert c.readline() == "* OK echo ready"
+    assert c.readline() == "* BYE idle timeout"
+    assert c.closed_by_server()
+    c.close()
+
+
+def test_client_limit_stops_accepting_until_a_slot_frees(echod):
+    e = echod(start=False)
+    e.listeners["echo"] = {}
+    e.settings += ""
+    text = e.config_path.read_text().replace("service echo {", "service echo {\n  client_limit = 1")
+    e.config_path.write_text(text)
+    e.start()
+    a = e.connect()
+    assert a.readline() == "* OK echo ready"
+    # The kernel accepts the TCP connection into the backlog, but the server
+    # does not take it (no greeting) while it is full.
+    b = e.connect()
+    b.sock.settimeout(0.5)
+    try:
+        early = b.sock.recv(100)
+    except socket.timeout:
+        early = None
+    assert early is None
+    b.sock.settimeout(WAIT)
+    assert a.cmd("QUIT") == "OK bye"
+    a.close()
+    assert b.readline() == "* OK echo ready"
+    b.close()
+
+
+def test_admin_socket_who_and_kick(echod):
+    e = echod()
+    alice = e.connect()
+    assert alice.readline() == "* OK echo ready"
+    assert alice.cmd("LOGIN alice") == "OK logged in"
+    anon = e.connect()
+    assert anon.readline() == "* OK echo ready"
+
+    hello, (who,) = e.admin("WHO")
+    assert hello == "VERSION\tloft-admin\t1\t0"
+    assert who[-1] == "OK"
+    rows = [line.split("\t") for line in who[:-1]]
+    users = {r[2]: r for r in rows}
+    assert "alice" in users and users["alice"][1] == "127.0.0.1" and users["alice"][3] == "logged-in"
+    assert "" in users and users[""][3] == "pre-login"
+
+    _, (kick, bad) = e.admin("KICK\talice", "FROB")
+    assert kick[-1] == "OK" and len(kick) == 2
+    assert bad[0].startswith("ERROR\t")
+    assert alice.readline() == "* BYE kicked by admin"
+    assert alice.closed_by_server()
+    assert anon.cmd("ECHO still") == "* still"
+    alice.close()
+    anon.close()
