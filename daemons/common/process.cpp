@@ -113,6 +113,13 @@ Result<pid_t> spawn_worker(const WorkerLaunch& launch) {
         int report = fcntl(err_pipe[1], F_DUPFD_CLOEXEC, 3 + static_cast<int>(launch.listeners.size()) + 16);
         if (report < 0)
             report = err_pipe[1];
+        // A worker never reads the terminal (in its own process group it
+        // would be stopped by SIGTTIN if it tried); stdout/stderr stay for logs.
+        int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (devnull >= 0 && devnull != STDIN_FILENO) {
+            dup2(devnull, STDIN_FILENO);
+            close(devnull);
+        }
         Status moved = pass_listeners_to_exec(launch.listeners);
         if (!moved)
             child_fail(report, "passing listeners", EBADF);

@@ -9,10 +9,16 @@
 
 #include <CLI/CLI.hpp>
 
+#include <fcntl.h>
 #include <optional>
 #include <string>
 
 int main(int argc, char** argv) {
+    // Started with a closed stdin/stdout/stderr (some service managers do),
+    // the next file opened would become fd 0-2 and receive stray output.
+    for (int fd = 0; fd <= 2; ++fd)
+        if (fcntl(fd, F_GETFD) < 0)
+            open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
     CLI::App app{"loftd: starts and supervises Loft's mail services (IMAP, POP3, LMTP, ManageSieve, auth)",
                  "loftd"};
     app.fallthrough();

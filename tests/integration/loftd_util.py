@@ -165,9 +165,14 @@ class LoftdProcess:
 
     def wait_exit(self, timeout: float = DEFAULT_TIMEOUT) -> int | None:
         try:
-            return self.proc.wait(timeout)
+            code = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             return None
+        # Let the readers catch up with what loftd wrote before it exited
+        # (EOF comes once every worker sharing the pipes is gone too).
+        for t in self._threads:
+            t.join(5)
+        return code
 
     def run_command(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
         """Another loftd invocation (stop, reload, a second start) in the same cwd."""
