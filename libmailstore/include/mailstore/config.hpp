@@ -121,7 +121,10 @@ class MAILSTORE_API Config {
 public:
     // Parse a config file and everything it includes. Errors (syntax, unknown
     // setting, bad value, missing !include) fail with a message that starts
-    // with "file:line: " and names the bad token.
+    // with "file:line: " and names the bad token (Code::invalid_argument). A
+    // `path` that cannot be read fails with Code::not_found and
+    // "path: cannot read config file: reason". Unimplemented Dovecot settings
+    // are not errors: see warnings().
     static Result<Config> load_file(const std::string& path);
     // Same, from text; `name` stands in for the file name in messages and
     // relative !include paths resolve against `base_dir`.
