@@ -281,6 +281,10 @@ std::vector<BoundListener> inherited_listeners(const Config& config) {
         if (flags < 0)
             continue;
         ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+        int listening = 0;
+        socklen_t optlen = sizeof listening;
+        if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &optlen) != 0 || !listening)
+            continue; // not a listening socket: a stray fd, never accept() on it
         std::string name = i < static_cast<long>(names.size()) ? names[i] : "";
         BoundListener l;
         l.fd = fd;

@@ -132,3 +132,57 @@ def test_admin_socket_who_and_kick(echod):
     assert anon.cmd("ECHO still") == "* still"
     alice.close()
     anon.close()
+
+
+def test_per_ip_count_is_shared_between_worker_processes(build_dir, tmp_path):
+    """Two workers serve one inherited listening socket (LISTEN_FDS, as loftd
+    passes it). Worker A holds one connection and is full (client_limit 1),
+    so the next ones go to worker B, which must count A's connection too."""
+    import os
+    import subprocess
+    from echod_util import Echod, free_port
+
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    port = listener.getsockname()[1]
+    base = tmp_path / "run"
+    exe = str(build_dir / "tests" / "support" / "loft-echod")
+    procs = []
+
+    def start_worker(name, client_limit):
+        conf = tmp_path / f"{name}.conf"
+        conf.write_text(f"base_dir = {base}\nlog_path = {tmp_path / (name + '.log')}\n"
+                        "login_max_connections_per_ip = 2\n"
+                        f"service echo {{\n  client_limit = {client_limit}\n"
+                        f"  inet_listener echo {{\n    address = 127.0.0.1\n    port = {free_port()}\n  }}\n}}\n")
+        fd = listener.fileno()
+
+        def as_fd3():
+            os.dup2(fd, 3)
+        # LISTEN_PID must be the worker's own pid: set it in a shell that then execs.
+        p = subprocess.Popen(["/bin/sh", "-c", 'LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES=echo/echo exec "$@"',
+                              "sh", exe, "-c", str(conf)], preexec_fn=as_fd3, pass_fds=(3, fd))
+        procs.append(p)
+        wait_for(lambda: "Listening on" in (tmp_path / (name + ".log")).read_text()
+                 if (tmp_path / (name + ".log")).exists() else False, f"worker {name} to start")
+        return p
+
+    try:
+        start_worker("a", 1)
+        c1 = LineClient.connect(port)
+        assert c1.readline() == "* OK echo ready"  # served by A, which is now full
+        start_worker("b", 5)
+        c2 = LineClient.connect(port)
+        assert c2.readline() == "* OK echo ready"  # B: one in A + this one = 2
+        c3 = LineClient.connect(port)
+        assert c3.readline() == "* BYE Too many connections from your IP"
+        assert "too many connections" in (tmp_path / "b.log").read_text()
+        for c in (c1, c2, c3):
+            c.close()
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(timeout=WAIT)
+        listener.close()
