@@ -36,14 +36,14 @@ def start_loftd(build_dir, workdir):
     started: list[LoftdProcess] = []
 
     def start(config_text: str | None = None, args: tuple[str, ...] = (), cwd: pathlib.Path | None = None,
-              name: str = "loft.conf") -> LoftdProcess:
+              name: str = "loft.conf", env: dict[str, str] | None = None) -> LoftdProcess:
         cmd = list(args)
         if config_text is not None:
             conf = workdir / name
             conf.write_text(config_text)
             conf.chmod(0o644)
             cmd = ["-c", str(conf), *cmd]
-        proc = LoftdProcess(build_dir, cwd or workdir, cmd)
+        proc = LoftdProcess(build_dir, cwd or workdir, cmd, env=env)
         started.append(proc)
         return proc
 
@@ -346,6 +346,20 @@ def test_missing_config_file_fails(build_dir, workdir, start_loftd):
     loftd = start_loftd(None, args=("-c", str(workdir / "nonexistent.conf")))
     assert loftd.wait_exit() == 1
     assert "nonexistent.conf" in loftd.stderr
+
+
+def test_config_from_environment(build_dir, workdir, start_loftd):
+    port = free_port()
+    conf = workdir / "from-env.conf"
+    conf.write_text(echo_config(workdir, echod_binary(build_dir), port))
+    conf.chmod(0o644)
+    loftd = start_loftd(None, env={"LOFT_CONFIG": str(conf)})
+    assert loftd.wait_for_output(rf"is running \(config {re.escape(str(conf))}\)"), loftd.output
+    assert wait_until(lambda: echo_once(port) == "* hello"), loftd.output
+    # stop finds the instance through the same variable.
+    stop = loftd.run_command("stop")
+    assert stop.returncode == 0, stop.stderr
+    assert loftd.wait_exit() == 0
 
 
 def test_version(build_dir):
