@@ -14,29 +14,29 @@ namespace mailstore::config {
 // SectionData
 
 const Entry* SectionData::find(std::string_view key) const {
-    for (const auto& e : entries) {
-        if (e.key == key) {
-            return &e;
-        }
-    }
-    return nullptr;
-}
-
-Entry* SectionData::find(std::string_view key) {
-    for (auto& e : entries) {
-        if (e.key == key) {
-            return &e;
-        }
-    }
-    return nullptr;
+    auto it = entry_index_.find(key);
+    return it == entry_index_.end() ? nullptr : &entries[it->second];
 }
 
 void SectionData::set(Entry entry) {
-    if (Entry* existing = find(entry.key)) {
-        *existing = std::move(entry);
-    } else {
-        entries.push_back(std::move(entry));
+    auto it = entry_index_.find(entry.key);
+    if (it != entry_index_.end()) {
+        entries[it->second] = std::move(entry);
+        return;
     }
+    entry_index_.emplace(entry.key, entries.size());
+    entries.push_back(std::move(entry));
+}
+
+SectionData* SectionData::find_child(std::string_view type, std::string_view name) const {
+    auto it = child_index_.find(std::make_pair(std::string(type), std::string(name)));
+    return it == child_index_.end() ? nullptr : it->second;
+}
+
+void SectionData::add_child(std::shared_ptr<SectionData> child) {
+    // The first block of a type and name is the one later ones continue.
+    child_index_.emplace(std::make_pair(child->type, child->name), child.get());
+    children.push_back(std::move(child));
 }
 
 namespace {

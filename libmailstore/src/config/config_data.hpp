@@ -5,6 +5,7 @@
 #include <mailstore/config.hpp>
 
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,9 +34,17 @@ public:
 
     // The entry for `key` written directly in this block, or nullptr.
     const Entry* find(std::string_view key) const;
-    Entry* find(std::string_view key);
     // Set `key`, replacing an earlier value in place (the last assignment wins).
     void set(Entry entry);
+    // The child block `type name` that a repeated block continues, or nullptr.
+    SectionData* find_child(std::string_view type, std::string_view name) const;
+    void add_child(std::shared_ptr<SectionData> child);
+
+private:
+    // Indexes, so that a block with very many keys or children loads in
+    // n log n rather than n^2.
+    std::map<std::string, std::size_t, std::less<>> entry_index_;
+    std::map<std::pair<std::string, std::string>, SectionData*, std::less<>> child_index_;
 };
 
 // An IPv4 or IPv6 network (an address is a network with all bits set).

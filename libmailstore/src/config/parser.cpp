@@ -558,12 +558,7 @@ Status Parser::open_section(const std::string& type, const std::string& name,
     // Unnamed passdb/userdb/namespace blocks are each their own.
     SectionData* target = nullptr;
     if (!name.empty() || info->free_form) {
-        for (auto& child : top.section->children) {
-            if (child->type == type && child->name == name) {
-                target = child.get();
-                break;
-            }
-        }
+        target = top.section->find_child(type, name);
     }
     if (target == nullptr) {
         auto child = std::make_shared<SectionData>();
@@ -571,7 +566,7 @@ Status Parser::open_section(const std::string& type, const std::string& name,
         child->name = name;
         child->where = where;
         target = child.get();
-        top.section->children.push_back(std::move(child));
+        top.section->add_child(std::move(child));
     }
     stack_.push_back(Frame{target, info, where});
     return {};
