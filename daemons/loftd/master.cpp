@@ -10,6 +10,7 @@
 
 #include <loft_build_config.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -20,6 +21,7 @@
 #include <set>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 namespace loftd {
@@ -106,6 +108,7 @@ private:
     void close_pool(Pool& pool, const Pool* keep);
     timespec next_timeout() const;
     void log_protocol_notes(const Plan& plan);
+    void log_plan_advice(const mailstore::config::Config& config, const Plan& plan);
 
     ConfigSource source_;
     PlanEnvironment env_;
@@ -319,6 +322,24 @@ void Master::log_protocol_notes(const Plan& plan) {
             master_log().infof("{}: {}", p.protocol, p.note);
 }
 
+// Things that are allowed but probably not what the admin meant.
+void Master::log_plan_advice(const mailstore::config::Config& config, const Plan& plan) {
+    unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    for (const auto& sp : plan.services)
+        if (sp.process_limit > 16 * cores)
+            master_log().warningf("service {}: process_limit = {} starts that many workers on {} cores; a Loft "
+                                  "worker serves up to client_limit connections, so a few per core suffice "
+                                  "(in Dovecot process_limit was only a maximum)",
+                                  sp.service, sp.process_limit, cores);
+    if (!env_.running_as_root && global_is_set(config, "mail_uid")) {
+        std::string wanted = config.get("mail_uid");
+        auto account = loft::lookup_user(wanted);
+        if (!account || account->uid != ::geteuid())
+            master_log().infof("loftd is not running as root: workers run as uid {}, not mail_uid = {}",
+                               ::geteuid(), wanted);
+    }
+}
+
 void Master::reload() {
     master_log().infof("SIGHUP: reloading {}", source_.describe());
     auto loaded = source_.load();
@@ -421,6 +442,10 @@ void Master::reload() {
     pool_ = std::move(pool);
     plan_ = std::move(*plan);
     log_protocol_notes(plan_);
+    log_plan_advice(loaded_->config, plan_);
+    if (loaded_->builtin && loaded_->builtin->users_created)
+        master_log().infof("created the demo user again; its password is in {}/demo-password",
+                           loaded_->builtin->options.var_dir);
     master_log().info("configuration reloaded");
 }
 
@@ -532,6 +557,7 @@ int Master::run() {
     std::fflush(stdout);
     if (!source_.is_builtin())
         log_protocol_notes(plan_);
+    log_plan_advice(loaded_->config, plan_);
     master_log().infof("loftd {} started with {} (pid {})", LOFT_VERSION, source_.describe(), ::getpid());
 
     for (;;) {
