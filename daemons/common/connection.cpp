@@ -231,7 +231,8 @@ asio::awaitable<ReadStatus> Connection::read_line(std::string& line) {
         case LineBuffer::LineState::too_long: co_return ReadStatus::too_long;
         case LineBuffer::LineState::need_more: break;
         }
-        auto space = in_.prepare();
+        // Start small: an idle connection should cost kilobytes; long lines grow it.
+        auto space = in_.prepare(std::max<std::size_t>(4096, in_.size()));
         std::error_code ec;
         arm(limits_.idle_timeout);
         std::size_t n = co_await read_some(asio::buffer(space.data(), space.size()), ec);

@@ -88,6 +88,13 @@ void Server::apply_limits() {
 }
 
 Status Server::start() {
+    // Handlers first: once a listener is bound, clients (and supervisors
+    // that poll the port) may think we are up and send SIGHUP, whose
+    // default action would kill us.
+    signals_.add(SIGTERM);
+    signals_.add(SIGINT);
+    signals_.add(SIGHUP);
+    signals_.add(SIGUSR1);
     auto cfg = config();
     apply_limits();
     LookupContext ctx;
@@ -168,10 +175,6 @@ Status Server::start() {
         }
     }
 
-    signals_.add(SIGTERM);
-    signals_.add(SIGINT);
-    signals_.add(SIGHUP);
-    signals_.add(SIGUSR1);
     asio::co_spawn(strand_, signal_loop(), asio::detached);
     for (auto& acc : acceptors_) {
         asio::co_spawn(strand_, accept_loop(acc), asio::detached);
@@ -267,6 +270,7 @@ asio::awaitable<void> Server::accept_loop(std::shared_ptr<Acceptor> acc) {
             std::lock_guard<std::mutex> lock(mutex_);
             connections_[id] = conn;
         }
+        update_title();
         asio::co_spawn(conn_strand, serve_connection(conn, acc->listener), asio::detached);
     }
 }
@@ -320,12 +324,19 @@ asio::awaitable<void> Server::serve_connection(std::shared_ptr<Connection> conn,
     connection_ended(conn->id());
 }
 
+void Server::update_title() {
+    // Like Dovecot's login processes: ps shows how busy each worker is.
+    if (mailstore::log::verbose_process_title())
+        mailstore::log::set_process_title(options_.service + " [" + std::to_string(active_.load()) + " connections]");
+}
+
 void Server::connection_ended(std::uint64_t id) {
     {
         std::lock_guard<std::mutex> lock(mutex_);
         connections_.erase(id);
     }
     --active_;
+    update_title();
     asio::post(strand_, [this] {
         slot_free_.cancel();
         all_closed_.cancel();

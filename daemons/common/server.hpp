@@ -95,6 +95,7 @@ private:
     asio::awaitable<void> admin_client(std::shared_ptr<asio::generic::stream_protocol::socket> socket);
     std::vector<std::string> admin_command(const std::vector<std::string>& request);
     void connection_ended(std::uint64_t id);
+    void update_title();
     void apply_limits();
 
     asio::io_context io_;

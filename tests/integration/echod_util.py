@@ -173,17 +173,13 @@ class Echod:
         self.stderr = open(self.dir / "echod.stderr", "wb")
         self.proc = subprocess.Popen([str(exe), "-c", str(self.config_path), "--service", self.service,
                                       *self.args], stdout=self.stderr, stderr=self.stderr)
-        first = next(iter(self.ports.values()))
-
         def ready():
             if self.proc.poll() is not None:
                 raise AssertionError(f"loft-echod exited with {self.proc.returncode}: "
                                      f"{(self.dir / 'echod.stderr').read_text()} {self.log()}")
-            try:
-                socket.create_connection(("127.0.0.1", first), timeout=1).close()
-                return True
-            except OSError:
-                return False
+            # Logged once every accept loop runs (no probe connection that
+            # would count against per-IP limits).
+            return self.log().count("Listening on") >= len(self.ports)
         wait_for(ready, "loft-echod to listen")
         return self
 

@@ -167,3 +167,22 @@ def test_bad_certificate_on_reload_keeps_the_old_one(echod, certs):
     c = LineClient.connect(e.port("echos"), tls_context=client_context())
     assert cert_subject_cn(c.sock.getpeercert(binary_form=True)) == "default.test"
     c.close()
+
+
+def test_local_address_block_picks_its_certificate(echod, certs):
+    local_crt, local_key = certs.self_signed("local", "loopback.test")
+    e = echod(tls_settings(certs.default_crt, certs.default_key) +
+              f"local 127.0.0.1 {{\n  ssl_cert = <{local_crt}\n  ssl_key = <{local_key}\n}}\n",
+              listeners={"echos": {"ssl": "yes"}})
+    c = LineClient.connect(e.port("echos"), tls_context=client_context())
+    assert cert_subject_cn(c.sock.getpeercert(binary_form=True)) == "loopback.test"
+    c.close()
+
+
+def test_implicit_tls_listener_without_certificate_fails_to_start(echod):
+    e = echod("ssl = no\n", listeners={"echos": {"ssl": "yes"}}, start=False)
+    try:
+        e.start()
+        raise AssertionError("loft-echod started without a certificate")
+    except AssertionError as err:
+        assert "ssl = no" in str(err)
