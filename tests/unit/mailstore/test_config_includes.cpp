@@ -226,3 +226,33 @@ TEST_CASE("only regular files are read, so a FIFO or device cannot hang the load
     CHECK(error_of(dev) ==
           dev + ":1: cannot read '/dev/zero' for setting 'ssl_key': not a regular file");
 }
+
+TEST_CASE("source_file and location_of follow the override that applies") {
+    TempDir dir;
+    dir.write("a.pem", "A\n");
+    dir.write("b.pem", "B\n");
+    std::string main = dir.write("loft.conf", "ssl_cert = <a.pem\n"
+                                              "local_name mail.example.com {\n"
+                                              "  ssl_cert = <b.pem\n"
+                                              "}\n"
+                                              "local_name other.example.com {\n"
+                                              "  ssl_cert = inline\n"
+                                              "}\n");
+    Config c = load_file(main);
+    LookupContext ctx;
+    CHECK(c.get("ssl_cert", ctx) == "A\n");
+    CHECK(c.source_file("ssl_cert", ctx) == "a.pem");
+    CHECK(c.location_of("ssl_cert", ctx)->line == 1);
+    ctx.local_name = "mail.example.com";
+    CHECK(c.get("ssl_cert", ctx) == "B\n");
+    CHECK(c.source_file("ssl_cert", ctx) == "b.pem");
+    CHECK(c.location_of("ssl_cert", ctx)->line == 3);
+    CHECK(c.location_of("ssl_cert", ctx)->file == main);
+    ctx.local_name = "other.example.com";
+    CHECK(c.get("ssl_cert", ctx) == "inline");
+    CHECK_FALSE(c.source_file("ssl_cert", ctx).has_value());
+    auto block = c.sections("local_name").at(0);
+    CHECK(block.source_file("ssl_cert") == "b.pem");
+    CHECK(block.location_of("ssl_cert")->line == 3);
+    CHECK_FALSE(block.location_of("ssl_key").has_value());
+}
