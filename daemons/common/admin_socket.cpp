@@ -37,7 +37,7 @@ std::vector<std::string> Server::admin_command(const std::vector<std::string>& r
     const std::string& cmd = request[0];
     if (cmd == "WHO") {
         for (const auto& conn : connections()) {
-            lines.push_back(admin::join({std::to_string(conn->id()), conn->remote_ip(), conn->user(), conn->state(),
+            lines.push_back(admin::join({std::to_string(conn->id()), conn->remote_ip_shared(), conn->user(), conn->state(),
                                          std::to_string(static_cast<long long>(conn->since())), conn->session_id(),
                                          conn->tls_active() ? "tls" : "plain", conn->listener_name()}));
         }
@@ -50,7 +50,7 @@ std::vector<std::string> Server::admin_command(const std::vector<std::string>& r
         for (const auto& conn : connections()) {
             if (std::to_string(conn->id()) == request[1] || conn->user() == request[1]) {
                 conn->kick();
-                lines.push_back(admin::join({std::to_string(conn->id()), conn->remote_ip(), conn->user()}));
+                lines.push_back(admin::join({std::to_string(conn->id()), conn->remote_ip_shared(), conn->user()}));
             }
         }
         lines.push_back("OK");

@@ -103,6 +103,11 @@ void Connection::set_user(const std::string& user) {
     update_logger();
 }
 
+std::string Connection::remote_ip_shared() const {
+    std::lock_guard<std::mutex> lock(info_mutex_);
+    return remote_ip_;
+}
+
 std::string Connection::user() const {
     std::lock_guard<std::mutex> lock(info_mutex_);
     return user_;
@@ -403,6 +408,7 @@ asio::awaitable<bool> Connection::read_proxy_header(std::chrono::milliseconds ti
         if (result.state == ProxyParseResult::State::done) {
             in_.consume(result.consumed);
             if (result.header.has_address) {
+                std::lock_guard<std::mutex> lock(info_mutex_);
                 remote_ip_ = result.header.source_ip;
                 remote_port_ = result.header.source_port;
                 local_ip_ = result.header.dest_ip;

@@ -80,7 +80,7 @@ public:
     // handshake runs. Flushes pending output before. false: the handshake
     // failed and the connection is unusable.
     asio::awaitable<bool> starttls();
-    bool tls_active() const { return tls_ != nullptr && tls_done_; }
+    bool tls_active() const { return tls_done_.load(); }
     const TlsInfo& tls_info() const { return tls_info_; }
     // `ssl = required`: plaintext authentication must be refused.
     bool ssl_required() const;
@@ -93,6 +93,9 @@ public:
     std::uint64_t id() const { return id_; }
     const std::string& session_id() const { return session_id_; }
     const std::string& remote_ip() const { return remote_ip_; }
+    // remote_ip() for other threads (the admin socket): a PROXY header may
+    // still be replacing it.
+    std::string remote_ip_shared() const;
     unsigned remote_port() const { return remote_port_; }
     const std::string& local_ip() const { return local_ip_; }
     unsigned local_port() const { return local_port_; }
@@ -142,7 +145,7 @@ private:
     Socket socket_;
     Executor strand_;
     std::unique_ptr<asio::ssl::stream<Socket&>> tls_;
-    bool tls_done_ = false;
+    std::atomic<bool> tls_done_{false}; // read by the admin socket too
     TlsHandshakeState tls_state_;
     TlsInfo tls_info_;
     std::shared_ptr<TlsContextSet> tls_set_;
