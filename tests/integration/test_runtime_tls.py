@@ -186,3 +186,36 @@ def test_implicit_tls_listener_without_certificate_fails_to_start(echod):
         raise AssertionError("loft-echod started without a certificate")
     except AssertionError as err:
         assert "ssl = no" in str(err)
+
+
+def test_min_protocol_and_encrypted_key(echod, certs):
+    import ssl
+    from echod_util import run_openssl
+    enc_key = certs.dir / "enc.key"
+    run_openssl("pkey", "-in", str(certs.default_key), "-aes256", "-passout", "pass:s3cret", "-out", str(enc_key))
+    e = echod(f"ssl_cert = <{certs.default_crt}\nssl_key = <{enc_key}\nssl_key_password = s3cret\n"
+              "ssl_min_protocol = TLSv1.3\n", listeners={"echos": {"ssl": "yes"}})
+    c = LineClient.connect(e.port("echos"), tls_context=client_context())
+    assert c.sock.version() == "TLSv1.3"
+    assert c.readline() == "* OK echo ready"
+    c.close()
+    old = client_context()
+    old.maximum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        LineClient.connect(e.port("echos"), tls_context=old).close()
+        raise AssertionError("a TLS 1.2 client got in despite ssl_min_protocol = TLSv1.3")
+    except ssl.SSLError:
+        pass
+
+
+def test_wrong_key_password_fails_at_startup_naming_the_setting(echod, certs):
+    from echod_util import run_openssl
+    enc_key = certs.dir / "enc.key"
+    run_openssl("pkey", "-in", str(certs.default_key), "-aes256", "-passout", "pass:s3cret", "-out", str(enc_key))
+    e = echod(f"ssl_cert = <{certs.default_crt}\nssl_key = <{enc_key}\nssl_key_password = wrong\n",
+              listeners={"echos": {"ssl": "yes"}}, start=False)
+    try:
+        e.start()
+        raise AssertionError("started with a wrong key password")
+    except AssertionError as err:
+        assert "ssl_key" in str(err)
