@@ -15,7 +15,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <tuple>
 #include <unistd.h>
+#include <vector>
 
 namespace loftd {
 
@@ -137,8 +139,20 @@ Result<BuiltinSetup> prepare_builtin_default(const std::string& var_dir) {
     setup.options.var_dir = var_dir;
     bool root = geteuid() == 0;
 
+    bool var_is_new = !exists(var_dir);
     if (Status st = make_dir(var_dir, 0755); !st)
         return st;
+    if (root && var_is_new) {
+        // `sudo make run` in someone's checkout: ./var belongs to whoever
+        // owns the checkout, as if they had run it, so the workers run as
+        // that user rather than as nobody.
+        struct stat parent {};
+        std::string parent_dir = std::filesystem::path(var_dir).parent_path().string();
+        if (stat(parent_dir.c_str(), &parent) == 0 && parent.st_uid != 0 &&
+            parent.st_uid >= default_first_valid_uid())
+            if (chown(var_dir.c_str(), parent.st_uid, parent.st_gid) != 0)
+                return Status::io("cannot chown " + var_dir + ": " + std::strerror(errno));
+    }
     if (root) {
         auto chosen = choose_mail_user(var_dir);
         if (!chosen)
@@ -189,10 +203,26 @@ Result<BuiltinSetup> prepare_builtin_default(const std::string& var_dir) {
         // The workers run as the mail user: they store mail, and they read
         // the key and the users file after dropping root.
         const auto& c = *setup.mail_credentials;
-        for (auto [path, uid, gid, mode] : {std::tuple{mail_dir, c.uid, c.gid, 0700},
-                                            {key, c.uid, c.gid, 0600},
-                                            {users, uid_t(0), c.gid, 0640},
-                                            {run_dir, uid_t(0), gid_t(0), 0755}})
+        struct stat var_st {};
+        stat(var_dir.c_str(), &var_st);
+        std::vector<std::tuple<std::string, uid_t, gid_t, int>> owners;
+        if (var_st.st_uid == c.uid) {
+            // ./var is a user's (their checkout): everything in it is
+            // theirs, so a later run without root works on the same files.
+            for (const auto& [path, mode] : {std::pair{mail_dir, 0700}, {key, 0600}, {cert, 0644},
+                                             {users, 0600}, {password_file, 0600}, {run_dir, 0755},
+                                             {tls_dir, 0755}})
+                if (exists(path))
+                    owners.emplace_back(path, c.uid, c.gid, mode);
+        } else {
+            // ./var is root's: root keeps it, the mail user (nobody) gets
+            // only what it must write or read.
+            owners = {{mail_dir, c.uid, c.gid, 0700},
+                      {key, c.uid, c.gid, 0600},
+                      {users, uid_t(0), c.gid, 0640},
+                      {run_dir, uid_t(0), gid_t(0), 0755}};
+        }
+        for (const auto& [path, uid, gid, mode] : owners)
             if (Status st = set_owner_mode(path, uid, gid, static_cast<mode_t>(mode)); !st)
                 return st;
         setup.warning = access_problem(c, var_dir);

@@ -59,8 +59,14 @@ Status prepare_runtime_dir(const Plan& plan, bool fresh) {
     // is mode 0600 for its worker.
     if (identities.size() == 1)
         return own(admin, identities.begin()->first, identities.begin()->second, 0700);
-    if (identities.empty())
-        return own(admin, 0, 0, 0700);
+    if (identities.empty()) {
+        // No worker to serve yet: the directory goes with base_dir, so a
+        // later run as base_dir's owner can use it.
+        struct stat st {};
+        if (::stat(plan.base_dir.c_str(), &st) != 0)
+            return Status::io("cannot stat " + plan.base_dir + ": " + std::strerror(errno));
+        return own(admin, st.st_uid, st.st_gid, 0700);
+    }
     return own(admin, 0, 0, 01733);
 }
 

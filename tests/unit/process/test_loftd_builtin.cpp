@@ -109,3 +109,26 @@ TEST_CASE("first start creates var; a second start reuses it") {
     CHECK(second->demo_password == first->demo_password);
     CHECK(slurp(var + "/tls/cert.pem") == cert);
 }
+
+TEST_CASE("as root, a new ./var in a user's directory belongs to that user, and so do the workers") {
+    if (geteuid() != 0) {
+        MESSAGE("not root: ownership not testable");
+        return;
+    }
+    TempDir dir;
+    REQUIRE(chown(dir.path.c_str(), 4242, 4343) == 0); // an owner without a passwd entry works too
+    std::string var = (dir.path / "var").string();
+    auto setup = loftd::prepare_builtin_default(var);
+    REQUIRE_MESSAGE(setup.is_ok(), setup.status().message());
+    REQUIRE(setup->mail_credentials);
+    CHECK(setup->mail_credentials->uid == 4242u);
+    CHECK(setup->mail_credentials->gid == 4343u);
+    CHECK(setup->mail_user_reason == "the owner of " + var);
+    CHECK(setup->config_text.find("mail_uid = 4242\nmail_gid = 4343\n") != std::string::npos);
+    for (const char* sub : {"", "/mail", "/run", "/tls", "/tls/key.pem", "/users", "/demo-password"}) {
+        struct stat st {};
+        REQUIRE(stat((var + sub).c_str(), &st) == 0);
+        CHECK_MESSAGE(st.st_uid == 4242u, sub);
+    }
+    CHECK(setup->warning.empty());
+}
