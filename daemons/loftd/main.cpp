@@ -11,6 +11,7 @@
 
 #include <fcntl.h>
 #include <optional>
+#include <sys/stat.h>
 #include <string>
 
 int main(int argc, char** argv) {
@@ -19,6 +20,11 @@ int main(int argc, char** argv) {
     for (int fd = 0; fd <= 2; ++fd)
         if (fcntl(fd, F_GETFD) < 0)
             open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+    // The modes loftd asks for (base_dir 0755, certificate 0644, ...) must
+    // not depend on the umask of whoever started it: with 077 the workers
+    // could not even enter base_dir. Files that must stay private are
+    // created 0600 explicitly.
+    umask(022);
     CLI::App app{"loftd: starts and supervises Loft's mail services (IMAP, POP3, LMTP, ManageSieve, auth)",
                  "loftd"};
     app.fallthrough();
