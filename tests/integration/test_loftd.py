@@ -321,6 +321,25 @@ def test_missing_protocol_binary_is_reported(echo_service):
         assert s.connect_ex(("127.0.0.1", pop3_port)) != 0
 
 
+def test_reload_starts_a_daemon_built_after_start(build_dir, echo_service, workdir):
+    pop3_port = free_port()
+    later = workdir / "bin" / "loft-pop3d"
+    service = f"""service pop3-login {{
+  executable = {later}
+  process_limit = 1
+  inet_listener pop3 {{
+    port = {pop3_port}
+  }}
+}}"""
+    loftd, _ = echo_service(protocols="imap pop3", extra_services=service)
+    assert f"pop3:  {later} is not installed; POP3 is not served" in loftd.stdout
+    later.parent.mkdir()
+    later.symlink_to(echod_binary(build_dir))
+    result = loftd.run_command("-c", str(workdir / "loft.conf"), "reload")
+    assert result.returncode == 0, result.stderr
+    assert wait_until(lambda: echo_once(pop3_port) == "* hello"), loftd.output
+
+
 def test_bad_config_fails_fast_with_file_and_line(build_dir, workdir, start_loftd):
     loftd = start_loftd("protocols = imap\nbase_dir = " + str(workdir / "run") + "\nbogus_setting = 1\n")
     assert loftd.wait_exit() == 1
