@@ -236,10 +236,24 @@ asio::awaitable<ReadStatus> Connection::read_line(std::string& line) {
         case LineBuffer::LineState::too_long: co_return ReadStatus::too_long;
         case LineBuffer::LineState::need_more: break;
         }
-        // Start small: an idle connection should cost kilobytes; long lines grow it.
-        auto space = in_.prepare(std::max<std::size_t>(4096, in_.size()));
         std::error_code ec;
         arm(limits_.idle_timeout);
+        if (!tls_ && in_.empty()) {
+            // An idle plaintext connection holds no input buffer at all while
+            // it waits: tens of thousands of IDLE clients must stay cheap.
+            reading_ = true;
+            co_await socket_.async_wait(asio::socket_base::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+            reading_ = false;
+            if (ec) {
+                disarm();
+                ReadStatus st = status_for(ec);
+                if (interrupt_ == Interrupt::timeout)
+                    interrupt_ = Interrupt::none;
+                co_return st;
+            }
+        }
+        // Start small; long lines grow the buffer up to the line limit.
+        auto space = in_.prepare(std::max<std::size_t>(4096, in_.size()));
         std::size_t n = co_await read_some(asio::buffer(space.data(), space.size()), ec);
         disarm();
         if (ec) {

@@ -150,6 +150,8 @@ Result<std::shared_ptr<asio::ssl::context>> make_tls_context(const TlsSettings& 
         if (s.prefer_server_ciphers)
             options |= SSL_OP_CIPHER_SERVER_PREFERENCE;
         SSL_CTX_set_options(c, options);
+        // Idle TLS connections give their record buffers back to the heap.
+        SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS);
         int min = protocol_version(s.min_protocol);
         if (min < 0)
             return Status::invalid("ssl_min_protocol: unknown protocol " + s.min_protocol);
