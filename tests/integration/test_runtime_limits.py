@@ -186,3 +186,20 @@ def test_per_ip_count_is_shared_between_worker_processes(build_dir, tmp_path):
             p.terminate()
             p.wait(timeout=WAIT)
         listener.close()
+
+
+def test_unix_listener(echod):
+    e = echod(start=False)
+    text = e.config_path.read_text().replace("service echo {",
+                                             "service echo {\n  unix_listener echo-socket {\n    mode = 0660\n  }")
+    e.config_path.write_text(text)
+    e.start()
+    path = e.base_dir / "echo-socket"
+    wait_for(path.exists, "the unix socket")
+    assert oct(path.stat().st_mode & 0o777) == "0o660"
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(str(path))
+    c = LineClient(s)
+    assert c.readline() == "* OK echo ready"
+    assert c.cmd("WHOAMI").startswith("* WHOAMI ip= ")
+    c.close()

@@ -219,3 +219,16 @@ def test_wrong_key_password_fails_at_startup_naming_the_setting(echod, certs):
         raise AssertionError("started with a wrong key password")
     except AssertionError as err:
         assert "ssl_key" in str(err)
+
+
+def test_ssl_dh_parameters_load(echod, certs):
+    from echod_util import run_openssl
+    dh = certs.dir / "dh.pem"
+    run_openssl("dhparam", "-dsaparam", "-out", str(dh), "2048")
+    e = echod(tls_settings(certs.default_crt, certs.default_key) + f"ssl_dh = <{dh}\n"
+              "ssl_prefer_server_ciphers = yes\nssl_cipher_suites = TLS_AES_128_GCM_SHA256\n",
+              listeners={"echos": {"ssl": "yes"}})
+    c = LineClient.connect(e.port("echos"), tls_context=client_context())
+    assert c.sock.cipher()[0] == "TLS_AES_128_GCM_SHA256"
+    assert c.readline() == "* OK echo ready"
+    c.close()
