@@ -80,6 +80,14 @@ struct LookupContext {
 class ConfigData;
 class SectionData;
 
+// How Config::serialize writes the configuration.
+struct SerializeOptions {
+    // Precede each key and block with a comment naming where it was written
+    // ("# from /etc/loft/conf.d/10-ssl.conf:12"), so that someone reading the
+    // text, or a message naming a line of it, can find the original.
+    bool origin_comments = true;
+};
+
 // A `type [name] { ... }` block of the file, e.g. `service imap-login { }` has
 // type "service" and name "imap-login". Values are validated against the
 // registry at load time, so the typed getters never fail; for a key that is
@@ -155,6 +163,17 @@ public:
     // children of that type.
     Section root() const;
     std::vector<Section> sections(std::string_view type) const;
+
+    // This configuration as one self-contained config text: no !include,
+    // every `<file` value replaced by the file's content (as read at load
+    // time), `$variables` already expanded, every block and key in order.
+    // Values are quoted where needed so that load_string() of the text gives
+    // an equal configuration (same blocks, keys and values, same lookups in
+    // every context). What does not carry over: file:line locations (the
+    // text's own lines instead) and source_file(). Fails with
+    // Code::invalid_argument, naming file:line and the key, for a value that
+    // no config text can hold (a NUL byte from a binary `<file`).
+    Result<std::string> serialize(const SerializeOptions& options = {}) const;
 
     // Warnings collected while loading.
     const std::vector<Diagnostic>& warnings() const;

@@ -141,6 +141,25 @@ std::size_t comment_start(std::string_view s) {
     return std::string_view::npos;
 }
 
+// `key = "..."`: the only kind of line allowed to be longer than
+// max_line_length (see ParseLimits).
+bool is_quoted_assignment(std::string_view s) {
+    s = ltrim(s);
+    std::size_t end = 0;
+    while (end < s.size() && is_key_char(s[end])) {
+        ++end;
+    }
+    if (end == 0) {
+        return false;
+    }
+    s = ltrim(s.substr(end));
+    if (s.empty() || s.front() != '=') {
+        return false;
+    }
+    s = ltrim(s.substr(1));
+    return !s.empty() && (s.front() == '"' || s.front() == '\'');
+}
+
 class Parser {
 public:
     Parser(ConfigData& data, const ParseLimits& limits) : data_(data), limits_(limits) {
@@ -245,7 +264,7 @@ Status Parser::parse_file_text(std::string_view text, const std::string& name,
             if (!logical.empty()) {
                 phys = ltrim(phys);
             }
-            if (logical.size() + phys.size() > limits_.max_line_length) {
+            if (logical.size() + phys.size() > limits_.max_quoted_line_length) {
                 too_long = true;
             } else {
                 logical.append(phys);
@@ -255,9 +274,10 @@ Status Parser::parse_file_text(std::string_view text, const std::string& name,
             }
         }
         Location where{name, first_line};
-        if (too_long) {
-            status = error(where, "line too long (more than " +
-                                      std::to_string(limits_.max_line_length) + " bytes)");
+        bool quoted = is_quoted_assignment(logical);
+        if (too_long || (logical.size() > limits_.max_line_length && !quoted)) {
+            std::size_t limit = quoted ? limits_.max_quoted_line_length : limits_.max_line_length;
+            status = error(where, "line too long (more than " + std::to_string(limit) + " bytes)");
             break;
         }
         if (logical.find('\0') != std::string::npos) {
@@ -417,7 +437,7 @@ Status Parser::assignment(const std::string& key, std::string_view rest, const L
             return error(where, "missing file name after '<' in value of '" + key + "'");
         }
         std::string full = join_path(file.dir, path);
-        auto content = read_whole_file(full, limits_.max_file_size);
+        auto content = read_whole_file(full, limits_.max_value_file_size);
         if (!content) {
             return error(where, "cannot read '" + shown(full) + "' for setting '" + key +
                                     "': " + content.status().message());

@@ -18,9 +18,14 @@ namespace mailstore::config {
 // but a typo (an include of itself, a runaway glob) must not hang a daemon.
 struct ParseLimits {
     std::size_t max_line_length = 64 * 1024;       // one logical line, continuations joined
+    // A logical line whose value is quoted (`key = "..."`) may be longer: a
+    // resolved config (Config::serialize) writes `<file` values, such as a CA
+    // bundle, as one quoted line with escapes.
+    std::size_t max_quoted_line_length = 2 * 16 * 1024 * 1024 + 64 * 1024;
     int max_include_depth = 16;                     // nested !include levels
     int max_nesting = 16;                           // nested sections
-    std::size_t max_file_size = 16 * 1024 * 1024;   // a config file or a <file value
+    std::size_t max_file_size = 64 * 1024 * 1024;  // a config file
+    std::size_t max_value_file_size = 16 * 1024 * 1024; // a <file value
 };
 
 // Parse `text` as the config file `name` whose !include and <file paths are
