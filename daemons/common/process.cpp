@@ -139,6 +139,20 @@ Result<pid_t> spawn_worker(const WorkerLaunch& launch) {
                 setrlimit(RLIMIT_NOFILE, &lim); // best effort; loftd warned already
             }
         }
+        if (launch.address_space_limit > 0) {
+            rlimit lim{};
+            if (getrlimit(RLIMIT_AS, &lim) != 0)
+                child_fail(report, "getrlimit(RLIMIT_AS)", errno);
+            rlim_t wanted = static_cast<rlim_t>(launch.address_space_limit);
+            if (lim.rlim_max == RLIM_INFINITY || lim.rlim_max > wanted) {
+                lim.rlim_cur = wanted;
+                lim.rlim_max = wanted;
+            } else {
+                lim.rlim_cur = lim.rlim_max; // already stricter than asked
+            }
+            if (setrlimit(RLIMIT_AS, &lim) != 0)
+                child_fail(report, "setrlimit(RLIMIT_AS)", errno);
+        }
         if (launch.credentials) {
             const char* step = "";
             int err = drop_privileges_prepared(launch.credentials->uid, launch.credentials->gid,

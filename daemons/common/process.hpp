@@ -57,7 +57,26 @@ struct WorkerLaunch {
     // before the privilege drop, so root can raise the hard limit too; a
     // non-root parent gets as far as its hard limit.
     unsigned long open_files = 0;
+    // Address-space limit (RLIMIT_AS, soft and hard) in bytes, 0 = none:
+    // Dovecot's vsz_limit. Set before the privilege drop, so the worker
+    // cannot raise it again. A lower limit loftd already has is kept.
+    unsigned long long address_space_limit = 0;
 };
+
+// Whether this build uses AddressSanitizer. Its shadow memory reserves
+// terabytes of address space, so a worker built with it cannot start under
+// an address-space limit: callers leave address_space_limit at 0 then.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kBuiltWithAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool kBuiltWithAddressSanitizer = true;
+#else
+inline constexpr bool kBuiltWithAddressSanitizer = false;
+#endif
+#else
+inline constexpr bool kBuiltWithAddressSanitizer = false;
+#endif
 
 // The open-files limit a worker would end up with when asking for `wanted`
 // (the hard limit caps it unless running as root).

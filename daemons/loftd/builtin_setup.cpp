@@ -116,9 +116,10 @@ std::string access_problem(const loft::Credentials& creds, const std::string& va
     if (pid == 0) {
         if (!loft::drop_privileges(creds))
             _exit(2);
+        // The key is not needed: loftd hands it over in the resolved
+        // configuration under var/run (config_snapshot.hpp).
         bool ok = access((var_dir + "/run").c_str(), X_OK) == 0 &&
-                  access((var_dir + "/mail").c_str(), W_OK | X_OK) == 0 &&
-                  access((var_dir + "/tls/key.pem").c_str(), R_OK) == 0;
+                  access((var_dir + "/mail").c_str(), W_OK | X_OK) == 0;
         _exit(ok ? 0 : 1);
     }
     int status = 0;
@@ -200,8 +201,9 @@ Result<BuiltinSetup> prepare_builtin_default(const std::string& var_dir) {
     }
 
     if (root) {
-        // The workers run as the mail user: they store mail, and they read
-        // the key and the users file after dropping root.
+        // The workers run as the mail user: they store mail and read the
+        // users file after dropping root (the key reaches them through
+        // loftd's resolved configuration).
         const auto& c = *setup.mail_credentials;
         struct stat var_st {};
         stat(var_dir.c_str(), &var_st);
@@ -215,10 +217,10 @@ Result<BuiltinSetup> prepare_builtin_default(const std::string& var_dir) {
                 if (exists(path))
                     owners.emplace_back(path, c.uid, c.gid, mode);
         } else {
-            // ./var is root's: root keeps it, the mail user (nobody) gets
-            // only what it must write or read.
+            // ./var is root's: root keeps it and the key, the mail user
+            // (nobody) gets only what it must write or read.
             owners = {{mail_dir, c.uid, c.gid, 0700},
-                      {key, c.uid, c.gid, 0600},
+                      {key, uid_t(0), gid_t(0), 0600},
                       {users, uid_t(0), c.gid, 0640},
                       {run_dir, uid_t(0), gid_t(0), 0755}};
         }

@@ -46,20 +46,21 @@ Result<LoadedConfig> ConfigSource::load() const {
         auto config = cfg::Config::load_file(path_);
         if (!config)
             return config.status();
-        return LoadedConfig{*config, path_, std::nullopt};
+        return LoadedConfig{*config, std::nullopt};
     }
     auto setup = prepare_builtin_default(default_var_dir());
     if (!setup)
         return setup.status();
-    auto config = cfg::Config::load_string(setup->config_text, "<built-in default>", setup->options.var_dir);
+    // The text goes to a file like any config (no secrets in it: the key is
+    // a `<file`), so `loftconf -c` can show it and an admin can copy it.
+    std::string path = setup->options.var_dir + "/run/loft-builtin.conf";
+    if (Status st = write_file_atomically(path, setup->config_text, 0644); !st)
+        return st;
+    auto config = cfg::Config::load_file(path);
     if (!config)
         return Status::error(Status::Code::internal,
-                             "the built-in default does not parse (a bug): " + config.status().message());
-    // The workers read the same text from a file, like any other config.
-    std::string worker_path = setup->options.var_dir + "/run/loft-builtin.conf";
-    if (Status st = write_file_atomically(worker_path, setup->config_text, 0644); !st)
-        return st;
-    return LoadedConfig{*config, worker_path, std::move(*setup)};
+                             "the built-in default does not load (a bug): " + config.status().message());
+    return LoadedConfig{*config, std::move(*setup)};
 }
 
 } // namespace loftd

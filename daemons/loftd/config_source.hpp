@@ -14,9 +14,8 @@ namespace loftd {
 
 struct LoadedConfig {
     mailstore::config::Config config;
-    // What the workers get as -c: the file itself, or for the built-in
-    // default the copy written to base_dir/loft-builtin.conf.
-    std::string worker_config_path;
+    // The workers do not read this file: loftd hands them a resolved copy
+    // (config_snapshot.hpp).
     std::optional<BuiltinSetup> builtin; // set for the built-in default
 };
 
@@ -31,8 +30,9 @@ public:
     // "/etc/loft/loft.conf" or "the built-in default".
     std::string describe() const;
 
-    // Load (for the built-in default: prepare ./var, then parse the text and
-    // write it to base_dir/loft-builtin.conf). Errors name file:line.
+    // Load (for the built-in default: prepare ./var, write the text to
+    // base_dir/loft-builtin.conf for the admin to read or copy, and load
+    // that). Errors name file:line.
     mailstore::Result<LoadedConfig> load() const;
 
     // Where the pid file lives, without side effects (for `loftd stop`,

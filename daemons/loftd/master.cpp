@@ -1,6 +1,7 @@
 #include "master.hpp"
 
 #include "banner.hpp"
+#include "config_snapshot.hpp"
 #include "pidfile.hpp"
 #include "process.hpp"
 #include "runtime_dir.hpp"
@@ -94,6 +95,7 @@ private:
     using Pool = std::map<std::string, loft::BoundListener>;
 
     Status apply_log_settings(const mailstore::config::Config& config);
+    Status write_worker_config(const mailstore::config::Config& config, Plan& plan);
     Result<std::map<std::string, std::vector<loft::BoundListener>>> bind_sockets(const Plan& plan, Pool& pool);
     void start_slot(RunningService& rs, size_t index);
     void start_all(RunningService& rs);
@@ -124,6 +126,21 @@ private:
 
 Status Master::apply_log_settings(const mailstore::config::Config& config) {
     return log::configure(log::settings_from_config(config));
+}
+
+// The resolved configuration the workers read (config_snapshot.hpp); also
+// decides which file each service's workers get.
+Status Master::write_worker_config(const mailstore::config::Config& config, Plan& plan) {
+    auto files = assign_snapshot_files(plan);
+    auto text = snapshot_text(config, source_.describe());
+    if (!text)
+        return text.status();
+    if (Status st = write_snapshots(files, *text); !st)
+        return st;
+    remove_stale_snapshots(plan.base_dir, files);
+    for (const auto& file : files)
+        master_log().debugf("wrote the workers' configuration to {}", file.path);
+    return Status::ok();
 }
 
 Result<std::map<std::string, std::vector<loft::BoundListener>>> Master::bind_sockets(const Plan& plan, Pool& pool) {
@@ -190,11 +207,13 @@ void Master::start_slot(RunningService& rs, size_t index) {
     Slot& slot = rs.slots[index];
     loft::WorkerLaunch launch;
     launch.binary = rs.plan.binary;
-    launch.args = {"-c", loaded_->worker_config_path, "--service", rs.plan.service};
+    launch.args = {"-c", rs.plan.config_path, "--service", rs.plan.service};
     launch.args.insert(launch.args.end(), rs.plan.args.begin(), rs.plan.args.end());
     launch.listeners = rs.sockets;
     launch.credentials = rs.plan.credentials;
     launch.open_files = open_files_for(rs.plan);
+    if (!loft::kBuiltWithAddressSanitizer)
+        launch.address_space_limit = rs.plan.vsz_limit;
     auto pid = loft::spawn_worker(launch);
     auto now = Clock::now();
     if (!pid) {
@@ -212,6 +231,10 @@ void Master::start_slot(RunningService& rs, size_t index) {
 }
 
 void Master::start_all(RunningService& rs) {
+    if (loft::kBuiltWithAddressSanitizer && rs.plan.vsz_limit > 0)
+        master_log().debugf("service {}: vsz_limit ({} bytes) not applied: this build uses AddressSanitizer, "
+                            "which cannot run under an address-space limit",
+                            rs.plan.service, rs.plan.vsz_limit);
     unsigned long wanted = open_files_for(rs.plan);
     if (loft::reachable_open_files(wanted) < wanted)
         master_log().warningf("service {}: the open files limit ({}) is lower than its client_limit needs ({}); "
@@ -366,6 +389,13 @@ void Master::reload() {
     auto sockets = bind_sockets(*plan, pool);
     if (!sockets) {
         master_log().errorf("reload failed, keeping the running configuration: {}", sockets.status().message());
+        return;
+    }
+    // The workers re-read their -c file on SIGHUP: it must hold the new
+    // configuration before any of them is signalled or started.
+    if (Status st = write_worker_config(loaded->config, *plan); !st) {
+        close_pool(pool, &pool_);
+        master_log().errorf("reload failed, keeping the running configuration: {}", st.message());
         return;
     }
     if (Status st = apply_log_settings(loaded->config); !st)
@@ -530,6 +560,10 @@ int Master::run() {
             master_log().warningf("{}: {}", w.where.to_string(), w.message);
 
     if (Status st = prepare_runtime_dir(*plan, true); !st) {
+        master_log().fatal(st.message());
+        return 1;
+    }
+    if (Status st = write_worker_config(loaded->config, *plan); !st) {
         master_log().fatal(st.message());
         return 1;
     }

@@ -3,6 +3,7 @@
 #include <loft_build_config.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <sstream>
 #include <sys/stat.h>
@@ -72,6 +73,14 @@ std::optional<std::string> service_raw(const std::vector<cfg::Section>& blocks, 
     return value;
 }
 
+bool is_unlimited(std::string_view value) {
+    std::string lower;
+    for (char c : value)
+        if (c != ' ' && c != '\t')
+            lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return lower == "unlimited";
+}
+
 bool same_specs(const std::vector<loft::ListenerSpec>& a, const std::vector<loft::ListenerSpec>& b) {
     auto key = [](const loft::ListenerSpec& s) {
         return std::tie(s.service, s.name, s.kind, s.addresses, s.port, s.ssl, s.haproxy, s.path, s.mode,
@@ -92,7 +101,8 @@ bool ServicePlan::same_workers_as(const ServicePlan& other) const {
         return c ? std::tuple{true, c->uid, c->gid} : std::tuple{false, uid_t(0), gid_t(0)};
     };
     return service == other.service && binary == other.binary && args == other.args &&
-           ids(credentials) == ids(other.credentials) && same_specs(listeners, other.listeners);
+           ids(credentials) == ids(other.credentials) && vsz_limit == other.vsz_limit &&
+           config_path == other.config_path && same_specs(listeners, other.listeners);
 }
 
 std::string find_binary(std::string_view name, const PlanEnvironment& env) {
@@ -146,6 +156,10 @@ Result<Plan> make_plan(const cfg::Config& config, const PlanEnvironment& env) {
     if (cfg::find_setting("default_client_limit"))
         default_client_limit = static_cast<unsigned>(std::max<std::uint64_t>(1, config.get_uint("default_client_limit")));
 
+    std::uint64_t default_vsz_limit = 0;
+    if (cfg::find_setting("default_vsz_limit") && !is_unlimited(config.get("default_vsz_limit")))
+        default_vsz_limit = config.get_size("default_vsz_limit");
+
     unsigned long first_valid_uid = cfg::find_setting("first_valid_uid") ? config.get_uint("first_valid_uid") : 500;
     unsigned long last_valid_uid = cfg::find_setting("last_valid_uid") ? config.get_uint("last_valid_uid") : 0;
     std::string mail_uid = global_setting(config, "mail_uid");
@@ -196,6 +210,17 @@ Result<Plan> make_plan(const cfg::Config& config, const PlanEnvironment& env) {
                 if (!n || *n == 0)
                     return Status::invalid("service " + sp.service + ": process_limit must be at least 1");
                 sp.process_limit = static_cast<unsigned>(*n);
+            }
+
+            // Dovecot: a service's vsz_limit of 0 (the default) means
+            // default_vsz_limit; "unlimited", or a default_vsz_limit of 0,
+            // means no limit.
+            sp.vsz_limit = default_vsz_limit;
+            if (auto limit = service_raw(blocks, "vsz_limit")) {
+                if (is_unlimited(*limit))
+                    sp.vsz_limit = 0;
+                else if (auto n = cfg::parse_size(*limit); n && *n > 0)
+                    sp.vsz_limit = *n;
             }
 
             sp.client_limit = default_client_limit;

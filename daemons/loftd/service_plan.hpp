@@ -11,6 +11,7 @@
 #include <mailstore/config.hpp>
 #include <mailstore/status.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,9 +41,15 @@ struct ServicePlan {
     unsigned process_limit = 1;
     unsigned client_limit = 1000; // connections per worker: sizes RLIMIT_NOFILE
     std::optional<loft::Credentials> credentials; // nullopt: keep loftd's identity
+    // Address-space limit (RLIMIT_AS) of each worker in bytes, 0 = none: the
+    // service's vsz_limit, else default_vsz_limit.
+    std::uint64_t vsz_limit = 0;
+    // The resolved configuration its workers get as -c (see
+    // config_snapshot.hpp); set by assign_snapshot_files().
+    std::string config_path;
 
-    // Same program, arguments, identity and sockets: a reload can keep the
-    // running workers (and just send them SIGHUP).
+    // Same program, arguments, identity, limits, config file and sockets: a
+    // reload can keep the running workers (and just send them SIGHUP).
     bool same_workers_as(const ServicePlan& other) const;
 };
 

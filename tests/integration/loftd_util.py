@@ -7,12 +7,14 @@ fixtures in test_loftd.py call as finalizers.
 """
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -27,9 +29,10 @@ def free_port() -> int:
 
 
 def make_shared_tempdir(prefix: str = "loftd-test-") -> pathlib.Path:
-    """A temporary directory the mail user (nobody) can read, so workers that
-    dropped root can still open their config. pytest's tmp_path lives under
-    a 0700 directory, which they could not enter."""
+    """A temporary directory the mail user (nobody) can enter, so workers that
+    dropped root can reach base_dir (their resolved config, sockets, tables)
+    under it. pytest's tmp_path lives under a 0700 directory, which they could
+    not enter."""
     path = pathlib.Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
     path.chmod(0o755)
     return path
@@ -47,7 +50,7 @@ def echod_binary(build_dir: pathlib.Path, workdir: pathlib.Path | None = None) -
 
 def echo_config(workdir: pathlib.Path, echod: str, port: int, *, process_limit: int = 1,
                 mail_uid: str | None = "nobody", protocols: str = "imap", extra: str = "",
-                extra_services: str = "") -> str:
+                extra_services: str = "", listener_extra: str = "") -> str:
     lines = [
         f"protocols = {protocols}",
         "listen = 127.0.0.1",
@@ -62,6 +65,7 @@ def echo_config(workdir: pathlib.Path, echod: str, port: int, *, process_limit: 
   process_limit = {process_limit}
   inet_listener imap {{
     port = {port}
+    {listener_extra}
   }}
 }}
 {extra_services}""")
@@ -237,3 +241,77 @@ def echo_once(port: int, text: str = "hello", timeout: float = 5.0) -> str | Non
 
 def remove_tree(path: pathlib.Path):
     shutil.rmtree(path, ignore_errors=True)
+
+
+def make_key_pair(cert: pathlib.Path, key: pathlib.Path, cn: str):
+    """A self-signed EC certificate for CN at `cert` and its key at `key`
+    (mode 0600), each replaced atomically if it exists."""
+    tmp_cert, tmp_key = cert.with_name(cert.name + ".new"), key.with_name(key.name + ".new")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", str(tmp_key), "-out", str(tmp_cert), "-days", "2",
+                    "-subj", f"/CN={cn}"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                   timeout=30)
+    tmp_key.chmod(0o600)
+    os.replace(tmp_key, key)
+    os.replace(tmp_cert, cert)
+
+
+def pem_to_der(pem_path: pathlib.Path) -> bytes:
+    return ssl.PEM_cert_to_DER_cert(pem_path.read_text())
+
+
+class TlsEchoClient(EchoClient):
+    """The echo protocol over implicit TLS; `peer_cert` is the server's
+    certificate (DER)."""
+
+    def __init__(self, port: int, host: str = "127.0.0.1", timeout: float = DEFAULT_TIMEOUT):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        raw = socket.create_connection((host, port), timeout=timeout)
+        try:
+            self.sock = ctx.wrap_socket(raw, server_hostname="localhost")
+        except (OSError, ssl.SSLError):
+            raw.close()
+            raise
+        self.peer_cert = self.sock.getpeercert(binary_form=True)
+        self.file = self.sock.makefile("rwb", buffering=0)
+        self.greeting = self.readline()
+
+
+def tls_echo_once(port: int, text: str = "hello", timeout: float = 5.0) -> tuple[bytes, str] | None:
+    """One TLS connection, one ECHO: (server certificate, reply); None when
+    nothing answers (yet)."""
+    try:
+        c = TlsEchoClient(port, timeout=timeout)
+    except (OSError, ssl.SSLError):
+        return None
+    try:
+        if not c.greeting.startswith("* OK"):
+            return None
+        return c.peer_cert, c.echo(text)
+    except (OSError, ssl.SSLError):
+        return None
+    finally:
+        c.close()
+
+
+def built_with_asan(build_dir: pathlib.Path) -> bool:
+    """Whether the build uses AddressSanitizer (loftd applies no vsz_limit then)."""
+    try:
+        options = json.loads((build_dir / "meson-info" / "intro-buildoptions.json").read_text())
+    except (OSError, ValueError):
+        return False
+    for option in options:
+        if option.get("name") == "b_sanitize":
+            return "address" in str(option.get("value", ""))
+    return False
+
+
+def address_space_limit(pid: int) -> str:
+    """The soft "Max address space" of a process as /proc shows it: a number
+    of bytes or "unlimited"."""
+    for line in pathlib.Path(f"/proc/{pid}/limits").read_text().splitlines():
+        if line.startswith("Max address space"):
+            return line.split()[3]
+    raise AssertionError(f"no address space line in /proc/{pid}/limits")

@@ -16,8 +16,9 @@ import subprocess
 
 import pytest
 
-from loftd_util import (DEFAULT_TIMEOUT, EchoClient, LoftdProcess, echo_config, echo_once, echod_binary,
-                        free_port, make_shared_tempdir, remove_tree, wait_until)
+from loftd_util import (DEFAULT_TIMEOUT, EchoClient, LoftdProcess, TlsEchoClient, address_space_limit,
+                        built_with_asan, echo_config, echo_once, echod_binary, free_port, make_key_pair,
+                        make_shared_tempdir, pem_to_der, remove_tree, tls_echo_once, wait_until)
 
 IS_ROOT = os.geteuid() == 0
 
@@ -304,6 +305,111 @@ def test_missing_user_is_refused(build_dir, workdir, start_loftd):
     assert "no user to run its workers as" in loftd.stderr
 
 
+def test_root_only_tls_key_reaches_workers_and_reload_replaces_it(build_dir, workdir, start_loftd):
+    """A stock Dovecot setup: the key is root's (0600, in a directory only root
+    can enter) and the workers run as nobody. loftd reads it as root and hands
+    it over in the resolved config; a reload after the key and certificate
+    were replaced serves the new certificate."""
+    if not IS_ROOT:
+        pytest.skip("needs root: a root-only key and workers that drop root")
+    private = workdir / "private"
+    private.mkdir(mode=0o700)
+    cert, key = private / "cert.pem", private / "key.pem"
+    make_key_pair(cert, key, "first.example")
+    assert subprocess.run(["cat", str(key)], user="nobody", capture_output=True, timeout=10).returncode != 0
+    port = free_port()
+    conf = workdir / "loft.conf"
+    loftd = start_loftd(echo_config(workdir, echod_binary(build_dir), port, mail_uid="nobody",
+                                    extra=f"ssl = yes\nssl_cert = <{cert}\nssl_key = <{key}",
+                                    listener_extra="ssl = yes"))
+    assert loftd.wait_for_output(r"Loft \S+ is running"), loftd.output
+    first = wait_until(lambda: tls_echo_once(port))
+    assert first, loftd.output
+    assert first == (pem_to_der(cert), "* hello")
+
+    # The worker is nobody, reading the file loftd wrote for its group.
+    nobody = pwd.getpwnam("nobody")
+    [worker] = loftd.wait_workers(1)
+    status = pathlib.Path(f"/proc/{worker}/status").read_text()
+    assert next(l for l in status.splitlines() if l.startswith("Uid:")).split()[1:] == [str(nobody.pw_uid)] * 4
+    resolved = workdir / "run" / "loft-resolved.conf"
+    st = resolved.stat()
+    assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == (0, nobody.pw_gid, 0o640)
+    text = resolved.read_text()
+    assert "BEGIN PRIVATE KEY" in text
+    assert not re.search(r"^\s*!include|= <", text, re.M)
+
+    old_cert = pem_to_der(cert)
+    client = TlsEchoClient(port)
+    try:
+        assert client.echo("before") == "* before"
+        make_key_pair(cert, key, "second.example")
+        new_cert = pem_to_der(cert)
+        assert new_cert != old_cert
+        result = loftd.run_command("-c", str(conf), "reload")
+        assert result.returncode == 0, result.stderr
+        assert loftd.wait_for_output(r"configuration reloaded"), loftd.output
+        # The worker reloads in place (same program, user and sockets) and
+        # new connections get the new certificate.
+        assert wait_until(lambda: (tls_echo_once(port) or (None,))[0] == new_cert), loftd.output
+        assert tls_echo_once(port) == (new_cert, "* hello")
+        assert loftd.workers() == [worker]
+        assert client.peer_cert == old_cert
+        assert client.echo("after") == "* after"
+    finally:
+        client.close()
+
+
+def test_config_that_cannot_be_handed_to_workers_fails_at_start(build_dir, workdir, start_loftd):
+    (workdir / "binary.der").write_bytes(b"\x30\x82\x00\x01")
+    port = free_port()
+    loftd = start_loftd(echo_config(workdir, echod_binary(build_dir), port, extra="ssl_ca = <binary.der"))
+    assert loftd.wait_exit() == 1
+    assert re.search(r"loft\.conf:\d+: the value of 'ssl_ca' contains a NUL byte", loftd.stderr), loftd.output
+
+
+def test_resolved_config_is_private_to_workers(echo_service, workdir):
+    loftd, _ = echo_service()
+    resolved = workdir / "run" / "loft-resolved.conf"
+    st = resolved.stat()
+    if IS_ROOT:
+        assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == (0, pwd.getpwnam("nobody").pw_gid, 0o640)
+    else:
+        assert (st.st_uid, st.st_mode & 0o777) == (os.geteuid(), 0o600)
+    # It is the admin's config, resolved, with where each line came from.
+    text = resolved.read_text()
+    assert f"# from {workdir / 'loft.conf'}:1\nprotocols = imap\n" in text
+    assert not list((workdir / "run").glob("*.tmp"))
+
+
+def test_vsz_limit_is_the_workers_address_space_limit(echo_service, workdir):
+    loftd, port = echo_service(extra="default_vsz_limit = 300M")
+    [worker] = loftd.wait_workers(1)
+    asan = built_with_asan(loftd_build_dir(loftd))
+    assert address_space_limit(worker) == ("unlimited" if asan else str(300 * 1024 * 1024))
+
+    # A service's own vsz_limit wins; changing it starts new workers.
+    conf = workdir / "loft.conf"
+    conf.write_text(conf.read_text() + "service imap-login {\n  vsz_limit = 200M\n}\n")
+    os.kill(loftd.pid, signal.SIGHUP)
+    assert loftd.wait_for_output(r"service imap-login: configuration changed; replacing its workers"), loftd.output
+    assert wait_until(lambda: worker not in loftd.workers()), loftd.output
+    [new_worker] = loftd.wait_workers(1)
+    assert address_space_limit(new_worker) == ("unlimited" if asan else str(200 * 1024 * 1024))
+    assert echo_once(port) == "* hello"
+
+    conf.write_text(conf.read_text().replace("vsz_limit = 200M", "vsz_limit = unlimited"))
+    os.kill(loftd.pid, signal.SIGHUP)
+    assert wait_until(lambda: new_worker not in loftd.workers()), loftd.output
+    [third] = loftd.wait_workers(1)
+    assert address_space_limit(third) == "unlimited"
+    assert echo_once(port) == "* hello"
+
+
+def loftd_build_dir(loftd: LoftdProcess) -> pathlib.Path:
+    return pathlib.Path(loftd.loftd).parents[2]
+
+
 def test_missing_protocol_binary_is_reported(echo_service):
     pop3_port = free_port()
     missing = f"""service pop3-login {{
@@ -443,6 +549,11 @@ def test_builtin_default_first_and_second_start(build_dir, workdir, start_loftd)
     assert "IP Address:127.0.0.1" in x509.stdout
     assert "IP Address:0:0:0:0:0:0:0:1" in x509.stdout
     assert (var / "run" / "loft-builtin.conf").read_text().startswith("# Loft built-in default")
+    # The workers read the resolved copy, which carries the key itself.
+    resolved = (var / "run" / "loft-resolved.conf").read_text()
+    assert "BEGIN PRIVATE KEY" in resolved
+    assert f"# from {var / 'run' / 'loft-builtin.conf'}:" in resolved
+    assert (var / "run" / "loft-resolved.conf").stat().st_mode & 0o777 in (0o600, 0o640)
     cert_before = cert.read_bytes()
 
     stop = loftd.run_command("stop")
