@@ -104,3 +104,38 @@ TEST_CASE("as root, workers get mail_uid and root is refused") {
     auto changed = loftd::make_plan(load("protocols = imap\nmail_uid = nobody\n" + service), env);
     CHECK(changed->services[0].same_workers_as(nobody->services[0]));
 }
+
+TEST_CASE("vsz_limit: the service's own, else default_vsz_limit; 0 or unlimited means none") {
+    TempDir dir;
+    make_executable(dir.path / "echo");
+    loftd::PlanEnvironment env;
+    auto vsz_of = [&](const std::string& global, const std::string& in_service) {
+        auto plan = loftd::make_plan(load("protocols = imap\n" + global + "\nservice imap-login {\n executable = " +
+                                          (dir.path / "echo").string() + "\n" + in_service +
+                                          "\n inet_listener imap {\n  port = 10143\n }\n}\n"),
+                                     env);
+        REQUIRE_MESSAGE(plan.is_ok(), plan.status().message());
+        REQUIRE(plan->services.size() == 1);
+        return plan->services[0].vsz_limit;
+    };
+    constexpr std::uint64_t M = 1024 * 1024;
+    CHECK(vsz_of("", "") == 256 * M); // Dovecot's default_vsz_limit
+    CHECK(vsz_of("default_vsz_limit = 1G", "") == 1024 * M);
+    CHECK(vsz_of("default_vsz_limit = 0", "") == 0);
+    CHECK(vsz_of("default_vsz_limit = unlimited", "") == 0);
+    CHECK(vsz_of("default_vsz_limit = 1G", "vsz_limit = 300M") == 300 * M);
+    CHECK(vsz_of("default_vsz_limit = 1G", "vsz_limit = 0") == 1024 * M);
+    CHECK(vsz_of("default_vsz_limit = 1G", "vsz_limit = unlimited") == 0);
+    CHECK(vsz_of("default_vsz_limit = 512 M", "vsz_limit = $default_vsz_limit") == 512 * M);
+
+    // A running worker cannot change its limit: a new one must start.
+    auto a = loftd::make_plan(load("protocols = imap\ndefault_vsz_limit = 1G\nservice imap-login {\n executable = " +
+                                   (dir.path / "echo").string() + "\n inet_listener imap {\n  port = 10143\n }\n}\n"),
+                              env);
+    auto b = a;
+    b->services[0].vsz_limit = 2048 * M;
+    CHECK_FALSE(a->services[0].same_workers_as(b->services[0]));
+    b = a;
+    b->services[0].config_path = "/elsewhere/loft-resolved.conf";
+    CHECK_FALSE(a->services[0].same_workers_as(b->services[0]));
+}
