@@ -306,22 +306,27 @@ def test_missing_user_is_refused(build_dir, workdir, start_loftd):
 
 
 def test_root_only_tls_key_reaches_workers_and_reload_replaces_it(build_dir, workdir, start_loftd):
-    """A stock Dovecot setup: the key is root's (0600, in a directory only root
-    can enter) and the workers run as nobody. loftd reads it as root and hands
-    it over in the resolved config; a reload after the key and certificate
-    were replaced serves the new certificate."""
+    """A stock Dovecot setup: the key, and the included file that names it,
+    are root's (0600, in a directory only root can enter) and the workers run
+    as nobody. loftd reads them as root and hands them over in the resolved
+    config; a reload after the key and certificate were replaced serves the
+    new certificate."""
     if not IS_ROOT:
         pytest.skip("needs root: a root-only key and workers that drop root")
     private = workdir / "private"
     private.mkdir(mode=0o700)
     cert, key = private / "cert.pem", private / "key.pem"
     make_key_pair(cert, key, "first.example")
-    assert subprocess.run(["cat", str(key)], user="nobody", capture_output=True, timeout=10).returncode != 0
+    ssl_conf = private / "10-ssl.conf"
+    ssl_conf.write_text("ssl = yes\nssl_cert = <cert.pem\nssl_key = <key.pem\n")  # relative to private/
+    ssl_conf.chmod(0o600)
+    for path in (key, ssl_conf):
+        assert subprocess.run(["cat", str(path)], user="nobody", capture_output=True,
+                              timeout=10).returncode != 0
     port = free_port()
     conf = workdir / "loft.conf"
     loftd = start_loftd(echo_config(workdir, echod_binary(build_dir), port, mail_uid="nobody",
-                                    extra=f"ssl = yes\nssl_cert = <{cert}\nssl_key = <{key}",
-                                    listener_extra="ssl = yes"))
+                                    extra=f"!include {ssl_conf}", listener_extra="ssl = yes"))
     assert loftd.wait_for_output(r"Loft \S+ is running"), loftd.output
     first = wait_until(lambda: tls_echo_once(port))
     assert first, loftd.output
@@ -337,6 +342,7 @@ def test_root_only_tls_key_reaches_workers_and_reload_replaces_it(build_dir, wor
     assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == (0, nobody.pw_gid, 0o640)
     text = resolved.read_text()
     assert "BEGIN PRIVATE KEY" in text
+    assert f"# from {ssl_conf}:3 (<key.pem)\nssl_key = " in text
     assert not re.search(r"^\s*!include|= <", text, re.M)
 
     old_cert = pem_to_der(cert)
