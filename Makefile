@@ -20,7 +20,18 @@ deps:
 $(BUILD)/build.ninja:
 	meson setup $(BUILD) --prefix=$(PREFIX) -Dwerror=$(WERROR) $(MESONOPT)
 
+# PREFIX or WERROR given on the command line (or in the environment) also
+# apply to a build directory that already exists.
+RECONF :=
+ifneq ($(filter command line environment,$(origin PREFIX)),)
+RECONF += --prefix=$(PREFIX)
+endif
+ifneq ($(filter command line environment,$(origin WERROR)),)
+RECONF += -Dwerror=$(WERROR)
+endif
+
 build: deps $(BUILD)/build.ninja
+	$(if $(strip $(RECONF)),meson configure $(BUILD) $(RECONF))
 	meson compile -C $(BUILD)
 
 run: build
@@ -36,13 +47,15 @@ unit-test: build
 integration-test: build
 	LOFT_BUILD_DIR=$(abspath $(BUILD)) $(PYTEST) -q tests/integration
 
-# The unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
+# Unit and integration tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan-test: deps
 	[ -f $(ASAN)/build.ninja ] || meson setup $(ASAN) -Dwerror=$(WERROR) \
 	    -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug $(MESONOPT)
 	meson compile -C $(ASAN)
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	    meson test -C $(ASAN) --print-errorlogs --suite unit
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	    LOFT_BUILD_DIR=$(abspath $(ASAN)) $(PYTEST) -q tests/integration
 
 install: build
 	meson install -C $(BUILD)
