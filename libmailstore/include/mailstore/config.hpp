@@ -38,7 +38,9 @@ struct SettingInfo {
     std::string_view name;
     SettingType type;
     std::string_view default_value; // as it would be written in a config file
-    std::string_view values;        // enumeration: the choices, separated by '|'
+    // enumeration: the choices, separated by '|'. uint: empty, or the allowed
+    // range as "MIN..MAX" (e.g. "0..65535"), checked at load time.
+    std::string_view values;
     std::string_view doc;           // one line
     // Where the key may appear: "" for a global setting (top level, and inside
     // protocol/local/remote/local_name blocks as an override), otherwise the

@@ -130,8 +130,13 @@ bool local_name_matches(std::string_view pattern, std::string_view name) {
 
 bool Filter::matches(const LookupContext& ctx) const {
     if (protocol) {
-        // `protocol !name { }` (Dovecot's 10-mail.conf uses it) applies to
-        // every protocol but that one.
+        // A protocol block applies only to a lookup for a protocol; a lookup
+        // without one (loftd, loftconf without -f) sees the global value, as
+        // in Dovecot. `protocol !name { }` (Dovecot's 10-mail.conf uses it)
+        // applies to every protocol but that one.
+        if (ctx.protocol.empty()) {
+            return false;
+        }
         bool negated = !protocol->empty() && protocol->front() == '!';
         bool same = std::string_view(*protocol).substr(negated ? 1 : 0) == ctx.protocol;
         if (same == negated) {

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <fstream>
 #include <glob.h>
+#include <map>
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -199,15 +200,45 @@ private:
     Status error(const Location& where, const std::string& message) const {
         return Status::invalid(where.to_string() + ": " + message);
     }
+    // One warning per distinct message per load, naming the first place:
+    // a stock config sets `driver` in several passdb/userdb blocks, and one
+    // line per block would bury the warnings that matter.
     void warn(const Location& where, std::string message) {
+        auto [it, inserted] = warned_.try_emplace(message, data_.warnings.size(), 1);
+        if (!inserted) {
+            ++it->second.second;
+            return;
+        }
         data_.warnings.push_back(Diagnostic{where, std::move(message)});
     }
+    // True inside a block Loft does not implement (its own warning covers
+    // the keys in it).
+    bool in_unimplemented_section() const {
+        return std::any_of(stack_.begin(), stack_.end(), [](const Frame& f) {
+            return f.info != nullptr && !f.info->implemented;
+        });
+    }
+
+public:
+    // Say how often a warning was suppressed after its first occurrence.
+    void finish_warnings() {
+        for (const auto& [message, where] : warned_) {
+            if (where.second > 1) {
+                data_.warnings[where.first].message +=
+                    " (used in " + std::to_string(where.second) + " places; this is the first)";
+            }
+        }
+    }
+
+private:
 
     ConfigData& data_;
     const ParseLimits& limits_;
     std::vector<Frame> stack_;
     std::vector<std::string> include_stack_; // real paths of the files being read
     std::size_t file_base_ = 1;              // stack depth when the current file started
+    // warning message -> (index in data_.warnings, how often it was raised)
+    std::map<std::string, std::pair<std::size_t, int>, std::less<>> warned_;
 };
 
 std::string section_label(const SectionData& s) {
@@ -288,9 +319,11 @@ Status Parser::parse_file_text(std::string_view text, const std::string& name,
         status = statement(logical, where, file, opened_here);
     }
     if (status.is_ok() && stack_.size() > file_base_) {
-        const Frame& open = stack_[file_base_];
+        // Name the innermost block left open: with `service { inet_listener
+        // { ... }` missing one '}', that is where the brace is missing.
+        const Frame& open = stack_.back();
         status = error(open.opened, "section '" + section_label(*open.section) +
-                                        "' is not closed (missing '}')");
+                                        "' starting here is not closed (missing '}')");
     }
     file_base_ = saved_base;
     if (!canonical.empty()) {
@@ -523,13 +556,16 @@ Status Parser::set_value(const std::string& key, std::string value, const Locati
             }
             return error(where, "unknown setting '" + shown(key) + "' in '" + sc + "' section");
         }
-        if (!info->implemented) {
+        if (!info->implemented && !in_unimplemented_section()) {
             std::string what = sc.empty() ? "setting '" + key + "'"
                                            : "setting '" + key + "' in '" + sc + "' section";
             warn(where, what + " is not implemented by Loft yet; ignored");
-        } else if (auto expected = check_value(*info, value)) {
-            return error(where, "invalid value '" + shown(value) + "' for setting '" + key +
-                                    "': " + *expected);
+        }
+        if (info->implemented || value_checked_when_unimplemented(*info)) {
+            if (auto expected = check_value(*info, value)) {
+                return error(where, "invalid value '" + shown(value) + "' for setting '" + key +
+                                        "': " + *expected);
+            }
         }
     }
     top.section->set(Entry{key, std::move(value), where, std::move(file_path)});
@@ -717,6 +753,7 @@ Result<std::shared_ptr<ConfigData>> parse_config(std::string_view text, const st
     if (auto st = parser.parse_file_text(text, name, base_dir, canonical_path); !st) {
         return st;
     }
+    parser.finish_warnings();
     collect_filters(*data);
     return data;
 }

@@ -12,14 +12,14 @@ constexpr SettingInfo kCore[] = {
     {"base_dir", T::string, "/run/loft", "",
      "Directory for runtime files: the pid file, admin and auth sockets.", "", true},
     {"instance_name", T::string, "loft", "",
-     "Name of this instance, shown in process titles and logs; tells several instances apart.", "", true},
+     "Name of this instance, shown in process titles and logs; tells several instances apart.", "", false},
     {"listen", T::list, "*, ::", "",
      "Addresses the inet listeners bind to, comma- or space-separated; * is all IPv4, :: all IPv6.",
      "", true},
     {"protocols", T::list, "imap pop3 lmtp", "",
      "Protocols loftd serves: imap pop3 lmtp sieve, or none.", "", true},
     {"shutdown_clients", T::boolean, "yes", "",
-     "Whether stopping or restarting loftd also disconnects the clients of its workers.", "", true},
+     "Whether stopping or restarting loftd also disconnects the clients of its workers.", "", false},
 
     // Logging
     {"log_path", T::string, "syslog", "",
@@ -86,28 +86,28 @@ constexpr SettingInfo kCore[] = {
     {"last_valid_uid", T::uint, "0", "", "Highest uid allowed to log in; 0 means no limit.", "",
      true},
     {"default_internal_user", T::string, "loft", "",
-     "Unprivileged system user that internal helper processes run as.", "", true},
+     "Unprivileged system user that internal helper processes run as.", "", false},
 
     // Mail storage
     {"mail_location", T::string, "", "",
-     "Where mail is stored, format:path, e.g. maildir:~/Maildir; empty autodetects.", "", true},
+     "Where mail is stored, format:path, e.g. maildir:~/Maildir; empty autodetects.", "", false},
     {"mail_fsync", T::enumeration, "optimized", "optimized|always|never",
-     "When to fsync mail files: optimized (when it matters), always, never.", "", true},
+     "When to fsync mail files: optimized (when it matters), always, never.", "", false},
 
     // Protocol limits and timeouts
     {"login_greeting", T::string, "Loft ready.", "", "Greeting sent to clients on connect.", "",
-     true},
+     false},
     {"imap_max_line_length", T::size, "64k", "",
      "Longest IMAP command line accepted (literals excluded); longer lines disconnect.", "", true},
     {"managesieve_max_line_length", T::size, "64k", "",
      "Longest ManageSieve command line accepted (literals excluded).", "", true},
     {"mail_max_userip_connections", T::uint, "10", "",
-     "Concurrent connections allowed per user from one IP address.", "", true},
+     "Concurrent connections allowed per user from one IP address.", "", false},
     {"login_max_connections_per_ip", T::uint, "100", "",
      "Loft: concurrent connections accepted from one client address before login; 0 = no limit.",
      "", true},
     {"imap_idle_notify_interval", T::time, "2 mins", "",
-     "How often an IDLE-ing IMAP client gets a keepalive when nothing changed.", "", true},
+     "How often an IDLE-ing IMAP client gets a keepalive when nothing changed.", "", false},
     {"login_inactivity_timeout", T::time, "3 mins", "",
      "Loft: disconnect a client that sends nothing for this long before logging in.", "", true},
     {"imap_inactivity_timeout", T::time, "30 mins", "",
@@ -121,13 +121,15 @@ constexpr SettingInfo kCore[] = {
 
     // Processes
     {"default_process_limit", T::uint, "100", "",
-     "process_limit of services that do not set one.", "", true},
+     "process_limit of services that do not set one (Dovecot's 100). A cap: loftd starts "
+     "process_min_avail workers per service if > 0, else min(process_limit, CPU cores).",
+     "", true},
     {"default_client_limit", T::uint, "1000", "",
      "client_limit of services that do not set one.", "", true},
     {"default_vsz_limit", T::size, "256M", "",
      "vsz_limit (address space limit) of services that do not set one; 0 = unlimited.", "", true},
     {"default_idle_kill", T::time, "1 mins", "",
-     "idle_kill of services that do not set one.", "", true},
+     "idle_kill of services that do not set one.", "", false},
 };
 
 } // namespace

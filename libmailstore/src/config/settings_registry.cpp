@@ -2,6 +2,7 @@
 // lookups by (name, scope).
 #include "config/settings_tables.hpp"
 
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -13,15 +14,18 @@ namespace {
 struct Registry {
     std::vector<SettingInfo> settings;
     std::map<std::pair<std::string, std::string>, std::size_t, std::less<>> index;
+    std::vector<bool> from_dovecot_list; // parallel to settings
 
     Registry() {
-        for (auto table : {core_settings(), section_settings(), dovecot_unimplemented_settings()}) {
+        auto dovecot = dovecot_unimplemented_settings();
+        for (auto table : {core_settings(), section_settings(), dovecot}) {
             for (const auto& info : table) {
                 auto key = std::make_pair(std::string(info.name), std::string(info.scope));
                 // The first table wins, so a setting Loft implements is never
                 // shadowed by its entry in the Dovecot list.
                 if (index.emplace(key, settings.size()).second) {
                     settings.push_back(info);
+                    from_dovecot_list.push_back(table.data() == dovecot.data());
                 }
             }
         }
@@ -44,6 +48,16 @@ const SettingInfo* find_setting(std::string_view name, std::string_view scope) {
         return nullptr;
     }
     return &reg.settings[it->second];
+}
+
+bool value_checked_when_unimplemented(const SettingInfo& info) {
+    const auto& reg = registry();
+    const SettingInfo* first = reg.settings.data();
+    std::less<const SettingInfo*> before;
+    if (before(&info, first) || !before(&info, first + reg.settings.size())) {
+        return true;
+    }
+    return !reg.from_dovecot_list[static_cast<std::size_t>(&info - first)];
 }
 
 } // namespace mailstore::config

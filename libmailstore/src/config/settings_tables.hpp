@@ -17,6 +17,12 @@ std::span<const SettingInfo> section_settings();
 // Dovecot 2.3 global settings that Loft accepts with a warning.
 std::span<const SettingInfo> dovecot_unimplemented_settings();
 
+// Whether a value of unimplemented setting `info` (a registry entry) is
+// still checked against its type: true for Loft's own rows, false for the
+// Dovecot list, whose types only approximate Dovecot's parsing, so that a
+// real dovecot.conf never fails on a setting Loft ignores anyway.
+bool value_checked_when_unimplemented(const SettingInfo& info);
+
 // A kind of `type [name] { }` block.
 struct SectionTypeInfo {
     std::string_view type;

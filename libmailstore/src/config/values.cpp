@@ -184,6 +184,22 @@ bool is_octal_mode(std::string_view value) {
 
 } // namespace
 
+std::optional<std::pair<std::uint64_t, std::uint64_t>> uint_range(const SettingInfo& info) {
+    if (info.type != SettingType::uint || info.values.empty()) {
+        return std::nullopt;
+    }
+    auto dots = info.values.find("..");
+    if (dots == std::string_view::npos) {
+        return std::nullopt;
+    }
+    auto low = parse_uint(info.values.substr(0, dots));
+    auto high = parse_uint(info.values.substr(dots + 2));
+    if (!low || !high || *low > *high) {
+        return std::nullopt;
+    }
+    return std::make_pair(*low, *high);
+}
+
 std::optional<std::string> check_value(const SettingInfo& info, std::string_view value) {
     if (info.name == "mode" && (info.scope == "unix_listener" || info.scope == "fifo_listener")) {
         if (is_octal_mode(value)) {
@@ -200,11 +216,18 @@ std::optional<std::string> check_value(const SettingInfo& info, std::string_view
             return std::nullopt;
         }
         return "expected yes or no";
-    case SettingType::uint:
-        if (parse_uint(value)) {
+    case SettingType::uint: {
+        auto range = uint_range(info);
+        auto n = parse_uint(value);
+        if (n && (!range || (*n >= range->first && *n <= range->second))) {
             return std::nullopt;
         }
+        if (range) {
+            return "expected an integer from " + std::to_string(range->first) + " to " +
+                   std::to_string(range->second);
+        }
         return "expected a non-negative integer";
+    }
     case SettingType::size:
         if (parse_size(value)) {
             return std::nullopt;

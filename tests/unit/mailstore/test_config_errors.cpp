@@ -64,12 +64,28 @@ TEST_CASE("bad values name the value, the setting and what was expected") {
           "expected a non-negative integer");
 }
 
-TEST_CASE("unterminated sections name the line that opened them") {
+TEST_CASE("unterminated sections name the line that opened the innermost one") {
     CHECK(error_of("ssl = yes\nservice imap {\n  process_limit = 1\n") ==
-          "loft.conf:2: section 'service imap' is not closed (missing '}')");
-    CHECK(error_of("plugin {\n") == "loft.conf:1: section 'plugin' is not closed (missing '}')");
+          "loft.conf:2: section 'service imap' starting here is not closed (missing '}')");
+    CHECK(error_of("plugin {\n") ==
+          "loft.conf:1: section 'plugin' starting here is not closed (missing '}')");
+    // The inner block was closed: the outer one is missing its brace.
     CHECK(error_of("service a {\n  inet_listener b {\n  }\n") ==
-          "loft.conf:1: section 'service a' is not closed (missing '}')");
+          "loft.conf:1: section 'service a' starting here is not closed (missing '}')");
+    // Both open: the brace is missing where the inner one ends.
+    CHECK(error_of("service imap-login {\n  inet_listener imap {\n    port = 143\n") ==
+          "loft.conf:2: section 'inet_listener imap' starting here is not closed (missing '}')");
+    CHECK(error_of("protocol imap {\n  plugin {\n    quota = x\n") ==
+          "loft.conf:2: section 'plugin' starting here is not closed (missing '}')");
+}
+
+TEST_CASE("a port out of range names the value") {
+    CHECK(error_of("service imap-login {\n  inet_listener imap {\n    port = 99999\n  }\n}\n") ==
+          "loft.conf:3: invalid value '99999' for setting 'port': expected an integer from 0 to "
+          "65535");
+    CHECK(error_of("service imap-login {\n  inet_listener imap {\n    port = -1\n  }\n}\n") ==
+          "loft.conf:3: invalid value '-1' for setting 'port': expected an integer from 0 to "
+          "65535");
 }
 
 TEST_CASE("a stray closing brace") {

@@ -142,7 +142,7 @@ TEST_CASE("sections must be closed in the file that opened them") {
     TempDir dir;
     std::string main = dir.write("loft.conf", "!include open.conf\n}\n");
     std::string open = dir.write("open.conf", "service imap {\n");
-    CHECK(error_of(main) == open + ":1: section 'service imap' is not closed (missing '}')");
+    CHECK(error_of(main) == open + ":1: section 'service imap' starting here is not closed (missing '}')");
     std::string closer = dir.write("closer.conf", "plugin {\n!include close.inc\n");
     std::string close = dir.write("close.inc", "}\n");
     CHECK(error_of(closer) ==

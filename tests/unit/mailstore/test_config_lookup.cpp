@@ -185,6 +185,24 @@ TEST_CASE("a Config is a cheap shared handle") {
 TEST_CASE("protocol !name applies to every other protocol") {
     Config c = load("protocol !indexer-worker {\n  mail_debug = yes\n}\n");
     CHECK(c.get_bool("mail_debug", proto("imap")));
-    CHECK(c.get_bool("mail_debug", proto("")));
     CHECK_FALSE(c.get_bool("mail_debug", proto("indexer-worker")));
+}
+
+TEST_CASE("a lookup without a protocol sees the global value, not a protocol !name block") {
+    // Dovecot semantics: doveconf without -f shows the global value; a
+    // protocol block (negated or not) only applies to a lookup for a protocol.
+    Config c = load("auth_verbose = yes\nprotocol !pop3 {\n  auth_verbose = no\n}\n");
+    CHECK(c.get("auth_verbose") == "yes");
+    CHECK(c.get_bool("auth_verbose", proto("")));
+    CHECK(c.location_of("auth_verbose")->line == 1);
+    CHECK_FALSE(c.get_bool("auth_verbose", proto("imap")));
+    CHECK(c.get_bool("auth_verbose", proto("pop3")));
+    // Not by way of another condition either.
+    Config d = load("auth_verbose = yes\nremote 10.0.0.0/8 {\n  protocol !pop3 {\n"
+                    "    auth_verbose = no\n  }\n}\n");
+    LookupContext lan;
+    lan.remote_ip = "10.1.2.3";
+    CHECK(d.get_bool("auth_verbose", lan));
+    lan.protocol = "imap";
+    CHECK_FALSE(d.get_bool("auth_verbose", lan));
 }

@@ -308,6 +308,46 @@ TEST_CASE("unimplemented Dovecot settings load with one warning each") {
     CHECK(c.sections("passdb").at(0).get("args") == "session=yes");
 }
 
+TEST_CASE("a setting used in many places warns once, naming the first place") {
+    Config c = load("mail_plugins = quota\n"                                    // 1
+                    "passdb {\n  driver = pam\n}\n"                            // 2-4
+                    "passdb {\n  driver = passwd-file\n  args = /etc/users\n}\n" // 5-8
+                    "userdb {\n  driver = passwd\n}\n"                         // 9-11
+                    "protocol imap {\n  mail_plugins = $mail_plugins imap_quota\n}\n"
+                    "protocol lmtp {\n  mail_plugins = $mail_plugins sieve\n}\n");
+    const auto& w = c.warnings();
+    REQUIRE(w.size() == 4);
+    CHECK(w[0].where.line == 1);
+    CHECK(w[0].message == "setting 'mail_plugins' is not implemented by Loft yet; ignored "
+                          "(used in 3 places; this is the first)");
+    CHECK(w[1].where.line == 3);
+    CHECK(w[1].message == "setting 'driver' in 'passdb' section is not implemented by Loft yet; "
+                          "ignored (used in 2 places; this is the first)");
+    CHECK(w[2].where.line == 7);
+    CHECK(w[2].message ==
+          "setting 'args' in 'passdb' section is not implemented by Loft yet; ignored");
+    // A userdb's driver is another setting than a passdb's.
+    CHECK(w[3].where.line == 10);
+    CHECK(w[3].message ==
+          "setting 'driver' in 'userdb' section is not implemented by Loft yet; ignored");
+    CHECK(c.get("mail_plugins", LookupContext{"lmtp", "", "", ""}) == "quota sieve");
+}
+
+TEST_CASE("keys of a block Loft does not implement do not warn one by one") {
+    Config c = load("service log {\n  fifo_listener log-errors {\n    mode = 0600\n"
+                    "    user = dovecot\n  }\n}\n");
+    const auto& w = c.warnings();
+    REQUIRE(w.size() == 1);
+    CHECK(w[0].where.line == 2);
+    CHECK(w[0].message == "section 'fifo_listener' is not implemented by Loft yet; ignored");
+    // Still checked against the block's settings.
+    auto bad = Config::load_string("service log {\n  fifo_listener x {\n    mode = rw\n  }\n}\n",
+                                   "loft.conf");
+    REQUIRE_FALSE(bad.is_ok());
+    CHECK(bad.status().message() ==
+          "loft.conf:3: invalid value 'rw' for setting 'mode': expected an octal mode like 0600");
+}
+
 TEST_CASE("an empty text and a text of comments load as defaults") {
     CHECK(load("").root().entries().empty());
     CHECK(load("# nothing\n\n   \n").root().children().empty());
