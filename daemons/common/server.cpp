@@ -10,6 +10,7 @@
 #include <asio/write.hpp>
 
 #include <cerrno>
+#include <csignal>
 #include <functional>
 #include <optional>
 #include <sys/stat.h>
@@ -95,6 +96,7 @@ Status Server::start() {
     signals_.add(SIGINT);
     signals_.add(SIGHUP);
     signals_.add(SIGUSR1);
+    signals_.add(SIGUSR2);
     auto cfg = config();
     apply_limits();
     LookupContext ctx;
@@ -197,6 +199,16 @@ void Server::run() {
     io_.run();
     for (auto& t : threads)
         t.join();
+    // From here on nobody waits for signals. Ignore the ones a supervisor may
+    // still send (a second SIGTERM to the process group): once the signal
+    // set is destroyed their default action would kill a process that is
+    // exiting cleanly anyway.
+    {
+        std::error_code ec;
+        signals_.clear(ec);
+    }
+    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2})
+        ::signal(sig, SIG_IGN);
     pool_->stop();
     if (!admin_path_.empty()) {
         ::unlink(admin_path_.c_str());
@@ -211,22 +223,50 @@ void Server::stop() {
     });
 }
 
+void Server::retire() {
+    asio::post(strand_, [this] {
+        if (stopping_ || retiring_.exchange(true))
+            return;
+        log_.infof("Retiring: listeners closed, serving {} open connection(s) until they end",
+                   active_.load());
+        for (auto& acc : acceptors_) {
+            std::error_code ec;
+            acc->acceptor.close(ec);
+        }
+        slot_free_.cancel();
+        if (active_.load() == 0)
+            stop();
+    });
+}
+
 asio::awaitable<void> Server::signal_loop() {
-    for (;;) {
+    // Runs on strand_, like shutdown_sequence: once that has finished
+    // (signals_done_), no new wait is started, or a signal that arrived
+    // during the shutdown would keep io_context::run() busy forever.
+    while (!signals_done_) {
         std::error_code ec;
         int sig = co_await signals_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-        if (ec)
+        if (ec || signals_done_)
             co_return;
         switch (sig) {
         case SIGTERM:
         case SIGINT:
-            log_.infof("Received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+            log_.infof("Received {}, {}", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+                       stopping_ ? "already shutting down" : "shutting down");
             stop();
             break;
         case SIGHUP: reload(); break;
         case SIGUSR1:
             mailstore::log::reopen();
-            log_.info("Log files reopened");
+            if (!mailstore::log::forwarding_to_pipe())
+                log_.info("Log files reopened");
+            break;
+        case SIGUSR2:
+            // loftd replaces this generation of workers (a reload changed
+            // listeners, user or program): stop accepting, let the clients
+            // we have finish, then exit.
+            log_.info("Received SIGUSR2, retiring");
+            retire();
             break;
         default: break;
         }
@@ -234,21 +274,21 @@ asio::awaitable<void> Server::signal_loop() {
 }
 
 asio::awaitable<void> Server::accept_loop(std::shared_ptr<Acceptor> acc) {
-    while (!stopping_) {
-        while (active_.load() >= client_limit_ && !stopping_) {
+    while (!stopping_ && !retiring_) {
+        while (active_.load() >= client_limit_ && !stopping_ && !retiring_) {
             // Full: stop accepting; the kernel backlog holds new clients
             // until a connection ends (connection_ended cancels this wait).
             std::error_code ec;
             slot_free_.expires_after(std::chrono::seconds(1));
             co_await slot_free_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         }
-        if (stopping_)
+        if (stopping_ || retiring_)
             break;
         auto conn_strand = asio::make_strand(io_);
         std::error_code ec;
         auto socket = co_await acc->acceptor.async_accept(conn_strand, asio::redirect_error(asio::use_awaitable, ec));
         if (ec) {
-            if (stopping_ || ec == asio::error::operation_aborted || !acc->acceptor.is_open())
+            if (stopping_ || retiring_ || ec == asio::error::operation_aborted || !acc->acceptor.is_open())
                 break;
             if (ec == asio::error::no_descriptors || ec.value() == ENFILE) {
                 log_.warningf("accept() on {}: {}; pausing", acc->listener.spec.id(), ec.message());
@@ -340,6 +380,10 @@ void Server::connection_ended(std::uint64_t id) {
     asio::post(strand_, [this] {
         slot_free_.cancel();
         all_closed_.cancel();
+        if (retiring_ && !stopping_ && active_.load() == 0) {
+            log_.info("Retired: last connection ended");
+            stop();
+        }
     });
 }
 
@@ -385,6 +429,7 @@ asio::awaitable<void> Server::shutdown_sequence() {
             io_.stop();
         }
     }
+    signals_done_ = true;
     std::error_code ec;
     signals_.cancel(ec);
     log_.info("Shutdown complete");

@@ -2,7 +2,8 @@
 // from loftd / systemd, or bound here when run standalone), an io_context run
 // by N I/O threads, a blocking pool, limits (client_limit, per-IP cap), TLS,
 // PROXY protocol, the admin socket, and signals: SIGTERM/SIGINT stop
-// gracefully, SIGHUP reloads config and certificates, SIGUSR1 reopens logs.
+// gracefully, SIGHUP reloads config and certificates, SIGUSR1 reopens logs,
+// SIGUSR2 retires (close listeners, finish open connections, exit).
 //
 // A protocol plugs in a Protocol: a coroutine that serves one Connection.
 #pragma once
@@ -74,6 +75,11 @@ public:
     void stop();
     // Reload config and certificates from the config file (what SIGHUP does).
     void reload();
+    // Close the listeners and keep serving the open connections; exit
+    // (run() returns) when the last one ends, or earlier through stop().
+    // What SIGUSR2 does: loftd retires an old generation of workers this way
+    // when a reload changes listeners, user or program. Thread-safe.
+    void retire();
 
     std::shared_ptr<const mailstore::config::Config> config() const;
     std::shared_ptr<TlsContextSet> tls() const;
@@ -129,6 +135,8 @@ private:
     std::atomic<std::size_t> active_{0};
     std::atomic<std::uint64_t> next_id_{1};
     std::atomic<bool> stopping_{false};
+    std::atomic<bool> retiring_{false};
+    bool signals_done_ = false; // strand_ only: shutdown finished, stop waiting for signals
 };
 
 // Raise RLIMIT_NOFILE to at least `needed` (as far as the hard limit, or

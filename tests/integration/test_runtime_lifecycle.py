@@ -1,8 +1,9 @@
 """Process lifecycle of a runtime-based daemon, through loft-echod: graceful
 shutdown with a command in flight, idle clients told goodbye, SIGUSR1 log
-reopening."""
+reopening, repeated SIGTERMs, SIGUSR2 retiring."""
 import os
 import signal
+import time
 
 from echod_util import echod, wait_for  # noqa: F401
 
@@ -71,3 +72,80 @@ def test_sigusr1_reopens_the_log_file(echod):
     assert "Listening on" in rotated.read_text()
     # Session lines carry the Dovecot-style prefix: echo(bob)<pid><session>.
     assert f"echo(bob)<{e.proc.pid}><" in e.log()
+
+
+def test_two_sigterms_in_quick_succession_still_exit_0(echod):
+    # A supervisor that signals the worker and then its process group sends
+    # SIGTERM twice; the second may land at any point of the shutdown.
+    delays = [0.0, 0.001, 0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.0, 0.002, 0.015, 0.025]
+    for i, delay in enumerate(delays):
+        e = echod()
+        if i % 2:
+            c = e.connect()
+            assert c.readline() == "* OK echo ready"
+        else:
+            c = None
+        e.signal(signal.SIGTERM)
+        if delay:
+            time.sleep(delay)
+        if e.proc.poll() is None:
+            e.signal(signal.SIGTERM)
+        assert e.wait_exit() == 0, f"round {i}: {e.log()}"
+        if c:
+            c.close()
+
+
+def test_sigterm_after_shutdown_complete_is_harmless(echod):
+    e = echod()
+    e.signal(signal.SIGTERM)
+    for _ in range(20):
+        if e.proc.poll() is not None:
+            break
+        e.signal(signal.SIGTERM)
+        time.sleep(0.002)
+    assert e.wait_exit() == 0
+
+
+def test_sigusr2_retires_listeners_and_finishes_open_connections(echod):
+    e = echod()
+    held = e.connect()
+    assert held.readline() == "* OK echo ready"
+    e.signal(signal.SIGUSR2)
+    wait_for(lambda: "Retiring" in e.log(), "the retire to begin")
+
+    def refused():
+        try:
+            x = e.connect()
+        except ConnectionRefusedError:
+            return True
+        x.close()
+        return False
+    wait_for(refused, "the listener to close")
+    # The idle client was not dropped and is still served.
+    assert held.cmd("ECHO still here") == "* still here"
+    assert e.proc.poll() is None
+    assert held.cmd("QUIT") == "OK bye"
+    assert held.closed_by_server()
+    held.close()
+    assert e.wait_exit() == 0
+    assert "Shutdown complete" in e.log()
+
+
+def test_sigterm_during_retire_shuts_down_the_remaining_connections(echod):
+    e = echod()
+    held = e.connect()
+    assert held.readline() == "* OK echo ready"
+    e.signal(signal.SIGUSR2)
+    wait_for(lambda: "Retiring" in e.log(), "the retire to begin")
+    assert held.cmd("ECHO x") == "* x"
+    e.signal(signal.SIGTERM)
+    assert held.readline() == "* BYE server shutting down"
+    assert e.wait_exit() == 0
+    held.close()
+
+
+def test_sigusr2_with_no_connections_exits_at_once(echod):
+    e = echod()
+    e.signal(signal.SIGUSR2)
+    assert e.wait_exit() == 0
+    assert "Retired" in e.log() or "Shutdown complete" in e.log()

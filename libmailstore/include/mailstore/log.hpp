@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -73,6 +74,44 @@ MAILSTORE_API void write(Level level, Category category, std::string_view prefix
 
 // Push buffered lines to their files.
 MAILSTORE_API void flush() noexcept;
+
+// Escape control characters (C0, DEL) so a client-supplied string cannot
+// forge or recolour log lines: "\n", "\r", "\t", else "\xHH". Applied by
+// write() to the prefix and the message.
+MAILSTORE_API std::string escape_control(std::string_view text);
+
+// --- Forwarding worker logs to loftd ---
+//
+// A worker that loftd starts cannot open root-owned log files after dropping
+// root. loftd therefore gives it a pipe as stderr (fd 2) and sets
+// LOFT_LOG_PIPE=1 in its environment. In that mode configure() opens no file
+// and no syslog: every line goes to fd 2 as one framed record,
+//
+//   "\x01" <level char> <prefix>": "<Level>": "<message> "\n"
+//
+// level char: 'D' debug, 'I' info, 'W' warning, 'E' error, 'F' fatal; the
+// text is escaped (no control characters) and carries no timestamp. A record
+// is at most forwarded_line_max bytes including marker and newline (one
+// atomic pipe write); longer text is cut. loftd reads the pipe line by line
+// and hands each line to write_forwarded(), which adds the timestamp and
+// routes it by level through loftd's own sinks.
+inline constexpr std::size_t forwarded_line_max = 4096;
+inline constexpr char forwarded_marker = '\x01';
+
+// Whether this process is in pipe mode (LOFT_LOG_PIPE=1 at configure()).
+MAILSTORE_API bool forwarding_to_pipe() noexcept;
+
+// One framed record for `text` (an already formatted "prefix: Level: message"
+// line): marker, level char, escaped text cut to fit, newline.
+MAILSTORE_API std::string format_forwarded(Level level, std::string_view text);
+
+// Parse one line read from a worker's pipe (with or without its trailing
+// "\n") and write it through this process's sinks at its level, with the
+// timestamp; debug/auth filters are not applied again (the worker did).
+// A line without a valid marker (a libc abort message, a stray printf) is
+// written as an Error line "<unframed_prefix>: Error: <line>"; empty lines
+// are ignored. Control characters are escaped, over-long lines cut.
+MAILSTORE_API void write_forwarded(std::string_view line, std::string_view unframed_prefix = {}) noexcept;
 
 // A context that prefixes every line: "imap-login", "imap(alice)<4711><ab12cd>".
 // Cheap to copy; immutable, so one Logger can be shared between threads.

@@ -5,8 +5,11 @@
 #include <spdlog/logger.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstdlib>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <unistd.h>
 #include <vector>
 
@@ -25,6 +28,9 @@ struct Backend {
     std::shared_ptr<spdlog::logger> info_logger;
     std::shared_ptr<spdlog::logger> debug_logger;
     std::vector<std::shared_ptr<detail::FileSink>> files;
+    // LOFT_LOG_PIPE=1: every line goes framed to fd 2 (loftd's pipe), no
+    // files, no syslog.
+    bool pipe = false;
 };
 
 std::mutex g_mutex; // guards g_backend (the pointer, not the sinks)
@@ -36,8 +42,17 @@ std::atomic<bool> g_auth_debug{false};
 std::atomic<bool> g_mail_debug{false};
 std::atomic<bool> g_verbose_proctitle{false};
 
+bool pipe_requested() {
+    const char* v = std::getenv("LOFT_LOG_PIPE");
+    return v != nullptr && std::string_view(v) == "1";
+}
+
+std::atomic<bool> g_pipe{false};
+
 std::shared_ptr<Backend> make_default_backend() {
     auto backend = std::make_shared<Backend>();
+    backend->pipe = pipe_requested();
+    g_pipe = backend->pipe;
     auto sink = std::make_shared<detail::StderrSink>(backend->settings.log_timestamp);
     auto logger = std::make_shared<spdlog::logger>("loft", sink);
     logger->set_level(spdlog::level::trace);
@@ -76,12 +91,100 @@ const char* label(Level level) {
 
 bool is_stderr_path(const std::string& path) { return path.empty() || path == "/dev/stderr"; }
 
+char level_char(Level level) {
+    switch (level) {
+    case Level::debug: return 'D';
+    case Level::info: return 'I';
+    case Level::warning: return 'W';
+    case Level::error: return 'E';
+    case Level::fatal: return 'F';
+    }
+    return 'E';
+}
+
+std::optional<Level> level_from_char(char c) {
+    switch (c) {
+    case 'D': return Level::debug;
+    case 'I': return Level::info;
+    case 'W': return Level::warning;
+    case 'E': return Level::error;
+    case 'F': return Level::fatal;
+    default: return std::nullopt;
+    }
+}
+
+void append_escaped(std::string& out, std::string_view text) {
+    static const char hex[] = "0123456789abcdef";
+    for (char ch : text) {
+        auto c = static_cast<unsigned char>(ch);
+        if (c >= 0x20 && c != 0x7f) {
+            out.push_back(ch);
+            continue;
+        }
+        switch (c) {
+        case '\n': out.append("\\n"); break;
+        case '\r': out.append("\\r"); break;
+        case '\t': out.append("\\t"); break;
+        default:
+            out.append("\\x");
+            out.push_back(hex[c >> 4]);
+            out.push_back(hex[c & 0xf]);
+        }
+    }
+}
+
+// Cut `s` to at most `max` bytes without splitting a UTF-8 sequence.
+void cut_utf8(std::string& s, std::size_t max) {
+    if (s.size() <= max)
+        return;
+    std::size_t n = max;
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xc0) == 0x80)
+        --n;
+    s.resize(n);
+}
+
+void write_fd2(const std::string& data) {
+    const char* p = data.data();
+    std::size_t left = data.size();
+    while (left > 0) {
+        ssize_t n = ::write(STDERR_FILENO, p, left);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return;
+        }
+        p += n;
+        left -= static_cast<std::size_t>(n);
+    }
+}
+
+spdlog::logger* logger_for(const Backend& b, Level level) {
+    return level == Level::debug  ? b.debug_logger.get()
+           : level == Level::info ? b.info_logger.get()
+                                  : b.error_logger.get();
+}
+
 } // namespace
 
 Status configure(const LogSettings& settings) {
     try {
         auto next = std::make_shared<Backend>();
         next->settings = settings;
+        if (pipe_requested()) {
+            // loftd owns the files; it reopens them itself on SIGUSR1.
+            next->pipe = true;
+            auto logger = std::make_shared<spdlog::logger>("loft", std::make_shared<detail::StderrSink>(""));
+            logger->set_level(spdlog::level::trace);
+            next->error_logger = next->info_logger = next->debug_logger = logger;
+            g_auth_verbose = settings.auth_verbose;
+            g_auth_debug = settings.auth_debug;
+            g_mail_debug = settings.mail_debug;
+            g_verbose_proctitle = settings.verbose_proctitle;
+            g_pipe = true;
+            std::lock_guard<std::mutex> lock(g_mutex);
+            g_backend = std::move(next);
+            return Status::ok();
+        }
         std::map<std::string, SinkPtr> by_path;
         auto sink_for = [&](const std::string& path) -> Result<SinkPtr> {
             std::string key = is_stderr_path(path) ? std::string("/dev/stderr") : path;
@@ -131,6 +234,7 @@ Status configure(const LogSettings& settings) {
         g_auth_debug = settings.auth_debug;
         g_mail_debug = settings.mail_debug;
         g_verbose_proctitle = settings.verbose_proctitle;
+        g_pipe = false;
         std::lock_guard<std::mutex> lock(g_mutex);
         g_backend = std::move(next);
         return Status::ok();
@@ -173,32 +277,87 @@ bool enabled(Level level, Category category) noexcept {
     }
 }
 
+std::string escape_control(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    append_escaped(out, text);
+    return out;
+}
+
+bool forwarding_to_pipe() noexcept {
+    try {
+        return backend()->pipe;
+    } catch (...) {
+        return g_pipe;
+    }
+}
+
+std::string format_forwarded(Level level, std::string_view text) {
+    std::string out;
+    out.reserve(text.size() + 3);
+    out.push_back(forwarded_marker);
+    out.push_back(level_char(level));
+    append_escaped(out, text);
+    cut_utf8(out, forwarded_line_max - 1);
+    out.push_back('\n');
+    return out;
+}
+
+void write_forwarded(std::string_view line, std::string_view unframed_prefix) noexcept {
+    try {
+        while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
+            line.remove_suffix(1);
+        if (line.empty())
+            return;
+        std::optional<Level> level;
+        if (line.size() >= 2 && line[0] == forwarded_marker)
+            level = level_from_char(line[1]);
+        std::string text;
+        if (level) {
+            line.remove_prefix(2);
+            append_escaped(text, line);
+        } else {
+            // Not ours: something the worker (or libc) wrote to stderr.
+            level = Level::error;
+            if (!unframed_prefix.empty()) {
+                append_escaped(text, unframed_prefix);
+                text.append(": ");
+            }
+            text.append(label(Level::error));
+            append_escaped(text, line);
+        }
+        cut_utf8(text, forwarded_line_max);
+        auto b = backend();
+        if (b->pipe) {
+            write_fd2(format_forwarded(*level, text));
+            return;
+        }
+        logger_for(*b, *level)->log(to_spdlog(*level), spdlog::string_view_t(text.data(), text.size()));
+    } catch (...) {
+    }
+}
+
 void write(Level level, Category category, std::string_view prefix, std::string_view message) noexcept {
     if (!enabled(level, category))
         return;
     try {
         std::string line;
         line.reserve(prefix.size() + message.size() + 16);
+        // One event, one line: neither a client-controlled user name in the
+        // prefix nor the message may forge a second line or carry terminal
+        // escapes.
         if (!prefix.empty()) {
-            line.append(prefix);
+            append_escaped(line, prefix);
             line.append(": ");
         }
         line.append(label(level));
-        for (char c : message) {
-            // One event, one line: a client-controlled string must not forge
-            // a second log line.
-            if (c == '\n')
-                line.append("\\n");
-            else if (c == '\r')
-                line.append("\\r");
-            else
-                line.push_back(c);
-        }
+        append_escaped(line, message);
         auto b = backend();
-        spdlog::logger* logger = level == Level::debug  ? b->debug_logger.get()
-                                 : level == Level::info ? b->info_logger.get()
-                                                        : b->error_logger.get();
-        logger->log(to_spdlog(level), spdlog::string_view_t(line.data(), line.size()));
+        if (b->pipe) {
+            write_fd2(format_forwarded(level, line));
+            return;
+        }
+        logger_for(*b, level)->log(to_spdlog(level), spdlog::string_view_t(line.data(), line.size()));
     } catch (...) {
     }
 }
