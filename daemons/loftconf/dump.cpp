@@ -1,7 +1,10 @@
 #include "dump.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <set>
+#include <sys/stat.h>
+#include <system_error>
 #include <vector>
 
 namespace loftconf {
@@ -80,11 +83,37 @@ std::string line(std::string_view key, std::string_view value) {
     return out + "\n";
 }
 
+bool same_file(const std::string& a, const std::string& b) {
+    struct stat sa {}, sb {};
+    return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+// `<path` for a value read from `path` (as written in the file at `where`).
+// A relative path was read relative to that file's directory; print it
+// absolute so that the output, saved anywhere, reads the same file.
+std::string file_value(const std::string& path, const std::optional<cfg::Location>& where) {
+    namespace fs = std::filesystem;
+    if (path.empty() || path.front() == '/' || !where) {
+        return "<" + format_value(path);
+    }
+    std::error_code ec;
+    fs::path joined = fs::path(where->file).parent_path() / path;
+    fs::path full = fs::absolute(joined, ec);
+    if (ec) {
+        return "<" + format_value(path);
+    }
+    // conf.d/../tls/cert.pem reads as tls/cert.pem unless a symlink says otherwise.
+    fs::path tidy = full.lexically_normal();
+    std::string shown = same_file(tidy.string(), full.string()) ? tidy.string() : full.string();
+    return "<" + format_value(shown);
+}
+
 std::string entry_value(const cfg::Section& section, const std::string& key,
                         const std::string& value, const DumpOptions& options,
                         bool global_scope) {
     if (auto file = section.source_file(key)) {
-        return "<" + *file;
+        return file_value(*file, section.location_of(key));
     }
     if (global_scope && is_secret(key) && !value.empty() && !options.show_secrets) {
         return std::string(kHidden);
@@ -116,12 +145,19 @@ bool equal_values(const cfg::SettingInfo& info, std::string_view a, std::string_
     }
 }
 
-bool is_empty_block(const cfg::Section& section) {
-    if (!section.entries().empty()) {
+// A block -n can leave out without changing the configuration: it sets
+// nothing, and its mere presence means nothing either: an override or plugin
+// block, or an inet_listener (its port defaults to 0: disabled). Empty
+// unix_listener, service, namespace, passdb... blocks stay: they exist.
+bool droppable_block(const cfg::Section& section) {
+    std::string_view type = section.type();
+    bool presence_means_nothing = scope_of(type).empty() || type == "plugin" ||
+                                  type == "inet_listener";
+    if (!presence_means_nothing || !section.entries().empty()) {
         return false;
     }
     for (const auto& child : section.children()) {
-        if (!is_empty_block(child)) {
+        if (!droppable_block(child)) {
             return false;
         }
     }
@@ -131,7 +167,8 @@ bool is_empty_block(const cfg::Section& section) {
 void dump_section(std::string& out, const cfg::Section& section, const DumpOptions& options,
                   int depth) {
     // -n leaves out blocks that set nothing, like doveconf -n.
-    if (options.mode == DumpMode::non_default && is_empty_block(section)) {
+    if ((options.mode == DumpMode::non_default || options.mode == DumpMode::explicit_set) &&
+        droppable_block(section)) {
         return;
     }
     std::string indent(static_cast<std::size_t>(depth) * 2, ' ');
@@ -178,7 +215,7 @@ std::string format_value(std::string_view value) {
 std::string printable_global(const cfg::Config& config, std::string_view name,
                              const DumpOptions& options) {
     if (auto file = config.source_file(name, options.context)) {
-        return "<" + *file;
+        return file_value(*file, config.location_of(name, options.context));
     }
     std::string value = config.get(name, options.context);
     if (is_secret(name) && !value.empty() && !options.show_secrets) {
@@ -219,6 +256,9 @@ std::string dump_config(const cfg::Config& config, const DumpOptions& options) {
         case DumpMode::non_default:
             show = set && !equal_values(*info, config.get(info->name, options.context),
                                         info->default_value);
+            break;
+        case DumpMode::explicit_set:
+            show = set;
             break;
         }
         if (show) {

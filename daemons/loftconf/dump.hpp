@@ -11,6 +11,7 @@ namespace loftconf {
 enum class DumpMode {
     normal,       // implemented global settings and everything the file sets, plus its blocks
     non_default,  // -n: only what differs from the defaults, plus the file's blocks
+    explicit_set, // -N: like -n, plus settings the file sets to their default value
     all,          // -a: every registered global setting; blocks with their defaults filled in
 };
 
@@ -28,7 +29,8 @@ std::string dump_config(const mailstore::config::Config& config, const DumpOptio
 std::string format_value(std::string_view value);
 
 // The value of global setting `name` to print: `<path` for a value read from
-// a file, a placeholder for secrets unless `show_secrets`.
+// a file (a relative path made absolute, so that the output means the same
+// wherever it is saved), a placeholder for secrets unless `show_secrets`.
 std::string printable_global(const mailstore::config::Config& config, std::string_view name,
                              const DumpOptions& options);
 

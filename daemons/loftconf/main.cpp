@@ -2,10 +2,12 @@
 //
 //   loftconf [-c FILE]          every global setting with its effective value, and the blocks
 //   loftconf -n                 only what differs from the defaults
+//   loftconf -N                 like -n, plus what the file sets to its default value
 //   loftconf -a                 everything, also Dovecot settings Loft ignores and block defaults
 //   loftconf -d                 the defaults, without reading a file
 //   loftconf NAME...            "NAME = value" (-h: the value alone); a block type prints its blocks
 //   loftconf -f protocol=imap   look up as a connection with these properties would
+//                               (also local=IP, remote=IP, local_name=NAME; repeatable)
 //   loftconf --settings-doc     the Markdown settings reference (docs/settings.md)
 #include "dump.hpp"
 #include "settings_doc.hpp"
@@ -13,6 +15,7 @@
 #include <mailstore/config.hpp>
 
 #include <CLI/CLI.hpp>
+#include <arpa/inet.h>
 #include <cstdlib>
 #include <iostream>
 #include <loft_build_config.hpp>
@@ -39,25 +42,38 @@ std::string config_path(const std::string& cli) {
     return "";
 }
 
-bool apply_filter(const std::string& filter, cfg::LookupContext& ctx) {
-    auto eq = filter.find('=');
-    if (eq == std::string::npos) {
-        return false;
+bool is_ip_address(const std::string& text) {
+    std::string addr = text;
+    if (addr.size() >= 2 && addr.front() == '[' && addr.back() == ']') {
+        addr = addr.substr(1, addr.size() - 2);
     }
+    unsigned char buf[sizeof(in6_addr)];
+    return ::inet_pton(AF_INET, addr.c_str(), buf) == 1 ||
+           ::inet_pton(AF_INET6, addr.c_str(), buf) == 1;
+}
+
+// One -f NAME=VALUE, as doveconf takes them (its short names too). Returns
+// an error message, or "" when applied.
+std::string apply_filter(const std::string& filter, cfg::LookupContext& ctx) {
+    auto eq = filter.find('=');
     std::string key = filter.substr(0, eq);
-    std::string value = filter.substr(eq + 1);
+    std::string value = eq == std::string::npos ? "" : filter.substr(eq + 1);
+    if (eq == std::string::npos || value.empty()) {
+        return "expected NAME=VALUE with NAME protocol, local, remote or local_name";
+    }
     if (key == "protocol" || key == "service") {
         ctx.protocol = value;
-    } else if (key == "local" || key == "lip") {
-        ctx.local_ip = value;
-    } else if (key == "remote" || key == "rip") {
-        ctx.remote_ip = value;
-    } else if (key == "local_name") {
+    } else if (key == "local" || key == "lip" || key == "remote" || key == "rip") {
+        if (!is_ip_address(value)) {
+            return "'" + value + "' is not an IP address";
+        }
+        (key == "local" || key == "lip" ? ctx.local_ip : ctx.remote_ip) = value;
+    } else if (key == "local_name" || key == "lname") {
         ctx.local_name = value;
     } else {
-        return false;
+        return "unknown filter '" + key + "': expected protocol, local, remote or local_name";
     }
-    return true;
+    return "";
 }
 
 bool is_section_type(std::string_view name) {
@@ -81,6 +97,7 @@ int main(int argc, char** argv) {
 
     std::string config_file;
     bool non_default = false;
+    bool explicit_set = false;
     bool all = false;
     bool defaults_only = false;
     bool value_only = false;
@@ -92,6 +109,8 @@ int main(int argc, char** argv) {
     app.add_option("-c,--config", config_file,
                    "Config file (default: $LOFT_CONFIG, else " LOFT_SYSCONFDIR "/loft.conf)");
     app.add_flag("-n", non_default, "Only settings that differ from their defaults");
+    app.add_flag("-N", explicit_set,
+                 "Like -n, plus settings the file sets explicitly to their default value");
     app.add_flag("-a", all, "All settings, also Dovecot settings Loft ignores");
     app.add_flag("-d", defaults_only, "Default values only; do not read a config file");
     app.add_flag("-h", value_only, "With NAMEs: print only the values");
@@ -118,14 +137,14 @@ int main(int argc, char** argv) {
     }
 
     loftconf::DumpOptions options;
-    options.mode = all ? loftconf::DumpMode::all
-                       : non_default ? loftconf::DumpMode::non_default
-                                     : loftconf::DumpMode::normal;
+    options.mode = all            ? loftconf::DumpMode::all
+                   : explicit_set ? loftconf::DumpMode::explicit_set
+                   : non_default  ? loftconf::DumpMode::non_default
+                                  : loftconf::DumpMode::normal;
     options.show_secrets = show_secrets;
     for (const auto& f : filters) {
-        if (!apply_filter(f, options.context)) {
-            std::cerr << "loftconf: Error: bad filter '" << f
-                      << "': expected protocol=, local=, remote= or local_name=\n";
+        if (auto problem = apply_filter(f, options.context); !problem.empty()) {
+            std::cerr << "loftconf: Error: bad filter '" << f << "': " << problem << "\n";
             return 1;
         }
     }
