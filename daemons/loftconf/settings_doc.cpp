@@ -76,8 +76,21 @@ std::string type_cell(const cfg::SettingInfo& info) {
             }
             values.remove_prefix(bar + 1);
         }
+    } else if (info.type == cfg::SettingType::uint && !info.values.empty()) {
+        std::string range(info.values);
+        auto dots = range.find("..");
+        if (dots != std::string::npos) {
+            range.replace(dots, 2, "–");
+        }
+        out += " (" + range + ")";
     }
     return out;
+}
+
+// The generic text of the Dovecot settings Loft only accepts
+// (settings_dovecot.cpp); they get their own table without a description.
+bool is_dovecot_placeholder(const cfg::SettingInfo& info) {
+    return info.doc.rfind("Dovecot setting, accepted but not implemented", 0) == 0;
 }
 
 std::vector<const cfg::SettingInfo*> settings_where(bool implemented, std::string_view scope) {
@@ -91,15 +104,24 @@ std::vector<const cfg::SettingInfo*> settings_where(bool implemented, std::strin
     return out;
 }
 
-void table(std::string& out, const std::vector<const cfg::SettingInfo*>& rows, bool with_doc) {
-    if (with_doc) {
-        out += "| Setting | Type | Default | Description |\n|---|---|---|---|\n";
-    } else {
-        out += "| Setting | Type | Default |\n|---|---|---|\n";
-    }
+// with_status adds a column saying whether Loft acts on the setting.
+void table(std::string& out, const std::vector<const cfg::SettingInfo*>& rows, bool with_doc,
+           bool with_status = false) {
+    out += "| Setting |";
+    out += with_status ? " Implemented |" : "";
+    out += " Type | Default |";
+    out += with_doc ? " Description |" : "";
+    out += "\n|---|";
+    out += with_status ? "---|" : "";
+    out += "---|---|";
+    out += with_doc ? "---|" : "";
+    out += "\n";
     for (const auto* info : rows) {
-        out += "| `" + std::string(info->name) + "` | " + type_cell(*info) + " | " +
-               code(info->default_value) + " |";
+        out += "| `" + std::string(info->name) + "` |";
+        if (with_status) {
+            out += info->implemented ? " yes |" : " **not yet** |";
+        }
+        out += " " + type_cell(*info) + " | " + code(info->default_value) + " |";
         if (with_doc) {
             out += " " + cell(info->doc) + " |";
         }
@@ -117,7 +139,12 @@ std::string settings_reference_markdown() {
            "     regenerates it and a test fails when this copy is stale. -->\n\n";
     out += "Every setting Loft knows, with its type and default. The syntax of the config\n"
            "file, includes, `$variables`, `<file` values and override blocks are described\n"
-           "in [configuration.md](configuration.md).\n\n";
+           "in [configuration.md](configuration.md).\n\n"
+           "**Implemented or not.** Only the settings in the \"Global settings\" table and those\n"
+           "marked *yes* in the block tables change what Loft does. Every other setting here\n"
+           "is *not implemented yet*: it is accepted, so that an existing `dovecot.conf` loads,\n"
+           "and its value is kept for the code that will use it, but Loft ignores it and\n"
+           "warns once per load for each one a config sets (naming the first place).\n\n";
     out += "Value types:\n\n"
            "- **boolean**: `yes` or `no` (also `true`/`false`, `1`/`0`).\n"
            "- **uint**: a non-negative integer.\n"
@@ -135,6 +162,17 @@ std::string settings_reference_markdown() {
            "Loft's own; the others mean what they mean in Dovecot.\n\n";
     table(out, settings_where(true, ""), true);
 
+    std::vector<const cfg::SettingInfo*> planned;
+    std::vector<const cfg::SettingInfo*> dovecot;
+    for (const auto* info : settings_where(false, "")) {
+        (is_dovecot_placeholder(*info) ? dovecot : planned).push_back(info);
+    }
+    out += "\n## Global settings not implemented yet\n\n"
+           "Registered with the meaning they will have, but nothing in Loft reads them yet:\n"
+           "setting one gives a warning and changes nothing. (" +
+           std::to_string(planned.size()) + " settings.)\n\n";
+    table(out, planned, true);
+
     out += "\n## Blocks\n\n| Block | Name | Inside | Description |\n|---|---|---|---|\n";
     // Only the implemented kinds here; the others are listed below.
     static constexpr std::string_view kinds[][4] = {
@@ -145,7 +183,6 @@ std::string settings_reference_markdown() {
         {"service", "required", "top level", "A service: its processes and listeners."},
         {"inet_listener", "optional", "service", "A TCP listener."},
         {"unix_listener", "optional", "service", "A UNIX socket listener."},
-        {"fifo_listener", "optional", "service", "A FIFO listener."},
         {"namespace", "optional", "top level", "A mail namespace of each user."},
         {"mailbox", "required", "namespace", "Settings of one mailbox."},
         {"passdb", "optional", "top level", "A password database; unnamed blocks are separate databases."},
@@ -157,7 +194,8 @@ std::string settings_reference_markdown() {
                std::string(k[2]) + " | " + std::string(k[3]) + " |\n";
     }
     out += "\n`dict`, `metric` and `event_exporter` blocks are accepted (their contents are not\n"
-           "checked) with a warning: Loft does not implement them yet.\n";
+           "checked) with a warning: Loft does not implement them yet. So are `fifo_listener`\n"
+           "blocks of a service (their keys are checked, see below).\n";
 
     static constexpr std::string_view scopes[] = {"service",   "inet_listener", "unix_listener",
                                                   "fifo_listener", "namespace", "mailbox",
@@ -167,23 +205,21 @@ std::string settings_reference_markdown() {
         auto pending = settings_where(false, scope);
         out += "\n## `" + std::string(scope) + "` block settings\n\n";
         if (implemented.empty()) {
-            out += "Accepted and kept for the code that will use them; Loft does not act on\n"
-                   "them yet, so each gives a warning when loading.\n\n";
+            out += "**None implemented yet.** Accepted and kept for the code that will use them;\n"
+                   "Loft does not act on them, so each gives a warning when loading.\n\n";
+        } else if (!pending.empty()) {
+            out += "Not implemented yet (accepted with a warning, ignored):";
+            for (const auto* info : pending) {
+                out += " `" + std::string(info->name) + "`";
+            }
+            out += ".\n\n";
         }
         auto rows = implemented;
         rows.insert(rows.end(), pending.begin(), pending.end());
         std::sort(rows.begin(), rows.end(), [](auto* a, auto* b) { return a->name < b->name; });
-        table(out, rows, true);
-        if (!implemented.empty() && !pending.empty()) {
-            out += "\nNot implemented yet (warning when used):";
-            for (const auto* info : pending) {
-                out += " `" + std::string(info->name) + "`";
-            }
-            out += ".\n";
-        }
+        table(out, rows, true, true);
     }
 
-    auto dovecot = settings_where(false, "");
     out += "\n## Dovecot settings Loft does not implement yet\n\n"
            "These Dovecot 2.3 settings are accepted so that an existing `dovecot.conf` loads;\n"
            "each use gives one warning, and Loft ignores the value. Defaults are Dovecot's.\n"
