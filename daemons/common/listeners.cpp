@@ -1,6 +1,9 @@
 #include "listeners.hpp"
 
+#include "default_services.hpp"
 #include "socket_address.hpp"
+
+#include <mailstore/log.hpp>
 
 #include <cerrno>
 #include <cstdlib>
@@ -8,6 +11,9 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <netdb.h>
+#include <arpa/inet.h>
+#include <optional>
+#include <set>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <sys/socket.h>
@@ -60,6 +66,24 @@ std::vector<std::string> split(const std::string& text, char sep) {
     return out;
 }
 
+bool is_ipv6_wildcard(const std::string& address) { return address == "::"; }
+
+bool is_numeric_address(const std::string& address) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST;
+    addrinfo* res = nullptr;
+    if (getaddrinfo(address.c_str(), nullptr, &hints, &res) != 0)
+        return false;
+    freeaddrinfo(res);
+    return true;
+}
+
+// The host has no IPv6 (socket() says so, or there is no IPv6 address to
+// bind to).
+bool ipv6_missing_error(int err) { return err == EAFNOSUPPORT || err == EADDRNOTAVAIL; }
+
 Result<std::vector<BoundListener>> bind_inet(const ListenerSpec& spec) {
     std::vector<BoundListener> out;
     auto fail = [&](std::string message) {
@@ -67,44 +91,77 @@ Result<std::vector<BoundListener>> bind_inet(const ListenerSpec& spec) {
             ::close(l.fd);
         return Status::io("listener " + spec.id() + ": " + message);
     };
+    auto make_socket = testing::inet_socket ? testing::inet_socket : &::socket;
+    bool skipped = false;
     for (const auto& raw : spec.addresses) {
-        std::string address = normalize_address(raw);
-        if (address.empty())
+        std::string configured = normalize_address(raw);
+        if (configured.empty())
             continue;
-        addrinfo hints{};
-        hints.ai_family = AF_UNSPEC;
-        hints.ai_socktype = SOCK_STREAM;
-        hints.ai_flags = AI_PASSIVE;
-        addrinfo* res = nullptr;
-        std::string port = std::to_string(spec.port);
-        int rc = getaddrinfo(address.c_str(), port.c_str(), &hints, &res);
-        if (rc != 0)
-            return fail("cannot resolve address " + address + ": " + gai_strerror(rc));
-        int fd = ::socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0) {
-            std::string err = errno_text();
+        // A hostname binds every address it has; a literal only itself.
+        bool hostname = !is_numeric_address(configured);
+        ListenerSpec one = spec;
+        one.addresses = {raw};
+        auto addresses = resolve_listener_addresses(one);
+        if (!addresses) {
+            for (auto& l : out)
+                ::close(l.fd);
+            return addresses.status();
+        }
+        for (const auto& address : *addresses) {
+            // An IPv6 address the admin did not write out may be missing
+            // on this host: "::" from `listen = *, ::`, or a hostname's.
+            bool optional_v6 = address.find(':') != std::string::npos && (hostname || is_ipv6_wildcard(address));
+            addrinfo hints{};
+            hints.ai_family = AF_UNSPEC;
+            hints.ai_socktype = SOCK_STREAM;
+            hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST;
+            addrinfo* res = nullptr;
+            std::string port = std::to_string(spec.port);
+            int rc = getaddrinfo(address.c_str(), port.c_str(), &hints, &res);
+            if (rc != 0)
+                return fail("cannot resolve address " + address + ": " + gai_strerror(rc));
+            int fd = make_socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            if (fd < 0) {
+                int err = errno;
+                freeaddrinfo(res);
+                if (optional_v6 && ipv6_missing_error(err)) {
+                    mailstore::log::write(mailstore::log::Level::warning, mailstore::log::Category::general,
+                                          spec.service,
+                                          "listener " + spec.id() + ": not listening on " + address + " port " +
+                                              port + ": this host has no IPv6 (" + std::strerror(err) + ")");
+                    skipped = true;
+                    continue;
+                }
+                return fail("socket() for " + address + ": " + std::strerror(err));
+            }
+            int one_flag = 1;
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one_flag, sizeof one_flag);
+            if (res->ai_family == AF_INET6)
+                setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one_flag, sizeof one_flag);
+            if (::bind(fd, res->ai_addr, res->ai_addrlen) != 0) {
+                int err = errno;
+                freeaddrinfo(res);
+                ::close(fd);
+                if (optional_v6 && ipv6_missing_error(err)) {
+                    mailstore::log::write(mailstore::log::Level::warning, mailstore::log::Category::general,
+                                          spec.service,
+                                          "listener " + spec.id() + ": not listening on " + address + " port " +
+                                              port + ": " + std::strerror(err));
+                    skipped = true;
+                    continue;
+                }
+                return fail("cannot bind " + address + " port " + port + ": " + std::strerror(err));
+            }
             freeaddrinfo(res);
-            return fail("socket() for " + address + ": " + err);
+            if (::listen(fd, SOMAXCONN) != 0) {
+                std::string err = errno_text();
+                ::close(fd);
+                return fail("listen() on " + address + " port " + port + ": " + err);
+            }
+            out.push_back(BoundListener{spec, local_address(fd).ip, fd});
         }
-        int one = 1;
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        if (res->ai_family == AF_INET6)
-            setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-        if (::bind(fd, res->ai_addr, res->ai_addrlen) != 0) {
-            std::string err = errno_text();
-            freeaddrinfo(res);
-            ::close(fd);
-            return fail("cannot bind " + address + " port " + port + ": " + err);
-        }
-        freeaddrinfo(res);
-        if (::listen(fd, SOMAXCONN) != 0) {
-            std::string err = errno_text();
-            ::close(fd);
-            return fail("listen() on " + address + " port " + port + ": " + err);
-        }
-        out.push_back(BoundListener{spec, local_address(fd).ip, fd});
     }
-    if (out.empty())
+    if (out.empty() && !skipped)
         return Status::invalid("listener " + spec.id() + ": no address to listen on");
     return out;
 }
@@ -185,39 +242,212 @@ Result<std::vector<BoundListener>> bind_unix(const ListenerSpec& spec, const std
 
 } // namespace
 
-std::vector<ListenerSpec> listeners_for_service(const Config& config, std::string_view service) {
-    std::vector<ListenerSpec> out;
-    std::vector<std::string> global_listen = config.get_list("listen");
+namespace {
+
+// The blocks of one listener (a service may be given in several blocks, and
+// a listener in each); the last block that sets a key wins.
+struct ListenerBlocks {
+    ListenerSpec::Kind kind;
+    std::string name;
+    std::vector<Section> blocks;
+
+    std::optional<std::string> raw(std::string_view key) const {
+        std::optional<std::string> value;
+        for (const auto& b : blocks)
+            if (auto v = b.raw(key))
+                value = v;
+        return value;
+    }
+    const Section* block_of(std::string_view key) const {
+        const Section* found = nullptr;
+        for (const auto& b : blocks)
+            if (b.raw(key))
+                found = &b;
+        return found;
+    }
+};
+
+// One listener in the order they are reported, with the error that keeps it
+// out when there is one.
+struct ListenerResult {
+    std::optional<ListenerSpec> spec; // nullopt: disabled
+    std::string error;
+};
+
+std::vector<ListenerResult> collect_listeners(const Config& config, std::string_view service) {
+    std::vector<ListenerBlocks> configured;
+    auto add = [&](ListenerSpec::Kind kind, const Section& block) {
+        for (auto& c : configured)
+            if (c.kind == kind && c.name == block.name()) {
+                c.blocks.push_back(block);
+                return;
+            }
+        configured.push_back({kind, block.name(), {block}});
+    };
     for (const Section& svc : config.sections("service")) {
         if (svc.name() != service)
             continue;
-        for (const Section& l : svc.children("inet_listener")) {
-            ListenerSpec spec;
-            spec.service = std::string(service);
-            spec.name = l.name();
-            spec.kind = ListenerSpec::Kind::inet;
-            spec.port = static_cast<std::uint16_t>(l.get_uint("port"));
-            if (spec.port == 0)
-                continue;
-            spec.addresses = l.raw("address") ? l.get_list("address") : global_listen;
-            spec.ssl = l.get_bool("ssl");
-            spec.haproxy = l.get_bool("haproxy");
-            out.push_back(std::move(spec));
+        for (const Section& l : svc.children("inet_listener"))
+            add(ListenerSpec::Kind::inet, l);
+        for (const Section& l : svc.children("unix_listener"))
+            add(ListenerSpec::Kind::unix_socket, l);
+    }
+    auto find_configured = [&](ListenerSpec::Kind kind, std::string_view name) -> const ListenerBlocks* {
+        for (const auto& c : configured)
+            if (c.kind == kind && c.name == name)
+                return &c;
+        return nullptr;
+    };
+
+    std::vector<std::string> global_listen = config.get_list("listen");
+    auto make_inet = [&](const std::string& name, const ListenerBlocks* blocks,
+                         const DefaultListener* builtin) -> ListenerResult {
+        ListenerSpec spec;
+        spec.service = std::string(service);
+        spec.name = name;
+        spec.kind = ListenerSpec::Kind::inet;
+        std::uint64_t port = builtin ? builtin->port : 0;
+        spec.ssl = builtin && builtin->ssl;
+        spec.addresses = global_listen;
+        if (blocks) {
+            if (auto text = blocks->raw("port")) {
+                auto value = mailstore::config::parse_uint(*text);
+                std::string where;
+                if (const Section* b = blocks->block_of("port"))
+                    if (auto loc = b->location_of("port"))
+                        where = loc->to_string() + ": ";
+                if (!value || *value > 65535)
+                    return {std::nullopt, where + "service " + std::string(service) + " inet_listener " + name +
+                                              ": port " + *text +
+                                              " is not a TCP port (1-65535, or 0 to disable the listener)"};
+                port = *value;
+            }
+            for (const auto& b : blocks->blocks)
+                if (b.raw("address"))
+                    spec.addresses = b.get_list("address");
+            for (const auto& b : blocks->blocks) {
+                if (b.raw("ssl"))
+                    spec.ssl = b.get_bool("ssl");
+                if (b.raw("haproxy"))
+                    spec.haproxy = b.get_bool("haproxy");
+            }
         }
-        for (const Section& l : svc.children("unix_listener")) {
-            ListenerSpec spec;
-            spec.service = std::string(service);
-            spec.name = l.name();
-            spec.kind = ListenerSpec::Kind::unix_socket;
-            // Dovecot names a unix_listener by its path.
-            spec.path = l.raw("path") ? l.get("path") : l.name();
-            if (spec.path.empty())
-                continue;
-            spec.mode = parse_mode(l.get("mode"), 0600);
-            spec.user = l.get("user");
-            spec.group = l.get("group");
-            out.push_back(std::move(spec));
+        spec.port = static_cast<std::uint16_t>(port);
+        if (spec.port == 0)
+            return {};
+        return {std::move(spec), {}};
+    };
+    auto make_unix = [&](const std::string& name, const ListenerBlocks* blocks,
+                         const DefaultListener* builtin) -> ListenerResult {
+        ListenerSpec spec;
+        spec.service = std::string(service);
+        spec.name = name;
+        spec.kind = ListenerSpec::Kind::unix_socket;
+        // Dovecot names a unix_listener by its path.
+        spec.path = builtin && !builtin->path.empty() ? std::string(builtin->path) : name;
+        spec.mode = builtin ? builtin->mode : 0600;
+        if (blocks) {
+            for (const auto& b : blocks->blocks) {
+                if (b.raw("path"))
+                    spec.path = b.get("path");
+                if (b.raw("mode"))
+                    spec.mode = parse_mode(b.get("mode"), spec.mode);
+                if (b.raw("user"))
+                    spec.user = b.get("user");
+                if (b.raw("group"))
+                    spec.group = b.get("group");
+            }
         }
+        if (spec.path.empty())
+            return {};
+        return {std::move(spec), {}};
+    };
+
+    std::vector<ListenerResult> out;
+    const DefaultService* defaults = find_default_service(service);
+    if (defaults) {
+        for (const auto& builtin : defaults->listeners) {
+            std::string name(builtin.name);
+            if (builtin.kind == DefaultListener::Kind::inet)
+                out.push_back(make_inet(name, find_configured(ListenerSpec::Kind::inet, name), &builtin));
+            else
+                out.push_back(make_unix(name, find_configured(ListenerSpec::Kind::unix_socket, name), &builtin));
+        }
+    }
+    auto is_builtin = [&](ListenerSpec::Kind kind, const std::string& name) {
+        if (!defaults)
+            return false;
+        for (const auto& builtin : defaults->listeners) {
+            bool same_kind = (builtin.kind == DefaultListener::Kind::inet) == (kind == ListenerSpec::Kind::inet);
+            if (same_kind && builtin.name == name)
+                return true;
+        }
+        return false;
+    };
+    for (const auto& c : configured) {
+        if (is_builtin(c.kind, c.name))
+            continue;
+        out.push_back(c.kind == ListenerSpec::Kind::inet ? make_inet(c.name, &c, nullptr)
+                                                         : make_unix(c.name, &c, nullptr));
+    }
+    return out;
+}
+
+} // namespace
+
+std::vector<ListenerSpec> listeners_for_service(const Config& config, std::string_view service) {
+    std::vector<ListenerSpec> out;
+    for (auto& r : collect_listeners(config, service))
+        if (r.spec)
+            out.push_back(std::move(*r.spec));
+    return out;
+}
+
+Result<std::vector<ListenerSpec>> checked_listeners_for_service(const Config& config, std::string_view service) {
+    std::vector<ListenerSpec> out;
+    for (auto& r : collect_listeners(config, service)) {
+        if (!r.error.empty())
+            return Status::invalid(r.error);
+        if (r.spec)
+            out.push_back(std::move(*r.spec));
+    }
+    return out;
+}
+
+Result<std::vector<std::string>> resolve_listener_addresses(const ListenerSpec& spec) {
+    std::vector<std::string> out;
+    std::set<std::string> seen;
+    for (const auto& raw : spec.addresses) {
+        std::string address = normalize_address(raw);
+        if (address.empty())
+            continue;
+        if (is_numeric_address(address)) {
+            if (seen.insert(address).second)
+                out.push_back(address);
+            continue;
+        }
+        addrinfo hints{};
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_STREAM;
+        hints.ai_flags = AI_PASSIVE;
+        addrinfo* res = nullptr;
+        int rc = getaddrinfo(address.c_str(), nullptr, &hints, &res);
+        if (rc != 0)
+            return Status::io("listener " + spec.id() + ": cannot resolve address " + address + ": " +
+                              gai_strerror(rc));
+        for (addrinfo* ai = res; ai; ai = ai->ai_next) {
+            char text[INET6_ADDRSTRLEN] = {};
+            const void* bytes = nullptr;
+            if (ai->ai_family == AF_INET)
+                bytes = &reinterpret_cast<const sockaddr_in*>(ai->ai_addr)->sin_addr;
+            else if (ai->ai_family == AF_INET6)
+                bytes = &reinterpret_cast<const sockaddr_in6*>(ai->ai_addr)->sin6_addr;
+            if (!bytes || !inet_ntop(ai->ai_family, bytes, text, sizeof text))
+                continue;
+            if (seen.insert(text).second)
+                out.push_back(text);
+        }
+        freeaddrinfo(res);
     }
     return out;
 }
@@ -296,7 +526,8 @@ std::vector<BoundListener> inherited_listeners(const Config& config) {
         bool found = false;
         if (!service.empty()) {
             for (auto& spec : listeners_for_service(config, service)) {
-                if (spec.name == listener) {
+                bool same_kind = (spec.kind == ListenerSpec::Kind::unix_socket) == addr.is_unix;
+                if (spec.name == listener && same_kind) {
                     l.spec = spec;
                     found = true;
                     break;
@@ -319,5 +550,9 @@ std::vector<BoundListener> inherited_listeners(const Config& config) {
     }
     return out;
 }
+
+namespace testing {
+int (*inet_socket)(int domain, int type, int protocol) = nullptr;
+} // namespace testing
 
 } // namespace loft

@@ -43,9 +43,25 @@ struct ListenerSpec {
     std::string id() const { return service + "/" + name; }
 };
 
-// The enabled listeners of `service` (port 0 and empty paths are left out).
+// The enabled listeners of `service`: Dovecot's built-in listeners of the
+// service (default_services.hpp) merged with the config's. A listener the
+// config does not mention keeps its built-in port; one it mentions without
+// `port` gets the built-in port (or stays disabled when it has none);
+// `port = 0` disables it. Port 0 and empty paths are left out, and so are
+// listeners with an invalid port (checked_listeners_for_service reports them).
 std::vector<ListenerSpec> listeners_for_service(const mailstore::config::Config& config,
                                                 std::string_view service);
+
+// Same, but a port above 65535 is an error naming the listener and the
+// file:line of its `port`.
+mailstore::Result<std::vector<ListenerSpec>>
+checked_listeners_for_service(const mailstore::config::Config& config, std::string_view service);
+
+// The numeric addresses `spec` (inet) binds: "*" is 0.0.0.0, "::" (or
+// "[::]") is the IPv6 wildcard, a literal stays as it is, and a hostname
+// becomes every address it resolves to, each once, in resolver order.
+// Fails naming the listener and the name that does not resolve.
+mailstore::Result<std::vector<std::string>> resolve_listener_addresses(const ListenerSpec& spec);
 
 // A bound, listening socket.
 struct BoundListener {
@@ -56,6 +72,9 @@ struct BoundListener {
 
 // Bind every address of `spec` (SO_REUSEADDR, IPV6_V6ONLY for v6, listen()),
 // chown/chmod unix sockets. Errors name the listener and the address.
+// A host without IPv6 is not an error for the IPv6 wildcard ("::") or for
+// the IPv6 addresses of a hostname: those are skipped with a warning (the
+// result may then be empty). An explicit IPv6 address still fails.
 mailstore::Result<std::vector<BoundListener>> bind_listener(const ListenerSpec& spec,
                                                             const std::string& base_dir);
 
@@ -67,5 +86,11 @@ mailstore::Status pass_listeners_to_exec(const std::vector<BoundListener>& liste
 // their specs in `config`; empty when not socket-activated. Clears the
 // environment variables so children do not inherit them.
 std::vector<BoundListener> inherited_listeners(const mailstore::config::Config& config);
+
+namespace testing {
+// Unit tests replace socket() for inet listeners with this (nullptr: the
+// real one) to act out a host without IPv6.
+extern int (*inet_socket)(int domain, int type, int protocol);
+} // namespace testing
 
 } // namespace loft

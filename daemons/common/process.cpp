@@ -110,7 +110,8 @@ Result<pid_t> spawn_worker(const WorkerLaunch& launch) {
 
         // The error pipe must survive the fd shuffle below: move it above
         // the range the listeners will occupy.
-        int report = fcntl(err_pipe[1], F_DUPFD_CLOEXEC, 3 + static_cast<int>(launch.listeners.size()) + 16);
+        const int fixed_end = 3 + static_cast<int>(launch.listeners.size() + launch.inherited_fds.size());
+        int report = fcntl(err_pipe[1], F_DUPFD_CLOEXEC, fixed_end + 16);
         if (report < 0)
             report = err_pipe[1];
         // A worker never reads the terminal (in its own process group it
@@ -120,9 +121,26 @@ Result<pid_t> spawn_worker(const WorkerLaunch& launch) {
             dup2(devnull, STDIN_FILENO);
             close(devnull);
         }
+        if (launch.stderr_fd >= 0 && dup2(launch.stderr_fd, STDERR_FILENO) < 0)
+            child_fail(report, "dup2 of stderr", errno);
+        // Park the extra descriptors above everything the listener shuffle
+        // touches, then put them right after the listeners.
+        std::vector<int> parked;
+        for (int fd : launch.inherited_fds) {
+            int high = fcntl(fd, F_DUPFD_CLOEXEC, fixed_end + 32);
+            if (high < 0)
+                child_fail(report, "dup of an inherited descriptor", errno);
+            parked.push_back(high);
+        }
         Status moved = pass_listeners_to_exec(launch.listeners);
         if (!moved)
             child_fail(report, "passing listeners", EBADF);
+        for (size_t i = 0; i < parked.size(); ++i) {
+            int target = 3 + static_cast<int>(launch.listeners.size() + i);
+            if (dup2(parked[i], target) < 0) // the copy is not close-on-exec
+                child_fail(report, "dup2 of an inherited descriptor", errno);
+            close(parked[i]);
+        }
         for (const auto& var : launch.environment)
             putenv(const_cast<char*>(var.c_str()));
 
@@ -161,10 +179,9 @@ Result<pid_t> spawn_worker(const WorkerLaunch& launch) {
                 child_fail(report, step, err);
         }
         // Nothing of loftd's leaks into the worker except stdio, the
-        // listeners (3..) and the error pipe (close-on-exec).
-        // Nothing of loftd's leaks into the worker except stdio and the
-        // listeners (3..); the error pipe is close-on-exec already.
-        unsigned first_free = 3 + static_cast<unsigned>(launch.listeners.size());
+        // listeners (3..) and the inherited descriptors after them; the
+        // error pipe is close-on-exec already.
+        unsigned first_free = static_cast<unsigned>(fixed_end);
         if (close_range(first_free, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
             long max_fd = sysconf(_SC_OPEN_MAX);
             for (long fd = first_free; fd < (max_fd > 0 ? max_fd : 65536); ++fd)

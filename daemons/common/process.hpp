@@ -51,6 +51,14 @@ struct WorkerLaunch {
     // Become this user before exec; nullopt keeps the current identity (loftd
     // not running as root).
     std::optional<Credentials> credentials;
+    // More descriptors for the worker, placed right after the listeners
+    // (fd 3 + listeners.size(), then on) in this order, so the program can
+    // be told their numbers (`-c /proc/self/fd/N`). They may be close-on-exec
+    // here; the child's copies are not.
+    std::vector<int> inherited_fds;
+    // Becomes the worker's fd 2 (stderr) when >= 0, e.g. the write end of a
+    // pipe loftd reads the worker's log lines from.
+    int stderr_fd = -1;
     // Extra environment, "NAME=value".
     std::vector<std::string> environment;
     // Raise RLIMIT_NOFILE to at least this (0 = inherit loftd's). Done

@@ -65,8 +65,8 @@ std::string banner_text(const BannerInput& in) {
                                    socks.front()->spec.ssl ? " (TLS)" : "", where);
             }
             std::string who = s.plan->credentials ? " as " + s.plan->credentials->user_name : "";
-            out += fmt::format("  {:<6} {} worker{} of {}{}\n", "", s.plan->process_limit,
-                               s.plan->process_limit == 1 ? "" : "s", s.plan->binary, who);
+            out += fmt::format("  {:<6} {} worker{} of {}{}\n", "", s.plan->workers,
+                               s.plan->workers == 1 ? "" : "s", s.plan->binary, who);
         }
     }
     if (served_protocols == 0)

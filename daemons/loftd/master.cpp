@@ -18,14 +18,35 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fcntl.h>
 #include <map>
+#include <memory>
+#include <poll.h>
 #include <set>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
 namespace loftd {
+
+// Until mailstore::log::write_forwarded exists, worker lines are written as
+// they come. A non-template function of that name in mailstore::log is
+// preferred over this template when both are visible.
+namespace forward_fallback {
+template <typename Line>
+void write_forwarded(const Line& line, std::string_view unframed_prefix) noexcept {
+    mailstore::log::write(mailstore::log::Level::info, mailstore::log::Category::general, unframed_prefix, line);
+}
+} // namespace forward_fallback
+namespace forward_call {
+using namespace mailstore::log;
+using namespace forward_fallback;
+inline void forward_line(std::string_view line, std::string_view unframed_prefix) noexcept {
+    write_forwarded(line, unframed_prefix);
+}
+} // namespace forward_call
 
 using mailstore::Result;
 using mailstore::Status;
@@ -59,6 +80,9 @@ std::string socket_key(const loft::ListenerSpec& spec, const std::string& addres
     return "inet " + address + " " + std::to_string(spec.port);
 }
 
+// Longest log line read from a worker; a longer one is cut into pieces.
+constexpr std::size_t kMaxWorkerLogLine = 16 * 1024;
+
 // Each connection costs a socket, plus a few files while it is busy; the
 // rest covers listeners, logs, index files and the admin socket.
 unsigned long open_files_for(const ServicePlan& plan) {
@@ -76,13 +100,27 @@ struct RunningService {
     ServicePlan plan;
     std::vector<loft::BoundListener> sockets;
     std::vector<Slot> slots;
+    // The resolved configuration its workers read (config_snapshot.hpp).
+    std::shared_ptr<ConfigMemfd> config;
 };
 
+// A worker that is no longer restarted. A retired one (SIGUSR2: it closed
+// its listeners and serves its connections to their end) has no deadline
+// until loftd stops; a stopping one (SIGTERM) gets SIGKILL at its deadline.
 struct Retiring {
     std::string service;
-    Clock::time_point deadline;
+    std::optional<Clock::time_point> deadline;
     bool killed = false;
 };
+
+// The read end of a worker's stderr pipe: framed log lines
+// (mailstore::log::write_forwarded), or whatever a crashing program prints.
+struct LogPipe {
+    std::string prefix; // for unframed lines: "imap-login<4711>"
+    std::string partial; // a line not ended yet
+};
+
+using MemfdsByGroup = std::map<std::optional<gid_t>, std::shared_ptr<ConfigMemfd>>;
 
 class Master {
 public:
@@ -95,11 +133,17 @@ private:
     using Pool = std::map<std::string, loft::BoundListener>;
 
     Status apply_log_settings(const mailstore::config::Config& config);
-    Status write_worker_config(const mailstore::config::Config& config, Plan& plan);
+    Result<std::string> worker_config_text(const mailstore::config::Config& config);
+    Result<std::shared_ptr<ConfigMemfd>> memfd_for(MemfdsByGroup& fresh, const ServicePlan& sp,
+                                                   const std::string& text);
     Result<std::map<std::string, std::vector<loft::BoundListener>>> bind_sockets(const Plan& plan, Pool& pool);
     void start_slot(RunningService& rs, size_t index);
     void start_all(RunningService& rs);
     void retire(pid_t pid, const std::string& service);
+    void terminate(pid_t pid, const std::string& service);
+    std::vector<int> wait_events(timespec timeout);
+    void read_log_pipe(int fd);
+    void close_log_pipes();
     void reap_children();
     void on_child_exit(pid_t pid, int status);
     void run_due_restarts();
@@ -120,27 +164,32 @@ private:
     std::map<std::string, RunningService> services_;
     Pool pool_;
     std::map<pid_t, Retiring> retiring_;
+    std::map<int, LogPipe> log_pipes_;
     bool stopping_ = false;
     sigset_t signals_{};
+    int signal_fd_ = -1;
 };
 
 Status Master::apply_log_settings(const mailstore::config::Config& config) {
     return log::configure(log::settings_from_config(config));
 }
 
-// The resolved configuration the workers read (config_snapshot.hpp); also
-// decides which file each service's workers get.
-Status Master::write_worker_config(const mailstore::config::Config& config, Plan& plan) {
-    auto files = assign_snapshot_files(plan);
-    auto text = snapshot_text(config, source_.describe());
-    if (!text)
-        return text.status();
-    if (Status st = write_snapshots(files, *text); !st)
-        return st;
-    remove_stale_snapshots(plan.base_dir, files);
-    for (const auto& file : files)
-        master_log().debugf("wrote the workers' configuration to {}", file.path);
-    return Status::ok();
+// The resolved configuration the workers read (config_snapshot.hpp).
+Result<std::string> Master::worker_config_text(const mailstore::config::Config& config) {
+    return snapshot_text(config, source_.describe());
+}
+
+// The memfd for `sp`'s group among those made in this start or reload.
+Result<std::shared_ptr<ConfigMemfd>> Master::memfd_for(MemfdsByGroup& fresh, const ServicePlan& sp,
+                                                       const std::string& text) {
+    auto group = snapshot_group(sp);
+    if (auto it = fresh.find(group); it != fresh.end())
+        return it->second;
+    auto memfd = ConfigMemfd::create(group, text);
+    if (!memfd)
+        return memfd.status();
+    fresh.emplace(group, *memfd);
+    return *memfd;
 }
 
 Result<std::map<std::string, std::vector<loft::BoundListener>>> Master::bind_sockets(const Plan& plan, Pool& pool) {
@@ -151,16 +200,23 @@ Result<std::map<std::string, std::vector<loft::BoundListener>>> Master::bind_soc
         auto& out = per_service[sp.service];
         for (const auto& spec : sp.listeners) {
             // Bind address by address so each socket can be matched on reload.
+            // A hostname becomes each of its addresses.
             std::vector<loft::ListenerSpec> singles;
             if (spec.kind == loft::ListenerSpec::Kind::unix_socket) {
                 singles.push_back(spec);
             } else {
-                for (const auto& address : spec.addresses) {
+                auto addresses = loft::resolve_listener_addresses(spec);
+                if (!addresses) {
+                    close_pool(fresh, nullptr);
+                    return addresses.status();
+                }
+                for (const auto& address : *addresses) {
                     loft::ListenerSpec one = spec;
                     one.addresses = {address};
                     singles.push_back(std::move(one));
                 }
             }
+            const std::size_t before = out.size();
             for (const auto& one : singles) {
                 std::string key = socket_key(one, one.addresses.empty() ? "" : one.addresses.front());
                 if (auto [pos, inserted] = claimed.emplace(key, spec.id()); !inserted) {
@@ -185,6 +241,11 @@ Result<std::map<std::string, std::vector<loft::BoundListener>>> Master::bind_soc
                     out.push_back(b);
                 }
             }
+            if (out.size() == before) {
+                // Every address was skipped (IPv6 on a host without it).
+                close_pool(fresh, nullptr);
+                return Status::invalid("listener " + spec.id() + ": no address to listen on");
+            }
         }
     }
     for (auto& [key, b] : fresh)
@@ -207,14 +268,36 @@ void Master::start_slot(RunningService& rs, size_t index) {
     Slot& slot = rs.slots[index];
     loft::WorkerLaunch launch;
     launch.binary = rs.plan.binary;
-    launch.args = {"-c", rs.plan.config_path, "--service", rs.plan.service};
+    // The config memfd follows the listeners (process.hpp).
+    const int config_fd = 3 + static_cast<int>(rs.sockets.size());
+    launch.args = {"-c", "/proc/self/fd/" + std::to_string(config_fd), "--service", rs.plan.service};
+    launch.inherited_fds = {rs.config->fd()};
     launch.args.insert(launch.args.end(), rs.plan.args.begin(), rs.plan.args.end());
     launch.listeners = rs.sockets;
     launch.credentials = rs.plan.credentials;
     launch.open_files = open_files_for(rs.plan);
     if (!loft::kBuiltWithAddressSanitizer)
         launch.address_space_limit = rs.plan.vsz_limit;
+    // The worker's stderr is a pipe to loftd, which writes its lines to
+    // loftd's own logs: a worker that dropped root needs no log file.
+    int log_pipe[2] = {-1, -1};
+    if (::pipe2(log_pipe, O_CLOEXEC) == 0) {
+        ::fcntl(log_pipe[0], F_SETFL, ::fcntl(log_pipe[0], F_GETFL) | O_NONBLOCK);
+        launch.stderr_fd = log_pipe[1];
+        launch.environment.push_back("LOFT_LOG_PIPE=1");
+    } else {
+        master_log().errorf("service {}: cannot make a log pipe ({}); the worker logs on its own",
+                            rs.plan.service, std::strerror(errno));
+    }
     auto pid = loft::spawn_worker(launch);
+    if (log_pipe[1] >= 0)
+        ::close(log_pipe[1]);
+    if (log_pipe[0] >= 0) {
+        if (pid)
+            log_pipes_[log_pipe[0]] = LogPipe{rs.plan.service + "<" + std::to_string(*pid) + ">", {}};
+        else
+            ::close(log_pipe[0]);
+    }
     auto now = Clock::now();
     if (!pid) {
         auto delay = slot.backoff.on_exit(std::chrono::milliseconds(0));
@@ -240,20 +323,110 @@ void Master::start_all(RunningService& rs) {
         master_log().warningf("service {}: the open files limit ({}) is lower than its client_limit needs ({}); "
                               "raise it (ulimit -n, LimitNOFILE=) or run loftd as root",
                               rs.plan.service, loft::reachable_open_files(wanted), wanted);
-    rs.slots.resize(rs.plan.process_limit);
+    rs.slots.resize(rs.plan.workers);
     for (size_t i = 0; i < rs.slots.size(); ++i)
         if (rs.slots[i].pid == 0)
             start_slot(rs, i);
 }
 
-// SIGTERM the worker's process group; it finishes its connections and
-// exits. It is no longer restarted, and gets SIGKILL at the deadline.
+// SIGUSR2 the worker: it closes its listeners, serves its open connections
+// to their end and exits. It is no longer restarted; when loftd stops, it
+// gets SIGTERM like the rest.
 void Master::retire(pid_t pid, const std::string& service) {
+    if (pid <= 0)
+        return;
+    ::kill(pid, SIGUSR2);
+    retiring_[pid] = Retiring{service, std::nullopt, false};
+}
+
+// SIGTERM the worker's process group; it finishes its connections and
+// exits, and gets SIGKILL at the deadline.
+void Master::terminate(pid_t pid, const std::string& service) {
     if (pid <= 0)
         return;
     if (::kill(-pid, SIGTERM) != 0)
         ::kill(pid, SIGTERM);
-    retiring_[pid] = Retiring{service, Clock::now() + kShutdownTimeout, false};
+    auto& r = retiring_[pid];
+    r.service = service;
+    r.deadline = Clock::now() + kShutdownTimeout;
+}
+
+// Wait for a signal or a worker's log line until `timeout`; log lines are
+// handled here, the signals returned.
+std::vector<int> Master::wait_events(timespec timeout) {
+    std::vector<pollfd> fds;
+    fds.push_back({signal_fd_, POLLIN, 0});
+    for (const auto& [fd, pipe] : log_pipes_)
+        fds.push_back({fd, POLLIN, 0});
+    int ms = static_cast<int>(timeout.tv_sec * 1000 + timeout.tv_nsec / 1000000);
+    int n = ::poll(fds.data(), fds.size(), std::max(ms, 1));
+    std::vector<int> signals;
+    if (n <= 0)
+        return signals;
+    for (size_t i = 1; i < fds.size(); ++i)
+        if (fds[i].revents & (POLLIN | POLLHUP | POLLERR))
+            read_log_pipe(fds[i].fd);
+    if (fds[0].revents & POLLIN) {
+        signalfd_siginfo info{};
+        while (::read(signal_fd_, &info, sizeof info) == static_cast<ssize_t>(sizeof info))
+            signals.push_back(static_cast<int>(info.ssi_signo));
+    }
+    return signals;
+}
+
+void Master::read_log_pipe(int fd) {
+    auto it = log_pipes_.find(fd);
+    if (it == log_pipes_.end())
+        return;
+    LogPipe& pipe = it->second;
+    char buf[8192];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (n <= 0) {
+            // The worker (and whatever it started) is gone.
+            if (!pipe.partial.empty())
+                forward_call::forward_line(pipe.partial, pipe.prefix);
+            ::close(fd);
+            log_pipes_.erase(it);
+            return;
+        }
+        pipe.partial.append(buf, static_cast<size_t>(n));
+        size_t start = 0;
+        for (;;) {
+            size_t nl = pipe.partial.find('\n', start);
+            if (nl == std::string::npos)
+                break;
+            std::string_view line(pipe.partial.data() + start, nl - start);
+            if (!line.empty() && line.back() == '\r')
+                line.remove_suffix(1);
+            forward_call::forward_line(line, pipe.prefix);
+            start = nl + 1;
+        }
+        pipe.partial.erase(0, start);
+        while (pipe.partial.size() >= kMaxWorkerLogLine) {
+            forward_call::forward_line(std::string_view(pipe.partial).substr(0, kMaxWorkerLogLine), pipe.prefix);
+            pipe.partial.erase(0, kMaxWorkerLogLine);
+        }
+    }
+}
+
+void Master::close_log_pipes() {
+    while (!log_pipes_.empty()) {
+        int fd = log_pipes_.begin()->first;
+        read_log_pipe(fd);
+        if (log_pipes_.count(fd)) {
+            // Still open: something the worker started holds it. Keep what
+            // was read and stop listening.
+            if (!log_pipes_[fd].partial.empty())
+                forward_call::forward_line(log_pipes_[fd].partial, log_pipes_[fd].prefix);
+            ::close(fd);
+            log_pipes_.erase(fd);
+        }
+    }
 }
 
 void Master::reap_children() {
@@ -304,7 +477,7 @@ void Master::run_due_restarts() {
 void Master::kill_overdue() {
     auto now = Clock::now();
     for (auto& [pid, r] : retiring_) {
-        if (!r.killed && r.deadline <= now) {
+        if (!r.killed && r.deadline && *r.deadline <= now) {
             master_log().warningf("service {}: worker {} did not stop within {}s; killing it", r.service, pid,
                                   kShutdownTimeout.count());
             if (::kill(-pid, SIGKILL) != 0)
@@ -331,8 +504,8 @@ timespec Master::next_timeout() const {
             if (slot.pid == 0 && slot.restart_at && *slot.restart_at < next)
                 next = *slot.restart_at;
     for (const auto& [pid, r] : retiring_)
-        if (!r.killed && r.deadline < next)
-            next = r.deadline;
+        if (!r.killed && r.deadline && *r.deadline < next)
+            next = *r.deadline;
     auto wait = std::chrono::duration_cast<std::chrono::nanoseconds>(next - now);
     if (wait.count() < 1000000)
         wait = std::chrono::nanoseconds(1000000);
@@ -349,11 +522,10 @@ void Master::log_protocol_notes(const Plan& plan) {
 void Master::log_plan_advice(const mailstore::config::Config& config, const Plan& plan) {
     unsigned cores = std::max(1u, std::thread::hardware_concurrency());
     for (const auto& sp : plan.services)
-        if (sp.process_limit > 16 * cores)
-            master_log().warningf("service {}: process_limit = {} starts that many workers on {} cores; a Loft "
-                                  "worker serves up to client_limit connections, so a few per core suffice "
-                                  "(in Dovecot process_limit was only a maximum)",
-                                  sp.service, sp.process_limit, cores);
+        if (sp.workers > 16 * cores)
+            master_log().warningf("service {}: process_min_avail = {} starts that many workers on {} cores; a "
+                                  "Loft worker serves up to client_limit connections, so a few per core suffice",
+                                  sp.service, sp.workers, cores);
     if (!env_.running_as_root && global_is_set(config, "mail_uid")) {
         std::string wanted = config.get("mail_uid");
         auto account = loft::lookup_user(wanted);
@@ -391,12 +563,27 @@ void Master::reload() {
         master_log().errorf("reload failed, keeping the running configuration: {}", sockets.status().message());
         return;
     }
-    // The workers re-read their -c file on SIGHUP: it must hold the new
-    // configuration before any of them is signalled or started.
-    if (Status st = write_worker_config(loaded->config, *plan); !st) {
+    auto text = worker_config_text(loaded->config);
+    if (!text) {
         close_pool(pool, &pool_);
-        master_log().errorf("reload failed, keeping the running configuration: {}", st.message());
+        master_log().errorf("reload failed, keeping the running configuration: {}", text.status().message());
         return;
+    }
+    // New generations get new memfds, made before anything is changed so a
+    // failure keeps everything as it is.
+    MemfdsByGroup fresh_memfds;
+    std::map<std::string, std::shared_ptr<ConfigMemfd>> new_generation;
+    for (const auto& sp : plan->services) {
+        auto it = services_.find(sp.service);
+        if (it != services_.end() && it->second.plan.same_workers_as(sp))
+            continue;
+        auto memfd = memfd_for(fresh_memfds, sp, *text);
+        if (!memfd) {
+            close_pool(pool, &pool_);
+            master_log().errorf("reload failed, keeping the running configuration: {}", memfd.status().message());
+            return;
+        }
+        new_generation[sp.service] = *memfd;
     }
     if (Status st = apply_log_settings(loaded->config); !st)
         master_log().errorf("log settings: {}", st.message());
@@ -415,7 +602,8 @@ void Master::reload() {
             ++it;
             continue;
         }
-        master_log().infof("service {}: no longer configured; stopping its workers", it->first);
+        master_log().infof("service {}: no longer configured; its workers finish their connections and exit",
+                           it->first);
         for (auto& slot : it->second.slots)
             retire(slot.pid, it->first);
         it = services_.erase(it);
@@ -426,13 +614,16 @@ void Master::reload() {
         if (it != services_.end() && it->second.plan.same_workers_as(sp)) {
             // Same program and sockets: the workers reload in place and keep
             // their connections; only the number of workers may change.
+            // Their -c memfd gets the new text before they are signalled.
             RunningService& rs = it->second;
             rs.plan = sp;
             rs.sockets = new_sockets;
+            if (Status st = rs.config->rewrite(*text); !st)
+                master_log().errorf("service {}: {}", sp.service, st.message());
             for (auto& slot : rs.slots)
                 if (slot.pid > 0)
                     ::kill(slot.pid, SIGHUP);
-            while (rs.slots.size() > sp.process_limit) {
+            while (rs.slots.size() > sp.workers) {
                 retire(rs.slots.back().pid, sp.service);
                 rs.slots.pop_back();
             }
@@ -441,16 +632,17 @@ void Master::reload() {
         }
         if (it != services_.end()) {
             // Something a running worker cannot pick up (program, user,
-            // sockets): start a new generation, let the old one drain.
+            // sockets): start a new generation; the old one closes its
+            // listeners and serves its connections to their end.
             master_log().infof("service {}: configuration changed; replacing its workers", sp.service);
             for (auto& slot : it->second.slots)
                 retire(slot.pid, sp.service);
             services_.erase(it);
         } else {
-            master_log().infof("service {}: starting {} worker{} of {}", sp.service, sp.process_limit,
-                               sp.process_limit == 1 ? "" : "s", sp.binary);
+            master_log().infof("service {}: starting {} worker{} of {}", sp.service, sp.workers,
+                               sp.workers == 1 ? "" : "s", sp.binary);
         }
-        RunningService rs{sp, new_sockets, {}};
+        RunningService rs{sp, new_sockets, {}, new_generation[sp.service]};
         auto [pos, inserted] = services_.emplace(sp.service, std::move(rs));
         start_all(pos->second);
     }
@@ -485,7 +677,14 @@ int Master::shutdown() {
     for (auto& [name, rs] : services_)
         for (auto& slot : rs.slots)
             if (slot.pid > 0)
-                retire(slot.pid, name);
+                terminate(slot.pid, name);
+    // Earlier generations still serving their connections stop too.
+    std::vector<std::pair<pid_t, std::string>> retired;
+    for (const auto& [pid, r] : retiring_)
+        if (!r.deadline)
+            retired.emplace_back(pid, r.service);
+    for (const auto& [pid, service] : retired)
+        terminate(pid, service);
     // Listeners are closed at once so no new connection waits in a queue
     // nobody will accept from.
     close_pool(pool_, nullptr);
@@ -500,17 +699,22 @@ int Master::shutdown() {
             killed = true;
         }
         timespec ts{0, 200 * 1000 * 1000};
-        siginfo_t info{};
-        int sig = ::sigtimedwait(&signals_, &info, &ts);
-        if ((sig == SIGTERM || sig == SIGINT) && !killed) {
-            master_log().warning("second stop signal: killing the workers now");
-            for (auto& [pid, r] : retiring_)
-                r.deadline = Clock::now();
-            kill_overdue();
-            killed = true;
+        for (int sig : wait_events(ts)) {
+            if ((sig == SIGTERM || sig == SIGINT) && !killed) {
+                master_log().warning("second stop signal: killing the workers now");
+                for (auto& [pid, r] : retiring_)
+                    r.deadline = Clock::now();
+                kill_overdue();
+                killed = true;
+            }
+            if (sig == SIGUSR1)
+                log::reopen();
         }
         reap_children();
     }
+    close_log_pipes();
+    services_.clear();
+    remove_snapshot_files(plan_.base_dir);
     if (pidfile_)
         pidfile_->remove();
     master_log().info("stopped");
@@ -519,13 +723,19 @@ int Master::shutdown() {
 }
 
 int Master::run() {
-    // Signals are taken synchronously with sigtimedwait(): no handler runs
+    // Signals are taken synchronously through a signalfd: no handler runs
     // in the middle of a fork or a map update. Workers get a clean mask.
     sigemptyset(&signals_);
     for (int sig : {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGQUIT})
         sigaddset(&signals_, sig);
     sigprocmask(SIG_BLOCK, &signals_, nullptr);
     ::signal(SIGPIPE, SIG_IGN);
+    // Signals and the workers' log pipes are waited for together.
+    signal_fd_ = ::signalfd(-1, &signals_, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (signal_fd_ < 0) {
+        master_log().fatal(std::string("signalfd: ") + std::strerror(errno));
+        return 1;
+    }
 
     auto loaded = source_.load();
     if (!loaded) {
@@ -563,9 +773,22 @@ int Master::run() {
         master_log().fatal(st.message());
         return 1;
     }
-    if (Status st = write_worker_config(loaded->config, *plan); !st) {
-        master_log().fatal(st.message());
+    // Earlier versions kept the resolved config (keys included) in a file.
+    remove_snapshot_files(plan->base_dir);
+    auto text = worker_config_text(loaded->config);
+    if (!text) {
+        master_log().fatal(text.status().message());
         return 1;
+    }
+    MemfdsByGroup memfds;
+    std::map<std::string, std::shared_ptr<ConfigMemfd>> configs;
+    for (const auto& sp : plan->services) {
+        auto memfd = memfd_for(memfds, sp, *text);
+        if (!memfd) {
+            master_log().fatal(memfd.status().message());
+            return 1;
+        }
+        configs[sp.service] = *memfd;
     }
     auto sockets = bind_sockets(*plan, pool_);
     if (!sockets) {
@@ -575,7 +798,8 @@ int Master::run() {
     loaded_ = std::move(*loaded);
     plan_ = std::move(*plan);
     for (const auto& sp : plan_.services) {
-        auto [pos, inserted] = services_.emplace(sp.service, RunningService{sp, (*sockets)[sp.service], {}});
+        auto [pos, inserted] =
+            services_.emplace(sp.service, RunningService{sp, (*sockets)[sp.service], {}, configs[sp.service]});
         start_all(pos->second);
     }
 
@@ -586,8 +810,8 @@ int Master::run() {
     for (const auto& [name, rs] : services_)
         banner.served.push_back({&rs.plan, rs.sockets});
     banner.pid_file = pidfile_->path();
-    std::string text = banner_text(banner);
-    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::string banner_out = banner_text(banner);
+    std::fwrite(banner_out.data(), 1, banner_out.size(), stdout);
     std::fflush(stdout);
     if (!source_.is_builtin())
         log_protocol_notes(plan_);
@@ -595,24 +819,27 @@ int Master::run() {
     master_log().infof("loftd {} started with {} (pid {})", LOFT_VERSION, source_.describe(), ::getpid());
 
     for (;;) {
-        timespec timeout = next_timeout();
-        siginfo_t info{};
-        int sig = ::sigtimedwait(&signals_, &info, &timeout);
-        switch (sig) {
-        case SIGTERM:
-        case SIGINT:
-        case SIGQUIT:
-            master_log().infof("{} received", sigabbrev_np(sig) ? std::string("SIG") + sigabbrev_np(sig) : "signal");
-            return shutdown();
-        case SIGHUP:
-            reload();
-            break;
-        case SIGUSR1:
-            log::reopen();
-            forward(SIGUSR1);
-            break;
-        default:
-            break;
+        for (int sig : wait_events(next_timeout())) {
+            switch (sig) {
+            case SIGTERM:
+            case SIGINT:
+            case SIGQUIT:
+                master_log().infof("{} received",
+                                   sigabbrev_np(sig) ? std::string("SIG") + sigabbrev_np(sig) : "signal");
+                return shutdown();
+            case SIGHUP:
+                reload();
+                break;
+            case SIGUSR1:
+                // Workers log through loftd; reopening loftd's files is all
+                // logrotate needs. They get the signal for anything else
+                // they keep open.
+                log::reopen();
+                forward(SIGUSR1);
+                break;
+            default:
+                break;
+            }
         }
         reap_children();
         kill_overdue();

@@ -81,6 +81,16 @@ bool is_unlimited(std::string_view value) {
     return lower == "unlimited";
 }
 
+// "file:line: " of the last block that sets `key`, or "".
+std::string service_location(const std::vector<cfg::Section>& blocks, std::string_view key) {
+    std::string where;
+    for (const auto& block : blocks)
+        if (block.raw(key))
+            if (auto loc = block.location_of(key))
+                where = loc->to_string() + ": ";
+    return where;
+}
+
 bool same_specs(const std::vector<loft::ListenerSpec>& a, const std::vector<loft::ListenerSpec>& b) {
     auto key = [](const loft::ListenerSpec& s) {
         return std::tie(s.service, s.name, s.kind, s.addresses, s.port, s.ssl, s.haproxy, s.path, s.mode,
@@ -96,13 +106,33 @@ bool same_specs(const std::vector<loft::ListenerSpec>& a, const std::vector<loft
 
 } // namespace
 
+std::optional<StaticUserdbIds> static_userdb_ids(const cfg::Config& config) {
+    for (const auto& userdb : config.sections("userdb")) {
+        if (userdb.get("driver") != "static")
+            continue;
+        StaticUserdbIds ids;
+        for (const auto& word : split_words(userdb.get("args"))) {
+            if (word.rfind("uid=", 0) == 0)
+                ids.uid = word.substr(4);
+            else if (word.rfind("gid=", 0) == 0)
+                ids.gid = word.substr(4);
+        }
+        if (ids.uid.empty())
+            continue;
+        if (auto loc = userdb.location_of("args"))
+            ids.where = loc->to_string() + ": ";
+        return ids;
+    }
+    return std::nullopt;
+}
+
 bool ServicePlan::same_workers_as(const ServicePlan& other) const {
     auto ids = [](const std::optional<loft::Credentials>& c) {
         return c ? std::tuple{true, c->uid, c->gid} : std::tuple{false, uid_t(0), gid_t(0)};
     };
     return service == other.service && binary == other.binary && args == other.args &&
            ids(credentials) == ids(other.credentials) && vsz_limit == other.vsz_limit &&
-           config_path == other.config_path && same_specs(listeners, other.listeners);
+           same_specs(listeners, other.listeners);
 }
 
 std::string find_binary(std::string_view name, const PlanEnvironment& env) {
@@ -148,9 +178,17 @@ Result<Plan> make_plan(const cfg::Config& config, const PlanEnvironment& env) {
             plan.protocols.push_back({p, p, "", false, "Loft has no " + p + " service; it is not served"});
     }
 
-    unsigned default_limit = std::max(1u, std::thread::hardware_concurrency());
-    if (global_is_set(config, "default_process_limit"))
-        default_limit = static_cast<unsigned>(config.get_uint("default_process_limit"));
+    // process_limit is Dovecot's maximum, not a count: loftd runs
+    // process_min_avail workers when set, else one per core up to
+    // process_limit (docs/loftd.md, "Process model").
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    std::uint64_t default_limit = 100;
+    if (cfg::find_setting("default_process_limit"))
+        default_limit = config.get_uint("default_process_limit");
+    std::string default_limit_where = "default_process_limit";
+    if (auto loc = cfg::find_setting("default_process_limit") ? config.location_of("default_process_limit")
+                                                              : std::nullopt)
+        default_limit_where = loc->to_string() + ": default_process_limit";
 
     unsigned default_client_limit = 1000;
     if (cfg::find_setting("default_client_limit"))
@@ -164,6 +202,14 @@ Result<Plan> make_plan(const cfg::Config& config, const PlanEnvironment& env) {
     unsigned long last_valid_uid = cfg::find_setting("last_valid_uid") ? config.get_uint("last_valid_uid") : 0;
     std::string mail_uid = global_setting(config, "mail_uid");
     std::string mail_gid = global_setting(config, "mail_gid");
+    // DESIGN.md: without mail_uid, a static userdb's uid (and gid) is the
+    // mail user.
+    std::string static_uid, static_gid, static_where;
+    if (auto ids = static_userdb_ids(config)) {
+        static_uid = ids->uid;
+        static_gid = ids->gid;
+        static_where = ids->where;
+    }
 
     auto all_service_blocks = config.sections("service");
     for (const auto& info : known_protocols()) {
@@ -181,7 +227,10 @@ Result<Plan> make_plan(const cfg::Config& config, const PlanEnvironment& env) {
             for (const auto& block : all_service_blocks)
                 if (block.name() == service_name)
                     blocks.push_back(block);
-            auto listeners = loft::listeners_for_service(config, service_name);
+            auto checked = loft::checked_listeners_for_service(config, service_name);
+            if (!checked)
+                return checked.status();
+            auto listeners = std::move(*checked);
             // A service without sockets has nothing for a worker to serve
             // (Dovecot's post-login `imap` service runs inside loft-imapd).
             if (listeners.empty())
@@ -204,13 +253,29 @@ Result<Plan> make_plan(const cfg::Config& config, const PlanEnvironment& env) {
                 missing = program;
                 continue;
             }
-            sp.process_limit = default_limit;
-            if (auto limit = service_raw(blocks, "process_limit")) {
-                auto n = cfg::parse_uint(*limit);
-                if (!n || *n == 0)
-                    return Status::invalid("service " + sp.service + ": process_limit must be at least 1");
-                sp.process_limit = static_cast<unsigned>(*n);
+            std::uint64_t limit = default_limit;
+            if (auto text = service_raw(blocks, "process_limit")) {
+                if (auto n = cfg::parse_uint(*text); n && *n > 0) {
+                    limit = *n;
+                } else if (limit == 0) {
+                    std::string where = service_location(blocks, "process_limit");
+                    return Status::invalid(where + "service " + sp.service +
+                                           ": process_limit = 0 means default_process_limit, which is 0 too; "
+                                           "set process_limit (or default_process_limit) to at least 1");
+                }
             }
+            if (limit == 0)
+                return Status::invalid(default_limit_where + " = 0 leaves service " + sp.service +
+                                       " without workers; set it (or the service's process_limit) to at least 1");
+            std::uint64_t min_avail = 0;
+            if (auto text = service_raw(blocks, "process_min_avail"))
+                min_avail = cfg::parse_uint(*text).value_or(0);
+            if (min_avail > limit)
+                return Status::invalid(service_location(blocks, "process_min_avail") + "service " + sp.service +
+                                       ": process_min_avail = " + std::to_string(min_avail) +
+                                       " is more than its process_limit (" + std::to_string(limit) + ")");
+            sp.workers = static_cast<unsigned>(min_avail > 0 ? min_avail : std::min<std::uint64_t>(limit, cores));
+            sp.workers = std::max(1u, sp.workers);
 
             // Dovecot: a service's vsz_limit of 0 (the default) means
             // default_vsz_limit; "unlimited", or a default_vsz_limit of 0,
@@ -244,6 +309,12 @@ Result<Plan> make_plan(const cfg::Config& config, const PlanEnvironment& env) {
                     what = "mail_uid = " + mail_uid;
                     user_name = mail_uid;
                     group_name = group && !group->empty() ? *group : mail_gid;
+                    if (group_name.empty() && mail_gid.empty())
+                        group_name = static_gid;
+                } else if (!static_uid.empty()) {
+                    what = static_where + "userdb static uid=" + static_uid;
+                    user_name = static_uid;
+                    group_name = group && !group->empty() ? *group : !mail_gid.empty() ? mail_gid : static_gid;
                 } else if (info.protocol == "auth") {
                     // loft-authd keeps the privileges shadow and PAM need
                     // unless a user is configured for it.
@@ -252,7 +323,8 @@ Result<Plan> make_plan(const cfg::Config& config, const PlanEnvironment& env) {
                 } else {
                     return Status::invalid("service " + sp.service +
                                            ": no user to run its workers as; set mail_uid (and mail_gid) "
-                                           "or service " + sp.service + " { user = ... }: loftd never runs "
+                                           "or service " + sp.service + " { user = ... } (or use a static userdb "
+                                           "with uid=): loftd never runs "
                                            "workers as root");
                 }
                 auto creds = loft::resolve_credentials(user_name, group_name, what);

@@ -38,15 +38,14 @@ struct ServicePlan {
     std::string binary;   // absolute path
     std::vector<std::string> args; // extra words of `executable`
     std::vector<loft::ListenerSpec> listeners;
-    unsigned process_limit = 1;
+    // Worker processes loftd runs: process_min_avail when set, else one per
+    // core up to process_limit (default_process_limit), at least 1.
+    unsigned workers = 1;
     unsigned client_limit = 1000; // connections per worker: sizes RLIMIT_NOFILE
     std::optional<loft::Credentials> credentials; // nullopt: keep loftd's identity
     // Address-space limit (RLIMIT_AS) of each worker in bytes, 0 = none: the
     // service's vsz_limit, else default_vsz_limit.
     std::uint64_t vsz_limit = 0;
-    // The resolved configuration its workers get as -c (see
-    // config_snapshot.hpp); set by assign_snapshot_files().
-    std::string config_path;
 
     // Same program, arguments, identity, limits, config file and sockets: a
     // reload can keep the running workers (and just send them SIGHUP).
@@ -86,6 +85,16 @@ std::string find_binary(std::string_view name, const PlanEnvironment& env);
 // 0, below first_valid_uid, unknown) or a setting is unusable; the message
 // names the setting.
 mailstore::Result<Plan> make_plan(const mailstore::config::Config& config, const PlanEnvironment& env);
+
+// The uid= and gid= (names or numbers, as written; gid may be empty) of the
+// first `userdb { driver = static }` whose args have a uid=, and "file:line: "
+// of those args. DESIGN.md: the mail user when mail_uid is not set.
+struct StaticUserdbIds {
+    std::string uid;
+    std::string gid;
+    std::string where;
+};
+std::optional<StaticUserdbIds> static_userdb_ids(const mailstore::config::Config& config);
 
 // A global setting's value, or `fallback` when the registry does not know it
 // (so loftd keeps working while the registry grows).

@@ -8,7 +8,7 @@ TEST_CASE("the banner lists bound sockets, missing daemons and no hints without 
     imap.service = "imap-login";
     imap.protocol = "imap";
     imap.binary = "/usr/lib/loft/loft-imapd";
-    imap.process_limit = 2;
+    imap.workers = 2;
     imap.credentials = loft::Credentials{"vmail", 5000, 5000, true};
 
     loft::BoundListener v4;

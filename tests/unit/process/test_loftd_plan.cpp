@@ -7,7 +7,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <map>
+#include <thread>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -65,9 +67,12 @@ TEST_CASE("a protocol without its daemon is reported, the others planned") {
     CHECK(imap.service == "imap-login");
     CHECK(imap.binary == (dir.path / "echo").string());
     CHECK(imap.args == std::vector<std::string>{"--flag"});
-    CHECK(imap.process_limit == 3);
-    REQUIRE(imap.listeners.size() == 1);
+    CHECK(imap.workers == std::min(3u, std::max(1u, std::thread::hardware_concurrency())));
+    // imaps is Dovecot's built-in listener of imap-login: port 993.
+    REQUIRE(imap.listeners.size() == 2);
     CHECK(imap.listeners[0].port == 10143);
+    CHECK(imap.listeners[1].name == "imaps");
+    CHECK(imap.listeners[1].port == 993);
     CHECK_FALSE(imap.credentials);
 
     std::map<std::string, std::string> notes;
@@ -135,7 +140,117 @@ TEST_CASE("vsz_limit: the service's own, else default_vsz_limit; 0 or unlimited 
     auto b = a;
     b->services[0].vsz_limit = 2048 * M;
     CHECK_FALSE(a->services[0].same_workers_as(b->services[0]));
-    b = a;
-    b->services[0].config_path = "/elsewhere/loft-resolved.conf";
-    CHECK_FALSE(a->services[0].same_workers_as(b->services[0]));
+}
+
+TEST_CASE("Debian's stock listener blocks without ports get Dovecot's built-in ports") {
+    TempDir dir;
+    make_executable(dir.path / "echo");
+    loftd::PlanEnvironment env;
+    std::string exe = (dir.path / "echo").string();
+    auto config = load("protocols = imap pop3 lmtp sieve\nbase_dir = " + dir.path.string() +
+                       "\nservice imap-login {\n executable = " + exe +
+                       "\n inet_listener imap {\n  #port = 143\n }\n inet_listener imaps {\n  #port = 993\n"
+                       "  #ssl = yes\n }\n}\nservice pop3-login {\n executable = " + exe +
+                       "\n}\nservice lmtp {\n executable = " + exe + "\n}\nservice managesieve-login {\n executable = " +
+                       exe + "\n inet_listener sieve {\n  port = 0\n }\n}\n");
+    auto plan = loftd::make_plan(config, env);
+    REQUIRE_MESSAGE(plan.is_ok(), plan.status().message());
+    std::map<std::string, std::vector<std::string>> seen;
+    for (const auto& sp : plan->services)
+        for (const auto& l : sp.listeners)
+            seen[sp.service].push_back(l.name + ":" +
+                                       (l.kind == loft::ListenerSpec::Kind::inet
+                                            ? std::to_string(l.port) + (l.ssl ? "+ssl" : "")
+                                            : l.path));
+    CHECK(seen["imap-login"] == std::vector<std::string>{"imap:143", "imaps:993+ssl"});
+    CHECK(seen["pop3-login"] == std::vector<std::string>{"pop3:110", "pop3s:995+ssl"});
+    CHECK(seen["lmtp"] == std::vector<std::string>{"lmtp:lmtp"});
+    CHECK(seen.count("managesieve-login") == 0); // port = 0 disables
+    std::map<std::string, std::string> notes;
+    for (const auto& p : plan->protocols)
+        notes[p.protocol] = p.served ? "served" : p.note;
+    CHECK(notes["sieve"] == "no listeners configured; ManageSieve is not served");
+}
+
+TEST_CASE("workers: process_min_avail, else one per core up to process_limit; 0 means the default") {
+    TempDir dir;
+    make_executable(dir.path / "echo");
+    loftd::PlanEnvironment env;
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    auto plan_of = [&](const std::string& global, const std::string& service) {
+        return loftd::make_plan(
+            mailstore::config::Config::load_string("protocols = imap\nbase_dir = " + dir.path.string() + "\n" +
+                                                       global + "\nservice imap-login {\n executable = " +
+                                                       (dir.path / "echo").string() + "\n " + service +
+                                                       "\n inet_listener imaps {\n  port = 0\n }\n"
+                                                       " inet_listener imap {\n  port = 10143\n }\n}\n",
+                                                   "loft.conf")
+                .value(),
+            env);
+    };
+    auto workers = [&](const std::string& global, const std::string& service) {
+        auto plan = plan_of(global, service);
+        REQUIRE_MESSAGE(plan.is_ok(), plan.status().message());
+        return plan->services.at(0).workers;
+    };
+    CHECK(workers("", "") == std::min(100u, cores));
+    CHECK(workers("", "process_limit = 1024") == cores); // a migrated Dovecot limit is a maximum
+    CHECK(workers("", "process_limit = 1") == 1);
+    CHECK(workers("default_process_limit = 1", "") == 1);
+    CHECK(workers("default_process_limit = 1", "process_limit = 0") == 1);
+    CHECK(workers("", "process_min_avail = 3\n process_limit = 10") == 3);
+
+    auto both_zero = plan_of("default_process_limit = 0", "process_limit = 0");
+    REQUIRE_FALSE(both_zero.is_ok());
+    CHECK(both_zero.status().message().rfind("loft.conf:6: service imap-login: process_limit = 0 means "
+                                             "default_process_limit, which is 0 too",
+                                             0) == 0);
+    auto default_zero = plan_of("default_process_limit = 0", "");
+    REQUIRE_FALSE(default_zero.is_ok());
+    CHECK(default_zero.status().message().rfind("loft.conf:3: default_process_limit = 0 leaves service imap-login "
+                                                "without workers",
+                                                0) == 0);
+    auto too_many = plan_of("", "process_min_avail = 5\n process_limit = 2");
+    REQUIRE_FALSE(too_many.is_ok());
+    CHECK(too_many.status().message().find("process_min_avail = 5 is more than its process_limit (2)") !=
+          std::string::npos);
+}
+
+TEST_CASE("as root without mail_uid, a static userdb's uid= and gid= run the workers") {
+    if (geteuid() != 0)
+        return; // users only apply as root
+    TempDir dir;
+    make_executable(dir.path / "echo");
+    loftd::PlanEnvironment env;
+    env.running_as_root = true;
+    auto nobody = loft::lookup_user("nobody");
+    REQUIRE(nobody.is_ok());
+    auto nogroup = loft::lookup_group("nogroup");
+    REQUIRE(nogroup.is_ok());
+    std::string service = "\nservice imap-login {\n executable = " + (dir.path / "echo").string() +
+                          "\n inet_listener imaps {\n  port = 0\n }\n inet_listener imap {\n  port = 10143\n }\n}\n";
+    auto plan = loftd::make_plan(load("protocols = imap\nfirst_valid_uid = 100\nbase_dir = " + dir.path.string() +
+                                      "\nuserdb {\n driver = static\n args = uid=nobody gid=nogroup "
+                                      "home=/var/vmail/%u\n}\n" + service),
+                                 env);
+    REQUIRE_MESSAGE(plan.is_ok(), plan.status().message());
+    REQUIRE(plan->services[0].credentials);
+    CHECK(plan->services[0].credentials->uid == nobody->uid);
+    CHECK(plan->services[0].credentials->gid == *nogroup);
+
+    // Numbers work too.
+    auto numeric = loftd::make_plan(load("protocols = imap\nfirst_valid_uid = 100\nbase_dir = " + dir.path.string() +
+                                         "\nuserdb {\n driver = static\n args = uid=" + std::to_string(nobody->uid) +
+                                         " gid=" + std::to_string(*nogroup) + "\n}\n" + service),
+                                    env);
+    REQUIRE_MESSAGE(numeric.is_ok(), numeric.status().message());
+    CHECK(numeric->services[0].credentials->uid == nobody->uid);
+    CHECK(numeric->services[0].credentials->gid == *nogroup);
+
+    // A userdb that is not static gives no user.
+    auto none = loftd::make_plan(load("protocols = imap\nbase_dir = " + dir.path.string() +
+                                      "\nuserdb {\n driver = passwd-file\n args = /etc/loft/users\n}\n" + service),
+                                 env);
+    REQUIRE_FALSE(none.is_ok());
+    CHECK(none.status().message().find("no user to run its workers as") != std::string::npos);
 }

@@ -1,5 +1,5 @@
-// The resolved configuration loftd writes for its workers: which file each
-// service reads, owner and mode, atomic replacement, and that it loads back.
+// The resolved configuration loftd hands its workers: a memfd, its owner and
+// mode, how a worker reads it, rewriting in place.
 #include "config_snapshot.hpp"
 #include "process.hpp"
 
@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -40,87 +41,78 @@ loftd::ServicePlan service(const std::string& name, std::optional<gid_t> gid) {
     return sp;
 }
 
-struct stat stat_of(const std::filesystem::path& p) {
-    struct stat st {};
-    REQUIRE(stat(p.c_str(), &st) == 0);
-    return st;
-}
 
 } // namespace
 
-TEST_CASE("each worker group gets its own snapshot file; the first one loft-resolved.conf") {
-    loftd::Plan plan;
-    plan.base_dir = "/run/loft";
-    plan.services = {service("imap-login", 5000), service("auth", std::nullopt), service("lmtp", 5000),
-                     service("managesieve-login", 6000)};
-    auto files = loftd::assign_snapshot_files(plan);
-    REQUIRE(files.size() == 2);
-    CHECK(files[0].path == "/run/loft/loft-resolved.conf");
-    CHECK(files[0].group == gid_t(5000));
-    CHECK(files[1].path == "/run/loft/loft-resolved-6000.conf");
-    CHECK(files[1].group == gid_t(6000));
-    CHECK(plan.services[0].config_path == files[0].path);
-    CHECK(plan.services[1].config_path == files[0].path); // keeps root: reads anything
-    CHECK(plan.services[2].config_path == files[0].path);
-    CHECK(plan.services[3].config_path == files[1].path);
-
-    loftd::Plan unprivileged; // loftd not root: nobody's group to give it to
-    unprivileged.base_dir = "/tmp/x";
-    unprivileged.services = {service("imap-login", std::nullopt)};
-    auto own = loftd::assign_snapshot_files(unprivileged);
-    REQUIRE(own.size() == 1);
-    CHECK(own[0].path == "/tmp/x/loft-resolved.conf");
-    CHECK_FALSE(own[0].group);
-}
-
-TEST_CASE("snapshots are written whole, private, and load back to the same configuration") {
+TEST_CASE("the workers' configuration lives in a memfd the worker reads through /proc/self/fd") {
     TempDir dir;
-    std::ofstream(dir.path / "key.pem") << "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
-    std::ofstream(dir.path / "loft.conf") << "login_greeting = Hello $instance_name\nssl_key = <key.pem\n"
-                                             "protocol imap {\n  login_greeting = IMAP\n}\n";
+    {
+        std::ofstream(dir.path / "key.pem") << "-----BEGIN PRIVATE KEY-----\nsecret\n-----END PRIVATE KEY-----\n";
+        std::ofstream(dir.path / "loft.conf") << "login_greeting = hello\nssl_key = <key.pem\n";
+    }
     auto config = mailstore::config::Config::load_file((dir.path / "loft.conf").string());
     REQUIRE_MESSAGE(config.is_ok(), config.status().message());
     auto text = loftd::snapshot_text(*config, (dir.path / "loft.conf").string());
-    REQUIRE(text.is_ok());
-    CHECK(text->rfind("# The configuration loftd's workers read: " + (dir.path / "loft.conf").string(), 0) == 0);
+    REQUIRE_MESSAGE(text.is_ok(), text.status().message());
+    CHECK(text->find("BEGIN PRIVATE KEY") != std::string::npos);
 
-    bool root = geteuid() == 0;
-    std::vector<loftd::SnapshotFile> files{{(dir.path / "loft-resolved.conf").string(),
-                                            root ? std::optional<gid_t>(4343) : std::nullopt}};
-    // A stale file of a group no longer used, and one still in use.
-    std::ofstream(dir.path / "loft-resolved-77.conf") << "old";
-    std::ofstream(dir.path / "loft-resolved.conf") << "old";
-    REQUIRE(loftd::write_snapshots(files, *text));
-    loftd::remove_stale_snapshots(dir.path.string(), files);
-    CHECK_FALSE(std::filesystem::exists(dir.path / "loft-resolved-77.conf"));
-    CHECK_FALSE(std::filesystem::exists(dir.path / "loft-resolved.conf.tmp"));
-    CHECK(slurp(dir.path / "loft-resolved.conf") == *text);
-    auto st = stat_of(dir.path / "loft-resolved.conf");
-    if (root) {
-        CHECK(st.st_uid == 0u);
-        CHECK(st.st_gid == 4343u);
-        CHECK((st.st_mode & 0777) == 0640);
-    } else {
-        CHECK(st.st_uid == geteuid());
-        CHECK((st.st_mode & 0777) == 0600);
-    }
+    auto memfd = loftd::ConfigMemfd::create(std::nullopt, *text);
+    REQUIRE_MESSAGE(memfd.is_ok(), memfd.status().message());
+    struct stat st {};
+    REQUIRE(fstat((*memfd)->fd(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0400);
+    CHECK(st.st_uid == geteuid());
+    CHECK((fcntl((*memfd)->fd(), F_GETFD) & FD_CLOEXEC) != 0);
 
-    auto back = mailstore::config::Config::load_file((dir.path / "loft-resolved.conf").string());
-    REQUIRE_MESSAGE(back.is_ok(), back.status().message());
-    CHECK(back->get("login_greeting") == "Hello loft");
-    CHECK(back->get("login_greeting", {"imap", "", "", ""}) == "IMAP");
-    CHECK(back->get("ssl_key") == config->get("ssl_key"));
+    // A worker gets it right after its (no) listeners, at fd 3, and reads
+    // it by path; a rewrite in place is what the next open sees.
+    std::string out = (dir.path / "seen").string();
+    auto run_worker = [&] {
+        loft::WorkerLaunch launch;
+        launch.binary = "/bin/sh";
+        launch.args = {"-c", "cat /proc/self/fd/3 > " + out};
+        launch.inherited_fds = {(*memfd)->fd()};
+        auto pid = loft::spawn_worker(launch);
+        REQUIRE_MESSAGE(pid.is_ok(), pid.status().message());
+        int status = 0;
+        REQUIRE(waitpid(*pid, &status, 0) == *pid);
+        CHECK(WIFEXITED(status));
+        CHECK(WEXITSTATUS(status) == 0);
+        return slurp(out);
+    };
+    CHECK(run_worker() == *text);
+    REQUIRE((*memfd)->rewrite("login_greeting = second\n"));
+    CHECK(run_worker() == "login_greeting = second\n");
+
+    // Nothing of it is on disk.
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path))
+        if (entry.path().filename() != "key.pem")
+            CHECK(slurp(entry.path()).find("secret") == std::string::npos);
 }
 
-TEST_CASE("a snapshot that would not load leaves the current file alone") {
+TEST_CASE("a memfd for a group is root's and readable by that group only") {
+    if (geteuid() != 0)
+        return; // fchown needs root
+    auto memfd = loftd::ConfigMemfd::create(gid_t(4242), "login_greeting = x\n");
+    REQUIRE_MESSAGE(memfd.is_ok(), memfd.status().message());
+    struct stat st {};
+    REQUIRE(fstat((*memfd)->fd(), &st) == 0);
+    CHECK(st.st_uid == 0);
+    CHECK(st.st_gid == 4242);
+    CHECK((st.st_mode & 0777) == 0440);
+    CHECK(loftd::snapshot_group(service("imap-login", gid_t(4242))) == gid_t(4242));
+    CHECK_FALSE(loftd::snapshot_group(service("auth", std::nullopt)));
+}
+
+TEST_CASE("resolved-config files earlier versions left in base_dir are removed") {
     TempDir dir;
-    std::vector<loftd::SnapshotFile> files{{(dir.path / "loft-resolved.conf").string(), std::nullopt}};
-    REQUIRE(loftd::write_snapshots(files, "login_greeting = first\n"));
-    auto st = loftd::write_snapshots(files, "login_greeting = \"unterminated\n");
-    REQUIRE_FALSE(st);
-    CHECK(st.message().find("the resolved configuration for the workers does not load: ") == 0);
-    CHECK(slurp(dir.path / "loft-resolved.conf") == "login_greeting = first\n");
-    CHECK_FALSE(std::filesystem::exists(dir.path / "loft-resolved.conf.tmp"));
+    std::ofstream(dir.path / "loft-resolved.conf") << "ssl_key = secret\n";
+    std::ofstream(dir.path / "loft-resolved-100.conf.tmp") << "ssl_key = secret\n";
+    std::ofstream(dir.path / "master.pid") << "1\n";
+    loftd::remove_snapshot_files(dir.path.string());
+    CHECK_FALSE(std::filesystem::exists(dir.path / "loft-resolved.conf"));
+    CHECK_FALSE(std::filesystem::exists(dir.path / "loft-resolved-100.conf.tmp"));
+    CHECK(std::filesystem::exists(dir.path / "master.pid"));
 }
 
 TEST_CASE("a worker starts with the address-space limit it is given") {
