@@ -100,6 +100,7 @@ void Connection::set_user(const std::string& user) {
         std::lock_guard<std::mutex> lock(info_mutex_);
         user_ = user;
     }
+    logged_in_ = !user.empty();
     update_logger();
 }
 
@@ -237,7 +238,7 @@ asio::awaitable<ReadStatus> Connection::read_line(std::string& line) {
         case LineBuffer::LineState::need_more: break;
         }
         std::error_code ec;
-        arm(limits_.idle_timeout);
+        arm(idle_timeout());
         if (!tls_ && in_.empty()) {
             // An idle plaintext connection holds no input buffer at all while
             // it waits: tens of thousands of IDLE clients must stay cheap.
@@ -275,7 +276,7 @@ asio::awaitable<ReadStatus> Connection::read_exact(std::size_t n, std::string& o
         std::size_t old = out.size();
         out.resize(old + chunk);
         std::error_code ec;
-        arm(limits_.idle_timeout);
+        arm(idle_timeout());
         std::size_t got = co_await read_some(asio::buffer(out.data() + old, chunk), ec);
         disarm();
         out.resize(old + got);
@@ -321,7 +322,7 @@ asio::awaitable<bool> Connection::flush() {
     std::error_code ec;
     // A client that stops reading is dropped after the idle timeout rather
     // than holding its output (and us) forever.
-    arm(limits_.idle_timeout);
+    arm(idle_timeout());
     if (tls_)
         co_await asio::async_write(*tls_, asio::buffer(out_), asio::redirect_error(asio::use_awaitable, ec));
     else

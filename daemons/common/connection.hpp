@@ -43,7 +43,11 @@ const char* to_string(ReadStatus status);
 
 struct ConnectionLimits {
     std::size_t max_line_length = 65536;
+    // Before login (login_inactivity_timeout) ...
     std::chrono::milliseconds idle_timeout{std::chrono::minutes(3)};
+    // ... and once set_user() was called (imap_inactivity_timeout, ...);
+    // zero: idle_timeout throughout.
+    std::chrono::milliseconds logged_in_idle_timeout{0};
     std::chrono::milliseconds handshake_timeout{std::chrono::seconds(30)};
     std::size_t write_buffer_limit = 64 * 1024; // write() flushes beyond this
 };
@@ -153,6 +157,11 @@ private:
     LineBuffer in_;
     std::string out_;
     ConnectionLimits limits_;
+    bool logged_in_ = false; // set_user() was called: logged_in_idle_timeout applies
+    std::chrono::milliseconds idle_timeout() const {
+        return logged_in_ && limits_.logged_in_idle_timeout.count() > 0 ? limits_.logged_in_idle_timeout
+                                                                        : limits_.idle_timeout;
+    }
     BlockingPool& pool_;
     Server* server_;
 

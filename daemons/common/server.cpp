@@ -67,8 +67,51 @@ std::vector<std::shared_ptr<Connection>> Server::connections() const {
     return out;
 }
 
+ConnectionLimits limits_from_config(const Config& config, std::string_view protocol) {
+    ConnectionLimits limits;
+    LookupContext ctx;
+    ctx.protocol = std::string(protocol);
+    auto time_of = [&](std::string_view name, std::chrono::milliseconds fallback) {
+        auto t = config.get_time(name, ctx);
+        return t.count() > 0 ? t : fallback;
+    };
+    std::string_view line_setting, session_timeout;
+    bool login_phase = true;
+    if (protocol == "imap") {
+        line_setting = "imap_max_line_length";
+        session_timeout = "imap_inactivity_timeout";
+    } else if (protocol == "pop3") {
+        session_timeout = "pop3_inactivity_timeout";
+    } else if (protocol == "lmtp") {
+        session_timeout = "lmtp_inactivity_timeout";
+        login_phase = false;
+    } else if (protocol == "sieve" || protocol == "managesieve") {
+        line_setting = "managesieve_max_line_length";
+        session_timeout = "managesieve_inactivity_timeout";
+    }
+    if (!line_setting.empty()) {
+        auto n = config.get_size(line_setting, ctx);
+        if (n > 0)
+            limits.max_line_length = static_cast<std::size_t>(n);
+    }
+    if (login_phase)
+        limits.idle_timeout = time_of("login_inactivity_timeout", limits.idle_timeout);
+    else
+        limits.idle_timeout = time_of(session_timeout, limits.idle_timeout);
+    if (login_phase && !session_timeout.empty())
+        limits.logged_in_idle_timeout = time_of(session_timeout, limits.idle_timeout);
+    return limits;
+}
+
 void Server::apply_limits() {
     auto cfg = config();
+    limits_ = limits_from_config(*cfg, protocol_.name);
+    if (protocol_.max_line_length_override)
+        limits_.max_line_length = *protocol_.max_line_length_override;
+    if (protocol_.idle_timeout_override) {
+        limits_.idle_timeout = *protocol_.idle_timeout_override;
+        limits_.logged_in_idle_timeout = *protocol_.idle_timeout_override;
+    }
     LookupContext ctx;
     ctx.protocol = protocol_.name;
     unsigned limit = 0;
@@ -303,7 +346,7 @@ asio::awaitable<void> Server::accept_loop(std::shared_ptr<Acceptor> acc) {
         std::uint64_t id = next_id_++;
         ++active_;
         auto conn = std::make_shared<Connection>(Connection::Socket(std::move(socket)), conn_strand, id,
-                                                 protocol_.name, protocol_.limits, tls(), *pool_, this);
+                                                 protocol_.name, limits_, tls(), *pool_, this);
         conn->set_addresses(peer.is_unix ? "" : peer.ip, peer.port, local.is_unix ? "" : local.ip, local.port, false);
         conn->set_listener(acc->listener.spec.id());
         {

@@ -29,6 +29,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -44,8 +46,25 @@ struct Protocol {
     // The line (CRLF added) a client gets when its IP has too many
     // connections, e.g. "* BYE Too many connections from your IP".
     std::string too_many_connections_line;
-    ConnectionLimits limits;
+    // Line length and idle timeouts come from the config (limits_from_config)
+    // at start and after every reload; these override them when set (tests,
+    // special daemons).
+    std::optional<std::size_t> max_line_length_override;
+    std::optional<std::chrono::milliseconds> idle_timeout_override;
 };
+
+// The connection limits `protocol` gets from `config` (with `protocol NAME { }`
+// overrides applied):
+//   imap:        imap_max_line_length, login_inactivity_timeout before login,
+//                imap_inactivity_timeout after
+//   pop3:        login_inactivity_timeout / pop3_inactivity_timeout
+//   lmtp:        lmtp_inactivity_timeout
+//   sieve, managesieve: managesieve_max_line_length, login_inactivity_timeout /
+//                managesieve_inactivity_timeout
+//   anything else: login_inactivity_timeout
+// Lines are 64k where the protocol has no setting; a zero setting keeps the
+// built-in value.
+ConnectionLimits limits_from_config(const mailstore::config::Config& config, std::string_view protocol);
 
 struct ServerOptions {
     std::string service;       // "imap-login": whose listeners to serve
@@ -123,6 +142,7 @@ private:
     std::chrono::milliseconds haproxy_timeout_{3000};
     unsigned client_limit_ = 1000;
     unsigned per_ip_limit_ = 0;
+    ConnectionLimits limits_; // for new connections; strand_ only
 
     asio::signal_set signals_;
     asio::steady_timer slot_free_;   // accept loops wait here while at client_limit

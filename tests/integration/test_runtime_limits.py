@@ -203,3 +203,38 @@ def test_unix_listener(echod):
     assert c.readline() == "* OK echo ready"
     assert c.cmd("WHOAMI").startswith("* WHOAMI ip= ")
     c.close()
+
+
+def test_the_protocols_max_line_length_setting_decides_the_cut_off_and_reload_changes_it(echod):
+    import signal
+    e = echod("imap_max_line_length = 200\n", args=["--protocol", "imap"])
+    c = e.connect()
+    assert c.readline() == "* OK echo ready"
+    assert c.cmd("ECHO " + "a" * 100) == "* " + "a" * 100
+    assert c.cmd("ECHO " + "b" * 400) == "BAD line too long"
+    assert c.closed_by_server()
+    c.close()
+    # A setting of another protocol does not apply.
+    old = e.connect()
+    assert old.readline() == "* OK echo ready"
+    e.settings = "imap_max_line_length = 1k\nmanagesieve_max_line_length = 100\n"
+    e.write_config()
+    e.signal(signal.SIGHUP)
+    wait_for(lambda: "Configuration reloaded" in e.log(), "the reload")
+    # New connections get the new limit ...
+    c = e.connect()
+    assert c.readline() == "* OK echo ready"
+    assert c.cmd("ECHO " + "c" * 400) == "* " + "c" * 400
+    c.close()
+    # ... the open one keeps the limit it started with.
+    assert old.cmd("ECHO " + "d" * 400) == "BAD line too long"
+    old.close()
+
+
+def test_login_inactivity_timeout_from_the_config_disconnects_idle_clients(echod):
+    e = echod("login_inactivity_timeout = 1s\n")
+    c = e.connect()
+    assert c.readline() == "* OK echo ready"
+    assert c.readline() == "* BYE idle timeout"
+    assert c.closed_by_server()
+    c.close()

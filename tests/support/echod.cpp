@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -123,7 +124,10 @@ void usage() {
 int main(int argc, char** argv) {
     mailstore::log::init_process_title(argc, argv);
     std::string config_path, service = "echo", protocol = "echo";
-    loft::ConnectionLimits limits;
+    // Limits come from the config (imap_max_line_length, ... for --protocol);
+    // these flags override them.
+    std::optional<std::size_t> max_line;
+    std::optional<std::chrono::milliseconds> idle_timeout;
     loft::ServerOptions options;
     options.io_threads = 2;
     options.pool_threads = 4;
@@ -143,9 +147,9 @@ int main(int argc, char** argv) {
         else if (a == "--protocol")
             protocol = next();
         else if (a == "--max-line")
-            limits.max_line_length = std::strtoul(next().c_str(), nullptr, 10);
+            max_line = std::strtoul(next().c_str(), nullptr, 10);
         else if (a == "--idle-timeout")
-            limits.idle_timeout = std::chrono::seconds(std::strtol(next().c_str(), nullptr, 10));
+            idle_timeout = std::chrono::seconds(std::strtol(next().c_str(), nullptr, 10));
         else if (a == "--threads")
             options.io_threads = std::strtoul(next().c_str(), nullptr, 10);
         else if (a == "--shutdown-grace")
@@ -178,7 +182,8 @@ int main(int argc, char** argv) {
     proto.name = protocol;
     proto.serve = serve;
     proto.too_many_connections_line = "* BYE Too many connections from your IP";
-    proto.limits = limits;
+    proto.max_line_length_override = max_line;
+    proto.idle_timeout_override = idle_timeout;
 
     loft::Server server(std::move(*config), std::move(proto), std::move(options));
     if (auto st = server.start(); !st) {
