@@ -446,7 +446,7 @@ asio::awaitable<bool> Connection::read_proxy_header(std::chrono::milliseconds ti
         disarm();
         if (ec) {
             error = interrupt_ == Interrupt::timeout ? "timed out waiting for the PROXY header"
-                                                     : "connection closed before the PROXY header";
+                                                     : kProxyClosedEarly;
             co_return false;
         }
         in_.commit(n);

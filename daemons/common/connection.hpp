@@ -41,6 +41,9 @@ enum class ReadStatus {
 
 const char* to_string(ReadStatus status);
 
+// read_proxy_header()'s error when the peer closed or reset the connection.
+inline constexpr const char* kProxyClosedEarly = "connection closed before the PROXY header";
+
 struct ConnectionLimits {
     std::size_t max_line_length = 65536;
     // Before login (login_inactivity_timeout) ...

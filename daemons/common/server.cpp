@@ -9,10 +9,13 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <csignal>
 #include <functional>
 #include <optional>
+#include <poll.h>
 #include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
@@ -102,6 +105,16 @@ ConnectionLimits limits_from_config(const Config& config, std::string_view proto
         limits.logged_in_idle_timeout = time_of(session_timeout, limits.idle_timeout);
     return limits;
 }
+
+namespace {
+// Whether a client waits in the listening socket's backlog.
+bool connection_waiting(int listen_fd) {
+    pollfd p{};
+    p.fd = listen_fd;
+    p.events = POLLIN;
+    return ::poll(&p, 1, 0) > 0 && (p.revents & POLLIN) != 0;
+}
+} // namespace
 
 void Server::apply_limits() {
     auto cfg = config();
@@ -318,6 +331,13 @@ asio::awaitable<void> Server::signal_loop() {
 
 asio::awaitable<void> Server::accept_loop(std::shared_ptr<Acceptor> acc) {
     while (!stopping_ && !retiring_) {
+        if (active_.load() >= client_limit_ && !stopping_ && !retiring_ && !saturated_) {
+            // Once per episode: it ends when no client waits in the backlog.
+            saturated_ = true;
+            log_.warningf("service {}: client_limit ({}) reached, new connections wait; raise client_limit "
+                          "or process_limit",
+                          options_.service, client_limit_);
+        }
         while (active_.load() >= client_limit_ && !stopping_ && !retiring_) {
             // Full: stop accepting; the kernel backlog holds new clients
             // until a connection ends (connection_ended cancels this wait).
@@ -327,9 +347,17 @@ asio::awaitable<void> Server::accept_loop(std::shared_ptr<Acceptor> acc) {
         }
         if (stopping_ || retiring_)
             break;
+        if (saturated_ && !connection_waiting(acc->listener.fd)) {
+            // The backlog has drained: the saturation episode is over.
+            saturated_ = false;
+        }
         auto conn_strand = asio::make_strand(io_);
         std::error_code ec;
-        auto socket = co_await acc->acceptor.async_accept(conn_strand, asio::redirect_error(asio::use_awaitable, ec));
+        // The peer address as accept() returned it: a client that has already
+        // reset the connection makes getpeername() fail (ENOTCONN).
+        asio::generic::stream_protocol::endpoint peer_endpoint;
+        auto socket = co_await acc->acceptor.async_accept(conn_strand, peer_endpoint,
+                                                          asio::redirect_error(asio::use_awaitable, ec));
         if (ec) {
             if (stopping_ || retiring_ || ec == asio::error::operation_aborted || !acc->acceptor.is_open())
                 break;
@@ -341,7 +369,19 @@ asio::awaitable<void> Server::accept_loop(std::shared_ptr<Acceptor> acc) {
             continue;
         }
         int fd = socket.native_handle();
-        SocketAddress peer = peer_address(fd);
+        SocketAddress peer = decode_sockaddr(peer_endpoint.data(), static_cast<socklen_t>(peer_endpoint.size()));
+        if (!peer.is_unix && peer.ip.empty()) {
+            errno = 0;
+            peer = peer_address(fd);
+            if (!peer.is_unix && peer.ip.empty()) {
+                int err = errno;
+                log_.debugf("Connection on {} ended before it could be served: cannot read the peer address: {}",
+                            acc->listener.spec.id(), err != 0 ? std::strerror(err) : "unknown address family");
+                std::error_code close_ec;
+                socket.close(close_ec);
+                continue;
+            }
+        }
         SocketAddress local = local_address(fd);
         std::uint64_t id = next_id_++;
         ++active_;
@@ -372,7 +412,12 @@ asio::awaitable<void> Server::serve_connection(std::shared_ptr<Connection> conn,
                 std::string error;
                 bool have_header = co_await conn->read_proxy_header(haproxy_timeout_, error);
                 if (!have_header) {
-                    conn->log().infof("PROXY protocol from {}: {}", conn->remote_ip(), error);
+                    // A peer that just resets (a load balancer's probe, an RST
+                    // flood) is not worth an Info line each.
+                    if (error == kProxyClosedEarly)
+                        conn->log().debugf("PROXY protocol from {}: {}", conn->remote_ip(), error);
+                    else
+                        conn->log().infof("PROXY protocol from {}: {}", conn->remote_ip(), error);
                     ok = false;
                 }
             }

@@ -143,6 +143,7 @@ private:
     unsigned client_limit_ = 1000;
     unsigned per_ip_limit_ = 0;
     ConnectionLimits limits_; // for new connections; strand_ only
+    bool saturated_ = false;  // strand_ only: client_limit warning given for this episode
 
     asio::signal_set signals_;
     asio::steady_timer slot_free_;   // accept loops wait here while at client_limit

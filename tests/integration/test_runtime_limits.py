@@ -238,3 +238,29 @@ def test_login_inactivity_timeout_from_the_config_disconnects_idle_clients(echod
     assert c.readline() == "* BYE idle timeout"
     assert c.closed_by_server()
     c.close()
+
+
+def test_client_limit_reached_is_logged_once_per_episode(echod):
+    e = echod("default_client_limit = 1\n")
+    a = e.connect()
+    assert a.readline() == "* OK echo ready"
+    waiting = [e.connect() for _ in range(3)]
+    line = "service echo: client_limit (1) reached, new connections wait; raise client_limit or process_limit"
+    wait_for(lambda: line in e.log(), "the client_limit warning")
+    # The waiting clients get in one by one, without a warning each time.
+    assert a.cmd("QUIT") == "OK bye"
+    a.close()
+    for c in waiting:
+        assert c.readline() == "* OK echo ready"
+        assert c.cmd("QUIT") == "OK bye"
+        c.close()
+    assert e.log().count("client_limit (1) reached") == 1
+    # Once the worker is idle, the next saturation is a new episode.
+    wait_for(lambda: e.admin("WHO")[1][0] == ["OK"], "all connections to end")
+    b = e.connect()
+    assert b.readline() == "* OK echo ready"
+    c = e.connect()
+    wait_for(lambda: e.log().count("client_limit (1) reached") == 2, "the second episode's warning")
+    b.close()
+    assert c.readline() == "* OK echo ready"
+    c.close()

@@ -65,3 +65,28 @@ def test_per_ip_cap_counts_the_proxied_client_address(echod):
     assert c.readline() == "* BYE Too many connections from your IP"
     for x in (a, b, c):
         x.close()
+
+
+def test_connections_reset_before_accept_are_not_logged_as_untrusted(echod):
+    # Trusted loopback peers that connect and reset at once (an RST flood, a
+    # load balancer's probe), accepted only after the reset: client_limit = 1
+    # and one held connection keep the server from accepting them earlier.
+    e = echod("haproxy_trusted_networks = 127.0.0.0/8\ndefault_client_limit = 1\nauth_debug = yes\n",
+              listeners={"echo": {}, "haproxy": {"haproxy": "yes"}})
+    holder = e.connect()
+    assert holder.readline() == "* OK echo ready"
+    for _ in range(20):
+        s = socket.create_connection(("127.0.0.1", e.port("haproxy")))
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.close()  # RST
+    holder.close()
+    # The server is still fine and serves a real PROXY client.
+    wait_for(lambda: "ip=203.0.113.7" in whoami_after(e, b"PROXY TCP4 203.0.113.7 192.0.2.1 40000 143\r\n"),
+             "a PROXY client to be served")
+    log = e.log()
+    assert "not in haproxy_trusted_networks" not in log
+    assert "Refused PROXY protocol connection from :" not in log
+    # What happened is said at debug level.
+    assert ("connection closed before the PROXY header" in log
+            or "ended before it could be served" in log)
+    assert "Info: PROXY protocol from 127.0.0.1: connection closed" not in log
