@@ -7,6 +7,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -102,6 +104,65 @@ Status add_ca_certificates(SSL_CTX* ctx, const std::string& pem) {
     return Status::ok();
 }
 
+int password_callback(char* buf, int size, int, void* userdata) {
+    const auto* password = static_cast<const std::string*>(userdata);
+    if (password == nullptr || size <= 0)
+        return -1;
+    int n = static_cast<int>(std::min<std::size_t>(password->size(), static_cast<std::size_t>(size)));
+    std::memcpy(buf, password->data(), static_cast<std::size_t>(n));
+    return n;
+}
+
+bool pem_key_is_encrypted(const std::string& pem) {
+    return pem.find("-----BEGIN ENCRYPTED PRIVATE KEY-----") != std::string::npos ||
+           pem.find("Proc-Type: 4,ENCRYPTED") != std::string::npos;
+}
+
+// "loft.conf:12: " or "".
+std::string at(const std::string& where) { return where.empty() ? std::string() : where + ": "; }
+
+// Load ssl_key into `c` (whose certificate chain is already set), telling
+// apart an encrypted key without (or with a wrong) password, a key that is not
+// a key, and a key that belongs to another certificate.
+Status use_private_key(SSL_CTX* c, const TlsSettings& s) {
+    ERR_clear_error();
+    BIO* bio = BIO_new_mem_buf(s.key.data(), static_cast<int>(s.key.size()));
+    if (bio == nullptr)
+        return Status::io("ssl_key: out of memory");
+    std::string password = s.key_password;
+    EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, password_callback, &password);
+    BIO_free(bio);
+    if (key == nullptr) {
+        std::string detail = openssl_error();
+        if (pem_key_is_encrypted(s.key)) {
+            if (s.key_password.empty())
+                return Status::invalid(at(s.key_where) +
+                                       "ssl_key: the private key is encrypted; set ssl_key_password");
+            return Status::invalid(at(s.key_where) +
+                                   "ssl_key: cannot decrypt the private key: is ssl_key_password right? (" +
+                                   detail + ")");
+        }
+        return Status::invalid(at(s.key_where) + "ssl_key: cannot load private key: " + detail);
+    }
+    X509* leaf = SSL_CTX_get0_certificate(c);
+    if (leaf != nullptr && X509_check_private_key(leaf, key) != 1) {
+        EVP_PKEY_free(key);
+        ERR_clear_error();
+        std::string cert_at = s.cert_where.empty() ? std::string() : " (ssl_cert is set at " + s.cert_where + ")";
+        return Status::invalid(at(s.key_where) +
+                               "ssl_key does not match ssl_cert (is the leaf certificate first in ssl_cert?)" +
+                               cert_at);
+    }
+    int ok = SSL_CTX_use_PrivateKey(c, key);
+    EVP_PKEY_free(key);
+    if (ok != 1)
+        return Status::invalid(at(s.key_where) + "ssl_key: " + openssl_error());
+    if (SSL_CTX_check_private_key(c) != 1)
+        return Status::invalid(at(s.key_where) +
+                               "ssl_key does not match ssl_cert (is the leaf certificate first in ssl_cert?)");
+    return Status::ok();
+}
+
 } // namespace
 
 std::string TlsSettings::cache_key() const {
@@ -130,6 +191,10 @@ TlsSettings tls_settings_from(const Config& config, const LookupContext& ctx) {
     s.client_ca_dir = config.get("ssl_client_ca_dir", ctx);
     s.prefer_server_ciphers = config.get_bool("ssl_prefer_server_ciphers", ctx);
     s.verify_client_cert = config.get_bool("ssl_verify_client_cert", ctx);
+    if (auto where = config.location_of("ssl_cert", ctx))
+        s.cert_where = where->to_string();
+    if (auto where = config.location_of("ssl_key", ctx))
+        s.key_where = where->to_string();
     return s;
 }
 
@@ -168,13 +233,10 @@ Result<std::shared_ptr<asio::ssl::context>> make_tls_context(const TlsSettings& 
         std::error_code ec;
         ctx->use_certificate_chain(asio::buffer(s.cert), ec);
         if (ec)
-            return Status::invalid("ssl_cert: cannot load certificate chain: " + ec.message());
-        ctx->use_private_key(asio::buffer(s.key), asio::ssl::context::pem, ec);
-        if (ec)
-            return Status::invalid("ssl_key: cannot load private key: " + ec.message() +
-                                   (s.key_password.empty() ? " (is it encrypted? set ssl_key_password)" : ""));
-        if (SSL_CTX_check_private_key(c) != 1)
-            return Status::invalid("ssl_key: does not match ssl_cert: " + openssl_error());
+            return Status::invalid(at(s.cert_where) + "ssl_cert: cannot load certificate chain: " + ec.message());
+        Status key_status = use_private_key(c, s);
+        if (!key_status)
+            return key_status;
         if (!s.dh.empty()) {
             ctx->use_tmp_dh(asio::buffer(s.dh), ec);
             if (ec)

@@ -28,6 +28,9 @@ struct TlsSettings {
     std::string client_ca_file, client_ca_dir;
     bool prefer_server_ciphers = false;
     bool verify_client_cert = false;
+    // Where ssl_cert / ssl_key were set ("loft.conf:12"), for error messages;
+    // empty when unknown (defaults, built-in config).
+    std::string cert_where, key_where;
     std::string cache_key() const;
 };
 

@@ -232,3 +232,45 @@ def test_ssl_dh_parameters_load(echod, certs):
     assert c.sock.cipher()[0] == "TLS_AES_128_GCM_SHA256"
     assert c.readline() == "* OK echo ready"
     c.close()
+
+
+def startup_error(e) -> str:
+    try:
+        e.start()
+    except AssertionError as err:
+        return str(err)
+    raise AssertionError("loft-echod started with a bad TLS setup")
+
+
+def test_key_of_another_certificate_is_reported_as_a_mismatch_with_its_location(echod, certs):
+    other_crt, other_key = certs.self_signed("other", "other.test")
+    e = echod(tls_settings(certs.default_crt, other_key), listeners={"echos": {"ssl": "yes"}}, start=False)
+    err = startup_error(e)
+    assert "ssl_key does not match ssl_cert (is the leaf certificate first in ssl_cert?)" in err
+    assert "is it encrypted" not in err and "ssl_key_password" not in err
+    # The config line of ssl_key (line 4: base_dir, log_path, ssl_cert, ssl_key).
+    assert f"{e.config_path}:4: ssl_key" in err
+
+
+def test_chain_in_the_wrong_order_is_reported_as_a_mismatch(echod, certs):
+    leaf_crt, leaf_key = certs.signed("leaf", "leaf.test")
+    chain = certs.dir / "wrong-order.pem"
+    chain.write_text(certs.ca_crt.read_text() + leaf_crt.read_text())
+    e = echod(tls_settings(chain, leaf_key), listeners={"echos": {"ssl": "yes"}}, start=False)
+    err = startup_error(e)
+    assert "ssl_key does not match ssl_cert (is the leaf certificate first in ssl_cert?)" in err
+
+
+def test_encrypted_key_without_password_asks_for_ssl_key_password(echod, certs):
+    from echod_util import run_openssl
+    enc_key = certs.dir / "enc2.key"
+    run_openssl("pkey", "-in", str(certs.default_key), "-aes256", "-passout", "pass:s3cret", "-out", str(enc_key))
+    e = echod(tls_settings(certs.default_crt, enc_key), listeners={"echos": {"ssl": "yes"}}, start=False)
+    err = startup_error(e)
+    assert "ssl_key: the private key is encrypted; set ssl_key_password" in err
+    assert "does not match" not in err
+    assert f"{e.config_path}:4:" in err
+    # With a wrong password, the message says so.
+    e2 = echod(tls_settings(certs.default_crt, enc_key) + "ssl_key_password = wrong\n",
+               listeners={"echos": {"ssl": "yes"}}, start=False)
+    assert "is ssl_key_password right?" in startup_error(e2)
