@@ -11,8 +11,6 @@
 #include <mailstore/export.hpp>
 #include <mailstore/status.hpp>
 
-#include <fmt/format.h>
-
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -33,17 +31,47 @@ enum class Level { debug, info, warning, error, fatal };
 // auth_debug), the way Dovecot hides failed-login details by default.
 enum class Category { general, auth, mail };
 
-struct LogSettings {
-    std::string log_path;          // "" or "/dev/stderr": stderr; "syslog"; else a file
-    std::string info_log_path;     // "" = same as log_path
-    std::string debug_log_path;    // "" = same as info_log_path
-    std::string log_timestamp = "%b %d %H:%M:%S "; // strftime; not used for syslog
-    std::string syslog_facility = "mail";
-    std::string syslog_ident = "loft";
-    bool auth_verbose = false;
-    bool auth_debug = false;
-    bool mail_debug = false;
-    bool verbose_proctitle = false;
+// The logging options. A handle (its layout is private, so options can be
+// added without breaking the ABI); default-constructed it means: stderr,
+// timestamp "%b %d %H:%M:%S ", syslog facility "mail", ident "loft", every
+// filter flag off. Setters return *this so they chain.
+class MAILSTORE_API LogSettings {
+public:
+    LogSettings();
+    ~LogSettings();
+    LogSettings(const LogSettings& other);
+    LogSettings& operator=(const LogSettings& other);
+    LogSettings(LogSettings&& other) noexcept;
+    LogSettings& operator=(LogSettings&& other) noexcept;
+
+    // "" or "/dev/stderr": stderr; "syslog"; else a file.
+    const std::string& log_path() const noexcept;
+    LogSettings& set_log_path(std::string_view path);
+    // "" = same as log_path.
+    const std::string& info_log_path() const noexcept;
+    LogSettings& set_info_log_path(std::string_view path);
+    // "" = same as info_log_path.
+    const std::string& debug_log_path() const noexcept;
+    LogSettings& set_debug_log_path(std::string_view path);
+    // strftime format before each line; not used for syslog.
+    const std::string& log_timestamp() const noexcept;
+    LogSettings& set_log_timestamp(std::string_view format);
+    const std::string& syslog_facility() const noexcept;
+    LogSettings& set_syslog_facility(std::string_view facility);
+    const std::string& syslog_ident() const noexcept;
+    LogSettings& set_syslog_ident(std::string_view ident);
+    bool auth_verbose() const noexcept;
+    LogSettings& set_auth_verbose(bool on) noexcept;
+    bool auth_debug() const noexcept;
+    LogSettings& set_auth_debug(bool on) noexcept;
+    bool mail_debug() const noexcept;
+    LogSettings& set_mail_debug(bool on) noexcept;
+    bool verbose_proctitle() const noexcept;
+    LogSettings& set_verbose_proctitle(bool on) noexcept;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
 };
 
 // The log settings of `config` as seen by `protocol` ("imap", ... or "").
@@ -113,6 +141,14 @@ MAILSTORE_API std::string format_forwarded(Level level, std::string_view text);
 // are ignored. Control characters are escaped, over-long lines cut.
 MAILSTORE_API void write_forwarded(std::string_view line, std::string_view unframed_prefix = {}) noexcept;
 
+} // namespace mailstore::log
+
+#ifndef MAILSTORE_LOG_NO_FMT
+#include <mailstore/log_format.hpp>
+#endif
+
+namespace mailstore::log {
+
 // A context that prefixes every line: "imap-login", "imap(alice)<4711><ab12cd>".
 // Cheap to copy; immutable, so one Logger can be shared between threads.
 class MAILSTORE_API Logger {
@@ -138,16 +174,15 @@ public:
     void error(std::string_view m) const noexcept { log(Level::error, Category::general, m); }
     void fatal(std::string_view m) const noexcept { log(Level::fatal, Category::general, m); }
 
-    // fmt-formatted variants; formatting is skipped when the line is filtered.
+#ifndef MAILSTORE_LOG_NO_FMT
+    // fmt-formatted variants (header-only, see log_format.hpp): formatting
+    // happens in the caller and is skipped when the line is filtered; the
+    // result goes through write(). Define MAILSTORE_LOG_NO_FMT to use this
+    // header without fmt.
     template <typename... Args>
     void logf(Level level, Category category, fmt::format_string<Args...> f, Args&&... args) const noexcept {
-        if (!enabled(level, category))
-            return;
-        try {
-            write(level, category, prefix(), fmt::format(f, std::forward<Args>(args)...));
-        } catch (...) {
-            // A formatting failure (bad_alloc) loses the line, never the caller.
-        }
+        if (enabled(level, category))
+            format_and_write(level, category, prefix(), f, std::forward<Args>(args)...);
     }
     template <typename... Args>
     void debugf(fmt::format_string<Args...> f, Args&&... a) const noexcept { logf(Level::debug, Category::general, f, std::forward<Args>(a)...); }
@@ -157,6 +192,7 @@ public:
     void warningf(fmt::format_string<Args...> f, Args&&... a) const noexcept { logf(Level::warning, Category::general, f, std::forward<Args>(a)...); }
     template <typename... Args>
     void errorf(fmt::format_string<Args...> f, Args&&... a) const noexcept { logf(Level::error, Category::general, f, std::forward<Args>(a)...); }
+#endif
 
 private:
     explicit Logger(std::shared_ptr<const std::string> prefix) : prefix_(std::move(prefix)) {}

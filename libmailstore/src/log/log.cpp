@@ -53,7 +53,7 @@ std::shared_ptr<Backend> make_default_backend() {
     auto backend = std::make_shared<Backend>();
     backend->pipe = pipe_requested();
     g_pipe = backend->pipe;
-    auto sink = std::make_shared<detail::StderrSink>(backend->settings.log_timestamp);
+    auto sink = std::make_shared<detail::StderrSink>(backend->settings.log_timestamp());
     auto logger = std::make_shared<spdlog::logger>("loft", sink);
     logger->set_level(spdlog::level::trace);
     backend->error_logger = backend->info_logger = backend->debug_logger = logger;
@@ -176,10 +176,10 @@ Status configure(const LogSettings& settings) {
             auto logger = std::make_shared<spdlog::logger>("loft", std::make_shared<detail::StderrSink>(""));
             logger->set_level(spdlog::level::trace);
             next->error_logger = next->info_logger = next->debug_logger = logger;
-            g_auth_verbose = settings.auth_verbose;
-            g_auth_debug = settings.auth_debug;
-            g_mail_debug = settings.mail_debug;
-            g_verbose_proctitle = settings.verbose_proctitle;
+            g_auth_verbose = settings.auth_verbose();
+            g_auth_debug = settings.auth_debug();
+            g_mail_debug = settings.mail_debug();
+            g_verbose_proctitle = settings.verbose_proctitle();
             g_pipe = true;
             std::lock_guard<std::mutex> lock(g_mutex);
             g_backend = std::move(next);
@@ -192,14 +192,14 @@ Status configure(const LogSettings& settings) {
                 return it->second;
             SinkPtr sink;
             if (key == "/dev/stderr") {
-                sink = std::make_shared<detail::StderrSink>(settings.log_timestamp);
+                sink = std::make_shared<detail::StderrSink>(settings.log_timestamp());
             } else if (key == "syslog") {
-                int facility = detail::syslog_facility_from_name(settings.syslog_facility);
+                int facility = detail::syslog_facility_from_name(settings.syslog_facility());
                 if (facility < 0)
-                    return Status::invalid("unknown syslog_facility: " + settings.syslog_facility);
-                sink = std::make_shared<detail::SyslogSink>(settings.syslog_ident, facility);
+                    return Status::invalid("unknown syslog_facility: " + settings.syslog_facility());
+                sink = std::make_shared<detail::SyslogSink>(settings.syslog_ident(), facility);
             } else {
-                auto file = std::make_shared<detail::FileSink>(key, settings.log_timestamp);
+                auto file = std::make_shared<detail::FileSink>(key, settings.log_timestamp());
                 if (!file->ok())
                     return Status::io(file->error());
                 next->files.push_back(file);
@@ -208,9 +208,9 @@ Status configure(const LogSettings& settings) {
             by_path.emplace(key, sink);
             return sink;
         };
-        const std::string& error_path = settings.log_path;
-        const std::string& info_path = settings.info_log_path.empty() ? error_path : settings.info_log_path;
-        const std::string& debug_path = settings.debug_log_path.empty() ? info_path : settings.debug_log_path;
+        const std::string error_path = settings.log_path();
+        const std::string info_path = settings.info_log_path().empty() ? error_path : settings.info_log_path();
+        const std::string debug_path = settings.debug_log_path().empty() ? info_path : settings.debug_log_path();
         auto error_sink = sink_for(error_path);
         if (!error_sink)
             return error_sink.status();
@@ -230,10 +230,10 @@ Status configure(const LogSettings& settings) {
         next->info_logger = make_logger(*info_sink);
         next->debug_logger = make_logger(*debug_sink);
 
-        g_auth_verbose = settings.auth_verbose;
-        g_auth_debug = settings.auth_debug;
-        g_mail_debug = settings.mail_debug;
-        g_verbose_proctitle = settings.verbose_proctitle;
+        g_auth_verbose = settings.auth_verbose();
+        g_auth_debug = settings.auth_debug();
+        g_mail_debug = settings.mail_debug();
+        g_verbose_proctitle = settings.verbose_proctitle();
         g_pipe = false;
         std::lock_guard<std::mutex> lock(g_mutex);
         g_backend = std::move(next);

@@ -9,15 +9,15 @@ LogSettings settings_from_config(const config::Config& config, std::string_view 
     config::LookupContext ctx;
     ctx.protocol = std::string(protocol);
     LogSettings s;
-    s.log_path = config.get("log_path", ctx);
-    s.info_log_path = config.get("info_log_path", ctx);
-    s.debug_log_path = config.get("debug_log_path", ctx);
-    s.log_timestamp = config.get("log_timestamp", ctx);
-    s.syslog_facility = config.get("syslog_facility", ctx);
-    s.auth_verbose = config.get_bool("auth_verbose", ctx);
-    s.auth_debug = config.get_bool("auth_debug", ctx);
-    s.mail_debug = config.get_bool("mail_debug", ctx);
-    s.verbose_proctitle = config.get_bool("verbose_proctitle", ctx);
+    s.set_log_path(config.get("log_path", ctx))
+        .set_info_log_path(config.get("info_log_path", ctx))
+        .set_debug_log_path(config.get("debug_log_path", ctx))
+        .set_log_timestamp(config.get("log_timestamp", ctx))
+        .set_syslog_facility(config.get("syslog_facility", ctx))
+        .set_auth_verbose(config.get_bool("auth_verbose", ctx))
+        .set_auth_debug(config.get_bool("auth_debug", ctx))
+        .set_mail_debug(config.get_bool("mail_debug", ctx))
+        .set_verbose_proctitle(config.get_bool("verbose_proctitle", ctx));
     return s;
 }
 

@@ -36,8 +36,8 @@ struct TempDir {
 TEST_CASE("log lines carry the session prefix and level label") {
     TempDir dir;
     LogSettings s;
-    s.log_path = (dir.path / "all.log").string();
-    s.log_timestamp = "";
+    s.set_log_path((dir.path / "all.log").string());
+    s.set_log_timestamp("");
     REQUIRE(configure(s).is_ok());
     Logger::session("imap", "alice", "ab12cd", 4711).info("Disconnected: Logged out");
     Logger("imap-login").infof("Login: user=<{}>, method={}", "alice", "PLAIN");
@@ -49,8 +49,8 @@ TEST_CASE("log lines carry the session prefix and level label") {
 TEST_CASE("newlines in messages cannot forge log lines") {
     TempDir dir;
     LogSettings s;
-    s.log_path = (dir.path / "all.log").string();
-    s.log_timestamp = "";
+    s.set_log_path((dir.path / "all.log").string());
+    s.set_log_timestamp("");
     REQUIRE(configure(s).is_ok());
     Logger("x").error("a\nInfo: forged");
     CHECK(slurp(dir.path / "all.log") == "x: Error: a\\nInfo: forged\n");
@@ -59,10 +59,10 @@ TEST_CASE("newlines in messages cannot forge log lines") {
 TEST_CASE("levels are routed to log_path, info_log_path and debug_log_path") {
     TempDir dir;
     LogSettings s;
-    s.log_path = (dir.path / "error.log").string();
-    s.info_log_path = (dir.path / "info.log").string();
-    s.debug_log_path = (dir.path / "debug.log").string();
-    s.mail_debug = true;
+    s.set_log_path((dir.path / "error.log").string());
+    s.set_info_log_path((dir.path / "info.log").string());
+    s.set_debug_log_path((dir.path / "debug.log").string());
+    s.set_mail_debug(true);
     REQUIRE(configure(s).is_ok());
     Logger l("svc");
     l.error("boom");
@@ -80,12 +80,12 @@ TEST_CASE("levels are routed to log_path, info_log_path and debug_log_path") {
 TEST_CASE("auth info lines need auth_verbose") {
     TempDir dir;
     LogSettings s;
-    s.log_path = (dir.path / "all.log").string();
+    s.set_log_path((dir.path / "all.log").string());
     REQUIRE(configure(s).is_ok());
     CHECK_FALSE(enabled(Level::info, Category::auth));
     CHECK(enabled(Level::info, Category::general));
     CHECK_FALSE(enabled(Level::debug, Category::general));
-    s.auth_verbose = true;
+    s.set_auth_verbose(true);
     REQUIRE(configure(s).is_ok());
     CHECK(enabled(Level::info, Category::auth));
 }
@@ -93,8 +93,8 @@ TEST_CASE("auth info lines need auth_verbose") {
 TEST_CASE("the timestamp uses the strftime format") {
     TempDir dir;
     LogSettings s;
-    s.log_path = (dir.path / "all.log").string();
-    s.log_timestamp = "[TS] ";
+    s.set_log_path((dir.path / "all.log").string());
+    s.set_log_timestamp("[TS] ");
     REQUIRE(configure(s).is_ok());
     Logger("p").warning("w");
     CHECK(slurp(dir.path / "all.log") == "[TS] p: Warning: w\n");
@@ -103,7 +103,7 @@ TEST_CASE("the timestamp uses the strftime format") {
 TEST_CASE("reopen follows a renamed log file") {
     TempDir dir;
     LogSettings s;
-    s.log_path = (dir.path / "mail.log").string();
+    s.set_log_path((dir.path / "mail.log").string());
     REQUIRE(configure(s).is_ok());
     Logger("p").info("before");
     fs::rename(dir.path / "mail.log", dir.path / "mail.log.1");
@@ -117,11 +117,11 @@ TEST_CASE("reopen follows a renamed log file") {
 
 TEST_CASE("an unopenable log file is an error that names it") {
     LogSettings s;
-    s.log_path = "/nonexistent-dir/x.log";
+    s.set_log_path("/nonexistent-dir/x.log");
     auto st = configure(s);
     CHECK_FALSE(st.is_ok());
     CHECK(st.message().find("/nonexistent-dir/x.log") != std::string::npos);
-    s.log_path = "syslog";
-    s.syslog_facility = "nope";
+    s.set_log_path("syslog");
+    s.set_syslog_facility("nope");
     CHECK_FALSE(configure(s).is_ok());
 }

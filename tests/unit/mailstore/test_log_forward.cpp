@@ -36,8 +36,8 @@ struct TempDir {
 
 LogSettings to_file(const fs::path& path, const std::string& timestamp = "") {
     LogSettings s;
-    s.log_path = path.string();
-    s.log_timestamp = timestamp;
+    s.set_log_path(path.string());
+    s.set_log_timestamp(timestamp);
     return s;
 }
 
@@ -80,8 +80,8 @@ TEST_CASE("format_forwarded frames one record: marker, level char, escaped text,
 TEST_CASE("write_forwarded adds the timestamp and routes by the marker's level") {
     TempDir dir;
     LogSettings s = to_file(dir.path / "error.log", "[TS] ");
-    s.info_log_path = (dir.path / "info.log").string();
-    s.debug_log_path = (dir.path / "debug.log").string();
+    s.set_info_log_path((dir.path / "info.log").string());
+    s.set_debug_log_path((dir.path / "debug.log").string());
     REQUIRE(configure(s).is_ok());
     write_forwarded(format_forwarded(Level::info, "imap-login: Info: Login: user=<alice>"));
     write_forwarded("\x01Wimap-login: Warning: careful"); // without its newline
@@ -119,7 +119,7 @@ TEST_CASE("in pipe mode lines go framed to fd 2 and no log file is opened") {
     {
         PipeMode pipe(capture);
         LogSettings s = to_file(dir.path / "root-owned.log", "[TS] ");
-        s.info_log_path = (dir.path / "info.log").string();
+        s.set_info_log_path((dir.path / "info.log").string());
         REQUIRE(configure(s).is_ok());
         CHECK(forwarding_to_pipe());
         Logger("imap-login").info("Login: user=<bob>");
