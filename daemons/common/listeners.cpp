@@ -363,14 +363,23 @@ std::vector<ListenerResult> collect_listeners(const Config& config, std::string_
         return {std::move(spec), {}};
     };
 
+    // Implicit-TLS listeners need TLS: with `ssl = no` they are not bound
+    // (as in Dovecot), and a built-in one the config does not mention is
+    // left out while no certificate is configured, rather than starting
+    // workers that cannot serve it.
+    const bool ssl_off = config.get("ssl") == "no";
+    const bool have_cert = !config.get("ssl_cert").empty();
     std::vector<ListenerResult> out;
     const DefaultService* defaults = find_default_service(service);
     if (defaults) {
         for (const auto& builtin : defaults->listeners) {
             std::string name(builtin.name);
-            if (builtin.kind == DefaultListener::Kind::inet)
-                out.push_back(make_inet(name, find_configured(ListenerSpec::Kind::inet, name), &builtin));
-            else
+            if (builtin.kind == DefaultListener::Kind::inet) {
+                const ListenerBlocks* blocks = find_configured(ListenerSpec::Kind::inet, name);
+                if (builtin.ssl && !blocks && !have_cert)
+                    continue;
+                out.push_back(make_inet(name, blocks, &builtin));
+            } else
                 out.push_back(make_unix(name, find_configured(ListenerSpec::Kind::unix_socket, name), &builtin));
         }
     }
@@ -390,6 +399,10 @@ std::vector<ListenerResult> collect_listeners(const Config& config, std::string_
         out.push_back(c.kind == ListenerSpec::Kind::inet ? make_inet(c.name, &c, nullptr)
                                                          : make_unix(c.name, &c, nullptr));
     }
+    if (ssl_off)
+        for (auto& r : out)
+            if (r.spec && r.spec->kind == ListenerSpec::Kind::inet && r.spec->ssl)
+                r.spec.reset();
     return out;
 }
 

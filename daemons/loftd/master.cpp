@@ -31,22 +31,6 @@
 
 namespace loftd {
 
-// Until mailstore::log::write_forwarded exists, worker lines are written as
-// they come. A non-template function of that name in mailstore::log is
-// preferred over this template when both are visible.
-namespace forward_fallback {
-template <typename Line>
-void write_forwarded(const Line& line, std::string_view unframed_prefix) noexcept {
-    mailstore::log::write(mailstore::log::Level::info, mailstore::log::Category::general, unframed_prefix, line);
-}
-} // namespace forward_fallback
-namespace forward_call {
-using namespace mailstore::log;
-using namespace forward_fallback;
-inline void forward_line(std::string_view line, std::string_view unframed_prefix) noexcept {
-    write_forwarded(line, unframed_prefix);
-}
-} // namespace forward_call
 
 using mailstore::Result;
 using mailstore::Status;
@@ -389,7 +373,7 @@ void Master::read_log_pipe(int fd) {
         if (n <= 0) {
             // The worker (and whatever it started) is gone.
             if (!pipe.partial.empty())
-                forward_call::forward_line(pipe.partial, pipe.prefix);
+                log::write_forwarded(pipe.partial, pipe.prefix);
             ::close(fd);
             log_pipes_.erase(it);
             return;
@@ -403,12 +387,12 @@ void Master::read_log_pipe(int fd) {
             std::string_view line(pipe.partial.data() + start, nl - start);
             if (!line.empty() && line.back() == '\r')
                 line.remove_suffix(1);
-            forward_call::forward_line(line, pipe.prefix);
+            log::write_forwarded(line, pipe.prefix);
             start = nl + 1;
         }
         pipe.partial.erase(0, start);
         while (pipe.partial.size() >= kMaxWorkerLogLine) {
-            forward_call::forward_line(std::string_view(pipe.partial).substr(0, kMaxWorkerLogLine), pipe.prefix);
+            log::write_forwarded(std::string_view(pipe.partial).substr(0, kMaxWorkerLogLine), pipe.prefix);
             pipe.partial.erase(0, kMaxWorkerLogLine);
         }
     }
@@ -422,7 +406,7 @@ void Master::close_log_pipes() {
             // Still open: something the worker started holds it. Keep what
             // was read and stop listening.
             if (!log_pipes_[fd].partial.empty())
-                forward_call::forward_line(log_pipes_[fd].partial, log_pipes_[fd].prefix);
+                log::write_forwarded(log_pipes_[fd].partial, log_pipes_[fd].prefix);
             ::close(fd);
             log_pipes_.erase(fd);
         }

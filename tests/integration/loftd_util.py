@@ -60,12 +60,18 @@ def echo_config(workdir: pathlib.Path, echod: str, port: int, *, process_limit: 
     if mail_uid is not None and os.geteuid() == 0:
         lines.append(f"mail_uid = {mail_uid}")
     lines.append(extra)
+    # process_min_avail is the exact number of workers (process_limit only
+    # caps one per core). imaps is one of Dovecot's built-in listeners (port
+    # 993); the tests serve one port only.
     lines.append(f"""service imap-login {{
   executable = {echod}
-  process_limit = {process_limit}
+  process_min_avail = {process_limit}
   inet_listener imap {{
     port = {port}
     {listener_extra}
+  }}
+  inet_listener imaps {{
+    port = 0
   }}
 }}
 {extra_services}""")
@@ -315,3 +321,30 @@ def address_space_limit(pid: int) -> str:
         if line.startswith("Max address space"):
             return line.split()[3]
     raise AssertionError(f"no address space line in /proc/{pid}/limits")
+
+
+def worker_config(pid: int) -> tuple[str, os.stat_result]:
+    """The configuration a worker was started with (`-c /proc/self/fd/N`,
+    the memfd loftd hands it) as the worker would read it now, and its stat."""
+    fd_dir = pathlib.Path(f"/proc/{pid}/fd")
+    for fd in fd_dir.iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("/memfd:loft-resolved.conf"):
+            return fd.read_text(), os.stat(fd)
+    raise AssertionError(f"worker {pid} has no loft-resolved.conf memfd: "
+                         f"{[os.readlink(f) for f in fd_dir.iterdir()]}")
+
+
+def files_containing(root: pathlib.Path, needle: bytes) -> list[pathlib.Path]:
+    """Regular files under `root` whose content contains `needle`."""
+    found = []
+    for path in root.rglob("*"):
+        try:
+            if path.is_file() and not path.is_symlink() and needle in path.read_bytes():
+                found.append(path)
+        except OSError:
+            pass
+    return found

@@ -17,8 +17,8 @@ import subprocess
 import pytest
 
 from loftd_util import (DEFAULT_TIMEOUT, EchoClient, LoftdProcess, TlsEchoClient, address_space_limit,
-                        built_with_asan, echo_config, echo_once, echod_binary, free_port, make_key_pair,
-                        make_shared_tempdir, pem_to_der, remove_tree, tls_echo_once, wait_until)
+                        built_with_asan, echo_config, echo_once, echod_binary, files_containing, free_port, make_key_pair,
+                        make_shared_tempdir, pem_to_der, remove_tree, tls_echo_once, wait_until, worker_config)
 
 IS_ROOT = os.geteuid() == 0
 
@@ -151,7 +151,7 @@ def test_reload_changes_process_count(echo_service, workdir):
     loftd, port = echo_service()
     loftd.wait_workers(1)
     conf = workdir / "loft.conf"
-    conf.write_text(conf.read_text().replace("process_limit = 1", "process_limit = 2"))
+    conf.write_text(conf.read_text().replace("process_min_avail = 1", "process_min_avail = 2"))
     os.kill(loftd.pid, signal.SIGHUP)
     assert loftd.wait_for_output(r"configuration reloaded"), loftd.output
     loftd.wait_workers(2)
@@ -192,7 +192,7 @@ service pop3-login {{
     loftd.wait_workers(2)
     conf.write_text(base)
     os.kill(loftd.pid, signal.SIGHUP)
-    assert loftd.wait_for_output(r"service pop3-login: no longer configured; stopping its workers"), loftd.output
+    assert loftd.wait_for_output(r"service pop3-login: no longer configured; its workers finish their connections and exit"), loftd.output
     loftd.wait_workers(1)
     assert wait_until(lambda: echo_once(pop3_port, timeout=1) is None)
     assert echo_once(port) == "* hello"
@@ -332,16 +332,16 @@ def test_root_only_tls_key_reaches_workers_and_reload_replaces_it(build_dir, wor
     assert first, loftd.output
     assert first == (pem_to_der(cert), "* hello")
 
-    # The worker is nobody, reading the file loftd wrote for its group.
+    # The worker is nobody, reading the memfd loftd made for its group; the
+    # key is on no file under base_dir.
     nobody = pwd.getpwnam("nobody")
     [worker] = loftd.wait_workers(1)
     status = pathlib.Path(f"/proc/{worker}/status").read_text()
     assert next(l for l in status.splitlines() if l.startswith("Uid:")).split()[1:] == [str(nobody.pw_uid)] * 4
-    resolved = workdir / "run" / "loft-resolved.conf"
-    st = resolved.stat()
-    assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == (0, nobody.pw_gid, 0o640)
-    text = resolved.read_text()
+    text, st = worker_config(worker)
+    assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == (0, nobody.pw_gid, 0o440)
     assert "BEGIN PRIVATE KEY" in text
+    assert files_containing(workdir / "run", b"PRIVATE KEY") == []
     assert f"# from {ssl_conf}:3 (<key.pem)\nssl_key = " in text
     assert not re.search(r"^\s*!include|= <", text, re.M)
 
@@ -360,6 +360,9 @@ def test_root_only_tls_key_reaches_workers_and_reload_replaces_it(build_dir, wor
         assert wait_until(lambda: (tls_echo_once(port) or (None,))[0] == new_cert), loftd.output
         assert tls_echo_once(port) == (new_cert, "* hello")
         assert loftd.workers() == [worker]
+        assert "CN=second.example" not in text
+        assert pem_to_der(cert) == new_cert
+        assert worker_config(worker)[0] != text  # rewritten in place
         assert client.peer_cert == old_cert
         assert client.echo("after") == "* after"
     finally:
@@ -375,17 +378,25 @@ def test_config_that_cannot_be_handed_to_workers_fails_at_start(build_dir, workd
 
 
 def test_resolved_config_is_private_to_workers(echo_service, workdir):
+    """The resolved config reaches the worker as a memfd (`-c /proc/self/fd/N`),
+    never as a file under base_dir; a leftover file of an older loftd is
+    removed at start and nothing is left after stop."""
+    (workdir / "run").mkdir()
+    (workdir / "run" / "loft-resolved.conf").write_text("ssl_key = old\n")
     loftd, _ = echo_service()
-    resolved = workdir / "run" / "loft-resolved.conf"
-    st = resolved.stat()
+    [worker] = loftd.wait_workers(1)
+    text, st = worker_config(worker)
     if IS_ROOT:
-        assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == (0, pwd.getpwnam("nobody").pw_gid, 0o640)
+        assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == (0, pwd.getpwnam("nobody").pw_gid, 0o440)
     else:
-        assert (st.st_uid, st.st_mode & 0o777) == (os.geteuid(), 0o600)
+        assert (st.st_uid, st.st_mode & 0o777) == (os.geteuid(), 0o400)
     # It is the admin's config, resolved, with where each line came from.
-    text = resolved.read_text()
     assert f"# from {workdir / 'loft.conf'}:1\nprotocols = imap\n" in text
-    assert not list((workdir / "run").glob("*.tmp"))
+    assert not list((workdir / "run").glob("loft-resolved*"))
+    result = loftd.run_command("-c", str(workdir / "loft.conf"), "stop")
+    assert result.returncode == 0, result.stderr
+    assert loftd.wait_exit() == 0
+    assert not list((workdir / "run").glob("loft-resolved*"))
 
 
 def test_vsz_limit_is_the_workers_address_space_limit(echo_service, workdir):
@@ -555,11 +566,9 @@ def test_builtin_default_first_and_second_start(build_dir, workdir, start_loftd)
     assert "IP Address:127.0.0.1" in x509.stdout
     assert "IP Address:0:0:0:0:0:0:0:1" in x509.stdout
     assert (var / "run" / "loft-builtin.conf").read_text().startswith("# Loft built-in default")
-    # The workers read the resolved copy, which carries the key itself.
-    resolved = (var / "run" / "loft-resolved.conf").read_text()
-    assert "BEGIN PRIVATE KEY" in resolved
-    assert f"# from {var / 'run' / 'loft-builtin.conf'}:" in resolved
-    assert (var / "run" / "loft-resolved.conf").stat().st_mode & 0o777 in (0o600, 0o640)
+    # The workers get the resolved config (with the key) in memory: no file
+    # under base_dir holds the key.
+    assert files_containing(var / "run", b"PRIVATE KEY") == []
     cert_before = cert.read_bytes()
 
     stop = loftd.run_command("stop")

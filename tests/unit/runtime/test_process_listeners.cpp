@@ -73,11 +73,21 @@ TEST_CASE("the built-in table has Dovecot's default listeners") {
 }
 
 TEST_CASE("listeners merge the built-in ones with the config's") {
-    // Nothing configured: the built-in listeners.
-    CHECK(describe(loft::listeners_for_service(load("listen = *\n"), "imap-login")) ==
+    // Nothing configured: the built-in listeners; the TLS ones once there
+    // is a certificate, and never with ssl = no.
+    CHECK(describe(loft::listeners_for_service(load("listen = *\nssl_cert = cert.pem\n"), "imap-login")) ==
           std::vector<std::string>{"imap:143", "imaps:993+ssl"});
-    CHECK(describe(loft::listeners_for_service(load("listen = *\n"), "pop3-login")) ==
+    CHECK(describe(loft::listeners_for_service(load("listen = *\nssl_cert = cert.pem\n"), "pop3-login")) ==
           std::vector<std::string>{"pop3:110", "pop3s:995+ssl"});
+    CHECK(describe(loft::listeners_for_service(load("listen = *\n"), "imap-login")) ==
+          std::vector<std::string>{"imap:143"});
+    CHECK(describe(loft::listeners_for_service(
+              load("ssl = no\nssl_cert = cert.pem\nservice imap-login {\n inet_listener imaps {\n }\n}\n"),
+              "imap-login")) == std::vector<std::string>{"imap:143"});
+    // Mentioned in the config, a TLS listener is kept (the worker then
+    // says that the certificate is missing).
+    CHECK(describe(loft::listeners_for_service(load("service imap-login {\n inet_listener imaps {\n }\n}\n"),
+                                               "imap-login")) == std::vector<std::string>{"imap:143", "imaps:993+ssl"});
     CHECK(describe(loft::listeners_for_service(load(""), "lmtp")) == std::vector<std::string>{"lmtp:lmtp"});
     CHECK(loft::listeners_for_service(load(""), "imap").empty());
 
