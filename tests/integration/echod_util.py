@@ -144,7 +144,7 @@ class Echod:
     """One loft-echod process. `listeners` maps a listener name to its
     inet_listener settings (port is filled in); `settings` is extra config text."""
 
-    def __init__(self, build_dir, tmp_path, settings="", listeners=None, args=(), service="echo"):
+    def __init__(self, build_dir, tmp_path, settings="", listeners=None, args=(), service="echo", env=None):
         self.build_dir = pathlib.Path(build_dir)
         self.dir = pathlib.Path(tmp_path)
         self.service = service
@@ -154,6 +154,7 @@ class Echod:
         self.ports = {name: free_port() for name in self.listeners}
         self.settings = settings
         self.args = list(args)
+        self.env = env  # extra environment variables
         self.proc = None
         self.config_path = self.dir / "loft.conf"
         self.write_config()
@@ -172,7 +173,8 @@ class Echod:
         exe = self.build_dir / "tests" / "support" / "loft-echod"
         self.stderr = open(self.dir / "echod.stderr", "wb")
         self.proc = subprocess.Popen([str(exe), "-c", str(self.config_path), "--service", self.service,
-                                      *self.args], stdout=self.stderr, stderr=self.stderr)
+                                      *self.args], stdout=self.stderr, stderr=self.stderr,
+                                     env={**os.environ, **self.env} if self.env else None)
         def ready():
             if self.proc.poll() is not None:
                 raise AssertionError(f"loft-echod exited with {self.proc.returncode}: "
@@ -190,6 +192,9 @@ class Echod:
         return LineClient.connect(self.ports[name], **kw)
 
     def log(self) -> str:
+        if self.env and self.env.get("LOFT_LOG_PIPE") == "1":
+            # Log records go framed to stderr (what loftd reads).
+            return (self.dir / "echod.stderr").read_bytes().decode(errors="replace")
         try:
             return self.log_path.read_text()
         except FileNotFoundError:
@@ -263,10 +268,10 @@ def echod(build_dir, tmp_path):
     """echod(settings=..., listeners=..., args=...) starts a loft-echod; all are stopped at the end."""
     started = []
 
-    def start(settings="", listeners=None, args=(), start=True):
+    def start(settings="", listeners=None, args=(), start=True, env=None):
         d = tmp_path / f"echod{len(started)}"
         d.mkdir()
-        e = Echod(build_dir, d, settings=settings, listeners=listeners, args=args)
+        e = Echod(build_dir, d, settings=settings, listeners=listeners, args=args, env=env)
         started.append(e)
         return e.start() if start else e
 

@@ -152,3 +152,30 @@ def test_sigusr2_with_no_connections_exits_at_once(echod):
     e.signal(signal.SIGUSR2)
     assert e.wait_exit() == 0
     assert "Retired" in e.log() or "Shutdown complete" in e.log()
+
+
+def test_log_pipe_mode_writes_framed_records_to_stderr_and_opens_no_file(echod, tmp_path):
+    # As under loftd after dropping root: log_path names a file the worker
+    # cannot open, and LOFT_LOG_PIPE=1 says stderr is loftd's pipe.
+    e = echod(f"log_path = {tmp_path}/no-such-dir/root-only.log\n", start=False, env={"LOFT_LOG_PIPE": "1"})
+    e.log_path = tmp_path / "no-such-dir" / "root-only.log"
+    e.write_config()
+    e.start()
+    c = e.connect()
+    assert c.readline() == "* OK echo ready"
+    assert c.cmd("LOGIN eve\x1b[31m") == "OK logged in"
+    c.close()
+    wait_for(lambda: "Login: user=<" in e.log(), "the login line on stderr")
+    e.signal(signal.SIGUSR1)  # nothing to reopen; must not disturb anything
+    e.signal(signal.SIGTERM)
+    assert e.wait_exit() == 0
+    raw = (e.dir / "echod.stderr").read_bytes()
+    lines = raw.split(b"\n")
+    assert lines[-1] == b""
+    for line in lines[:-1]:
+        assert line[:1] == b"\x01" and line[1:2] in b"DIWEF", line
+        assert b"\x1b" not in line and b"\r" not in line
+    assert b"\x01Iecho: Info: Listening on 127.0.0.1" in raw
+    assert b"\x01Iecho: Info: Shutdown complete" in raw
+    assert b"Login: user=<eve\\x1b[31m>" in raw
+    assert not e.log_path.parent.exists()
