@@ -180,12 +180,22 @@ def test_local_address_block_picks_its_certificate(echod, certs):
 
 
 def test_implicit_tls_listener_without_certificate_fails_to_start(echod):
-    e = echod("ssl = no\n", listeners={"echos": {"ssl": "yes"}}, start=False)
+    e = echod("", listeners={"echos": {"ssl": "yes"}}, start=False)
     try:
         e.start()
         raise AssertionError("loft-echod started without a certificate")
     except AssertionError as err:
-        assert "ssl = no" in str(err)
+        assert "ssl_cert is not set" in str(err)
+
+
+def test_with_ssl_no_implicit_tls_listeners_are_not_bound(echod):
+    # As in Dovecot: `ssl = no` leaves imaps-style listeners out.
+    e = echod("ssl = no\n", listeners={"echos": {"ssl": "yes"}}, start=False)
+    try:
+        e.start()
+        raise AssertionError("loft-echod started with no usable listener")
+    except AssertionError as err:
+        assert "no enabled listener" in str(err)
 
 
 def test_min_protocol_and_encrypted_key(echod, certs):
