@@ -223,10 +223,12 @@ class EchoClient:
         return self.readline()
 
     def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
+        # The file from makefile() holds the socket open too.
+        for thing in (self.file, self.sock):
+            try:
+                thing.close()
+            except (OSError, AttributeError):
+                pass
 
 
 def echo_once(port: int, text: str = "hello", timeout: float = 5.0) -> str | None:
