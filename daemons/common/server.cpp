@@ -255,16 +255,17 @@ void Server::run() {
     io_.run();
     for (auto& t : threads)
         t.join();
-    // From here on nobody waits for signals. Ignore the ones a supervisor may
-    // still send (a second SIGTERM to the process group): once the signal
-    // set is destroyed their default action would kill a process that is
-    // exiting cleanly anyway.
-    {
+    // From here on nobody waits for signals, but a supervisor may still send
+    // some (a second SIGTERM to the process group). Their default action
+    // would kill a process that is exiting cleanly, and asio restores it when
+    // the last signal_set holding a signal goes away; so a process-lifetime
+    // set keeps them caught (and unanswered) until exit.
+    static auto* exit_io = new asio::io_context;
+    static auto* exit_signals = new asio::signal_set(*exit_io);
+    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2}) {
         std::error_code ec;
-        signals_.clear(ec);
+        exit_signals->add(sig, ec);
     }
-    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2})
-        ::signal(sig, SIG_IGN);
     pool_->stop();
     if (!admin_path_.empty()) {
         ::unlink(admin_path_.c_str());
