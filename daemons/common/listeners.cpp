@@ -110,7 +110,8 @@ Result<std::vector<BoundListener>> bind_inet(const ListenerSpec& spec) {
         for (const auto& address : *addresses) {
             // An IPv6 address the admin did not write out may be missing
             // on this host: "::" from `listen = *, ::`, or a hostname's.
-            bool optional_v6 = address.find(':') != std::string::npos && (hostname || is_ipv6_wildcard(address));
+            bool optional_v6 = address.find(':') != std::string::npos &&
+                               (hostname || is_ipv6_wildcard(address) || spec.ipv6_optional);
             addrinfo hints{};
             hints.ai_family = AF_UNSPEC;
             hints.ai_socktype = SOCK_STREAM;
@@ -425,6 +426,11 @@ Result<std::vector<ListenerSpec>> checked_listeners_for_service(const Config& co
             out.push_back(std::move(*r.spec));
     }
     return out;
+}
+
+bool ipv6_is_optional_for(const std::string& configured_address) {
+    std::string address = normalize_address(configured_address);
+    return is_ipv6_wildcard(address) || (!address.empty() && !is_numeric_address(address));
 }
 
 Result<std::vector<std::string>> resolve_listener_addresses(const ListenerSpec& spec) {

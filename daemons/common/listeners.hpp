@@ -32,6 +32,9 @@ struct ListenerSpec {
     std::uint16_t port = 0;             // 0 = disabled
     bool ssl = false;                   // implicit TLS
     bool haproxy = false;               // expects a PROXY v1/v2 header
+    // Set by loftd when it binds the addresses of a hostname or "::" one
+    // by one: an IPv6 address that the host lacks is skipped, not fatal.
+    bool ipv6_optional = false;
 
     // unix_listener
     std::string path; // relative paths are under base_dir
@@ -62,6 +65,10 @@ checked_listeners_for_service(const mailstore::config::Config& config, std::stri
 // becomes every address it resolves to, each once, in resolver order.
 // Fails naming the listener and the name that does not resolve.
 mailstore::Result<std::vector<std::string>> resolve_listener_addresses(const ListenerSpec& spec);
+
+// Whether `address` as written in `listen`/`address` ("::", a hostname) may
+// be left out on a host without IPv6, unlike an explicit IPv6 address.
+bool ipv6_is_optional_for(const std::string& configured_address);
 
 // A bound, listening socket.
 struct BoundListener {

@@ -189,15 +189,20 @@ Result<std::map<std::string, std::vector<loft::BoundListener>>> Master::bind_soc
             if (spec.kind == loft::ListenerSpec::Kind::unix_socket) {
                 singles.push_back(spec);
             } else {
-                auto addresses = loft::resolve_listener_addresses(spec);
-                if (!addresses) {
-                    close_pool(fresh, nullptr);
-                    return addresses.status();
-                }
-                for (const auto& address : *addresses) {
-                    loft::ListenerSpec one = spec;
-                    one.addresses = {address};
-                    singles.push_back(std::move(one));
+                for (const auto& configured : spec.addresses) {
+                    loft::ListenerSpec written = spec;
+                    written.addresses = {configured};
+                    auto addresses = loft::resolve_listener_addresses(written);
+                    if (!addresses) {
+                        close_pool(fresh, nullptr);
+                        return addresses.status();
+                    }
+                    for (const auto& address : *addresses) {
+                        loft::ListenerSpec one = spec;
+                        one.addresses = {address};
+                        one.ipv6_optional = loft::ipv6_is_optional_for(configured);
+                        singles.push_back(std::move(one));
+                    }
                 }
             }
             const std::size_t before = out.size();

@@ -176,6 +176,19 @@ TEST_CASE("without IPv6, '::' is skipped with a warning while an explicit IPv6 a
     REQUIRE_MESSAGE(only_v6.is_ok(), only_v6.status().message());
     CHECK(only_v6->empty());
 
+    // What loftd binds for a hostname, address by address: its ::1.
+    spec.addresses = {"::1"};
+    spec.ipv6_optional = true;
+    auto from_hostname = loft::bind_listener(spec, "/tmp");
+    REQUIRE_MESSAGE(from_hostname.is_ok(), from_hostname.status().message());
+    CHECK(from_hostname->empty());
+    CHECK(loft::ipv6_is_optional_for("localhost"));
+    CHECK(loft::ipv6_is_optional_for("::"));
+    CHECK(loft::ipv6_is_optional_for("[::]"));
+    CHECK_FALSE(loft::ipv6_is_optional_for("::1"));
+    CHECK_FALSE(loft::ipv6_is_optional_for("127.0.0.1"));
+
+    spec.ipv6_optional = false;
     spec.addresses = {"::1"};
     auto explicit_v6 = loft::bind_listener(spec, "/tmp");
     REQUIRE_FALSE(explicit_v6.is_ok());
