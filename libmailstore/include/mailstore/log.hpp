@@ -3,9 +3,11 @@
 //   Nov 28 13:58:03 imap(alice)<4711><ab12cd>: Info: Disconnected: Logged out
 //
 // routed by level to `log_path` (errors and warnings), `info_log_path` and
-// `debug_log_path`, each a file, `syslog`, or stderr. Every function here is
-// thread-safe and never throws; a failing sink drops the line rather than
-// disturbing the caller.
+// `debug_log_path`, each a file, `syslog`, or stderr (or, in a worker under
+// loftd, framed to loftd's pipe: see "Forwarding" below). Every function here
+// is thread-safe; the ones that write lines never throw (a failing sink drops
+// the line rather than disturbing the caller), those that build strings or
+// settings can only throw std::bad_alloc.
 #pragma once
 
 #include <mailstore/export.hpp>
@@ -96,7 +98,8 @@ MAILSTORE_API void reopen() noexcept;
 MAILSTORE_API bool enabled(Level level, Category category = Category::general) noexcept;
 
 // Write one line: "<prefix>: <Level>: <message>" (no ": " when prefix is
-// empty). Newlines in message are escaped so one event stays one line.
+// empty). Control characters in prefix and message are escaped
+// (escape_control) so one event stays one line.
 MAILSTORE_API void write(Level level, Category category, std::string_view prefix,
                          std::string_view message) noexcept;
 
