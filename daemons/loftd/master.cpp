@@ -189,6 +189,7 @@ Result<std::map<std::string, std::vector<loft::BoundListener>>> Master::bind_soc
             if (spec.kind == loft::ListenerSpec::Kind::unix_socket) {
                 singles.push_back(spec);
             } else {
+                std::set<std::string> seen; // "localhost, 127.0.0.1" binds 127.0.0.1 once
                 for (const auto& configured : spec.addresses) {
                     loft::ListenerSpec written = spec;
                     written.addresses = {configured};
@@ -198,6 +199,8 @@ Result<std::map<std::string, std::vector<loft::BoundListener>>> Master::bind_soc
                         return addresses.status();
                     }
                     for (const auto& address : *addresses) {
+                        if (!seen.insert(address).second)
+                            continue;
                         loft::ListenerSpec one = spec;
                         one.addresses = {address};
                         one.ipv6_optional = loft::ipv6_is_optional_for(configured);
