@@ -6,6 +6,7 @@
 #include "process.hpp"
 #include "runtime_dir.hpp"
 #include "service_plan.hpp"
+#include "worker_log.hpp"
 
 #include <mailstore/log.hpp>
 
@@ -64,9 +65,6 @@ std::string socket_key(const loft::ListenerSpec& spec, const std::string& addres
     return "inet " + address + " " + std::to_string(spec.port);
 }
 
-// Longest log line read from a worker; a longer one is cut into pieces.
-constexpr std::size_t kMaxWorkerLogLine = 16 * 1024;
-
 // Each connection costs a socket, plus a few files while it is busy; the
 // rest covers listeners, logs, index files and the admin socket.
 unsigned long open_files_for(const ServicePlan& plan) {
@@ -101,7 +99,7 @@ struct Retiring {
 // (mailstore::log::write_forwarded), or whatever a crashing program prints.
 struct LogPipe {
     std::string prefix; // for unframed lines: "imap-login<4711>"
-    std::string partial; // a line not ended yet
+    WorkerLogBuffer lines;
 };
 
 using MemfdsByGroup = std::map<std::optional<gid_t>, std::shared_ptr<ConfigMemfd>>;
@@ -286,7 +284,7 @@ void Master::start_slot(RunningService& rs, size_t index) {
         ::close(log_pipe[1]);
     if (log_pipe[0] >= 0) {
         if (pid)
-            log_pipes_[log_pipe[0]] = LogPipe{rs.plan.service + "<" + std::to_string(*pid) + ">", {}};
+            log_pipes_[log_pipe[0]] = LogPipe{rs.plan.service + "<" + std::to_string(*pid) + ">", WorkerLogBuffer()};
         else
             ::close(log_pipe[0]);
     }
@@ -371,6 +369,7 @@ void Master::read_log_pipe(int fd) {
     if (it == log_pipes_.end())
         return;
     LogPipe& pipe = it->second;
+    auto sink = [&pipe](std::string_view line) { log::write_forwarded(line, pipe.prefix); };
     char buf[8192];
     for (;;) {
         ssize_t n = ::read(fd, buf, sizeof buf);
@@ -380,29 +379,12 @@ void Master::read_log_pipe(int fd) {
             return;
         if (n <= 0) {
             // The worker (and whatever it started) is gone.
-            if (!pipe.partial.empty())
-                log::write_forwarded(pipe.partial, pipe.prefix);
+            pipe.lines.finish(sink);
             ::close(fd);
             log_pipes_.erase(it);
             return;
         }
-        pipe.partial.append(buf, static_cast<size_t>(n));
-        size_t start = 0;
-        for (;;) {
-            size_t nl = pipe.partial.find('\n', start);
-            if (nl == std::string::npos)
-                break;
-            std::string_view line(pipe.partial.data() + start, nl - start);
-            if (!line.empty() && line.back() == '\r')
-                line.remove_suffix(1);
-            log::write_forwarded(line, pipe.prefix);
-            start = nl + 1;
-        }
-        pipe.partial.erase(0, start);
-        while (pipe.partial.size() >= kMaxWorkerLogLine) {
-            log::write_forwarded(std::string_view(pipe.partial).substr(0, kMaxWorkerLogLine), pipe.prefix);
-            pipe.partial.erase(0, kMaxWorkerLogLine);
-        }
+        pipe.lines.feed(std::string_view(buf, static_cast<size_t>(n)), sink);
     }
 }
 
@@ -410,13 +392,13 @@ void Master::close_log_pipes() {
     while (!log_pipes_.empty()) {
         int fd = log_pipes_.begin()->first;
         read_log_pipe(fd);
-        if (log_pipes_.count(fd)) {
+        if (auto it = log_pipes_.find(fd); it != log_pipes_.end()) {
             // Still open: something the worker started holds it. Keep what
             // was read and stop listening.
-            if (!log_pipes_[fd].partial.empty())
-                log::write_forwarded(log_pipes_[fd].partial, log_pipes_[fd].prefix);
+            LogPipe& pipe = it->second;
+            pipe.lines.finish([&pipe](std::string_view line) { log::write_forwarded(line, pipe.prefix); });
             ::close(fd);
-            log_pipes_.erase(fd);
+            log_pipes_.erase(it);
         }
     }
 }
