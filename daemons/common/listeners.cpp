@@ -93,6 +93,7 @@ Result<std::vector<BoundListener>> bind_inet(const ListenerSpec& spec) {
     };
     auto make_socket = testing::inet_socket ? testing::inet_socket : &::socket;
     bool skipped = false;
+    std::set<std::string> seen; // "localhost, 127.0.0.1" binds 127.0.0.1 once
     for (const auto& raw : spec.addresses) {
         std::string configured = normalize_address(raw);
         if (configured.empty())
@@ -108,6 +109,8 @@ Result<std::vector<BoundListener>> bind_inet(const ListenerSpec& spec) {
             return addresses.status();
         }
         for (const auto& address : *addresses) {
+            if (!seen.insert(address).second)
+                continue;
             // An IPv6 address the admin did not write out may be missing
             // on this host: "::" from `listen = *, ::`, or a hostname's.
             bool optional_v6 = address.find(':') != std::string::npos &&

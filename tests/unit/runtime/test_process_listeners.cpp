@@ -146,7 +146,7 @@ TEST_CASE("a hostname binds every address it resolves to, each once") {
     CHECK(std::set<std::string>(addresses->begin(), addresses->end()) == expected);
     CHECK(addresses->size() == expected.size());
 
-    spec.addresses = {"localhost"};
+    spec.addresses = {"localhost", "127.0.0.1"};
     auto bound = loft::bind_listener(spec, "/tmp");
     REQUIRE_MESSAGE(bound.is_ok(), bound.status().message());
     std::set<std::string> expected_without_duplicates = expected;
