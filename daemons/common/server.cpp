@@ -171,7 +171,12 @@ Status Server::start() {
             ::close(l.fd);
     }
     if (!inherited) {
-        for (const auto& spec : listeners_for_service(*cfg, options_.service)) {
+        // The checked form: a bad listener is an error here, not a listener
+        // that silently goes missing.
+        auto specs = checked_listeners_for_service(*cfg, options_.service);
+        if (!specs)
+            return specs.status();
+        for (const auto& spec : *specs) {
             auto bound = bind_listener(spec, base_dir);
             if (!bound)
                 return bound.status();
