@@ -179,3 +179,28 @@ def test_log_pipe_mode_writes_framed_records_to_stderr_and_opens_no_file(echod, 
     assert b"\x01Iecho: Info: Shutdown complete" in raw
     assert b"Login: user=<eve\\x1b[31m>" in raw
     assert not e.log_path.parent.exists()
+
+
+def _cmdline(pid):
+    return open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
+
+
+def test_verbose_proctitle_shows_the_connection_count_in_ps(echod):
+    e = echod(settings="verbose_proctitle = yes")
+    c = e.connect()
+    assert c.readline() == "* OK echo ready"
+    wait_for(lambda: "[1 connections]" in _cmdline(e.proc.pid), "the title to count one connection")
+    c.send("QUIT\r\n")
+    c.close()
+    wait_for(lambda: "[0 connections]" in _cmdline(e.proc.pid), "the title to count no connection")
+
+
+def test_without_verbose_proctitle_the_title_names_only_the_service(echod):
+    # Like Dovecot's "dovecot/imap": ps shows which service, not its load.
+    e = echod()
+    c = e.connect()
+    assert c.readline() == "* OK echo ready"
+    c.send("ECHO x\r\n")
+    assert c.readline() == "* x"
+    assert _cmdline(e.proc.pid).split() == ["loft/echo"]
+    c.close()
