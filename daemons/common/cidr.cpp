@@ -10,7 +10,7 @@ namespace loft {
 std::optional<IpAddress> parse_ip(std::string_view text) {
     if (text.size() > 2 && text.front() == '[' && text.back() == ']')
         text = text.substr(1, text.size() - 2);
-    if (text.empty() || text.size() >= INET6_ADDRSTRLEN)
+    if (text.empty() || text.size() >= INET6_ADDRSTRLEN || text.find('\0') != std::string_view::npos)
         return std::nullopt;
     char buf[INET6_ADDRSTRLEN];
     std::memcpy(buf, text.data(), text.size());

@@ -55,6 +55,8 @@ ProxyParseResult parse_v1(std::string_view data) {
     if (crlf + 2 > kV1Max)
         return invalid("PROXY v1 header too long");
     std::string_view line = data.substr(0, crlf);
+    if (line.find('\n') != std::string_view::npos) // same answer as when the LF arrives alone
+        return invalid("PROXY v1 header not terminated by CRLF");
     auto parts = split_spaces(line);
     ProxyParseResult r;
     r.state = ProxyParseResult::State::done;
@@ -70,7 +72,7 @@ ProxyParseResult parse_v1(std::string_view data) {
     for (int i = 2; i <= 3; ++i) {
         std::string text(parts[i]);
         unsigned char buf[16];
-        if (inet_pton(v4 ? AF_INET : AF_INET6, text.c_str(), buf) != 1)
+        if (text.find('\0') != std::string::npos || inet_pton(v4 ? AF_INET : AF_INET6, text.c_str(), buf) != 1)
             return invalid("PROXY v1 header has a bad address");
     }
     if (!parse_port(parts[4], r.header.source_port) || !parse_port(parts[5], r.header.dest_port))
