@@ -101,23 +101,37 @@ bool IpLimiter::acquire(const std::string& ip_text, unsigned limit) {
     unsigned total = scan(*ip, &own, &free_slot);
     if (limit != 0 && total >= limit)
         return false;
-    if (own >= 0) {
-        slots_[own].count.fetch_add(1);
-        return true;
-    }
     // Claim a free slot; another process may race us for it, so retry a few.
-    for (int attempt = 0; attempt < 8 && free_slot >= 0; ++attempt) {
+    for (int attempt = 0; own < 0 && attempt < 8 && free_slot >= 0; ++attempt) {
         Slot& s = slots_[free_slot];
         std::uint32_t expected = 0;
         if (s.pid.compare_exchange_strong(expected, pid_)) {
             std::memcpy(s.addr, ip->bytes.data(), 16);
-            s.count.store(1, std::memory_order_release);
-            return true;
+            s.count.store(0, std::memory_order_release);
+            own = free_slot;
+            break;
         }
         free_slot = -1;
         scan(*ip, nullptr, &free_slot);
     }
-    return true; // table neighbourhood full: fail open rather than refuse everyone
+    if (own < 0)
+        return true; // table neighbourhood full: fail open rather than refuse everyone
+    // Count first, then check: two processes racing for the last place may
+    // both back off, but the total never goes above the limit.
+    slots_[own].count.fetch_add(1);
+    if (limit != 0 && scan(*ip, nullptr, nullptr) > limit) {
+        drop_one(own);
+        return false;
+    }
+    return true;
+}
+
+void IpLimiter::drop_one(long own) {
+    Slot& s = slots_[own];
+    if (s.count.fetch_sub(1) <= 1) {
+        s.count.store(0);
+        s.pid.store(0, std::memory_order_release);
+    }
 }
 
 void IpLimiter::release(const std::string& ip_text) {
@@ -127,13 +141,8 @@ void IpLimiter::release(const std::string& ip_text) {
     std::lock_guard<std::mutex> lock(mutex_);
     long own = -1;
     scan(*ip, &own, nullptr);
-    if (own < 0)
-        return;
-    Slot& s = slots_[own];
-    if (s.count.fetch_sub(1) <= 1) {
-        s.count.store(0);
-        s.pid.store(0, std::memory_order_release);
-    }
+    if (own >= 0)
+        drop_one(own);
 }
 
 unsigned IpLimiter::count(const std::string& ip_text) {

@@ -43,6 +43,8 @@ private:
         std::uint8_t addr[16];
     };
     unsigned scan(const IpAddress& ip, long* own_slot, long* free_slot);
+    // One connection fewer in our slot `own`; frees the slot at zero.
+    void drop_one(long own);
 
     Slot* slots_ = nullptr;
     std::size_t map_size_ = 0;

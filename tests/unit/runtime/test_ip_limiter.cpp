@@ -60,3 +60,61 @@ TEST_CASE("per-IP counts are shared between processes and freed when one dies") 
     unlink(path.c_str());
     rmdir(dir.c_str());
 }
+
+// Forks `children` workers that all try to admit 200 clients from one IP at
+// the same moment; returns how many they admitted together.
+static unsigned race_for_one_ip(const std::string& path, unsigned limit, IpLimiter& parent) {
+    constexpr int kChildren = 4;
+    int go[2], done[2], release[2];
+    REQUIRE(pipe(go) == 0);
+    REQUIRE(pipe(done) == 0);
+    REQUIRE(pipe(release) == 0);
+    pid_t pids[kChildren];
+    for (int i = 0; i < kChildren; ++i) {
+        pids[i] = fork();
+        REQUIRE(pids[i] >= 0);
+        if (pids[i] == 0) {
+            IpLimiter child(path, false);
+            char c;
+            (void)!read(go[0], &c, 1); // all children start together
+            unsigned admitted = 0;
+            for (int k = 0; k < 200; ++k)
+                admitted += child.acquire("198.51.100.7", limit) ? 1 : 0;
+            c = static_cast<char>(admitted);
+            (void)!write(done[1], &c, 1);
+            (void)!read(release[0], &c, 1); // hold the connections until told
+            _exit(0);
+        }
+    }
+    char start[kChildren] = {};
+    REQUIRE(write(go[1], start, kChildren) == kChildren);
+    unsigned total = 0;
+    for (int i = 0; i < kChildren; ++i) {
+        char c = 0;
+        REQUIRE(read(done[0], &c, 1) == 1);
+        total += static_cast<unsigned char>(c);
+    }
+    CHECK(parent.count("198.51.100.7") == total);
+    REQUIRE(write(release[1], start, kChildren) == kChildren);
+    for (pid_t pid : pids)
+        waitpid(pid, nullptr, 0);
+    for (int fd : {go[0], go[1], done[0], done[1], release[0], release[1]})
+        close(fd);
+    return total;
+}
+
+TEST_CASE("processes racing for the same IP never admit more than the limit together") {
+    char tmpl[] = "/tmp/loft-iplimit-XXXXXX";
+    std::string dir = mkdtemp(tmpl);
+    std::string path = dir + "/table";
+    IpLimiter parent(path, true);
+    REQUIRE(parent.shared());
+    // The race is short; repeat it so a check-then-increment table would be caught.
+    for (int round = 0; round < 10; ++round) {
+        CAPTURE(round);
+        CHECK(race_for_one_ip(path, 5, parent) <= 5);
+        CHECK(parent.count("198.51.100.7") == 0); // the children exited cleanly
+    }
+    unlink(path.c_str());
+    rmdir(dir.c_str());
+}
