@@ -10,7 +10,7 @@ PYTEST   ?= /usr/bin/python3 -m pytest
 WERROR   ?= true
 MESONOPT ?=
 
-.PHONY: all deps build run test unit-test integration-test asan-test install clean
+.PHONY: all deps build run test unit-test integration-test asan-test fuzz-smoke install clean
 
 all: build
 
@@ -56,6 +56,29 @@ asan-test: deps
 	    meson test -C $(ASAN) --print-errorlogs --suite unit
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	    LOFT_BUILD_DIR=$(abspath $(ASAN)) $(PYTEST) -q tests/integration
+
+# Every libFuzzer target in tests/fuzz/ (clang only), run briefly over its seed
+# corpus in tests/fuzz/corpus/<target>/; any crash, sanitizer report, failed
+# invariant or hang fails. New inputs go to build-fuzz/fuzz-work/, crashes to
+# build-fuzz/fuzz-artifacts/ (docs/fuzzing.md says how to fuzz for longer).
+FUZZ         ?= build-fuzz
+FUZZ_RUNS    ?= 200000
+FUZZ_TIME    ?= 15
+FUZZ_TARGETS := $(sort $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.cpp))))
+fuzz-smoke: deps
+	[ -f $(FUZZ)/build.ninja ] || CXX=clang++ CC=clang meson setup $(FUZZ) -Dwerror=true
+	meson compile -C $(FUZZ) fuzz
+	mkdir -p $(FUZZ)/fuzz-artifacts
+	set -e; for t in $(FUZZ_TARGETS); do \
+	    rm -rf $(FUZZ)/fuzz-work/$$t; mkdir -p $(FUZZ)/fuzz-work/$$t; \
+	    echo "fuzz-smoke: $$t"; \
+	    UBSAN_OPTIONS=print_stacktrace=1 $(FUZZ)/tests/fuzz/$$t -runs=$(FUZZ_RUNS) \
+	        -max_total_time=$(FUZZ_TIME) -timeout=10 -print_final_stats=1 \
+	        -artifact_prefix=$(FUZZ)/fuzz-artifacts/$$t- \
+	        $(FUZZ)/fuzz-work/$$t tests/fuzz/corpus/$$t 2>$(FUZZ)/fuzz-work/$$t.log \
+	        || { tail -n 60 $(FUZZ)/fuzz-work/$$t.log; exit 1; }; \
+	    grep -h '^Done' $(FUZZ)/fuzz-work/$$t.log; \
+	done
 
 install: build
 	meson install -C $(BUILD)
