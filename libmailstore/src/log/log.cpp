@@ -137,9 +137,13 @@ void append_escaped(std::string& out, std::string_view text) {
 void cut_utf8(std::string& s, std::size_t max) {
     if (s.size() <= max)
         return;
+    // A UTF-8 character has at most 3 continuation bytes; back up over no
+    // more, so a long run of stray 0x80-0xBF bytes is cut, not wiped out.
     std::size_t n = max;
-    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xc0) == 0x80)
+    for (int i = 0; i < 3 && n > 0 && (static_cast<unsigned char>(s[n]) & 0xc0) == 0x80; ++i)
         --n;
+    if ((static_cast<unsigned char>(s[n]) & 0xc0) == 0x80)
+        n = max; // not inside a valid character: any cut is as good
     s.resize(n);
 }
 

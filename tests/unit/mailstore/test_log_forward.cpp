@@ -161,3 +161,16 @@ TEST_CASE("control characters in the prefix and the message are escaped") {
                   "svc\\n(u\\x1b): Warning: ok\n");
     CHECK(escape_control("plain UTF-8 \xc3\xa9") == "plain UTF-8 \xc3\xa9");
 }
+
+TEST_CASE("an over-long line of stray UTF-8 continuation bytes is cut, not wiped out") {
+    TempDir dir;
+    REQUIRE(configure(to_file(dir.path / "all.log")).is_ok());
+    std::string junk(3 * forwarded_line_max, '\x80');
+    write_forwarded(std::string("\x01W") + "marker " + junk);
+    std::string text = slurp(dir.path / "all.log");
+    auto pos = text.find("marker ");
+    REQUIRE(pos != std::string::npos);
+    auto end = text.find('\n', pos);
+    // Cut at the limit (give or take a partial character), not back to nothing.
+    CHECK(end - pos + 4 >= forwarded_line_max);
+}
