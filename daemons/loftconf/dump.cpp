@@ -18,59 +18,7 @@ constexpr std::string_view kHidden = "# hidden, use -P to show it";
 // into a bug report.
 bool is_secret(std::string_view name) { return name == "ssl_key" || name == "ssl_key_password"; }
 
-bool needs_quotes(std::string_view v) {
-    if (v.empty()) {
-        return false;
-    }
-    if (v.front() == ' ' || v.front() == '\t' || v.back() == ' ' || v.back() == '\t' ||
-        v.front() == '"' || v.front() == '\'' || v.front() == '<' || v.front() == '#' ||
-        v.back() == '\\' || v.back() == '}') {
-        return true;
-    }
-    for (std::size_t i = 0; i < v.size(); ++i) {
-        char c = v[i];
-        if (c == '\n' || c == '\r' || c == '\t' || c == '$') {
-            return true;
-        }
-        if (c == '#' && i > 0 && (v[i - 1] == ' ' || v[i - 1] == '\t')) {
-            return true;
-        }
-    }
-    return false;
-}
-
-std::string quote(std::string_view v) {
-    std::string out = "\"";
-    for (char c : v) {
-        switch (c) {
-        case '"':
-            out += "\\\"";
-            break;
-        case '\\':
-            out += "\\\\";
-            break;
-        case '\n':
-            out += "\\n";
-            break;
-        case '\r':
-            out += "\\r";
-            break;
-        case '\t':
-            out += "\\t";
-            break;
-        default:
-            out += c;
-        }
-    }
-    return out + "\"";
-}
-
-std::string format_name(std::string_view name) {
-    bool plain = !name.empty() && std::none_of(name.begin(), name.end(), [](char c) {
-        return c == ' ' || c == '\t' || c == '{' || c == '}' || c == '"' || c == '\'' || c == '#';
-    });
-    return plain ? std::string(name) : quote(name);
-}
+std::string format_name(std::string_view name) { return cfg::format_section_name(name); }
 
 std::string line(std::string_view key, std::string_view value) {
     std::string out(key);
@@ -208,9 +156,7 @@ void dump_section(std::string& out, const cfg::Section& section, const DumpOptio
 
 } // namespace
 
-std::string format_value(std::string_view value) {
-    return needs_quotes(value) ? quote(value) : std::string(value);
-}
+std::string format_value(std::string_view value) { return cfg::format_value(value); }
 
 std::string printable_global(const cfg::Config& config, std::string_view name,
                              const DumpOptions& options) {

@@ -190,6 +190,11 @@ private:
 
 // Parsing helpers shared by the config loader and other settings consumers.
 // Each returns nullopt for text that is not a valid value of its type.
+// `value` as it must be written after `key = ` to read back as itself:
+// unchanged when that is safe, else double-quoted with \\ \" \n \r \t escapes.
+MAILSTORE_API std::string format_value(std::string_view value);
+// The same for a block name (`service NAME {`).
+MAILSTORE_API std::string format_section_name(std::string_view name);
 MAILSTORE_API std::optional<bool> parse_bool(std::string_view text);
 MAILSTORE_API std::optional<std::uint64_t> parse_uint(std::string_view text);
 MAILSTORE_API std::optional<std::uint64_t> parse_size(std::string_view text);

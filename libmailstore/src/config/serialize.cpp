@@ -121,7 +121,7 @@ public:
             out_ += child->type;
             if (!child->name.empty()) {
                 out_ += ' ';
-                out_ += name_needs_quotes(child->name) ? quote(child->name) : child->name;
+                out_ += format_section_name(child->name);
             }
             out_ += " {\n";
             if (auto st = section(*child, depth + 1); !st) {
@@ -150,7 +150,7 @@ private:
         out_ += " =";
         if (!e.value.empty()) {
             out_ += ' ';
-            out_ += value_needs_quotes(e.value) ? quote(e.value) : e.value;
+            out_ += format_value(e.value);
         }
         out_ += '\n';
         return {};
@@ -178,6 +178,14 @@ private:
 };
 
 } // namespace
+
+std::string format_value(std::string_view value) {
+    return value_needs_quotes(value) ? quote(value) : std::string(value);
+}
+
+std::string format_section_name(std::string_view name) {
+    return name_needs_quotes(name) ? quote(name) : std::string(name);
+}
 
 Result<std::string> Config::serialize(const SerializeOptions& options) const {
     Writer writer(options);
