@@ -18,11 +18,12 @@ LineBuffer::LineState LineBuffer::take_line(std::string& out) {
         scanned_ = d.size();
         return d.size() >= limit_ ? LineState::too_long : LineState::need_more;
     }
-    if (nl + 1 > limit_)
-        return LineState::too_long;
     std::size_t len = nl;
     if (len > 0 && d[len - 1] == '\r')
         --len;
+    // The limit is on the content, whether the line ends in CRLF or a bare LF.
+    if (len > limit_ - 2)
+        return LineState::too_long;
     out.assign(d.data(), len);
     consume(nl + 1);
     return LineState::complete;

@@ -80,3 +80,24 @@ TEST_CASE("the buffer compacts so many short lines fit through a small limit") {
         CHECK(line == "cmd" + std::to_string(i));
     }
 }
+
+TEST_CASE("the limit applies to the content whether the line ends in CRLF or a bare LF") {
+    std::string line;
+    {
+        LineBuffer buf(4);
+        feed(buf, "abcd\n");
+        CHECK(buf.take_line(line) == LineBuffer::LineState::complete);
+        CHECK(line == "abcd");
+    }
+    {
+        LineBuffer buf(4);
+        feed(buf, "abcd\r\n");
+        CHECK(buf.take_line(line) == LineBuffer::LineState::complete);
+        CHECK(line == "abcd");
+    }
+    {
+        LineBuffer buf(4);
+        feed(buf, "abcde\n"); // five characters of content: one too many
+        CHECK(buf.take_line(line) == LineBuffer::LineState::too_long);
+    }
+}
