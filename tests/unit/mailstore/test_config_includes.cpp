@@ -1,4 +1,6 @@
 // !include, !include_try and <file values, on real files in a temp dir.
+#include "../test_support.hpp"
+
 #include <doctest/doctest.h>
 #include <mailstore/config.hpp>
 
@@ -13,34 +15,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A temporary directory removed with everything in it at scope exit.
-class TempDir {
-public:
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "loft-config-test-XXXXXX").string();
-        char* made = ::mkdtemp(tmpl.data());
-        REQUIRE(made != nullptr);
-        path_ = made;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    // Write `text` to `rel` (creating directories) and return the full path.
-    std::string write(const std::string& rel, std::string_view text) const {
-        fs::path p = path_ / rel;
-        fs::create_directories(p.parent_path());
-        std::ofstream(p, std::ios::binary) << text;
-        return p.string();
-    }
-    std::string str() const { return path_.string(); }
-
-private:
-    fs::path path_;
-};
+using loft_test::TempDir;
 
 Config load_file(const std::string& path) {
     auto r = Config::load_file(path);

@@ -1,5 +1,7 @@
 // Config::serialize: a loaded configuration written as one self-contained
 // text (what loftd hands its workers) must load back to an equal Config.
+#include "../test_support.hpp"
+
 #include <doctest/doctest.h>
 #include <mailstore/config.hpp>
 
@@ -16,32 +18,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class TempDir {
-public:
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "loft-serialize-test-XXXXXX").string();
-        char* made = ::mkdtemp(tmpl.data());
-        REQUIRE(made != nullptr);
-        path_ = made;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    std::string write(const std::string& rel, std::string_view text) const {
-        fs::path p = path_ / rel;
-        fs::create_directories(p.parent_path());
-        std::ofstream(p, std::ios::binary) << text;
-        return p.string();
-    }
-    std::string str() const { return path_.string(); }
-
-private:
-    fs::path path_;
-};
+using loft_test::TempDir;
 
 Config load_file(const std::string& path) {
     auto r = Config::load_file(path);

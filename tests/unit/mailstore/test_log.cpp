@@ -1,5 +1,7 @@
 #include <mailstore/log.hpp>
 
+#include "../test_support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cstdio>
@@ -12,24 +14,12 @@ namespace fs = std::filesystem;
 using namespace mailstore::log;
 
 namespace {
-std::string slurp(const fs::path& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+using loft_test::slurp;
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/loft-log-test-XXXXXX";
-        path = mkdtemp(tmpl);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-        configure(LogSettings{}); // back to stderr for other tests
-    }
+// A temporary directory for log files; logging goes back to stderr afterwards.
+struct TempDir : loft_test::TempDir {
+    TempDir() : loft_test::TempDir("loft-log-test") {}
+    ~TempDir() { configure(LogSettings{}); }
 };
 } // namespace
 

@@ -1,6 +1,8 @@
 // Worker → loftd log forwarding (LOFT_LOG_PIPE) and log-injection escaping.
 #include <mailstore/log.hpp>
 
+#include "../test_support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -14,24 +16,12 @@ namespace fs = std::filesystem;
 using namespace mailstore::log;
 
 namespace {
-std::string slurp(const fs::path& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+using loft_test::slurp;
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/loft-logfwd-test-XXXXXX";
-        path = mkdtemp(tmpl);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-        configure(LogSettings{});
-    }
+// A temporary directory for log files; logging goes back to stderr afterwards.
+struct TempDir : loft_test::TempDir {
+    TempDir() : loft_test::TempDir("loft-log-test") {}
+    ~TempDir() { configure(LogSettings{}); }
 };
 
 LogSettings to_file(const fs::path& path, const std::string& timestamp = "") {
