@@ -350,3 +350,37 @@ def files_containing(root: pathlib.Path, needle: bytes) -> list[pathlib.Path]:
         except OSError:
             pass
     return found
+
+
+# Fixtures shared by the loftd test modules (they import them by name).
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def workdir():
+    path = make_shared_tempdir()
+    yield path
+    remove_tree(path)
+
+
+@pytest.fixture
+def start_loftd(build_dir, workdir):
+    """start_loftd(config_text=None, args=(), cwd=workdir) -> LoftdProcess;
+    a None config runs the built-in default."""
+    started: list[LoftdProcess] = []
+
+    def start(config_text: str | None = None, args: tuple[str, ...] = (), cwd: pathlib.Path | None = None,
+              name: str = "loft.conf", env: dict[str, str] | None = None) -> LoftdProcess:
+        cmd = list(args)
+        if config_text is not None:
+            conf = workdir / name
+            conf.write_text(config_text)
+            conf.chmod(0o644)
+            cmd = ["-c", str(conf), *cmd]
+        proc = LoftdProcess(build_dir, cwd or workdir, cmd, env=env)
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        proc.kill_all()

@@ -18,39 +18,10 @@ import pytest
 
 from loftd_util import (DEFAULT_TIMEOUT, EchoClient, LoftdProcess, TlsEchoClient, address_space_limit,
                         built_with_asan, echo_config, echo_once, echod_binary, files_containing, free_port, make_key_pair,
-                        make_shared_tempdir, pem_to_der, remove_tree, tls_echo_once, wait_until, worker_config)
+                        make_shared_tempdir, pem_to_der, remove_tree, start_loftd, tls_echo_once, wait_until,  # noqa: F401
+                        worker_config, workdir)
 
 IS_ROOT = os.geteuid() == 0
-
-
-@pytest.fixture
-def workdir():
-    path = make_shared_tempdir()
-    yield path
-    remove_tree(path)
-
-
-@pytest.fixture
-def start_loftd(build_dir, workdir):
-    """start_loftd(config_text=None, args=(), cwd=workdir) -> LoftdProcess;
-    a None config runs the built-in default."""
-    started: list[LoftdProcess] = []
-
-    def start(config_text: str | None = None, args: tuple[str, ...] = (), cwd: pathlib.Path | None = None,
-              name: str = "loft.conf", env: dict[str, str] | None = None) -> LoftdProcess:
-        cmd = list(args)
-        if config_text is not None:
-            conf = workdir / name
-            conf.write_text(config_text)
-            conf.chmod(0o644)
-            cmd = ["-c", str(conf), *cmd]
-        proc = LoftdProcess(build_dir, cwd or workdir, cmd, env=env)
-        started.append(proc)
-        return proc
-
-    yield start
-    for proc in started:
-        proc.kill_all()
 
 
 @pytest.fixture

@@ -13,33 +13,10 @@ import socket
 import pytest
 
 from loftd_util import (DEFAULT_TIMEOUT, EchoClient, LoftdProcess, echo_config, echo_once, echod_binary, free_port,
-                        make_key_pair, make_shared_tempdir, remove_tree, tls_echo_once, wait_until)
+                        make_key_pair, make_shared_tempdir, remove_tree, start_loftd, tls_echo_once, wait_until,  # noqa: F401
+                        workdir)
 
 IS_ROOT = os.geteuid() == 0
-
-
-@pytest.fixture
-def workdir():
-    path = make_shared_tempdir()
-    yield path
-    remove_tree(path)
-
-
-@pytest.fixture
-def start_loftd(build_dir, workdir):
-    started: list[LoftdProcess] = []
-
-    def start(config_text: str) -> LoftdProcess:
-        conf = workdir / "loft.conf"
-        conf.write_text(config_text)
-        conf.chmod(0o644)
-        proc = LoftdProcess(build_dir, workdir, ["-c", str(conf)])
-        started.append(proc)
-        return proc
-
-    yield start
-    for proc in started:
-        proc.kill_all()
 
 
 def port_is_free(port: int) -> bool:
