@@ -1,0 +1,112 @@
+// The MIME tree of a message (RFC 2045/2046/2049, RFC 6532 message/global):
+// every part with the exact offsets and sizes of its header and body, its
+// Content-* fields, and its children. Parsing reads the caller's bytes; it
+// never copies the body, so the memory a ParsedMessage takes grows with the
+// number of parts, not with the message size.
+//
+// Sizes come twice: raw (the bytes as stored, LF-only input stays LF-only)
+// and "virtual" (every line ending counted as CRLF), which is what IMAP
+// reports in RFC822.SIZE, BODYSTRUCTURE and literal lengths.
+#pragma once
+
+#include <mailstore/export.hpp>
+#include <mailstore/mime/content_type.hpp>
+#include <mailstore/mime/header.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mailstore::mime {
+
+struct MessagePart {
+    // Where the part is, as offsets into the whole message.
+    std::uint64_t header_offset = 0;  // first byte of the part's header
+    std::uint64_t header_size = 0;    // raw header bytes incl. the empty line ending it, if any
+    std::uint64_t body_offset = 0;    // first byte after the header
+    std::uint64_t body_size = 0;      // raw body bytes (for a multipart child: up to, not incl., the
+                                      // line ending before the next boundary line)
+    // The same sizes with bare LFs counted as CRLF.
+    std::uint64_t header_vsize = 0;
+    std::uint64_t body_vsize = 0;
+    std::uint64_t header_lines = 0;   // line endings in the header
+    std::uint64_t body_lines = 0;     // line endings in the body (IMAP body-fld-lines)
+
+    // Content-* fields, unfolded and trimmed but otherwise as written (IMAP
+    // BODYSTRUCTURE sends them raw). Empty when absent.
+    ContentType content_type;          // !valid() when absent or unusable
+    std::string transfer_encoding;     // Content-Transfer-Encoding token, e.g. "base64"
+    std::string content_id;
+    std::string description;
+    std::string md5;
+    std::string location;
+    std::vector<std::string> language;
+    ContentDisposition disposition;
+    bool has_content_type = false;     // a Content-Type field was present (even if unusable)
+    bool has_disposition = false;
+
+    // What the parser made of the part.
+    bool is_multipart = false;         // children are the body parts
+    bool is_message = false;           // message/rfc822 or message/global: children[0] is the
+                                       // encapsulated message (its header starts at body_offset)
+    bool opaque = false;               // looked like multipart/message but was not descended into
+                                       // (depth or part-count limit reached): body kept as is
+    bool in_digest = false;            // child of multipart/digest (default type message/rfc822)
+    bool has_nuls = false;             // the body contains NUL bytes
+    bool header_has_nuls = false;
+    bool missing_final_boundary = false; // multipart whose closing boundary never came
+
+    std::vector<MessagePart> children;
+
+    // The type IMAP reports: content_type when valid, else RFC 2045/2046's
+    // default ("text"/"plain", or "message"/"rfc822" inside a digest).
+    std::string_view effective_type() const;
+    std::string_view effective_subtype() const;
+};
+
+struct ParseLimits {
+    // Nesting beyond this many multipart/message levels is not descended into.
+    unsigned max_depth = 100;
+    // After this many parts in one message, further parts are not split out.
+    unsigned max_parts = 10000;
+};
+
+// A parsed message: a non-owning view of the bytes plus its part tree.
+// The bytes passed to parse() must outlive the ParsedMessage.
+class MAILSTORE_API ParsedMessage {
+public:
+    // Never fails: anything is a message. Input without a header/body
+    // separator is all header; junk is kept in whatever part it falls in.
+    static ParsedMessage parse(std::string_view raw, const ParseLimits& limits = {});
+
+    ParsedMessage(ParsedMessage&&) noexcept;
+    ParsedMessage& operator=(ParsedMessage&&) noexcept;
+    ~ParsedMessage();
+
+    std::string_view raw() const;
+    const MessagePart& root() const;
+    // Number of parts in the tree, the root included.
+    std::size_t part_count() const;
+    // RFC822.SIZE: the whole message with CRLF line endings.
+    std::uint64_t virtual_size() const;
+
+    std::string_view header_bytes(const MessagePart& part) const;
+    std::string_view body_bytes(const MessagePart& part) const;
+    Header header(const MessagePart& part) const { return Header(header_bytes(part)); }
+
+    // The part an IMAP part number names ("1.2.3" as {1, 2, 3}); an empty
+    // path is the root. For a message/rfc822 part, its number names the
+    // part itself and N.1... its encapsulated message's parts; a non-
+    // multipart body is part 1 of its message. nullptr when there is none.
+    const MessagePart* find_part(std::span<const std::uint32_t> path) const;
+
+private:
+    struct Impl;
+    explicit ParsedMessage(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace mailstore::mime

@@ -1,0 +1,67 @@
+// Content-Transfer-Encoding (RFC 2045 §6): base64 and quoted-printable
+// decoding that survives real-world damage, streaming decoders for large
+// bodies, and encoders for what Loft writes itself.
+#pragma once
+
+#include <mailstore/export.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace mailstore::mime {
+
+enum class TransferEncoding { seven_bit, eight_bit, binary, base64, quoted_printable, unknown };
+
+// Maps a Content-Transfer-Encoding value (case-insensitive, comments and
+// whitespace ignored); an empty value is 7bit. Anything else is unknown
+// (x-uuencode included: IMAP BINARY answers [UNKNOWN-CTE] for it).
+MAILSTORE_API TransferEncoding parse_transfer_encoding(std::string_view value);
+
+// Streaming base64 decoder: characters outside the alphabet (line breaks,
+// spaces, garbage) are skipped and counted as errors except whitespace;
+// decoding stops at the first '=' pad group and ignores what follows.
+class MAILSTORE_API Base64Decoder {
+public:
+    void feed(std::string_view in, std::string& out);
+    // Flushes a partial quantum (2 or 3 chars still give bytes; 1 is an error).
+    void finish(std::string& out);
+    bool had_errors() const { return errors_; }
+private:
+    std::uint32_t bits_ = 0;
+    int count_ = 0;
+    bool done_ = false;
+    bool errors_ = false;
+};
+
+// Streaming quoted-printable decoder (RFC 2045 §6.7): soft line breaks
+// removed, trailing whitespace before a line end removed, "=XX" decoded in
+// either case; a bad escape ("=G1", "=" before a non-break) is kept
+// literally and flagged. `header_mode` is RFC 2047's Q: '_' means space.
+class MAILSTORE_API QuotedPrintableDecoder {
+public:
+    explicit QuotedPrintableDecoder(bool header_mode = false) : header_mode_(header_mode) {}
+    void feed(std::string_view in, std::string& out);
+    void finish(std::string& out);
+    bool had_errors() const { return errors_; }
+private:
+    std::string pending_;  // a partial escape or trailing whitespace across chunks
+    bool header_mode_;
+    bool errors_ = false;
+};
+
+// One-shot helpers. `errors` (optional) is set when the input was damaged.
+MAILSTORE_API std::string decode_base64(std::string_view in, bool* errors = nullptr);
+MAILSTORE_API std::string decode_quoted_printable(std::string_view in, bool header_mode = false,
+                                                  bool* errors = nullptr);
+
+// Undoes `encoding` on `in`; 7bit/8bit/binary copy. Returns false (out
+// untouched) for TransferEncoding::unknown.
+MAILSTORE_API bool decode_transfer(TransferEncoding encoding, std::string_view in, std::string& out);
+
+// Base64 with CRLF after every `line_length` output characters (0: one line).
+MAILSTORE_API std::string encode_base64(std::string_view in, std::size_t line_length = 76);
+// Quoted-printable for a body (CRLF line ends, soft breaks at 76).
+MAILSTORE_API std::string encode_quoted_printable(std::string_view in);
+
+} // namespace mailstore::mime
