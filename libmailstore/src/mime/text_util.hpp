@@ -1,0 +1,56 @@
+// Small byte-level helpers shared by the MIME parsers. Internal: not part of
+// the public API. Everything works on ASCII only; 8-bit bytes are data.
+#pragma once
+
+#include <cstddef>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+namespace mailstore::mime::detail {
+
+constexpr bool is_wsp(char c) { return c == ' ' || c == '\t'; }
+
+// Whitespace for structured fields: WSP plus the line-ending bytes that
+// folding leaves behind when a value is parsed without unfolding it first.
+constexpr bool is_lwsp(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+constexpr char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+inline bool iequals(std::string_view a, std::string_view b)
+{
+    if (a.size() != b.size())
+        return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (ascii_lower(a[i]) != ascii_lower(b[i]))
+            return false;
+    return true;
+}
+
+inline std::string to_lower(std::string_view s)
+{
+    std::string out(s);
+    for (char& c : out)
+        c = ascii_lower(c);
+    return out;
+}
+
+inline std::string_view trim_wsp(std::string_view s)
+{
+    while (!s.empty() && is_lwsp(s.front()))
+        s.remove_prefix(1);
+    while (!s.empty() && is_lwsp(s.back()))
+        s.remove_suffix(1);
+    return s;
+}
+
+// Position of the next '\n' at or after `from`, or npos.
+inline std::size_t find_lf(std::string_view s, std::size_t from)
+{
+    if (from >= s.size())
+        return std::string_view::npos;
+    const void* p = std::memchr(s.data() + from, '\n', s.size() - from);
+    return p ? static_cast<std::size_t>(static_cast<const char*>(p) - s.data()) : std::string_view::npos;
+}
+
+} // namespace mailstore::mime::detail
