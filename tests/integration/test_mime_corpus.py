@@ -91,8 +91,8 @@ def run_dump(binary, files):
     while pending:
         crash = None
         try:
-            proc = subprocess.run([str(binary), *pending], cwd=MESSAGES, capture_output=True,
-                                  timeout=TIMEOUT)
+            proc = subprocess.run([str(pathlib.Path(binary).resolve()), *pending], cwd=MESSAGES,
+                                  capture_output=True, timeout=TIMEOUT)
             out, rc = proc.stdout, proc.returncode
             if rc < 0:
                 crash = "crashed with signal %d" % -rc
