@@ -1,6 +1,7 @@
-"""libmailstore.so exports only its public API: symbols in namespace
-mailstore (and the RTTI and vtables of its classes). Standard-library, fmt and
-spdlog instantiations the library uses inside must not leak into its ABI."""
+"""libmailstore.so and libimapproto.so export only their public API: symbols
+in their namespace (mailstore, imapproto) and the RTTI and vtables of its
+classes. Standard-library, fmt and spdlog instantiations a library uses
+inside must not leak into its ABI."""
 import re
 import shutil
 import subprocess
@@ -40,6 +41,33 @@ def test_libmailstore_exports_only_namespace_mailstore(build_dir):
     # The public logging API is there.
     assert any(d.startswith("mailstore::log::write_forwarded(") for d in demangled)
     assert any(d.startswith("mailstore::log::configure(") for d in demangled)
+
+
+IMAPPROTO_MANGLED = re.compile(r"^_Z(T[IVST])?N[KVRO]*9imapproto")
+IMAPPROTO_DEMANGLED = ("imapproto::", "typeinfo for imapproto::", "typeinfo name for imapproto::",
+                       "vtable for imapproto::", "VTT for imapproto::", "guard variable for imapproto::")
+
+
+@pytest.mark.skipif(shutil.which("nm") is None, reason="nm (binutils) is not installed")
+def test_libimapproto_exports_only_namespace_imapproto(build_dir):
+    library = build_dir / "libimapproto" / "libimapproto.so.0"
+    assert library.exists(), library
+    mangled = exported(library, demangle=False)
+    demangled = exported(library, demangle=True)
+    assert len(mangled) == len(demangled)
+    assert mangled, "libimapproto exports nothing"
+    strays = [d for m, d in zip(mangled, demangled)
+              if m not in ELF_STANDARD and not IMAPPROTO_MANGLED.match(m)
+              and not d.startswith(IMAPPROTO_DEMANGLED)]
+    assert not strays, "exported outside namespace imapproto:\n" + "\n".join(strays[:40])
+    # The response writer's public functions are there; its helpers are not.
+    for name in ("write_string", "write_nstring", "write_astring", "write_header_string",
+                 "write_display_string", "write_envelope", "write_body_structure",
+                 "envelope_text", "bodystructure_text", "body_text"):
+        # Functions returning std::string carry an [abi:cxx11] tag.
+        pattern = re.compile(r"^imapproto::" + name + r"(\[abi:cxx11\])?\(")
+        assert any(pattern.match(d) for d in demangled), name
+    assert not any("anonymous namespace" in d for d in demangled)
 
 
 def test_public_log_header_compiles_without_fmt(tmp_path):
