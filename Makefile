@@ -10,7 +10,7 @@ PYTEST   ?= /usr/bin/python3 -m pytest
 WERROR   ?= true
 MESONOPT ?=
 
-.PHONY: all deps build run test unit-test integration-test asan-test fuzz-smoke install clean
+.PHONY: all deps build run test unit-test integration-test asan-test fuzz-smoke bench-mime install clean
 
 all: build
 
@@ -79,6 +79,23 @@ fuzz-smoke: deps
 	        || { tail -n 60 $(FUZZ)/fuzz-work/$$t.log; exit 1; }; \
 	    grep -h '^Done' $(FUZZ)/fuzz-work/$$t.log; \
 	done
+
+# MIME parse throughput against GMime (bench/mime/, bench/README.md): a
+# release build in build-bench with -Dbench=true, the extra packages of
+# scripts/bench-packages.txt, and the report in bench/results/mime-DATE.md.
+# BENCH_ARGS go to the program (e.g. --keep-going, --benchmark_min_time=2).
+# Warnings do not stop a benchmark build: -O3 brings GCC 12 false positives
+# that the CI's -Werror builds (debugoptimized) never see.
+BENCHDIR   ?= build-bench
+BENCH_ARGS ?=
+bench-mime:
+	@./scripts/install-deps scripts/debian-packages.txt scripts/bench-packages.txt
+	[ -f $(BENCHDIR)/build.ninja ] || meson setup $(BENCHDIR) --buildtype=release -Dbench=true \
+	    -Dwerror=false $(MESONOPT)
+	meson configure $(BENCHDIR) --buildtype=release -Dbench=true
+	meson compile -C $(BENCHDIR) bench/mime/bench_mime
+	mkdir -p bench/results
+	$(BENCHDIR)/bench/mime/bench_mime --markdown=bench/results/mime-$$(date -u +%Y-%m-%d).md $(BENCH_ARGS)
 
 install: build
 	meson install -C $(BUILD)
