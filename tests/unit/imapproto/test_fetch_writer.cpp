@@ -133,3 +133,264 @@ TEST_CASE("fetch writer: envelope date and message ids are header values") {
     e.message_id = "\t";
     CHECK(envelope(e) == "(\"\" NIL NIL NIL NIL NIL NIL NIL NIL \"\t\")");
 }
+
+// ----------------------------------------------------------------------
+// Body structures of hand-built part trees: the writer's own rules, apart
+// from what the parser makes of a message. The parts point at no bytes
+// (header and body size 0 of an empty message), so every Content-* value
+// comes from the part itself.
+
+namespace {
+
+using mailstore::mime::MessagePart;
+using mailstore::mime::Parameter;
+using mailstore::mime::ParsedMessage;
+
+const ParsedMessage& empty_message() {
+    static const ParsedMessage message = ParsedMessage::parse("");
+    return message;
+}
+
+MessagePart leaf(std::string type, std::string subtype, std::vector<Parameter> params = {}) {
+    MessagePart p;
+    p.has_content_type = true;
+    p.content_type.type = std::move(type);
+    p.content_type.subtype = std::move(subtype);
+    p.content_type.params = std::move(params);
+    p.body_vsize = 7;
+    p.body_lines = 1;
+    return p;
+}
+
+MessagePart multipart(std::string subtype, std::vector<MessagePart> children,
+                      std::vector<Parameter> params = {}) {
+    MessagePart p = leaf("multipart", std::move(subtype), std::move(params));
+    p.is_multipart = true;
+    p.children = std::move(children);
+    return p;
+}
+
+std::string structure(const MessagePart& part, bool extended = true) {
+    std::string out;
+    imapproto::write_body_structure(out, empty_message(), part, extended);
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("fetch writer: a part without Content-Type is text/plain us-ascii") {
+    MessagePart p;
+    p.body_vsize = 7;
+    p.body_lines = 1;
+    CHECK(structure(p) == "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 7 1 NIL NIL NIL NIL)");
+    CHECK(structure(p, false) == "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 7 1)");
+}
+
+TEST_CASE("fetch writer: type and subtype as written, charset default appended") {
+    // Content-Type: TEXT/HTML
+    CHECK(structure(leaf("TEXT", "HTML")) ==
+          "(\"TEXT\" \"HTML\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 7 1 NIL NIL NIL NIL)");
+    // Content-Type: text/plain; format=flowed -> charset after the others
+    CHECK(structure(leaf("text", "plain", {{"format", "flowed"}})) ==
+          "(\"text\" \"plain\" (\"format\" \"flowed\" \"charset\" \"us-ascii\") NIL NIL \"7bit\" 7 1 NIL NIL NIL NIL)");
+    // Content-Type: TEXT/plain; CHARSET=x -> a charset in any case counts
+    CHECK(structure(leaf("TEXT", "plain", {{"CHARSET", "x"}})) ==
+          "(\"TEXT\" \"plain\" (\"CHARSET\" \"x\") NIL NIL \"7bit\" 7 1 NIL NIL NIL NIL)");
+    // charset*=utf-8''x is not a charset parameter for this purpose
+    CHECK(structure(leaf("text", "plain", {{"charset*", "utf-8''x"}})) ==
+          "(\"text\" \"plain\" (\"charset*\" \"utf-8''x\" \"charset\" \"us-ascii\") NIL NIL \"7bit\" 7 1 NIL NIL NIL NIL)");
+    // Content-Type: text (no subtype) is still text: lines and charset
+    CHECK(structure(leaf("text", "")) ==
+          "(\"text\" \"\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 7 1 NIL NIL NIL NIL)");
+}
+
+TEST_CASE("fetch writer: parameters as strings, duplicates and empty names kept") {
+    // Content-Type: text/plain; =x; a="b\"c"; a=caf\xc3\xa9
+    CHECK(structure(leaf("text", "plain", {{"", "x"}, {"a", "b\"c"}, {"a", "caf\xc3\xa9"}})) ==
+          "(\"text\" \"plain\" (\"\" \"x\" \"a\" \"b\\\"c\" \"a\" {5}\r\ncaf\xc3\xa9 \"charset\" \"us-ascii\") "
+          "NIL NIL \"7bit\" 7 1 NIL NIL NIL NIL)");
+    // A CR in a parameter value stays (in a literal), unlike header fields.
+    CHECK(structure(leaf("text", "plain", {{"a", "x\ry"}})) ==
+          "(\"text\" \"plain\" (\"a\" {3}\r\nx\ry \"charset\" \"us-ascii\") NIL NIL \"7bit\" 7 1 NIL NIL NIL NIL)");
+}
+
+TEST_CASE("fetch writer: non-text leaves have no lines and no default parameters") {
+    CHECK(structure(leaf("application", "octet-stream")) ==
+          "(\"application\" \"octet-stream\" NIL NIL NIL \"7bit\" 7 NIL NIL NIL NIL)");
+    // Content-Type: garbage -> what the parser read: type, empty subtype
+    CHECK(structure(leaf("garbage", "")) == "(\"garbage\" \"\" NIL NIL NIL \"7bit\" 7 NIL NIL NIL NIL)");
+    // An unusable Content-Type: both empty
+    CHECK(structure(leaf("", "")) == "(\"\" \"\" NIL NIL NIL \"7bit\" 7 NIL NIL NIL NIL)");
+    CHECK(structure(leaf("caf\xc3\xa9", "plain")) ==
+          "({5}\r\ncaf\xc3\xa9 \"plain\" NIL NIL NIL \"7bit\" 7 NIL NIL NIL NIL)");
+    // message/global and other message types are leaves
+    CHECK(structure(leaf("message", "global")) == "(\"message\" \"global\" NIL NIL NIL \"7bit\" 7 NIL NIL NIL NIL)");
+    CHECK(structure(leaf("message", "partial", {{"id", "1"}}), false) ==
+          "(\"message\" \"partial\" (\"id\" \"1\") NIL NIL \"7bit\" 7)");
+}
+
+TEST_CASE("fetch writer: single-part fields and extension data") {
+    // Content-Type: Text/Plain; CharSet="UTF-8"; Format=flowed
+    // Content-Transfer-Encoding: QUOTED-Printable / Content-ID: <cid@x>
+    // Content-Description: a "desc" / Content-MD5: abc==
+    // Content-Disposition: Attachment; FileName="a b.txt"; size=3
+    // Content-Language: en, DE-de / Content-Location: http://x/y
+    MessagePart p = leaf("Text", "Plain", {{"CharSet", "UTF-8"}, {"Format", "flowed"}});
+    p.transfer_encoding = "QUOTED-Printable";
+    p.content_id = "<cid@x>";
+    p.description = "a \"desc\"";
+    p.md5 = "abc==";
+    p.has_disposition = true;
+    p.disposition.type = "Attachment";
+    p.disposition.params = {{"FileName", "a b.txt"}, {"size", "3"}};
+    p.language = {"en", "DE-de"};
+    p.location = "http://x/y";
+    p.body_vsize = 12;
+    CHECK(structure(p) ==
+          "(\"Text\" \"Plain\" (\"CharSet\" \"UTF-8\" \"Format\" \"flowed\") \"<cid@x>\" \"a \\\"desc\\\"\" "
+          "\"QUOTED-Printable\" 12 1 \"abc==\" (\"Attachment\" (\"FileName\" \"a b.txt\" \"size\" \"3\")) "
+          "(\"en\" \"DE-de\") \"http://x/y\")");
+    CHECK(structure(p, false) ==
+          "(\"Text\" \"Plain\" (\"CharSet\" \"UTF-8\" \"Format\" \"flowed\") \"<cid@x>\" \"a \\\"desc\\\"\" "
+          "\"QUOTED-Printable\" 12 1)");
+}
+
+TEST_CASE("fetch writer: one language is still a list; disposition without parameters") {
+    MessagePart p = leaf("text", "plain", {{"format", "flowed"}});
+    p.language = {"en"};
+    p.has_disposition = true;
+    p.disposition.type = "inline";
+    CHECK(structure(p) == "(\"text\" \"plain\" (\"format\" \"flowed\" \"charset\" \"us-ascii\") NIL NIL "
+                          "\"7bit\" 7 1 NIL (\"inline\" NIL) (\"en\") NIL)");
+    // Content-Disposition: ; filename=x -> an empty type
+    p.disposition.type = "";
+    p.disposition.params = {{"filename", "x"}};
+    p.language.clear();
+    CHECK(structure(p) == "(\"text\" \"plain\" (\"format\" \"flowed\" \"charset\" \"us-ascii\") NIL NIL "
+                          "\"7bit\" 7 1 NIL (\"\" (\"filename\" \"x\")) NIL NIL)");
+}
+
+TEST_CASE("fetch writer: header fields lose line breaks, 8-bit ones are literals") {
+    MessagePart p = leaf("text", "plain");
+    p.content_id = "c\rd";
+    p.description = "caf\xc3\xa9";
+    p.md5 = "a\rb";
+    p.location = "abc ";
+    CHECK(structure(p) == "(\"text\" \"plain\" (\"charset\" \"us-ascii\") \"c d\" {5}\r\ncaf\xc3\xa9 \"7bit\" 7 1 "
+                          "\"a b\" NIL NIL \"abc \")");
+}
+
+TEST_CASE("fetch writer: multipart children back to back, then subtype and extension") {
+    MessagePart text = leaf("text", "plain");
+    text.body_vsize = 5;
+    text.body_lines = 0;
+    MessagePart html = leaf("text", "html");
+    html.body_vsize = 8;
+    html.body_lines = 0;
+    MessagePart alt = multipart("alternative", {html}, {{"boundary", "yy"}});
+    MessagePart mixed = multipart("Mixed", {text, alt}, {{"Boundary", "xx"}, {"foo", "bar"}});
+    mixed.content_type.type = "MULTIPART";
+    mixed.has_disposition = true;
+    mixed.disposition.type = "inline";
+    mixed.language = {"en"};
+    mixed.location = "loc";
+    mixed.content_id = "<mp>";  // not part of body-ext-mpart
+    mixed.description = "mpdesc";
+    mixed.md5 = "mpmd5";
+    CHECK(structure(mixed) ==
+          "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 5 0 NIL NIL NIL NIL)"
+          "((\"text\" \"html\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 8 0 NIL NIL NIL NIL) \"alternative\" "
+          "(\"boundary\" \"yy\") NIL NIL NIL) \"Mixed\" (\"Boundary\" \"xx\" \"foo\" \"bar\") (\"inline\" NIL) (\"en\") \"loc\")");
+    CHECK(structure(mixed, false) ==
+          "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 5 0)"
+          "((\"text\" \"html\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 8 0) \"alternative\") \"Mixed\")");
+}
+
+TEST_CASE("fetch writer: multipart without parts gets one empty text/plain") {
+    // Content-Type: multipart/mixed; boundary=z, and no boundary line at all
+    MessagePart mp = multipart("mixed", {}, {{"boundary", "z"}});
+    CHECK(structure(mp) == "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0 NIL NIL NIL NIL) "
+                           "\"mixed\" (\"boundary\" \"z\") NIL NIL NIL)");
+    CHECK(structure(mp, false) == "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0) \"mixed\")");
+    // Content-Type: multipart/mixed (no boundary): the same, parameters NIL
+    CHECK(structure(multipart("mixed", {})) ==
+          "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0 NIL NIL NIL NIL) \"mixed\" NIL NIL NIL NIL)");
+}
+
+TEST_CASE("fetch writer: parts that cannot be descended into are application/octet-stream") {
+    // Content-Type: multipart (no subtype)
+    MessagePart bare = leaf("multipart", "");
+    bare.body_vsize = 17;
+    CHECK(structure(bare) == "(\"application\" \"octet-stream\" NIL NIL NIL \"7bit\" 17 NIL NIL NIL NIL)");
+    // A multipart past the nesting limit keeps its parameters.
+    MessagePart deep = multipart("mixed", {}, {{"boundary", "b99"}});
+    deep.opaque = true;
+    deep.body_vsize = 0;
+    CHECK(structure(deep) ==
+          "(\"application\" \"octet-stream\" (\"boundary\" \"b99\") NIL NIL \"7bit\" 0 NIL NIL NIL NIL)");
+    // So does a message/rfc822 one, with its other fields.
+    MessagePart msg = leaf("Message", "RFC822", {{"x", "y"}});
+    msg.is_message = true;
+    msg.opaque = true;
+    msg.description = "d";
+    msg.body_vsize = 258;
+    CHECK(structure(msg) ==
+          "(\"application\" \"octet-stream\" (\"x\" \"y\") NIL \"d\" \"7bit\" 258 NIL NIL NIL NIL)");
+}
+
+TEST_CASE("fetch writer: message/rfc822 is lower case with envelope, body and lines") {
+    MessagePart inner;  // no header: envelope of NILs, text/plain body
+    inner.body_vsize = 10;
+    inner.body_lines = 0;
+    MessagePart msg = leaf("Message", "RFC822", {{"x", "y"}});
+    msg.is_message = true;
+    msg.transfer_encoding = "8BIT";
+    msg.body_vsize = 39;
+    msg.body_lines = 3;
+    msg.children = {inner};
+    CHECK(structure(msg) ==
+          "(\"message\" \"rfc822\" (\"x\" \"y\") NIL NIL \"8BIT\" 39 (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) "
+          "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 10 0 NIL NIL NIL NIL) 3 NIL NIL NIL NIL)");
+    CHECK(structure(msg, false) ==
+          "(\"message\" \"rfc822\" (\"x\" \"y\") NIL NIL \"8BIT\" 39 (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) "
+          "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 10 0) 3)");
+    // An empty message/rfc822 body: Dovecot shows an empty message.
+    MessagePart empty = leaf("message", "rfc822");
+    empty.body_vsize = 0;
+    empty.body_lines = 0;
+    CHECK(structure(empty) ==
+          "(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 0 (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) "
+          "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0 NIL NIL NIL NIL) 0 NIL NIL NIL NIL)");
+}
+
+TEST_CASE("fetch writer: digest parts without Content-Type are message/rfc822") {
+    MessagePart inner;
+    inner.body_vsize = 5;
+    inner.body_lines = 0;
+    MessagePart m1;
+    m1.in_digest = true;
+    m1.is_message = true;
+    m1.body_vsize = 31;
+    m1.body_lines = 3;
+    m1.children = {inner};
+    MessagePart m2 = leaf("text", "plain");
+    m2.in_digest = true;
+    MessagePart digest = multipart("digest", {m1, m2}, {{"boundary", "d"}});
+    CHECK(structure(digest, false) ==
+          "((\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 31 (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) "
+          "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 5 0) 3)"
+          "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 7 1) \"digest\")");
+    // Past the nesting limit it is an opaque leaf like any message/rfc822.
+    m1.opaque = true;
+    m1.children.clear();
+    CHECK(structure(m1) == "(\"application\" \"octet-stream\" NIL NIL NIL \"7bit\" 31 NIL NIL NIL NIL)");
+}
+
+TEST_CASE("fetch writer: a hand-built tree deeper than any parser makes stays bounded") {
+    MessagePart part = leaf("text", "plain");
+    for (int i = 0; i < 400; ++i) part = multipart("mixed", {std::move(part)});
+    std::string out = structure(part, false);
+    // 250 levels are written as multiparts, the one below as an opaque leaf.
+    CHECK(out.starts_with(std::string(250, '(') + "(\"application\" \"octet-stream\" NIL NIL NIL \"7bit\" 7)"));
+    CHECK(out.ends_with(" \"mixed\")"));
+}
