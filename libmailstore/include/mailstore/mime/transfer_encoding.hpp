@@ -21,6 +21,10 @@ MAILSTORE_API TransferEncoding parse_transfer_encoding(std::string_view value);
 // Streaming base64 decoder: characters outside the alphabet (line breaks,
 // spaces, garbage) are skipped and counted as errors except whitespace;
 // decoding stops at the first '=' pad group and ignores what follows.
+// had_errors() is set exactly for input that is not valid RFC 2045 §6.8
+// base64 (garbage, data or extra '=' after the padding, a missing pad or an
+// unpadded final quantum) — the inputs Dovecot refuses for IMAP BINARY with
+// NO [PARSE]. Feeding the input in any chunks gives the same output.
 class MAILSTORE_API Base64Decoder {
 public:
     void feed(std::string_view in, std::string& out);
@@ -38,6 +42,11 @@ private:
 // removed, trailing whitespace before a line end removed, "=XX" decoded in
 // either case; a bad escape ("=G1", "=" before a non-break) is kept
 // literally and flagged. `header_mode` is RFC 2047's Q: '_' means space.
+// In body mode a hard line break (CRLF or bare LF) is written as CRLF
+// (RFC 2045 §6.7 (4); Dovecot's BINARY does the same), and a CR that is
+// not part of a line break, or '=' as one of the last two characters, is
+// kept and flagged. Header mode has no line structure: blanks, CR and LF
+// are plain characters there.
 class MAILSTORE_API QuotedPrintableDecoder {
 public:
     explicit QuotedPrintableDecoder(bool header_mode = false) : header_mode_(header_mode) {}
@@ -60,8 +69,10 @@ MAILSTORE_API std::string decode_quoted_printable(std::string_view in, bool head
 MAILSTORE_API bool decode_transfer(TransferEncoding encoding, std::string_view in, std::string& out);
 
 // Base64 with CRLF after every `line_length` output characters (0: one line).
+// No CRLF after the last line.
 MAILSTORE_API std::string encode_base64(std::string_view in, std::size_t line_length = 76);
-// Quoted-printable for a body (CRLF line ends, soft breaks at 76).
+// Quoted-printable for a body (CRLF line ends, soft breaks at 76). CRLF or
+// a bare LF in the input is a line break; a bare CR is escaped as =0D.
 MAILSTORE_API std::string encode_quoted_printable(std::string_view in);
 
 } // namespace mailstore::mime
