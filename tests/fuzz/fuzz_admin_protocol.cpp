@@ -4,6 +4,8 @@
 // record); split(join(fields)) gives the fields back; splitting an arbitrary
 // line gives one field per TAB plus one, and splitting is stable once the
 // fields are re-joined.
+#include "fuzz_check.hpp"
+
 #include "admin_protocol.hpp"
 
 #include <algorithm>
@@ -17,11 +19,6 @@ namespace adm = loft::admin;
 
 namespace {
 
-void check(bool ok) {
-    if (!ok)
-        __builtin_trap();
-}
-
 bool framing_safe(std::string_view s) {
     return s.find_first_of(std::string_view("\t\n\r", 3)) == std::string_view::npos;
 }
@@ -33,22 +30,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     // The whole input as one field.
     std::string escaped = adm::escape(input);
-    check(framing_safe(escaped));
-    check(adm::unescape(escaped) == input);
-    check(escaped.size() >= input.size() && escaped.size() <= 2 * input.size());
+    FUZZ_CHECK(framing_safe(escaped));
+    FUZZ_CHECK(adm::unescape(escaped) == input);
+    FUZZ_CHECK(escaped.size() >= input.size() && escaped.size() <= 2 * input.size());
 
     // The whole input as a line from a client.
     std::vector<std::string> fields = adm::split(input);
-    check(fields.size() == static_cast<std::size_t>(std::count(input.begin(), input.end(), '\t')) + 1);
+    FUZZ_CHECK(fields.size() == static_cast<std::size_t>(std::count(input.begin(), input.end(), '\t')) + 1);
     std::size_t total = 0;
     for (const auto& f : fields) {
-        check(f.size() <= input.size());
+        FUZZ_CHECK(f.size() <= input.size());
         total += f.size();
     }
-    check(total + fields.size() - 1 <= input.size()); // unescaping only shrinks
+    FUZZ_CHECK(total + fields.size() - 1 <= input.size()); // unescaping only shrinks
     std::string rejoined = adm::join(fields);
-    check(rejoined.find('\n') == std::string::npos && rejoined.find('\r') == std::string::npos);
-    check(adm::split(rejoined) == fields);
+    FUZZ_CHECK(rejoined.find('\n') == std::string::npos && rejoined.find('\r') == std::string::npos);
+    FUZZ_CHECK(adm::split(rejoined) == fields);
 
     // Fields chosen by the input (the first byte separates them, so a field
     // can hold TAB, LF, CR and backslashes) survive join and split.
@@ -64,9 +61,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             rest.remove_prefix(pos + 1);
         }
         std::string line = adm::join(chosen);
-        check(line.find('\n') == std::string::npos && line.find('\r') == std::string::npos);
-        check(static_cast<std::size_t>(std::count(line.begin(), line.end(), '\t')) == chosen.size() - 1);
-        check(adm::split(line) == chosen);
+        FUZZ_CHECK(line.find('\n') == std::string::npos && line.find('\r') == std::string::npos);
+        FUZZ_CHECK(static_cast<std::size_t>(std::count(line.begin(), line.end(), '\t')) == chosen.size() - 1);
+        FUZZ_CHECK(adm::split(line) == chosen);
     }
     return 0;
 }

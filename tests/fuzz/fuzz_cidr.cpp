@@ -6,6 +6,8 @@
 // contains its own address, matches exactly the addresses that agree with it
 // on the prefix bits, and prints and parses back to an equal network; a
 // NetworkList built from all lines agrees with its entries one by one.
+#include "fuzz_check.hpp"
+
 #include "cidr.hpp"
 
 #include <arpa/inet.h>
@@ -17,11 +19,6 @@
 #include <vector>
 
 namespace {
-
-void check(bool ok) {
-    if (!ok)
-        __builtin_trap();
-}
 
 bool is_v4_mapped(const loft::IpAddress& ip) {
     return std::all_of(ip.bytes.begin(), ip.bytes.begin() + 10, [](std::uint8_t b) { return b == 0; }) &&
@@ -64,36 +61,36 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::string_view bare = text;
         if (bare.size() > 2 && bare.front() == '[' && bare.back() == ']')
             bare = bare.substr(1, bare.size() - 2);
-        check(bare.find_first_not_of("0123456789abcdefABCDEF.:") == std::string_view::npos);
+        FUZZ_CHECK(bare.find_first_not_of("0123456789abcdefABCDEF.:") == std::string_view::npos);
         auto again = loft::parse_ip(to_text(*ip));
-        check(again && *again == *ip);
+        FUZZ_CHECK(again && *again == *ip);
     }
 
     if (auto net = loft::parse_cidr(text)) {
-        check(net->prefix <= 128);
+        FUZZ_CHECK(net->prefix <= 128);
         if (is_v4_mapped(net->network))
-            check(net->prefix >= 96);
-        check(net->contains(net->network));
-        check(net->contains(probe) == expected_contains(*net, probe));
+            FUZZ_CHECK(net->prefix >= 96);
+        FUZZ_CHECK(net->contains(net->network));
+        FUZZ_CHECK(net->contains(probe) == expected_contains(*net, probe));
         // The probe moved into the network: same prefix bits as the network.
         loft::IpAddress inside = probe;
         for (unsigned i = 0; i < net->prefix; ++i) {
             std::uint8_t mask = static_cast<std::uint8_t>(0x80 >> (i % 8));
             inside.bytes[i / 8] = static_cast<std::uint8_t>((inside.bytes[i / 8] & ~mask) | (net->network.bytes[i / 8] & mask));
         }
-        check(net->contains(inside));
+        FUZZ_CHECK(net->contains(inside));
         // A network without a "/" is a single host.
         if (text.find('/') == std::string_view::npos)
-            check(net->prefix == 128);
+            FUZZ_CHECK(net->prefix == 128);
         // Printed back as address/bits it parses to the same network.
         unsigned bits = is_v4_mapped(net->network) ? net->prefix - 96 : net->prefix;
         auto again = loft::parse_cidr(to_text(net->network) + "/" + std::to_string(bits));
-        check(again && again->network == net->network && again->prefix == net->prefix);
+        FUZZ_CHECK(again && again->network == net->network && again->prefix == net->prefix);
     } else {
         // Whatever does not parse as a network does not parse as an address
         // either (a bare address is a /32 or /128 network).
         if (text.find('/') == std::string_view::npos)
-            check(!loft::parse_ip(text));
+            FUZZ_CHECK(!loft::parse_ip(text));
     }
 
     // Every line as a list entry (the way a setting's value is split).
@@ -117,11 +114,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         else
             ++expected_bad;
     }
-    check(bad.size() == expected_bad);
-    check(list.empty() == nets.empty());
+    FUZZ_CHECK(bad.size() == expected_bad);
+    FUZZ_CHECK(list.empty() == nets.empty());
     bool any = std::any_of(nets.begin(), nets.end(), [&](const loft::Cidr& c) { return c.contains(probe); });
-    check(list.contains(probe) == any);
+    FUZZ_CHECK(list.contains(probe) == any);
     for (const auto& c : nets)
-        check(list.contains(c.network));
+        FUZZ_CHECK(list.contains(c.network));
     return 0;
 }

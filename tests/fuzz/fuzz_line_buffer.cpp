@@ -7,6 +7,8 @@
 // without their CRLF / LF and never longer than max_line (CRLF or bare LF), too_long is
 // reported exactly when a line's content exceeds max_line (or no newline
 // fits), and no byte is lost or invented.
+#include "fuzz_check.hpp"
+
 #include "line_buffer.hpp"
 
 #include <algorithm>
@@ -17,11 +19,6 @@
 #include <string_view>
 
 namespace {
-
-void check(bool ok) {
-    if (!ok)
-        __builtin_trap();
-}
 
 struct Input {
     const std::uint8_t* p;
@@ -50,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::size_t max_line = in.byte() % 64;
     loft::LineBuffer buf(max_line);
     const std::size_t limit = std::max<std::size_t>(max_line, 1) + 2;
-    check(buf.capacity_limit() == limit);
+    FUZZ_CHECK(buf.capacity_limit() == limit);
 
     std::string model; // what the buffer should hold
     bool closed = false; // too_long was reported: a real connection closes
@@ -62,8 +59,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             std::size_t want = (op >> 2) + 1;
             std::string_view chunk = in.bytes(want);
             auto span = buf.prepare(want);
-            check(span.size() <= want);
-            check(span.size() == std::min(want, limit - model.size()));
+            FUZZ_CHECK(span.size() <= want);
+            FUZZ_CHECK(span.size() == std::min(want, limit - model.size()));
             std::size_t n = std::min(span.size(), chunk.size());
             if (n > 0)
                 std::memcpy(span.data(), chunk.data(), n);
@@ -77,40 +74,40 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             auto nl = model.find('\n');
             std::size_t len = nl != std::string::npos && nl > 0 && model[nl - 1] == '\r' ? nl - 1 : nl;
             if (nl != std::string::npos && len <= limit - 2) {
-                check(state == loft::LineBuffer::LineState::complete);
-                check(line == std::string_view(model).substr(0, len));
+                FUZZ_CHECK(state == loft::LineBuffer::LineState::complete);
+                FUZZ_CHECK(line == std::string_view(model).substr(0, len));
                 model.erase(0, nl + 1);
             } else if (nl != std::string::npos || model.size() >= limit) {
-                check(state == loft::LineBuffer::LineState::too_long);
+                FUZZ_CHECK(state == loft::LineBuffer::LineState::too_long);
                 closed = true;
             } else {
-                check(state == loft::LineBuffer::LineState::need_more);
-                check(line == "garbage");
+                FUZZ_CHECK(state == loft::LineBuffer::LineState::need_more);
+                FUZZ_CHECK(line == "garbage");
             }
             break;
         }
         case 3: { // take a counted chunk (IMAP literal, DATA), or drop all
             std::size_t n = op >> 2;
             if (n == 63) {
-                check(buf.discard_all() == model.size());
+                FUZZ_CHECK(buf.discard_all() == model.size());
                 model.clear();
             } else {
                 std::string out = "x";
                 std::size_t k = buf.take(n, out);
-                check(k == std::min(n, model.size()));
-                check(out.size() == k + 1 && std::string_view(out).substr(1) == std::string_view(model).substr(0, k));
+                FUZZ_CHECK(k == std::min(n, model.size()));
+                FUZZ_CHECK(out.size() == k + 1 && std::string_view(out).substr(1) == std::string_view(model).substr(0, k));
                 model.erase(0, k);
             }
             break;
         }
         }
-        check(buf.size() <= limit);
-        check(buf.size() == model.size());
-        check(buf.data() == model);
-        check(buf.empty() == model.empty());
+        FUZZ_CHECK(buf.size() <= limit);
+        FUZZ_CHECK(buf.size() == model.size());
+        FUZZ_CHECK(buf.data() == model);
+        FUZZ_CHECK(buf.empty() == model.empty());
         // The allocation is bounded too (the buffer may keep a consumed
         // prefix until the next prepare() compacts it).
-        check(buf.allocated() <= std::max<std::size_t>(2 * limit, 4096 * 2));
+        FUZZ_CHECK(buf.allocated() <= std::max<std::size_t>(2 * limit, 4096 * 2));
     }
     return 0;
 }

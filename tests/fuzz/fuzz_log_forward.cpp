@@ -10,6 +10,8 @@
 //     too long, never in the middle of a UTF-8 sequence);
 //   - format_forwarded() gives a record of at most forwarded_line_max bytes
 //     that write_forwarded() writes back verbatim at the same level.
+#include "fuzz_check.hpp"
+
 #include <mailstore/log.hpp>
 
 #include <cstddef>
@@ -24,11 +26,6 @@
 namespace lg = mailstore::log;
 
 namespace {
-
-void check(bool ok) {
-    if (!ok)
-        __builtin_trap();
-}
 
 std::string g_dir;
 std::string g_files[3]; // error (warning, error, fatal), info, debug
@@ -84,18 +81,18 @@ std::string written_line(int& which) {
         std::string content = slurp(g_files[i]);
         if (content.empty())
             continue;
-        check(which == -1); // one line, one file
+        FUZZ_CHECK(which == -1); // one line, one file
         which = i;
         line = std::move(content);
     }
     if (which == -1)
         return line;
-    check(line.back() == '\n');
+    FUZZ_CHECK(line.back() == '\n');
     line.pop_back();
-    check(line.size() <= lg::forwarded_line_max);
+    FUZZ_CHECK(line.size() <= lg::forwarded_line_max);
     for (char ch : line) {
         auto c = static_cast<unsigned char>(ch);
-        check(c >= 0x20 && c != 0x7f);
+        FUZZ_CHECK(c >= 0x20 && c != 0x7f);
     }
     return line;
 }
@@ -149,22 +146,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         // Round trip: a worker frames a line, loftd writes it.
         auto level = static_cast<lg::Level>((mode >> 1) % 5);
         std::string framed = lg::format_forwarded(level, input);
-        check(framed.size() >= 3 && framed.size() <= lg::forwarded_line_max);
-        check(framed[0] == lg::forwarded_marker && framed.back() == '\n');
+        FUZZ_CHECK(framed.size() >= 3 && framed.size() <= lg::forwarded_line_max);
+        FUZZ_CHECK(framed[0] == lg::forwarded_marker && framed.back() == '\n');
         std::string_view body = std::string_view(framed).substr(2, framed.size() - 3);
         for (char ch : body) {
             auto c = static_cast<unsigned char>(ch);
-            check(c >= 0x20 && c != 0x7f);
+            FUZZ_CHECK(c >= 0x20 && c != 0x7f);
         }
         // Marker, level char and LF leave forwarded_line_max - 3 for the text.
         bool utf8 = valid_utf8(input);
-        check(is_cut_of(body, lg::escape_control(input), lg::forwarded_line_max - 3, utf8));
+        FUZZ_CHECK(is_cut_of(body, lg::escape_control(input), lg::forwarded_line_max - 3, utf8));
         if (utf8)
-            check(valid_utf8(body));
+            FUZZ_CHECK(valid_utf8(body));
         lg::write_forwarded(framed);
         std::string line = written_line(which);
-        check(which == file_index(level));
-        check(line == body);
+        FUZZ_CHECK(which == file_index(level));
+        FUZZ_CHECK(line == body);
         return 0;
     }
 
@@ -178,10 +175,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     while (!trimmed.empty() && (trimmed.back() == '\n' || trimmed.back() == '\r'))
         trimmed.remove_suffix(1);
     if (trimmed.empty()) {
-        check(which == -1);
+        FUZZ_CHECK(which == -1);
         return 0;
     }
-    check(which != -1);
+    FUZZ_CHECK(which != -1);
     std::string expected;
     int expected_file = 0;
     bool framed = false;
@@ -204,10 +201,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             expected = lg::escape_control(prefix) + ": ";
         expected += "Error: " + lg::escape_control(trimmed);
     }
-    check(which == expected_file);
+    FUZZ_CHECK(which == expected_file);
     bool utf8 = valid_utf8(trimmed);
-    check(is_cut_of(line, expected, lg::forwarded_line_max, utf8));
+    FUZZ_CHECK(is_cut_of(line, expected, lg::forwarded_line_max, utf8));
     if (utf8)
-        check(valid_utf8(line));
+        FUZZ_CHECK(valid_utf8(line));
     return 0;
 }

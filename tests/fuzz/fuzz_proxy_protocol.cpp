@@ -3,6 +3,8 @@
 // relies on: a complete header never claims more bytes than it was given,
 // the result is the same however the bytes were split over reads, and the
 // addresses it reports parse back as IP addresses.
+#include "fuzz_check.hpp"
+
 #include "cidr.hpp"
 #include "proxy_protocol.hpp"
 
@@ -14,11 +16,6 @@ using loft::ProxyParseResult;
 using State = ProxyParseResult::State;
 
 namespace {
-
-void check(bool ok) {
-    if (!ok)
-        __builtin_trap();
-}
 
 bool same(const ProxyParseResult& a, const ProxyParseResult& b) {
     if (a.state != b.state)
@@ -39,46 +36,46 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     switch (r.state) {
     case State::done: {
-        check(r.consumed > 0 && r.consumed <= input.size());
-        check(r.consumed <= loft::kMaxProxyHeader);
-        check(r.error.empty());
-        check(r.header.version == 1 || r.header.version == 2);
+        FUZZ_CHECK(r.consumed > 0 && r.consumed <= input.size());
+        FUZZ_CHECK(r.consumed <= loft::kMaxProxyHeader);
+        FUZZ_CHECK(r.error.empty());
+        FUZZ_CHECK(r.header.version == 1 || r.header.version == 2);
         if (r.header.has_address) {
             // The addresses are what was checked, nothing more (they end up
             // in logs and in per-IP limits).
             for (const auto& ip : {r.header.source_ip, r.header.dest_ip})
-                check(ip.find_first_not_of("0123456789abcdefABCDEF.:") == std::string::npos);
-            check(loft::parse_ip(r.header.source_ip).has_value());
-            check(loft::parse_ip(r.header.dest_ip).has_value());
-            check(r.header.source_port <= 65535 && r.header.dest_port <= 65535);
+                FUZZ_CHECK(ip.find_first_not_of("0123456789abcdefABCDEF.:") == std::string::npos);
+            FUZZ_CHECK(loft::parse_ip(r.header.source_ip).has_value());
+            FUZZ_CHECK(loft::parse_ip(r.header.dest_ip).has_value());
+            FUZZ_CHECK(r.header.source_port <= 65535 && r.header.dest_port <= 65535);
         } else {
-            check(r.header.source_ip.empty() && r.header.dest_ip.empty());
+            FUZZ_CHECK(r.header.source_ip.empty() && r.header.dest_ip.empty());
         }
         // The header alone gives the same result: the parser does not look
         // past what it consumes (those bytes belong to the mail protocol).
-        check(same(loft::parse_proxy_header(input.substr(0, r.consumed)), r));
+        FUZZ_CHECK(same(loft::parse_proxy_header(input.substr(0, r.consumed)), r));
         // Every shorter prefix is incomplete, never done or invalid: a header
         // split over several reads must not be rejected half-way.
         for (std::size_t n : {std::size_t{0}, std::size_t{1}, r.consumed / 2, r.consumed - 1})
-            check(loft::parse_proxy_header(input.substr(0, n)).state == State::need_more);
+            FUZZ_CHECK(loft::parse_proxy_header(input.substr(0, n)).state == State::need_more);
         break;
     }
     case State::need_more:
-        check(r.consumed == 0 && r.error.empty());
+        FUZZ_CHECK(r.consumed == 0 && r.error.empty());
         // Waiting for more is only allowed while the header can still fit.
-        check(input.size() < loft::kMaxProxyHeader);
+        FUZZ_CHECK(input.size() < loft::kMaxProxyHeader);
         // Every prefix of a valid prefix is a valid prefix.
         if (!input.empty())
-            check(loft::parse_proxy_header(input.substr(0, input.size() / 2)).state == State::need_more);
+            FUZZ_CHECK(loft::parse_proxy_header(input.substr(0, input.size() / 2)).state == State::need_more);
         break;
     case State::invalid:
-        check(r.consumed == 0);
-        check(!r.error.empty());
+        FUZZ_CHECK(r.consumed == 0);
+        FUZZ_CHECK(!r.error.empty());
         // More bytes never make an invalid start valid.
         {
             std::string longer(input);
             longer.append("\r\n\r\n");
-            check(loft::parse_proxy_header(longer).state == State::invalid);
+            FUZZ_CHECK(loft::parse_proxy_header(longer).state == State::invalid);
         }
         break;
     }
