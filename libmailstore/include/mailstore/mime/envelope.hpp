@@ -14,6 +14,13 @@ namespace mailstore::mime {
 // One element of an ENVELOPE address list: (name adl mailbox host). nullopt
 // is NIL. A group start has mailbox = group name and host NIL; a group end
 // has mailbox and host NIL.
+//
+// As Dovecot 2.3 sends them: a damaged address gets "MISSING_MAILBOX" /
+// "MISSING_DOMAIN" for an absent local part / domain, host "SYNTAX_ERROR"
+// when a "<...>" did not parse, adl "INVALID_ROUTE" for an unreadable route.
+// `name` is raw (quoted-string content, encoded words as written, inner
+// whitespace, tabs, CRs and NULs kept): write it "for humans" like the
+// subject (imapproto::write_display_string).
 struct EnvelopeAddress {
     std::optional<std::string> name;
     std::optional<std::string> adl;
@@ -23,9 +30,16 @@ struct EnvelopeAddress {
 };
 
 struct Envelope {
-    std::optional<std::string> date;     // raw field values (NIL when absent)
+    // Raw field values, NIL when the field is absent, "" when it is empty.
+    // The last field of each name counts. Only the SP/HTAB right after the
+    // colon is skipped; folding, bare CRs and NULs stay (Dovecot drops the
+    // line breaks of date / in-reply-to / message-id when writing them,
+    // imapproto::write_header_string, and writes the subject and address
+    // names "for humans", imapproto::write_display_string).
+    std::optional<std::string> date;
     std::optional<std::string> subject;
-    std::vector<EnvelopeAddress> from;   // empty list is NIL
+    // Each list joins every field of that name in order; an empty list is NIL.
+    std::vector<EnvelopeAddress> from;
     std::vector<EnvelopeAddress> sender; // defaults to from (RFC 3501)
     std::vector<EnvelopeAddress> reply_to;
     std::vector<EnvelopeAddress> to;
