@@ -14,11 +14,27 @@ namespace mailstore::mime {
 // Two strings match case-insensitively when their casemaps are equal.
 MAILSTORE_API std::string casemap(std::string_view utf8);
 
-// Compares casemap(a) with casemap(b) octet by octet (RFC 5051 §2): <0, 0, >0.
+// Compares casemap(a) with casemap(b) octet by octet (RFC 5051 §2): -1, 0, 1.
 MAILSTORE_API int casemap_compare(std::string_view a, std::string_view b);
 
 // Whether `needle` occurs in `haystack` under i;unicode-casemap. Both are
 // UTF-8; an empty needle matches.
+// The haystack is casemapped in pieces of about 64 KiB, never whole, so a
+// 10 MB body costs one pass and bounded memory; invalid UTF-8 in either is
+// U+FFFD (so it matches only U+FFFD).
 MAILSTORE_API bool casemap_contains(std::string_view haystack, std::string_view needle);
+
+// A needle casemapped once, for matching it against many haystacks (every
+// part of a message, every message of a SEARCH). found_in(h) is
+// casemap_contains(h, needle).
+class MAILSTORE_API CasemapMatcher {
+public:
+    explicit CasemapMatcher(std::string_view needle);
+    bool found_in(std::string_view haystack) const;
+    // casemap(needle).
+    const std::string& folded_needle() const { return needle_; }
+private:
+    std::string needle_;
+};
 
 } // namespace mailstore::mime
