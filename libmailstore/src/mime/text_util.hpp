@@ -54,3 +54,45 @@ inline std::size_t find_lf(std::string_view s, std::size_t from)
 }
 
 } // namespace mailstore::mime::detail
+
+namespace mailstore::mime::detail {
+
+// Dovecot reads a NUL in a header value as U+FFFD (the bytes can't travel
+// in an IMAP quoted string or literal). Returns `s` itself when it has no
+// NUL, else a copy in `buf`.
+inline std::string_view replace_nuls(std::string_view s, std::string& buf)
+{
+    if (s.find('\0') == std::string_view::npos)
+        return s;
+    buf.clear();
+    buf.reserve(s.size() + 8);
+    for (char c : s) {
+        if (c == '\0')
+            buf += "\xEF\xBF\xBD";
+        else
+            buf.push_back(c);
+    }
+    return buf;
+}
+
+// An unstructured Content-* value the way BODYSTRUCTURE shows it: line
+// breaks of folding removed, leading whitespace removed, trailing kept.
+inline std::string unfold_left_trim(std::string_view value)
+{
+    std::string nulbuf;
+    value = replace_nuls(value, nulbuf);
+    std::string out;
+    out.reserve(value.size());
+    bool leading = true;
+    for (char c : value) {
+        if (c == '\r' || c == '\n')
+            continue;
+        if (leading && (c == ' ' || c == '\t'))
+            continue;
+        leading = false;
+        out.push_back(c);
+    }
+    return out;
+}
+
+} // namespace mailstore::mime::detail

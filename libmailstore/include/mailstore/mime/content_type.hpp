@@ -38,8 +38,15 @@ struct ContentDisposition {
 };
 
 // Parses a Content-Type value (raw, may be folded). Comments, missing
-// quotes and junk are tolerated; an unusable type yields valid() == false
-// while the parameters that could be read are still returned.
+// quotes and junk are tolerated; an unusable type yields valid() == false.
+// Exactly as Dovecot 2.3 reads it (BODYSTRUCTURE shows the result):
+// "type/subtype" followed by nothing or ';' is usable; a lone "type" keeps
+// type with an empty subtype and no parameters; anything else ("text/plain
+// junk", "text; x=y", "text/") leaves type, subtype and params all empty.
+// Parameters: a broken one is skipped up to the next ';', an unclosed quote
+// drops it and ends the list; RFC 2231 sections are joined as Parameter
+// describes (plain parameters first, joined ones after, sorted by name).
+// A NUL byte in the value reads as U+FFFD.
 MAILSTORE_API ContentType parse_content_type(std::string_view value);
 
 MAILSTORE_API ContentDisposition parse_content_disposition(std::string_view value);
@@ -49,6 +56,11 @@ MAILSTORE_API std::vector<Parameter> parse_parameters(std::string_view text);
 
 // Content-Language: the list of language tags, in order (RFC 3282).
 MAILSTORE_API std::vector<std::string> parse_content_language(std::string_view value);
+
+// Content-Transfer-Encoding: the mechanism token as written (case kept,
+// comments dropped); empty when the value is not exactly one token (e.g.
+// "base64 junk", "\"base64\""), which IMAP then reports as the default 7bit.
+MAILSTORE_API std::string parse_content_transfer_encoding(std::string_view value);
 
 // Looks up a parameter by name, case-insensitively, ignoring a trailing '*';
 // returns its value converted to UTF-8: RFC 2231 charset/percent decoding for

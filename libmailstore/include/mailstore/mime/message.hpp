@@ -35,8 +35,14 @@ struct MessagePart {
     std::uint64_t header_lines = 0;   // line endings in the header
     std::uint64_t body_lines = 0;     // line endings in the body (IMAP body-fld-lines)
 
-    // Content-* fields, unfolded and trimmed but otherwise as written (IMAP
-    // BODYSTRUCTURE sends them raw). Empty when absent.
+    // Content-* fields, the first of each name, as IMAP BODYSTRUCTURE sends
+    // them (Dovecot 2.3): Content-ID/-Description/-MD5/-Location unfolded
+    // with leading whitespace removed (trailing whitespace kept), a NUL read
+    // as U+FFFD; Content-Transfer-Encoding is the token only (empty when the
+    // value is not a single token). Empty when absent. In a message's own
+    // top-level header (the root, or inside message/rfc822) they are ignored
+    // unless MIME-Version or Content-Type is present (RFC 2045 §4), as
+    // Dovecot does.
     ContentType content_type;          // !valid() when absent or unusable
     std::string transfer_encoding;     // Content-Transfer-Encoding token, e.g. "base64"
     std::string content_id;
@@ -53,18 +59,25 @@ struct MessagePart {
     bool is_message = false;           // message/rfc822 or message/global: children[0] is the
                                        // encapsulated message (its header starts at body_offset)
     bool opaque = false;               // looked like multipart/message but was not descended into
-                                       // (depth or part-count limit reached): body kept as is
+                                       // (depth or part-count limit reached): body kept as is;
+                                       // effective type application/octet-stream (as Dovecot)
     bool in_digest = false;            // child of multipart/digest (default type message/rfc822)
     bool has_nuls = false;             // the body contains NUL bytes
     bool header_has_nuls = false;
     bool missing_final_boundary = false; // multipart whose closing boundary never came
 
+    // Multipart: the body parts (may be empty when no boundary line was
+    // found; Dovecot then reports one empty text/plain part). Message: one
+    // encapsulated message (empty, sizes 0, when the body is empty).
     std::vector<MessagePart> children;
 
-    // The type IMAP reports: content_type when valid, else RFC 2045/2046's
-    // default ("text"/"plain", or "message"/"rfc822" inside a digest).
-    std::string_view effective_type() const;
-    std::string_view effective_subtype() const;
+    // The type IMAP reports, as Dovecot 2.3 does: without a Content-Type
+    // field RFC 2045/2046's default ("text"/"plain", or "message"/"rfc822"
+    // inside a digest); an opaque part or a lone "multipart" type is
+    // "application"/"octet-stream"; otherwise content_type as parsed, which
+    // for an unusable field is "" / "" (a lone type: type / "").
+    MAILSTORE_API std::string_view effective_type() const;
+    MAILSTORE_API std::string_view effective_subtype() const;
 };
 
 struct ParseLimits {
@@ -72,6 +85,11 @@ struct ParseLimits {
     unsigned max_depth = 100;
     // After this many parts in one message, further parts are not split out.
     unsigned max_parts = 10000;
+    // RFC 6532 §3.5 message/global is an encapsulated message too, but
+    // Dovecot 2.3 (IMAP4rev1, RFC 3501 §7.4.2 names only MESSAGE/RFC822)
+    // treats it as a leaf; BODYSTRUCTURE-compatible parsing keeps it a leaf.
+    // Set to descend into it like message/rfc822 (search, Sieve).
+    bool descend_message_global = false;
 };
 
 // A parsed message: a non-owning view of the bytes plus its part tree.
