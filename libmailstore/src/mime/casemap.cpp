@@ -1,26 +1,27 @@
-// i;unicode-casemap (RFC 5051 §2): every character mapped to its simple
-// titlecase (one code point for one), then the string put in NFKD.
+// i;unicode-casemap (RFC 5051 §2): each character mapped to its simple
+// titlecase (one code point for one), then decomposed, recursively, by its
+// decomposition mappings of any type (canonical and compatibility).
 // libunistring supplies the Unicode tables.
 //
-// ASCII is a starter with no decomposition, so its casemap is its upper
-// case and nothing across it can reorder: text is handled as ASCII bytes
-// directly and runs of other characters through libunistring. The same
-// property lets long text be cut into pieces (casemap of the concatenation
-// = concatenation of the casemaps) before any character that is a starter
-// whose decomposition starts with a starter, which is how casemap_contains
-// searches a 10 MB body in bounded memory.
+// This is done character by character, as the RFC's steps say, with no
+// canonical reordering of combining marks afterwards (which full NFKD
+// would do): Dovecot does the same — in its SEARCH, "a" + U+0301 + U+0323
+// does not match "a" + U+0323 + U+0301 — and it makes the casemap of a
+// concatenation the concatenation of the casemaps, so long text can be cut
+// anywhere between characters. casemap_contains relies on that to search a
+// 10 MB body in bounded memory.
+//
+// Note that the casemap is not idempotent: U+FB01 "ﬁ" has no simple
+// titlecase and decomposes to lower-case "fi", whose casemap is "FI".
 #include <mailstore/mime/casemap.hpp>
 
 #include "charset_utf8.hpp"
 
 #include <algorithm>
 #include <array>
-#include <cstdlib>
 #include <cstring>
-#include <vector>
 
 #include <unicase.h>
-#include <unictype.h>
 #include <uninorm.h>
 
 namespace mailstore::mime {
@@ -38,49 +39,24 @@ constexpr std::array<char, 128> make_ascii_upper()
 }
 constexpr auto ascii_upper = make_ascii_upper();
 
-// Pieces of non-ASCII text handed to the normaliser at once: flushed at the
-// next safe point after `soft_run` code points; a run of combining marks
-// with no safe point in it is cut at `hard_run` (text like that is not
-// language; RFC 5198's stream-safe form caps such runs at 30).
-constexpr std::size_t soft_run = 1024;
-constexpr std::size_t hard_run = 65536;
+// Unicode decomposition chains are at most four levels deep; the bound only
+// guards against a broken table.
+constexpr int max_decomposition_depth = 8;
 
-// Whether a cut just before `cp` keeps the casemap unchanged: `cp` is a
-// starter and its decomposition starts with a starter. U+0F73, U+0F75 and
-// U+0F81 are the starters that decompose into non-starters only.
-bool starts_segment(char32_t cp)
+void append_decomposed(char32_t cp, std::string& out, int depth)
 {
-    if (cp < 0x80)
-        return true;
-    if (cp == 0x0F73 || cp == 0x0F75 || cp == 0x0F81)
-        return false;
-    return uc_combining_class(cp) == 0;
-}
-
-void append_utf32_as_utf8(const std::uint32_t* s, std::size_t n, std::string& out)
-{
-    for (std::size_t i = 0; i < n; ++i)
-        detail::append_utf8(out, s[i]);
-}
-
-// NFKD of the titlecased code points in `buf`, appended to `out` as UTF-8.
-void flush_run(std::vector<std::uint32_t>& buf, std::string& out)
-{
-    if (buf.empty())
+    ucs4_t parts[UC_DECOMPOSITION_MAX_LENGTH];
+    int tag = 0;
+    // Nothing below U+00A0 (NO-BREAK SPACE) has a decomposition.
+    const int n = cp < 0xA0 || depth >= max_decomposition_depth
+                      ? -1
+                      : uc_decomposition(cp, &tag, parts);
+    if (n <= 0) {
+        detail::append_utf8(out, cp);
         return;
-    std::uint32_t local[512];
-    std::size_t len = std::size(local);
-    std::uint32_t* res = u32_normalize(UNINORM_NFKD, buf.data(), buf.size(), local, &len);
-    if (res == nullptr) {
-        // Out of memory in libunistring: titlecase without decomposition
-        // is the best that can be given.
-        append_utf32_as_utf8(buf.data(), buf.size(), out);
-    } else {
-        append_utf32_as_utf8(res, len, out);
-        if (res != local)
-            std::free(res);
     }
-    buf.clear();
+    for (int i = 0; i < n; ++i)
+        append_decomposed(parts[i], out, depth + 1);
 }
 
 // Appends the casemap of `in` to `out`.
@@ -88,13 +64,11 @@ void casemap_append(std::string_view in, std::string& out)
 {
     const auto* p = reinterpret_cast<const unsigned char*>(in.data());
     const std::size_t n = in.size();
-    std::vector<std::uint32_t> run;
     std::size_t i = 0;
     while (i < n) {
-        // ASCII: upper case, 8 bytes at a time when there are enough.
+        // ASCII: upper case (titlecase of a-z; nothing decomposes).
         const std::size_t ascii_end = i + detail::ascii_prefix(p + i, n - i);
         if (ascii_end > i) {
-            flush_run(run, out);
             const std::size_t old = out.size();
             out.resize(old + (ascii_end - i));
             char* dst = out.data() + old;
@@ -104,39 +78,24 @@ void casemap_append(std::string_view in, std::string& out)
             if (i == n)
                 break;
         }
+        // Invalid UTF-8 arrives here as U+FFFD.
         const auto step = decode_utf8_step(p + i, n - i);
         i += step.len;
-        if (run.size() >= hard_run || (run.size() >= soft_run && starts_segment(step.cp)))
-            flush_run(run, out);
         // Simple titlecase mapping (UnicodeData.txt field 14): one code
-        // point, so "ß" stays "ß" and "ﬁ" becomes "fi" only through NFKD.
-        run.push_back(uc_totitle(step.cp));
+        // point, so "ß" stays "ß".
+        append_decomposed(uc_totitle(step.cp), out, 0);
     }
-    flush_run(run, out);
 }
 
-// The first position at or after `pos` where `s` may be cut (see the top of
-// the file); gives up on finding a starter after `max_scan` bytes and then
-// cuts at the next character boundary (any byte that is not a UTF-8
-// continuation byte starts a new character or a new invalid byte).
-std::size_t next_cut(std::string_view s, std::size_t pos, std::size_t max_scan)
+// The first character boundary at or after `pos`: a byte that is not a
+// UTF-8 continuation byte, or one after three continuation bytes (no
+// sequence is longer than four bytes, so it stands alone as invalid).
+std::size_t next_boundary(std::string_view s, std::size_t pos)
 {
-    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-    const std::size_t n = s.size();
-    const std::size_t limit = std::min(n, pos + max_scan);
-    for (std::size_t i = pos; i < limit; ++i) {
-        if (p[i] < 0x80)
-            return i;
-        if (p[i] < 0xC0)
-            continue;  // continuation byte
-        const auto step = decode_utf8_step(p + i, n - i);
-        if (step.valid && starts_segment(step.cp))
-            return i;
-    }
-    std::size_t i = limit;
-    while (i < n && (p[i] & 0xC0) == 0x80)
-        ++i;
-    return i;
+    auto cont = [&](std::size_t i) { return (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80; };
+    while (pos < s.size() && cont(pos) && !(pos >= 3 && cont(pos - 1) && cont(pos - 2) && cont(pos - 3)))
+        ++pos;
+    return pos;
 }
 
 bool contains_folded(std::string_view haystack, std::string_view folded_needle)
@@ -155,7 +114,7 @@ bool contains_folded(std::string_view haystack, std::string_view folded_needle)
     while (pos < haystack.size()) {
         const std::size_t end = pos + chunk >= haystack.size()
                                     ? haystack.size()
-                                    : next_cut(haystack, pos + chunk, chunk);
+                                    : next_boundary(haystack, pos + chunk);
         if (window.size() > keep)
             window.erase(0, window.size() - keep);
         casemap_append(haystack.substr(pos, end - pos), window);

@@ -11,6 +11,9 @@ namespace mailstore::mime {
 
 // The RFC 5051 canonical form: each character titlecased (simple mapping)
 // and then fully decomposed (NFKD). Invalid UTF-8 becomes U+FFFD first.
+// As RFC 5051 §2 step (2) says, and as Dovecot does, this is done character
+// by character: combining marks are not put in canonical order afterwards.
+// Not idempotent: "ﬁ" (no simple titlecase) decomposes to lower-case "fi".
 // Two strings match case-insensitively when their casemaps are equal.
 MAILSTORE_API std::string casemap(std::string_view utf8);
 
