@@ -275,8 +275,9 @@ private:
             if (parse_local_part() <= 0) return -1;
             if (*p_ == '@') {
                 std::string domain;
-                if (parse_domain(domain) <= 0) return -1;
-                addr_.domain = std::move(domain);
+                int ret = parse_domain(domain);
+                if (ret >= 0) addr_.domain = std::move(domain);
+                if (ret <= 0) return -1;
             }
             if (*p_ != '>') return -1;
         }

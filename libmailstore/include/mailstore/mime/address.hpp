@@ -12,7 +12,7 @@
 
 namespace mailstore::mime {
 
-struct Address {
+struct MAILSTORE_API Address {
     enum class Kind { mailbox, group_start, group_end };
     Kind kind = Kind::mailbox;
     // Display name (or, for group_start, the group name): quotes and
