@@ -7,6 +7,7 @@
 //
 //   bench_mime [--corpus=DIR] [--markdown=FILE] [--keep-going]
 //              [--write-mbox=FILE] [benchmark flags...]
+//   bench_mime --dump=FILE    both parsers' part trees of one message
 //
 // --keep-going times even when the part counts disagree (the disagreements
 // are still listed, and the report says so).
@@ -40,6 +41,15 @@ using mailstore::mime::ParsedMessage;
 
 constexpr std::size_t kMboxMessages = 2000;
 
+// GMime descends into message/global like message/rfc822; so does
+// libmailstore when asked (Dovecot-compatible BODYSTRUCTURE keeps it a leaf).
+// Both parsers then build the same tree.
+const mailstore::mime::ParseLimits kLimits = [] {
+    mailstore::mime::ParseLimits limits;
+    limits.descend_message_global = true;
+    return limits;
+}();
+
 struct MessageSet {
     std::string name;
     bool well_formed = true;          // part counts must agree
@@ -49,6 +59,7 @@ struct MessageSet {
     std::vector<bench::GMimeInput> gmime;
     std::uint64_t bytes = 0;
     std::size_t mismatches = 0;
+    std::vector<std::string> explained;  // differences by design (gmime_parse.cpp)
 };
 
 std::string read_file(const std::filesystem::path& path) {
@@ -104,14 +115,27 @@ std::size_t check_part_counts(std::vector<MessageSet>& sets, std::string& report
     for (auto& set : sets) {
         std::vector<std::string> lines;
         for (std::size_t i = 0; i < set.messages.size(); ++i) {
-            std::size_t ours = ParsedMessage::parse(set.messages[i]).part_count();
-            std::size_t theirs = set.gmime[i].parse_and_count();
+            std::size_t ours = ParsedMessage::parse(set.messages[i], kLimits).part_count();
+            bool comparable = true;
+            std::size_t theirs = set.gmime[i].parse_and_count(&comparable);
             if (ours == theirs)
                 continue;
-            ++set.mismatches;
             std::string what = i < set.files.size() ? set.files[i] : "message " + std::to_string(i + 1);
-            lines.push_back(what + ": libmailstore " + std::to_string(ours) + " parts, GMime " +
-                            std::to_string(theirs));
+            std::string counts = what + ": libmailstore " + std::to_string(ours) + " parts, GMime " +
+                                 std::to_string(theirs);
+            if (!comparable) {
+                // An encoded message/rfc822: a known difference, not an error.
+                set.explained.push_back(counts);
+                continue;
+            }
+            ++set.mismatches;
+            lines.push_back(counts);
+        }
+        for (const auto& e : set.explained) {
+            std::fprintf(stderr, "%s: %s (encoded message/rfc822: GMime keeps it a leaf, Dovecot parses it)\n",
+                         set.name.c_str(), e.c_str());
+            report += "- " + set.name + ": " + e +
+                      " (encoded message/rfc822: GMime keeps it a leaf, Dovecot parses it; not an error)\n";
         }
         if (set.mismatches == 0)
             continue;
@@ -144,13 +168,13 @@ struct MemoryUse {
 };
 
 MemoryUse measure(std::string_view raw) {
-    (void)ParsedMessage::parse(raw);  // warm up lazily built tables
+    (void)ParsedMessage::parse(raw, kLimits);  // warm up lazily built tables
     bench::set_counting(true);
     auto before = bench::alloc_stats();
     bench::reset_peak();
     MemoryUse use;
     {
-        ParsedMessage message = ParsedMessage::parse(raw);
+        ParsedMessage message = ParsedMessage::parse(raw, kLimits);
         auto during = bench::alloc_stats();
         use.retained = during.live - before.live;
         use.peak = during.peak - before.live;
@@ -158,6 +182,27 @@ MemoryUse measure(std::string_view raw) {
     }
     bench::set_counting(false);
     return use;
+}
+
+void dump_part(const mailstore::mime::MessagePart& part, int depth, std::string& out) {
+    out.append(static_cast<std::size_t>(depth) * 2, ' ');
+    out += std::string(part.effective_type()) + "/" + std::string(part.effective_subtype());
+    out += part.is_multipart ? " [multipart]" : part.is_message ? " [message]" : "";
+    out += part.opaque ? " (opaque)" : "";
+    out += '\n';
+    for (const auto& child : part.children)
+        dump_part(child, depth + 1, out);
+}
+
+int dump_trees(const std::string& raw) {
+    bench::gmime_setup();
+    ParsedMessage message = ParsedMessage::parse(raw, kLimits);
+    std::string ours;
+    dump_part(message.root(), 0, ours);
+    bench::GMimeInput input(raw);
+    std::printf("libmailstore (%zu parts):\n%s\nGMime (%zu parts):\n%s", message.part_count(), ours.c_str(),
+                input.parse_and_count(), input.dump().c_str());
+    return 0;
 }
 
 struct Result {
@@ -224,6 +269,8 @@ int main(int argc, char** argv) {
             markdown_path = arg.substr(11);
         else if (arg.starts_with("--write-mbox="))
             mbox_path = arg.substr(13);
+        else if (arg.starts_with("--dump="))
+            return dump_trees(read_file(std::string(arg.substr(7))));
         else if (arg == "--keep-going")
             keep_going = true;
         else
@@ -295,7 +342,7 @@ int main(int argc, char** argv) {
         benchmark::RegisterBenchmark(("libmailstore/" + set.name).c_str(), [s](benchmark::State& state) {
             for (auto _ : state)
                 for (auto m : s->messages) {
-                    ParsedMessage message = ParsedMessage::parse(m);
+                    ParsedMessage message = ParsedMessage::parse(m, kLimits);
                     benchmark::DoNotOptimize(message.part_count());
                 }
             state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * s->bytes));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace bench {
@@ -26,8 +27,12 @@ public:
     // mailstore::mime::ParsedMessage::part_count() does: one for the message
     // itself (its top-level entity), one for each multipart child, and for a
     // message/rfc822 part one more for the encapsulated message, whose own
-    // parts follow. 0 when GMime gives no message at all.
-    std::size_t parse_and_count() const;
+    // parts follow. 0 when GMime gives no message at all. Where GMime's tree
+    // differs from Dovecot's by design, it is counted Dovecot's way, or
+    // `comparable` (optional) is set to false (see gmime_parse.cpp).
+    std::size_t parse_and_count(bool* comparable = nullptr) const;
+    // GMime's tree as indented MIME types, for looking into a disagreement.
+    std::string dump() const;
 
 private:
     void* bytes_;  // GByteArray*
