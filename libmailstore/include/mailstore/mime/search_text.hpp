@@ -20,16 +20,21 @@ MAILSTORE_API void for_each_body_text(const ParsedMessage& message,
                                       const std::function<void(std::string_view utf8)>& sink);
 
 // SEARCH BODY: whether `needle` (UTF-8) occurs in the decoded body text,
-// case-insensitively per i;unicode-casemap.
+// case-insensitively per i;unicode-casemap. Only text/* parts are searched
+// (as Dovecot does); an empty needle matches every message.
 MAILSTORE_API bool body_contains(const ParsedMessage& message, std::string_view needle);
 
 // SEARCH HEADER name / FROM / SUBJECT ...: whether `needle` occurs in the
-// decoded value (decoded_value()) of any field called `name`.
+// decoded value (decoded_value()) of any field called `name` in the top-level
+// header. An empty needle matches when the field is present (RFC 3501).
 MAILSTORE_API bool header_contains(const ParsedMessage& message, std::string_view name,
                                    std::string_view needle);
 
-// SEARCH TEXT: a match in the decoded values of the top-level header fields
-// or in the body text.
+// SEARCH TEXT: a match in a header or in the body text (what BODY
+// searches). As Dovecot does (RFC 3501: "header or body"), the headers
+// searched are all of them — the top-level one, every MIME part's
+// and every encapsulated message's — each as "Name: decoded value" lines
+// joined by CRLF, so field names match too. An empty needle matches.
 MAILSTORE_API bool text_contains(const ParsedMessage& message, std::string_view needle);
 
 } // namespace mailstore::mime
