@@ -63,9 +63,15 @@ private:
 MAILSTORE_API std::uint64_t crlf_size(std::string_view raw);
 
 // BINARY[part] (RFC 3516): the part body with its Content-Transfer-Encoding
-// undone. Fails with Status::Code::invalid_argument and the message
-// "unknown-cte" for an encoding it cannot undo (IMAP [UNKNOWN-CTE]), and
-// not_found when the part does not exist or is a multipart.
+// undone, CRLF line endings (as Dovecot: QP hard breaks become CRLF). An
+// empty path is BINARY[]: the whole message. For a multipart or
+// message/rfc822 part, every leaf inside is decoded and its header gets
+// "Content-Transfer-Encoding: binary" (moved to the end of that header),
+// as Dovecot sends it. Fails with Status::Code::invalid_argument and the
+// message "unknown-cte" for an encoding it cannot undo (IMAP
+// [UNKNOWN-CTE]), "invalid-data" for damaged base64/QP (Dovecot answers
+// NO [PARSE] "Invalid data in MIME part"), and not_found when the part
+// does not exist (IMAP then sends an empty string).
 MAILSTORE_API Result<std::string> decode_part_binary(const ParsedMessage& message,
                                                      std::span<const std::uint32_t> part);
 
