@@ -3,7 +3,8 @@
 combining MIME structure x transfer encoding x charset x header oddities x
 line endings, from a fixed seed (same output on every run).
 
-    generate.py [COUNT]       (default 220)
+    generate.py [COUNT]       (default 220: gen000..; plus 120 hdr000.. with
+                              header-only variety for ENVELOPE)
 
 Every choice is drawn from one random.Random(SEED) in a fixed order, so
 changing the code below changes the messages: regenerate the goldens
@@ -15,6 +16,7 @@ from corpuslib import b64, bword, clean, fake_jpeg, fake_pdf, fake_png, pseudo_b
 
 SEED = 20231128
 SUB = "generated"
+HEADER_COUNT = 120
 
 WORDS = ("mail message server parse header body part boundary charset encoding quoted printable "
          "base sixty four alternative related mixed digest report attachment inline envelope "
@@ -358,6 +360,123 @@ class Gen:
         return self.top_headers() + h + "\n" + b
 
 
+class HeaderGen:
+    """Header-only variety for ENVELOPE: address lists, subjects, dates and
+    message ids assembled from valid, obsolete and broken pieces (RFC 5322
+    §3.4, §4.4; RFC 2047), each message small."""
+
+    def __init__(self, rnd):
+        self.r = rnd
+
+    def choice(self, seq):
+        return seq[self.r.randrange(len(seq))]
+
+    def chance(self, p):
+        return self.r.random() < p
+
+    def ws(self):
+        return self.choice(["", " ", " ", "  ", "\t", "\n ", " (c) ", "(c)", "\n\t"])
+
+    def word(self):
+        k = self.r.randrange(10)
+        if k < 4:
+            return self.choice(["John", "Doe", "Mary", "O'Neil", "J.", "x_y", "Zoë".encode().decode("latin-1"), "a=b"])
+        if k < 6:
+            return '"%s"' % self.choice(["Doe, John", "quoted \\\" escape", "", "a@b", "(not comment)",
+                                          "tab\there", "utf8 Jürgen".encode().decode("latin-1"), "ends with \\\\"])
+        if k < 8:
+            return self.choice([qword("Jörg Ünal"), bword("山田"), "=?iso-8859-1?Q?Andr=E9?=", "=?utf-8?B?bad!?=",
+                                "=?x-unknown?Q?who?=", "=?utf-8?Q?a_b?==?utf-8?Q?c?=", "=?UTF-8?Q?split_=C3?=",
+                                "=?utf-8*en?Q?lang?=", "=?us-ascii?Q?=22quoted=22?="])
+        if k == 8:
+            return "(%s)" % self.choice(["comment", "nested (deep)", "unclosed", "esc \\) paren", ""])
+        return self.choice(["<", ">", ":", ";", "@", ",", "\\", "[", "]", "."])
+
+    def local(self):
+        return self.choice(["user", "first.last", "a..b", ".dot", "dot.", '"quoted local"', '"q\\"x"',
+                            "u+tag", "", "o'neil", "user(c)", "UPPER", "über".encode().decode("latin-1")])
+
+    def domain(self):
+        return self.choice(["example.com", "sub.example.org", "[192.0.2.1]", "[IPv6:2001:db8::1]", "",
+                            "example .com", "example.com.", "localhost", "ex(comment)ample.com", "例え.jp".encode().decode("latin-1")])
+
+    def addr_spec(self):
+        k = self.r.randrange(8)
+        if k == 0:
+            return self.local()
+        if k == 1:
+            return "@" + self.domain()
+        return self.local() + self.ws().replace("\n", "") + "@" + self.ws().replace("\n", "") + self.domain()
+
+    def mailbox(self):
+        k = self.r.randrange(8)
+        if k < 3:
+            return self.addr_spec()
+        name = " ".join(self.word() for _ in range(self.r.randint(0, 3)))
+        route = ""
+        if self.chance(0.1):
+            route = self.choice(["@relay.example:", "@a.example,@b.example:", "@:", "@a,,@b:", ":"])
+        close = ">" if not self.chance(0.08) else ""
+        return "%s%s<%s%s%s" % (name, self.ws(), route, self.addr_spec() if not self.chance(0.05) else "", close)
+
+    def address(self):
+        if self.chance(0.15):
+            members = (", " if self.chance(0.8) else " ").join(self.mailbox() for _ in range(self.r.randint(0, 3)))
+            end = self.choice([";", ";", "", ";;", "; trailing"])
+            return "%s:%s%s%s" % (self.choice(["Group", "\"quoted group\"", "", "undisclosed-recipients",
+                                               qword("Grüppe")]), self.ws(), members, end)
+        return self.mailbox()
+
+    def address_list(self):
+        n = self.r.randint(0, 4)
+        seps = [",", ", ", ",\n ", " ,", ",,", " ", ";"]
+        out = ""
+        for i in range(n):
+            if i:
+                out += self.choice(seps) if self.chance(0.9) else self.choice(seps[:3])
+            out += self.address()
+        return out
+
+    def subject(self):
+        parts = []
+        for _ in range(self.r.randint(0, 4)):
+            parts.append(self.choice(["Re:", "Fwd:", "[list]", self.word(), qword("Grüße"), bword("件名"),
+                                      "=?utf-8?q?a?= =?utf-8?q?b?=", "=?utf-8?Q?x?=\n =?utf-8?Q?y?=",
+                                      "\"quotes\"", "back\\slash", "tab\tinside", "trailing  "]))
+        return self.ws().replace("\n ", " ").join(parts) if parts else self.choice(["", " ", "\t"])
+
+    def date(self):
+        return self.choice(["Mon, 1 Jan 2024 10:00:00 +0000", "1 Jan 2024 10:00 +0100", "Thu, 13 Feb 69 23:32 -0330",
+                            "Tue, 1 Jul 2003 10:52:37 +0200 (CEST)", "Fri, 21 Nov 1997 09:55:06 -0600",
+                            "Sun, 31 Dec 23 23:59:60 UT", "Wed, 17 Jul 1996 02:23:25 EDT", "26 Aug 76 14:29 EDT",
+                            "Mon, 32 Jan 2024 25:61:61 +9999", "yesterday", "", "Mon,\n 1 Jan 2024 10:00:00 Z",
+                            "Tue, 2 Jan 2024 10:00:00 +0000 (UTC) (more)", "2024-01-03T10:00:00Z"])
+
+    def msgid(self):
+        return self.choice(["<%08x@example.com>" % self.r.getrandbits(32), "<a@b> <c@d>", "no-angle@example.com",
+                            "<>", "<local@[192.0.2.1]>", "<with space@example.com>", "(c) <id@x> (c)",
+                            "<unclosed@example.com", "<\"quoted\"@example.com>", "<%s@x>" % ("l" * 300), ""])
+
+    def message(self, i):
+        fields = []
+        for name in ["From", "Sender", "Reply-To", "To", "Cc", "Bcc"]:
+            if self.chance(0.6 if name not in ("From", "To") else 0.95):
+                fields.append("%s:%s%s\n" % (self.choice([name, name.lower(), name.upper()]),
+                                             self.choice([" ", "", "\t", "  "]), self.address_list()))
+        if self.chance(0.9):
+            fields.append("Subject: %s\n" % self.subject())
+        if self.chance(0.8):
+            fields.append("Date: %s\n" % self.date())
+        if self.chance(0.7):
+            fields.append("Message-ID: %s\n" % self.msgid())
+        if self.chance(0.4):
+            fields.append("In-Reply-To: %s\n" % self.msgid())
+        if self.chance(0.1):
+            fields.append(self.choice(fields) if fields else "")
+        self.r.shuffle(fields)
+        return "".join(fields) + "\n" + "header variety %d\n" % i
+
+
 def main():
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 220
     rnd = random.Random(SEED)
@@ -372,7 +491,12 @@ def main():
         # their charset, raw UTF-8 headers pre-encoded), so latin-1 gives the bytes back.
         data = text.encode("latin-1")
         write(SUB, "gen%03d.eml" % i, data, crlf=crlf)
-    print("wrote %d messages" % count, file=sys.stderr)
+    # A separate generator, so changing it leaves the gen*.eml above alone.
+    hrnd = random.Random(SEED + 1)
+    hg = HeaderGen(hrnd)
+    for i in range(HEADER_COUNT):
+        write(SUB, "hdr%03d.eml" % i, hg.message(i).encode("latin-1"), crlf=hrnd.random() < 0.3)
+    print("wrote %d + %d messages" % (count, HEADER_COUNT), file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -199,6 +199,21 @@ M["mp_10k_parts_nested.eml"] = (hdr("10k parts in 100 nested") + mp(b"o") + b"\n
                                          b"".join(b"--i%d\n\n.\n" % j for _ in range(101)) + b"--i%d--\n" % j
                                          for j in range(100)) + b"--o--\n")
 
+# -- limits at their edges (Dovecot: boundaries cut to 80 bytes, at most 128
+#    parameters, long header lines)
+for _n in (70, 80, 81):
+    _bd = b"D" * _n
+    M["mp_boundary_len%d.eml" % _n] = (hdr("boundary %d chars" % _n) + mp(_bd) + b"\n--" + _bd + b"\n\nx\n--" + _bd +
+                                       b"\n\ny\n--" + _bd + b"--\n")
+for _n in (127, 128, 129):
+    M["ct_params_%d.eml" % _n] = (hdr("%d params" % _n) + b"MIME-Version: 1.0\nContent-Type: text/plain" +
+                                  b"".join(b"; q%d=v" % i for i in range(_n - 1)) + b"; charset=utf-8\n\nbody\n")
+for _n in (8180, 8181):
+    M["subject_line_%d.eml" % (_n + 9)] = (b"From: a@example.com\nSubject: " + b"S" * _n + b"\n\nbody\n")
+M["subject_line_long_no_space.eml"] = b"From: a@example.com\nSubject:" + b"S" * 9000 + b"\n\nbody\n"
+M["ct_rfc2231_index_edge.eml"] = (hdr("2231 index edge") + b"MIME-Version: 1.0\nContent-Type: application/x;"
+                                  b" a*0=p; a*1=q; b*=utf-8''y; c*=z; d*4294967297=w; e*01=lead0\n\nbody\n")
+
 
 def nested_multipart(depth):
     head = hdr("nesting %d multipart" % depth) + b"MIME-Version: 1.0\n"
