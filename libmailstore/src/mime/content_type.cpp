@@ -30,10 +30,14 @@ struct RawParam {
 // until the next ';' (Dovecot's recovery), so junk between parameters
 // costs the junk and nothing else; a broken item that reaches the end of
 // the value ends the list.
+// Dovecot keeps the first 128 parameters of a field; the rest are dropped
+// (a bound on work and memory for hostile headers, too).
+constexpr std::size_t kMaxParams = 128;
+
 std::vector<RawParam> read_raw_params(ValueCursor& c)
 {
     std::vector<RawParam> out;
-    while (!c.at_end()) {
+    while (!c.at_end() && out.size() < kMaxParams) {
         if (c.peek() != ';') {
             c.advance();
             continue;
@@ -74,7 +78,7 @@ std::vector<RawParam> read_raw_params(ValueCursor& c)
 
 struct Section {
     std::string key;        // name before the '*'
-    std::uint64_t index = 0;
+    std::uint32_t index = 0;
     bool extended = false;  // name*N* / name*: charset'lang'%XX form
     std::string value;
     std::size_t order = 0;
@@ -90,14 +94,13 @@ bool all_digits(std::string_view s)
     return true;
 }
 
-std::uint64_t parse_index(std::string_view s)
+// Section numbers wrap around as 32-bit unsigned values (Dovecot shows
+// name*999999999999 as name*3567587327).
+std::uint32_t parse_index(std::string_view s)
 {
-    std::uint64_t v = 0;
-    for (char c : s) {
-        if (v > 100000000000ULL)
-            return UINT64_MAX;  // absurd index: can never be contiguous
-        v = v * 10 + static_cast<unsigned>(c - '0');
-    }
+    std::uint32_t v = 0;
+    for (char c : s)
+        v = v * 10u + static_cast<std::uint32_t>(c - '0');
     return v;
 }
 
@@ -111,6 +114,11 @@ std::vector<Parameter> join_rfc2231(std::vector<RawParam> raw)
 {
     std::vector<Parameter> out;
     std::vector<Section> sections;
+    // A starred name without a section number ("name*", "name**") takes the
+    // number of the previous numbered section, 0 at first — Dovecot's
+    // reading, visible in BODYSTRUCTURE ("name*0; name*2; name*=x" shows
+    // name*2*).
+    std::uint32_t last_index = 0;
     for (RawParam& p : raw) {
         std::string_view name = p.name;
         bool extended = false;
@@ -124,20 +132,21 @@ std::vector<Parameter> join_rfc2231(std::vector<RawParam> raw)
                 out.push_back(Parameter{std::move(p.name), std::move(p.value)});
                 continue;
             }
-            sections.push_back(Section{std::string(name), 0, true, std::move(p.value), sections.size()});
+            sections.push_back(Section{std::string(name), last_index, true, std::move(p.value), sections.size()});
             continue;
         }
         std::string_view idx = name.substr(star + 1);
         if (idx.empty()) {  // "name**": an extended name* with a stray star
-            sections.push_back(Section{std::string(name.substr(0, star)), 0, extended, std::move(p.value),
-                                       sections.size()});
+            sections.push_back(Section{std::string(name.substr(0, star)), last_index, extended,
+                                       std::move(p.value), sections.size()});
             continue;
         }
         if (!all_digits(idx)) {
             out.push_back(Parameter{std::move(p.name), std::move(p.value)});
             continue;
         }
-        sections.push_back(Section{std::string(name.substr(0, star)), parse_index(idx), extended,
+        last_index = parse_index(idx);
+        sections.push_back(Section{std::string(name.substr(0, star)), last_index, extended,
                                    std::move(p.value), sections.size()});
     }
     if (sections.empty())

@@ -36,6 +36,7 @@ using detail::iequals;
 namespace {
 
 constexpr std::size_t npos = std::string_view::npos;
+constexpr std::size_t kMaxBoundary = 80;
 
 // Running totals of what IMAP counts, advanced over the message once, so a
 // part's counts are the difference of two snapshots however deep it sits.
@@ -374,7 +375,10 @@ private:
             }
             p.is_multipart = true;
             if (const std::string* b = find_parameter(p.content_type.params, "boundary")) {
-                boundaries_.push_back(Boundary{*b, stack_.size() - 1});
+                // Only the first 80 bytes count (Dovecot): with a longer
+                // boundary the closing "--" is never seen where it looks.
+                std::string_view text = *b;
+                boundaries_.push_back(Boundary{text.substr(0, kMaxBoundary), stack_.size() - 1});
                 f.has_boundary = true;
             }
             return;
