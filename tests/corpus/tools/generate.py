@@ -4,7 +4,8 @@ combining MIME structure x transfer encoding x charset x header oddities x
 line endings, from a fixed seed (same output on every run).
 
     generate.py [COUNT]       (default 220: gen000..; plus 120 hdr000.. with
-                              header-only variety for ENVELOPE)
+                              header-only variety for ENVELOPE; plus 120 mime000..
+                              with varied multipart framing)
 
 Every choice is drawn from one random.Random(SEED) in a fixed order, so
 changing the code below changes the messages: regenerate the goldens
@@ -17,6 +18,7 @@ from corpuslib import b64, bword, clean, fake_jpeg, fake_pdf, fake_png, pseudo_b
 SEED = 20231128
 SUB = "generated"
 HEADER_COUNT = 120
+MIME_COUNT = 120
 
 WORDS = ("mail message server parse header body part boundary charset encoding quoted printable "
          "base sixty four alternative related mixed digest report attachment inline envelope "
@@ -477,6 +479,93 @@ class HeaderGen:
         return "".join(fields) + "\n" + "header variety %d\n" % i
 
 
+class MimeGen:
+    """Small messages whose MIME framing is varied at random: boundary
+    lines with trailing junk or whitespace, missing blank lines, parts
+    without headers, missing or doubled closing boundaries, preambles and
+    epilogues with boundary-like lines, message/rfc822 without a header,
+    mixed and bare-CR line ends, no final newline (RFC 2046 §5.1.1 and what
+    is made of its violations). Bodies are short: the point is offsets,
+    sizes and line counts."""
+
+    def __init__(self, rnd):
+        self.r = rnd
+        self.n = 0
+
+    def choice(self, seq):
+        return seq[self.r.randrange(len(seq))]
+
+    def chance(self, p):
+        return self.r.random() < p
+
+    def text(self):
+        return self.choice(["", "x", "one line\n", "two\nlines\n", "no newline", "\n", "\n\n", "trailing space \n",
+                            "-- \nsig\n", "--not-a-boundary\n", "line\r\nwith crlf\r\n", "bare\rcr\n",
+                            "=?utf-8?Q?x?=\n", "a" * 100 + "\n", "\tindented\n"])
+
+    def part_header(self, kind):
+        if kind == "text":
+            return self.choice(["", "Content-Type: text/plain\n", "Content-Type: text/html; charset=utf-8\n",
+                                "content-type: TEXT/PLAIN\n", "Content-Type: text/plain;\n charset=us-ascii\n",
+                                "Content-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n",
+                                "Content-Disposition: inline\n", "X-Other: 1\n", "Content-Type:\n",
+                                "Content-Type: text/plain\nContent-Type: text/html\n"])
+        return ""
+
+    def node(self, depth, in_digest=False):
+        k = self.r.randrange(10)
+        if depth >= 4 or k < 4:
+            if in_digest and self.chance(0.6):
+                return "", "Subject: digest entry\n\n" + self.text()
+            return self.part_header("text"), self.text()
+        if k < 8:
+            return self.multipart(depth)
+        inner_h, inner_b = self.node(depth + 1)
+        body = self.choice(["Subject: inner\n", "", "From: a@b.example\nSubject: inner\n"])
+        if body or self.chance(0.5):
+            body += inner_h + "\n"
+        return "Content-Type: message/rfc822\n", body + inner_b
+
+    def multipart(self, depth):
+        self.n += 1
+        b = self.choice(["b%d" % self.n, "=_%d_" % self.n, "----=_Part_%d" % self.n, "b%d x" % self.n])
+        sub = self.choice(["mixed", "alternative", "related", "digest", "report"])
+        hdr = "Content-Type: multipart/%s; boundary=\"%s\"\n" % (sub, b)
+        if self.chance(0.05):
+            hdr = "Content-Type: multipart/%s\n" % sub  # no boundary parameter
+        body = self.choice(["", "", "preamble\n", "\n", "--%s-not\n" % b, "preamble without newline"])
+        for _ in range(self.r.randint(0, 4)):
+            h, bd = self.node(depth + 1, in_digest=(sub == "digest"))
+            delim = "--" + b + self.choice(["", "", "", " ", "\t", "  junk"])
+            sep = self.choice(["\n", "\n", "\n", ""]) if h else self.choice(["\n", "\n", ""])
+            if body and not body.endswith("\n"):
+                body += "\n"
+            body += delim + "\n" + h + sep + bd
+        close = self.r.randrange(8)
+        if close < 5:
+            if body and not body.endswith("\n"):
+                body += "\n"
+            body += "--%s--%s" % (b, self.choice(["\n", "", "\n\n", "\nepilogue\n", " \n", "\n--%s\n" % b]))
+        elif close == 5:
+            body += "\n--%s--\n--%s--\n" % (b, b)
+        # else: no closing boundary
+        return hdr, body
+
+    def message(self, i):
+        h, b = self.multipart(0) if self.chance(0.85) else self.node(0)
+        text = "From: a@example.com\nSubject: mime variety %d\nMIME-Version: 1.0\n" % i + h + "\n" + b
+        style = self.r.randrange(10)
+        if style < 5:
+            return text.encode("latin-1")
+        if style < 8:
+            return text.replace("\r\n", "\n").replace("\n", "\r\n").encode("latin-1")
+        # Mixed line ends: each line end picked at random.
+        out = []
+        for line in text.split("\n"):
+            out.append(line + self.choice(["\n", "\r\n"]))
+        return "".join(out)[:-1 if not text.endswith("\n") else None].encode("latin-1")
+
+
 def main():
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 220
     rnd = random.Random(SEED)
@@ -496,7 +585,11 @@ def main():
     hg = HeaderGen(hrnd)
     for i in range(HEADER_COUNT):
         write(SUB, "hdr%03d.eml" % i, hg.message(i).encode("latin-1"), crlf=hrnd.random() < 0.3)
-    print("wrote %d + %d messages" % (count, HEADER_COUNT), file=sys.stderr)
+    mrnd = random.Random(SEED + 2)
+    mg = MimeGen(mrnd)
+    for i in range(MIME_COUNT):
+        write(SUB, "mime%03d.eml" % i, mg.message(i))
+    print("wrote %d + %d + %d messages" % (count, HEADER_COUNT, MIME_COUNT), file=sys.stderr)
 
 
 if __name__ == "__main__":
