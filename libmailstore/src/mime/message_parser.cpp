@@ -99,7 +99,8 @@ struct Frame {
     Totals at_header;         // totals at header_offset
     Totals at_body;           // totals at body_offset
     bool message_root = false;  // top of a message (root or inside message/*)
-    bool has_boundary = false;  // pushed a boundary (multipart)
+    bool has_boundary = false;  // its boundary is open (multipart)
+    bool boundary_param = false;  // it had a boundary parameter
     bool closed = false;        // its closing boundary was seen
     bool message_type = false;  // message/rfc822 (or a digest's default)
 };
@@ -380,6 +381,7 @@ private:
                 std::string_view text = *b;
                 boundaries_.push_back(Boundary{text.substr(0, kMaxBoundary), stack_.size() - 1});
                 f.has_boundary = true;
+                f.boundary_param = true;
             }
             return;
         }
@@ -513,9 +515,8 @@ private:
             p.body_vsize = p.body_size + (t.bare_lfs - f.at_body.bare_lfs);
             p.has_nuls = t.nuls != f.at_body.nuls;
         }
-        if (p.is_multipart && f.has_boundary && !f.closed)
-            p.missing_final_boundary = true;
-        if (p.is_multipart && !f.has_boundary)
+        // No closing boundary seen (or none could be: no boundary parameter).
+        if (p.is_multipart && (!f.boundary_param || !f.closed))
             p.missing_final_boundary = true;
     }
 
