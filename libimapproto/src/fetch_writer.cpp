@@ -106,9 +106,13 @@ void write_field(std::string& out, bool present, const std::string& value) {
     else out += "NIL";
 }
 
+// Dovecot reports the first 128 parameters of a Content-Type or
+// Content-Disposition and drops the rest.
+constexpr std::size_t kMaxParams = 128;
+
 // body-fld-param: "(" string SP string *(SP string SP string) ")" / nil.
 // Dovecot adds charset=us-ascii to a text part that names no charset
-// (RFC 2045 §5.2's default), after the parameters it has.
+// (RFC 2045 §5.2's default) among them, after the parameters it has.
 void write_params(std::string& out, const std::vector<Parameter>& params, bool default_charset) {
     if (params.empty() && !default_charset) {
         out += "NIL";
@@ -117,7 +121,9 @@ void write_params(std::string& out, const std::vector<Parameter>& params, bool d
     out += '(';
     bool first = true;
     bool has_charset = false;
+    std::size_t count = 0;
     for (const auto& p : params) {
+        if (++count > kMaxParams) break;
         if (!first) out += ' ';
         first = false;
         write_string(out, p.name);

@@ -394,3 +394,25 @@ TEST_CASE("fetch writer: a hand-built tree deeper than any parser makes stays bo
     CHECK(out.starts_with(std::string(250, '(') + "(\"application\" \"octet-stream\" NIL NIL NIL \"7bit\" 7)"));
     CHECK(out.ends_with(" \"mixed\")"));
 }
+
+TEST_CASE("fetch writer: only the first 128 parameters are reported") {
+    // Content-Type: text/plain; q0=v; ... q127=v; charset=utf-8 (129th)
+    std::vector<Parameter> params;
+    std::string expected = "(\"text\" \"plain\" (";
+    for (int i = 0; i < 128; ++i) {
+        params.push_back({"q" + std::to_string(i), "v"});
+        expected += "\"q" + std::to_string(i) + "\" \"v\" ";
+    }
+    params.push_back({"charset", "utf-8"});
+    expected += "\"charset\" \"us-ascii\") NIL NIL \"7bit\" 7 1)";
+    MessagePart p = leaf("text", "plain", params);
+    CHECK(structure(p, false) == expected);
+    // The same limit for Content-Disposition.
+    MessagePart a = leaf("application", "x");
+    a.has_disposition = true;
+    a.disposition.type = "attachment";
+    a.disposition.params = params;
+    std::string out = structure(a);
+    CHECK(out.find("\"q127\" \"v\"))") != std::string::npos);
+    CHECK(out.find("utf-8") == std::string::npos);
+}
