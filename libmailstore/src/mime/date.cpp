@@ -60,7 +60,7 @@ public:
                 std::size_t level = 0;
                 for (; i_ < s_.size(); ++i_) {
                     if (s_[i_] == '\\') {
-                        ++i_;
+                        if (i_ + 1 < s_.size()) ++i_;
                         continue;
                     }
                     if (s_[i_] == '(') ++level;

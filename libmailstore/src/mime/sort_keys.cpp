@@ -138,7 +138,7 @@ std::optional<std::string> next_message_id(std::string_view s, std::size_t& pos)
                 std::size_t level = 0;
                 for (; pos < s.size(); ++pos) {
                     if (s[pos] == '\\') {
-                        ++pos;
+                        if (pos + 1 < s.size()) ++pos;
                         continue;
                     }
                     if (s[pos] == '(') ++level;
@@ -163,7 +163,7 @@ std::optional<std::string> next_message_id(std::string_view s, std::size_t& pos)
                 std::size_t level = 0;
                 for (; pos < s.size(); ++pos) {
                     if (s[pos] == '\\') {
-                        ++pos;
+                        if (pos + 1 < s.size()) ++pos;
                         continue;
                     }
                     if (s[pos] == '(') ++level;
@@ -173,11 +173,11 @@ std::optional<std::string> next_message_id(std::string_view s, std::size_t& pos)
             } else if (c == '"') {
                 std::size_t start = pos++;
                 while (pos < s.size() && s[pos] != '"') {
-                    if (s[pos] == '\\') ++pos;
+                    if (s[pos] == '\\' && pos + 1 < s.size()) ++pos;
                     ++pos;
                 }
                 if (pos < s.size()) ++pos;
-                id.append(s.substr(start, std::min(pos, s.size()) - start));
+                id.append(s.substr(start, pos - start));
             } else {
                 id.push_back(c);
                 ++pos;
