@@ -6,6 +6,7 @@
 #include <mailstore/mime/message.hpp>
 
 #include <chrono>
+#include <deque>
 #include <initializer_list>
 #include <string>
 
@@ -13,6 +14,15 @@ using namespace mailstore::mime;
 using namespace std::string_literals;
 
 namespace {
+
+// ParsedMessage is a view: the bytes must outlive it. Tests build messages
+// as temporaries, so they are kept here (a deque never moves its elements).
+ParsedMessage parse_kept(std::string raw, const ParseLimits& limits = {})
+{
+    static std::deque<std::string> store;
+    store.push_back(std::move(raw));
+    return ParsedMessage::parse(store.back(), limits);
+}
 
 const MessagePart& child(const MessagePart& p, std::initializer_list<std::size_t> path)
 {
@@ -53,7 +63,7 @@ std::string many_parts(int n)
 TEST_CASE("mime parser: simple message, CRLF")
 {
     std::string m = "Subject: x\r\n\r\nbody\r\nline2";
-    auto pm = ParsedMessage::parse(m);
+    auto pm = parse_kept(m);
     const MessagePart& r = pm.root();
     CHECK(r.header_offset == 0);
     CHECK(r.header_size == 14);
@@ -78,7 +88,7 @@ TEST_CASE("mime parser: multipart with preamble and epilogue (CRLF and LF give t
         if (c != '\r')
             lf.push_back(c);
     for (const std::string* m : {&crlf, &lf}) {
-        auto pm = ParsedMessage::parse(*m);
+        auto pm = parse_kept(*m);
         const MessagePart& r = pm.root();
         REQUIRE(r.is_multipart);
         REQUIRE(r.children.size() == 2);
@@ -92,9 +102,9 @@ TEST_CASE("mime parser: multipart with preamble and epilogue (CRLF and LF give t
         CHECK(child(r, {1}).header_vsize == 2);
         CHECK(pm.body_bytes(child(r, {1})) == "second");
     }
-    CHECK(ParsedMessage::parse(crlf).virtual_size() == 140);
-    CHECK(ParsedMessage::parse(lf).virtual_size() == 140);
-    auto pl = ParsedMessage::parse(lf);
+    CHECK(parse_kept(crlf).virtual_size() == 140);
+    CHECK(parse_kept(lf).virtual_size() == 140);
+    auto pl = parse_kept(lf);
     CHECK(child(pl.root(), {0}).body_size == 11);  // raw "hello\nworld"
     CHECK(child(pl.root(), {0}).body_offset == 86);
     CHECK(child(pl.root(), {0}).header_size == 26);
@@ -103,7 +113,7 @@ TEST_CASE("mime parser: multipart with preamble and epilogue (CRLF and LF give t
 TEST_CASE("mime parser: missing final boundary, last part runs to the end")
 {
     std::string m = "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\n\r\nno-final\r\n--b1\r\n\r\nlast";
-    auto pm = ParsedMessage::parse(m);
+    auto pm = parse_kept(m);
     REQUIRE(pm.root().children.size() == 2);
     CHECK(pm.root().missing_final_boundary);
     CHECK(child(pm.root(), {0}).body_vsize == 8);
@@ -115,7 +125,7 @@ TEST_CASE("mime parser: junk after a boundary still makes it a boundary")
 {
     std::string m = "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1junk\r\n\r\nA\r\n--b1 \r\n\r\nB\r\n"
                     "--b1--junk\r\n\r\nC\r\n";
-    auto pm = ParsedMessage::parse(m);
+    auto pm = parse_kept(m);
     REQUIRE(pm.root().children.size() == 2);
     CHECK(pm.body_bytes(child(pm.root(), {0})) == "A");
     CHECK(pm.body_bytes(child(pm.root(), {1})) == "B");
@@ -125,7 +135,7 @@ TEST_CASE("mime parser: junk after a boundary still makes it a boundary")
 TEST_CASE("mime parser: boundary text inside a body line is data")
 {
     std::string m = "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nsee --b here\r\n x--b\r\n--b--\r\n";
-    auto pm = ParsedMessage::parse(m);
+    auto pm = parse_kept(m);
     REQUIRE(pm.root().children.size() == 1);
     CHECK(pm.body_bytes(child(pm.root(), {0})) == "see --b here\r\n x--b");
 }
@@ -136,7 +146,7 @@ TEST_CASE("mime parser: nested boundaries that are prefixes of each other")
     std::string n1 = "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n"
                      "Content-Type: multipart/alternative; boundary=\"bb\"\r\n\r\n--bb\r\n\r\nin1\r\n--bb\r\n\r\nin2\r\n"
                      "--bb--\r\n--b\r\n\r\nout2\r\n--b--\r\n";
-    auto p1 = ParsedMessage::parse(n1);
+    auto p1 = parse_kept(n1);
     REQUIRE(p1.root().children.size() == 2);
     const MessagePart& alt = child(p1.root(), {0});
     REQUIRE(alt.children.size() == 2);
@@ -152,7 +162,7 @@ TEST_CASE("mime parser: nested boundaries that are prefixes of each other")
     std::string n2 = "Content-Type: multipart/mixed; boundary=\"bb\"\r\n\r\n--bb\r\n"
                      "Content-Type: multipart/alternative; boundary=\"b\"\r\n\r\n--b\r\n\r\nin1\r\n--b\r\n\r\nin2\r\n"
                      "--bb\r\n\r\nout2\r\n--bb--\r\n";
-    auto p2 = ParsedMessage::parse(n2);
+    auto p2 = parse_kept(n2);
     REQUIRE(p2.root().children.size() == 2);
     const MessagePart& alt2 = child(p2.root(), {0});
     REQUIRE(alt2.children.size() == 2);
@@ -164,7 +174,7 @@ TEST_CASE("mime parser: nested boundaries that are prefixes of each other")
     std::string n3 = "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n"
                      "Content-Type: multipart/alternative; boundary=\"b\"\r\n\r\n--b\r\n\r\nin1\r\n--b\r\n\r\nin2\r\n"
                      "--b--\r\n--b\r\n\r\nout2\r\n--b--\r\n";
-    auto p3 = ParsedMessage::parse(n3);
+    auto p3 = parse_kept(n3);
     REQUIRE(p3.root().children.size() == 2);
     CHECK(child(p3.root(), {0}).children.size() == 2);
     CHECK(child(p3.root(), {0}).body_vsize == 31);
@@ -184,12 +194,12 @@ TEST_CASE("mime parser: epilogue and the line ending before the next boundary")
         {"--bb--EPI\r\n--b--\r\n", 24},                         // "...--bb--EPI\r\n"
     };
     for (const Case& c : cases) {
-        auto pm = ParsedMessage::parse(pre + c.tail);
+        auto pm = parse_kept(pre + c.tail);
         CHECK(child(pm.root(), {0}).body_vsize == c.inner_vsize);
         CHECK(pm.body_bytes(child(pm.root(), {0, 0})) == "in1");
     }
     // Once closed, a boundary is data: "--b" after "--b--" is epilogue.
-    auto ep = ParsedMessage::parse("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nA\r\n--b--\r\n--b\r\n\r\nX\r\n");
+    auto ep = parse_kept("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nA\r\n--b--\r\n--b\r\n\r\nX\r\n");
     CHECK(ep.root().children.size() == 1);
 }
 
@@ -200,7 +210,7 @@ TEST_CASE("mime parser: a boundary inside a part's header")
                     "--zz\r\nContent-Type: text/html\r\n\r\n"
                     "--zz\r\nContent-Type: text/html\r\n\r\n\r\n"
                     "--zz\r\nContent-Type: text/html\r\n\r\nX\r\n--zz--\r\n";
-    auto pm = ParsedMessage::parse(m);
+    auto pm = parse_kept(m);
     REQUIRE(pm.root().children.size() == 4);
     // Dovecot's BODY[n.MIME]: 23, 25, 27, 27 octets; bodies 0, 0, 0, 1.
     CHECK(child(pm.root(), {0}).header_size == 23);
@@ -233,7 +243,7 @@ TEST_CASE("mime parser: message/rfc822 cut short by a boundary (Dovecot's sizes)
     };
     for (const Case& c : cases) {
         CAPTURE(c.inner);
-        auto pm = ParsedMessage::parse(wrap(c.inner));
+        auto pm = parse_kept(wrap(c.inner));
         const MessagePart& msg = child(pm.root(), {0});
         REQUIRE(msg.is_message);
         REQUIRE(msg.children.size() == 1);
@@ -244,11 +254,11 @@ TEST_CASE("mime parser: message/rfc822 cut short by a boundary (Dovecot's sizes)
     }
     // An empty encapsulated message gives its empty line to the boundary:
     // the message/rfc822 part's own header loses it (BODY[1.MIME] is 30).
-    auto pm = ParsedMessage::parse(wrap(""));
+    auto pm = parse_kept(wrap(""));
     CHECK(child(pm.root(), {0}).header_size == 30);
 
     // A multipart inside, cut in its child's header.
-    auto mp = ParsedMessage::parse(
+    auto mp = parse_kept(
         wrap("Content-Type: multipart/mixed; boundary=c\r\n\r\n--c\r\nContent-Type: text/plain\r\n"));
     const MessagePart& m2 = child(mp.root(), {0});
     CHECK(m2.body_vsize == 76);
@@ -262,7 +272,7 @@ TEST_CASE("mime parser: message/rfc822 nesting and boundaries inherited from out
     std::string m = "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: message/rfc822\r\n\r\n"
                     "Subject: inner\r\nContent-Type: multipart/mixed; boundary=c\r\n\r\n--c\r\n\r\nA\r\n"
                     "--b\r\n\r\nx\r\n--b--\r\n";
-    auto pm = ParsedMessage::parse(m);
+    auto pm = parse_kept(m);
     const MessagePart& msg = child(pm.root(), {0});
     REQUIRE(msg.is_message);
     CHECK(msg.body_vsize == 69);
@@ -281,7 +291,7 @@ TEST_CASE("mime parser: message/rfc822 is descended into whatever its encoding")
     // base64 line becomes a header without a colon and the body is empty.
     std::string m = "Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n"
                     "U3ViamVjdDogaGkNCg0KYm9keQ0K\r\n";
-    auto pm = ParsedMessage::parse(m);
+    auto pm = parse_kept(m);
     REQUIRE(pm.root().is_message);
     CHECK(pm.root().transfer_encoding == "base64");
     CHECK(pm.root().body_vsize == 30);
@@ -293,13 +303,13 @@ TEST_CASE("mime parser: message/rfc822 is descended into whatever its encoding")
 TEST_CASE("mime parser: message/global is a leaf unless asked for")
 {
     std::string m = "Content-Type: message/global\r\n\r\nSubject: hi\r\n\r\nbody\r\n";
-    auto leaf = ParsedMessage::parse(m);
+    auto leaf = parse_kept(m);
     CHECK_FALSE(leaf.root().is_message);
     CHECK(leaf.root().children.empty());
     CHECK(leaf.root().body_vsize == 21);
     ParseLimits limits;
     limits.descend_message_global = true;
-    auto deep = ParsedMessage::parse(m, limits);
+    auto deep = parse_kept(m, limits);
     REQUIRE(deep.root().is_message);
     CHECK(deep.body_bytes(deep.root().children[0]) == "body\r\n");
 }
@@ -308,7 +318,7 @@ TEST_CASE("mime parser: multipart/digest children default to message/rfc822")
 {
     std::string m = "Content-Type: multipart/digest; boundary=\"b\"\r\n\r\n--b\r\n\r\nSubject: d1\r\n\r\nbody1\r\n"
                     "--b\r\nContent-Type: text/plain\r\n\r\nt\r\n--b--\r\n";
-    auto pm = ParsedMessage::parse(m);
+    auto pm = parse_kept(m);
     const MessagePart& d1 = child(pm.root(), {0});
     CHECK(d1.in_digest);
     CHECK_FALSE(d1.has_content_type);
@@ -322,37 +332,37 @@ TEST_CASE("mime parser: multipart/digest children default to message/rfc822")
     // A multipart inside a digest is not itself a digest.
     std::string nested = "Content-Type: multipart/digest; boundary=d\r\n\r\n--d\r\n"
                          "Content-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\n\r\nSubject: x\r\n\r\nbody\r\n--m--\r\n--d--\r\n";
-    auto pn = ParsedMessage::parse(nested);
+    auto pn = parse_kept(nested);
     CHECK_FALSE(child(pn.root(), {0, 0}).is_message);
 }
 
 TEST_CASE("mime parser: multipart without boundary lines, parameter or subtype")
 {
-    auto none = ParsedMessage::parse("Content-Type: multipart/mixed; boundary=zz\r\n\r\nhello\r\nworld\r\n");
+    auto none = parse_kept("Content-Type: multipart/mixed; boundary=zz\r\n\r\nhello\r\nworld\r\n");
     CHECK(none.root().is_multipart);
     CHECK(none.root().children.empty());
     CHECK(none.root().missing_final_boundary);
 
-    auto empties = ParsedMessage::parse("Content-Type: multipart/mixed; boundary=zz\r\n\r\n--zz\r\n--zz\r\n--zz--\r\n");
+    auto empties = parse_kept("Content-Type: multipart/mixed; boundary=zz\r\n\r\n--zz\r\n--zz\r\n--zz--\r\n");
     REQUIRE(empties.root().children.size() == 2);
     CHECK(child(empties.root(), {0}).header_size == 0);
     CHECK(child(empties.root(), {0}).body_size == 0);
 
-    auto no_param = ParsedMessage::parse("Content-Type: multipart/mixed\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n");
+    auto no_param = parse_kept("Content-Type: multipart/mixed\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n");
     CHECK(no_param.root().is_multipart);
     CHECK(no_param.root().children.empty());
 
     // An empty boundary is a boundary: every "--" line matches.
-    auto empty_b = ParsedMessage::parse("Content-Type: multipart/mixed; boundary=\"\"\r\n\r\n--\r\n\r\nx\r\n----\r\n");
+    auto empty_b = parse_kept("Content-Type: multipart/mixed; boundary=\"\"\r\n\r\n--\r\n\r\nx\r\n----\r\n");
     REQUIRE(empty_b.root().children.size() == 1);
     CHECK(empty_b.body_bytes(child(empty_b.root(), {0})) == "x");
 
-    auto lone = ParsedMessage::parse("MIME-Version: 1.0\r\nContent-Type: multipart\r\n\r\nx\r\n");
+    auto lone = parse_kept("MIME-Version: 1.0\r\nContent-Type: multipart\r\n\r\nx\r\n");
     CHECK_FALSE(lone.root().is_multipart);
     CHECK(lone.root().effective_type() == "application");
     CHECK(lone.root().effective_subtype() == "octet-stream");
 
-    auto junk = ParsedMessage::parse("Content-Type: multipart/mixed junk; boundary=b\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n");
+    auto junk = parse_kept("Content-Type: multipart/mixed junk; boundary=b\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n");
     CHECK_FALSE(junk.root().is_multipart);
     CHECK(junk.root().effective_type() == "");
     CHECK(junk.root().effective_subtype() == "");
@@ -361,19 +371,19 @@ TEST_CASE("mime parser: multipart without boundary lines, parameter or subtype")
 TEST_CASE("mime parser: boundaries longer than 80 octets are compared on 80")
 {
     std::string b81(81, 'B');
-    auto pm = ParsedMessage::parse("MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"" + b81 + "\"\n\n--" + b81 +
+    auto pm = parse_kept("MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"" + b81 + "\"\n\n--" + b81 +
                                    "\n\nx\n--" + b81 + "--\n");
     // The closing "--" is not where an 80-octet boundary ends: a second part.
     CHECK(pm.root().children.size() == 2);
     std::string b80(80, 'B');
-    auto ok = ParsedMessage::parse("MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"" + b80 + "\"\n\n--" + b80 +
+    auto ok = parse_kept("MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"" + b80 + "\"\n\n--" + b80 +
                                    "\n\nx\n--" + b80 + "--\n");
     CHECK(ok.root().children.size() == 1);
 }
 
 TEST_CASE("mime parser: depth limit makes the 100th level opaque")
 {
-    auto p99 = ParsedMessage::parse(nested_multiparts(99));
+    auto p99 = parse_kept(nested_multiparts(99));
     const MessagePart* cur = &p99.root();
     for (int i = 0; i < 99; ++i) {
         REQUIRE(cur->is_multipart);
@@ -383,7 +393,7 @@ TEST_CASE("mime parser: depth limit makes the 100th level opaque")
     CHECK(cur->effective_type() == "text");
     CHECK(cur->body_vsize == 4);
 
-    auto p100 = ParsedMessage::parse(nested_multiparts(100));
+    auto p100 = parse_kept(nested_multiparts(100));
     cur = &p100.root();
     for (int i = 0; i < 99; ++i)
         cur = &cur->children.at(0);
@@ -395,7 +405,7 @@ TEST_CASE("mime parser: depth limit makes the 100th level opaque")
     CHECK(cur->content_type.subtype == "mixed");  // kept for the parameters
     CHECK(cur->body_vsize == 50);                 // its own closing boundary is data
 
-    auto p150 = ParsedMessage::parse(nested_multiparts(150));
+    auto p150 = parse_kept(nested_multiparts(150));
     cur = &p150.root();
     for (int i = 0; i < 99; ++i)
         cur = &cur->children.at(0);
@@ -410,7 +420,7 @@ TEST_CASE("mime parser: depth limit with message/rfc822 nesting")
     for (int i = 0; i < 150; ++i)
         m += "Subject: m" + std::to_string(i) + "\r\nContent-Type: message/rfc822\r\n\r\n";
     m += "Subject: leaf\r\n\r\nleaf\r\n";
-    auto pm = ParsedMessage::parse(m);
+    auto pm = parse_kept(m);
     const MessagePart* cur = &pm.root();
     for (int i = 0; i < 99; ++i) {
         REQUIRE(cur->is_message);
@@ -425,7 +435,7 @@ TEST_CASE("mime parser: boundary-prefix nesting past the depth limit (Dovecot's 
 {
     // Boundaries b0..b100: "--b99" inside the opaque level matches the open
     // boundary "b9" and reopens the structure there, exactly as Dovecot.
-    auto pm = ParsedMessage::parse(nested_multiparts(101, "b%d"));
+    auto pm = parse_kept(nested_multiparts(101, "b%d"));
     const MessagePart* b9 = &pm.root();
     for (int i = 0; i < 9; ++i)
         b9 = &b9->children.at(0);
@@ -438,14 +448,14 @@ TEST_CASE("mime parser: boundary-prefix nesting past the depth limit (Dovecot's 
 
 TEST_CASE("mime parser: part limit stops boundary recognition")
 {
-    auto p = ParsedMessage::parse(many_parts(9999));
+    auto p = parse_kept(many_parts(9999));
     CHECK(p.part_count() == 10000);
     REQUIRE(p.root().children.size() == 9999);
     // The closing boundary came after the 10000th part: it is data.
     CHECK(p.root().children.back().body_vsize == 14);
     CHECK(p.root().children.back().body_lines == 2);
 
-    auto q = ParsedMessage::parse(many_parts(10005));
+    auto q = parse_kept(many_parts(10005));
     CHECK(q.part_count() == 10000);
     CHECK(q.root().children.back().body_vsize == 103);
     CHECK(q.root().children.back().body_lines == 20);
@@ -454,17 +464,17 @@ TEST_CASE("mime parser: part limit stops boundary recognition")
     std::string s = "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n";
     for (int i = 0; i < 9998; ++i)
         s += "--b\r\n\r\np" + std::to_string(i) + "\r\n";
-    auto r = ParsedMessage::parse(s + "--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: x\r\n\r\nbody\r\n--b--\r\n");
+    auto r = parse_kept(s + "--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: x\r\n\r\nbody\r\n--b--\r\n");
     CHECK(r.root().children.back().opaque);
     CHECK(r.root().children.back().body_vsize == 27);
     // A multipart as the 10000th part stays a multipart, without children.
-    auto t = ParsedMessage::parse(s + "--b\r\nContent-Type: multipart/alternative; boundary=\"c\"\r\n\r\n--c\r\n\r\nx\r\n--c--\r\n--b--\r\n");
+    auto t = parse_kept(s + "--b\r\nContent-Type: multipart/alternative; boundary=\"c\"\r\n\r\n--c\r\n\r\nx\r\n--c--\r\n--b--\r\n");
     CHECK(t.root().children.back().is_multipart);
     CHECK(t.root().children.back().children.empty());
 
     ParseLimits small;
     small.max_parts = 3;
-    auto u = ParsedMessage::parse(many_parts(5), small);
+    auto u = parse_kept(many_parts(5), small);
     CHECK(u.part_count() == 3);
 }
 
@@ -474,8 +484,8 @@ TEST_CASE("mime parser: 10k parts and 150-deep nesting stay fast")
     std::string deep = nested_multiparts(150, "b%d");
     auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < 10; ++i) {
-        auto a = ParsedMessage::parse(big);
-        auto b = ParsedMessage::parse(deep);
+        auto a = parse_kept(big);
+        auto b = parse_kept(deep);
         CHECK(a.part_count() == 10000);
     }
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
@@ -484,16 +494,16 @@ TEST_CASE("mime parser: 10k parts and 150-deep nesting stay fast")
 
 TEST_CASE("mime parser: Content-* fields ignored without MIME-Version or Content-Type")
 {
-    auto plain = ParsedMessage::parse("Content-Transfer-Encoding: base64\r\nContent-ID: <a@b>\r\n\r\neA==\r\n");
+    auto plain = parse_kept("Content-Transfer-Encoding: base64\r\nContent-ID: <a@b>\r\n\r\neA==\r\n");
     CHECK(plain.root().transfer_encoding.empty());
     CHECK(plain.root().content_id.empty());
-    auto mime = ParsedMessage::parse("MIME-Version: 1.0\r\nContent-Transfer-Encoding: base64\r\nContent-ID: <a@b>\r\n\r\neA==\r\n");
+    auto mime = parse_kept("MIME-Version: 1.0\r\nContent-Transfer-Encoding: base64\r\nContent-ID: <a@b>\r\n\r\neA==\r\n");
     CHECK(mime.root().transfer_encoding == "base64");
     CHECK(mime.root().content_id == "<a@b>");
-    auto ct = ParsedMessage::parse("Content-Transfer-Encoding: base64\r\nContent-Type: text/plain\r\n\r\neA==\r\n");
+    auto ct = parse_kept("Content-Transfer-Encoding: base64\r\nContent-Type: text/plain\r\n\r\neA==\r\n");
     CHECK(ct.root().transfer_encoding == "base64");
     // Inside a multipart every part's fields count.
-    auto mp = ParsedMessage::parse("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+    auto mp = parse_kept("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
                                    "Content-Transfer-Encoding: base64\r\nContent-ID: <a@b>\r\n\r\neA==\r\n--b--\r\n");
     CHECK(child(mp.root(), {0}).transfer_encoding == "base64");
 }
@@ -505,7 +515,7 @@ TEST_CASE("mime parser: Content-* values as BODYSTRUCTURE shows them")
                     "Content-Transfer-Encoding: 8bit\r\nContent-Description: a\r\n b\r\n\tc \r\n"
                     "Content-MD5:  abc (x) \r\nContent-Location: http://x/y (c) z\r\n"
                     "Content-Language: EN-us , (c) de ,fr\r\nContent-Disposition: inline junk; a=b\r\n\r\nx\r\n";
-    auto pm = ParsedMessage::parse(m);
+    auto pm = parse_kept(m);
     const MessagePart& r = pm.root();
     CHECK(r.content_type.subtype == "plain");  // the first field wins
     CHECK(r.content_id == "<1>");
@@ -518,34 +528,34 @@ TEST_CASE("mime parser: Content-* values as BODYSTRUCTURE shows them")
     CHECK(r.disposition.type == "inline");
     REQUIRE(r.disposition.params.size() == 1);
     CHECK(r.disposition.params[0].name == "a");
-    auto bad = ParsedMessage::parse("MIME-Version: 1.0\r\nContent-Transfer-Encoding: \"base64\"\r\n\r\nx\r\n");
+    auto bad = parse_kept("MIME-Version: 1.0\r\nContent-Transfer-Encoding: \"base64\"\r\n\r\nx\r\n");
     CHECK(bad.root().transfer_encoding.empty());
 }
 
 TEST_CASE("mime parser: no header/body separator, empty input, bare CR, mixed line ends")
 {
-    auto nohdr = ParsedMessage::parse("no header separator at all\r\njust text");
+    auto nohdr = parse_kept("no header separator at all\r\njust text");
     CHECK(nohdr.root().header_size == 37);
     CHECK(nohdr.root().body_size == 0);
     CHECK(nohdr.root().body_offset == 37);
 
-    auto empty = ParsedMessage::parse("");
+    auto empty = parse_kept("");
     CHECK(empty.root().header_size == 0);
     CHECK(empty.virtual_size() == 0);
     CHECK(empty.part_count() == 1);
 
-    auto blank = ParsedMessage::parse("\r\n");
+    auto blank = parse_kept("\r\n");
     CHECK(blank.root().header_size == 2);
     CHECK(blank.root().header_lines == 1);
     CHECK(blank.root().body_size == 0);
 
     // A bare CR is neither a line end nor doubled in CRLF form.
-    auto cr = ParsedMessage::parse("Subject: a\rb\r\n\r\nline1\rline2\r\n");
+    auto cr = parse_kept("Subject: a\rb\r\n\r\nline1\rline2\r\n");
     CHECK(cr.root().header_size == 16);
     CHECK(cr.root().body_lines == 1);
     CHECK(cr.root().body_vsize == 13);
 
-    auto mixed = ParsedMessage::parse("A: 1\nB: 2\r\n\nbody\r\nx\ny");
+    auto mixed = parse_kept("A: 1\nB: 2\r\n\nbody\r\nx\ny");
     CHECK(mixed.root().header_size == 12);
     CHECK(mixed.root().header_vsize == 14);
     CHECK(mixed.root().body_vsize == 10);
@@ -555,17 +565,17 @@ TEST_CASE("mime parser: no header/body separator, empty input, bare CR, mixed li
 
 TEST_CASE("mime parser: NUL bytes and a 1 MB header line")
 {
-    auto nul = ParsedMessage::parse("Subject: a\0b\r\n\r\nx\0y\r\n"s);
+    auto nul = parse_kept("Subject: a\0b\r\n\r\nx\0y\r\n"s);
     CHECK(nul.root().header_has_nuls);
     CHECK(nul.root().has_nuls);
     CHECK(nul.root().body_size == 5);
-    auto clean = ParsedMessage::parse("Subject: ab\r\n\r\nxy\r\n");
+    auto clean = parse_kept("Subject: ab\r\n\r\nxy\r\n");
     CHECK_FALSE(clean.root().has_nuls);
     CHECK_FALSE(clean.root().header_has_nuls);
 
     std::string longline = "X-Long: " + std::string(1 << 20, 'a') + "\r\nContent-Type: text/html\r\n\r\nbody\r\n";
     auto start = std::chrono::steady_clock::now();
-    auto lp = ParsedMessage::parse(longline);
+    auto lp = parse_kept(longline);
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
     CHECK(ms < 1000);
     CHECK(lp.root().header_size == (1u << 20) + 10 + 25 + 2);
@@ -578,7 +588,7 @@ TEST_CASE("mime parser: find_part follows IMAP part numbers the way Dovecot does
     std::string m = "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: message/rfc822\r\n\r\n"
                     "Subject: inner\r\nContent-Type: multipart/mixed; boundary=c\r\n\r\n--c\r\n\r\nA\r\n"
                     "--b\r\n\r\nx\r\n--b--\r\n";
-    auto pm = ParsedMessage::parse(m);
+    auto pm = parse_kept(m);
     std::uint32_t p1[] = {1}, p11[] = {1, 1}, p2[] = {2}, p3[] = {3}, p12[] = {1, 2}, p21[] = {2, 1}, p0[] = {0},
                   p211[] = {2, 1, 1};
     CHECK(pm.find_part({}) == &pm.root());
@@ -591,13 +601,13 @@ TEST_CASE("mime parser: find_part follows IMAP part numbers the way Dovecot does
     CHECK(pm.find_part(p211) == nullptr);
     CHECK(pm.find_part(p0) == nullptr);
 
-    auto simple = ParsedMessage::parse("Subject: x\r\n\r\nbody\r\n");
+    auto simple = parse_kept("Subject: x\r\n\r\nbody\r\n");
     CHECK(simple.find_part(p1) == &simple.root());
     CHECK(simple.find_part(p2) == nullptr);
     CHECK(simple.find_part(p11) == nullptr);
 
     // message/rfc822 at the top: 1 is the root, 1.1 the encapsulated body.
-    auto msg = ParsedMessage::parse("Content-Type: message/rfc822\r\n\r\nSubject: hi\r\n\r\nbody\r\n");
+    auto msg = parse_kept("Content-Type: message/rfc822\r\n\r\nSubject: hi\r\n\r\nbody\r\n");
     CHECK(msg.find_part(p1) == &msg.root());
     REQUIRE(msg.find_part(p11) != nullptr);
     CHECK(msg.body_bytes(*msg.find_part(p11)) == "body\r\n");
@@ -606,7 +616,7 @@ TEST_CASE("mime parser: find_part follows IMAP part numbers the way Dovecot does
 TEST_CASE("mime parser: moved ParsedMessage keeps its tree")
 {
     std::string m = "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nA\r\n--b--\r\n";
-    auto a = ParsedMessage::parse(m);
+    auto a = parse_kept(m);
     ParsedMessage b = std::move(a);
     REQUIRE(b.root().children.size() == 1);
     CHECK(b.body_bytes(b.root().children[0]) == "A");

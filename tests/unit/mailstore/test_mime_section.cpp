@@ -1,1 +1,250 @@
+// Expected bytes were checked against Dovecot 2.3's BODY.PEEK[...] and
+// BINARY.PEEK[...] answers for the same messages.
 #include <doctest/doctest.h>
+
+#include <mailstore/mime/section.hpp>
+
+#include <string>
+
+using namespace mailstore::mime;
+using namespace std::string_literals;
+
+namespace {
+
+// The bytes IMAP sends for BODY[spec]; "<none>" when the section does not
+// exist (IMAP sends an empty string then).
+std::string fetch(const ParsedMessage& m, const std::string& spec)
+{
+    auto s = parse_section_spec(spec);
+    REQUIRE(s.has_value());
+    auto c = locate_section(m, *s);
+    if (!c)
+        return "<none>";
+    std::string bytes = section_bytes(m, *c);
+    CHECK(bytes.size() == c->vsize);
+    return bytes;
+}
+
+std::string binary(const ParsedMessage& m, std::vector<std::uint32_t> path)
+{
+    auto r = decode_part_binary(m, path);
+    if (!r)
+        return "ERROR:" + r.status().message();
+    return r.value();
+}
+
+const char* kS1 = "From: a@b\r\nSubject: hello\r\n world\r\nTo: c@d\r\nsubject: second\r\nX-Empty:\r\n\r\nbody line\r\n";
+const char* kS1Header = "From: a@b\r\nSubject: hello\r\n world\r\nTo: c@d\r\nsubject: second\r\nX-Empty:\r\n\r\n";
+
+} // namespace
+
+TEST_CASE("mime section: parse_section_spec")
+{
+    auto s = parse_section_spec("");
+    REQUIRE(s);
+    CHECK(s->part.empty());
+    CHECK(s->kind == SectionSpec::Kind::full);
+
+    s = parse_section_spec("1.2.3");
+    REQUIRE(s);
+    CHECK(s->part == std::vector<std::uint32_t>{1, 2, 3});
+    CHECK(s->kind == SectionSpec::Kind::full);
+
+    s = parse_section_spec("2.mime");
+    REQUIRE(s);
+    CHECK(s->kind == SectionSpec::Kind::mime);
+    CHECK(parse_section_spec("text")->kind == SectionSpec::Kind::text);
+    CHECK(parse_section_spec("1.HEADER")->kind == SectionSpec::Kind::header);
+
+    s = parse_section_spec("1.HEADER.FIELDS (From \"X-Odd\\\"Name\" to)");
+    REQUIRE(s);
+    CHECK(s->kind == SectionSpec::Kind::header_fields);
+    CHECK(s->part == std::vector<std::uint32_t>{1});
+    CHECK(s->fields == std::vector<std::string>{"From", "X-Odd\"Name", "to"});
+    s = parse_section_spec("header.fields.not (Subject)");
+    REQUIRE(s);
+    CHECK(s->kind == SectionSpec::Kind::header_fields_not);
+    CHECK(s->fields == std::vector<std::string>{"Subject"});
+
+    for (const char* bad : {"MIME", "0", "1.0", "01", "1.", ".1", "1..2", "HEADER.FIELDS ()", "HEADER.FIELDS",
+                            "HEADER.FIELDS (From", "HEADER.FIELDS (From) x", "HEADER.FIELDS(From)", "TEXT.MIME",
+                            "1.TEXTX", "BODY", "4294967296", "1.HEADER.FIELDS (\"unclosed)", "HEADER.FIELDS (a  b)"})
+        CHECK_MESSAGE(!parse_section_spec(bad), bad);
+    CHECK(parse_section_spec("4294967295"));
+}
+
+TEST_CASE("mime section: a simple message")
+{
+    auto m = ParsedMessage::parse(kS1);
+    CHECK(fetch(m, "") == kS1);
+    CHECK(fetch(m, "HEADER") == kS1Header);
+    CHECK(fetch(m, "TEXT") == "body line\r\n");
+    CHECK(fetch(m, "1") == "body line\r\n");
+    CHECK(fetch(m, "1.MIME") == kS1Header);  // the message's header, as Dovecot
+    CHECK(fetch(m, "1.HEADER") == "<none>");
+    CHECK(fetch(m, "1.TEXT") == "<none>");
+    CHECK(fetch(m, "2") == "<none>");
+    CHECK(fetch(m, "1.1") == "<none>");
+    CHECK(fetch(m, "HEADER.FIELDS (SUBJECT to X-EMPTY)") ==
+          "Subject: hello\r\n world\r\nTo: c@d\r\nsubject: second\r\nX-Empty:\r\n\r\n");
+    CHECK(fetch(m, "HEADER.FIELDS.NOT (subject)") == "From: a@b\r\nTo: c@d\r\nX-Empty:\r\n\r\n");
+    CHECK(fetch(m, "HEADER.FIELDS (Missing)") == "\r\n");
+}
+
+TEST_CASE("mime section: LF-only input is sent with CRLF")
+{
+    auto m = ParsedMessage::parse("From: a@b\nSubject: hi\n\nbody\nline2\n");
+    CHECK(fetch(m, "") == "From: a@b\r\nSubject: hi\r\n\r\nbody\r\nline2\r\n");
+    CHECK(fetch(m, "HEADER.FIELDS (SUBJECT)") == "Subject: hi\r\n\r\n");
+    CHECK(fetch(m, "HEADER.FIELDS.NOT (SUBJECT)") == "From: a@b\r\n\r\n");
+    CHECK(fetch(m, "1") == "body\r\nline2\r\n");
+    CHECK(binary(m, {1}) == "body\r\nline2\r\n");
+}
+
+TEST_CASE("mime section: header without an empty line")
+{
+    auto m = ParsedMessage::parse("From: a@b\r\nSubject: nohdrend");
+    CHECK(fetch(m, "HEADER.FIELDS (SUBJECT to X-EMPTY)") == "Subject: nohdrend\r\n\r\n");
+    CHECK(fetch(m, "HEADER.FIELDS (From)") == "From: a@b\r\n\r\n");
+    CHECK(fetch(m, "HEADER.FIELDS.NOT (From)") == "Subject: nohdrend");
+    CHECK(fetch(m, "HEADER.FIELDS.NOT (Subject)") == "From: a@b\r\n");
+    CHECK(fetch(m, "1.MIME") == "From: a@b\r\nSubject: nohdrend");
+    CHECK(fetch(m, "1") == "");
+}
+
+TEST_CASE("mime section: malformed header lines and WSP before the colon")
+{
+    auto m = ParsedMessage::parse("Subject: a\r\nFoo bar baz\r\nX-A : b\r\n \r\nX-B: c\r\nFrom: x\r\n\r\nbody\r\n");
+    CHECK(fetch(m, "HEADER.FIELDS (FROM)") == "From: x\r\n\r\n");
+    CHECK(fetch(m, "HEADER.FIELDS (X-A)") == "X-A : b\r\n \r\n\r\n");
+    CHECK(fetch(m, "HEADER.FIELDS.NOT (FROM)") == "Subject: a\r\nFoo bar baz\r\nX-A : b\r\n \r\nX-B: c\r\n\r\n");
+    CHECK(fetch(m, "HEADER.FIELDS.NOT (SUBJECT)") == "Foo bar baz\r\nX-A : b\r\n \r\nX-B: c\r\nFrom: x\r\n\r\n");
+}
+
+TEST_CASE("mime section: parts, message/rfc822 HEADER/TEXT, MIME")
+{
+    std::string raw = "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: message/rfc822\r\n\r\n"
+                      "Subject: inner\r\nContent-Type: multipart/mixed; boundary=c\r\n\r\n--c\r\n\r\nA\r\n"
+                      "--b\r\n\r\nx\r\n--b--\r\n";
+    auto m = ParsedMessage::parse(raw);
+    CHECK(fetch(m, "1.MIME") == "Content-Type: message/rfc822\r\n\r\n");
+    CHECK(fetch(m, "1") == "Subject: inner\r\nContent-Type: multipart/mixed; boundary=c\r\n\r\n--c\r\n\r\nA");
+    CHECK(fetch(m, "1.HEADER") == "Subject: inner\r\nContent-Type: multipart/mixed; boundary=c\r\n\r\n");
+    CHECK(fetch(m, "1.TEXT") == "--c\r\n\r\nA");
+    CHECK(fetch(m, "1.1") == "A");
+    CHECK(fetch(m, "1.1.MIME") == "\r\n");
+    CHECK(fetch(m, "1.HEADER.FIELDS (subject)") == "Subject: inner\r\n\r\n");
+    CHECK(fetch(m, "1.1.HEADER") == "<none>");
+    CHECK(fetch(m, "2") == "x");
+    CHECK(fetch(m, "2.1") == "x");  // a leaf is its own part 1
+    CHECK(fetch(m, "2.1.MIME") == "\r\n");
+    CHECK(fetch(m, "2.TEXT") == "<none>");
+    CHECK(fetch(m, "2.1.1") == "<none>");
+    CHECK(fetch(m, "1.2") == "<none>");
+    CHECK(fetch(m, "3") == "<none>");
+    CHECK(fetch(m, "TEXT").size() == 125);
+
+    // message/rfc822 at the top: 1 is its body, 1.1 the inner body.
+    auto top = ParsedMessage::parse("Content-Type: message/rfc822\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+                                    "Subject: hi\r\n\r\nbody\r\n");
+    CHECK(fetch(top, "1") == "Subject: hi\r\n\r\nbody\r\n");
+    CHECK(fetch(top, "1.1") == "body\r\n");
+    CHECK(fetch(top, "1.TEXT") == "body\r\n");
+    CHECK(fetch(top, "1.HEADER") == "Subject: hi\r\n\r\n");
+    // message/global is not descended into (Dovecot 2.3).
+    auto global = ParsedMessage::parse("Content-Type: message/global\r\n\r\nSubject: hi\r\n\r\nbody\r\n");
+    CHECK(fetch(global, "1.1") == "<none>");
+}
+
+TEST_CASE("mime section: HEADER.FIELDS.NOT of a header cut short by a boundary")
+{
+    // The empty line went to the boundary; Dovecot still prints it.
+    auto m = ParsedMessage::parse("Content-Type: multipart/mixed; boundary=zz\r\n\r\n--zz\r\n"
+                                  "Content-Type: message/rfc822\r\n\r\nSubject: a\r\n\r\n--zz--\r\n");
+    CHECK(fetch(m, "1.HEADER") == "Subject: a\r\n");
+    CHECK(fetch(m, "1.HEADER.FIELDS (subject)") == "Subject: a\r\n\r\n");
+    CHECK(fetch(m, "1.HEADER.FIELDS.NOT (subject)") == "\r\n");
+    CHECK(fetch(m, "1.MIME") == "Content-Type: message/rfc822\r\n\r\n");
+    CHECK(fetch(m, "1") == "Subject: a\r\n\r\n");
+
+    auto empty = ParsedMessage::parse("Content-Type: multipart/mixed; boundary=zz\r\n\r\n--zz\r\n"
+                                      "Content-Type: message/rfc822\r\n\r\n--zz--\r\n");
+    CHECK(fetch(empty, "1.MIME") == "Content-Type: message/rfc822\r\n");
+    CHECK(fetch(empty, "1") == "");
+    CHECK(fetch(empty, "1.HEADER") == "");
+    CHECK(fetch(empty, "1.HEADER.FIELDS.NOT (subject)") == "\r\n");
+}
+
+TEST_CASE("mime section: CrlfNormalizer and crlf_size")
+{
+    std::string out;
+    CrlfNormalizer n;
+    n.feed("a\nb\r", out);
+    n.feed("\nc\r", out);  // CR then LF across chunks: one CRLF
+    n.feed("d\n", out);    // a lone CR stays
+    n.feed("", out);
+    n.feed("\n", out);
+    n.finish(out);
+    CHECK(out == "a\r\nb\r\nc\rd\r\n\r\n");
+    CHECK(crlf_size("a\nb\r\nc\rd\n") == 11);
+    CHECK(crlf_size("") == 0);
+    CHECK(crlf_size("\n\n") == 4);
+}
+
+TEST_CASE("mime section: BINARY of leaves")
+{
+    auto one = [](const std::string& cte, const std::string& body) {
+        std::string h = "MIME-Version: 1.0\n";
+        if (!cte.empty())
+            h += "Content-Transfer-Encoding: " + cte + "\n";
+        return h + "\n" + body;
+    };
+    auto b = [&](const std::string& cte, const std::string& body) {
+        std::string raw = one(cte, body);  // ParsedMessage keeps a view: keep the bytes alive
+        auto m = ParsedMessage::parse(raw);
+        return binary(m, {1});
+    };
+    CHECK(b("quoted-printable", "line1=3D\nline2=\nsoft\n") == "line1=\r\nline2soft\r\n");
+    CHECK(b("base64", "aGVsbG8K\nd29ybGQ=\n") == "hello\nworld");
+    CHECK(b("", "plain\nlf\n") == "plain\r\nlf\r\n");
+    CHECK(b("x-uuencode", "begin\n") == "ERROR:unknown-cte");
+    CHECK(b("base64", "!!bad**aGk=\n") == "ERROR:invalid-data");
+    CHECK(b("BASE64 (c)", "aGk=\n") == "hi");
+    CHECK(b("binary", "x\0y\n"s) == "x\0y\r\n"s);
+    CHECK(b("8bit", "caf\xc3\xa9\n") == "caf\xc3\xa9\r\n");
+    CHECK(b("quoted-printable", "a=G1b\n") == "ERROR:invalid-data");
+    CHECK(b("base64", "aGk=\nmore\n") == "ERROR:invalid-data");
+    CHECK(b("7bit", "a\r\nb\r\n") == "a\r\nb\r\n");
+    CHECK(b("quoted-printable", "a=\n") == "a");
+    CHECK(b("quoted-printable", "a  \nb\n") == "a\r\nb\r\n");
+    CHECK(b("base64", "a GV\tsbG8=\n") == "hello");
+
+    std::string qp = one("quoted-printable", "a=3Db\n");
+    auto m = ParsedMessage::parse(qp);
+    CHECK(binary(m, {2}) == "ERROR:no such part");
+    CHECK(binary(m, {}) == "MIME-Version: 1.0\r\nContent-Transfer-Encoding: binary\r\n\r\na=b\r\n");
+    std::string uu = one("x-uuencode", "begin\n");
+    auto bad = ParsedMessage::parse(uu);
+    CHECK(binary(bad, {}) == "ERROR:unknown-cte");
+}
+
+TEST_CASE("mime section: BINARY of containers rewrites each decoded part's header")
+{
+    std::string raw = "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=o\r\n\r\npre\r\n--o\r\n"
+                      "Content-Type: multipart/alternative; boundary=i\r\n\r\n--i\r\nContent-Transfer-Encoding: base64\r\n"
+                      "X-A: b\r\n\r\naGk=\r\n--i\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\na=3Db\r\n--i--\r\nepi\r\n"
+                      "--o\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: 7bit\r\n\r\nSubject: x\r\n"
+                      "Content-Transfer-Encoding: base64\r\n\r\naGk=\r\n--o--\r\n";
+    auto m = ParsedMessage::parse(raw);
+    CHECK(binary(m, {1}) == "--i\r\nX-A: b\r\nContent-Transfer-Encoding: binary\r\n\r\nhi\r\n--i\r\n"
+                            "Content-Transfer-Encoding: binary\r\n\r\na=b\r\n--i--\r\nepi");
+    CHECK(binary(m, {2}) == "Subject: x\r\nContent-Transfer-Encoding: binary\r\n\r\nhi");
+    CHECK(binary(m, {1, 1}) == "hi");
+    CHECK(binary(m, {2, 1}) == "hi");  // decoded although the inner header has no MIME-Version
+    CHECK(binary(m, {}) ==
+          "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=o\r\n\r\npre\r\n--o\r\n"
+          "Content-Type: multipart/alternative; boundary=i\r\n\r\n--i\r\nX-A: b\r\nContent-Transfer-Encoding: binary\r\n\r\n"
+          "hi\r\n--i\r\nContent-Transfer-Encoding: binary\r\n\r\na=b\r\n--i--\r\nepi\r\n--o\r\n"
+          "Content-Type: message/rfc822\r\nContent-Transfer-Encoding: 7bit\r\n\r\nSubject: x\r\n"
+          "Content-Transfer-Encoding: binary\r\n\r\nhi\r\n--o--\r\n");
+}
