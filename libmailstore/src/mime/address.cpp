@@ -60,6 +60,7 @@ private:
     std::string last_comment_;
 
     bool at_end() const { return p_ >= end_; }
+    static bool is_lwsp_start(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '('; }
     unsigned char cur() const { return static_cast<unsigned char>(*p_); }
 
     // CFWS (RFC 5322 §3.2.2). Remembers the text of the last comment: a
@@ -156,6 +157,8 @@ private:
                 ret = parse_quoted_string(s);
             else if (is_atext(cur()) || *p_ == '.')
                 ret = parse_atom_or_dot(s);
+            else if (is_lwsp_start(*p_))
+                ret = skip_lwsp();  // an empty word (Dovecot: a space more)
             else
                 return 1;
             if (ret <= 0) return ret;
@@ -165,7 +168,8 @@ private:
     }
 
     // Local part as a (lenient) dot-atom: obs-local-part allows CFWS before
-    // a dot, and real mail has leading, trailing and doubled dots.
+    // a dot, and real mail has leading, trailing and doubled dots. CFWS
+    // right after a dot fails (what was read stays in `s`), as in Dovecot.
     int parse_local_dot_atom(std::string& s)
     {
         if (at_end() || !(is_atext(cur()) || *p_ == '.')) return -1;
@@ -173,6 +177,7 @@ private:
             const char* start = p_;
             while (p_ < end_ && (is_atext(cur()) || *p_ == '.')) ++p_;
             s.append(start, p_);
+            if (p_ < end_ && p_[-1] == '.' && (is_lwsp_start(*p_))) return -1;
             int ret = skip_lwsp();
             if (ret <= 0) return ret;
             if (*p_ != '.') return 1;
@@ -310,10 +315,7 @@ private:
         bool quoted = !at_end() && *p_ == '"';
         int ret = parse_local_part();
         int ret2 = -2;
-        if (ret <= 0) {
-            addr_.invalid = true;
-            if (ret < 0) str_.clear();
-        }
+        if (ret <= 0) addr_.invalid = true;
         if (ret != 0 && !at_end() && *p_ == '@') {
             std::string domain;
             ret2 = parse_domain(domain);
