@@ -261,9 +261,17 @@ void QuotedPrintableDecoder::feed(std::string_view in, std::string& out)
                 while (j < n && in[j] != '=' && in[j] != '_')
                     ++j;
             } else {
-                while (j < n && in[j] != '=' && in[j] != ' ' && in[j] != '\t' && in[j] != '\r' &&
-                       in[j] != '\n')
+                // A blank followed by anything but a blank or a line end is
+                // not trailing: copied with the run.
+                while (j < n) {
+                    const char c = in[j];
+                    if (c == '=' || c == '\r' || c == '\n')
+                        break;
+                    if (is_blank(c) &&
+                        (j + 1 == n || is_blank(in[j + 1]) || in[j + 1] == '\r' || in[j + 1] == '\n'))
+                        break;
                     ++j;
+                }
             }
             out.append(in.data() + i, j - i);
             i = j;
