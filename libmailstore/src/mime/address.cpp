@@ -168,8 +168,9 @@ private:
     }
 
     // Local part as a (lenient) dot-atom: obs-local-part allows CFWS before
-    // a dot, and real mail has leading, trailing and doubled dots. CFWS
-    // right after a dot fails (what was read stays in `s`), as in Dovecot.
+    // a dot, and real mail has leading and doubled dots, and a trailing dot
+    // right before the '@' ("a.@b"). A dot followed by anything else but
+    // the '@' or the end fails, what was read staying in `s` (Dovecot).
     int parse_local_dot_atom(std::string& s)
     {
         if (at_end() || !(is_atext(cur()) || *p_ == '.')) return -1;
@@ -177,7 +178,7 @@ private:
             const char* start = p_;
             while (p_ < end_ && (is_atext(cur()) || *p_ == '.')) ++p_;
             s.append(start, p_);
-            if (p_ < end_ && p_[-1] == '.' && (is_lwsp_start(*p_))) return -1;
+            if (p_ < end_ && p_[-1] == '.' && *p_ != '@') return -1;
             int ret = skip_lwsp();
             if (ret <= 0) return ret;
             if (*p_ != '.') return 1;

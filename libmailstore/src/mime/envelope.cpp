@@ -12,8 +12,19 @@ namespace {
 // The field value as ENVELOPE takes it: whitespace after the colon skipped
 // (only on the first line), the rest kept, folding, bare CRs and NULs
 // included; the IMAP writer cleans them as Dovecot does.
-std::string_view skip_leading_wsp(std::string_view v)
+//
+// Except on a first line of 8190 bytes or more (invalid anyway: RFC 5322
+// §2.1.1 allows 998): Dovecot's header parser reads such a line in pieces
+// and keeps the whitespace, so "Subject:" + 8181 bytes is sent as a literal
+// and "In-Reply-To: <8178 bytes>" with its leading space.
+constexpr std::size_t dovecot_long_line = 8190;
+
+std::string_view skip_leading_wsp(const HeaderField& field)
 {
+    std::string_view v = field.value;
+    std::size_t first_line = field.raw.find_first_of("\r\n");
+    if (first_line == std::string_view::npos) first_line = field.raw.size();
+    if (first_line >= dovecot_long_line) return v;
     std::size_t i = 0;
     while (i < v.size() && (v[i] == ' ' || v[i] == '\t')) ++i;
     return v.substr(i);
@@ -58,7 +69,7 @@ Envelope build_envelope(const Header& header)
     Envelope env;
     for (const auto& field : header.fields()) {
         if (field.name.empty()) continue;
-        std::string_view v = skip_leading_wsp(field.value);
+        std::string_view v = skip_leading_wsp(field);
         const auto& name = field.name;
         // A repeated single-valued field: the last one counts. Address
         // fields given more than once are joined in order.

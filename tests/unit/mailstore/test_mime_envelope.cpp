@@ -387,6 +387,20 @@ const Case address_cases[] = {
      "((\"Name a. b\" NIL \"x\" \"y\"))"},
     {" g: a. b, c@d;",
      "((NIL NIL \"g\" NIL)(\"a.  b\" NIL \"MISSING_MAILBOX\" \"MISSING_DOMAIN\")(NIL NIL \"c\" \"d\")(NIL NIL NIL NIL))"},
+    {" a.",
+     "((NIL NIL \"a.\" \"MISSING_DOMAIN\"))"},
+    {" <a.@b>",
+     "((NIL NIL \"a.\" \"b\"))"},
+    {" dot., x@y",
+     "((NIL NIL \"MISSING_MAILBOX\" \"MISSING_DOMAIN\")(NIL NIL \"x\" \"y\"))"},
+    {" a.;",
+     "((NIL NIL \"MISSING_MAILBOX\" \"MISSING_DOMAIN\"))"},
+    {" a. ",
+     "((NIL NIL \"MISSING_MAILBOX\" \"MISSING_DOMAIN\"))"},
+    {" a .",
+     "((NIL NIL \"a.\" \"MISSING_DOMAIN\"))"},
+    {" a.:b",
+     "((NIL NIL \"a.\" NIL)(NIL NIL \"b\" \"MISSING_DOMAIN\")(NIL NIL NIL NIL))"},
 };
 
 } // namespace
@@ -517,4 +531,18 @@ TEST_CASE("mime envelope of a huge damaged header stays bounded")
     // '""""...': one phrase of empty quoted strings, no address.
     REQUIRE(env.cc.size() == 1);
     CHECK(env.cc[0].mailbox == "MISSING_MAILBOX");
+}
+
+TEST_CASE("mime envelope keeps the leading space of a line of 8190 bytes or more")
+{
+    // Dovecot reads such lines in pieces and does not skip the whitespace
+    // after the colon (its literal {8181} for this subject comes from that).
+    std::string block = "Subject: " + std::string(8181, 'S') + "\r\nDate: " + std::string(8180, 'D') +
+                        "\r\nIn-Reply-To: " + std::string(8178, 'I') + "\r\n\r\n";
+    Envelope env = envelope_of(block);
+    CHECK(env.subject == " " + std::string(8181, 'S'));
+    CHECK(env.date == std::string(8180, 'D'));  // line of 8186 bytes
+    CHECK(env.in_reply_to == " " + std::string(8178, 'I'));
+    block = "Subject: " + std::string(8180, 'S') + "\n\n";
+    CHECK(envelope_of(block).subject == std::string(8180, 'S'));
 }
