@@ -5,6 +5,8 @@
 // builder, not here).
 #pragma once
 
+#include <mailstore/mime/envelope.hpp>
+
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -35,5 +37,10 @@ inline constexpr std::size_t max_addresses = 100000;
 
 // Parses a header value (folded or not). Never fails.
 std::vector<RawAddress> parse_raw_addresses(std::string_view value);
+
+// The ENVELOPE form of one parsed address, with Dovecot's placeholders for
+// what is missing (MISSING_MAILBOX, MISSING_DOMAIN, SYNTAX_ERROR,
+// INVALID_ROUTE). SORT uses the same values.
+EnvelopeAddress envelope_address(const RawAddress& raw);
 
 } // namespace mailstore::mime::detail

@@ -32,37 +32,38 @@ std::string_view skip_leading_wsp(const HeaderField& field)
 
 void add_addresses(std::vector<EnvelopeAddress>& list, std::string_view value)
 {
-    using Kind = detail::RawAddress::Kind;
-    for (auto& raw : detail::parse_raw_addresses(value)) {
-        EnvelopeAddress e;
-        switch (raw.kind) {
-        case Kind::group_start:
-            e.mailbox = raw.name.value_or("");
-            break;
-        case Kind::group_end:
-            break;
-        case Kind::mailbox:
-            if (raw.name) e.name = *raw.name;
-            if (raw.invalid_route)
-                e.adl = "INVALID_ROUTE";
-            else if (raw.route)
-                e.adl = *raw.route;
-            // Dovecot fills what is missing with placeholders rather than
-            // NIL, which RFC 3501 reserves for group markers.
-            std::string mailbox = raw.mailbox.value_or("");
-            e.mailbox = mailbox.empty() ? std::string("MISSING_MAILBOX") : mailbox;
-            std::string domain = raw.domain.value_or("");
-            if (raw.syntax_error)
-                e.host = "SYNTAX_ERROR";
-            else
-                e.host = domain.empty() ? std::string("MISSING_DOMAIN") : domain;
-            break;
-        }
-        list.push_back(std::move(e));
-    }
+    for (const auto& raw : detail::parse_raw_addresses(value)) list.push_back(detail::envelope_address(raw));
 }
 
 } // namespace
+
+EnvelopeAddress detail::envelope_address(const detail::RawAddress& raw)
+{
+    using Kind = detail::RawAddress::Kind;
+    EnvelopeAddress e;
+    switch (raw.kind) {
+    case Kind::group_start:
+        e.mailbox = raw.name.value_or("");
+        break;
+    case Kind::group_end:
+        break;
+    case Kind::mailbox:
+        if (raw.name) e.name = *raw.name;
+        if (raw.invalid_route)
+            e.adl = "INVALID_ROUTE";
+        else if (raw.route)
+            e.adl = *raw.route;
+        // Dovecot fills what is missing with placeholders rather than NIL,
+        // which RFC 3501 reserves for group markers.
+        e.mailbox = raw.mailbox && !raw.mailbox->empty() ? *raw.mailbox : std::string("MISSING_MAILBOX");
+        if (raw.syntax_error)
+            e.host = "SYNTAX_ERROR";
+        else
+            e.host = raw.domain && !raw.domain->empty() ? *raw.domain : std::string("MISSING_DOMAIN");
+        break;
+    }
+    return e;
+}
 
 Envelope build_envelope(const Header& header)
 {

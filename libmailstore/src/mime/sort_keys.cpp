@@ -207,37 +207,28 @@ std::vector<std::string> parse_message_ids(std::string_view value)
     return ids;
 }
 
+// Both keys come from the first address as ENVELOPE shows it, placeholders
+// included: Dovecot sorts "Name <>" under "MISSING_MAILBOX" and shows
+// "userwithoutat" as "userwithoutat@MISSING_DOMAIN" (checked with its SORT).
 std::string sort_address_key(std::string_view raw_value)
 {
-    // The first address as ENVELOPE has it; for a group that is the group
-    // start, whose addr-mailbox is the group name (RFC 3501 §7.4.2).
+    // RFC 5256 §3: addr-mailbox of the first address; for a group that is
+    // the group start, whose addr-mailbox is the group name (RFC 3501 §7.4.2).
     auto list = detail::parse_raw_addresses(raw_value);
     if (list.empty()) return {};
-    const auto& first = list.front();
-    if (first.kind == detail::RawAddress::Kind::group_start) return first.name.value_or("");
-    return first.mailbox.value_or("");
+    return detail::envelope_address(list.front()).mailbox.value_or("");
 }
 
 std::string sort_display_key(std::string_view raw_value)
 {
     auto list = detail::parse_raw_addresses(raw_value);
     if (list.empty()) return {};
-    const auto& first = list.front();
-    // RFC 5957 §3: the decoded display name; else the addr-spec. A group
-    // is shown by its name.
-    if (first.name && !first.name->empty()) {
-        std::string name = decode_encoded_words(*first.name);
-        // Display names compare as people see them: no surrounding space.
-        std::size_t b = name.find_first_not_of(" \t");
-        if (b != std::string::npos) {
-            std::size_t e = name.find_last_not_of(" \t");
-            return name.substr(b, e - b + 1);
-        }
-    }
-    if (first.kind != detail::RawAddress::Kind::mailbox) return {};
-    std::string spec = first.mailbox.value_or("");
-    if (first.domain && !first.domain->empty()) spec += "@" + *first.domain;
-    return spec;
+    // RFC 5957 §3: the display name, RFC 2047-decoded (as written otherwise:
+    // Dovecot keeps its spaces); else the addr-spec. A group shows its name.
+    EnvelopeAddress first = detail::envelope_address(list.front());
+    if (first.name && !first.name->empty()) return decode_encoded_words(*first.name);
+    if (!first.host) return decode_encoded_words(first.mailbox.value_or(""));
+    return first.mailbox.value_or("") + "@" + *first.host;
 }
 
 std::optional<DateTime> sent_date(const Header& header)

@@ -138,24 +138,31 @@ TEST_CASE("mime sort message ids")
     CHECK(parse_message_ids(std::string(1 << 20, '<')).empty());
 }
 
+// Orders checked with Dovecot 2.3.19's SORT (FROM) / (DISPLAYFROM).
 TEST_CASE("mime sort address keys")
 {
     CHECK(sort_address_key("John <JOHN@x>") == "JOHN");
     CHECK(sort_address_key("a@b, c@d") == "a");
     CHECK(sort_address_key("\"q l\"@b") == "q l");
     CHECK(sort_address_key("") == "");
-    CHECK(sort_address_key("Name <>") == "");
-    CHECK(sort_address_key("just a name") == "");
+    CHECK(sort_address_key("  ") == "");
+    // Missing parts sort by ENVELOPE's placeholder, as in Dovecot.
+    CHECK(sort_address_key("Name <>") == "MISSING_MAILBOX");
+    CHECK(sort_address_key("just a name") == "MISSING_MAILBOX");
     // A group start's addr-mailbox is the group name (RFC 3501 §7.4.2).
     CHECK(sort_address_key("undisclosed-recipients:;") == "undisclosed-recipients");
-    CHECK(sort_address_key("grp: a@b;") == "grp");
+    CHECK(sort_address_key("zzz: aaa@x;") == "zzz");
 
     CHECK(sort_display_key("=?utf-8?q?J=C3=B6rg?= <j@x>") == "J\xc3\xb6rg");
+    CHECK(sort_display_key("=?utf-8?q?b_a?= <y@x>") == "b a");
     CHECK(sort_display_key("\"Doe, John\" <j@x>") == "Doe, John");
+    CHECK(sort_display_key("\"  spaced  \" <a@x>") == "  spaced  ");
     CHECK(sort_display_key("a@b") == "a@b");
     CHECK(sort_display_key("\"\" <a@b>") == "a@b");
     CHECK(sort_display_key("a@b (Comment Name)") == "Comment Name");
-    CHECK(sort_display_key("user") == "user");
+    CHECK(sort_display_key("Name <>") == "Name");
+    CHECK(sort_display_key("<>") == "MISSING_MAILBOX@MISSING_DOMAIN");
+    CHECK(sort_display_key("userwithoutat") == "userwithoutat@MISSING_DOMAIN");
     CHECK(sort_display_key("grp: a@b;") == "grp");
     CHECK(sort_display_key("") == "");
 }
