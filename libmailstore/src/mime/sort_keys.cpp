@@ -127,8 +127,10 @@ std::string base_subject(std::string_view raw_subject, bool* is_reply_or_forward
 namespace {
 
 // One msg-id (RFC 5322 §3.6.4 with the obsolete forms of §4.5.4) starting
-// at or after `pos`: the text between '<' and '>' with CFWS removed (quoted
-// strings kept as written). Junk before it is skipped; `pos` moves past it.
+// at or after `pos`: the text between '<' and '>' with CFWS removed and
+// quoted strings unquoted. Junk before it is skipped; `pos` moves past it.
+// Unlike Dovecot, a '<' inside a comment does not start a msg-id (RFC 5322
+// §3.2.2: a comment is CFWS), and "<junk <a@b>" yields a@b.
 std::optional<std::string> next_message_id(std::string_view s, std::size_t& pos)
 {
     while (pos < s.size()) {
@@ -171,13 +173,15 @@ std::optional<std::string> next_message_id(std::string_view s, std::size_t& pos)
                 }
                 if (pos < s.size()) ++pos;
             } else if (c == '"') {
-                std::size_t start = pos++;
+                // A quoted local part is compared unquoted: <"a"@b> is
+                // <a@b> (Dovecot threads them together).
+                ++pos;
                 while (pos < s.size() && s[pos] != '"') {
                     if (s[pos] == '\\' && pos + 1 < s.size()) ++pos;
+                    id.push_back(s[pos]);
                     ++pos;
                 }
                 if (pos < s.size()) ++pos;
-                id.append(s.substr(start, pos - start));
             } else {
                 id.push_back(c);
                 ++pos;
@@ -186,7 +190,10 @@ std::optional<std::string> next_message_id(std::string_view s, std::size_t& pos)
         if (restart) continue;
         if (pos >= s.size()) return std::nullopt;  // no closing '>'
         ++pos;
-        if (!id.empty()) return id;
+        // msg-id = "<" id-left "@" id-right ">" (RFC 5322 §3.6.4): without
+        // both sides it is junk ("<1234>"; Dovecot skips it too).
+        std::size_t at = id.find('@');
+        if (at != std::string::npos && at > 0 && at + 1 < id.size()) return id;
     }
     return std::nullopt;
 }

@@ -115,10 +115,16 @@ TEST_CASE("mime sort message ids")
     CHECK(parse_message_id("<  a @ b  >") == "a@b");
     CHECK(parse_message_id("<a(c)@b>") == "a@b");
     CHECK(parse_message_id("<a@b\r\n >") == "a@b");
-    CHECK(parse_message_id("<\"q l\"@b>") == "\"q l\"@b");
+    // Checked with Dovecot's THREAD REFERENCES: <"a10"@b> is <a10@b>, and
+    // "<1234>" is no message-id.
+    CHECK(parse_message_id("<\"q l\"@b>") == "q l@b");
+    CHECK(parse_message_id("<\"a10\"@b>") == "a10@b");
+    CHECK(parse_message_id("<\"a\\\"b\"@c>") == "a\"b@c");
+    CHECK(!parse_message_id("<1234>"));
+    CHECK(!parse_message_id("<@b>"));
+    CHECK(!parse_message_id("<a@>"));
     CHECK(parse_message_id("<a@[1.2.3.4]>") == "a@[1.2.3.4]");
     CHECK(parse_message_id("<x <a@b>") == "a@b");
-    CHECK(parse_message_id("<1234>") == "1234");
     CHECK(parse_message_id("<> <a@b>") == "a@b");
     CHECK(!parse_message_id("<a@b"));
     CHECK(!parse_message_id("<>"));
