@@ -122,7 +122,9 @@ std::string unfold_trim(std::string_view value)
 
 std::string decoded_value(std::string_view value)
 {
-    std::string text = unfold_trim(value);
+    std::string nulbuf;
+    // A NUL reads as U+FFFD, as Dovecot's header parser has it.
+    std::string text = unfold_trim(detail::replace_nuls(value, nulbuf));
     // Undeclared 8-bit text: UTF-8 when valid, else Latin-1. Encoded words
     // are ASCII, so this does not disturb them.
     if (!is_valid_utf8(text))

@@ -106,6 +106,14 @@ void append_crlf(std::string& out, std::string_view raw)
     n.finish(out);
 }
 
+// The same for text sent in a BODY literal: NUL becomes 0x80.
+void append_imap(std::string& out, std::string_view raw)
+{
+    CrlfNormalizer n(true);
+    n.feed(raw, out);
+    n.finish(out);
+}
+
 bool ends_with_empty_line(std::string_view h)
 {
     if (h.empty() || h.back() != '\n')
@@ -158,7 +166,7 @@ SectionContent header_fields(std::string_view header, std::string_view after,
         }
         if (match == negate)
             continue;
-        append_crlf(c.text, f.raw);
+        append_imap(c.text, f.raw);
         if (!negate && (f.raw.empty() || f.raw.back() != '\n'))
             c.text += "\r\n";
     }
@@ -278,11 +286,13 @@ std::string section_bytes(const ParsedMessage& message, const SectionContent& co
     if (content.offset >= raw.size())
         return out;
     out.reserve(static_cast<std::size_t>(content.vsize));
-    append_crlf(out, raw.substr(content.offset, content.size));
+    append_imap(out, raw.substr(content.offset, content.size));
     return out;
 }
 
-void CrlfNormalizer::feed(std::string_view in, std::string& out)
+namespace {
+
+void crlf_feed(std::string_view in, std::string& out, bool& last_was_cr_)
 {
     std::size_t pos = 0;
     while (pos < in.size()) {
@@ -302,6 +312,18 @@ void CrlfNormalizer::feed(std::string_view in, std::string& out)
         last_was_cr_ = false;
         pos = lf + 1;
     }
+}
+
+} // namespace
+
+void CrlfNormalizer::feed(std::string_view in, std::string& out)
+{
+    std::size_t start = out.size();
+    crlf_feed(in, out, last_was_cr_);
+    if (nul_to_0x80_)
+        for (std::size_t k = start; k < out.size(); ++k)
+            if (out[k] == '\0')
+                out[k] = '\x80';
 }
 
 void CrlfNormalizer::finish(std::string& /*out*/) { last_was_cr_ = false; }

@@ -134,6 +134,7 @@ TEST_CASE("mime header: decoded_value unfolds, trims, decodes")
     // Undeclared Latin-1 byte becomes UTF-8.
     CHECK(decoded_value(" caf\xe9") == "caf\xc3\xa9");
     CHECK(decoded_value(" caf\xc3\xa9") == "caf\xc3\xa9");
+    CHECK(decoded_value(" a\0b"s) == "a\xEF\xBF\xBD" "b");
 }
 
 TEST_CASE("mime header: lookup is case-insensitive and keeps order")

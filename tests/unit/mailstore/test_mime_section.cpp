@@ -248,3 +248,24 @@ TEST_CASE("mime section: BINARY of containers rewrites each decoded part's heade
           "Content-Type: message/rfc822\r\nContent-Transfer-Encoding: 7bit\r\n\r\nSubject: x\r\n"
           "Content-Transfer-Encoding: binary\r\n\r\nhi\r\n--o--\r\n");
 }
+
+TEST_CASE("mime section: NUL is sent as 0x80 in BODY sections, kept in BINARY")
+{
+    std::string raw = "Subject: a\0b\r\nContent-Type: text/plain; name=\"a\0b\"\r\n\r\nx\0y\r\n"s;
+    auto m = ParsedMessage::parse(raw);
+    CHECK(fetch(m, "") == "Subject: a\x80" "b\r\nContent-Type: text/plain; name=\"a\x80" "b\"\r\n\r\nx\x80y\r\n");
+    CHECK(fetch(m, "HEADER.FIELDS (Subject)") == "Subject: a\x80" "b\r\n\r\n");
+    CHECK(fetch(m, "HEADER.FIELDS.NOT (Subject)") == "Content-Type: text/plain; name=\"a\x80" "b\"\r\n\r\n");
+    CHECK(fetch(m, "TEXT") == "x\x80y\r\n");
+    CHECK(binary(m, {1}) == "x\0y\r\n"s);
+
+    std::string out;
+    CrlfNormalizer keep;
+    keep.feed("a\0\n"s, out);
+    CHECK(out == "a\0\r\n"s);
+    out.clear();
+    CrlfNormalizer imap(true);
+    imap.feed("a\0\n"s, out);
+    imap.finish(out);
+    CHECK(out == "a\x80\r\n");
+}

@@ -47,6 +47,7 @@ MAILSTORE_API std::string unfold_trim(std::string_view value);
 // A field's value for people and for SEARCH: unfolded, trimmed, RFC 2047
 // encoded words decoded, converted to valid UTF-8 (bytes in an unknown or
 // undeclared 8-bit charset are taken as UTF-8 when valid, else Latin-1).
+// A NUL byte becomes U+FFFD (as Dovecot reads header values).
 MAILSTORE_API std::string decoded_value(std::string_view value);
 
 // Case-insensitive ASCII comparison of field names.

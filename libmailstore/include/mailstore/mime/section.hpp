@@ -45,18 +45,26 @@ struct SectionContent {
 MAILSTORE_API std::optional<SectionContent> locate_section(const ParsedMessage& message,
                                                            const SectionSpec& spec);
 
-// The section's bytes with CRLF line endings (whole; for large bodies stream
-// the slice through CrlfNormalizer instead).
+// The section's bytes as IMAP sends them: CRLF line endings, and each NUL
+// as 0x80 (a literal is CHAR8, RFC 3501 §9; Dovecot sends 0x80 too).
+// Whole; for large bodies stream the slice through
+// CrlfNormalizer(/*nul_to_0x80=*/true) instead. Generated text (HEADER.FIELDS)
+// already has both applied.
 MAILSTORE_API std::string section_bytes(const ParsedMessage& message, const SectionContent& content);
 
 // Converts bare LF to CRLF across chunk boundaries; CR+LF stays, a lone CR
-// stays as it is. Feed chunks in order, then finish().
+// stays as it is. Feed chunks in order, then finish(). With nul_to_0x80 a
+// NUL byte comes out as 0x80 (for BODY literals; BINARY's literal8 keeps
+// NULs). Octet counts do not change either way.
 class MAILSTORE_API CrlfNormalizer {
 public:
+    CrlfNormalizer() = default;
+    explicit CrlfNormalizer(bool nul_to_0x80) : nul_to_0x80_(nul_to_0x80) {}
     void feed(std::string_view in, std::string& out);
     void finish(std::string& out);
 private:
     bool last_was_cr_ = false;
+    bool nul_to_0x80_ = false;
 };
 
 // Octets of `raw` after CRLF normalisation.
