@@ -78,6 +78,8 @@ TEST_CASE("mime encoded word output is always UTF-8")
     CHECK(is_valid_utf8(decode_encoded_words("=?utf-8?q?=FF=FE?=")));
     // Unknown charset: valid UTF-8 kept, the rest U+FFFD.
     CHECK(decode_encoded_words("=?x-unknown?q?=C3=A4?=") == "\xc3\xa4");
+    CHECK(decode_encoded_words("=?x-bogus-charset?q?=FF_=C3=A4?=") == "\xef\xbf\xbd \xc3\xa4");
+    // "x-unknown" is what mailers write for undeclared 8-bit: Latin-1 fallback.
     CHECK(is_valid_utf8(decode_encoded_words("=?x-unknown?q?=FF?=")));
 }
 

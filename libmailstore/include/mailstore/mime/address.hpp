@@ -22,6 +22,7 @@ struct MAILSTORE_API Address {
     std::string name;
     bool has_name = false;  // false: no name at all (IMAP NIL), as opposed to ""
     std::string route;      // obsolete source route "@a,@b" (no trailing ':'), or empty
+                            // (also when unreadable; `invalid` is then set)
     std::string local_part; // as written, quoted local parts keep their quotes
     std::string domain;     // empty when there is none ("user" alone)
     // The address was damaged (missing local part, domain, or closing '>');
@@ -35,6 +36,11 @@ struct MAILSTORE_API Address {
 // Parses an address-list / mailbox-list header value (raw, may be folded).
 // Groups come as group_start, members, group_end. Never fails; an empty or
 // unparseable value gives what could be salvaged (possibly nothing).
+// Damaged input is read as Dovecot 2.3 reads it: an empty element between
+// commas is an invalid empty address, "some words" without an address is a
+// name with no address, a group inside a group is a damaged mailbox, and
+// parsing stops at the first byte that cannot continue the list. Linear in
+// the input; at most 100000 entries are returned.
 MAILSTORE_API std::vector<Address> parse_address_list(std::string_view value);
 
 // The display name decoded for people (RFC 2047 → UTF-8).

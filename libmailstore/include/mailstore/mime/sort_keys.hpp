@@ -23,7 +23,9 @@ MAILSTORE_API std::string base_subject(std::string_view raw_subject,
                                        bool* is_reply_or_forward = nullptr);
 
 // The first msg-id in a Message-ID / In-Reply-To value, without the angle
-// brackets; nullopt when there is none.
+// brackets; nullopt when there is none. CFWS inside is removed and a quoted
+// local part unquoted (<"a" @ b> is "a@b"); "<...>" without text on both
+// sides of an '@' is junk and skipped; a '<' inside a comment is ignored.
 MAILSTORE_API std::optional<std::string> parse_message_id(std::string_view value);
 
 // Every msg-id in a References / In-Reply-To value, in order, without angle
@@ -31,11 +33,15 @@ MAILSTORE_API std::optional<std::string> parse_message_id(std::string_view value
 MAILSTORE_API std::vector<std::string> parse_message_ids(std::string_view value);
 
 // SORT FROM/TO/CC key (RFC 5256 §3): the local part (addr-mailbox) of the
-// first address in the raw field value, "" when there is none.
+// first address in the raw field value, "" when there is none. As in
+// ENVELOPE (and Dovecot's SORT): "MISSING_MAILBOX" for an address without
+// a local part, the group name for a group.
 MAILSTORE_API std::string sort_address_key(std::string_view raw_value);
 
 // SORT DISPLAYFROM/DISPLAYTO key (RFC 5957 §3): the decoded display name of
-// the first address, else its addr-spec, "" when there is none.
+// the first address, else its addr-spec, "" when there is none. The name
+// keeps its spaces; the addr-spec uses ENVELOPE's placeholders
+// ("userwithoutat@MISSING_DOMAIN"), a group gives its name (as Dovecot).
 MAILSTORE_API std::string sort_display_key(std::string_view raw_value);
 
 // The sent date (RFC 5256 §2.2): the Date field when it parses; nullopt
