@@ -27,6 +27,7 @@
 #include "text_util.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace mailstore::mime {
@@ -232,11 +233,18 @@ private:
 
     // The boundary whose line starts at q, or -1. Longest match wins; on a
     // tie the innermost (latest pushed) one.
-    int match_boundary(std::uint64_t q) const
+    int match_boundary(std::uint64_t q)
     {
         if (q + 2 > n_ || raw_[q] != '-' || raw_[q + 1] != '-')
             return -1;
         std::string_view rest = raw_.substr(q + 2);
+        // Fast rejection of "--" lines no open boundary can match (signature
+        // separators, ASCII art) without comparing against each boundary.
+        if (boundaries_version_ != first_bytes_version_)
+            refresh_first_bytes();
+        if (!any_empty_boundary_ &&
+            (rest.empty() || !first_bytes_[static_cast<unsigned char>(rest[0])]))
+            return -1;
         int best = -1;
         std::size_t best_len = 0;
         for (std::size_t i = boundaries_.size(); i-- > 0;) {
@@ -250,8 +258,21 @@ private:
         return best;
     }
 
+    void refresh_first_bytes()
+    {
+        first_bytes_.fill(false);
+        any_empty_boundary_ = false;
+        for (const Boundary& b : boundaries_) {
+            if (b.text.empty())
+                any_empty_boundary_ = true;
+            else
+                first_bytes_[static_cast<unsigned char>(b.text[0])] = true;
+        }
+        first_bytes_version_ = boundaries_version_;
+    }
+
     // The next boundary line at or after the line start `from`.
-    std::uint64_t find_boundary(std::uint64_t from, int& which) const
+    std::uint64_t find_boundary(std::uint64_t from, int& which)
     {
         which = match_boundary(from);
         if (which >= 0)
@@ -380,6 +401,7 @@ private:
                 // boundary the closing "--" is never seen where it looks.
                 std::string_view text = *b;
                 boundaries_.push_back(Boundary{text.substr(0, kMaxBoundary), stack_.size() - 1});
+                ++boundaries_version_;
                 f.has_boundary = true;
                 f.boundary_param = true;
             }
@@ -488,8 +510,10 @@ private:
         while (!stack_.empty() && (owner == npos || stack_.size() - 1 > owner)) {
             finish(stack_.back(), first ? deepest_end : outer_end);
             first = false;
-            if (stack_.back().has_boundary)
+            if (stack_.back().has_boundary) {
                 boundaries_.pop_back();
+                ++boundaries_version_;
+            }
             stack_.pop_back();
         }
     }
@@ -534,6 +558,7 @@ private:
             owner.closed = true;
             owner.has_boundary = false;
             boundaries_.erase(boundaries_.begin() + which);
+            ++boundaries_version_;
             owner.region_start = line_end;
             return;
         }
@@ -560,6 +585,12 @@ private:
     std::vector<Frame> stack_;
     std::vector<Boundary> boundaries_;
     std::size_t parts_ = 0;
+    // First bytes of the open boundaries, rebuilt when the set changed
+    // (boundaries_version_ counts changes).
+    std::array<bool, 256> first_bytes_{};
+    bool any_empty_boundary_ = false;
+    std::uint64_t boundaries_version_ = 0;
+    std::uint64_t first_bytes_version_ = 0;
 };
 
 } // namespace
