@@ -43,4 +43,9 @@ std::vector<RawAddress> parse_raw_addresses(std::string_view value);
 // INVALID_ROUTE). SORT uses the same values.
 EnvelopeAddress envelope_address(const RawAddress& raw);
 
+// A display name with non-ASCII characters as a phrase of RFC 2047 encoded
+// words only (§5 (3)): every word encoded, so no special character is left
+// bare next to them. Defined in encoded_word.cpp.
+std::string encode_phrase(std::string_view utf8);
+
 } // namespace mailstore::mime::detail

@@ -491,7 +491,8 @@ std::string collapse_whitespace(std::string_view s)
 }
 
 // A display name as RFC 5322 §3.2.5 wants it: atoms as they are, else a
-// quoted string; non-ASCII names as RFC 2047 encoded words (§5 (3)).
+// quoted string; non-ASCII names wholly as RFC 2047 encoded words (§5 (3)),
+// so that specials in the ASCII words around them stay protected.
 std::string format_phrase(std::string_view name)
 {
     bool eight_bit = false;
@@ -501,12 +502,7 @@ std::string format_phrase(std::string_view name)
         if (u >= 0x80) eight_bit = true;
         if (!(detail::is_atext(u) || c == ' ')) plain = false;
     }
-    if (eight_bit) {
-        std::string encoded = encode_header_text(name);
-        // encode_header_text leaves ASCII words bare; they must still be
-        // phrase words, so quote when something else slipped through.
-        return encoded;
-    }
+    if (eight_bit) return detail::encode_phrase(name);
     if (plain && name.front() != ' ' && name.back() != ' ') return std::string(name);
     return quote_string(name);
 }

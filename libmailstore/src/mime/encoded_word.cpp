@@ -4,6 +4,8 @@
 #include <mailstore/mime/charset.hpp>
 #include <mailstore/mime/transfer_encoding.hpp>
 
+#include "addr_parse.hpp"
+
 #include <cstddef>
 #include <optional>
 
@@ -213,6 +215,12 @@ bool needs_encoding(std::string_view word)
 }
 
 } // namespace
+
+std::string detail::encode_phrase(std::string_view utf8)
+{
+    std::string clean = sanitize_utf8(utf8);
+    return encode_words(clean);
+}
 
 std::string encode_header_text(std::string_view utf8_in)
 {

@@ -193,7 +193,18 @@ TEST_CASE("mime address formatting")
     // B is shorter than Q here (8 vs 9 octets of encoded text).
     CHECK(format_address_list({a}) == "=?UTF-8?B?SsO2cmc=?= <j@x>");
     a.name = "Fran\xc3\xa7oise Dupont";
-    CHECK(format_address_list({a}) == "=?UTF-8?Q?Fran=C3=A7oise?= Dupont <j@x>");
+    CHECK(format_address_list({a}) == "=?UTF-8?Q?Fran=C3=A7oise_Dupont?= <j@x>");
+    // Specials next to non-ASCII text are encoded too (a fuzz finding: they
+    // were left bare and the name read back as an address).
+    auto list = parse_address_list("user@host (Comment (nested) \\) \xc3\xa9)");
+    REQUIRE(list.size() == 1);
+    CHECK(list[0].name == "Comment (nested) ) \xc3\xa9");
+    std::string written = format_address_list(list);
+    auto again = parse_address_list(written);
+    REQUIRE(again.size() == 1);
+    CHECK(again[0].local_part == "user");
+    CHECK(again[0].domain == "host");
+    CHECK(decoded_name(again[0]) == "Comment (nested) ) \xc3\xa9");
     // Round trip.
     std::string value = "A Group:Ed Jones <c@a.test>,joe@where.test;, \"x, y\" <q@r>";
     CHECK(format_address_list(parse_address_list(value)) == "A Group: Ed Jones <c@a.test>, joe@where.test;, \"x, y\" <q@r>");
