@@ -399,11 +399,33 @@ public:
         return true;
     }
 
+    // Whether any leaf in the subtree has an encoding that cannot be undone:
+    // Dovecot answers [UNKNOWN-CTE] for that before looking at any damaged
+    // body elsewhere. Iterative, so deep trees cost no stack.
+    bool has_unknown_encoding(const MessagePart& top) const
+    {
+        std::vector<const MessagePart*> todo{&top};
+        while (!todo.empty()) {
+            const MessagePart* p = todo.back();
+            todo.pop_back();
+            if (p->is_multipart || p->is_message) {
+                for (const MessagePart& c : p->children)
+                    todo.push_back(&c);
+            } else if (encoding(*p) == TransferEncoding::unknown) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     // Header and body of `p` converted.
     bool whole(const MessagePart& p, std::string& out)
     {
         std::string_view header = m_.header_bytes(p);
         TransferEncoding te = p.is_multipart || p.is_message ? TransferEncoding::seven_bit : encoding(p);
+        // An empty body has nothing decoded: the header stays as it is.
+        if (p.body_size == 0)
+            te = TransferEncoding::seven_bit;
         if (te != TransferEncoding::base64 && te != TransferEncoding::quoted_printable) {
             append_crlf(out, header);
             return body(p, out);
@@ -447,6 +469,8 @@ Result<std::string> decode_part_binary(const ParsedMessage& message, std::span<c
     if (part == nullptr)
         return Status::not_found("no such part");
     BinaryWriter w(message);
+    if ((path.empty() || part->is_multipart || part->is_message) && w.has_unknown_encoding(*part))
+        return Status::invalid("unknown-cte");
     std::string out;
     // BINARY[] is the whole message; BINARY[n] the body of part n. Dovecot
     // decodes from the CRLF form: QP hard line breaks and 7bit/8bit/binary

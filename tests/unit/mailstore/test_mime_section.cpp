@@ -269,3 +269,25 @@ TEST_CASE("mime section: NUL is sent as 0x80 in BODY sections, kept in BINARY")
     imap.finish(out);
     CHECK(out == "a\x80\r\n");
 }
+
+TEST_CASE("mime section: BINARY of a container: unknown encodings first, empty bodies untouched")
+{
+    // A damaged base64 part comes before an x-foo part: Dovecot still
+    // answers [UNKNOWN-CTE] for the whole message.
+    std::string raw = "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+                      "--b\r\nContent-Transfer-Encoding: base64\r\n\r\n!!AGM9Yw==\r\n"
+                      "--b\r\nContent-Transfer-Encoding: x-foo\r\n\r\nzzz\r\n--b--\r\n";
+    auto m = ParsedMessage::parse(raw);
+    CHECK(binary(m, {}) == "ERROR:unknown-cte");
+    CHECK(binary(m, {1}) == "ERROR:invalid-data");
+    CHECK(binary(m, {2}) == "ERROR:unknown-cte");
+
+    // An empty base64 body: the header keeps its Content-Transfer-Encoding.
+    std::string empty = "MIME-Version: 1.0\r\nContent-Transfer-Encoding: base64\r\n\r\n";
+    auto e = ParsedMessage::parse(empty);
+    CHECK(binary(e, {}) == empty);
+    CHECK(binary(e, {1}) == "");
+    std::string blank = "MIME-Version: 1.0\r\nContent-Transfer-Encoding: base64\r\n\r\n\r\n";
+    auto b = ParsedMessage::parse(blank);
+    CHECK(binary(b, {}) == "MIME-Version: 1.0\r\nContent-Transfer-Encoding: binary\r\n\r\n");
+}
