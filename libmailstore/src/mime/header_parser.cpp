@@ -3,98 +3,21 @@
 #include <mailstore/mime/encoded_word.hpp>
 #include <mailstore/mime/header.hpp>
 
+#include "parser_fields.hpp"
 #include "text_util.hpp"
 
 namespace mailstore::mime {
 
 using detail::ascii_lower;
-using detail::find_lf;
 using detail::is_wsp;
-
-namespace {
-
-// RFC 5322 §3.6.8: ftext is printable US-ASCII except ':'.
-bool is_valid_field_name(std::string_view name)
-{
-    if (name.empty())
-        return false;
-    for (char c : name) {
-        auto u = static_cast<unsigned char>(c);
-        if (u < 33 || u > 126)
-            return false;
-    }
-    return true;
-}
-
-// Builds a field from [start, end) of `block`; `end` is just past the line
-// ending of the field's last line (or the end of the input).
-HeaderField make_field(std::string_view block, std::size_t start, std::size_t end, bool leading_continuation)
-{
-    HeaderField f;
-    f.raw = block.substr(start, end - start);
-    f.offset = start;
-    std::string_view body = f.raw;
-    // The value stops before the final line ending (CRLF or LF).
-    if (!body.empty() && body.back() == '\n') {
-        body.remove_suffix(1);
-        if (!body.empty() && body.back() == '\r')
-            body.remove_suffix(1);
-    }
-    if (leading_continuation) {
-        // Folded text with no field before it: nothing to attach it to.
-        f.malformed = true;
-        f.value = body;
-        return f;
-    }
-    // The colon must be on the first line: a folded name is not a name.
-    std::size_t first_eol = body.find('\n');
-    std::string_view first_line = body.substr(0, first_eol);
-    std::size_t colon = first_line.find(':');
-    if (colon == std::string_view::npos) {
-        f.malformed = true;
-        f.value = body;
-        return f;
-    }
-    std::string_view name = body.substr(0, colon);
-    // RFC 5322 §4.5.8 (obs-optional): WSP between the name and the colon.
-    while (!name.empty() && is_wsp(name.back()))
-        name.remove_suffix(1);
-    f.name = name;
-    f.value = body.substr(colon + 1);
-    f.malformed = !is_valid_field_name(name);
-    return f;
-}
-
-} // namespace
 
 std::vector<HeaderField> parse_header_fields(std::string_view block)
 {
     std::vector<HeaderField> fields;
-    std::size_t pos = 0;
-    std::size_t field_start = std::string_view::npos;
-    bool leading_continuation = false;
-    const std::size_t n = block.size();
-    while (pos < n) {
-        std::size_t lf = find_lf(block, pos);
-        std::size_t next = lf == std::string_view::npos ? n : lf + 1;
-        std::size_t content_end = lf == std::string_view::npos ? n : lf;
-        if (content_end > pos && lf != std::string_view::npos && block[content_end - 1] == '\r')
-            --content_end;
-        // An empty line (CRLF or bare LF) ends the header (RFC 5322 §2.1).
-        if (content_end == pos && lf != std::string_view::npos)
-            break;
-        if (is_wsp(block[pos]) && field_start != std::string_view::npos) {
-            pos = next;  // folded continuation of the current field
-            continue;
-        }
-        if (field_start != std::string_view::npos)
-            fields.push_back(make_field(block, field_start, pos, leading_continuation));
-        field_start = pos;
-        leading_continuation = is_wsp(block[pos]);
-        pos = next;
-    }
-    if (field_start != std::string_view::npos)
-        fields.push_back(make_field(block, field_start, pos, leading_continuation));
+    detail::FieldReader reader(block);
+    HeaderField f;
+    while (reader.next(f))
+        fields.push_back(f);
     return fields;
 }
 

@@ -5,6 +5,7 @@
 #include <mailstore/mime/section.hpp>
 #include <mailstore/mime/transfer_encoding.hpp>
 
+#include "parser_fields.hpp"
 #include "text_util.hpp"
 
 #include <algorithm>
@@ -133,28 +134,27 @@ SectionContent slice(std::uint64_t offset, std::uint64_t size, std::uint64_t vsi
     return c;
 }
 
-// Whether the header is followed by its empty line: inside it, or — for a
-// header cut short by a boundary, whose empty line was given to the
-// boundary — right after it (Dovecot reads the line there).
-bool has_empty_line(std::string_view header, std::string_view after)
-{
-    if (ends_with_empty_line(header))
-        return true;
-    if (!header.empty() && header.back() != '\n')
-        return false;
-    return after.substr(0, 1) == "\n" || after.substr(0, 2) == "\r\n";
-}
-
-SectionContent header_fields(std::string_view header, std::string_view after,
+// HEADER.FIELDS / HEADER.FIELDS.NOT of the header at `offset` (`size`
+// octets) in `raw`. Dovecot reads these fields again from the message
+// itself, up to the first empty line or the end of the message — past the
+// header's end when a boundary cut it short (the lines up to the next empty
+// line then count as fields too), which is copied here for equal bytes.
+// HEADER.FIELDS: the matching fields in message order, each ending in CRLF,
+// then an empty line unless the header was cut short and no empty line
+// followed. HEADER.FIELDS.NOT: the other fields as they are (a last line
+// without line ending stays so), then the empty line if there was one.
+SectionContent header_fields(std::string_view raw, std::uint64_t offset, std::uint64_t size,
                              const std::vector<std::string>& names, bool negate)
 {
-    // HEADER.FIELDS: the matching fields in message order, each ending in
-    // CRLF, then an empty line — always. HEADER.FIELDS.NOT: the other
-    // fields as they are, and the empty line only when the header has one
-    // (Dovecot; a last field without line ending stays without).
+    std::string_view header = raw.substr(offset, size);
+    const bool complete = ends_with_empty_line(header);
+    std::string_view span = complete ? header : raw.substr(offset);
+    const bool cut = !complete && offset + size < raw.size();
     SectionContent c;
     c.generated = true;
-    for (const HeaderField& f : parse_header_fields(header)) {
+    detail::FieldReader reader(span);  // no vector: the span may be the rest of the message
+    HeaderField f;
+    while (reader.next(f)) {
         bool match = false;
         if (!f.name.empty()) {
             for (const std::string& n : names) {
@@ -170,7 +170,9 @@ SectionContent header_fields(std::string_view header, std::string_view after,
         if (!negate && (f.raw.empty() || f.raw.back() != '\n'))
             c.text += "\r\n";
     }
-    if (!negate || has_empty_line(header, after))
+    std::string_view rest = span.substr(reader.position());
+    const bool empty_line = rest.substr(0, 1) == "\n" || rest.substr(0, 2) == "\r\n";
+    if (negate ? empty_line : (empty_line || !cut))
         c.text += "\r\n";
     c.size = c.text.size();
     c.vsize = c.text.size();
@@ -265,13 +267,8 @@ std::optional<SectionContent> locate_section(const ParsedMessage& message, const
         return slice(msg->body_offset, msg->body_size, msg->body_vsize);
     case Kind::header_fields:
     case Kind::header_fields_not:
-    {
-        std::string_view raw = message.raw();
-        std::uint64_t end = msg->header_offset + msg->header_size;
-        std::string_view after = end < raw.size() ? raw.substr(end) : std::string_view{};
-        return header_fields(message.header_bytes(*msg), after, spec.fields,
+        return header_fields(message.raw(), msg->header_offset, msg->header_size, spec.fields,
                              spec.kind == Kind::header_fields_not);
-    }
     default:
         return std::nullopt;
     }

@@ -291,3 +291,37 @@ TEST_CASE("mime section: BINARY of a container: unknown encodings first, empty b
     auto b = ParsedMessage::parse(blank);
     CHECK(binary(b, {}) == "MIME-Version: 1.0\r\nContent-Transfer-Encoding: binary\r\n\r\n");
 }
+
+TEST_CASE("mime section: HEADER.FIELDS of a header cut by a boundary reads on to the next empty line")
+{
+    auto wrap = [](const std::string& inner) {
+        return "Content-Type: multipart/mixed; boundary=zz\r\n\r\n--zz\r\nContent-Type: message/rfc822\r\n\r\n" + inner;
+    };
+    std::string ca = wrap("Subject: a\r\n--zz--\r\n");
+    auto a = ParsedMessage::parse(ca);
+    CHECK(fetch(a, "1.HEADER") == "Subject: a");
+    CHECK(fetch(a, "1.HEADER.FIELDS (subject)") == "Subject: a\r\n");  // cut, no empty line: none added
+    CHECK(fetch(a, "1.HEADER.FIELDS.NOT (subject)") == "--zz--\r\n");
+    CHECK(fetch(a, "1.HEADER.FIELDS (from)") == "");
+
+    std::string cb = wrap("Subject: a\r\nFrom: b\r\n--zz\r\n\r\nX\r\n--zz--\r\n");
+    auto b = ParsedMessage::parse(cb);
+    CHECK(fetch(b, "1.HEADER.FIELDS (subject)") == "Subject: a\r\n\r\n");
+    CHECK(fetch(b, "1.HEADER.FIELDS.NOT (subject)") == "From: b\r\n--zz\r\n\r\n");
+
+    std::string cc = wrap("Subject: a\r\n--zz--\r\nepi: x\r\n\r\nmore\r\n");
+    auto c = ParsedMessage::parse(cc);
+    CHECK(fetch(c, "1.HEADER.FIELDS (from epi)") == "epi: x\r\n\r\n");
+    CHECK(fetch(c, "1.HEADER.FIELDS.NOT (subject)") == "--zz--\r\nepi: x\r\n\r\n");
+
+    std::string ce = wrap("Subject: a\r\n--zz--");
+    auto e = ParsedMessage::parse(ce);
+    CHECK(fetch(e, "1.HEADER.FIELDS (subject)") == "Subject: a\r\n");
+    CHECK(fetch(e, "1.HEADER.FIELDS.NOT (subject)") == "--zz--");
+
+    // A whole message that is all header is not cut: the empty line is added.
+    auto nb = ParsedMessage::parse("Subject: x\r\nFrom: y\r\n");
+    CHECK(fetch(nb, "HEADER.FIELDS (Subject)") == "Subject: x\r\n\r\n");
+    CHECK(fetch(nb, "HEADER.FIELDS.NOT (Subject)") == "From: y\r\n");
+    CHECK(fetch(nb, "HEADER.FIELDS (none)") == "\r\n");
+}
