@@ -1,7 +1,8 @@
 // RFC 5322 §3.4 addresses with the obsolete forms of §4.4. Where the input
-// is damaged the parser recovers exactly as Dovecot 2.3 does (checked with
-// Dovecot's IMAP ENVELOPE on each case in tests/unit/mailstore/
-// test_mime_address.cpp), because ENVELOPE must be byte-identical.
+// is damaged the parser recovers exactly as Dovecot 2.3 does (each case
+// checked against Dovecot's FETCH ENVELOPE: the table in
+// tests/unit/mailstore/test_mime_envelope.cpp), because ENVELOPE must be
+// byte-identical.
 //
 // The parser works on one unfolded copy of the value, never recurses (nested
 // comments are counted) and never rescans more than a constant number of
@@ -10,8 +11,6 @@
 #include <mailstore/mime/encoded_word.hpp>
 
 #include "addr_parse.hpp"
-
-#include <cstdint>
 
 namespace mailstore::mime {
 namespace detail {
