@@ -46,7 +46,9 @@ public:
             parse_address();
             if (at_end() || *p_ != ',') break;
             ++p_;
-            if (skip_lwsp() <= 0) break;
+            // An unclosed comment after the comma still gives one (empty)
+            // address; only the end of the input ends the list.
+            if (skip_lwsp() == 0) break;
         }
     }
 
@@ -79,12 +81,14 @@ private:
     }
 
     // Nesting is counted, not recursed; quoted-pairs lose their backslash.
+    // The text is collected piece by piece, so an unclosed comment leaves
+    // what came before its last quoted-pair or NUL (Dovecot then uses that
+    // as a name: "bc (@\"a\\\"b" has the name '@"a').
     int skip_comment()
     {
         last_comment_.clear();
         std::size_t level = 1;
         const char* start = ++p_;
-        std::string text;
         for (; p_ < end_; ++p_) {
             switch (*p_) {
             case '(':
@@ -92,8 +96,7 @@ private:
                 break;
             case ')':
                 if (--level == 0) {
-                    text.append(start, p_);
-                    last_comment_ = std::move(text);
+                    last_comment_.append(start, p_);
                     ++p_;
                     return 1;
                 }
@@ -101,8 +104,12 @@ private:
             case '\\':
                 ++p_;
                 if (p_ >= end_) return -1;
-                text.append(start, p_ - 1);
+                last_comment_.append(start, p_ - 1);
                 start = p_;
+                break;
+            case '\0':
+                last_comment_.append(start, p_ + 1);
+                start = p_ + 1;
                 break;
             default:
                 break;
@@ -112,24 +119,27 @@ private:
     }
 
     // quoted-string (§3.2.4): content appended without the quotes and
-    // with quoted-pairs resolved; nothing appended when unclosed.
+    // with quoted-pairs resolved. Appended piece by piece, at each
+    // quoted-pair and NUL, so an unclosed quote leaves what came before the
+    // last of them (Dovecot's name for 'x.y"ab\0cd' is "x.y ab\0").
     int parse_quoted_string(std::string& s)
     {
         ++p_;
-        std::string text;
         const char* start = p_;
         for (; p_ < end_; ++p_) {
             if (*p_ == '"') {
-                text.append(start, p_);
-                s += text;
+                s.append(start, p_);
                 ++p_;
                 return skip_lwsp();
             }
             if (*p_ == '\\') {
                 ++p_;
                 if (p_ >= end_) return -1;
-                text.append(start, p_ - 1);
+                s.append(start, p_ - 1);
                 start = p_;
+            } else if (*p_ == '\0') {
+                s.append(start, p_ + 1);
+                start = p_ + 1;
             }
         }
         return -1;  // unclosed quote

@@ -55,7 +55,9 @@ EnvelopeAddress detail::envelope_address(const detail::RawAddress& raw)
             e.adl = *raw.route;
         // Dovecot fills what is missing with placeholders rather than NIL,
         // which RFC 3501 reserves for group markers.
-        e.mailbox = raw.mailbox && !raw.mailbox->empty() ? *raw.mailbox : std::string("MISSING_MAILBOX");
+        // An empty quoted local part ("" @b) stays "": only an absent one
+        // is filled in. An empty domain is always filled in.
+        e.mailbox = raw.mailbox ? *raw.mailbox : std::string("MISSING_MAILBOX");
         if (raw.syntax_error)
             e.host = "SYNTAX_ERROR";
         else

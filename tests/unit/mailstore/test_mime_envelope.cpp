@@ -401,6 +401,28 @@ const Case address_cases[] = {
      "((NIL NIL \"a.\" \"MISSING_DOMAIN\"))"},
     {" a.:b",
      "((NIL NIL \"a.\" NIL)(NIL NIL \"b\" \"MISSING_DOMAIN\")(NIL NIL NIL NIL))"},
+    {" \"\"@b",
+     "((NIL NIL \"\" \"b\"))"},
+    {" <\"\"@b>",
+     "((NIL NIL \"\" \"b\"))"},
+    {" a@b, (x",
+     "((NIL NIL \"a\" \"b\")(NIL NIL \"MISSING_MAILBOX\" \"MISSING_DOMAIN\"))"},
+    {" a@b, (x\\\\y",
+     "((NIL NIL \"a\" \"b\")(NIL NIL \"MISSING_MAILBOX\" \"MISSING_DOMAIN\"))"},
+    {" g: a@b, (x;",
+     "((NIL NIL \"g\" NIL)(NIL NIL \"a\" \"b\")(NIL NIL NIL NIL))"},
+    {" \"\"",
+     "((\"\" NIL \"MISSING_MAILBOX\" \"MISSING_DOMAIN\"))"},
+    {" Name <\"\">",
+     "((\"Name\" NIL \"\" \"MISSING_DOMAIN\"))"},
+    {" ,(:=?utf-8?q?z?= \\",
+     "((NIL NIL \"MISSING_MAILBOX\" \"MISSING_DOMAIN\")(NIL NIL \"MISSING_MAILBOX\" \"MISSING_DOMAIN\"))"},
+    {" \"\"(n (e) d)",
+     "((\"n (e) d\" NIL \"\" \"MISSING_DOMAIN\"))"},
+    {" bc\t(@\"a\\\"b\"\t> \t",
+     "((\"@\"a\" NIL \"MISSING_MAILBOX\" \"MISSING_DOMAIN\"))"},
+    {" (c):\"a\\\"b\"(aabc\"a\\\"b\"(",
+     "((NIL NIL \"\" NIL)(\"aabc\"a\" NIL \"MISSING_MAILBOX\" \"MISSING_DOMAIN\")(NIL NIL NIL NIL))"},
 };
 
 } // namespace
@@ -443,6 +465,14 @@ TEST_CASE("mime envelope NUL bytes stay for the writer to replace")
     CHECK(text(env.from) == std::string("((\"N\0M\" NIL \"a\" \"SYNTAX_ERROR\"))", 32));
     CHECK(text(env.to) == std::string("((\"c\0d\" NIL \"q\" \"r\"))", 21));
     CHECK(env.subject == std::string("a\0b", 3));
+}
+
+TEST_CASE("mime envelope unclosed quote keeps the text before its last NUL")
+{
+    const char raw[] = "Reply-To: x.y\"(n (e) d);:). <a@b>\0 \r\n :\r\nFrom: f@x\r\n\r\n";
+    Envelope env = envelope_of(std::string(raw, sizeof raw - 1));
+    // Dovecot: ({26} "x.y (n (e) d);:). <a@b>\xef\xbf\xbd" NIL "MISSING_MAILBOX" "MISSING_DOMAIN")
+    CHECK(text(env.reply_to) == std::string("((\"x.y (n (e) d);:). <a@b>\0\" NIL \"MISSING_MAILBOX\" \"MISSING_DOMAIN\"))", 69));
 }
 
 TEST_CASE("mime envelope fields given more than once")
