@@ -14,7 +14,6 @@ namespace {
 
 using mailstore::mime::Envelope;
 using mailstore::mime::EnvelopeAddress;
-using mailstore::mime::Header;
 using mailstore::mime::MessagePart;
 using mailstore::mime::Parameter;
 using mailstore::mime::ParsedMessage;
@@ -80,25 +79,19 @@ void write_header_nstring(std::string& out, const std::optional<std::string>& s)
 // --------------------------------------------------------- BODYSTRUCTURE
 
 // The four Content-* fields sent as nstrings: NIL only when the field is
-// absent, "" when it is there but empty. The part keeps only the value, so
-// an empty value is told apart by looking the field up in the header.
+// absent or does not count (RFC 2045 §4: a message's top-level Content-*
+// fields need MIME-Version or Content-Type), "" when it is there but empty.
+// The parser decides; the header is not read again here.
 struct FieldPresence {
     bool id = false, description = false, md5 = false, location = false;
 };
 
-FieldPresence field_presence(const ParsedMessage& message, const MessagePart& part) {
-    FieldPresence p;
-    p.id = !part.content_id.empty();
-    p.description = !part.description.empty();
-    p.md5 = !part.md5.empty();
-    p.location = !part.location.empty();
-    if (p.id && p.description && p.md5 && p.location) return p;
-    Header header = message.header(part);
-    p.id = p.id || header.has("Content-ID");
-    p.description = p.description || header.has("Content-Description");
-    p.md5 = p.md5 || header.has("Content-MD5");
-    p.location = p.location || header.has("Content-Location");
-    return p;
+FieldPresence field_presence(const MessagePart& part) {
+    // A value implies the field (for trees built by hand, not by the parser).
+    return FieldPresence{part.has_content_id || !part.content_id.empty(),
+                         part.has_description || !part.description.empty(),
+                         part.has_md5 || !part.md5.empty(),
+                         part.has_location || !part.location.empty()};
 }
 
 void write_field(std::string& out, bool present, const std::string& value) {
@@ -247,7 +240,7 @@ void write_multipart(std::string& out, const ParsedMessage& message, const Messa
         out += ' ';
         write_language(out, part);
         out += ' ';
-        write_field(out, field_presence(message, part).location, part.location);
+        write_field(out, field_presence(part).location, part.location);
     }
     out += ')';
 }
@@ -256,7 +249,7 @@ void write_multipart(std::string& out, const ParsedMessage& message, const Messa
 // it) SP body-fields SP envelope SP body SP body-fld-lines.
 void write_message(std::string& out, const ParsedMessage& message, const MessagePart& part,
                    bool extended, unsigned depth) {
-    FieldPresence present = field_presence(message, part);
+    FieldPresence present = field_presence(part);
     out += "(\"message\" \"rfc822\" ";
     write_params(out, part.content_type.params, false);
     out += ' ';
@@ -281,7 +274,7 @@ void write_message(std::string& out, const ParsedMessage& message, const Message
 }
 
 // body-type-basic / body-type-text.
-void write_leaf(std::string& out, const ParsedMessage& message, const MessagePart& part,
+void write_leaf(std::string& out, const MessagePart& part,
                 ReportedType type, bool extended) {
     // A type that promises children (multipart, message/rfc822) written as
     // a leaf — opaque past the nesting limit, or "multipart" without a
@@ -289,7 +282,7 @@ void write_leaf(std::string& out, const ParsedMessage& message, const MessagePar
     // so clients do not look for parts that are not there.
     if (is_rfc822(type) || iequals(type.type, "multipart")) type = {"application", "octet-stream"};
     bool text = iequals(type.type, "text");
-    FieldPresence present = field_presence(message, part);
+    FieldPresence present = field_presence(part);
     out += '(';
     write_string(out, type.type);
     out += ' ';
@@ -312,7 +305,7 @@ void write_part(std::string& out, const ParsedMessage& message, const MessagePar
     bool descend = !part.opaque && depth < kMaxWriteDepth;
     if (descend && is_multipart(type)) write_multipart(out, message, part, type, extended, depth);
     else if (descend && is_rfc822(type)) write_message(out, message, part, extended, depth);
-    else write_leaf(out, message, part, type, extended);
+    else write_leaf(out, part, type, extended);
 }
 
 } // namespace

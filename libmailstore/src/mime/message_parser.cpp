@@ -128,6 +128,8 @@ struct MimeFields {
     bool has_content_type = false, has_transfer_encoding = false, has_id = false, has_description = false,
          has_md5 = false, has_location = false, has_language = false, has_disposition = false;
     bool mime_version = false;
+    // The last Content-Transfer-Encoding field (the one BINARY decodes by).
+    std::string_view last_transfer_encoding;
 };
 
 void note_field(MimeFields& m, std::string_view name, std::string_view value)
@@ -147,8 +149,10 @@ void note_field(MimeFields& m, std::string_view name, std::string_view value)
     std::string_view rest = name.substr(8);
     if (iequals(rest, "Type"))
         set(m.content_type, m.has_content_type);
-    else if (iequals(rest, "Transfer-Encoding"))
+    else if (iequals(rest, "Transfer-Encoding")) {
         set(m.transfer_encoding, m.has_transfer_encoding);
+        m.last_transfer_encoding = value;
+    }
     else if (iequals(rest, "ID"))
         set(m.id, m.has_id);
     else if (iequals(rest, "Description"))
@@ -200,6 +204,46 @@ MimeFields scan_mime_fields(std::string_view h)
         note_field(m, name, value);
     }
     return m;
+}
+
+// True when a Content-Transfer-Encoding value holds more than blanks and
+// RFC 5322 comments (an unclosed comment runs to the end).
+bool has_mechanism(std::string_view v)
+{
+    std::size_t i = 0;
+    const std::size_t n = v.size();
+    while (i < n) {
+        char c = v[i];
+        if (detail::is_lwsp(c)) {
+            ++i;
+            continue;
+        }
+        if (c != '(')
+            return true;
+        unsigned depth = 0;
+        while (i < n) {
+            char d = v[i++];
+            if (d == '\\') {
+                if (i < n)
+                    ++i;
+            } else if (d == '(') {
+                ++depth;
+            } else if (d == ')' && --depth == 0) {
+                break;
+            }
+        }
+    }
+    return false;
+}
+
+// MessagePart::encoding from the part's last Content-Transfer-Encoding.
+TransferEncoding body_encoding(const MimeFields& m)
+{
+    if (!m.has_transfer_encoding)
+        return TransferEncoding::seven_bit;
+    if (!has_mechanism(m.last_transfer_encoding))
+        return TransferEncoding::unknown;
+    return parse_transfer_encoding(m.last_transfer_encoding);
 }
 
 class Parser {
@@ -435,6 +479,7 @@ private:
         MimeFields m = scan_mime_fields(raw_.substr(p.header_offset, p.header_size));
         bool digest_child = p.in_digest;
         bool mime = !f.message_root || m.mime_version || m.has_content_type;
+        p.encoding = body_encoding(m);
         if (mime) {
             if (m.has_content_type) {
                 p.has_content_type = true;
@@ -442,6 +487,10 @@ private:
             }
             if (m.has_transfer_encoding)
                 p.transfer_encoding = parse_content_transfer_encoding(m.transfer_encoding);
+            p.has_content_id = m.has_id;
+            p.has_description = m.has_description;
+            p.has_md5 = m.has_md5;
+            p.has_location = m.has_location;
             if (m.has_id)
                 p.content_id = detail::unfold_left_trim(m.id);
             if (m.has_description)

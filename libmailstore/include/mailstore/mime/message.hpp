@@ -12,6 +12,7 @@
 #include <mailstore/export.hpp>
 #include <mailstore/mime/content_type.hpp>
 #include <mailstore/mime/header.hpp>
+#include <mailstore/mime/transfer_encoding.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -53,6 +54,23 @@ struct MessagePart {
     ContentDisposition disposition;
     bool has_content_type = false;     // a Content-Type field was present (even if unusable)
     bool has_disposition = false;
+    // The field was present and counts (same RFC 2045 §4 rule as above):
+    // IMAP sends its value, possibly "", instead of NIL.
+    bool has_content_id = false;
+    bool has_description = false;
+    bool has_md5 = false;
+    bool has_location = false;
+
+    // How the body is encoded, for decoding (IMAP BINARY, SEARCH, Sieve).
+    // One rule, Dovecot 2.3's BINARY: the LAST Content-Transfer-Encoding
+    // field of the part's header counts, with or without MIME-Version;
+    // absent is 7bit (RFC 2045 §6.1); a field with no mechanism in it
+    // (empty, blanks or comments only) or with anything but a stray
+    // parameter list after the mechanism ("base64 x", a quoted "base64") is
+    // unknown (BINARY answers [UNKNOWN-CTE]); "base64; x=y" is base64.
+    // This can differ from `transfer_encoding`, which is what
+    // BODYSTRUCTURE shows (first field, MIME-Version rule).
+    TransferEncoding encoding = TransferEncoding::seven_bit;
 
     // What the parser made of the part.
     bool is_multipart = false;         // children are the body parts
