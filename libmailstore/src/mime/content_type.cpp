@@ -21,10 +21,7 @@ using detail::ValueCursor;
 namespace {
 
 // One parameter as written, before RFC 2231 joining.
-struct RawParam {
-    std::string name;
-    std::string value;
-};
+using RawParam = Parameter;
 
 // Reads "; name=value" items. A broken item is skipped one byte at a time
 // until the next ';' (Dovecot's recovery), so junk between parameters
@@ -243,6 +240,98 @@ std::string to_valid_utf8(std::string s)
     return utf8_or_latin1(s);
 }
 
+// How RFC 2231 §3-4 (grammar in §7) reads a parameter name as written.
+struct Rfc2231Name {
+    enum class Kind {
+        plain,     // attribute
+        whole,     // attribute "*": one extended value, charset'lang'%XX
+        section,   // attribute "*" N ["*"]: one section of a continuation
+        unusable,  // "a*01", "a*x", "a**": not in the grammar
+    };
+    Kind kind = Kind::unusable;
+    std::string_view attribute;
+    std::uint32_t index = 0;
+    bool extended = false;  // a trailing '*': percent-encoded value
+};
+
+Rfc2231Name classify_name(std::string_view n)
+{
+    Rfc2231Name out;
+    if (!n.empty() && n.back() == '*') {
+        out.extended = true;
+        n.remove_suffix(1);
+    }
+    std::size_t star = n.find('*');
+    if (star == std::string_view::npos) {
+        out.attribute = n;
+        out.kind = out.extended ? Rfc2231Name::Kind::whole : Rfc2231Name::Kind::plain;
+        return out;
+    }
+    std::string_view idx = n.substr(star + 1);
+    // section := "*0" / "*" non-zero-digit *DIGIT. Nine digits are more
+    // than any parameter list can hold (kMaxParams) and keep the value in
+    // 32 bits.
+    if (!all_digits(idx) || idx.size() > 9 || (idx.size() > 1 && idx[0] == '0'))
+        return out;
+    out.attribute = n.substr(0, star);
+    out.index = parse_index(idx);
+    out.kind = Rfc2231Name::Kind::section;
+    return out;
+}
+
+struct Rfc2231Section {
+    std::uint32_t index = 0;
+    bool extended = false;
+    const std::string* value = nullptr;
+};
+
+// Joins sections 0, 1, 2, ... of one parameter (RFC 2231 §3) and converts
+// the result to UTF-8. The first section written under a number wins over
+// later duplicates; a missing number ends the value (what is contiguous
+// from section 0 is kept: a damaged value is better than none for a
+// filename). Extended sections are percent-decoded, plain ones taken
+// literally (§4.1). The charset comes from section 0's
+// charset'language' prefix when section 0 is extended; without one, the
+// bytes are UTF-8 when valid, else Latin-1. A section 0 without the two
+// quotes is decoded with no charset (lenient; §4 requires them); so is
+// one with a charset convert_to_utf8() does not know.
+std::string decode_extended_sections(std::vector<Rfc2231Section> sections)
+{
+    std::stable_sort(sections.begin(), sections.end(),
+                     [](const Rfc2231Section& a, const Rfc2231Section& b) { return a.index < b.index; });
+    std::string charset;
+    std::string bytes;
+    std::uint32_t next = 0;
+    for (const Rfc2231Section& s : sections) {
+        if (s.index < next)
+            continue;  // a duplicate: the first one written is kept
+        if (s.index != next)
+            break;  // a gap
+        std::string_view v = *s.value;
+        if (s.extended && s.index == 0) {
+            std::size_t q1 = v.find('\'');
+            std::size_t q2 = q1 == std::string_view::npos ? q1 : v.find('\'', q1 + 1);
+            if (q2 != std::string_view::npos) {
+                charset = std::string(v.substr(0, q1));
+                v = v.substr(q2 + 1);
+            }
+        }
+        if (s.extended)
+            bytes += percent_decode(v);
+        else
+            bytes += v;
+        ++next;
+    }
+    if (charset.empty())
+        return to_valid_utf8(std::move(bytes));
+    // An unknown charset reads like no charset: a filename is better
+    // guessed than replaced by U+FFFD.
+    std::string out;
+    if (!convert_to_utf8(charset, bytes, out))
+        return to_valid_utf8(std::move(bytes));
+    return to_valid_utf8(std::move(out));
+}
+
 } // namespace
 
 std::vector<Parameter> parse_parameters(std::string_view text)
@@ -285,7 +374,8 @@ ContentType parse_content_type(std::string_view value)
         return ct;
     ct.type = std::string(type);
     ct.subtype = std::string(subtype);
-    ct.params = join_rfc2231(read_raw_params(c));
+    ct.raw_params = read_raw_params(c);
+    ct.params = join_rfc2231(ct.raw_params);
     return ct;
 }
 
@@ -300,7 +390,8 @@ ContentDisposition parse_content_disposition(std::string_view value)
     cd.type = std::string(c.token());
     // Junk after the type is skipped up to the first ';' (Dovecot keeps
     // "inline junk; a=b" as inline with a=b).
-    cd.params = join_rfc2231(read_raw_params(c));
+    cd.raw_params = read_raw_params(c);
+    cd.params = join_rfc2231(cd.raw_params);
     return cd;
 }
 
@@ -349,41 +440,61 @@ const std::string* find_parameter(const std::vector<Parameter>& params, std::str
     return nullptr;
 }
 
+std::optional<std::string> decode_parameter(const ContentType& ct, std::string_view name)
+{
+    return decode_parameter(ct.raw_params, name);
+}
+
+std::optional<std::string> decode_parameter(const ContentDisposition& cd, std::string_view name)
+{
+    return decode_parameter(cd.raw_params, name);
+}
+
 std::optional<std::string> decode_parameter(const std::vector<Parameter>& params, std::string_view name)
 {
     if (!name.empty() && name.back() == '*')
         name.remove_suffix(1);
+    // RFC 2231 §4: an extended or continued form, when present, is the real
+    // value; the first one written wins ("name*" or the sections of
+    // "name*N[*]" counted at their section 0). Otherwise the first plain
+    // "name=".
     const Parameter* plain = nullptr;
-    const Parameter* extended = nullptr;
-    for (const Parameter& p : params) {
-        std::string_view n = p.name;
-        bool ext = !n.empty() && n.back() == '*';
-        if (ext)
-            n.remove_suffix(1);
-        if (!iequals(n, name))
+    const Parameter* whole = nullptr;
+    std::vector<Rfc2231Section> sections;
+    std::size_t whole_order = 0;
+    std::size_t zero_order = 0;
+    bool have_zero = false;
+    for (std::size_t order = 0; order < params.size(); ++order) {
+        const Parameter& p = params[order];
+        Rfc2231Name n = classify_name(p.name);
+        if (n.kind == Rfc2231Name::Kind::unusable || !iequals(n.attribute, name))
             continue;
-        if (ext && extended == nullptr)
-            extended = &p;
-        if (!ext && plain == nullptr)
-            plain = &p;
-    }
-    // RFC 2231 §4: the extended form, when present, is the real value.
-    if (extended != nullptr) {
-        std::string_view v = extended->value;
-        std::string_view charset;
-        std::size_t q1 = v.find('\'');
-        std::size_t q2 = q1 == std::string_view::npos ? q1 : v.find('\'', q1 + 1);
-        if (q2 != std::string_view::npos) {
-            charset = v.substr(0, q1);
-            v = v.substr(q2 + 1);
+        switch (n.kind) {
+        case Rfc2231Name::Kind::plain:
+            if (plain == nullptr)
+                plain = &p;
+            break;
+        case Rfc2231Name::Kind::whole:
+            if (whole == nullptr) {
+                whole = &p;
+                whole_order = order;
+            }
+            break;
+        case Rfc2231Name::Kind::section:
+            if (n.index == 0 && !have_zero) {
+                have_zero = true;
+                zero_order = order;
+            }
+            sections.push_back(Rfc2231Section{n.index, n.extended, &p.value});
+            break;
+        case Rfc2231Name::Kind::unusable:
+            break;
         }
-        std::string bytes = percent_decode(v);
-        if (charset.empty())
-            return to_valid_utf8(std::move(bytes));
-        std::string out;
-        convert_to_utf8(charset, bytes, out);
-        return to_valid_utf8(std::move(out));
     }
+    if (whole != nullptr && (!have_zero || whole_order < zero_order))
+        return decode_extended_sections({Rfc2231Section{0, true, &whole->value}});
+    if (have_zero)
+        return decode_extended_sections(std::move(sections));
     if (plain != nullptr) {
         // Many mailers put RFC 2047 words in filenames although §5 says
         // not to; undeclared 8-bit is UTF-8 when valid, else Latin-1.

@@ -2,7 +2,9 @@
 #include <mailstore/mime/date.hpp>
 
 #include "date_civil.hpp"
+#include "text_util.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 
@@ -13,17 +15,9 @@ constexpr std::array<std::string_view, 12> month_names = {
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 constexpr std::array<std::string_view, 7> day_names = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-
-bool iequals(std::string_view a, std::string_view b)
-{
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (lower(a[i]) != lower(b[i])) return false;
-    return true;
-}
+using detail::iequals;
+constexpr auto is_digit = detail::is_ascii_digit;
+constexpr auto is_alpha = detail::is_ascii_alpha;
 
 // "Jan", "jan", "January" (any word starting with the three letters).
 int month_from_name(std::string_view word)
@@ -52,23 +46,12 @@ public:
     {
         while (i_ < s_.size()) {
             char c = s_[i_];
-            if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ',' || c == '-' || c == '/') {
+            if (detail::is_lwsp(c) || c == ',' || c == '-' || c == '/') {
                 // A '-' right before digits is a zone sign, not a separator.
                 if (c == '-' && i_ + 1 < s_.size() && is_digit(s_[i_ + 1]) && zone_allowed_) return;
                 ++i_;
             } else if (c == '(') {
-                std::size_t level = 0;
-                for (; i_ < s_.size(); ++i_) {
-                    if (s_[i_] == '\\') {
-                        if (i_ + 1 < s_.size()) ++i_;
-                        continue;
-                    }
-                    if (s_[i_] == '(') ++level;
-                    if (s_[i_] == ')' && --level == 0) {
-                        ++i_;
-                        break;
-                    }
-                }
+                i_ = detail::comment_end(s_, i_);
             } else {
                 return;
             }
@@ -313,9 +296,23 @@ struct Local {
     int hour, minute, second;
 };
 
+// What the formatters can print: a zone of four digits (±23:59) and a
+// four-digit year (RFC 3501 date-year, RFC 5322 year as Loft writes it).
+// A zone beyond ±23:59 is clamped, which shows the same instant in another
+// zone; a local time outside 0000-01-01..9999-12-31 is clamped to that
+// range (no other text could be right). Both keep the arithmetic below
+// free of overflow for any DateTime.
+constexpr int max_zone_minutes = 23 * 60 + 59;
+const std::int64_t min_local = detail::days_from_civil(0, 1, 1) * 86400;
+const std::int64_t max_local = detail::days_from_civil(9999, 12, 31) * 86400 + 86399;
+
+int printable_zone(int zone) { return std::clamp(zone, -max_zone_minutes, max_zone_minutes); }
+
 Local to_local(const DateTime& dt)
 {
-    std::int64_t t = dt.utc + std::int64_t{dt.zone_minutes} * 60;
+    // Clamped before adding the zone so the sum cannot overflow.
+    std::int64_t t = std::clamp(dt.utc, min_local - 86400, max_local + 86400);
+    t = std::clamp(t + std::int64_t{printable_zone(dt.zone_minutes)} * 60, min_local, max_local);
     std::int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
     std::int64_t secs = t - days * 86400;
     return Local{detail::civil_from_days(days), detail::weekday_from_days(days), static_cast<int>(secs / 3600),
@@ -324,9 +321,10 @@ Local to_local(const DateTime& dt)
 
 std::string zone_text(int zone)
 {
+    zone = printable_zone(zone);
     char buf[8];
     int a = zone < 0 ? -zone : zone;
-    std::snprintf(buf, sizeof buf, "%c%02d%02d", zone < 0 ? '-' : '+', a / 60 % 100, a % 60);
+    std::snprintf(buf, sizeof buf, "%c%02d%02d", zone < 0 ? '-' : '+', a / 60, a % 60);
     return buf;
 }
 

@@ -5,6 +5,7 @@
 #include <mailstore/mime/transfer_encoding.hpp>
 
 #include "addr_parse.hpp"
+#include "text_util.hpp"
 
 #include <cstddef>
 #include <optional>
@@ -16,19 +17,9 @@ namespace {
 // Longer words are still read (mailers exceed the limit), up to a bound.
 constexpr std::size_t max_charset_length = 64;
 
-bool is_wsp(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-bool iequals(std::string_view a, std::string_view b)
-{
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
+// Whitespace between and inside words includes the CR/LF of folding.
+using detail::is_lwsp;
+using detail::iequals;
 
 struct Word {
     std::size_t end = 0;      // offset just past "?="
@@ -44,7 +35,7 @@ std::optional<Word> read_word(std::string_view s, std::size_t pos)
 {
     std::size_t i = pos + 2;
     std::size_t cs_start = i;
-    while (i < s.size() && s[i] != '?' && !is_wsp(s[i])) {
+    while (i < s.size() && s[i] != '?' && !is_lwsp(s[i])) {
         if (i - cs_start > max_charset_length) return std::nullopt;
         ++i;
     }
@@ -58,7 +49,7 @@ std::optional<Word> read_word(std::string_view s, std::size_t pos)
     if (enc != 'B' && enc != 'Q') return std::nullopt;
     i += 2;
     std::size_t text_start = i;
-    while (i < s.size() && s[i] != '?' && !is_wsp(s[i])) ++i;
+    while (i < s.size() && s[i] != '?' && !is_lwsp(s[i])) ++i;
     if (i + 1 >= s.size() || s[i] != '?' || s[i + 1] != '=') return std::nullopt;
     Word w;
     w.end = i + 2;
@@ -108,7 +99,7 @@ std::string decode_encoded_words(std::string_view text)
         }
         std::string_view between = text.substr(plain_start, found - plain_start);
         bool only_space = true;
-        for (char c : between) only_space = only_space && is_wsp(c);
+        for (char c : between) only_space = only_space && is_lwsp(c);
         // §6.2: whitespace between two adjacent encoded words is dropped.
         if (!(last_was_word && only_space)) {
             flush();

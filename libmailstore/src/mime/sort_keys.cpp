@@ -4,21 +4,13 @@
 #include <mailstore/mime/encoded_word.hpp>
 
 #include "addr_parse.hpp"
+#include "text_util.hpp"
 
 namespace mailstore::mime {
 namespace {
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool istarts_with(std::string_view s, std::string_view prefix)
-{
-    if (s.size() < prefix.size()) return false;
-    for (std::size_t i = 0; i < prefix.size(); ++i)
-        if (lower(s[i]) != prefix[i]) return false;
-    return true;
-}
-
-bool is_wsp(char c) { return c == ' ' || c == '\t'; }
+using detail::is_wsp;
+using detail::istarts_with;
 
 // subj-blob = "[" *BLOBCHAR "]" *WSP at `pos`: the offset after it, or npos.
 // Stops at the first bracket, so a failed attempt costs only up to there.
@@ -136,18 +128,7 @@ std::optional<std::string> next_message_id(std::string_view s, std::size_t& pos)
     while (pos < s.size()) {
         // Find '<', skipping comments (which may hold '<').
         while (pos < s.size() && s[pos] != '<') {
-            if (s[pos] == '(') {
-                std::size_t level = 0;
-                for (; pos < s.size(); ++pos) {
-                    if (s[pos] == '\\') {
-                        if (pos + 1 < s.size()) ++pos;
-                        continue;
-                    }
-                    if (s[pos] == '(') ++level;
-                    if (s[pos] == ')' && --level == 0) break;
-                }
-            }
-            if (pos < s.size()) ++pos;
+            pos = s[pos] == '(' ? detail::comment_end(s, pos) : pos + 1;
         }
         if (pos >= s.size()) return std::nullopt;
         ++pos;
@@ -159,19 +140,10 @@ std::optional<std::string> next_message_id(std::string_view s, std::size_t& pos)
                 restart = true;
                 break;
             }
-            if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            if (detail::is_lwsp(c)) {
                 ++pos;
             } else if (c == '(') {
-                std::size_t level = 0;
-                for (; pos < s.size(); ++pos) {
-                    if (s[pos] == '\\') {
-                        if (pos + 1 < s.size()) ++pos;
-                        continue;
-                    }
-                    if (s[pos] == '(') ++level;
-                    if (s[pos] == ')' && --level == 0) break;
-                }
-                if (pos < s.size()) ++pos;
+                pos = detail::comment_end(s, pos);
             } else if (c == '"') {
                 // A quoted local part is compared unquoted: <"a"@b> is
                 // <a@b> (Dovecot threads them together).

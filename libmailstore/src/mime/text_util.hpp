@@ -9,11 +9,15 @@
 
 namespace mailstore::mime::detail {
 
+// WSP of RFC 5234: SP and HTAB only.
 constexpr bool is_wsp(char c) { return c == ' ' || c == '\t'; }
 
 // Whitespace for structured fields: WSP plus the line-ending bytes that
 // folding leaves behind when a value is parsed without unfolding it first.
 constexpr bool is_lwsp(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+constexpr bool is_ascii_digit(char c) { return c >= '0' && c <= '9'; }
+constexpr bool is_ascii_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 constexpr char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
@@ -27,6 +31,33 @@ inline bool iequals(std::string_view a, std::string_view b)
     return true;
 }
 
+// Whether `s` starts with `prefix`, ASCII case-insensitively.
+inline bool istarts_with(std::string_view s, std::string_view prefix)
+{
+    return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+// Given s[pos] == '(', the offset just past the comment that starts there
+// (RFC 5322 §3.2.2: comments nest, a quoted-pair escapes any byte), or
+// s.size() when it is never closed. The depth is a counter, so nesting
+// costs no stack.
+inline std::size_t comment_end(std::string_view s, std::size_t pos)
+{
+    std::size_t depth = 0;
+    while (pos < s.size()) {
+        char c = s[pos++];
+        if (c == '\\') {
+            if (pos < s.size())
+                ++pos;
+        } else if (c == '(') {
+            ++depth;
+        } else if (c == ')' && depth > 0 && --depth == 0) {
+            return pos;
+        }
+    }
+    return s.size();
+}
+
 inline std::string to_lower(std::string_view s)
 {
     std::string out(s);
@@ -35,7 +66,8 @@ inline std::string to_lower(std::string_view s)
     return out;
 }
 
-inline std::string_view trim_wsp(std::string_view s)
+// `s` without leading and trailing is_lwsp() bytes.
+inline std::string_view trim_lwsp(std::string_view s)
 {
     while (!s.empty() && is_lwsp(s.front()))
         s.remove_prefix(1);

@@ -218,13 +218,93 @@ TEST_CASE("mime content_type: find_parameter and decode_parameter")
     auto both = parse_content_type("text/plain; name=plain; name*=''ext").params;
     CHECK(decode_parameter(both, "name") == "ext");
     // Joined sections with a language, and a bad escape kept as written.
-    auto joined = parse_content_type("text/plain; u*=''x%ZZ; t*0*=us-ascii'en'a%20b; t*1=c").params;
+    auto joined = parse_content_type("text/plain; u*=''x%ZZ; t*0*=us-ascii'en'a%20b; t*1=c");
     CHECK(decode_parameter(joined, "t") == "a bc");
     CHECK(decode_parameter(joined, "u") == "x%ZZ");
-    // After t*1, an unnumbered u* counts as section 1 (Dovecot): no "u".
-    auto quirk = parse_content_type("text/plain; t*0=a; t*1=c; u*=''x").params;
-    CHECK(decode_parameter(quirk, "u") == std::nullopt);
-    CHECK(find_parameter(quirk, "u*1*") != nullptr);
+    // After t*1, an unnumbered u* counts as section 1 for BODYSTRUCTURE
+    // (Dovecot), but each name has its own numbering (RFC 2231 §3): u is x.
+    auto quirk = parse_content_type("text/plain; t*0=a; t*1=c; u*=''x");
+    CHECK(find_parameter(quirk.params, "u*1*") != nullptr);
+    CHECK(decode_parameter(quirk, "u") == "x");
+    CHECK(decode_parameter(quirk, "t") == "ac");
+}
+
+TEST_CASE("mime content_type: raw_params keep the parameters as written")
+{
+    auto ct = parse_content_type("text/plain; name*0=\"a%41b\"; name*1*=%42; charset=x; name*2=\"c%20d\"");
+    CHECK(pairs(ct.raw_params) ==
+          Pairs{{"name*0", "a%41b"}, {"name*1*", "%42"}, {"charset", "x"}, {"name*2", "c%20d"}});
+    // BODYSTRUCTURE's joined form is unchanged by them.
+    CHECK(pairs(ct.params) == Pairs{{"charset", "x"}, {"name*", "''a%41b%42c%20d"}});
+    auto cd = parse_content_disposition("attachment; filename*=UTF-8''a%20b; size=3");
+    CHECK(pairs(cd.raw_params) == Pairs{{"filename*", "UTF-8''a%20b"}, {"size", "3"}});
+    CHECK(parse_content_type("text/plain junk; a=b").raw_params.empty());
+}
+
+TEST_CASE("mime content_type: decode_parameter follows RFC 2231 sections")
+{
+    auto ct = [](std::string_view v) { return parse_content_type(v); };
+    // §4.1: non-extended sections are literal, extended ones percent-decoded.
+    CHECK(decode_parameter(ct("text/plain; name*0=\"a%41b\"; name*1*=%42; name*2=\"c%20d\""), "name") ==
+          "a%41bBc%20d");
+    // The charset of section 0 applies to the whole value.
+    CHECK(decode_parameter(ct("text/plain; n*0*=iso-8859-1'de'caf%E9; n*1=\" \"; n*2*=%E0"), "n") ==
+          "caf\xc3\xa9 \xc3\xa0");
+    // Out of order: joined by number. Duplicates: the first written wins.
+    CHECK(decode_parameter(ct("text/plain; n*2=c; n*0=a; n*1=b"), "n") == "abc");
+    CHECK(decode_parameter(ct("text/plain; n*0=a; n*1=b; n*1=X; n*0=Y; n*2=c"), "n") == "abc");
+    // Each name numbers its own sections, interleaving allowed.
+    CHECK(decode_parameter(ct("text/plain; a*0=1; b*0=x; a*1=2; b*1=y"), "a") == "12");
+    CHECK(decode_parameter(ct("text/plain; a*0=1; b*0=x; a*1=2; b*1=y"), "b") == "xy");
+    // A gap ends the value; without section 0 there is nothing.
+    CHECK(decode_parameter(ct("text/plain; n*0=a; n*1=b; n*3=d"), "n") == "ab");
+    CHECK(decode_parameter(ct("text/plain; n*1=b; n*2=c"), "n") == std::nullopt);
+    CHECK(decode_parameter(ct("text/plain; n=plain; n*1=b"), "n") == "plain");
+    // Not sections: a leading zero, a non-number, a doubled star.
+    CHECK(decode_parameter(ct("text/plain; n*0=a; n*01=b; n*1x=c; n**=d"), "n") == "a");
+    CHECK(decode_parameter(ct("text/plain; n*00=a"), "n") == std::nullopt);
+    // Sections or the single extended form win over the plain value;
+    // between the two RFC 2231 forms, the first written wins.
+    CHECK(decode_parameter(ct("text/plain; n=p; n*0=s0; n*1=s1"), "n") == "s0s1");
+    CHECK(decode_parameter(ct("text/plain; n*=''e; n*0=s"), "n") == "e");
+    CHECK(decode_parameter(ct("text/plain; n*0=s; n*=''e"), "n") == "s");
+    // Section 0 extended without its two quotes: no charset, still decoded.
+    CHECK(decode_parameter(ct("text/plain; n*0*=a%41; n*1*=%42"), "n") == "aAB");
+    CHECK(decode_parameter(ct("text/plain; n*=%41'"), "n") == "A'");
+    // An unknown charset falls back to UTF-8-or-Latin-1; bad escapes stay.
+    CHECK(decode_parameter(ct("text/plain; n*=x-nonesuch''caf%E9%G1%4"), "n") == "caf\xc3\xa9%G1%4");
+    // Non-extended sections are not RFC 2047-decoded (only plain values are).
+    CHECK(decode_parameter(ct("text/plain; n*0=\"=?utf-8?q?a?=\""), "n") == "=?utf-8?q?a?=");
+    // The same through Content-Disposition.
+    CHECK(decode_parameter(parse_content_disposition("attachment; filename*0=\"x%20\"; filename*1*=%41"),
+                           "filename") == "x%20A");
+}
+
+TEST_CASE("mime content_type: decode_parameter on filenames as mailers write them")
+{
+    // Thunderbird / Apple Mail: RFC 2231 single extended value.
+    auto tb = parse_content_disposition(
+        "attachment;\r\n filename*=UTF-8''%C3%9Cbersicht%20M%C3%A4rz%202024.pdf");
+    CHECK(decode_parameter(tb, "filename") == "\xc3\x9c" "bersicht M\xc3\xa4rz 2024.pdf");
+    // Thunderbird, long names: extended continuations, folded.
+    auto tbl = parse_content_disposition("attachment;\r\n filename*0*=UTF-8''%D0%9E%D1%82%D1%87%D1%91%D1%82%20;\r\n"
+                                         " filename*1*=%D0%B7%D0%B0%20%D0%BC%D0%B0%D1%80%D1%82.docx");
+    CHECK(decode_parameter(tbl, "filename") ==
+          "\xd0\x9e\xd1\x82\xd1\x87\xd1\x91\xd1\x82 \xd0\xb7\xd0\xb0 \xd0\xbc\xd0\xb0\xd1\x80\xd1\x82.docx");
+    // Apple Mail: continuations with a plain first section for ASCII.
+    auto apple = parse_content_type("application/pdf;\r\n\tname*0=\"Very long file name that \";\r\n"
+                                    "\tname*1=\"goes on.pdf\"");
+    CHECK(decode_parameter(apple, "name") == "Very long file name that goes on.pdf");
+    // Outlook / Gmail: RFC 2047 in a quoted plain value, next to RFC 2231.
+    auto ol = parse_content_type("application/vnd.ms-excel;\r\n"
+                                 "\tname=\"=?UTF-8?B?w5xiZXJzaWNodC54bHN4?=\"");
+    CHECK(decode_parameter(ol, "name") == "\xc3\x9c" "bersicht.xlsx");
+    auto both = parse_content_disposition("attachment; filename=\"=?iso-8859-1?Q?caf=E9.txt?=\";\r\n"
+                                          " filename*=iso-8859-1''caf%E9.txt");
+    CHECK(decode_parameter(both, "filename") == "caf\xc3\xa9.txt");
+    // Split RFC 2047 words in a plain value are joined (adjacent words).
+    auto split = parse_content_type("text/plain; name=\"=?UTF-8?Q?a=C3?= =?UTF-8?Q?=A9b.txt?=\"");
+    CHECK(decode_parameter(split, "name") == "a\xc3\xa9" "b.txt");
 }
 
 TEST_CASE("mime content_type: decode_parameter with other engineers' decoders")

@@ -1,6 +1,8 @@
 // RFC 5322 dates (§3.3, obsolete §4.3), IMAP date-time and search dates.
 #include <mailstore/mime/date.hpp>
 
+#include <limits>
+
 #include <doctest/doctest.h>
 
 #include <string>
@@ -167,6 +169,33 @@ TEST_CASE("mime date formatting")
             CHECK(parse_message_date(format_message_date(d)) == d);
         }
     }
+}
+
+TEST_CASE("mime date formatting of out-of-range values")
+{
+    // A zone beyond ±23:59 is clamped: the same instant in the nearest
+    // printable zone (6000 minutes would otherwise print 100 h ahead as +0000).
+    CHECK(format_internaldate(DateTime{0, 6000}) == " 1-Jan-1970 23:59:00 +2359");
+    CHECK(format_message_date(DateTime{0, 6000}) == "Thu, 1 Jan 1970 23:59:00 +2359");
+    CHECK(format_internaldate(DateTime{0, -1440}) == "31-Dec-1969 00:01:00 -2359");
+    CHECK(format_internaldate(DateTime{0, std::numeric_limits<int>::min()}) == "31-Dec-1969 00:01:00 -2359");
+    CHECK(format_internaldate(DateTime{0, std::numeric_limits<int>::max()}) == " 1-Jan-1970 23:59:00 +2359");
+    CHECK(parse_internaldate(format_internaldate(DateTime{0, 6000}))->utc == 0);
+    // The local time is clamped to years 0000..9999 (four-digit year).
+    auto max = std::numeric_limits<std::int64_t>::max();
+    auto min = std::numeric_limits<std::int64_t>::min();
+    CHECK(format_internaldate(DateTime{max, 0}) == "31-Dec-9999 23:59:59 +0000");
+    CHECK(format_message_date(DateTime{max, 0}) == "Fri, 31 Dec 9999 23:59:59 +0000");
+    CHECK(format_internaldate(DateTime{max, -600}) == "31-Dec-9999 23:59:59 -1000");
+    CHECK(format_internaldate(DateTime{min, 0}) == " 1-Jan-0000 00:00:00 +0000");
+    CHECK(format_message_date(DateTime{min, 0}) == "Sat, 1 Jan 0000 00:00:00 +0000");
+    CHECK(format_internaldate(DateTime{min, std::numeric_limits<int>::max()}) == " 1-Jan-0000 00:00:00 +2359");
+    // The last and first instants that print exactly.
+    CHECK(format_internaldate(DateTime{253402300799, 0}) == "31-Dec-9999 23:59:59 +0000");
+    CHECK(format_internaldate(DateTime{253402300800, 0}) == "31-Dec-9999 23:59:59 +0000");
+    CHECK(format_internaldate(DateTime{-62167219200, 0}) == " 1-Jan-0000 00:00:00 +0000");
+    CHECK(format_internaldate(DateTime{-62167219201, 0}) == " 1-Jan-0000 00:00:00 +0000");
+    CHECK(format_internaldate(DateTime{-62167219200, 60}) == " 1-Jan-0000 01:00:00 +0100");
 }
 
 TEST_CASE("mime date search dates")

@@ -16,7 +16,8 @@ namespace mailstore::mime {
 // joined. The name keeps the case it was written in. An extended parameter
 // (name*=charset'lang'%XX or name*0*=...) is reported with a trailing '*' on
 // its name and its value still in the charset'lang'pct-encoded form, which is
-// what IMAP BODYSTRUCTURE shows; decode_parameter() gives the UTF-8 value.
+// what IMAP BODYSTRUCTURE shows; decode_parameter() on the raw_params (the
+// parameters as written) gives the UTF-8 value.
 struct Parameter {
     std::string name;
     std::string value;  // quotes and quoted-pair escapes removed
@@ -29,12 +30,18 @@ struct ContentType {
     std::string type;
     std::string subtype;
     std::vector<Parameter> params;
+    // The same parameters as written, in order, before RFC 2231 joining
+    // (names keep their "*N" / "*" suffixes, values their percent
+    // escapes). Joining for BODYSTRUCTURE loses what decode_parameter()
+    // needs (which sections were extended), so it reads these.
+    std::vector<Parameter> raw_params;
     bool valid() const { return !type.empty() && !subtype.empty(); }
 };
 
 struct ContentDisposition {
     std::string type;  // "inline", "attachment", ... as written; empty when absent
     std::vector<Parameter> params;
+    std::vector<Parameter> raw_params;  // as in ContentType
 };
 
 // Parses a Content-Type value (raw, may be folded). Comments, missing
@@ -62,12 +69,32 @@ MAILSTORE_API std::vector<std::string> parse_content_language(std::string_view v
 // "base64 junk", "\"base64\""), which IMAP then reports as the default 7bit.
 MAILSTORE_API std::string parse_content_transfer_encoding(std::string_view value);
 
-// Looks up a parameter by name, case-insensitively, ignoring a trailing '*';
-// returns its value converted to UTF-8: RFC 2231 charset/percent decoding for
-// extended parameters, RFC 2047 encoded words for plain ones (many mailers
-// write filenames that way). nullopt when there is no such parameter.
+// The value of parameter `name` (case-insensitive, a trailing '*'
+// ignored) in UTF-8, read from a list of parameters as written
+// (raw_params), per RFC 2231 §3-4.1:
+//  - "name*=charset'lang'%XX..." and "name*0*=charset'lang'..., name*1*=...,
+//    name*2=..." are the value: sections joined in number order, each name
+//    numbered on its own; extended sections (name*N*) percent-decoded and
+//    the whole converted from section 0's charset; non-extended sections
+//    taken literally. Without a charset, or with one convert_to_utf8()
+//    does not know: UTF-8 when valid, else Latin-1.
+//  - a missing section ends the value (sections contiguous from 0 are
+//    kept; none without section 0); of two sections with one number the
+//    first written wins; "name*01" and such are not sections.
+//  - "name*" and "name*0[*]" both present: the first written wins; either
+//    wins over a plain "name=".
+//  - a plain "name=" value has its RFC 2047 encoded words decoded (against
+//    RFC 2047 §5, but mailers write filenames that way).
+// nullopt when there is no such parameter. Pass raw_params (or use the
+// overloads below): the joined `params` give the same for the common
+// shapes, but not for mixed extended/plain sections, whose escapes joining
+// has merged, nor after Dovecot's renumbering of unnumbered names.
 MAILSTORE_API std::optional<std::string> decode_parameter(const std::vector<Parameter>& params,
                                                           std::string_view name);
+
+// decode_parameter(x.raw_params, name).
+MAILSTORE_API std::optional<std::string> decode_parameter(const ContentType& ct, std::string_view name);
+MAILSTORE_API std::optional<std::string> decode_parameter(const ContentDisposition& cd, std::string_view name);
 
 // The raw value of a parameter (no decoding), case-insensitive name, first
 // match; nullptr when absent.

@@ -31,6 +31,9 @@ MAILSTORE_API std::optional<DateTime> parse_internaldate(std::string_view text);
 
 // IMAP date-time as FETCH INTERNALDATE sends it, in the DateTime's own
 // zone; the day is space-padded (RFC 3501 date-day-fixed): " 2-Dec-2026 ...".
+// Both formatters accept any DateTime: a zone beyond ±23:59 is clamped to
+// it (same instant, nearest printable zone), and a local time outside years
+// 0000..9999 is clamped into them, since the year has four digits.
 MAILSTORE_API std::string format_internaldate(const DateTime& dt);
 
 // RFC 5322 date-time for headers: "Sat, 28 Nov 2026 16:35:54 +0000".
