@@ -15,6 +15,7 @@
 // titlecase and decomposes to lower-case "fi", whose casemap is "FI".
 #include <mailstore/mime/casemap.hpp>
 
+#include "charset_stream.hpp"
 #include "charset_utf8.hpp"
 
 #include <algorithm>
@@ -155,6 +156,87 @@ CasemapMatcher::CasemapMatcher(std::string_view needle) : needle_(casemap(needle
 bool CasemapMatcher::found_in(std::string_view haystack) const
 {
     return contains_folded(haystack, needle_);
+}
+
+} // namespace mailstore::mime
+
+namespace mailstore::mime {
+
+namespace {
+constexpr std::size_t kSearchPiece = 64 * 1024;
+}
+
+void CasemapSearch::scan(std::string_view text)
+{
+    const std::string& needle = *needle_;
+    const std::size_t keep = needle.empty() ? 0 : needle.size() - 1;
+    std::size_t pos = 0;
+    while (pos < text.size() && !found_) {
+        const std::size_t end = pos + kSearchPiece >= text.size() ? text.size()
+                                                                  : next_boundary(text, pos + kSearchPiece);
+        if (window_.size() > keep)
+            window_.erase(0, window_.size() - keep);
+        casemap_append(text.substr(pos, end - pos), window_);
+        if (window_.size() >= needle.size() &&
+            memmem(window_.data(), window_.size(), needle.data(), needle.size()) != nullptr)
+            found_ = true;
+        pos = end;
+    }
+}
+
+bool CasemapSearch::feed(std::string_view utf8)
+{
+    if (found_ || utf8.empty())
+        return found_;
+    started_ = true;
+    if (needle_->empty()) {
+        found_ = true;
+        return true;
+    }
+    if (!carry_.empty()) {
+        // Finish the held-back character: decode from its start over at
+        // most 4 more bytes, step by step as the whole text would be.
+        std::string head = std::move(carry_);
+        carry_.clear();
+        const std::size_t had = head.size();
+        head.append(utf8.substr(0, std::min<std::size_t>(utf8.size(), 4)));
+        const bool all_input = head.size() == had + utf8.size();
+        std::size_t off = 0;
+        while (off < had) {
+            const auto step = detail::decode_utf8_step(
+                reinterpret_cast<const unsigned char*>(head.data()) + off, head.size() - off);
+            if (!step.valid && all_input && off + step.len == head.size() &&
+                detail::incomplete_utf8_tail(std::string_view(head).substr(off)) != 0) {
+                scan(std::string_view(head).substr(0, off));
+                carry_ = head.substr(off);  // still incomplete
+                return found_;
+            }
+            off += step.len;
+        }
+        scan(std::string_view(head).substr(0, off));
+        utf8.remove_prefix(off - had);
+    }
+    const std::size_t tail = detail::incomplete_utf8_tail(utf8);
+    scan(utf8.substr(0, utf8.size() - tail));
+    carry_.assign(utf8.substr(utf8.size() - tail));
+    return found_;
+}
+
+bool CasemapSearch::finish()
+{
+    if (!found_ && !carry_.empty())
+        scan(carry_);  // decodes as U+FFFD, as the whole text would
+    const bool found = found_ || needle_->empty();
+    reset();
+    return found;
+}
+
+void CasemapSearch::reset()
+{
+    window_.clear();
+    carry_.clear();
+    found_ = false;
+    started_ = false;
 }
 
 } // namespace mailstore::mime

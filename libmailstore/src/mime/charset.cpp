@@ -9,6 +9,7 @@
 // would otherwise select glibc's //TRANSLIT-style suffixes or a gconv path).
 #include <mailstore/mime/charset.hpp>
 
+#include "charset_stream.hpp"
 #include "charset_utf8.hpp"
 
 #include <algorithm>
@@ -327,6 +328,46 @@ public:
         return cd;
     }
 
+    // For a stream that keeps a descriptor across calls: takes it out of
+    // the cache (so no other conversion on this thread resets it midway);
+    // give it back with release().
+    iconv_t acquire(const std::string& name)
+    {
+        for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+            if (it->name == name) {
+                iconv_t cd = it->cd;
+                entries_.erase(it);
+                if (cd != invalid())
+                    iconv(cd, nullptr, nullptr, nullptr, nullptr);
+                return cd;
+            }
+        }
+        return iconv_open("UTF-8", name.c_str());
+    }
+
+    void release(const std::string& name, iconv_t cd)
+    {
+        for (const auto& e : entries_) {
+            if (e.name == name) {  // opened again meanwhile: keep one
+                if (cd != invalid())
+                    iconv_close(cd);
+                return;
+            }
+        }
+        Entry* slot = nullptr;
+        if (entries_.size() < max_entries) {
+            slot = &entries_.emplace_back();
+        } else {
+            slot = &*std::min_element(entries_.begin(), entries_.end(),
+                                      [](const Entry& a, const Entry& b) { return a.last_use < b.last_use; });
+            if (slot->cd != invalid())
+                iconv_close(slot->cd);
+        }
+        slot->name = name;
+        slot->cd = cd;
+        slot->last_use = ++tick_;
+    }
+
     static iconv_t invalid() { return reinterpret_cast<iconv_t>(-1); }
 
 private:
@@ -346,12 +387,20 @@ IconvCache& iconv_cache()
     return cache;
 }
 
+// Longest incomplete multibyte character a streaming conversion holds back
+// (GB18030 and UTF-8 need 4 bytes; UTF-7's base64 runs are split by iconv).
+constexpr std::size_t max_carry = 16;
+
 // Runs `cd` over `in`. An invalid byte (EILSEQ) becomes U+FFFD and
 // conversion goes on with the next byte, keeping the shift state of
 // stateful charsets (ISO-2022-JP, UTF-7); an incomplete sequence at the end
 // (EINVAL) becomes one U+FFFD. The output is capped in proportion to the
 // input so that no converter can blow it up.
-void convert_iconv(iconv_t cd, std::string_view in, std::string& out)
+// Streaming (`carry` given): an incomplete character at the end is left in
+// *carry for the next piece, and the shift state is flushed only when
+// `flush` is set (the last piece).
+void convert_iconv(iconv_t cd, std::string_view in, std::string& out, std::string* carry = nullptr,
+                   bool flush = true)
 {
     const std::size_t start = out.size();
     const std::size_t cap = in.size() * 8 + 64;
@@ -365,6 +414,8 @@ void convert_iconv(iconv_t cd, std::string_view in, std::string& out)
         std::size_t r;
         if (inleft > 0) {
             r = iconv(cd, &inp, &inleft, &outp, &outleft);
+        } else if (!flush) {
+            break;
         } else {
             // Emit what a stateful decoder still holds (and return to the
             // initial state).
@@ -381,6 +432,12 @@ void convert_iconv(iconv_t cd, std::string_view in, std::string& out)
             continue;
         if (err == E2BIG)
             continue;
+        if (err == EINVAL && carry != nullptr && inleft <= max_carry) {
+            // Streaming: the character may end in the next piece. Kept
+            // unconverted, and the shift state is not flushed.
+            carry->assign(inp, inleft);
+            break;
+        }
         out.append(detail::utf8_replacement, 3);
         if (err == EINVAL) {
             inleft = 0;  // incomplete sequence at the end
@@ -488,3 +545,129 @@ std::string utf8_or_latin1(std::string_view text)
 }
 
 } // namespace mailstore::mime
+
+namespace mailstore::mime::detail {
+
+void Utf8Validator::feed(std::string_view in)
+{
+    if (invalid_ || in.empty())
+        return;
+    if (!carry_.empty()) {
+        // Complete the held-back character with the first bytes of `in`.
+        const std::size_t had = carry_.size();
+        std::string head = carry_;
+        head.append(in.substr(0, std::min<std::size_t>(in.size(), 4 - had)));
+        const auto step =
+            decode_utf8_step(reinterpret_cast<const unsigned char*>(head.data()), head.size());
+        if (!step.valid) {
+            if (step.len == head.size() && head.size() == had + in.size()) {
+                carry_ = std::move(head);  // still cut short: wait for more
+                return;
+            }
+            invalid_ = true;
+            return;
+        }
+        in.remove_prefix(step.len - had);
+        carry_.clear();
+    }
+    const std::size_t tail = incomplete_utf8_tail(in);
+    if (!is_valid_utf8(in.substr(0, in.size() - tail))) {
+        invalid_ = true;
+        return;
+    }
+    carry_.assign(in.substr(in.size() - tail));
+}
+
+bool Utf8Validator::finish()
+{
+    const bool ok = !invalid_ && carry_.empty();
+    carry_.clear();
+    invalid_ = false;
+    return ok;
+}
+
+struct Utf8Stream::State {
+    Kind kind = Kind::utf8;
+    std::string iconv_name;
+    iconv_t cd = IconvCache::invalid();
+};
+
+Utf8Stream::Utf8Stream(std::string_view charset) : state_(std::make_unique<State>())
+{
+    const Resolved r = resolve(charset);
+    if (r.iconv_name.empty()) {
+        state_->kind = Kind::utf8;  // unusable name: sanitised as UTF-8
+        known_ = false;
+        return;
+    }
+    state_->kind = r.kind;
+    if (r.kind == Kind::iconv) {
+        state_->iconv_name = r.iconv_name;
+        state_->cd = iconv_cache().acquire(r.iconv_name);
+        if (state_->cd == IconvCache::invalid()) {
+            iconv_cache().release(r.iconv_name, state_->cd);
+            state_->kind = Kind::utf8;
+            known_ = false;
+        }
+    }
+}
+
+Utf8Stream::~Utf8Stream()
+{
+    if (state_->kind == Kind::iconv)
+        iconv_cache().release(state_->iconv_name, state_->cd);
+}
+
+bool Utf8Stream::needs_whole_input_check() const
+{
+    return state_->kind == Kind::ascii || state_->kind == Kind::undeclared;
+}
+
+void Utf8Stream::feed(std::string_view in, std::string& out)
+{
+    const Kind kind = state_->kind;
+    if (kind == Kind::cp1252 || ((kind == Kind::ascii || kind == Kind::undeclared) && !whole_valid_)) {
+        append_cp1252(in, out);  // one byte, one character: no carry
+        return;
+    }
+    if (kind == Kind::iconv) {
+        std::string piece;
+        if (!carry_.empty()) {
+            piece = std::move(carry_);
+            carry_.clear();
+            piece.append(in);
+            in = piece;
+        }
+        convert_iconv(state_->cd, in, out, &carry_, false);
+        return;
+    }
+    // UTF-8 (or valid UTF-8 labelled US-ASCII): sanitised, holding back a
+    // character cut by the piece boundary.
+    std::string piece;
+    if (!carry_.empty()) {
+        piece = std::move(carry_);
+        carry_.clear();
+        piece.append(in);
+        in = piece;
+    }
+    const std::size_t tail = incomplete_utf8_tail(in);
+    append_sanitized(in.substr(0, in.size() - tail), out);
+    carry_.assign(in.substr(in.size() - tail));
+}
+
+void Utf8Stream::finish(std::string& out)
+{
+    if (state_->kind == Kind::iconv) {
+        // What is left is an incomplete character: one U+FFFD, as the one-
+        // shot conversion gives; then the shift state is flushed.
+        if (!carry_.empty())
+            out.append(utf8_replacement, 3);
+        carry_.clear();
+        convert_iconv(state_->cd, {}, out, nullptr, true);
+        return;
+    }
+    append_sanitized(carry_, out);
+    carry_.clear();
+}
+
+} // namespace mailstore::mime::detail

@@ -18,53 +18,121 @@
 #include <mailstore/mime/header.hpp>
 #include <mailstore/mime/transfer_encoding.hpp>
 
+#include "charset_stream.hpp"
+#include "text_util.hpp"
+
 #include <vector>
 
 namespace mailstore::mime {
 
 namespace {
 
-bool iequals_ascii(std::string_view a, std::string_view b)
-{
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z')
-            x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z')
-            y = static_cast<char>(y - 'A' + 'a');
-        if (x != y)
-            return false;
-    }
-    return true;
-}
+// Raw body bytes are decoded this many at a time: memory for SEARCH stays
+// a few such pieces whatever the size of the part.
+constexpr std::size_t kPiece = 64 * 1024;
 
+// Whether a leaf's body is text for SEARCH BODY. A valid text/* type is; so
+// is a part without Content-Type (RFC 2045 §5.2 default text/plain, except
+// in a digest where the default is message/rfc822), and a part whose
+// Content-Type is syntactically invalid ("text/plain junk", "text/", a
+// lone "image", "; charset=utf-8"): RFC 2045 §5.2 recommends assuming the
+// default text/plain; charset=us-ascii for those. Dovecot 2.3 searches
+// none of the latter (checked with its SEARCH BODY); Loft follows the RFC
+// so that text a reader can see is found.
 bool is_text_leaf(const MessagePart& part)
 {
-    return !part.is_multipart && !part.is_message && !part.opaque &&
-           iequals_ascii(part.effective_type(), "text");
+    if (part.is_multipart || part.is_message || part.opaque)
+        return false;
+    if (part.content_type.valid())
+        return detail::iequals(part.content_type.type, "text");
+    return !part.in_digest;
 }
 
-// The decoded text of a text/* leaf: transfer encoding undone (an unknown
-// encoding leaves the bytes as they are), then converted from the charset
-// parameter (RFC 2045 §5.2: us-ascii when there is none).
-std::string part_text(const ParsedMessage& message, const MessagePart& part)
+// The charset a text leaf is read in: its charset parameter, or us-ascii
+// when there is none or the Content-Type is invalid (RFC 2045 §5.2).
+std::string_view text_charset(const MessagePart& part)
+{
+    if (!part.content_type.valid())
+        return "us-ascii";
+    const std::string* charset = find_parameter(part.content_type.params, "charset");
+    return charset && !charset->empty() ? std::string_view(*charset) : std::string_view("us-ascii");
+}
+
+// Calls f(bytes) with the body of `part` in pieces, its transfer encoding
+// (part.encoding, the one rule BINARY uses too) undone; an encoding that
+// cannot be undone leaves the bytes as they are. Stops when f returns
+// false; returns whether it ran to the end.
+template <class F>
+bool for_each_decoded_piece(const ParsedMessage& message, const MessagePart& part, F&& f)
 {
     const std::string_view raw = message.body_bytes(part);
-    std::string decoded;
-    std::string_view bytes = raw;
-    const TransferEncoding te = parse_transfer_encoding(part.transfer_encoding);
-    if (te == TransferEncoding::base64 || te == TransferEncoding::quoted_printable) {
-        decode_transfer(te, raw, decoded);
-        bytes = decoded;
+    const TransferEncoding te = part.encoding;
+    const bool base64 = te == TransferEncoding::base64;
+    const bool qp = te == TransferEncoding::quoted_printable;
+    Base64Decoder b64;
+    QuotedPrintableDecoder qpd;
+    std::string buf;
+    for (std::size_t pos = 0; pos < raw.size(); pos += kPiece) {
+        const std::string_view piece = raw.substr(pos, kPiece);
+        if (!base64 && !qp) {
+            if (!f(piece))
+                return false;
+            continue;
+        }
+        buf.clear();
+        if (base64)
+            b64.feed(piece, buf);
+        else
+            qpd.feed(piece, buf);
+        if (!buf.empty() && !f(std::string_view(buf)))
+            return false;
     }
-    const std::string* charset = find_parameter(part.content_type.params, "charset");
-    std::string out;
-    out.reserve(bytes.size());
-    convert_to_utf8(charset && !charset->empty() ? std::string_view(*charset) : "us-ascii", bytes,
-                    out);
-    return out;
+    buf.clear();
+    if (base64)
+        b64.finish(buf);
+    else if (qp)
+        qpd.finish(buf);
+    return buf.empty() || f(std::string_view(buf));
+}
+
+// Streams the UTF-8 text of a text leaf to sink(utf8) in pieces that never
+// split a character: transfer encoding undone, then charset converted
+// (never invalid UTF-8). Stops when sink returns false; returns whether it
+// ran to the end.
+template <class Sink>
+bool stream_part_text(const ParsedMessage& message, const MessagePart& part, Sink&& sink)
+{
+    detail::Utf8Stream conv(text_charset(part));
+    if (conv.needs_whole_input_check()) {
+        // US-ASCII keeps valid UTF-8 and reads anything else as
+        // Windows-1252: a first pass over the decoded bytes decides which.
+        detail::Utf8Validator check;
+        for_each_decoded_piece(message, part, [&](std::string_view bytes) {
+            check.feed(bytes);
+            return true;
+        });
+        conv.set_whole_input_valid(check.finish());
+    }
+    std::string utf8;
+    const bool all = for_each_decoded_piece(message, part, [&](std::string_view bytes) {
+        utf8.clear();
+        conv.feed(bytes, utf8);
+        return utf8.empty() || sink(std::string_view(utf8));
+    });
+    if (!all)
+        return false;
+    utf8.clear();
+    conv.finish(utf8);
+    return utf8.empty() || sink(std::string_view(utf8));
+}
+
+// Whether the needle occurs in the text of one text leaf; a match never
+// spans two parts (the search starts over for each).
+bool part_matches(const ParsedMessage& message, const MessagePart& part, CasemapSearch& search)
+{
+    search.reset();
+    stream_part_text(message, part, [&](std::string_view utf8) { return !search.feed(utf8); });
+    return search.finish();
 }
 
 // Visits every part in message order (pre-order) until `visit` returns true;
@@ -86,8 +154,9 @@ bool walk_parts(const MessagePart& root, Visit&& visit)
 
 bool body_text_matches(const ParsedMessage& message, const CasemapMatcher& matcher)
 {
+    CasemapSearch search(matcher);
     return walk_parts(message.root(), [&](const MessagePart& part) {
-        return is_text_leaf(part) && matcher.found_in(part_text(message, part));
+        return is_text_leaf(part) && part_matches(message, part, search);
     });
 }
 
@@ -126,10 +195,30 @@ std::string header_text(const ParsedMessage& message, const MessagePart& part)
 void for_each_body_text(const ParsedMessage& message,
                         const std::function<void(std::string_view utf8)>& sink)
 {
+    std::string text;
     walk_parts(message.root(), [&](const MessagePart& part) {
-        if (is_text_leaf(part))
-            sink(part_text(message, part));
+        if (is_text_leaf(part)) {
+            text.clear();
+            stream_part_text(message, part, [&](std::string_view utf8) {
+                text.append(utf8);
+                return true;
+            });
+            sink(text);
+        }
         return false;
+    });
+}
+
+void for_each_body_text_piece(const ParsedMessage& message,
+                              const std::function<bool(std::size_t part_index, std::string_view utf8)>& sink)
+{
+    std::size_t index = 0;
+    walk_parts(message.root(), [&](const MessagePart& part) {
+        if (!is_text_leaf(part))
+            return false;
+        const std::size_t this_part = index++;
+        return !stream_part_text(message, part,
+                                 [&](std::string_view utf8) { return sink(this_part, utf8); });
     });
 }
 
@@ -161,10 +250,11 @@ bool text_contains(const ParsedMessage& message, std::string_view needle)
     if (needle.empty())
         return true;
     const CasemapMatcher matcher(needle);
+    CasemapSearch search(matcher);
     return walk_parts(message.root(), [&](const MessagePart& part) {
         if (matcher.found_in(header_text(message, part)))
             return true;
-        return is_text_leaf(part) && matcher.found_in(part_text(message, part));
+        return is_text_leaf(part) && part_matches(message, part, search);
     });
 }
 

@@ -99,15 +99,8 @@ bool parse_field_list(std::string_view s, std::vector<std::string>& out)
     return i == s.size();
 }
 
-// Appends `raw` to `out` with bare LFs turned into CRLF.
-void append_crlf(std::string& out, std::string_view raw)
-{
-    CrlfNormalizer n;
-    n.feed(raw, out);
-    n.finish(out);
-}
-
-// The same for text sent in a BODY literal: NUL becomes 0x80.
+// Appends `raw` to `out` as a BODY literal sends it: bare LFs turned into
+// CRLF, NUL as 0x80.
 void append_imap(std::string& out, std::string_view raw)
 {
     CrlfNormalizer n(true);
@@ -323,6 +316,9 @@ void CrlfNormalizer::feed(std::string_view in, std::string& out)
                 out[k] = '\x80';
 }
 
+// Nothing is held back between chunks (a CR is written when it arrives;
+// only whether it was the last byte is remembered), so finish() writes
+// nothing to `out`: it only resets the state for a new stream.
 void CrlfNormalizer::finish(std::string& /*out*/) { last_was_cr_ = false; }
 
 std::uint64_t crlf_size(std::string_view raw)
@@ -343,52 +339,134 @@ std::uint64_t crlf_size(std::string_view raw)
 
 namespace {
 
+// Raw bytes are converted this many at a time; output goes to the sink in
+// pieces of about this size, so streaming costs a few such buffers.
+constexpr std::size_t kPiece = 64 * 1024;
+
+// Where BinaryWriter's output goes: either collected whole (decode_part_
+// binary), counted (binary_size), or passed on in pieces to a sink, with
+// an optional window [skip, skip + limit) of the output kept (BINARY
+// <origin.length>). Writers append to buf() and then call flush_if_full().
+class BinaryOut {
+public:
+    BinaryOut(const ByteSink* sink, std::uint64_t skip, std::uint64_t limit)
+        : sink_(sink), skip_(skip), limit_(limit) {}
+
+    std::string& buf() { return buf_; }
+    void put(std::string_view s)
+    {
+        buf_.append(s);
+        flush_if_full();
+    }
+    void flush_if_full()
+    {
+        if (buf_.size() >= kPiece)
+            flush();
+    }
+    // Nothing more is wanted: the window has been written.
+    bool done() const { return written_ >= limit_; }
+    std::uint64_t total() const { return total_ + buf_.size(); }
+    std::uint64_t written() const { return written_; }
+
+    void flush()
+    {
+        std::string_view piece = buf_;
+        const std::uint64_t start = total_;
+        total_ += piece.size();
+        if (sink_ != nullptr) {
+            // The part of [start, total_) inside the window.
+            std::uint64_t from = skip_ > start ? skip_ - start : 0;
+            if (from < piece.size() && written_ < limit_) {
+                piece.remove_prefix(static_cast<std::size_t>(from));
+                if (piece.size() > limit_ - written_)
+                    piece = piece.substr(0, static_cast<std::size_t>(limit_ - written_));
+                written_ += piece.size();
+                (*sink_)(piece);
+            }
+        }
+        buf_.clear();
+    }
+
+private:
+    const ByteSink* sink_;
+    std::uint64_t skip_;
+    std::uint64_t limit_;
+    std::uint64_t total_ = 0;
+    std::uint64_t written_ = 0;
+    std::string buf_;
+};
+
 // RFC 3516 conversion of a part to binary, the way Dovecot does it: a
 // leaf's base64/quoted-printable body is decoded and its header gets
 // "Content-Transfer-Encoding: binary" in place of the old field (at the
 // end of the header); containers are copied around their converted
-// children. The CTE is read from the header itself, also where RFC 2045's
-// MIME-Version rule makes BODYSTRUCTURE ignore it (Dovecot decodes those).
+// children. Which encoding a part has is MessagePart::encoding, the rule
+// SEARCH uses too (Dovecot's BINARY: decoded also where RFC 2045's
+// MIME-Version rule makes BODYSTRUCTURE ignore the field). Everything is
+// streamed: raw bytes go through CrlfNormalizer and then the decoder a
+// piece at a time, into a BinaryOut.
 class BinaryWriter {
 public:
-    explicit BinaryWriter(const ParsedMessage& m) : m_(m), raw_(m.raw()) {}
+    BinaryWriter(const ParsedMessage& m, BinaryOut& out) : m_(m), raw_(m.raw()), out_(out) {}
 
     // The body of `p` converted; false (with status_) on failure.
-    bool body(const MessagePart& p, std::string& out)
+    bool body(const MessagePart& p)
     {
         if (p.is_multipart || p.is_message) {
             std::uint64_t cursor = p.body_offset;
             const std::uint64_t end = p.body_offset + p.body_size;
             for (const MessagePart& c : p.children) {
+                if (out_.done())
+                    return true;
                 if (c.header_offset > cursor)
-                    append_crlf(out, raw_.substr(cursor, c.header_offset - cursor));
-                if (!whole(c, out))
+                    copy_crlf(raw_.substr(cursor, c.header_offset - cursor));
+                if (!whole(c))
                     return false;
                 cursor = std::max(cursor, c.body_offset + c.body_size);
             }
             if (end > cursor)
-                append_crlf(out, raw_.substr(cursor, end - cursor));
+                copy_crlf(raw_.substr(cursor, end - cursor));
             return true;
         }
-        std::string crlf;
-        append_crlf(crlf, m_.body_bytes(p));
-        bool errors = false;
-        switch (encoding(p)) {
-        case TransferEncoding::base64:
-            out += decode_base64(crlf, &errors);
-            break;
-        case TransferEncoding::quoted_printable:
-            out += decode_quoted_printable(crlf, false, &errors);
-            break;
-        case TransferEncoding::unknown:
+        const TransferEncoding te = p.encoding;
+        if (te == TransferEncoding::unknown) {
             status_ = Status::invalid("unknown-cte");
             return false;
-        default:
-            out += crlf;
+        }
+        const std::string_view body = m_.body_bytes(p);
+        if (te != TransferEncoding::base64 && te != TransferEncoding::quoted_printable) {
+            copy_crlf(body);
             return true;
         }
+        // Dovecot decodes from the CRLF form: QP hard line breaks come out
+        // as CRLF whatever the stored line ends were.
+        CrlfNormalizer crlf;
+        Base64Decoder b64;
+        QuotedPrintableDecoder qp;
+        bool errors = false;
+        std::string piece;
+        for (std::size_t pos = 0; pos < body.size() && !out_.done(); pos += kPiece) {
+            piece.clear();
+            crlf.feed(body.substr(pos, kPiece), piece);
+            if (te == TransferEncoding::base64)
+                b64.feed(piece, out_.buf());
+            else
+                qp.feed(piece, out_.buf());
+            out_.flush_if_full();
+        }
+        if (out_.done())
+            return true;  // a range is complete: what follows is not looked at
+        if (te == TransferEncoding::base64) {
+            b64.finish(out_.buf());
+            errors = b64.had_errors();
+        } else {
+            qp.finish(out_.buf());
+            errors = qp.had_errors();
+        }
+        out_.flush_if_full();
         // Damaged encodings are refused, as Dovecot does ([PARSE] "Invalid
-        // data in MIME part"): a client asking for BINARY wants exact bytes.
+        // data in MIME part"; for a truncated final base64 quantum it fails
+        // the FETCH outright): a client asking for BINARY wants exact bytes.
         if (errors) {
             status_ = Status::invalid("invalid-data");
             return false;
@@ -399,7 +477,7 @@ public:
     // Whether any leaf in the subtree has an encoding that cannot be undone:
     // Dovecot answers [UNKNOWN-CTE] for that before looking at any damaged
     // body elsewhere. Iterative, so deep trees cost no stack.
-    bool has_unknown_encoding(const MessagePart& top) const
+    static bool has_unknown_encoding(const MessagePart& top)
     {
         std::vector<const MessagePart*> todo{&top};
         while (!todo.empty()) {
@@ -408,7 +486,7 @@ public:
             if (p->is_multipart || p->is_message) {
                 for (const MessagePart& c : p->children)
                     todo.push_back(&c);
-            } else if (encoding(*p) == TransferEncoding::unknown) {
+            } else if (p->encoding == TransferEncoding::unknown) {
                 return true;
             }
         }
@@ -416,66 +494,178 @@ public:
     }
 
     // Header and body of `p` converted.
-    bool whole(const MessagePart& p, std::string& out)
+    bool whole(const MessagePart& p)
     {
         std::string_view header = m_.header_bytes(p);
-        TransferEncoding te = p.is_multipart || p.is_message ? TransferEncoding::seven_bit : encoding(p);
+        TransferEncoding te = p.is_multipart || p.is_message ? TransferEncoding::seven_bit : p.encoding;
         // An empty body has nothing decoded: the header stays as it is.
         if (p.body_size == 0)
             te = TransferEncoding::seven_bit;
         if (te != TransferEncoding::base64 && te != TransferEncoding::quoted_printable) {
-            append_crlf(out, header);
-            return body(p, out);
+            copy_crlf(header);
+            return body(p);
         }
-        bool has_empty_line = false;
-        for (const HeaderField& f : parse_header_fields(header)) {
+        detail::FieldReader reader(header);
+        HeaderField f;
+        while (reader.next(f)) {
             if (field_name_equals(f.name, "Content-Transfer-Encoding"))
                 continue;
-            append_crlf(out, f.raw);
+            copy_crlf(f.raw);
             if (f.raw.empty() || f.raw.back() != '\n')
-                out += "\r\n";
+                out_.put("\r\n");
         }
-        has_empty_line = ends_with_empty_line(header);
-        out += "Content-Transfer-Encoding: binary\r\n";
-        if (has_empty_line)
-            out += "\r\n";
-        return body(p, out);
+        out_.put("Content-Transfer-Encoding: binary\r\n");
+        if (ends_with_empty_line(header))
+            out_.put("\r\n");
+        return body(p);
     }
 
     Status status_;
 
 private:
-    TransferEncoding encoding(const MessagePart& p) const
+    // Copies raw bytes with bare LFs turned into CRLF, a piece at a time.
+    void copy_crlf(std::string_view raw)
     {
-        Header h(m_.header_bytes(p));
-        const HeaderField* f = h.first("Content-Transfer-Encoding");
-        if (f == nullptr)
-            return TransferEncoding::seven_bit;
-        return parse_transfer_encoding(f->value);
+        CrlfNormalizer crlf;
+        for (std::size_t pos = 0; pos < raw.size() && !out_.done(); pos += kPiece) {
+            crlf.feed(raw.substr(pos, kPiece), out_.buf());
+            out_.flush_if_full();
+        }
     }
 
     const ParsedMessage& m_;
     std::string_view raw_;
+    BinaryOut& out_;
 };
+
+// Runs the BINARY conversion of `path` into `out`.
+Status run_binary(const ParsedMessage& message, std::span<const std::uint32_t> path, BinaryOut& out)
+{
+    const MessagePart* part = message.find_part(path);
+    if (part == nullptr)
+        return Status::not_found("no such part");
+    if ((path.empty() || part->is_multipart || part->is_message) &&
+        BinaryWriter::has_unknown_encoding(*part))
+        return Status::invalid("unknown-cte");
+    BinaryWriter w(message, out);
+    // BINARY[] is the whole message; BINARY[n] the body of part n.
+    const bool ok = path.empty() ? w.whole(*part) : w.body(*part);
+    if (!ok)
+        return w.status_;
+    out.flush();
+    return Status::ok();
+}
 
 } // namespace
 
 Result<std::string> decode_part_binary(const ParsedMessage& message, std::span<const std::uint32_t> path)
 {
-    const MessagePart* part = message.find_part(path);
-    if (part == nullptr)
-        return Status::not_found("no such part");
-    BinaryWriter w(message);
-    if ((path.empty() || part->is_multipart || part->is_message) && w.has_unknown_encoding(*part))
-        return Status::invalid("unknown-cte");
+    std::string result;
+    const ByteSink collect = [&](std::string_view piece) { result.append(piece); };
+    BinaryOut out(&collect, 0, UINT64_MAX);
+    Status st = run_binary(message, path, out);
+    if (!st.is_ok())
+        return st;
+    return result;
+}
+
+Result<std::uint64_t> binary_size(const ParsedMessage& message, std::span<const std::uint32_t> path)
+{
+    BinaryOut out(nullptr, 0, UINT64_MAX);
+    Status st = run_binary(message, path, out);
+    if (!st.is_ok())
+        return st;
+    return out.total();
+}
+
+Status write_part_binary(const ParsedMessage& message, std::span<const std::uint32_t> path,
+                         const ByteSink& sink)
+{
+    BinaryOut out(&sink, 0, UINT64_MAX);
+    return run_binary(message, path, out);
+}
+
+Result<std::uint64_t> write_part_binary_range(const ParsedMessage& message,
+                                              std::span<const std::uint32_t> path, std::uint64_t origin,
+                                              std::uint64_t length, const ByteSink& sink)
+{
+    BinaryOut out(&sink, origin, length);
+    Status st = run_binary(message, path, out);
+    if (!st.is_ok())
+        return st;
+    return out.written();
+}
+
+std::uint64_t write_section_range(const ParsedMessage& message, const SectionContent& content,
+                                  std::uint64_t origin, std::uint64_t length, const ByteSink& sink)
+{
+    std::uint64_t written = 0;
+    auto emit = [&](std::string_view piece) {
+        if (piece.size() > length - written)
+            piece = piece.substr(0, static_cast<std::size_t>(length - written));
+        if (piece.empty())
+            return;
+        written += piece.size();
+        sink(piece);
+    };
+    if (content.generated) {
+        const std::string_view text = content.text;
+        for (std::uint64_t pos = origin; pos < text.size() && written < length; pos += kPiece)
+            emit(text.substr(static_cast<std::size_t>(pos), kPiece));
+        return written;
+    }
+    const std::string_view raw = message.raw();
+    if (content.offset >= raw.size())
+        return 0;
+    const std::string_view s = raw.substr(content.offset, content.size);
+    // Find the raw position of virtual offset `origin`: whole lines are
+    // skipped with memchr, each counting one octet more when its LF is
+    // bare (sent as CRLF).
+    std::size_t pos = 0;
+    std::uint64_t v = 0;
+    bool lf_first = false;  // origin is the LF of a CRLF made from a bare LF
+    while (v < origin) {
+        const std::size_t lf = detail::find_lf(s, pos);
+        if (lf == std::string_view::npos) {
+            if (v + (s.size() - pos) <= origin)
+                return 0;  // origin at or past the end
+            pos += static_cast<std::size_t>(origin - v);
+            break;
+        }
+        const std::size_t seg = lf - pos;  // bytes before the LF (a CR included)
+        const bool bare = lf == 0 || s[lf - 1] != '\r';
+        const std::uint64_t line_v = seg + 1 + (bare ? 1 : 0);
+        if (v + line_v <= origin) {
+            v += line_v;
+            pos = lf + 1;
+            continue;
+        }
+        const std::uint64_t off = origin - v;
+        if (off <= seg) {
+            pos += static_cast<std::size_t>(off);  // at the LF itself: the CR state decides
+        } else {
+            lf_first = true;
+            pos = lf + 1;
+        }
+        break;
+    }
+    if (lf_first)
+        emit("\n");
+    // The byte before `pos` tells whether an LF at `pos` needs a CR.
+    bool last_was_cr = pos > 0 && s[pos - 1] == '\r';
     std::string out;
-    // BINARY[] is the whole message; BINARY[n] the body of part n. Dovecot
-    // decodes from the CRLF form: QP hard line breaks and 7bit/8bit/binary
-    // line ends come out as CRLF.
-    bool ok = path.empty() ? w.whole(*part, out) : w.body(*part, out);
-    if (!ok)
-        return w.status_;
-    return out;
+    while (pos < s.size() && written < length) {
+        const std::string_view piece = s.substr(pos, kPiece);
+        out.clear();
+        crlf_feed(piece, out, last_was_cr);
+        // BODY literals are CHAR8: NUL is sent as 0x80 (as section_bytes).
+        for (char& c : out)
+            if (c == '\0')
+                c = '\x80';
+        emit(out);
+        pos += piece.size();
+    }
+    return written;
 }
 
 } // namespace mailstore::mime

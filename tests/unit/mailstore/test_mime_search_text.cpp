@@ -3,14 +3,18 @@
 // the same messages.
 #include <doctest/doctest.h>
 
+#include <mailstore/mime/charset.hpp>
 #include <mailstore/mime/message.hpp>
 #include <mailstore/mime/search_text.hpp>
+#include <mailstore/mime/section.hpp>
+#include <mailstore/mime/transfer_encoding.hpp>
 
 #include <string>
 #include <string_view>
 #include <vector>
 
 using namespace mailstore::mime;
+using namespace std::string_literals;
 
 namespace {
 
@@ -263,4 +267,156 @@ TEST_CASE("mime search: deep nesting and many parts")
     CHECK_FALSE(body_contains(m, "part 5000"));
     // A match never spans two parts.
     CHECK_FALSE(body_contains(m, "part 1part 2"));
+}
+
+TEST_CASE("mime search: SEARCH and BINARY read the transfer encoding alike")
+{
+    // Both use MessagePart::encoding. Dovecot's SEARCH BODY and BINARY
+    // decode each of these (no MIME-Version, a stray parameter).
+    const char* raws[] = {
+        "Subject: a\r\nContent-Transfer-Encoding: base64\r\n\r\naGVsbG8gd29ybGQ=",
+        "Subject: a\r\nContent-Transfer-Encoding: base64; x=y\r\nMIME-Version: 1.0\r\n\r\naGVsbG8gd29ybGQ=",
+        "Subject: a\r\nContent-Transfer-Encoding: QUOTED-PRINTABLE (c)\r\n\r\nhello=20w=6Frld",
+        "MIME-Version: 1.0\r\nContent-Transfer-Encoding: 7bit\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        "aGVsbG8gd29ybGQ=",
+        "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\naGVsbG8gd29ybGQ=\r\n--b--\r\n",
+    };
+    for (const char* raw : raws) {
+        CAPTURE(raw);
+        const auto m = ParsedMessage::parse(std::string_view(raw));
+        const auto texts = body_texts(m);
+        REQUIRE(texts.size() == 1);
+        CHECK(texts[0] == "hello world");
+        CHECK(body_contains(m, "HELLO WORLD"));
+        auto bin = decode_part_binary(m, std::vector<std::uint32_t>{1});
+        REQUIRE(bin.is_ok());
+        CHECK(bin.value() == texts[0]);
+    }
+    // An encoding neither can undo: BINARY refuses, SEARCH reads the bytes.
+    const std::string_view unknown = "MIME-Version: 1.0\r\nContent-Transfer-Encoding: base64 x\r\n\r\naGk=";
+    const auto u = ParsedMessage::parse(unknown);
+    CHECK(decode_part_binary(u, std::vector<std::uint32_t>{1}).status().message() == "unknown-cte");
+    CHECK(body_contains(u, "aGk="));
+    CHECK_FALSE(body_contains(u, "hi"));
+}
+
+TEST_CASE("mime search: parts with an invalid Content-Type are text/plain")
+{
+    // RFC 2045 §5.2: assume text/plain; charset=us-ascii for a syntactically
+    // invalid Content-Type. (Dovecot 2.3's SEARCH BODY finds none of these.)
+    for (const char* ct : {"text/plain junk", "text/", "; charset=utf-8", "foo", "/plain", "image"}) {
+        CAPTURE(ct);
+        const std::string single = "Subject: a\r\nMIME-Version: 1.0\r\nContent-Type: "s + ct +
+                                   "\r\n\r\nhello w\xC3\xB6rld\r\n";
+        const auto m = ParsedMessage::parse(single);
+        CHECK(body_contains(m, "W\xC3\x96RLD"));
+        const std::string multi = "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+                                  "--b\r\nContent-Type: "s + ct + "\r\n\r\nhello there\r\n--b--\r\n";
+        const auto mm = ParsedMessage::parse(multi);
+        CHECK(body_contains(mm, "there"));
+        CHECK(text_contains(mm, "there"));
+    }
+    // Valid non-text types stay unsearched.
+    const std::string_view pdf = "MIME-Version: 1.0\r\nContent-Type: application/pdf\r\n\r\nhello\r\n";
+    CHECK_FALSE(body_contains(ParsedMessage::parse(pdf), "hello"));
+}
+
+namespace {
+
+// A text part of `body` (7bit/8bit, so raw pieces cut it where they fall)
+// labelled `charset`.
+std::string big_part(std::string_view charset, std::string_view cte, const std::string& body)
+{
+    return "MIME-Version: 1.0\r\nContent-Type: text/plain; charset="s + std::string(charset) +
+           "\r\nContent-Transfer-Encoding: " + std::string(cte) + "\r\n\r\n" + body;
+}
+
+} // namespace
+
+TEST_CASE("mime search: streamed body text equals the whole conversion")
+{
+    // Multibyte characters at every alignment around the 64 KiB piece
+    // boundaries of the streaming decoder; the result must be what
+    // convert_to_utf8 gives for the whole body at once.
+    struct Case {
+        const char* charset;
+        std::string unit;
+    };
+    const Case cases[] = {
+        {"utf-8", "ab\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80"},
+        {"utf-8", "x\xE9y\xC3"},                                    // damaged UTF-8
+        {"us-ascii", "caf\xC3\xA9 "},                               // valid UTF-8 kept
+        {"us-ascii", "caf\xC3\xA9 \xE9"},                           // one Latin-1 byte: all cp1252
+        {"iso-8859-1", "d\xE9j\xE0 "},
+        {"gb18030", "\xD6\xD0\xCE\xC4\x81\x30\x81\x30" "a"},           // 2- and 4-byte forms
+        {"iso-2022-jp", "\x1B$B$3$s\x1B(Bab"},                      // shift states
+        {"shift_jis", "\x93\xFA\x96\x7Bz"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.charset);
+        std::string body;
+        while (body.size() < 200000)
+            body += c.unit;
+        std::string whole;
+        convert_to_utf8(c.charset, body, whole);
+        const std::string raw = big_part(c.charset, "8bit", body);
+        const auto m = ParsedMessage::parse(raw);
+        const auto texts = body_texts(m);
+        REQUIRE(texts.size() == 1);
+        CHECK(texts[0] == whole);
+        // The same through base64 (decoded pieces cut elsewhere).
+        const std::string b64 = big_part(c.charset, "base64", encode_base64(body));
+        const auto mb = ParsedMessage::parse(b64);
+        std::string joined;
+        bool all_valid = true;
+        for_each_body_text_piece(mb, [&](std::size_t index, std::string_view piece) {
+            CHECK(index == 0);
+            all_valid = all_valid && is_valid_utf8(piece);
+            joined.append(piece);
+            return true;
+        });
+        CHECK(all_valid);
+        CHECK(joined == whole);
+    }
+}
+
+TEST_CASE("mime search: matches across pieces within a part, never across parts")
+{
+    // The needle straddles the 64 KiB boundary of the decoded text.
+    std::string body(65536 - 3, 'x');
+    body += "NEEDLE";
+    body += std::string(70000, 'y');
+    const std::string raw = big_part("utf-8", "base64", encode_base64(body));
+    const auto m = ParsedMessage::parse(raw);
+    CHECK(body_contains(m, "needle"));
+    CHECK(body_contains(m, "xneedley"));
+    CHECK_FALSE(body_contains(m, "needlex"));
+
+    // Two big parts: the end of the first and the start of the second do
+    // not join up.
+    const std::string a(100000, 'a'), b(100000, 'b');
+    const std::string two = "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=z\r\n\r\n"
+                            "--z\r\nContent-Type: text/plain\r\n\r\n" + a + "\r\n--z\r\n"
+                            "Content-Type: text/plain\r\n\r\n" + b + "\r\n--z--\r\n";
+    const auto t = ParsedMessage::parse(two);
+    CHECK(body_contains(t, "aaaa"));
+    CHECK(body_contains(t, "bbbb"));
+    CHECK_FALSE(body_contains(t, "ab"));
+    CHECK_FALSE(text_contains(t, "aabb"));
+    std::vector<std::size_t> sizes(2, 0);
+    std::size_t calls = 0;
+    for_each_body_text_piece(t, [&](std::size_t index, std::string_view piece) {
+        REQUIRE(index < 2);
+        sizes[index] += piece.size();
+        ++calls;
+        return true;
+    });
+    CHECK(sizes[0] == a.size());
+    CHECK(sizes[1] == b.size());
+    CHECK(calls >= 4);  // pieces, not whole parts
+    // Stopping early: the sink returns false after the first piece.
+    calls = 0;
+    for_each_body_text_piece(t, [&](std::size_t, std::string_view) { return ++calls < 1; });
+    CHECK(calls == 1);
 }

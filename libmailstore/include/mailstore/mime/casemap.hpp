@@ -40,4 +40,31 @@ private:
     std::string needle_;
 };
 
+// found_in() over a haystack that arrives in pieces, cut anywhere (even
+// inside a UTF-8 character): feed() the pieces in order, then finish().
+// A match across piece boundaries counts; reset() (or finish()) starts a new
+// haystack, and no match spans two haystacks. Memory stays about 64 KiB plus
+// the needle's length, whatever the size of the pieces or the haystack.
+// The matcher must outlive the search.
+class MAILSTORE_API CasemapSearch {
+public:
+    explicit CasemapSearch(const CasemapMatcher& matcher) : needle_(&matcher.folded_needle()) {}
+    // Returns found().
+    bool feed(std::string_view utf8);
+    // Ends the haystack (an incomplete character at its end is U+FFFD, as
+    // found_in reads it); returns whether the needle occurred in it, then
+    // resets.
+    bool finish();
+    // Whether the needle occurred in what was fed since the last reset.
+    bool found() const { return found_; }
+    void reset();
+private:
+    void scan(std::string_view complete_utf8);
+    const std::string* needle_;
+    std::string window_;  // casemapped text: the last needle-1 bytes plus the newest piece
+    std::string carry_;   // an incomplete character held back for the next piece
+    bool found_ = false;
+    bool started_ = false;
+};
+
 } // namespace mailstore::mime
