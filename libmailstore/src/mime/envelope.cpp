@@ -3,6 +3,7 @@
 #include <mailstore/mime/envelope.hpp>
 
 #include "addr_parse.hpp"
+#include "text_util.hpp"
 
 #include <string_view>
 
@@ -26,7 +27,7 @@ std::string_view skip_leading_wsp(const HeaderField& field)
     if (first_line == std::string_view::npos) first_line = field.raw.size();
     if (first_line >= dovecot_long_line) return v;
     std::size_t i = 0;
-    while (i < v.size() && (v[i] == ' ' || v[i] == '\t')) ++i;
+    while (i < v.size() && detail::is_wsp(v[i])) ++i;
     return v.substr(i);
 }
 
