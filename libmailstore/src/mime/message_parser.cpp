@@ -251,7 +251,11 @@ public:
     Parser(std::string_view raw, const ParseLimits& limits, MessagePart& root)
         : raw_(raw), n_(raw.size()), limits_(limits), counter_(raw)
     {
-        max_depth_ = std::max(1u, limits.max_depth);
+        // The hard maxima bound the recursion of code that walks the tree
+        // (writers, decoders, MessagePart's destructor) whatever the caller
+        // asks for.
+        max_depth_ = std::clamp(limits.max_depth, 1u, ParseLimits::kMaxDepth);
+        limits_.max_parts = std::min(limits.max_parts, ParseLimits::kMaxParts);
         Frame f;
         f.part = &root;
         f.depth = 1;
@@ -672,6 +676,19 @@ std::string_view MessagePart::effective_subtype() const
     return content_type.subtype;
 }
 
+namespace {
+
+// [offset, offset + size) clamped to raw.
+std::string_view clamped(std::string_view raw, std::uint64_t offset, std::uint64_t size)
+{
+    if (offset >= raw.size())
+        return {};
+    std::string_view rest = raw.substr(static_cast<std::size_t>(offset));
+    return rest.substr(0, static_cast<std::size_t>(std::min<std::uint64_t>(size, rest.size())));
+}
+
+} // namespace
+
 ParsedMessage ParsedMessage::parse(std::string_view raw, const ParseLimits& limits)
 {
     auto impl = std::make_unique<Impl>();
@@ -681,28 +698,36 @@ ParsedMessage ParsedMessage::parse(std::string_view raw, const ParseLimits& limi
     return ParsedMessage(std::move(impl));
 }
 
+const ParsedMessage::Impl& ParsedMessage::empty_impl()
+{
+    static const ParsedMessage empty = parse(std::string_view());
+    return *empty.impl_;
+}
+
 ParsedMessage::ParsedMessage(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ParsedMessage::ParsedMessage(ParsedMessage&&) noexcept = default;
 ParsedMessage& ParsedMessage::operator=(ParsedMessage&&) noexcept = default;
 ParsedMessage::~ParsedMessage() = default;
 
-std::string_view ParsedMessage::raw() const { return impl_->raw; }
-const MessagePart& ParsedMessage::root() const { return impl_->root; }
-std::size_t ParsedMessage::part_count() const { return impl_->parts; }
+const ParsedMessage::Impl& ParsedMessage::impl() const { return impl_ ? *impl_ : empty_impl(); }
+
+std::string_view ParsedMessage::raw() const { return impl().raw; }
+const MessagePart& ParsedMessage::root() const { return impl().root; }
+std::size_t ParsedMessage::part_count() const { return impl().parts; }
 
 std::uint64_t ParsedMessage::virtual_size() const
 {
-    return impl_->root.header_vsize + impl_->root.body_vsize;
+    return impl().root.header_vsize + impl().root.body_vsize;
 }
 
 std::string_view ParsedMessage::header_bytes(const MessagePart& part) const
 {
-    return impl_->raw.substr(part.header_offset, part.header_size);
+    return clamped(impl().raw, part.header_offset, part.header_size);
 }
 
 std::string_view ParsedMessage::body_bytes(const MessagePart& part) const
 {
-    return impl_->raw.substr(part.body_offset, part.body_size);
+    return clamped(impl().raw, part.body_offset, part.body_size);
 }
 
 const MessagePart* ParsedMessage::find_part(std::span<const std::uint32_t> path) const
@@ -711,7 +736,7 @@ const MessagePart* ParsedMessage::find_part(std::span<const std::uint32_t> path)
     // multipart N is the Nth child; a non-multipart is its own part 1 (only
     // 1, and only a message/rfc822 may be gone through); after a
     // message/rfc822 part, further numbers are in its encapsulated message.
-    const MessagePart* part = &impl_->root;
+    const MessagePart* part = &impl().root;
     for (std::size_t i = 0; i < path.size(); ++i) {
         std::uint32_t num = path[i];
         bool more = i + 1 < path.size();
@@ -732,6 +757,43 @@ const MessagePart* ParsedMessage::find_part(std::span<const std::uint32_t> path)
         }
     }
     return part;
+}
+
+void for_each_part(
+    const ParsedMessage& message,
+    const std::function<bool(std::span<const std::uint32_t> number, const MessagePart& part)>& visit)
+{
+    struct Open {
+        const MessagePart* part;
+        std::size_t next;        // index of the next child to visit
+        std::size_t number_len;  // length of the part's number
+    };
+    const MessagePart& root = message.root();
+    std::vector<std::uint32_t> number;
+    if (!root.is_multipart)
+        number.push_back(1);
+    if (!visit(number, root))
+        return;
+    std::vector<Open> stack;
+    if (!root.children.empty())
+        stack.push_back(Open{&root, 0, number.size()});
+    while (!stack.empty()) {
+        Open& top = stack.back();
+        if (top.next >= top.part->children.size()) {
+            stack.pop_back();
+            continue;
+        }
+        const MessagePart& child = top.part->children[top.next++];
+        number.resize(top.number_len);
+        if (top.part->is_multipart)
+            number.push_back(static_cast<std::uint32_t>(top.next));
+        else if (!child.is_multipart)
+            number.push_back(1);  // an encapsulated message's single body
+        if (!visit(number, child))
+            return;
+        if (!child.children.empty())
+            stack.push_back(Open{&child, 0, number.size()});
+    }
 }
 
 } // namespace mailstore::mime

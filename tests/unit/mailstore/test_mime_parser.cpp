@@ -613,3 +613,213 @@ TEST_CASE("mime parser: moved ParsedMessage keeps its tree")
     REQUIRE(b.root().children.size() == 1);
     CHECK(b.body_bytes(b.root().children[0]) == "A");
 }
+
+// MessagePart::encoding: Dovecot 2.3's BINARY rule (each case checked with
+// dovecot-fetch --items 'BINARY.PEEK[1]').
+TEST_CASE("mime parser: encoding is the last Content-Transfer-Encoding, MIME-Version or not")
+{
+    auto enc = [](const std::string& cte_lines) {
+        return parse_kept("Subject: a\r\n" + cte_lines + "\r\naGVsbG8gd29ybGQ=\r\n").root().encoding;
+    };
+    CHECK(enc("") == TransferEncoding::seven_bit);  // absent: RFC 2045 §6.1
+    // No MIME-Version: BODYSTRUCTURE ignores the field, BINARY decodes.
+    auto nomv = parse_kept("Subject: a\r\nContent-Transfer-Encoding: base64\r\n\r\naGVsbG8gd29ybGQ=\r\n");
+    CHECK(nomv.root().transfer_encoding.empty());
+    CHECK(nomv.root().encoding == TransferEncoding::base64);
+    CHECK(enc("Content-Transfer-Encoding: base64; x=y\r\n") == TransferEncoding::base64);
+    CHECK(enc("Content-Transfer-Encoding: BASE64\r\n") == TransferEncoding::base64);
+    CHECK(enc("Content-Transfer-Encoding: (c) base64 (d)\r\n") == TransferEncoding::base64);
+    CHECK(enc("Content-Transfer-Encoding: 7bit; x\r\n") == TransferEncoding::seven_bit);
+    CHECK(enc("Content-Transfer-Encoding: quoted-printable\r\n") == TransferEncoding::quoted_printable);
+    CHECK(enc("Content-Transfer-Encoding: 8bit\r\n") == TransferEncoding::eight_bit);
+    CHECK(enc("Content-Transfer-Encoding: binary\r\n") == TransferEncoding::binary);
+    // Present but without a usable mechanism: [UNKNOWN-CTE].
+    CHECK(enc("Content-Transfer-Encoding: base64 x\r\n") == TransferEncoding::unknown);
+    CHECK(enc("Content-Transfer-Encoding:\r\n") == TransferEncoding::unknown);
+    CHECK(enc("Content-Transfer-Encoding:   \r\n") == TransferEncoding::unknown);
+    CHECK(enc("Content-Transfer-Encoding: (c)\r\n") == TransferEncoding::unknown);
+    CHECK(enc("Content-Transfer-Encoding: (unclosed base64\r\n") == TransferEncoding::unknown);
+    CHECK(enc("Content-Transfer-Encoding: \"base64\"\r\n") == TransferEncoding::unknown);
+    CHECK(enc("Content-Transfer-Encoding: x-foo\r\n") == TransferEncoding::unknown);
+    // Two fields: BODYSTRUCTURE shows the first, BINARY decodes by the last.
+    auto two = parse_kept("MIME-Version: 1.0\r\nContent-Transfer-Encoding: base64\r\n"
+                          "Content-Transfer-Encoding: quoted-printable\r\n\r\naGVsbG8gd29ybGQ=\r\n");
+    CHECK(two.root().transfer_encoding == "base64");
+    CHECK(two.root().encoding == TransferEncoding::quoted_printable);
+    CHECK(enc("Content-Transfer-Encoding: base64\r\nContent-Transfer-Encoding:\r\n") ==
+          TransferEncoding::unknown);
+    // An encapsulated message without MIME-Version: its body is base64.
+    auto inner = parse_kept("Content-Type: message/rfc822\r\n\r\nSubject: b\r\n"
+                            "Content-Transfer-Encoding: base64\r\n\r\naGVsbG8gd29ybGQ=\r\n");
+    REQUIRE(inner.root().children.size() == 1);
+    CHECK(inner.root().encoding == TransferEncoding::seven_bit);
+    CHECK(inner.root().children[0].encoding == TransferEncoding::base64);
+    CHECK(inner.root().children[0].transfer_encoding.empty());
+}
+
+TEST_CASE("mime parser: Content-ID/-Description/-MD5/-Location presence follows RFC 2045 §4")
+{
+    auto none = parse_kept("Content-ID: <x@y>\r\nContent-Description: d\r\nContent-MD5: m\r\n"
+                           "Content-Location: l\r\nSubject: a\r\n\r\nbody\r\n");
+    CHECK_FALSE(none.root().has_content_id);
+    CHECK_FALSE(none.root().has_description);
+    CHECK_FALSE(none.root().has_md5);
+    CHECK_FALSE(none.root().has_location);
+    CHECK(none.root().content_id.empty());
+    auto empty = parse_kept("MIME-Version: 1.0\r\nContent-ID:\r\nContent-Description: \r\n"
+                            "Content-MD5:\r\nContent-Location:\r\n\r\nbody\r\n");
+    CHECK(empty.root().has_content_id);
+    CHECK(empty.root().has_description);
+    CHECK(empty.root().has_md5);
+    CHECK(empty.root().has_location);
+    CHECK(empty.root().content_id.empty());
+    CHECK(empty.root().description.empty());
+    // Content-Type alone makes them count too; a multipart child always.
+    auto ct = parse_kept("Content-Type: multipart/mixed; boundary=b\r\nContent-ID: <r@y>\r\n\r\n"
+                         "--b\r\nContent-Description: c\r\n\r\nx\r\n--b--\r\n");
+    CHECK(ct.root().has_content_id);
+    CHECK(ct.root().content_id == "<r@y>");
+    REQUIRE(ct.root().children.size() == 1);
+    CHECK(ct.root().children[0].has_description);
+    CHECK_FALSE(ct.root().children[0].has_content_id);
+    CHECK(ct.root().children[0].description == "c");
+}
+
+TEST_CASE("mime parser: a part from another message gives bytes clamped to this one")
+{
+    const std::string small = "Subject: a\r\n\r\nhi\r\n";
+    const std::string big = "Subject: a much longer header\r\n\r\n" + std::string(100, 'x') + "\r\n";
+    auto s = ParsedMessage::parse(small);
+    auto b = ParsedMessage::parse(big);
+    CHECK(s.body_bytes(s.root()) == "hi\r\n");
+    // big's body starts at 33, past small's end (18): empty, no throw.
+    CHECK(s.body_bytes(b.root()) == "");
+    // big's header range [0, 33) is clamped to small's 18 bytes.
+    CHECK(s.header_bytes(b.root()) == small);
+    MessagePart odd;
+    odd.header_offset = 14;
+    odd.header_size = ~std::uint64_t{0};
+    odd.body_offset = ~std::uint64_t{0};
+    odd.body_size = ~std::uint64_t{0};
+    CHECK(s.header_bytes(odd) == "hi\r\n");
+    CHECK(s.body_bytes(odd) == "");
+    CHECK(s.header(odd).fields().size() == 1);
+}
+
+TEST_CASE("mime parser: a moved-from ParsedMessage is the empty message")
+{
+    const std::string raw = "Subject: a\r\n\r\nhi\r\n";
+    auto a = ParsedMessage::parse(raw);
+    ParsedMessage b = std::move(a);
+    CHECK(b.raw() == raw);
+    // NOLINTBEGIN(bugprone-use-after-move): the moved-from state is the point.
+    CHECK(a.raw() == "");
+    CHECK(a.part_count() == 1);
+    CHECK(a.virtual_size() == 0);
+    CHECK(a.root().children.empty());
+    CHECK(a.root().header_size == 0);
+    CHECK(a.header_bytes(a.root()) == "");
+    CHECK(a.body_bytes(b.root()) == "");
+    CHECK(a.header(b.root()).fields().empty());
+    const std::uint32_t one[] = {1};
+    CHECK(a.find_part({}) == &a.root());
+    CHECK(a.find_part(one) == &a.root());
+    ParsedMessage c = ParsedMessage::parse(raw);
+    c = std::move(b);
+    CHECK(c.body_bytes(c.root()) == "hi\r\n");
+    CHECK(b.body_bytes(c.root()) == "");
+    // NOLINTEND(bugprone-use-after-move)
+}
+
+TEST_CASE("mime parser: max_depth is clamped to ParseLimits::kMaxDepth")
+{
+    std::string s;
+    for (int i = 0; i < 3000; ++i)
+        s += "Content-Type: message/rfc822\r\n\r\n";
+    s += "body\r\n";
+    ParseLimits huge;
+    huge.max_depth = 1u << 30;
+    huge.max_parts = 1u << 30;
+    auto m = parse_kept(s, huge);
+    CHECK(m.part_count() == ParseLimits::kMaxDepth);
+    const MessagePart* p = &m.root();
+    unsigned depth = 1;
+    while (!p->children.empty()) {
+        p = &p->children[0];
+        ++depth;
+    }
+    CHECK(depth == ParseLimits::kMaxDepth);
+    CHECK(p->opaque);
+    CHECK(m.body_bytes(*p).size() == (3000 - ParseLimits::kMaxDepth) * 32 + 6);
+}
+
+namespace {
+
+template <class T>
+concept parse_accepts = requires(T&& t) { ParsedMessage::parse(std::forward<T>(t)); };
+template <class T>
+concept header_accepts = requires(T&& t) { Header(std::forward<T>(t)); };
+
+} // namespace
+
+// A temporary std::string would leave dangling views: it does not compile.
+static_assert(!parse_accepts<std::string>);
+static_assert(parse_accepts<std::string&>);
+static_assert(parse_accepts<const std::string&>);
+static_assert(parse_accepts<std::string_view>);
+static_assert(parse_accepts<const char*>);
+static_assert(!header_accepts<std::string>);
+static_assert(header_accepts<const std::string&>);
+static_assert(header_accepts<const char*>);
+
+TEST_CASE("mime parser: for_each_part gives each part once with its IMAP number")
+{
+    auto numbers = [](const ParsedMessage& m) {
+        std::string out;
+        for_each_part(m, [&](std::span<const std::uint32_t> number, const MessagePart& part) {
+            std::string n;
+            for (std::uint32_t x : number)
+                n += (n.empty() ? "" : ".") + std::to_string(x);
+            out += "[" + n + "]" + std::string(part.effective_type()) + " ";
+            // The number names the part, except a message's multipart root
+            // (it shares its message's number).
+            const MessagePart* found = m.find_part(number);
+            CHECK(found != nullptr);
+            if (!part.is_multipart || number.empty())
+                CHECK(found == &part);
+            return true;
+        });
+        return out;
+    };
+    CHECK(numbers(parse_kept("Subject: a\r\n\r\nx\r\n")) == "[1]text ");
+    auto m = parse_kept(
+        "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+        "--b\r\n\r\none\r\n"
+        "--b\r\nContent-Type: message/rfc822\r\n\r\n"
+        "Content-Type: multipart/alternative; boundary=c\r\n\r\n"
+        "--c\r\n\r\nin1\r\n--c\r\nContent-Type: text/html\r\n\r\nin2\r\n--c--\r\n"
+        "--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: s\r\n\r\nleaf\r\n"
+        "--b\r\nContent-Type: image/png\r\n\r\npng\r\n"
+        "--b--\r\n");
+    CHECK(numbers(m) ==
+          "[]multipart [1]text [2]message [2]multipart [2.1]text [2.2]text [3]message [3.1]text [4]image ");
+    // Stopping early.
+    int seen = 0;
+    for_each_part(m, [&](std::span<const std::uint32_t>, const MessagePart&) { return ++seen < 3; });
+    CHECK(seen == 3);
+    // Any depth without recursion.
+    std::string deep;
+    for (int i = 0; i < 500; ++i)
+        deep += "Content-Type: message/rfc822\r\n\r\n";
+    ParseLimits lim;
+    lim.max_depth = ParseLimits::kMaxDepth;
+    auto d = parse_kept(deep + "x\r\n", lim);
+    std::size_t count = 0, longest = 0;
+    for_each_part(d, [&](std::span<const std::uint32_t> number, const MessagePart&) {
+        ++count;
+        longest = std::max(longest, number.size());
+        return true;
+    });
+    CHECK(count == 501);
+    CHECK(longest == 501);
+}

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace mailstore::mime {
@@ -58,6 +59,11 @@ class MAILSTORE_API Header {
 public:
     Header() = default;
     explicit Header(std::string_view header_block);
+    // A temporary std::string would be gone before the views into it are
+    // read: refused at compile time (an lvalue string is fine).
+    template <class S>
+        requires std::is_same_v<S, std::string>
+    explicit Header(S&& temporary) = delete;
 
     const std::vector<HeaderField>& fields() const { return fields_; }
     // The first field with this name (case-insensitive), or nullptr.

@@ -15,10 +15,12 @@
 #include <mailstore/mime/transfer_encoding.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace mailstore::mime {
@@ -100,9 +102,14 @@ struct MessagePart {
 
 struct ParseLimits {
     // Nesting beyond this many multipart/message levels is not descended into.
+    // parse() uses at most kMaxDepth whatever is asked, so that code walking
+    // the tree recursively (and MessagePart's destructor) stays bounded.
     unsigned max_depth = 100;
     // After this many parts in one message, further parts are not split out.
+    // parse() uses at most kMaxParts.
     unsigned max_parts = 10000;
+    static constexpr unsigned kMaxDepth = 1000;
+    static constexpr unsigned kMaxParts = 1000000;
     // RFC 6532 §3.5 message/global is an encapsulated message too, but
     // Dovecot 2.3 (IMAP4rev1, RFC 3501 §7.4.2 names only MESSAGE/RFC822)
     // treats it as a leaf; BODYSTRUCTURE-compatible parsing keeps it a leaf.
@@ -111,12 +118,17 @@ struct ParseLimits {
 };
 
 // A parsed message: a non-owning view of the bytes plus its part tree.
-// The bytes passed to parse() must outlive the ParsedMessage.
+// The bytes passed to parse() must outlive the ParsedMessage. A moved-from
+// ParsedMessage is a valid empty message (as parse("") gives).
 class MAILSTORE_API ParsedMessage {
 public:
     // Never fails: anything is a message. Input without a header/body
     // separator is all header; junk is kept in whatever part it falls in.
     static ParsedMessage parse(std::string_view raw, const ParseLimits& limits = {});
+    // A temporary std::string would dangle: refused at compile time.
+    template <class S>
+        requires std::is_same_v<S, std::string>
+    static ParsedMessage parse(S&& temporary, const ParseLimits& limits = {}) = delete;
 
     ParsedMessage(ParsedMessage&&) noexcept;
     ParsedMessage& operator=(ParsedMessage&&) noexcept;
@@ -129,6 +141,8 @@ public:
     // RFC822.SIZE: the whole message with CRLF line endings.
     std::uint64_t virtual_size() const;
 
+    // The part's bytes. A part that is not from this message (or has been
+    // edited) gives its range clamped to raw(): empty when it lies outside.
     std::string_view header_bytes(const MessagePart& part) const;
     std::string_view body_bytes(const MessagePart& part) const;
     Header header(const MessagePart& part) const { return Header(header_bytes(part)); }
@@ -142,7 +156,22 @@ public:
 private:
     struct Impl;
     explicit ParsedMessage(std::unique_ptr<Impl> impl);
+    const Impl& impl() const;  // the empty message's when moved from
+    static const Impl& empty_impl();
     std::unique_ptr<Impl> impl_;
 };
+
+// Calls `visit` for every part of the tree once, depth first, a part before
+// its children, with the IMAP part number (RFC 3501 §6.4.5) that BODY[n]
+// and BINARY[n] take for its content: a non-multipart root (the message's,
+// or one encapsulated in message/rfc822 part N) is part 1 of its message
+// ({1}, N.1); the parts of a multipart are M, N.M; a message/rfc822 part
+// has its own number. A multipart that is a message's root has no number
+// of its own: it gets its message's ({} for the top, N for one in
+// message/rfc822 part N). Iterative: any depth. `visit` returning false
+// stops the walk.
+MAILSTORE_API void for_each_part(
+    const ParsedMessage& message,
+    const std::function<bool(std::span<const std::uint32_t> number, const MessagePart& part)>& visit);
 
 } // namespace mailstore::mime
