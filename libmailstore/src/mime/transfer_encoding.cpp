@@ -5,6 +5,8 @@
 // with [PARSE] (RFC 3516 leaves the error response to the server).
 #include <mailstore/mime/transfer_encoding.hpp>
 
+#include "text_util.hpp"
+
 #include <array>
 #include <cstddef>
 
@@ -13,8 +15,6 @@ namespace mailstore::mime {
 namespace {
 
 // ---- Content-Transfer-Encoding value ---------------------------------------
-
-bool is_wsp(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 // RFC 2045 §5.1 tspecials plus space and CTLs end a token.
 bool is_token_char(unsigned char c)
@@ -35,7 +35,7 @@ bool is_token_char(unsigned char c)
 std::size_t skip_cfws(std::string_view s, std::size_t i)
 {
     while (i < s.size()) {
-        if (is_wsp(s[i])) {
+        if (detail::is_lwsp(s[i])) {
             ++i;
         } else if (s[i] == '(') {
             std::size_t depth = 0;
@@ -54,20 +54,6 @@ std::size_t skip_cfws(std::string_view s, std::size_t i)
         }
     }
     return i < s.size() ? i : s.size();  // a trailing backslash may step past the end
-}
-
-bool iequals_ascii(std::string_view a, std::string_view b)
-{
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z')
-            x = static_cast<char>(x - 'A' + 'a');
-        if (x != y)
-            return false;
-    }
-    return true;
 }
 
 // ---- base64 ------------------------------------------------------------
@@ -107,7 +93,8 @@ int hex_value(char c)
     return -1;
 }
 
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
+// SP / HTAB: the blanks RFC 2045 §6.7 (3) drops at a line end.
+constexpr bool is_blank(char c) { return detail::is_wsp(c); }
 
 } // namespace
 
@@ -125,15 +112,15 @@ TransferEncoding parse_transfer_encoding(std::string_view value)
     i = skip_cfws(value, i);
     if (i < value.size() && value[i] != ';')
         return TransferEncoding::unknown;
-    if (iequals_ascii(token, "7bit"))
+    if (detail::iequals(token, "7bit"))
         return TransferEncoding::seven_bit;
-    if (iequals_ascii(token, "8bit"))
+    if (detail::iequals(token, "8bit"))
         return TransferEncoding::eight_bit;
-    if (iequals_ascii(token, "binary"))
+    if (detail::iequals(token, "binary"))
         return TransferEncoding::binary;
-    if (iequals_ascii(token, "base64"))
+    if (detail::iequals(token, "base64"))
         return TransferEncoding::base64;
-    if (iequals_ascii(token, "quoted-printable"))
+    if (detail::iequals(token, "quoted-printable"))
         return TransferEncoding::quoted_printable;
     return TransferEncoding::unknown;
 }
@@ -240,12 +227,18 @@ void Base64Decoder::finish(std::string& out)
     done_ = false;
 }
 
-// pending_ holds input whose meaning depends on what follows, and its first
-// byte tells what it is:
-//   '='   an escape: "=", "=H" (one hex digit), "=" + blanks, "=" [blanks] CR
-//   blank a run of SP/HTAB that is dropped if the line ends after it
-//         (RFC 2045 §6.7 (3)), possibly followed by a CR
-//   CR    a CR waiting for its LF
+// The decoder is a state machine over the bytes whose meaning depends on
+// what follows them; pending_ keeps those bytes as written, to be output
+// unchanged when they turn out to be damage:
+//   escape         "="
+//   escape_hex     "=H"           one hex digit seen
+//   escape_blanks  "=" + blanks   maybe a soft break with transport padding
+//   escape_cr      "=" [blanks] CR, waiting for the LF of a soft break
+//   blanks         SP/HTAB run, dropped if the line ends after it
+//                  (RFC 2045 §6.7 (3))
+//   blanks_cr      that run and a CR, waiting for its LF
+//   cr             a CR waiting for its LF
+// Header mode has no line structure, so only escape and escape_hex occur.
 // Hard line breaks come out as CRLF whether the input used CRLF or a bare
 // LF: RFC 2045 §6.7 (4) says a QP line break stands for the canonical CRLF,
 // and Dovecot's BINARY gives CRLF for LF-only stored mail.
@@ -253,8 +246,23 @@ void QuotedPrintableDecoder::feed(std::string_view in, std::string& out)
 {
     std::size_t i = 0;
     const std::size_t n = in.size();
+    // Writes what was pending as it was written (damage, RFC 2045 §6.7
+    // note (2): keep it) and goes back to text; the current byte is then
+    // looked at again.
+    auto keep_pending = [&](bool damage) {
+        errors_ = errors_ || damage;
+        out.append(pending_);
+        pending_.clear();
+        state_ = State::text;
+    };
+    auto to_text = [&] {
+        pending_.clear();
+        state_ = State::text;
+    };
     while (i < n) {
-        if (pending_.empty()) {
+        const char c = in[i];
+        switch (state_) {
+        case State::text: {
             // Copy a run of ordinary bytes at once.
             std::size_t j = i;
             if (header_mode_) {
@@ -264,10 +272,10 @@ void QuotedPrintableDecoder::feed(std::string_view in, std::string& out)
                 // A blank followed by anything but a blank or a line end is
                 // not trailing: copied with the run.
                 while (j < n) {
-                    const char c = in[j];
-                    if (c == '=' || c == '\r' || c == '\n')
+                    const char d = in[j];
+                    if (d == '=' || d == '\r' || d == '\n')
                         break;
-                    if (is_blank(c) &&
+                    if (is_blank(d) &&
                         (j + 1 == n || is_blank(in[j + 1]) || in[j + 1] == '\r' || in[j + 1] == '\n'))
                         break;
                     ++j;
@@ -277,80 +285,65 @@ void QuotedPrintableDecoder::feed(std::string_view in, std::string& out)
             i = j;
             if (i == n)
                 break;
-            const char c = in[i++];
-            if (c == '_')
+            const char d = in[i++];
+            if (d == '_') {
                 out.push_back(' ');  // RFC 2047 §4.2 (2), header mode only
-            else if (c == '\n')
+            } else if (d == '\n') {
                 out.append("\r\n");
-            else
-                pending_.push_back(c);  // '=', blank or CR
-            continue;
+            } else {
+                pending_.push_back(d);
+                state_ = d == '=' ? State::escape : d == '\r' ? State::cr : State::blanks;
+            }
+            break;
         }
-
-        const char c = in[i];
-        const char first = pending_.front();
-        const char last = pending_.back();
-        if (first == '=') {
-            if (pending_.size() == 1 && hex_value(c) >= 0) {
+        case State::escape:
+            if (hex_value(c) >= 0) {
                 pending_.push_back(c);
+                state_ = State::escape_hex;
                 ++i;
-                continue;
-            }
-            if (pending_.size() == 2 && hex_value(last) >= 0) {
-                if (hex_value(c) >= 0) {
-                    out.push_back(static_cast<char>(hex_value(last) * 16 + hex_value(c)));
-                    pending_.clear();
-                    ++i;
-                    continue;
-                }
-                // "=H" and then no second hex digit: RFC 2045 §6.7 note (2)
-                // suggests keeping the characters as they are.
-                errors_ = true;
-                out.append(pending_);
-                pending_.clear();
-                continue;  // c is looked at again with nothing pending
-            }
-            if (last == '\r') {
-                if (c == '\n') {
-                    pending_.clear();  // soft line break "=CRLF" / "= CRLF"
-                    ++i;
-                    continue;
-                }
-                errors_ = true;  // CR without LF
-                out.append(pending_);
-                pending_.clear();
-                continue;
-            }
-            if (!header_mode_ && (is_blank(c) || c == '\r')) {
-                // Blanks between '=' and the line end were added in
-                // transport (RFC 2045 §6.7 (3)); the break is still soft.
+            } else if (!header_mode_ && (is_blank(c) || c == '\r')) {
                 pending_.push_back(c);
+                state_ = c == '\r' ? State::escape_cr : State::escape_blanks;
                 ++i;
-                continue;
-            }
-            if (!header_mode_ && c == '\n') {
-                pending_.clear();  // soft line break "=LF"
+            } else if (!header_mode_ && c == '\n') {
+                to_text();  // soft line break "=LF"
                 ++i;
-                continue;
+            } else {
+                keep_pending(true);  // "=" followed by neither hex nor a line end
             }
-            errors_ = true;  // "=" followed by neither hex nor a line end
-            out.append(pending_);
-            pending_.clear();
-            continue;
-        }
-        if (is_blank(first)) {
-            if (last == '\r') {
-                if (c == '\n') {
-                    out.append("\r\n");  // trailing blanks dropped
-                    pending_.clear();
-                    ++i;
-                    continue;
-                }
-                errors_ = true;  // bare CR: kept, with the blanks before it
-                out.append(pending_);
-                pending_.clear();
-                continue;
+            break;
+        case State::escape_hex:
+            if (hex_value(c) >= 0) {
+                out.push_back(static_cast<char>(hex_value(pending_[1]) * 16 + hex_value(c)));
+                to_text();
+                ++i;
+            } else {
+                keep_pending(true);  // "=H" without a second hex digit
             }
+            break;
+        case State::escape_blanks:
+            // Blanks between '=' and the line end were added in transport
+            // (RFC 2045 §6.7 (3)); the break is still soft.
+            if (is_blank(c) || c == '\r') {
+                pending_.push_back(c);
+                state_ = c == '\r' ? State::escape_cr : State::escape_blanks;
+                ++i;
+            } else if (c == '\n') {
+                to_text();  // soft line break "= LF"
+                ++i;
+            } else {
+                keep_pending(true);
+            }
+            break;
+        case State::escape_cr:
+            if (c == '\n') {
+                to_text();  // soft line break "=CRLF" / "= CRLF"
+                ++i;
+            } else {
+                keep_pending(true);  // CR without LF
+            }
+            break;
+        case State::blanks:
             if (is_blank(c) || c == '\r') {
                 // Gather the whole run of blanks at once.
                 std::size_t j = i;
@@ -360,50 +353,62 @@ void QuotedPrintableDecoder::feed(std::string_view in, std::string& out)
                 i = j;
                 if (i < n && in[i] == '\r') {
                     pending_.push_back('\r');
+                    state_ = State::blanks_cr;
                     ++i;
                 }
-                continue;
+            } else if (c == '\n') {
+                out.append("\r\n");  // trailing blanks dropped
+                to_text();
+                ++i;
+            } else {
+                keep_pending(false);  // not trailing after all
             }
+            break;
+        case State::blanks_cr:
+            if (c == '\n') {
+                out.append("\r\n");  // trailing blanks dropped
+                to_text();
+                ++i;
+            } else {
+                keep_pending(true);  // bare CR: kept, with the blanks before it
+            }
+            break;
+        case State::cr:
             if (c == '\n') {
                 out.append("\r\n");
-                pending_.clear();
+                to_text();
                 ++i;
-                continue;
+            } else {
+                keep_pending(true);  // a bare CR is not allowed in QP (RFC 2045 §6.7 (4))
             }
-            out.append(pending_);  // not trailing after all
-            pending_.clear();
-            continue;
+            break;
         }
-        // first == '\r'
-        if (c == '\n') {
-            out.append("\r\n");
-            ++i;
-        } else {
-            errors_ = true;  // a bare CR is not allowed in QP (RFC 2045 §6.7 (4))
-            out.push_back('\r');
-        }
-        pending_.clear();
     }
 }
 
 void QuotedPrintableDecoder::finish(std::string& out)
 {
-    if (!pending_.empty()) {
-        const char first = pending_.front();
-        if (first == '=') {
-            // RFC 2045 §6.7 note (3): "=" cannot be the last or second-to-
-            // last character; handled like a bad escape (kept as written).
-            // This holds even when it stood before a multipart boundary: the
-            // CRLF there belongs to the boundary (RFC 2046 §5.1.1).
-            errors_ = true;
-            out.append(pending_);
-        } else if (pending_.back() == '\r') {
-            errors_ = true;
-            out.append(pending_);
-        }
-        // else: blanks at the very end are trailing whitespace: dropped.
+    switch (state_) {
+    case State::text:
+        break;
+    case State::blanks:
+        break;  // blanks at the very end are trailing whitespace: dropped
+    case State::escape:
+    case State::escape_hex:
+    case State::escape_blanks:
+    case State::escape_cr:
+        // RFC 2045 §6.7 note (3): "=" cannot be the last or second-to-last
+        // character; handled like a bad escape (kept as written). This
+        // holds even when it stood before a multipart boundary: the CRLF
+        // there belongs to the boundary (RFC 2046 §5.1.1).
+    case State::blanks_cr:
+    case State::cr:
+        errors_ = true;
+        out.append(pending_);
+        break;
     }
     pending_.clear();
+    state_ = State::text;
 }
 
 std::string decode_base64(std::string_view in, bool* errors)

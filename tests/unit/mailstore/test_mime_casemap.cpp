@@ -160,3 +160,54 @@ TEST_CASE("mime casemap of pathological mark runs")
     CHECK(casemap(stray).size() == 3 * stray.size());
     CHECK(casemap_contains(stray + "end", "\xEF\xBF\xBD" "END"));
 }
+
+TEST_CASE("mime casemap CasemapSearch: pieces cut anywhere")
+{
+    // Cut at every byte, also inside multi-byte characters: the same
+    // answers as found_in on the whole haystack.
+    const std::string hay = "x\xC3\xA9t\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 Stra\xC3\x9F" "e \xEF\xAC\x81le \xE9!";
+    for (std::string_view needle : {"\xC3\x89T\xC3\x89", "\xE2\x82\xAC \xF0\x9F\x98\x80", "STRA\xC3\x9F" "E",
+                                    "FILE", "\xEF\xBF\xBD!", "x", "!", "", "absent", "\xC3\xA9 \xC3\xA9"}) {
+        CAPTURE(needle);
+        const CasemapMatcher m(needle);
+        const bool whole = m.found_in(hay);
+        for (std::size_t cut = 0; cut <= hay.size(); ++cut) {
+            CasemapSearch s(m);
+            s.feed(std::string_view(hay).substr(0, cut));
+            s.feed(std::string_view(hay).substr(cut));
+            CHECK(s.finish() == whole);
+        }
+        CasemapSearch bytes(m);
+        for (char c : hay)
+            bytes.feed(std::string_view(&c, 1));
+        CHECK(bytes.finish() == whole);
+    }
+    // A lone lead byte at the very end reads as U+FFFD.
+    const CasemapMatcher fffd("a\xEF\xBF\xBD");
+    CasemapSearch s(fffd);
+    s.feed("xa\xE2\x82");
+    CHECK(s.finish());
+}
+
+TEST_CASE("mime casemap CasemapSearch: haystacks are kept apart")
+{
+    const CasemapMatcher m("abcd");
+    CasemapSearch s(m);
+    CHECK_FALSE(s.feed("xxab"));
+    CHECK_FALSE(s.finish());
+    CHECK_FALSE(s.feed("cdxx"));  // "ab" + "cd" across two haystacks
+    s.reset();
+    CHECK_FALSE(s.feed("ab"));
+    CHECK(s.feed("CD"));
+    CHECK(s.found());
+    // A needle straddling 64 KiB pieces inside one large feed.
+    std::string big(65536 - 2, 'z');
+    big += "AbCd";
+    big += std::string(100000, 'z');
+    CasemapSearch t(m);
+    CHECK(t.feed(big));
+    const CasemapMatcher absent("zy");
+    CasemapSearch u(absent);
+    CHECK_FALSE(u.feed(big));
+    CHECK_FALSE(u.finish());
+}

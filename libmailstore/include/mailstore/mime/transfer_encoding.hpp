@@ -54,7 +54,11 @@ public:
     void finish(std::string& out);
     bool had_errors() const { return errors_; }
 private:
-    std::string pending_;  // a partial escape or trailing whitespace across chunks
+    // What the bytes in pending_ are (see transfer_encoding.cpp).
+    enum class State : unsigned char { text, escape, escape_hex, escape_blanks, escape_cr, blanks,
+                                       blanks_cr, cr };
+    std::string pending_;  // bytes whose meaning depends on what follows, as written
+    State state_ = State::text;
     bool header_mode_;
     bool errors_ = false;
 };
