@@ -398,7 +398,7 @@ private:
                     ret = -1;
                     break;
                 }
-                if (*p_ != ',') break;
+                if (at_end() || *p_ != ',') break;
                 ++p_;
                 if (skip_lwsp() <= 0) {
                     ret = -1;
@@ -522,6 +522,23 @@ std::string Address::addr_spec() const
 {
     if (domain.empty()) return local_part;
     return local_part + "@" + domain;
+}
+
+std::string Address::unquoted_local_part() const
+{
+    if (local_part.size() < 2 || local_part.front() != '"' || local_part.back() != '"')
+        return local_part;
+    std::string_view inner(local_part);
+    inner = inner.substr(1, inner.size() - 2);
+    std::string out;
+    out.reserve(inner.size());
+    for (std::size_t i = 0; i < inner.size(); ++i) {
+        // quoted-pair (§3.2.1): the backslash goes, the next byte stays.
+        if (inner[i] == '\\' && i + 1 < inner.size())
+            ++i;
+        out.push_back(inner[i]);
+    }
+    return out;
 }
 
 std::vector<Address> parse_address_list(std::string_view value)

@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include <cstring>
+#include <memory>
 #include <string>
 
 using namespace mailstore::mime;
@@ -204,4 +206,49 @@ TEST_CASE("mime address formatting")
     // Round trip.
     std::string value = "A Group:Ed Jones <c@a.test>,joe@where.test;, \"x, y\" <q@r>";
     CHECK(format_address_list(parse_address_list(value)) == "A Group: Ed Jones <c@a.test>, joe@where.test;, \"x, y\" <q@r>");
+}
+
+TEST_CASE("mime address unquoted local part")
+{
+    auto first = [](std::string_view v) {
+        auto list = parse_address_list(v);
+        REQUIRE(!list.empty());
+        return list.front();
+    };
+    CHECK(first("\"a b\"@example.org").local_part == "\"a b\"");
+    CHECK(first("\"a b\"@example.org").unquoted_local_part() == "a b");
+    CHECK(first("\"a\\\"b\\\\c\"@x.y").local_part == "\"a\\\"b\\\\c\"");
+    CHECK(first("\"a\\\"b\\\\c\"@x.y").unquoted_local_part() == "a\"b\\c");
+    // A quoted dot-atom loses its quotes already; a plain one is as is.
+    CHECK(first("\"ab\"@x.y").local_part == "ab");
+    CHECK(first("ab.cd@x.y").unquoted_local_part() == "ab.cd");
+    Address odd;
+    odd.local_part = "\"";
+    CHECK(odd.unquoted_local_part() == "\"");
+    odd.local_part = "\"a\\\"";  // a trailing lone backslash is kept
+    CHECK(odd.unquoted_local_part() == "a\\");
+    odd.local_part = "\"\"";
+    CHECK(odd.unquoted_local_part() == "");
+}
+
+TEST_CASE("mime address group cut at the end of its input")
+{
+    // `g: "abc` in a heap block of exactly its size (no NUL after it): the
+    // parser must stop at the end of the view. Reading one byte past it is
+    // what the ASan build reports here; the result is the bare string's.
+    const std::string text = "g: \"abc";
+    auto block = std::make_unique<char[]>(text.size());
+    std::memcpy(block.get(), text.data(), text.size());
+    std::string_view cut(block.get(), text.size());
+    CHECK(summary(cut) == summary(text));
+    auto list = parse_address_list(cut);
+    REQUIRE(list.size() == 3);
+    CHECK(list[0].kind == Kind::group_start);
+    CHECK(list[0].name == "g");
+    // An unclosed quote keeps nothing (no quoted-pair or NUL in it).
+    CHECK(list[1].local_part == "");
+    CHECK_FALSE(list[1].has_name);
+    CHECK(list[1].invalid);
+    CHECK(list[2].kind == Kind::group_end);
+    CHECK(list[2].invalid);
 }

@@ -31,6 +31,12 @@ struct MAILSTORE_API Address {
 
     // "local@domain", or just local when there is no domain.
     std::string addr_spec() const;
+    // The local part as a value (RFC 5322 §3.4.1: the quotes of a quoted
+    // local part are not part of it). A local_part in double quotes comes
+    // back without them and with each quoted-pair reduced to its second
+    // byte (written "a b" gives a b, written "a\"b" gives a"b); any other
+    // local_part as it is. What Sieve's :localpart compares (RFC 5228 §2.7.4).
+    std::string unquoted_local_part() const;
 };
 
 // Parses an address-list / mailbox-list header value (raw, may be folded).
