@@ -25,16 +25,33 @@ std::string_view detect_line_ending(std::string_view message)
     return lf > 0 && message[lf - 1] == '\r' ? std::string_view("\r\n") : std::string_view("\n");
 }
 
+bool is_field_name(std::string_view name)
+{
+    if (name.empty() || name.size() > kMaxFieldName)
+        return false;
+    for (char c : name) {
+        // ftext = %d33-57 / %d59-126 (RFC 5322 §3.6.8)
+        if (c < 33 || c > 126 || c == ':')
+            return false;
+    }
+    return true;
+}
+
 std::string format_field(std::string_view name, std::string_view value, std::string_view eol)
 {
+    if (!is_field_name(name))
+        return {};
     // One logical line: a CR or LF in the value would end the field early
     // and let the rest pose as another header field.
     std::string line;
     line.reserve(name.size() + value.size() + 2);
     line.append(name);
     line += ": ";
-    for (char c : value)
+    for (char c : value) {
+        if (c == '\0')
+            continue;
         line.push_back(c == '\r' || c == '\n' ? ' ' : c);
+    }
 
     // Greedy folding: break before the last whitespace that keeps the line
     // within the limit; a word longer than the limit stays whole (folding
@@ -82,6 +99,11 @@ std::string prepend_fields(std::string_view message,
     std::string out;
     for (const auto& [name, value] : fields)
         out += format_field(name, value, eol);
+    // A first line starting with a blank continues the field before it.
+    if (!out.empty() && !message.empty() && is_wsp(message.front())) {
+        out += "X-Loft-Continued:";
+        out += eol;
+    }
     return out;
 }
 

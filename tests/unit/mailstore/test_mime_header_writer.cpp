@@ -84,3 +84,49 @@ TEST_CASE("mime header_writer: prepend_fields uses the message's line ending")
     CHECK(prepend_fields("Subject: s\n\nbody\n", add) == "Return-Path: <a@b>\nDelivered-To: u@x\n");
     CHECK(prepend_fields("Subject: s\n", {}) == "");
 }
+
+TEST_CASE("mime header_writer: only RFC 5322 field names are written")
+{
+    CHECK(is_field_name("X-A"));
+    CHECK(is_field_name("!#~"));
+    CHECK_FALSE(is_field_name(""));
+    CHECK_FALSE(is_field_name("X-A\r\nBcc"));
+    CHECK_FALSE(is_field_name("X A"));
+    CHECK_FALSE(is_field_name("X:A"));
+    CHECK_FALSE(is_field_name("X\x7f"));
+    CHECK_FALSE(is_field_name("caf\xc3\xa9"));
+    CHECK_FALSE(is_field_name(std::string_view("X\0A", 3)));
+    CHECK(is_field_name(std::string(kMaxFieldName, 'a')));
+    CHECK_FALSE(is_field_name(std::string(kMaxFieldName + 1, 'a')));
+    // A name that would inject another field gives no field at all.
+    CHECK(format_field("X-A\r\nBcc", "v") == "");
+    CHECK(format_field("X-A\nBcc", "v") == "");
+    CHECK(format_field("", "v") == "");
+    CHECK(format_field("Bcc:", "v") == "");
+    CHECK(prepend_fields("Subject: s\r\n\r\nb\r\n", {{"X-A\r\nBcc", "evil@x"}, {"X-B", "ok"}}) ==
+          "X-B: ok\r\n");
+}
+
+TEST_CASE("mime header_writer: NUL bytes are removed from values")
+{
+    CHECK(format_field("X-A", std::string_view("a\0b\0", 4)) == "X-A: ab\r\n");
+    CHECK(format_field("X-A", std::string_view("\0", 1)) == "X-A: \r\n");
+}
+
+TEST_CASE("mime header_writer: a message starting with a blank cannot extend an added field")
+{
+    std::vector<std::pair<std::string, std::string>> add = {{"Return-Path", "<a@b>"}};
+    const std::string msg = " Subject: s\r\n\r\nbody\r\n";
+    std::string pre = prepend_fields(msg, add);
+    CHECK(pre == "Return-Path: <a@b>\r\nX-Loft-Continued:\r\n");
+    const std::string whole = pre + msg;
+    Header h(whole);
+    REQUIRE(h.first("Return-Path") != nullptr);
+    CHECK(h.value("Return-Path") == " <a@b>");
+    CHECK(prepend_fields("\tx\n\nbody\n", add) == "Return-Path: <a@b>\nX-Loft-Continued:\n");
+    // Nothing added: nothing to protect.
+    CHECK(prepend_fields(" Subject: s\r\n", {}) == "");
+    CHECK(prepend_fields(" Subject: s\r\n", {{"Bad Name", "v"}}) == "");
+    // Not a blank: unchanged.
+    CHECK(prepend_fields("Subject: s\r\n", add) == "Return-Path: <a@b>\r\n");
+}
