@@ -220,3 +220,25 @@ TEST_CASE("fetch writer messages: envelope of a whole message") {
     CHECK(imapproto::envelope_text(ParsedMessage::parse(folded)) ==
           "(NIL {3}\r\na b NIL NIL NIL NIL NIL NIL NIL NIL)");
 }
+
+TEST_CASE("fetch writer messages: top-level Content-* fields without MIME-Version are NIL") {
+    // RFC 2045 §4: without MIME-Version or Content-Type the Content-* fields
+    // of a message's own header do not count; Dovecot sends NIL for each
+    // (never ""), and 7bit although the field says base64.
+    CHECK(bodystructure(crlf("Content-ID: <x@y>\nContent-Description: d\nSubject: a\n\nbody\n")) ==
+          "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 6 1 NIL NIL NIL NIL)");
+    CHECK(bodystructure(crlf("Content-MD5: m\nContent-Location: l\nContent-Transfer-Encoding: base64\n\nbody\n")) ==
+          "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 6 1 NIL NIL NIL NIL)");
+    // The same inside message/rfc822; the message/rfc822 part's own fields,
+    // being a multipart child's, count.
+    CHECK(bodystructure(crlf("Content-Type: multipart/mixed; boundary=b\n\n"
+                             "--b\nContent-Type: message/rfc822\nContent-ID:\n\n"
+                             "Subject: inner\nContent-ID: <i@y>\nContent-Description:\n\ninner body\n"
+                             "--b--\n")) ==
+          "((\"message\" \"rfc822\" NIL \"\" NIL \"7bit\" 69 (NIL \"inner\" NIL NIL NIL NIL NIL NIL NIL NIL) "
+          "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 10 0 NIL NIL NIL NIL) 4 NIL NIL NIL NIL) "
+          "\"mixed\" (\"boundary\" \"b\") NIL NIL NIL)");
+    // With MIME-Version they count, empty ones as "".
+    CHECK(bodystructure(crlf("MIME-Version: 1.0\nContent-ID: <x@y>\nContent-Description:\n\nbody\n")) ==
+          "(\"text\" \"plain\" (\"charset\" \"us-ascii\") \"<x@y>\" \"\" \"7bit\" 6 1 NIL NIL NIL NIL)");
+}
