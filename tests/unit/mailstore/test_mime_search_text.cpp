@@ -352,6 +352,7 @@ TEST_CASE("mime search: streamed body text equals the whole conversion")
         {"gb18030", "\xD6\xD0\xCE\xC4\x81\x30\x81\x30" "a"},           // 2- and 4-byte forms
         {"iso-2022-jp", "\x1B$B$3$s\x1B(Bab"},                      // shift states
         {"shift_jis", "\x93\xFA\x96\x7Bz"},
+        {"utf-7", "Hi +ZeVnLIqe- x+AOk-"},                          // base64 runs
     };
     for (const auto& c : cases) {
         CAPTURE(c.charset);
