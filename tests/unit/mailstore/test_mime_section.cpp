@@ -475,3 +475,26 @@ TEST_CASE("mime section: BODY ranges of a large LF-only section")
         CHECK(part == bytes.substr(origin, 4));
     }
 }
+
+TEST_CASE("mime section: BINARY of a message nested beyond any limit")
+{
+    // 200 000 message/rfc822 levels with the limits raised as far as they
+    // go: the parser clamps the depth (ParseLimits::kMaxDepth), so the
+    // writer's recursion stays bounded; the rest is one opaque body.
+    std::string raw;
+    for (int i = 0; i < 200000; ++i)
+        raw += "Content-Type: message/rfc822\r\n\r\n";
+    raw += "Content-Transfer-Encoding: base64\r\n\r\naGk=\r\n";
+    ParseLimits limits;
+    limits.max_depth = 1u << 30;
+    limits.max_parts = 1u << 30;
+    auto m = ParsedMessage::parse(raw, limits);
+    auto size = binary_size(m, std::vector<std::uint32_t>{});
+    REQUIRE(size.is_ok());
+    CHECK(size.value() == raw.size());  // nothing decoded: the base64 leaf is below the limit
+    std::string tail;
+    CHECK(write_part_binary_range(m, std::vector<std::uint32_t>{}, raw.size() - 6, 100,
+                                  [&](std::string_view p) { tail += p; })
+              .value() == 6);
+    CHECK(tail == "aGk=\r\n");
+}
