@@ -322,7 +322,9 @@ Local to_local(const DateTime& dt)
 std::string zone_text(int zone)
 {
     zone = printable_zone(zone);
-    char buf[8];
+    // printable_zone keeps |zone| within 23:59; the larger buffer is for the
+    // compiler, which cannot see that bound (-Wformat-truncation at -O0).
+    char buf[16];
     int a = zone < 0 ? -zone : zone;
     std::snprintf(buf, sizeof buf, "%c%02d%02d", zone < 0 ? '-' : '+', a / 60, a % 60);
     return buf;
