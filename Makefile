@@ -66,7 +66,8 @@ FUZZ_RUNS    ?= 200000
 FUZZ_TIME    ?= 15
 FUZZ_TARGETS := $(sort $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.cpp))))
 fuzz-smoke: deps
-	[ -f $(FUZZ)/build.ninja ] || CXX=clang++ CC=clang meson setup $(FUZZ) -Dwerror=true
+	[ -f $(FUZZ)/build.ninja ] || CXX=clang++ CC=clang meson setup $(FUZZ) -Dwerror=true -Dfuzz=true
+	meson configure $(FUZZ) -Dfuzz=true
 	meson compile -C $(FUZZ) fuzz
 	mkdir -p $(FUZZ)/fuzz-artifacts
 	set -e; for t in $(FUZZ_TARGETS); do \
