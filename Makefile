@@ -66,8 +66,8 @@ FUZZ_RUNS    ?= 200000
 FUZZ_TIME    ?= 15
 FUZZ_TARGETS := $(sort $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.cpp))))
 fuzz-smoke: deps
-	[ -f $(FUZZ)/build.ninja ] || CXX=clang++ CC=clang meson setup $(FUZZ) -Dwerror=true -Dfuzz=true
-	meson configure $(FUZZ) -Dfuzz=true
+	if [ -f $(FUZZ)/build.ninja ]; then meson setup --reconfigure $(FUZZ) -Dfuzz=true; \
+	else CXX=clang++ CC=clang meson setup $(FUZZ) -Dwerror=true -Dfuzz=true; fi
 	meson compile -C $(FUZZ) fuzz
 	mkdir -p $(FUZZ)/fuzz-artifacts
 	set -e; for t in $(FUZZ_TARGETS); do \
