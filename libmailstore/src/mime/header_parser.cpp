@@ -60,12 +60,7 @@ std::string decoded_value(std::string_view value)
 
 bool field_name_equals(std::string_view a, std::string_view b)
 {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (ascii_lower(a[i]) != ascii_lower(b[i]))
-            return false;
-    return true;
+    return detail::iequals(a, b);
 }
 
 Header::Header(std::string_view block) : fields_(parse_header_fields(block)) {}
