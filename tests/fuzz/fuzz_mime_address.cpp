@@ -268,6 +268,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)mailstore::mime::parse_parameters(text);
     for (const auto& tag : mailstore::mime::parse_content_language(text))
         FUZZ_CHECK(!tag.empty());
+    (void)mailstore::mime::parse_content_id(text);
+    FUZZ_CHECK(mailstore::mime::parse_content_location(text).size() <= text.size());
+    if (auto md5 = mailstore::mime::parse_content_md5(text))
+        FUZZ_CHECK(md5->size() == 16);
 
     // The input as a header block.
     mailstore::mime::Header header(text);

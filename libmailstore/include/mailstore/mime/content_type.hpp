@@ -101,4 +101,19 @@ MAILSTORE_API std::optional<std::string> decode_parameter(const ContentDispositi
 MAILSTORE_API const std::string* find_parameter(const std::vector<Parameter>& params,
                                                 std::string_view name);
 
+// Content-ID (RFC 2045 §7): the msg-id without its angle brackets, the form
+// a cid: URL (RFC 2392) names it by — multipart/related resolves inline
+// images with it. nullopt when the value holds no msg-id.
+MAILSTORE_API std::optional<std::string> parse_content_id(std::string_view value);
+
+// Content-Location (RFC 2557 §4.2, §4.4.1): the URI with folding and all
+// whitespace removed and surrounding quotes (which some mailers add)
+// stripped; "" for an empty value.
+MAILSTORE_API std::string parse_content_location(std::string_view value);
+
+// Content-MD5 (RFC 1864): the 16-octet digest the base64 value encodes;
+// nullopt unless it is valid base64 of exactly 16 octets. Compare it with
+// the MD5 of the decoded body to verify the part.
+MAILSTORE_API std::optional<std::string> parse_content_md5(std::string_view value);
+
 } // namespace mailstore::mime
