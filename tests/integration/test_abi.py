@@ -11,9 +11,6 @@ import pytest
 # Symbols every shared object defines.
 ELF_STANDARD = {"_init", "_fini", "__bss_start", "_edata", "_end", "__data_start", "data_start",
                 "_IO_stdin_used", "__dso_handle", "__TMC_END__"}
-MANGLED_OURS = re.compile(r"^_Z(T[IVST])?N[KVRO]*9mailstore")
-DEMANGLED_OURS = ("mailstore::", "typeinfo for mailstore::", "typeinfo name for mailstore::",
-                  "vtable for mailstore::", "VTT for mailstore::", "guard variable for mailstore::")
 
 
 def exported(library, demangle):
@@ -27,39 +24,35 @@ def exported(library, demangle):
     return symbols
 
 
-@pytest.mark.skipif(shutil.which("nm") is None, reason="nm (binutils) is not installed")
-def test_libmailstore_exports_only_namespace_mailstore(build_dir):
-    library = build_dir / "libmailstore" / "libmailstore.so.0"
+def exports_of(library, namespace):
+    """The demangled exports of `library`, after checking that every one is
+    in `namespace` (or its RTTI/vtables) or an ELF standard symbol."""
     assert library.exists(), library
     mangled = exported(library, demangle=False)
     demangled = exported(library, demangle=True)
     assert len(mangled) == len(demangled)
-    assert mangled, "libmailstore exports nothing"
+    assert mangled, f"{library.name} exports nothing"
+    ours_mangled = re.compile(r"^_Z(T[IVST])?N[KVRO]*%d%s" % (len(namespace), namespace))
+    ours_demangled = tuple(prefix + namespace + "::" for prefix in
+                           ("", "typeinfo for ", "typeinfo name for ", "vtable for ", "VTT for ",
+                            "guard variable for "))
     strays = [d for m, d in zip(mangled, demangled)
-              if m not in ELF_STANDARD and not MANGLED_OURS.match(m) and not d.startswith(DEMANGLED_OURS)]
-    assert not strays, "exported outside namespace mailstore:\n" + "\n".join(strays[:40])
+              if m not in ELF_STANDARD and not ours_mangled.match(m) and not d.startswith(ours_demangled)]
+    assert not strays, f"exported outside namespace {namespace}:\n" + "\n".join(strays[:40])
+    return demangled
+
+
+@pytest.mark.skipif(shutil.which("nm") is None, reason="nm (binutils) is not installed")
+def test_libmailstore_exports_only_namespace_mailstore(build_dir):
+    demangled = exports_of(build_dir / "libmailstore" / "libmailstore.so.0", "mailstore")
     # The public logging API is there.
     assert any(d.startswith("mailstore::log::write_forwarded(") for d in demangled)
     assert any(d.startswith("mailstore::log::configure(") for d in demangled)
 
 
-IMAPPROTO_MANGLED = re.compile(r"^_Z(T[IVST])?N[KVRO]*9imapproto")
-IMAPPROTO_DEMANGLED = ("imapproto::", "typeinfo for imapproto::", "typeinfo name for imapproto::",
-                       "vtable for imapproto::", "VTT for imapproto::", "guard variable for imapproto::")
-
-
 @pytest.mark.skipif(shutil.which("nm") is None, reason="nm (binutils) is not installed")
 def test_libimapproto_exports_only_namespace_imapproto(build_dir):
-    library = build_dir / "libimapproto" / "libimapproto.so.0"
-    assert library.exists(), library
-    mangled = exported(library, demangle=False)
-    demangled = exported(library, demangle=True)
-    assert len(mangled) == len(demangled)
-    assert mangled, "libimapproto exports nothing"
-    strays = [d for m, d in zip(mangled, demangled)
-              if m not in ELF_STANDARD and not IMAPPROTO_MANGLED.match(m)
-              and not d.startswith(IMAPPROTO_DEMANGLED)]
-    assert not strays, "exported outside namespace imapproto:\n" + "\n".join(strays[:40])
+    demangled = exports_of(build_dir / "libimapproto" / "libimapproto.so.0", "imapproto")
     # The response writer's public functions are there; its helpers are not.
     for name in ("write_string", "write_nstring", "write_astring", "write_header_string",
                  "write_display_string", "write_envelope", "write_body_structure",
