@@ -10,6 +10,7 @@
 #include <mailstore/log.hpp>
 #include <mailstore/status.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -58,6 +59,9 @@ public:
     // The %variable template naming what a result depends on (for the auth
     // cache); empty: do not cache this driver's results.
     virtual std::string cache_key() const { return "%u"; }
+    // Changes whenever the data behind the driver changed (a passwd-file
+    // was re-read): the auth cache drops results of an older generation.
+    virtual std::uint64_t generation() const { return 0; }
 };
 
 class MAILSTORE_INTERNAL_API UserdbDriver {
@@ -71,6 +75,7 @@ public:
         return Status::error(Status::Code::not_found, "this userdb cannot list its users");
     }
     virtual std::string cache_key() const { return "%u"; }
+    virtual std::uint64_t generation() const { return 0; }
 };
 
 // What a driver is created from: a passdb { } or userdb { } block.
