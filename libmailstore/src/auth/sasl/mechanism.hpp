@@ -7,6 +7,7 @@
 #include <mailstore/auth/authenticator.hpp>
 #include <mailstore/export.hpp>
 
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,7 +48,10 @@ public:
 struct Step {
     enum class Kind { challenge, success, failure };
     Kind kind = Kind::failure;
-    std::string data;              // challenge bytes, or success's final server data
+    // challenge bytes, or success's final server data; on failure the
+    // mechanism's own error message where it defines one (SCRAM's
+    // "e=invalid-proof", RFC 5802 §7), which a protocol may relay or drop.
+    std::string data;
     Verdict verdict = Verdict::ok; // failure: why
     std::string error;             // failure: details for the log ("wrong nonce")
 };
@@ -67,7 +71,20 @@ struct MechanismSettings {
     std::string anonymous_username;   // auth_anonymous_username
     std::string hostname;             // DIGEST-MD5 default realm / SCRAM nothing
     unsigned scram_iterations = 4096; // for credentials made from plaintext
+    // A SCRAM-*-PLUS mechanism is announced on this connection (it is
+    // enabled and the connection has channel binding data). A client that
+    // then answers a plain SCRAM with the "y" flag has seen a downgraded
+    // mechanism list and is refused (RFC 5802 §6).
+    bool plus_offered = false;
+    // Tests only: the server nonce of SCRAM and DIGEST-MD5 and the random
+    // part of the CRAM-MD5 challenge, instead of fresh random bytes, so the
+    // RFC examples can be replayed. Empty (the default) in real use.
+    std::string fixed_nonce;
 };
+
+// Largest client message any mechanism accepts (after base64 decoding):
+// longer input fails with Verdict::malformed before it is parsed.
+inline constexpr std::size_t max_client_input = 8192;
 
 // Every mechanism Loft implements, upper-case: PLAIN LOGIN CRAM-MD5
 // DIGEST-MD5 SCRAM-SHA-1 SCRAM-SHA-1-PLUS SCRAM-SHA-256 SCRAM-SHA-256-PLUS
