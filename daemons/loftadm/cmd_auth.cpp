@@ -166,7 +166,15 @@ int run_auth_lookup(Backend& backend, const LookupOptions& options) {
             }
             continue;
         }
-        auth::FieldList fields = with_user_first(result.user.empty() ? user : result.user, result.fields);
+        // As doveadm: the passdb's own fields; prefetched userdb_ fields
+        // belong to `loftadm user`.
+        auth::FieldList passdb_fields;
+        for (const auto& [key, value] : result.fields) {
+            if (key.rfind("userdb_", 0) != 0) {
+                passdb_fields.set(key, value);
+            }
+        }
+        auth::FieldList fields = with_user_first(result.user.empty() ? user : result.user, passdb_fields);
         if (!options.field.empty()) {
             if (auto value = fields.get(options.field)) {
                 std::cout << printable(*value) << "\n";
