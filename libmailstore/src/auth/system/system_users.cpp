@@ -1,6 +1,8 @@
 #include "auth/system/system_users.hpp"
 
 #include <cerrno>
+#include <fcntl.h>
+#include <unistd.h>
 #include <cstring>
 #include <sstream>
 
@@ -68,8 +70,19 @@ ShadowEntry lookup_shadow(const std::string& user) {
         e.hash = sp.sp_pwdp ? sp.sp_pwdp : "";
         return e;
     }
-    if (rc == 0 || rc == ENOENT || rc == ESRCH)
-        return e;
+    if (rc == 0 || rc == ENOENT || rc == ESRCH) {
+        // glibc's files module reports an /etc/shadow it cannot open as
+        // "not found": that would make every user unknown to a process
+        // without the rights, instead of failing the lookup.
+        int fd = ::open("/etc/shadow", O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            ::close(fd);
+            return e;
+        }
+        if (errno != EACCES && errno != EPERM)
+            return e;
+        rc = errno;
+    }
     e.found = Found::error;
     e.error = std::string("getspnam_r(") + user + ") failed: " + std::strerror(rc) +
               (rc == EACCES ? " (reading /etc/shadow needs root)" : "");
