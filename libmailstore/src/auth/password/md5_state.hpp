@@ -3,6 +3,8 @@
 // calls (and the build uses -Werror), so the compression function is here.
 #pragma once
 
+#include <mailstore/export.hpp>
+
 #include <array>
 #include <cstdint>
 #include <string>
@@ -10,7 +12,7 @@
 
 namespace mailstore::auth::password {
 
-class Md5State {
+class MAILSTORE_INTERNAL_API Md5State {
 public:
     // The RFC 1321 §3.3 initial state, nothing hashed yet.
     Md5State();
