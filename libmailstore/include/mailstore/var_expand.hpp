@@ -3,16 +3,22 @@
 // SQL queries, static fields), mail_location and every setting that names a
 // per-user path.
 //
-// Syntax: '%' [modifiers] [offset.length] key, where key is one letter or a
-// {long_name}; '%%' is a literal '%'. Modifiers (any number, applied right
-// to left as Dovecot does): L lower-case, U upper-case, E escape with the
+// Syntax: '%' [offset.length] [modifiers] key, where key is one letter or a
+// {long_name}; '%%' is a literal '%'. Modifiers (at most 8) are applied left
+// to right, as Dovecot 2.3 does (%MUu is the upper-cased MD5 of %u, %UMu the
+// MD5 of the upper-cased %u): L lower-case, U upper-case, E escape with the
 // caller's escape function (SQL quoting, LDAP filter escaping), X parse a
-// decimal value and write it in hex, R reverse, T trim trailing whitespace,
-// H hash (Dovecot's %H: a 32-bit hash of the value, modulo the length
-// prefix, in hex), M the MD5 of the value in hex, N like M but only its
-// first 8 hex digits, D the domain as a DN (example.com ->
-// "dc=example,dc=com"). [offset.length] takes part of the value: %1n is the
-// first letter, %.2n the first two, %-1n the last, %0.1n the first.
+// decimal value and write it in hex ("0" when it is not a number), R
+// reverse, T trim trailing whitespace, H Dovecot's 32-bit string hash (the
+// ELF hash) in hex, M the MD5 of the value in hex, N a 32-bit number from
+// bytes 4..7 of the MD5 in hex, D replace every '.' with ",dc="
+// ("example.com" -> "example,dc=com": write dc=%Dd for a DN). For H and N a
+// length is the modulus instead: %256Hu is 0..ff.
+// [offset.length] takes part of the value after the modifiers: %1n is the
+// first letter, %.2n the first two, %1.2n the second and third, %-2.1n the
+// second-to-last, %2.-1n from the third to all but the last. A number
+// without '.' is a length from the start (its sign is ignored: Dovecot
+// reads %-1n as %1n). Output is capped at 64 KiB.
 #pragma once
 
 #include <mailstore/export.hpp>
@@ -43,8 +49,9 @@ struct ExpandOptions {
 };
 
 // Expands `text`. Fails with Code::invalid_argument for an unknown variable
-// ("unknown variable %q in ..."), a '%' at the end, or an unterminated
-// "%{". Values are inserted as they are (no further expansion).
+// ("unknown variable %q in ..."), a '%' at the end, an unterminated "%{",
+// or output over 64 KiB. Values are inserted as they are (no further
+// expansion).
 MAILSTORE_API Result<std::string> expand_variables(std::string_view text, std::span<const ExpandVariable> variables,
                                                    const ExpandOptions& options = {});
 
