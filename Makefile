@@ -98,6 +98,24 @@ bench-mime:
 	mkdir -p bench/results
 	$(BENCHDIR)/bench/mime/bench_mime --markdown=bench/results/mime-$$(date -u +%Y-%m-%d).md $(BENCH_ARGS)
 
+# Successful PLAIN authentications per second, in-process and through
+# loft-authd (bench/auth/), against 100,000 users in a passwd-file and in
+# SQLite, generated once into $(BENCHDIR)/bench-cache/auth. Report in
+# bench/results/auth-DATE.md; BENCH_AUTH_ARGS go to the program
+# (--seconds=S, --threads=N, --connections=M, --in-flight=P, --keep).
+BENCH_AUTH_ARGS ?=
+.PHONY: bench-auth
+bench-auth:
+	@./scripts/install-deps scripts/debian-packages.txt scripts/bench-packages.txt
+	[ -f $(BENCHDIR)/build.ninja ] || meson setup $(BENCHDIR) --buildtype=release -Dbench=true \
+	    -Dwerror=false $(MESONOPT)
+	meson configure $(BENCHDIR) --buildtype=release -Dbench=true
+	meson compile -C $(BENCHDIR) bench/auth/bench_auth daemons/authd/loft-authd
+	mkdir -p bench/results
+	$(BENCHDIR)/bench/auth/bench_auth --cache-dir=$(BENCHDIR)/bench-cache/auth \
+	    --authd=$(BENCHDIR)/daemons/authd/loft-authd \
+	    --markdown=bench/results/auth-$$(date -u +%Y-%m-%d).md $(BENCH_AUTH_ARGS)
+
 install: build
 	meson install -C $(BUILD)
 
