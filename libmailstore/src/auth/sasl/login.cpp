@@ -12,7 +12,9 @@ public:
 
 protected:
     Step next(std::string_view input, bool first, bool has_initial) override {
-        if (first && !has_initial)
+        // An empty initial response ("=" in IMAP) carries no user name
+        // either: ask for it, as Dovecot does.
+        if (first && (!has_initial || input.empty()))
             return challenge("Username:");
         if (!have_user_) {
             if (input.empty())
