@@ -33,8 +33,8 @@ Result<std::string> expand_query(const AuthRequest& request, std::string_view tm
     auto escape = [&](std::string_view v) -> std::string {
         auto e = pool.escape(v);
         if (!e) {
-            if (bad)
-                bad = e.status();
+            if (bad) // the first one
+                bad = Status::not_found(e.status().message());
             return {};
         }
         return std::move(*e);

@@ -22,8 +22,9 @@ struct SqlDb {
 Result<SqlDb> open_sql_db(const DriverArgs& args);
 
 // `tmpl` with the request's %variables, each inserted value escaped for the
-// database. Fails for a value the database cannot hold (a NUL byte) or a
-// template error.
+// database. Fails with Code::not_found for a value the database cannot hold
+// (a NUL byte: no such user can exist), with another code for a template
+// error (a configuration problem).
 Result<std::string> expand_query(const AuthRequest& request, std::string_view tmpl, SqlPool& pool);
 
 // The auth-cache key of a query: every %variable it uses, in order, once

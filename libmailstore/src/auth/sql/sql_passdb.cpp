@@ -15,7 +15,7 @@ public:
         auto q = sql::expand_query(request, db_.cfg.password_query, *db_.pool);
         if (!q) {
             // A value the database cannot hold (a NUL byte) names no user.
-            if (q.status().code() == Status::Code::invalid_argument) {
+            if (q.status().code() == Status::Code::not_found) {
                 r.kind = PassdbResult::Kind::user_unknown;
                 request.log.info("sql: " + q.status().message(), log::Category::auth);
                 return r;

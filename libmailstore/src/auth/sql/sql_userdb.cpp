@@ -13,7 +13,7 @@ public:
         UserdbResult r;
         auto q = sql::expand_query(request, db_.cfg.user_query, *db_.pool);
         if (!q) {
-            if (q.status().code() == Status::Code::invalid_argument) {
+            if (q.status().code() == Status::Code::not_found) {
                 request.log.info("sql: " + q.status().message(), log::Category::auth);
                 return r; // user_unknown
             }
