@@ -49,7 +49,8 @@ Result<std::string> AuthRequest::expand(std::string_view text,
                                         const std::function<std::string(std::string_view)>& escape,
                                         bool escape_all) const {
     const std::string rport = port_string(client.remote_port), lport = port_string(client.local_port);
-    const std::string host = has_variables(text) ? host_name() : std::string();
+    // gethostname() is a system call: only for templates that ask for it.
+    const std::string host = text.find("hostname") != std::string_view::npos ? host_name() : std::string();
     const std::string_view auth_user = master_user.empty() ? std::string_view(user) : std::string_view(master_user);
     const std::string_view secured = client.secured ? "secured" : "";
     const std::array<ExpandVariable, 34> table{{
