@@ -41,10 +41,14 @@ struct Options {
     std::size_t connections = 16;
     std::size_t in_flight = 8;
     bool keep = false; // keep the work directory (configs, loft-authd logs)
+    // The second working set: this many active users, each authenticated
+    // once before the timed window (so a cache has them), then drawn at
+    // random. The first working set is every user, cold.
+    std::size_t hot_users = 1000;
 };
 
 struct Row {
-    std::string backend, scheme, cache, path;
+    std::string backend, scheme, cache, users, path;
     double rate = 0;
     std::uint64_t ok = 0, failed = 0;
     std::string note;
@@ -73,17 +77,19 @@ bool parse_args(int argc, char** argv, Options& o) {
             o.connections = std::strtoul(v7, nullptr, 10);
         } else if (auto v8 = value("--in-flight")) {
             o.in_flight = std::strtoul(v8, nullptr, 10);
+        } else if (auto v9 = value("--hot-users")) {
+            o.hot_users = std::strtoul(v9, nullptr, 10);
         } else if (a == "--keep") {
             o.keep = true;
         } else {
             std::cerr << "usage: bench_auth [--cache-dir=DIR] [--authd=PATH] [--markdown=FILE] [--users=N]\n"
-                         "                  [--seconds=S] [--threads=N] [--connections=M] [--in-flight=P] [--keep]\n";
+                         "                  [--seconds=S] [--threads=N] [--connections=M] [--in-flight=P] [--hot-users=N] [--keep]\n";
             return false;
         }
     }
     return o.users >= 1 && o.users <= 10'000'000 && o.seconds > 0 && o.seconds <= 600 && o.threads >= 1 &&
            o.threads <= 256 && o.connections >= 1 && o.connections <= 1024 && o.in_flight >= 1 &&
-           o.in_flight <= 256;
+           o.in_flight <= 256 && o.hot_users >= 1;
 }
 
 std::string sql_conf(const std::string& work, const Dataset& data, Scheme scheme) {
@@ -112,7 +118,7 @@ std::string config_text(const std::string& work, const Dataset& data, bool sql, 
            "service auth {\n  unix_listener auth-client {\n    mode = 0600\n  }\n}\n";
 }
 
-Row run_in_process(const std::string& text, const Options& o) {
+Row run_in_process(const std::string& text, const Options& o, std::size_t pool, bool warm) {
     Row row;
     auto config = mailstore::config::Config::load_string(text, "bench.conf");
     if (!config) {
@@ -125,6 +131,17 @@ Row run_in_process(const std::string& text, const Options& o) {
         return row;
     }
     const auto& authenticator = *auth;
+    if (warm) {
+        mailstore::auth::ClientInfo client;
+        client.service = "imap";
+        client.remote_ip = "127.0.0.1";
+        client.secured = true;
+        client.no_penalty = true;
+        for (std::size_t u = 0; u < pool; ++u) {
+            authenticator.verify_plain(user_name(u), password_of(u), client);
+        }
+    }
+    auto warm_stats = authenticator.cache_stats();
     std::atomic<std::uint64_t> ok{0}, failed{0};
     std::atomic<bool> stop{false};
     std::vector<std::thread> threads;
@@ -141,7 +158,7 @@ Row run_in_process(const std::string& text, const Options& o) {
                 rng ^= rng << 13;
                 rng ^= rng >> 7;
                 rng ^= rng << 17;
-                std::size_t u = static_cast<std::size_t>(rng % o.users);
+                std::size_t u = static_cast<std::size_t>(rng % pool);
                 auto reply = authenticator.verify_plain(user_name(u), password_of(u), client);
                 if (reply.kind == mailstore::auth::AuthReply::Kind::success) {
                     ++mine_ok;
@@ -163,6 +180,8 @@ Row run_in_process(const std::string& text, const Options& o) {
     row.failed = failed;
     row.rate = static_cast<double>(row.ok) / secs;
     auto stats = authenticator.cache_stats();
+    stats.hits -= warm_stats.hits;
+    stats.misses -= warm_stats.misses;
     if (stats.hits + stats.misses > 0) {
         std::ostringstream note;
         note.precision(0);
@@ -174,14 +193,20 @@ Row run_in_process(const std::string& text, const Options& o) {
     return row;
 }
 
-Row run_socket(const std::string& work, const std::string& text, const Options& o) {
+Row run_socket(const std::string& work, const std::string& text, const Options& o, std::size_t pool, bool warm) {
     Row row;
     AuthdProcess authd(o.authd, work, text);
     if (!authd.ready()) {
         row.note = authd.error();
         return row;
     }
-    auto result = run_socket_load(authd.socket_path(), o.connections, o.in_flight, o.users,
+    if (warm) {
+        if (auto err = warm_socket(authd.socket_path(), pool); !err.empty()) {
+            row.note = err;
+            return row;
+        }
+    }
+    auto result = run_socket_load(authd.socket_path(), o.connections, o.in_flight, pool,
                                   std::chrono::milliseconds(static_cast<long>(o.seconds * 1000)));
     row.ok = result.ok;
     row.failed = result.failed;
@@ -231,32 +256,36 @@ int main(int argc, char** argv) {
     std::string work = tmpl;
 
     std::vector<Row> rows;
+    std::size_t hot = std::min(o.hot_users, o.users);
     for (bool sql : {false, true}) {
         for (Scheme scheme : {Scheme::cheap, Scheme::sha512_crypt}) {
             for (const char* cache : {"0", "10M"}) {
-                Row base;
-                base.backend = sql ? "SQLite" : "passwd-file";
-                base.scheme = scheme_name(scheme);
-                base.cache = cache;
-                std::string run_dir = work + "/" + base.backend + "-" + base.scheme + "-" + cache;
-                fs::create_directories(run_dir);
-                std::string text = config_text(run_dir, data, sql, scheme, cache, run_dir + "/run");
+                for (bool warm : {false, true}) {
+                    std::size_t pool = warm ? hot : o.users;
+                    Row base;
+                    base.backend = sql ? "SQLite" : "passwd-file";
+                    base.scheme = scheme_name(scheme);
+                    base.cache = cache;
+                    base.users = warm ? std::to_string(pool) + " hot" : std::to_string(pool) + " cold";
+                    std::string run_dir = work + "/" + base.backend + "-" + base.scheme + "-" + cache +
+                                          (warm ? "-hot" : "-cold");
+                    fs::create_directories(run_dir);
+                    std::string text = config_text(run_dir, data, sql, scheme, cache, run_dir + "/run");
 
-                Row in = run_in_process(text, o);
-                in.backend = base.backend, in.scheme = base.scheme, in.cache = base.cache;
-                in.path = "in-process, " + std::to_string(o.threads) + " threads";
-                std::cerr << in.backend << " " << in.scheme << " cache=" << in.cache << " " << in.path << ": "
-                          << format_rate(in) << "/s " << in.note << "\n";
-                rows.push_back(in);
-
-                if (!o.authd.empty()) {
-                    Row so = run_socket(run_dir, text, o);
-                    so.backend = base.backend, so.scheme = base.scheme, so.cache = base.cache;
-                    so.path = "loft-authd, " + std::to_string(o.connections) + " conns x " +
-                              std::to_string(o.in_flight) + " in flight";
-                    std::cerr << so.backend << " " << so.scheme << " cache=" << so.cache << " " << so.path << ": "
-                              << format_rate(so) << "/s " << so.note << "\n";
-                    rows.push_back(so);
+                    auto report = [&rows, &base](Row r, const std::string& path) {
+                        r.backend = base.backend, r.scheme = base.scheme, r.cache = base.cache;
+                        r.users = base.users, r.path = path;
+                        std::cerr << r.backend << " " << r.scheme << " cache=" << r.cache << " " << r.users
+                                  << " " << r.path << ": " << format_rate(r) << "/s " << r.note << "\n";
+                        rows.push_back(std::move(r));
+                    };
+                    report(run_in_process(text, o, pool, warm), "in-process, " + std::to_string(o.threads) +
+                                                                    " threads");
+                    if (!o.authd.empty()) {
+                        report(run_socket(run_dir, text, o, pool, warm),
+                               "loft-authd, " + std::to_string(o.connections) + " conns x " +
+                                   std::to_string(o.in_flight) + " in flight");
+                    }
                 }
             }
         }
@@ -268,10 +297,11 @@ int main(int argc, char** argv) {
     }
 
     std::ostringstream table;
-    table << "| backend | scheme | auth_cache_size | path | successful auths/s | failed | note |\n"
-          << "|---|---|---|---|---:|---:|---|\n";
+    table << "| backend | scheme | auth_cache_size | users | path | successful auths/s | failed | note |\n"
+          << "|---|---|---|---|---|---:|---:|---|\n";
     for (const auto& r : rows) {
-        table << "| " << r.backend << " | " << r.scheme << " | " << r.cache << " | " << r.path << " | "
+        table << "| " << r.backend << " | " << r.scheme << " | " << r.cache << " | " << r.users << " | " << r.path
+              << " | "
               << format_rate(r) << " | " << r.failed << " | " << r.note << " |\n";
     }
     std::cout << table.str();
@@ -293,7 +323,9 @@ int main(int argc, char** argv) {
            << " AUTH PLAIN requests in flight on each, one poll() loop\n"
            << "- SHA512-CRYPT rows: 1000 distinct hashes (default 5000 rounds) shared round-robin by the users; "
               "verifying costs the same as with 100,000 distinct ones\n"
-           << "- auth_cache_size = 10M: entries fill during the run (cold start), hit rate in the note\n\n"
+           << "- users: \"cold\" draws from all users with nothing cached beforehand; \"hot\" draws from the first "
+           << hot << ", each authenticated once before the timed window (a cache holds them all); the cache "
+              "hit rate of the timed window is in the note (in-process rows)\n\n"
            << table.str();
     }
     return 0;

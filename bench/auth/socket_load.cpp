@@ -157,6 +157,56 @@ AuthdProcess::~AuthdProcess() {
     }
 }
 
+std::string warm_socket(const std::string& socket_path, std::size_t users) {
+    int fd = connect_unix(socket_path);
+    if (fd < 0 || !write_all(fd, "VERSION\t1\t2\nCPID\t99999\n")) {
+        if (fd >= 0) {
+            ::close(fd);
+        }
+        return "cannot connect to " + socket_path;
+    }
+    constexpr std::size_t batch = 8;
+    std::string in;
+    char buf[65536];
+    bool handshake_done = false;
+    std::size_t next = 0, pending = 0;
+    std::uint32_t id = 1;
+    std::string error;
+    while (error.empty() && (next < users || pending > 0 || !handshake_done)) {
+        if (handshake_done && pending == 0) {
+            std::string out;
+            for (; pending < batch && next < users; ++pending, ++next) {
+                std::string resp = std::string(1, '\0') + user_name(next) + std::string(1, '\0') + password_of(next);
+                out += "AUTH\t" + std::to_string(id++) + "\tPLAIN\tservice=imap\tsecured\tnopenalty\tresp=" +
+                       base64(resp) + "\n";
+            }
+            if (!write_all(fd, out)) {
+                error = "write to loft-authd failed";
+                break;
+            }
+        }
+        ssize_t got = ::read(fd, buf, sizeof buf);
+        if (got <= 0) {
+            error = "loft-authd closed the connection";
+            break;
+        }
+        in.append(buf, static_cast<std::size_t>(got));
+        std::size_t pos = 0;
+        for (auto nl = in.find('\n'); nl != std::string::npos; nl = in.find('\n', pos)) {
+            std::string_view line(in.data() + pos, nl - pos);
+            pos = nl + 1;
+            if (!handshake_done) {
+                handshake_done = line == "DONE";
+            } else if (line.substr(0, 3) == "OK\t" || line.substr(0, 5) == "FAIL\t") {
+                --pending;
+            }
+        }
+        in.erase(0, pos);
+    }
+    ::close(fd);
+    return error;
+}
+
 LoadResult run_socket_load(const std::string& socket_path, std::size_t connections, std::size_t in_flight,
                            std::size_t users, std::chrono::milliseconds duration) {
     LoadResult result;

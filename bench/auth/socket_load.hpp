@@ -39,6 +39,11 @@ struct LoadResult {
     std::string error; // not empty: the run broke (connection refused, closed, ...)
 };
 
+// Authenticates users 0..users-1 once each over one connection, eight
+// requests in flight (fills the auth cache before a measurement). Returns
+// an error message, or "".
+std::string warm_socket(const std::string& socket_path, std::size_t users);
+
 // Runs for `duration` over users 0..users-1 in a fixed pseudo-random order.
 LoadResult run_socket_load(const std::string& socket_path, std::size_t connections, std::size_t in_flight,
                            std::size_t users, std::chrono::milliseconds duration);
