@@ -1,6 +1,133 @@
-#include <cstdio>
+// loft-authd: Dovecot's auth protocols on unix sockets over libmailstore's
+// Authenticator (docs/authd.md). The listener a connection came in on picks
+// the protocol: auth-userdb and auth-master (and listeners whose names start
+// with them) speak the master protocol, every other listener (auth-client,
+// Postfix's private/auth, ...) the auth-client protocol.
+//
+//   loft-authd -c CONFIG [--service auth]
+//
+// Under loftd the sockets are inherited (LISTEN_FDS); standalone it binds the
+// service's unix listeners itself. SIGHUP builds a new Authenticator from the
+// reloaded config; requests already running finish on the old one.
+#include "authd_state.hpp"
+#include "auth_protocol.hpp"
+#include "client_session.hpp"
+#include "master_session.hpp"
+#include "server.hpp"
 
-int main() {
-    std::fputs("loft-authd: not implemented yet\n", stderr);
-    return 1;
+#include <mailstore/auth/authenticator.hpp>
+#include <mailstore/config.hpp>
+#include <mailstore/log.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace {
+
+bool speaks_master(std::string_view listener) {
+    return listener.rfind("auth-userdb", 0) == 0 || listener.rfind("auth-master", 0) == 0;
+}
+
+void usage() { std::fputs("usage: loft-authd -c CONFIG [--service NAME] [--threads N]\n", stderr); }
+
+} // namespace
+
+int main(int argc, char** argv) {
+    mailstore::log::init_process_title(argc, argv);
+    std::string config_path, service = "auth";
+    loft::ServerOptions options;
+    options.io_threads = 1;
+    // Password hashing is CPU work: a few threads, a bounded queue.
+    options.pool_threads = 4;
+    options.pool_queue = 4096;
+    options.shutdown_grace = std::chrono::seconds(10);
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (i + 1 >= argc) {
+            usage();
+            return 1;
+        }
+        if (a == "-c")
+            config_path = argv[++i];
+        else if (a == "--service")
+            service = argv[++i];
+        else if (a == "--threads") {
+            long n = std::strtol(argv[++i], nullptr, 10);
+            if (n < 1 || n > 64) {
+                usage();
+                return 1;
+            }
+            options.pool_threads = static_cast<std::size_t>(n);
+        } else {
+            usage();
+            return 1;
+        }
+    }
+    if (config_path.empty()) {
+        usage();
+        return 1;
+    }
+    auto config = mailstore::config::Config::load_file(config_path);
+    if (!config) {
+        std::fprintf(stderr, "loft-authd: %s\n", config.status().message().c_str());
+        return 1;
+    }
+    if (auto st = mailstore::log::configure(mailstore::log::settings_from_config(*config, "auth")); !st) {
+        std::fprintf(stderr, "loft-authd: %s\n", st.message().c_str());
+        return 1;
+    }
+    mailstore::log::Logger log("auth");
+    for (const auto& w : config->warnings())
+        log.warningf("{}: {}", w.where.to_string(), w.message);
+    auto auth = mailstore::auth::Authenticator::create(*config);
+    if (!auth) {
+        log.fatal(auth.status().message());
+        mailstore::log::flush();
+        std::fprintf(stderr, "loft-authd: %s\n", auth.status().message().c_str());
+        return 1;
+    }
+    auto state = std::make_shared<authd::AuthdState>(
+        std::make_shared<const mailstore::auth::Authenticator>(std::move(*auth)));
+    mailstore::log::set_process_title(service);
+
+    options.service = service;
+    options.on_reload = [state](const mailstore::config::Config& cfg) {
+        mailstore::log::Logger log("auth");
+        if (auto st = mailstore::log::configure(mailstore::log::settings_from_config(cfg, "auth")); !st)
+            log.errorf("Reload: logging not reconfigured: {}", st.message());
+        auto fresh = mailstore::auth::Authenticator::create(cfg);
+        if (!fresh) {
+            log.errorf("Reload: keeping the previous passdb/userdb settings: {}", fresh.status().message());
+            return;
+        }
+        state->replace(std::make_shared<const mailstore::auth::Authenticator>(std::move(*fresh)));
+        log.info("Reload: new passdb/userdb settings in use");
+    };
+    loft::Protocol proto;
+    proto.name = "auth";
+    proto.serve = [state](std::shared_ptr<loft::Connection> conn) -> asio::awaitable<void> {
+        if (speaks_master(conn->listener_name()))
+            return authd::serve_master(std::move(conn), state);
+        return authd::serve_client(std::move(conn), state);
+    };
+    proto.too_many_connections_line = "";
+    proto.max_line_length_override = loft::authproto::kMaxLineLength;
+    // Dovecot's auth server never drops an idle client: Postfix's smtpd and
+    // the mail workers keep their connection for their whole life.
+    proto.idle_timeout_override = std::chrono::hours(24);
+
+    loft::Server server(std::move(*config), std::move(proto), std::move(options));
+    if (auto st = server.start(); !st) {
+        log.fatal(st.message());
+        mailstore::log::flush();
+        std::fprintf(stderr, "loft-authd: %s\n", st.message().c_str());
+        return 1;
+    }
+    server.run();
+    mailstore::log::flush();
+    return 0;
 }

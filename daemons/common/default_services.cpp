@@ -13,6 +13,16 @@ const std::vector<DefaultService>& default_services() {
         // is the admin's choice.
         {"lmtp", {{K::unix_socket, "lmtp", 0, false, "lmtp", 0666}}},
         {"managesieve-login", {{K::inet, "sieve", 4190, false, {}, 0600}}},
+        // loft-authd (docs/authd.md "Sockets"). auth-client answers "is this
+        // password right" for anyone who can connect: root only, as in
+        // Dovecot; Postfix gets its own listener (private/auth, user =
+        // postfix). auth-userdb hands out every user's uid, home and mail
+        // location: Dovecot makes it 0666, Loft 0660, and loftd gives it to
+        // the mail workers' user and group (mail_uid/mail_gid) so LMTP and
+        // loftadm (root) reach it but other local users do not.
+        {"auth",
+         {{K::unix_socket, "auth-client", 0, false, "auth-client", 0600},
+          {K::unix_socket, "auth-userdb", 0, false, "auth-userdb", 0660}}},
     };
     return services;
 }

@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <filesystem>
+#include <grp.h>
+#include <pwd.h>
 #include <sstream>
 #include <sys/stat.h>
 #include <thread>
@@ -102,6 +105,25 @@ bool same_specs(const std::vector<loft::ListenerSpec>& a, const std::vector<loft
         if (key(a[i]) != key(b[i]))
             return false;
     return true;
+}
+
+} // namespace
+
+namespace {
+
+// A user or group as a socket owner: listeners chown by name, so a number
+// (uid=5000 in a static userdb) becomes its name; a number without an
+// account, or an unknown name, gives "" (the socket stays root's).
+std::string account_name(const std::string& id, bool group) {
+    if (id.empty())
+        return {};
+    bool numeric = id.size() <= 9 && id.find_first_not_of("0123456789") == std::string::npos;
+    if (group) {
+        struct group* gr = numeric ? ::getgrgid(static_cast<gid_t>(std::strtoul(id.c_str(), nullptr, 10))) : ::getgrnam(id.c_str());
+        return gr ? gr->gr_name : "";
+    }
+    struct passwd* pw = numeric ? ::getpwuid(static_cast<uid_t>(std::strtoul(id.c_str(), nullptr, 10))) : ::getpwnam(id.c_str());
+    return pw ? pw->pw_name : "";
 }
 
 } // namespace
@@ -212,8 +234,14 @@ Result<Plan> make_plan(const cfg::Config& config, const PlanEnvironment& env) {
     }
 
     auto all_service_blocks = config.sections("service");
+    // The auth service serves the passdbs and userdbs: a config without
+    // any (a protocol daemon that authenticates in-process, a test) gets no
+    // loft-authd rather than one that cannot answer anything.
+    const bool have_auth_dbs = !config.sections("passdb").empty() || !config.sections("userdb").empty();
     for (const auto& info : known_protocols()) {
         if (!wanted(info.protocol))
+            continue;
+        if (info.protocol == "auth" && !have_auth_dbs)
             continue;
         ProtocolStatus status;
         status.protocol = info.protocol;
@@ -276,6 +304,25 @@ Result<Plan> make_plan(const cfg::Config& config, const PlanEnvironment& env) {
                                        " is more than its process_limit (" + std::to_string(limit) + ")");
             sp.workers = static_cast<unsigned>(min_avail > 0 ? min_avail : std::min<std::uint64_t>(limit, cores));
             sp.workers = std::max(1u, sp.workers);
+            if (info.protocol == "auth") {
+                // One loft-authd, as Dovecot's auth has process_limit = 1:
+                // the auth cache, the failure penalties and the per-user
+                // counters live in it and must be shared by every client.
+                sp.workers = 1;
+                // auth-userdb (docs/authd.md "Sockets") belongs to the mail
+                // workers' user and group unless the config names an owner:
+                // LMTP runs as that user, loftadm as root.
+                std::string owner = env.running_as_root ? account_name(!mail_uid.empty() ? mail_uid : static_uid, false) : "";
+                std::string owner_group = env.running_as_root ? account_name(!mail_gid.empty() ? mail_gid : static_gid, true) : "";
+                for (auto& l : sp.listeners) {
+                    if (l.kind != loft::ListenerSpec::Kind::unix_socket || l.name != "auth-userdb")
+                        continue;
+                    if (l.user.empty() && l.group.empty()) {
+                        l.user = owner;
+                        l.group = owner_group;
+                    }
+                }
+            }
 
             // Dovecot: a service's vsz_limit of 0 (the default) means
             // default_vsz_limit; "unlimited", or a default_vsz_limit of 0,
@@ -305,6 +352,12 @@ Result<Plan> make_plan(const cfg::Config& config, const PlanEnvironment& env) {
                     what = "service " + sp.service + " { user = " + *user + " }";
                     user_name = *user;
                     group_name = group.value_or("");
+                } else if (info.protocol == "auth") {
+                    // loft-authd keeps the privileges shadow and PAM need
+                    // unless a user is configured for it (mail_uid is the
+                    // mail workers' user, not the auth service's).
+                    services.push_back(std::move(sp));
+                    continue;
                 } else if (!mail_uid.empty()) {
                     what = "mail_uid = " + mail_uid;
                     user_name = mail_uid;
@@ -315,11 +368,6 @@ Result<Plan> make_plan(const cfg::Config& config, const PlanEnvironment& env) {
                     what = static_where + "userdb static uid=" + static_uid;
                     user_name = static_uid;
                     group_name = group && !group->empty() ? *group : !mail_gid.empty() ? mail_gid : static_gid;
-                } else if (info.protocol == "auth") {
-                    // loft-authd keeps the privileges shadow and PAM need
-                    // unless a user is configured for it.
-                    services.push_back(std::move(sp));
-                    continue;
                 } else {
                     return Status::invalid("service " + sp.service +
                                            ": no user to run its workers as; set mail_uid (and mail_gid) "

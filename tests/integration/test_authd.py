@@ -1,0 +1,361 @@
+"""loft-authd: Dovecot's auth-client and auth-userdb protocols on unix
+sockets, checked with raw socket conversations against a standalone
+loft-authd over a passwd-file (docs/authd.md), and through loftd."""
+from __future__ import annotations
+
+import os
+import re
+import stat
+import time
+
+import pytest
+
+from authd_util import (b64, client_conn, master_conn, start_authd, authd_config, LineConn, PASSWD,
+                        TIMEOUT)
+from loftd_util import LoftdProcess, make_shared_tempdir, wait_until
+
+MECHS = ["MECH\tPLAIN\tplaintext", "MECH\tLOGIN\tplaintext"]
+
+
+@pytest.fixture
+def authd(build_dir):
+    proc = start_authd(build_dir)
+    try:
+        proc.wait_ready()
+        yield proc
+    finally:
+        proc.stop()
+
+
+def handshake_lines_ok(lines: list[str], mechs: list[str]):
+    assert lines[0] == "VERSION\t1\t2"
+    assert lines[1:1 + len(mechs)] == mechs
+    rest = lines[1 + len(mechs):]
+    assert len(rest) == 4, lines
+    assert re.fullmatch(r"SPID\t[1-9][0-9]*", rest[0])
+    assert re.fullmatch(r"CUID\t[1-9][0-9]*", rest[1])
+    assert re.fullmatch(r"COOKIE\t[0-9a-f]{32}", rest[2])
+    assert rest[3] == "DONE"
+
+
+def test_client_handshake(authd):
+    c, lines = client_conn(authd.socket_path("auth-client"))
+    handshake_lines_ok(lines, MECHS)
+    assert lines[-4] == f"SPID\t{authd.proc.pid}"
+    c2, lines2 = client_conn(authd.socket_path("auth-client"))
+    # Each connection gets its own CUID and cookie.
+    assert lines2[-3] != lines[-3]
+    assert lines2[-2] != lines[-2]
+    c.close()
+    c2.close()
+
+
+def test_handshake_arrives_before_client_version(authd):
+    c = LineConn(authd.socket_path("auth-client"))
+    assert c.line() == "VERSION\t1\t2"
+    c.close()
+
+
+def test_plain_ok_and_fail(authd):
+    c, _ = client_conn(authd.socket_path("auth-client"))
+    c.send(f"AUTH\t1\tPLAIN\tservice=smtp\tlip=127.0.0.1\trip=127.0.0.1\tlport=25\trport=40000\t"
+           f"resp={b64(b'\0alice\0secret')}\n")
+    assert c.line() == "OK\t1\tuser=alice\t"
+    c.send(f"AUTH\t2\tPLAIN\tservice=smtp\tresp={b64(b'\0alice\0wrong')}\n")
+    assert c.line() == "FAIL\t2\tuser=alice"
+    c.send(f"AUTH\t3\tPLAIN\tservice=smtp\tresp={b64(b'\0carol\0carolpw')}\n")
+    assert c.line() == "OK\t3\tuser=carol\t"
+    c.send(f"AUTH\t4\tplain\tservice=smtp\tresp={b64(b'\0nobody-here\0x')}\n")
+    line = c.line()
+    assert line.startswith("FAIL\t4"), line
+    assert "reason=" not in line  # never says whether the user exists
+    c.close()
+
+
+def test_plain_without_initial_response_uses_cont(authd):
+    c, _ = client_conn(authd.socket_path("auth-client"))
+    c.send("AUTH\t5\tPLAIN\tservice=smtp\n")
+    # RFC 4616 §2: the client goes first; the server sends an empty challenge.
+    assert c.line() == "CONT\t5\t"
+    c.send(f"CONT\t5\t{b64(b'\0alice\0secret')}\n")
+    assert c.line() == "OK\t5\tuser=alice\t"
+    c.close()
+
+
+def test_empty_initial_response_is_equals_sign(authd):
+    c, _ = client_conn(authd.socket_path("auth-client"))
+    c.send("AUTH\t6\tPLAIN\tservice=smtp\tresp==\n")
+    assert c.line() == "FAIL\t6"
+    c.close()
+
+
+def test_login_via_cont(authd):
+    c, _ = client_conn(authd.socket_path("auth-client"))
+    c.send("AUTH\t7\tLOGIN\tservice=smtp\n")
+    assert c.line() == f"CONT\t7\t{b64(b'Username:')}"
+    c.send(f"CONT\t7\t{b64(b'alice')}\n")
+    assert c.line() == f"CONT\t7\t{b64(b'Password:')}"
+    c.send(f"CONT\t7\t{b64(b'secret')}\n")
+    assert c.line() == "OK\t7\tuser=alice\t"
+    c.close()
+
+
+def test_pipelined_requests_answered_by_id(authd):
+    c, _ = client_conn(authd.socket_path("auth-client"))
+    c.send("".join(f"AUTH\t{i}\tPLAIN\tservice=smtp\tresp={b64(b'\0alice\0' + (b'secret' if i % 2 else b'bad'))}\n"
+                   for i in range(1, 21)))
+    got = {}
+    for _ in range(20):
+        line = c.line()
+        fields = line.split("\t")
+        got[int(fields[1])] = fields[0]
+    assert got == {i: ("OK" if i % 2 else "FAIL") for i in range(1, 21)}
+    c.close()
+
+
+def test_nologin_reason(authd):
+    c, _ = client_conn(authd.socket_path("auth-client"))
+    c.send(f"AUTH\t1\tPLAIN\tservice=smtp\tresp={b64(b'\0bob\0pw')}\n")
+    assert c.line() == "FAIL\t1\tuser=bob\treason=Suspended"
+    c.close()
+
+
+def test_failure_delay(build_dir):
+    proc = start_authd(build_dir, failure_delay="1500 ms")
+    try:
+        proc.wait_ready()
+        c, _ = client_conn(proc.socket_path("auth-client"))
+        c.sock.settimeout(0.5)
+        c.send(f"AUTH\t1\tPLAIN\tservice=smtp\tresp={b64(b'\0alice\0wrong')}\n")
+        # A success on the same connection is not held up by the failure.
+        c.send(f"AUTH\t2\tPLAIN\tservice=smtp\tresp={b64(b'\0alice\0secret')}\n")
+        assert c.line() == "OK\t2\tuser=alice\t"
+        c.sock.settimeout(TIMEOUT)
+        assert c.line() == "FAIL\t1\tuser=alice"
+        c.close()
+    finally:
+        proc.stop()
+
+
+def test_temporary_failure_when_passwd_file_unreadable(build_dir):
+    proc = start_authd(build_dir)
+    try:
+        proc.wait_ready()
+        passwd = proc.workdir / "passwd"
+        passwd.rename(proc.workdir / "passwd.gone")
+        # The file is gone: the passdb fails, which must not look like a
+        # wrong password.
+        c, _ = client_conn(proc.socket_path("auth-client"))
+        c.send(f"AUTH\t1\tPLAIN\tservice=smtp\tresp={b64(b'\0alice\0secret')}\n")
+        line = c.line()
+        assert line.startswith("FAIL\t1"), line
+        assert line.split("\t")[-1] == "temp", line
+        c.close()
+        m, _ = master_conn(proc.socket_path("auth-userdb"))
+        m.send("USER\t1\talice\tservice=lmtp\n")
+        assert m.line().startswith("FAIL\t1\treason=")
+        m.close()
+    finally:
+        proc.stop()
+
+
+def test_bad_base64(authd):
+    c, _ = client_conn(authd.socket_path("auth-client"))
+    c.send("AUTH\t1\tPLAIN\tservice=smtp\tresp=!!!\n")
+    assert c.line() == "FAIL\t1\tcode=invalid_base64\treason=Invalid base64 data in initial response"
+    c.send("AUTH\t2\tLOGIN\tservice=smtp\n")
+    assert c.line().startswith("CONT\t2\t")
+    c.send("CONT\t2\t###\n")
+    assert c.line() == "FAIL\t2\tcode=invalid_base64\treason=Invalid base64 data in continued response"
+    # Still usable afterwards.
+    c.send(f"AUTH\t3\tPLAIN\tservice=smtp\tresp={b64(b'\0alice\0secret')}\n")
+    assert c.line() == "OK\t3\tuser=alice\t"
+    c.close()
+
+
+def test_unknown_mechanism_and_unknown_cont(authd):
+    c, _ = client_conn(authd.socket_path("auth-client"))
+    c.send("AUTH\t1\tFOO\tservice=smtp\n")
+    assert c.line() == "FAIL\t1\treason=Unsupported authentication mechanism"
+    c.send("CONT\t9\tYQ==\n")
+    assert c.line() == "FAIL\t9\treason=Authentication request timed out"
+    c.send("AUTH\t2\tPLAIN\tservice=smtp\n")
+    assert c.line() == "CONT\t2\t"
+    c.send("CONT\t2\tYQ==\n")
+    c.send("CONT\t2\tYQ==\n")
+    line = c.line()
+    assert line.startswith("FAIL\t2")
+    c.close()
+
+
+@pytest.mark.parametrize("lines", [
+    "VERSION\t2\t0\n",                                    # incompatible version
+    "HELLO\n",                                            # not VERSION
+    "VERSION\t1\t2\nAUTH\t1\tPLAIN\tservice=smtp\n",      # AUTH before CPID
+    "VERSION\t1\t2\nCPID\t1\nFOO\t1\n",                   # unknown command
+    "VERSION\t1\t2\nCPID\t1\nAUTH\t1\tPLAIN\n",           # no service
+    "VERSION\t1\t2\nCPID\t1\nAUTH\tabc\tPLAIN\tservice=smtp\n",  # bad id
+    "VERSION\t1\t2\nCPID\t1\nAUTH\t0\tPLAIN\tservice=smtp\n",    # id 0
+    "VERSION\t1\t2\nCPID\t1\nAUTH\t1\tLOGIN\tservice=smtp\nAUTH\t1\tLOGIN\tservice=smtp\n",  # id reused
+    "VERSION\t1\t2\nCPID\t1\n" + "x" * 20000 + "\n",      # line over the limit
+    "VERSION\t1\t2\nCPID\t1\n" + "\t" * 100 + "\n",       # too many fields
+])
+def test_protocol_violations_disconnect(authd, lines):
+    c = LineConn(authd.socket_path("auth-client"))
+    c.lines_until("DONE")
+    c.send(lines)
+    assert c.closed(), c.buf
+    c.close()
+    # The daemon is still there for the next client.
+    c2, hs = client_conn(authd.socket_path("auth-client"))
+    assert hs[-1] == "DONE"
+    c2.close()
+    assert authd.proc.poll() is None
+    assert "disconnecting" in authd.log
+
+
+def test_master_user_pass_list(authd):
+    m, hs = master_conn(authd.socket_path("auth-userdb"))
+    assert hs[0] == "VERSION\t1\t1"
+    assert hs[1] == f"SPID\t{authd.proc.pid}"
+    m.send("USER\t1\talice\tservice=lmtp\n")
+    assert m.line() == "USER\t1\talice\tuid=1000\tgid=1000\thome=/home/alice\tmail=maildir:~/Maildir"
+    m.send("USER\t2\tnobody-here\tservice=lmtp\n")
+    assert m.line() == "NOTFOUND\t2"
+    m.send("PASS\t3\talice\tservice=lmtp\n")
+    line = m.line()
+    assert line.startswith("PASS\t3\tuser=alice\t"), line
+    assert "secret" not in line
+    m.send("PASS\t4\tnobody-here\tservice=lmtp\n")
+    assert m.line() == "NOTFOUND\t4"
+    m.send("LIST\t5\n")
+    assert m.lines_until("DONE\t5") == ["LIST\t5\talice", "LIST\t5\tbob", "LIST\t5\tcarol", "DONE\t5\t"]
+    m.send("LIST\t6\tuser=?o*\n")
+    assert m.lines_until("DONE\t6") == ["LIST\t6\tbob", "DONE\t6\t"]
+    m.close()
+
+
+def test_master_pipelined(authd):
+    m, _ = master_conn(authd.socket_path("auth-userdb"))
+    m.send("".join(f"USER\t{i}\t{'alice' if i % 2 else 'nobody-here'}\tservice=lmtp\n" for i in range(1, 11)))
+    got = {}
+    for _ in range(10):
+        f = m.line().split("\t")
+        got[int(f[1])] = f[0]
+    assert got == {i: ("USER" if i % 2 else "NOTFOUND") for i in range(1, 11)}
+    m.close()
+
+
+@pytest.mark.parametrize("lines", [
+    "USER\t1\talice\tservice=lmtp\n",           # no VERSION first
+    "VERSION\t2\t0\n",
+    "VERSION\t1\t1\nUSER\t7\talice\n",          # no service
+    "VERSION\t1\t1\nFOO\t7\n",
+    "VERSION\t1\t1\nUSER\tx\talice\tservice=lmtp\n",
+    "VERSION\t1\t1\nUSER\t8\n",
+])
+def test_master_violations_disconnect(authd, lines):
+    c = LineConn(authd.socket_path("auth-userdb"))
+    assert c.line() == "VERSION\t1\t1"
+    c.send(lines)
+    assert c.closed()
+    c.close()
+    assert authd.proc.poll() is None
+
+
+def test_standalone_socket_modes(authd):
+    assert stat.S_IMODE(os.stat(authd.socket_path("auth-client")).st_mode) == 0o666
+    assert stat.S_IMODE(os.stat(authd.socket_path("auth-userdb")).st_mode) == 0o600
+
+
+def test_reload_keeps_serving_with_new_passwd_file(build_dir):
+    proc = start_authd(build_dir)
+    try:
+        proc.wait_ready()
+        other = proc.workdir / "passwd2"
+        other.write_text("dave:{PLAIN}davepw::::::\n")
+        (proc.workdir / "loft.conf").write_text(authd_config(proc.workdir, passwd=other))
+        c, _ = client_conn(proc.socket_path("auth-client"))
+        proc.proc.send_signal(1)  # SIGHUP
+        assert wait_until(lambda: "new passdb/userdb settings in use" in proc.log, TIMEOUT), proc.log
+        c2, _ = client_conn(proc.socket_path("auth-client"))
+        c2.send(f"AUTH\t1\tPLAIN\tservice=smtp\tresp={b64(b'\0dave\0davepw')}\n")
+        assert c2.line() == "OK\t1\tuser=dave\t"
+        c2.send(f"AUTH\t2\tPLAIN\tservice=smtp\tresp={b64(b'\0alice\0secret')}\n")
+        assert c2.line().startswith("FAIL\t2")
+        c.close()
+        c2.close()
+    finally:
+        proc.stop()
+
+
+def test_bad_config_fails_at_start(build_dir):
+    workdir = make_shared_tempdir("authd-test-")
+    (workdir / "run").mkdir()
+    conf = workdir / "loft.conf"
+    conf.write_text(f"base_dir = {workdir}/run\npassdb {{\n  driver = no-such-driver\n}}\n")
+    from authd_util import AuthdProcess, authd_binary
+    proc = AuthdProcess(authd_binary(build_dir), conf, workdir)
+    try:
+        assert proc.proc.wait(TIMEOUT) == 1
+        assert "no-such-driver" in proc.log
+    finally:
+        proc.stop()
+
+
+def test_through_loftd_default_listeners(build_dir):
+    """loftd starts loft-authd for a config with a passdb, with the default
+    auth-client (0600) and auth-userdb (0660, the mail user's) sockets."""
+    workdir = make_shared_tempdir("authd-loftd-")
+    (workdir / "passwd").write_text(PASSWD)
+    conf = workdir / "loft.conf"
+    conf.write_text(f"""protocols = none
+base_dir = {workdir}/run
+log_path = /dev/stderr
+mail_uid = nobody
+mail_gid = nogroup
+auth_mechanisms = plain login
+auth_failure_delay = 0
+passdb {{
+  driver = passwd-file
+  args = {workdir}/passwd
+}}
+userdb {{
+  driver = passwd-file
+  args = {workdir}/passwd
+}}
+""")
+    loftd = LoftdProcess(build_dir, workdir, ["-F", "-c", str(conf)])
+    try:
+        client = workdir / "run" / "auth-client"
+        userdb = workdir / "run" / "auth-userdb"
+        assert wait_until(lambda: client.exists() and userdb.exists()), loftd.stderr
+        st = os.stat(client)
+        assert stat.S_IMODE(st.st_mode) == 0o600
+        assert st.st_uid == 0
+        st = os.stat(userdb)
+        assert stat.S_IMODE(st.st_mode) == 0o660
+        if os.geteuid() == 0:
+            import grp
+            import pwd
+            assert st.st_uid == pwd.getpwnam("nobody").pw_uid
+            assert st.st_gid == grp.getgrnam("nogroup").gr_gid
+
+        def answers():
+            try:
+                c, lines = client_conn(str(client))
+            except OSError:
+                return False
+            c.close()
+            return lines[-1] == "DONE"
+        assert wait_until(answers), loftd.stderr
+        c, _ = client_conn(str(client))
+        c.send(f"AUTH\t1\tPLAIN\tservice=smtp\tresp={b64(b'\0alice\0secret')}\n")
+        assert c.line() == "OK\t1\tuser=alice\t"
+        c.close()
+        m, _ = master_conn(str(userdb))
+        m.send("USER\t1\talice\tservice=lmtp\n")
+        assert m.line().startswith("USER\t1\talice\t")
+        m.close()
+    finally:
+        loftd.kill_all()
