@@ -39,11 +39,17 @@ MAILSTORE_API bool is_known_scheme(std::string_view scheme);
 MAILSTORE_API std::vector<std::string> password_schemes();
 
 // Checks `plaintext` against `stored` ("{SCHEME}data", or data in
-// `default_scheme`). `user` is needed by DIGEST-MD5 (which hashes
-// "user:realm:password" and is checked with an empty realm and with the
-// user's domain as realm). Returns true on a match, false on a mismatch.
-// Fails with Code::invalid_argument for an unknown scheme ("unknown password
-// scheme XYZ") or data the scheme cannot read ("malformed SSHA256 hash: ...").
+// `default_scheme`). `user` is needed by DIGEST-MD5, which hashes
+// "name:realm:password" with the user split at its last '@' as `doveadm pw
+// -u` splits it ("a@b@c" is name "a@b", realm "c"; no '@': empty realm).
+// Returns true on a match, false on a mismatch. Fails with
+// Code::invalid_argument for an unknown scheme ("unknown password scheme
+// XYZ") or data the scheme cannot read ("malformed SSHA256 hash: ..."),
+// including a cost above the bounds in docs/password-schemes.md (SHA-crypt,
+// PBKDF2 and SCRAM over 1 000 000 rounds, bcrypt cost over 15, Argon2 over
+// 1 GiB, 32 passes or 16 lanes), refused before any hashing so that a
+// hostile entry cannot stall a login. A password longer than 4096 bytes is
+// a mismatch.
 MAILSTORE_API Result<bool> verify_password(std::string_view stored, std::string_view plaintext,
                                            std::string_view user = {}, std::string_view default_scheme = "PLAIN");
 
@@ -54,12 +60,28 @@ MAILSTORE_API Result<bool> verify_password(std::string_view stored, std::string_
 MAILSTORE_API Result<std::string> hash_password(std::string_view scheme, std::string_view plaintext,
                                                 std::string_view user = {});
 
+// hash_password with an explicit cost, as `doveadm pw -r ROUNDS`: the
+// rounds of SHA256-CRYPT / SHA512-CRYPT (written as "rounds=N$" unless N is
+// the default 5000; libcrypt raises N below 1000 to 1000), the cost of
+// BLF-CRYPT and CRYPT ($2y$NN$, raised to at least 4) or the PBKDF2 rounds.
+// `rounds` 0 is hash_password. Fails with invalid_argument for another
+// scheme ("scheme SHA256 has no rounds") and for a cost above what
+// verify_password accepts (1 000 000 rounds, bcrypt cost 15), so that every
+// hash written can also be checked.
+MAILSTORE_API Result<std::string> hash_password_rounds(std::string_view scheme, std::string_view plaintext,
+                                                       std::string_view user, unsigned rounds);
+
 // The credentials a challenge-response SASL mechanism needs, in
 // `wanted_scheme` ("PLAIN", "CRAM-MD5", "DIGEST-MD5", "SCRAM-SHA-1",
 // "SCRAM-SHA-256"), from a stored password: the data part (no {} prefix) as
 // hash_password(wanted_scheme, ...) would write it. A stored plaintext
-// (PLAIN, CLEARTEXT, PLAIN.B64, ...) converts to any scheme; a stored value
-// already in `wanted_scheme` is returned as stored. Anything else fails with
+// (PLAIN, CLEARTEXT, PLAIN.B64, ...) converts to any scheme (SCRAM with a
+// fresh salt and 4096 iterations each time); a stored value already in
+// `wanted_scheme` (HMAC-MD5 counts as CRAM-MD5) is checked and returned in
+// that scheme's own encoding, whatever suffix it was stored with: CRAM-MD5
+// and DIGEST-MD5 as lower-case hex, SCRAM as "i,salt,StoredKey,ServerKey".
+// A malformed stored value or an unknown scheme fails with
+// Code::invalid_argument, like verify_password. Anything else fails with
 // Code::not_found and a message naming both schemes ("SHA512-CRYPT password
 // cannot be used for CRAM-MD5"): the mechanism cannot work for this user.
 MAILSTORE_API Result<std::string> credentials_for(std::string_view stored, std::string_view wanted_scheme,

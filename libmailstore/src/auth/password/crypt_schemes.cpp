@@ -12,6 +12,7 @@
 
 #include <crypt.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 
@@ -97,7 +98,7 @@ Result<std::string> gensalt(std::string_view prefix, unsigned long cost) {
     return out;
 }
 
-Result<std::string> generate_crypt(const Scheme& s, std::string_view plain, std::string_view) {
+Result<std::string> generate_crypt_cost(const Scheme& s, std::string_view plain, unsigned cost) {
     if (plain.find('\0') != std::string_view::npos)
         return Status::invalid(std::string(s.name) + " cannot hash a password containing NUL");
     Result<std::string> setting = [&]() -> Result<std::string> {
@@ -110,12 +111,14 @@ Result<std::string> generate_crypt(const Scheme& s, std::string_view plain, std:
         }
         if (s.name == "MD5-CRYPT" || s.name == "MD5")
             return gensalt("$1$", 0);
+        // Without a cost: 5000 SHA-crypt rounds, not written, as doveadm does.
+        // libcrypt raises a cost below its minimum (1000 rounds, bcrypt 4).
         if (s.name == "SHA256-CRYPT")
-            return gensalt("$5$", 0); // 5000 rounds, not written, as doveadm does
+            return gensalt("$5$", cost);
         if (s.name == "SHA512-CRYPT")
-            return gensalt("$6$", 0);
+            return gensalt("$6$", cost);
         // BLF-CRYPT, and CRYPT: `doveadm pw -s CRYPT` 2.3.19 on Debian writes $2y$05$ too.
-        return gensalt("$2y$", 5);
+        return gensalt("$2y$", cost == 0 ? 5 : std::max(cost, 4u)); // libxcrypt refuses below 4
     }();
     if (!setting)
         return setting.status();
@@ -124,6 +127,10 @@ Result<std::string> generate_crypt(const Scheme& s, std::string_view plain, std:
         return Status::error(Status::Code::internal,
                              std::string(s.name) + ": libcrypt does not support this format on this system");
     return out;
+}
+
+Result<std::string> generate_crypt(const Scheme& s, std::string_view plain, std::string_view) {
+    return generate_crypt_cost(s, plain, 0);
 }
 
 // {MD5}: an MD5-crypt string, or (without "$1$") a PLAIN-MD5 digest, as in Dovecot.
@@ -158,5 +165,14 @@ constexpr Scheme kSchemes[] = {
 } // namespace
 
 std::span<const Scheme> crypt_schemes() { return kSchemes; }
+
+Result<std::string> generate_crypt_rounds(const Scheme& s, std::string_view plain, unsigned rounds) {
+    bool sha = s.name == "SHA256-CRYPT" || s.name == "SHA512-CRYPT";
+    if (sha && rounds > kMaxIterations)
+        return Status::invalid(std::string(s.name) + " rounds must be at most " + std::to_string(kMaxIterations));
+    if (!sha && rounds > kMaxBcryptCost)
+        return Status::invalid(std::string(s.name) + " cost must be at most " + std::to_string(kMaxBcryptCost));
+    return generate_crypt_cost(s, plain, rounds);
+}
 
 } // namespace mailstore::auth::password

@@ -35,12 +35,16 @@ Result<bool> verify_pbkdf2(const Scheme& s, std::string_view raw, std::string_vi
     return crypto::constant_time_equal(crypto::pbkdf2(crypto::Digest::sha1, plain, salt, rounds, kHashBytes), *hash);
 }
 
-Result<std::string> generate_pbkdf2(const Scheme&, std::string_view plain, std::string_view) {
+std::string make_pbkdf2(std::string_view plain, unsigned rounds) {
     std::string rnd = crypto::random_bytes(kSaltChars), salt;
     for (char c : rnd) // 256 is a multiple of 64: no bias
         salt.push_back(kItoa64[static_cast<unsigned char>(c) % 64]);
-    return "$1$" + salt + "$" + std::to_string(kRounds) + "$" +
-           crypto::hex(crypto::pbkdf2(crypto::Digest::sha1, plain, salt, kRounds, kHashBytes));
+    return "$1$" + salt + "$" + std::to_string(rounds) + "$" +
+           crypto::hex(crypto::pbkdf2(crypto::Digest::sha1, plain, salt, rounds, kHashBytes));
+}
+
+Result<std::string> generate_pbkdf2(const Scheme&, std::string_view plain, std::string_view) {
+    return make_pbkdf2(plain, kRounds);
 }
 
 constexpr Scheme kSchemes[] = {
@@ -50,5 +54,11 @@ constexpr Scheme kSchemes[] = {
 } // namespace
 
 std::span<const Scheme> pbkdf2_schemes() { return kSchemes; }
+
+Result<std::string> generate_pbkdf2_rounds(std::string_view plain, unsigned rounds) {
+    if (rounds > kMaxIterations)
+        return Status::invalid("PBKDF2 rounds must be at most " + std::to_string(kMaxIterations));
+    return make_pbkdf2(plain, rounds == 0 ? kRounds : rounds);
+}
 
 } // namespace mailstore::auth::password

@@ -65,6 +65,10 @@ bool parse_bounded_uint(std::string_view text, unsigned max, unsigned& out);
 } // namespace mailstore::auth::password
 
 namespace mailstore::auth::password {
+// Raw data with an explicit cost (`doveadm pw -r`): SHA-crypt rounds or the
+// bcrypt cost for the crypt(3) schemes, within the bounds above.
+Result<std::string> generate_crypt_rounds(const Scheme& s, std::string_view plain, unsigned rounds);
+Result<std::string> generate_pbkdf2_rounds(std::string_view plain, unsigned rounds);
 // Whether raw data is a well-formed SCRAM value of `s`; `why` says what is wrong.
 bool scram_well_formed(const Scheme& s, std::string_view raw, std::string_view& why);
 } // namespace mailstore::auth::password

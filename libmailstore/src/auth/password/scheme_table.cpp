@@ -153,6 +153,26 @@ Result<std::string> hash_password(std::string_view scheme, std::string_view plai
     return "{" + upper(scheme) + "}" + encode(*name, *raw);
 }
 
+Result<std::string> hash_password_rounds(std::string_view scheme, std::string_view plaintext, std::string_view user,
+                                         unsigned rounds) {
+    if (rounds == 0)
+        return hash_password(scheme, plaintext, user);
+    auto name = parse_name(scheme);
+    if (!name)
+        return unknown(scheme);
+    if (plaintext.size() > password::kMaxPlaintextLength)
+        return Status::invalid("password longer than " + std::to_string(password::kMaxPlaintextLength) + " bytes");
+    std::string_view base = name->scheme->name;
+    Result<std::string> raw = Status::invalid("scheme " + upper(scheme) + " has no rounds");
+    if (base == "SHA256-CRYPT" || base == "SHA512-CRYPT" || base == "BLF-CRYPT" || base == "CRYPT")
+        raw = password::generate_crypt_rounds(*name->scheme, plaintext, rounds);
+    else if (base == "PBKDF2")
+        raw = password::generate_pbkdf2_rounds(plaintext, rounds);
+    if (!raw)
+        return raw.status();
+    return "{" + upper(scheme) + "}" + encode(*name, *raw);
+}
+
 Result<std::string> credentials_for(std::string_view stored, std::string_view wanted_scheme, std::string_view user,
                                     std::string_view default_scheme) {
     auto wanted = parse_name(wanted_scheme);

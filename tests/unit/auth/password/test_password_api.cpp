@@ -286,3 +286,34 @@ TEST_CASE("schemes: costs above the bounds are refused before any hashing") {
     // A plaintext over the bound is a mismatch without hashing.
     CHECK_FALSE(*verify_password("{PLAIN}test", std::string(5000, 'a')));
 }
+
+TEST_CASE("schemes: hash_password_rounds writes the cost as doveadm pw -r does") {
+    auto h = hash_password_rounds("SHA512-CRYPT", "test", "", 12345);
+    REQUIRE(h.is_ok());
+    CHECK(h->substr(0, 29) == "{SHA512-CRYPT}$6$rounds=12345");
+    CHECK(*verify_password(*h, "test"));
+    CHECK_FALSE(*verify_password(*h, "tesT"));
+    // doveadm pw -r 100 writes rounds=1000 (libcrypt's minimum); 5000 is the default, not written.
+    CHECK(hash_password_rounds("SHA256-CRYPT", "test", "", 100)->substr(0, 28) == "{SHA256-CRYPT}$5$rounds=1000");
+    CHECK(hash_password_rounds("SHA512-CRYPT", "test", "", 5000)->find("rounds=") == std::string::npos);
+    CHECK(hash_password_rounds("BLF-CRYPT", "test", "", 3)->substr(0, 18) == "{BLF-CRYPT}$2y$04$");
+    CHECK(hash_password_rounds("blf-crypt", "test", "", 6)->substr(0, 18) == "{BLF-CRYPT}$2y$06$");
+    CHECK(hash_password_rounds("CRYPT", "test", "", 4)->substr(0, 14) == "{CRYPT}$2y$04$");
+    auto p = hash_password_rounds("PBKDF2", "test", "", 1500);
+    REQUIRE(p.is_ok());
+    CHECK(p->substr(27, 6) == "$1500$");
+    CHECK(*verify_password(*p, "test"));
+    auto hex = hash_password_rounds("SHA512-CRYPT.HEX", "test", "", 1000);
+    REQUIRE(hex.is_ok());
+    CHECK(*verify_password(*hex, "test"));
+    CHECK(hash_password_rounds("SHA256", "test", "", 0)->substr(0, 8) == "{SHA256}");
+    // Costs verify_password would refuse are not written either.
+    CHECK(hash_password_rounds("SHA512-CRYPT", "t", "", 1000001).status().message() ==
+          "SHA512-CRYPT rounds must be at most 1000000");
+    CHECK(hash_password_rounds("BLF-CRYPT", "t", "", 16).status().message() == "BLF-CRYPT cost must be at most 15");
+    CHECK(hash_password_rounds("PBKDF2", "t", "", 1000001).status().message() ==
+          "PBKDF2 rounds must be at most 1000000");
+    CHECK(hash_password_rounds("SHA256", "t", "", 5).status().message() == "scheme SHA256 has no rounds");
+    CHECK(hash_password_rounds("scram-sha-1", "t", "", 5).status().message() == "scheme SCRAM-SHA-1 has no rounds");
+    CHECK(hash_password_rounds("NOPE", "t", "", 5).status().message() == "unknown password scheme NOPE");
+}
