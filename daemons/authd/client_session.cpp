@@ -43,6 +43,16 @@ struct Pending {
     bool waiting = false;  // a CONT was sent; the client's answer is due
 };
 
+// The pool job is made here, outside any coroutine: GCC 12 destroys a
+// lambda temporary with captures twice when it is built inside a co_await
+// expression.
+asio::awaitable<AuthReply> run_step(loft::BlockingPool& pool, std::shared_ptr<Pending> p, std::string response,
+                                    bool has_response) {
+    return pool.run([p = std::move(p), response = std::move(response), has_response] {
+        return p->session->step(response, has_response);
+    });
+}
+
 class ClientSession : public std::enable_shared_from_this<ClientSession> {
 public:
     ClientSession(std::shared_ptr<loft::Connection> conn, std::shared_ptr<AuthdState> state)
@@ -264,9 +274,7 @@ asio::awaitable<void> ClientSession::step(std::shared_ptr<ClientSession> self, s
                                           std::string response, bool has_response) {
     AuthReply reply;
     try {
-        reply = co_await self->conn_->pool().run([p, response, has_response] {
-            return p->session->step(response, has_response);
-        });
+        reply = co_await run_step(self->conn_->pool(), p, std::move(response), has_response);
     } catch (const loft::BlockingPoolFull&) {
         reply.kind = AuthReply::Kind::temporary_failure;
         self->conn_->log().warning("auth request refused: the worker pool is full");

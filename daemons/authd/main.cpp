@@ -28,7 +28,12 @@
 
 namespace {
 
-bool speaks_master(std::string_view listener) {
+// `listener` is the listener's id, "SERVICE/NAME" (NAME being the
+// unix_listener's name as written, possibly a path).
+bool speaks_master(std::string_view listener, std::string_view service) {
+    if (listener.size() > service.size() && listener.substr(0, service.size()) == service &&
+        listener[service.size()] == '/')
+        listener.remove_prefix(service.size() + 1);
     return listener.rfind("auth-userdb", 0) == 0 || listener.rfind("auth-master", 0) == 0;
 }
 
@@ -109,8 +114,8 @@ int main(int argc, char** argv) {
     };
     loft::Protocol proto;
     proto.name = "auth";
-    proto.serve = [state](std::shared_ptr<loft::Connection> conn) -> asio::awaitable<void> {
-        if (speaks_master(conn->listener_name()))
+    proto.serve = [state, service](std::shared_ptr<loft::Connection> conn) -> asio::awaitable<void> {
+        if (speaks_master(conn->listener_name(), service))
             return authd::serve_master(std::move(conn), state);
         return authd::serve_client(std::move(conn), state);
     };

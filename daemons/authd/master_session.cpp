@@ -129,37 +129,54 @@ std::vector<std::pair<std::string, std::string>> visible_fields(const mailstore:
     return out;
 }
 
+struct Listing {
+    std::vector<std::string> users;
+    bool ok = true;
+    std::string error;
+};
+
+// The pool jobs are made here, outside any coroutine: GCC 12 destroys a
+// lambda temporary with captures twice when it is built inside a co_await
+// expression.
+asio::awaitable<Listing> run_list(loft::BlockingPool& pool, std::shared_ptr<const Authenticator> auth,
+                                  std::string mask) {
+    return pool.run([auth = std::move(auth), mask = std::move(mask)] {
+        Listing l;
+        auto st = auth->iterate_users([&](std::string_view user) {
+            if (!mask.empty() && !ap::mask_matches(mask, user))
+                return true;
+            if (l.users.size() >= kMaxListUsers) {
+                l.ok = false;
+                l.error = "more than " + std::to_string(kMaxListUsers) + " users";
+                return false;
+            }
+            l.users.emplace_back(user);
+            return true;
+        });
+        if (!st) {
+            l.ok = false;
+            l.error = st.message();
+        }
+        return l;
+    });
+}
+
+asio::awaitable<LookupResult> run_lookup(loft::BlockingPool& pool, std::shared_ptr<const Authenticator> auth,
+                                         const ap::MasterCommand& cmd) {
+    return pool.run([auth = std::move(auth), client = client_of(cmd), user = cmd.user,
+                     is_user = cmd.kind == ap::MasterCommand::Kind::user] {
+        return is_user ? auth->lookup_user(user, client) : auth->lookup_pass(user, client);
+    });
+}
+
 asio::awaitable<void> MasterSession::lookup(std::shared_ptr<MasterSession> self, ap::MasterCommand cmd) {
     auto auth = self->state_->authenticator();
     const std::string id = std::to_string(cmd.id);
     using Kind = ap::MasterCommand::Kind;
     if (cmd.kind == Kind::list) {
-        struct Listing {
-            std::vector<std::string> users;
-            bool ok = true;
-            std::string error;
-        };
         Listing listing;
         try {
-            listing = co_await self->conn_->pool().run([auth, mask = cmd.user_mask] {
-                Listing l;
-                auto st = auth->iterate_users([&](std::string_view user) {
-                    if (!mask.empty() && !ap::mask_matches(mask, user))
-                        return true;
-                    if (l.users.size() >= kMaxListUsers) {
-                        l.ok = false;
-                        l.error = "more than " + std::to_string(kMaxListUsers) + " users";
-                        return false;
-                    }
-                    l.users.emplace_back(user);
-                    return true;
-                });
-                if (!st) {
-                    l.ok = false;
-                    l.error = st.message();
-                }
-                return l;
-            });
+            listing = co_await run_list(self->conn_->pool(), auth, cmd.user_mask);
         } catch (const std::exception& e) {
             listing.ok = false;
             listing.error = e.what();
@@ -176,10 +193,7 @@ asio::awaitable<void> MasterSession::lookup(std::shared_ptr<MasterSession> self,
 
     LookupResult result;
     try {
-        result = co_await self->conn_->pool().run([auth, cmd] {
-            ClientInfo client = client_of(cmd);
-            return cmd.kind == Kind::user ? auth->lookup_user(cmd.user, client) : auth->lookup_pass(cmd.user, client);
-        });
+        result = co_await run_lookup(self->conn_->pool(), auth, cmd);
     } catch (const std::exception& e) {
         result.kind = LookupResult::Kind::temporary_failure;
         result.error = e.what();

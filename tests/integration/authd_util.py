@@ -32,6 +32,11 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
+def plain(user: str, password: str) -> str:
+    """A PLAIN response (RFC 4616: authzid NUL authcid NUL passwd), base64."""
+    return b64(b"\0" + user.encode() + b"\0" + password.encode())
+
+
 def authd_binary(build_dir: pathlib.Path) -> str:
     built = build_dir / "daemons" / "authd" / "loft-authd"
     if not built.exists():

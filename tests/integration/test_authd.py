@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from authd_util import (b64, client_conn, master_conn, start_authd, authd_config, LineConn, PASSWD,
+from authd_util import (AuthdProcess, authd_binary, b64, plain, client_conn, master_conn, start_authd, authd_config, LineConn, PASSWD,
                         TIMEOUT)
 from loftd_util import LoftdProcess, make_shared_tempdir, wait_until
 
@@ -25,6 +25,15 @@ def authd(build_dir):
         yield proc
     finally:
         proc.stop()
+
+
+def fail_id(line: str) -> int:
+    """The id of a plain FAIL: no reason (it never says whether the user
+    exists or the password was wrong), not temporary."""
+    fields = line.split("\t")
+    assert fields[0] == "FAIL", line
+    assert all(f.startswith("user=") for f in fields[2:]), line
+    return int(fields[1])
 
 
 def handshake_lines_ok(lines: list[str], mechs: list[str]):
@@ -59,16 +68,14 @@ def test_handshake_arrives_before_client_version(authd):
 def test_plain_ok_and_fail(authd):
     c, _ = client_conn(authd.socket_path("auth-client"))
     c.send(f"AUTH\t1\tPLAIN\tservice=smtp\tlip=127.0.0.1\trip=127.0.0.1\tlport=25\trport=40000\t"
-           f"resp={b64(b'\0alice\0secret')}\n")
+           f"resp={plain('alice', 'secret')}\n")
     assert c.line() == "OK\t1\tuser=alice\t"
-    c.send(f"AUTH\t2\tPLAIN\tservice=smtp\tresp={b64(b'\0alice\0wrong')}\n")
-    assert c.line() == "FAIL\t2\tuser=alice"
-    c.send(f"AUTH\t3\tPLAIN\tservice=smtp\tresp={b64(b'\0carol\0carolpw')}\n")
+    c.send(f"AUTH\t2\tPLAIN\tservice=smtp\tresp={plain('alice', 'wrong')}\n")
+    assert fail_id(c.line()) == 2
+    c.send(f"AUTH\t3\tPLAIN\tservice=smtp\tresp={plain('carol', 'carolpw')}\n")
     assert c.line() == "OK\t3\tuser=carol\t"
-    c.send(f"AUTH\t4\tplain\tservice=smtp\tresp={b64(b'\0nobody-here\0x')}\n")
-    line = c.line()
-    assert line.startswith("FAIL\t4"), line
-    assert "reason=" not in line  # never says whether the user exists
+    c.send(f"AUTH\t4\tplain\tservice=smtp\tresp={plain('nobody-here', 'x')}\n")
+    assert fail_id(c.line()) == 4
     c.close()
 
 
@@ -77,7 +84,7 @@ def test_plain_without_initial_response_uses_cont(authd):
     c.send("AUTH\t5\tPLAIN\tservice=smtp\n")
     # RFC 4616 §2: the client goes first; the server sends an empty challenge.
     assert c.line() == "CONT\t5\t"
-    c.send(f"CONT\t5\t{b64(b'\0alice\0secret')}\n")
+    c.send(f"CONT\t5\t{plain('alice', 'secret')}\n")
     assert c.line() == "OK\t5\tuser=alice\t"
     c.close()
 
@@ -92,7 +99,7 @@ def test_empty_initial_response_is_equals_sign(authd):
 def test_login_via_cont(authd):
     c, _ = client_conn(authd.socket_path("auth-client"))
     c.send("AUTH\t7\tLOGIN\tservice=smtp\n")
-    assert c.line() == f"CONT\t7\t{b64(b'Username:')}"
+    assert c.line() == "CONT\t7\t" + b64(b"Username:")
     c.send(f"CONT\t7\t{b64(b'alice')}\n")
     assert c.line() == f"CONT\t7\t{b64(b'Password:')}"
     c.send(f"CONT\t7\t{b64(b'secret')}\n")
@@ -102,7 +109,7 @@ def test_login_via_cont(authd):
 
 def test_pipelined_requests_answered_by_id(authd):
     c, _ = client_conn(authd.socket_path("auth-client"))
-    c.send("".join(f"AUTH\t{i}\tPLAIN\tservice=smtp\tresp={b64(b'\0alice\0' + (b'secret' if i % 2 else b'bad'))}\n"
+    c.send("".join(f"AUTH\t{i}\tPLAIN\tservice=smtp\tresp={plain('alice', 'secret' if i % 2 else 'bad')}\n"
                    for i in range(1, 21)))
     got = {}
     for _ in range(20):
@@ -115,8 +122,10 @@ def test_pipelined_requests_answered_by_id(authd):
 
 def test_nologin_reason(authd):
     c, _ = client_conn(authd.socket_path("auth-client"))
-    c.send(f"AUTH\t1\tPLAIN\tservice=smtp\tresp={b64(b'\0bob\0pw')}\n")
-    assert c.line() == "FAIL\t1\tuser=bob\treason=Suspended"
+    c.send(f"AUTH\t1\tPLAIN\tservice=smtp\tresp={plain('bob', 'pw')}\n")
+    line = c.line()
+    assert line.startswith("FAIL\t1\t"), line
+    assert line.endswith("\treason=Suspended"), line
     c.close()
 
 
@@ -126,34 +135,55 @@ def test_failure_delay(build_dir):
         proc.wait_ready()
         c, _ = client_conn(proc.socket_path("auth-client"))
         c.sock.settimeout(0.5)
-        c.send(f"AUTH\t1\tPLAIN\tservice=smtp\tresp={b64(b'\0alice\0wrong')}\n")
+        c.send(f"AUTH\t1\tPLAIN\tservice=smtp\tresp={plain('alice', 'wrong')}\n")
         # A success on the same connection is not held up by the failure.
-        c.send(f"AUTH\t2\tPLAIN\tservice=smtp\tresp={b64(b'\0alice\0secret')}\n")
+        c.send(f"AUTH\t2\tPLAIN\tservice=smtp\tresp={plain('alice', 'secret')}\n")
         assert c.line() == "OK\t2\tuser=alice\t"
         c.sock.settimeout(TIMEOUT)
-        assert c.line() == "FAIL\t1\tuser=alice"
+        assert fail_id(c.line()) == 1
         c.close()
     finally:
         proc.stop()
 
 
-def test_temporary_failure_when_passwd_file_unreadable(build_dir):
-    proc = start_authd(build_dir)
+def test_temporary_failure_when_database_is_missing(build_dir):
+    """A passdb/userdb whose SQLite file does not exist fails lookups
+    temporarily: FAIL ... temp on auth-client, FAIL on auth-userdb, never
+    "wrong password" or NOTFOUND."""
+    workdir = make_shared_tempdir("authd-test-")
+    (workdir / "run").mkdir()
+    (workdir / "sql.conf.ext").write_text(f"""driver = sqlite
+connect = {workdir}/missing.sqlite
+password_query = SELECT username AS user, password FROM users WHERE username = '%u'
+user_query = SELECT home, uid, gid FROM users WHERE username = '%u'
+""")
+    conf = workdir / "loft.conf"
+    conf.write_text(f"""base_dir = {workdir}/run
+log_path = /dev/stderr
+auth_mechanisms = plain
+auth_failure_delay = 0
+passdb {{
+  driver = sql
+  args = {workdir}/sql.conf.ext
+}}
+userdb {{
+  driver = sql
+  args = {workdir}/sql.conf.ext
+}}
+""")
+    proc = AuthdProcess(authd_binary(build_dir), conf, workdir)
     try:
         proc.wait_ready()
-        passwd = proc.workdir / "passwd"
-        passwd.rename(proc.workdir / "passwd.gone")
-        # The file is gone: the passdb fails, which must not look like a
-        # wrong password.
         c, _ = client_conn(proc.socket_path("auth-client"))
-        c.send(f"AUTH\t1\tPLAIN\tservice=smtp\tresp={b64(b'\0alice\0secret')}\n")
+        c.send(f"AUTH\t1\tPLAIN\tservice=smtp\tresp={plain('alice', 'secret')}\n")
         line = c.line()
-        assert line.startswith("FAIL\t1"), line
+        assert line.startswith("FAIL\t1\t"), line
         assert line.split("\t")[-1] == "temp", line
         c.close()
         m, _ = master_conn(proc.socket_path("auth-userdb"))
         m.send("USER\t1\talice\tservice=lmtp\n")
-        assert m.line().startswith("FAIL\t1\treason=")
+        line = m.line()
+        assert line.startswith("FAIL\t1\treason="), line
         m.close()
     finally:
         proc.stop()
@@ -168,7 +198,7 @@ def test_bad_base64(authd):
     c.send("CONT\t2\t###\n")
     assert c.line() == "FAIL\t2\tcode=invalid_base64\treason=Invalid base64 data in continued response"
     # Still usable afterwards.
-    c.send(f"AUTH\t3\tPLAIN\tservice=smtp\tresp={b64(b'\0alice\0secret')}\n")
+    c.send(f"AUTH\t3\tPLAIN\tservice=smtp\tresp={plain('alice', 'secret')}\n")
     assert c.line() == "OK\t3\tuser=alice\t"
     c.close()
 
@@ -279,9 +309,9 @@ def test_reload_keeps_serving_with_new_passwd_file(build_dir):
         proc.proc.send_signal(1)  # SIGHUP
         assert wait_until(lambda: "new passdb/userdb settings in use" in proc.log, TIMEOUT), proc.log
         c2, _ = client_conn(proc.socket_path("auth-client"))
-        c2.send(f"AUTH\t1\tPLAIN\tservice=smtp\tresp={b64(b'\0dave\0davepw')}\n")
+        c2.send(f"AUTH\t1\tPLAIN\tservice=smtp\tresp={plain('dave', 'davepw')}\n")
         assert c2.line() == "OK\t1\tuser=dave\t"
-        c2.send(f"AUTH\t2\tPLAIN\tservice=smtp\tresp={b64(b'\0alice\0secret')}\n")
+        c2.send(f"AUTH\t2\tPLAIN\tservice=smtp\tresp={plain('alice', 'secret')}\n")
         assert c2.line().startswith("FAIL\t2")
         c.close()
         c2.close()
@@ -294,7 +324,6 @@ def test_bad_config_fails_at_start(build_dir):
     (workdir / "run").mkdir()
     conf = workdir / "loft.conf"
     conf.write_text(f"base_dir = {workdir}/run\npassdb {{\n  driver = no-such-driver\n}}\n")
-    from authd_util import AuthdProcess, authd_binary
     proc = AuthdProcess(authd_binary(build_dir), conf, workdir)
     try:
         assert proc.proc.wait(TIMEOUT) == 1
@@ -350,7 +379,7 @@ userdb {{
             return lines[-1] == "DONE"
         assert wait_until(answers), loftd.stderr
         c, _ = client_conn(str(client))
-        c.send(f"AUTH\t1\tPLAIN\tservice=smtp\tresp={b64(b'\0alice\0secret')}\n")
+        c.send(f"AUTH\t1\tPLAIN\tservice=smtp\tresp={plain('alice', 'secret')}\n")
         assert c.line() == "OK\t1\tuser=alice\t"
         c.close()
         m, _ = master_conn(str(userdb))
