@@ -20,6 +20,9 @@ namespace mailstore::auth::sasl {
 namespace {
 
 constexpr std::size_t max_attributes = 16;
+// The client nonce is echoed in the server-first-message; real clients send
+// 16..48 characters. Longer ones are refused so the reply stays small.
+constexpr std::size_t max_client_nonce = 512;
 constexpr unsigned max_stored_iterations = 100'000'000;
 
 struct Credentials {
@@ -226,6 +229,8 @@ private:
         std::string_view cnonce = attrs[1].substr(2);
         if (!printable_nonce(cnonce))
             return error(Verdict::malformed, "SCRAM nonce empty or not printable", "other-error");
+        if (cnonce.size() > max_client_nonce)
+            return error(Verdict::malformed, "SCRAM nonce too long", "other-error");
         for (std::size_t i = 2; i < attrs.size(); ++i)
             if (!valid_extension(attrs[i]))
                 return error(Verdict::malformed, "SCRAM bad or duplicated attribute", "other-error");

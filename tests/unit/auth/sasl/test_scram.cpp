@@ -209,6 +209,7 @@ TEST_CASE("SCRAM: malformed client-first-messages") {
         {"n,,n=user,r=ab c", "SCRAM nonce empty or not printable", "e=other-error"},
         {"n,,n=user,r=ab\x7f", "SCRAM nonce empty or not printable", "e=other-error"},
         {"n,,n=user,r=ab\xc3\xa9", "SCRAM nonce empty or not printable", "e=other-error"},
+        {"n,,n=user,r=" + std::string(513, 'x'), "SCRAM nonce too long", "e=other-error"},
         {"n,,n=user,r=abc,r=def", "SCRAM bad or duplicated attribute", "e=other-error"},
         {"n,,n=user,r=abc,n=x", "SCRAM bad or duplicated attribute", "e=other-error"},
         {"n,,n=user,r=abc,", "SCRAM bad or duplicated attribute", "e=other-error"},
@@ -233,6 +234,8 @@ TEST_CASE("SCRAM: malformed client-first-messages") {
     TestBackend b;
     sasl::MechanismSettings s;
     CHECK(sasl::make_mechanism("SCRAM-SHA-256", b, s)->step("n,,n=user,r=abc,x=1,y=2", true, true).kind ==
+          Step::Kind::challenge);
+    CHECK(sasl::make_mechanism("SCRAM-SHA-256", b, s)->step("n,,n=user,r=" + std::string(512, 'x'), true, true).kind ==
           Step::Kind::challenge);
 }
 
