@@ -170,7 +170,9 @@ int run_auth_lookup(Backend& backend, const LookupOptions& options) {
         // belong to `loftadm user`.
         auth::FieldList passdb_fields;
         for (const auto& [key, value] : result.fields) {
-            if (key.rfind("userdb_", 0) != 0) {
+            // loft-authd's master protocol may carry the stored password
+            // (Dovecot's PASS reply does); doveadm never prints it.
+            if (key.rfind("userdb_", 0) != 0 && key != "password") {
                 passdb_fields.set(key, value);
             }
         }

@@ -8,11 +8,8 @@
 
 #include <mailstore/auth/password.hpp>
 
-#include <crypt.h>
 #include <cstdio>
 #include <iostream>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 
 namespace loftadm {
 
@@ -23,11 +20,6 @@ namespace auth = mailstore::auth;
 // doveadm 2.3's default. Its CRYPT writes bcrypt ($2y$, cost 5) hashes,
 // which every crypt(3) reader of the CRYPT scheme accepts.
 constexpr std::string_view default_scheme = "CRYPT";
-// Bounds on -r so a typo cannot make a hash take hours.
-constexpr unsigned max_sha_crypt_rounds = 999'999'999;
-constexpr unsigned max_bcrypt_cost = 31;
-constexpr unsigned max_pbkdf2_rounds = 100'000'000;
-
 int fatal(const std::string& message) {
     std::cerr << "Fatal: " << message << "\n";
     return exit_tempfail;
@@ -53,83 +45,6 @@ std::optional<std::string> scheme_of(std::string_view hash) {
         return std::nullopt;
     }
     return upper(hash.substr(1, close - 1));
-}
-
-// crypt(3) with a salt of `prefix` and `count` from libcrypt's generator.
-std::optional<std::string> crypt_with_rounds(const char* prefix, unsigned long count, const std::string& password) {
-    char setting[CRYPT_GENSALT_OUTPUT_SIZE];
-    if (crypt_gensalt_rn(prefix, count, nullptr, 0, setting, sizeof setting) == nullptr) {
-        return std::nullopt;
-    }
-    crypt_data data{};
-    const char* out = crypt_r(password.c_str(), setting, &data);
-    if (out == nullptr || out[0] == '*') {
-        return std::nullopt;
-    }
-    return std::string(out);
-}
-
-// Dovecot's PBKDF2 format: "$1$" salt "$" rounds "$" hex(PBKDF2-HMAC-SHA1),
-// a 16-character salt and a 20-byte key.
-std::optional<std::string> pbkdf2_with_rounds(unsigned rounds, const std::string& password) {
-    static constexpr char alphabet[] = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    unsigned char raw[16];
-    if (RAND_bytes(raw, sizeof raw) != 1) {
-        return std::nullopt;
-    }
-    std::string salt;
-    for (unsigned char b : raw) {
-        salt.push_back(alphabet[b % 64]);
-    }
-    unsigned char key[20];
-    if (PKCS5_PBKDF2_HMAC_SHA1(password.data(), static_cast<int>(password.size()),
-                               reinterpret_cast<const unsigned char*>(salt.data()), static_cast<int>(salt.size()),
-                               static_cast<int>(rounds), sizeof key, key) != 1) {
-        return std::nullopt;
-    }
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out = "$1$" + salt + "$" + std::to_string(rounds) + "$";
-    for (unsigned char b : key) {
-        out.push_back(hex[b >> 4]);
-        out.push_back(hex[b & 15]);
-    }
-    return out;
-}
-
-// -r ROUNDS: the schemes with a work factor. Others have none and fail
-// rather than silently ignoring the option. Returns the hash, or an error
-// message in `error`.
-std::optional<std::string> hash_with_rounds(const std::string& scheme, unsigned rounds, const std::string& password,
-                                            std::string& error) {
-    std::optional<std::string> data;
-    if (scheme == "SHA256-CRYPT" || scheme == "SHA512-CRYPT") {
-        // crypt(3) raises values below 1000 to 1000 (SHA-crypt spec).
-        if (rounds > max_sha_crypt_rounds) {
-            error = "rounds must be at most " + std::to_string(max_sha_crypt_rounds);
-            return std::nullopt;
-        }
-        data = crypt_with_rounds(scheme == "SHA256-CRYPT" ? "$5$" : "$6$", rounds, password);
-    } else if (scheme == "BLF-CRYPT" || scheme == "CRYPT") {
-        if (rounds < 4 || rounds > max_bcrypt_cost) {
-            error = "BLF-CRYPT rounds (cost) must be 4..31";
-            return std::nullopt;
-        }
-        data = crypt_with_rounds("$2y$", rounds, password);
-    } else if (scheme == "PBKDF2") {
-        if (rounds > max_pbkdf2_rounds) {
-            error = "rounds must be at most " + std::to_string(max_pbkdf2_rounds);
-            return std::nullopt;
-        }
-        data = pbkdf2_with_rounds(rounds, password);
-    } else {
-        error = "scheme " + scheme + " has no rounds (-r)";
-        return std::nullopt;
-    }
-    if (!data) {
-        error = "cannot generate a " + scheme + " hash";
-        return std::nullopt;
-    }
-    return "{" + scheme + "}" + *data;
 }
 
 int list_schemes() {
@@ -212,21 +127,13 @@ int run_pw(const PwOptions& options) {
         password = *line;
     }
 
-    std::string hash;
-    if (options.rounds != 0) {
-        std::string error;
-        auto made = hash_with_rounds(scheme, options.rounds, password, error);
-        if (!made) {
-            return fatal(error);
-        }
-        hash = *made;
-    } else {
-        auto made = auth::hash_password(scheme, password, options.user);
-        if (!made) {
-            return fatal(made.status().message());
-        }
-        hash = made.value();
+    // -r: the library bounds the cost by what it can verify later.
+    auto made = options.rounds != 0 ? auth::hash_password_rounds(scheme, password, options.user, options.rounds)
+                                    : auth::hash_password(scheme, password, options.user);
+    if (!made) {
+        return fatal(made.status().message());
     }
+    std::string hash = made.value();
     // doveadm checks every hash it writes before printing it.
     auto verified = auth::verify_password(hash, password, options.user);
     if (!verified) {
