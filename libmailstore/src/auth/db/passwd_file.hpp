@@ -77,6 +77,7 @@ MAILSTORE_INTERNAL_API std::optional<std::string> resolve_gid(std::string_view f
 // How often a file's stat() is checked for changes (default one second).
 // Tests set zero so a rewrite is seen at once.
 MAILSTORE_INTERNAL_API void set_check_interval(std::chrono::milliseconds interval);
+MAILSTORE_INTERNAL_API std::chrono::milliseconds check_interval();
 
 // One file, loaded on first use and re-read when its inode, size or mtime
 // changes. Thread-safe.
@@ -84,12 +85,14 @@ class MAILSTORE_INTERNAL_API CachedFile {
 public:
     explicit CachedFile(std::string path) : path_(std::move(path)) {}
     // The current contents. Code::not_found when the file does not exist,
-    // io_error when it cannot be read or is too large. Each (re)load bumps
-    // `generation` and logs every problem as a warning "PATH:LINE: reason".
+    // io_error when it cannot be read or is too large. Each (re)load, and
+    // losing a loaded file, bumps `generation`; each load logs every problem
+    // as a warning "PATH:LINE: reason".
     Result<std::shared_ptr<const Parsed>> get(const log::Logger& log, std::atomic<std::uint64_t>& generation);
     const std::string& path() const { return path_; }
 
 private:
+    void forget(std::atomic<std::uint64_t>& generation);
     struct Identity {
         dev_t dev = 0;
         ino_t ino = 0;

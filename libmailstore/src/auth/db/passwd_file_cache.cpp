@@ -13,6 +13,16 @@ std::atomic<long long> check_interval_ms{1000};
 } // namespace
 
 void set_check_interval(std::chrono::milliseconds interval) { check_interval_ms = interval.count(); }
+std::chrono::milliseconds check_interval() { return std::chrono::milliseconds(check_interval_ms.load()); }
+
+void CachedFile::forget(std::atomic<std::uint64_t>& generation) {
+    // Users that were in the old contents are gone: results cached from
+    // them must go too.
+    if (data_) {
+        data_.reset();
+        generation.fetch_add(1);
+    }
+}
 
 Result<std::shared_ptr<const Parsed>> CachedFile::get(const log::Logger& log, std::atomic<std::uint64_t>& generation) {
     std::lock_guard lock(mutex_);
@@ -22,7 +32,7 @@ Result<std::shared_ptr<const Parsed>> CachedFile::get(const log::Logger& log, st
     struct stat st {};
     if (stat(path_.c_str(), &st) != 0) {
         int err = errno;
-        data_.reset(); // a file that comes back is loaded afresh
+        forget(generation); // a file that comes back is loaded afresh
         if (err == ENOENT || err == ENOTDIR)
             return Status::not_found(path_ + ": " + std::strerror(err));
         return Status::io("stat(" + path_ + ") failed: " + std::strerror(err));
@@ -38,7 +48,7 @@ Result<std::shared_ptr<const Parsed>> CachedFile::get(const log::Logger& log, st
     int fd = open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         int err = errno;
-        data_.reset();
+        forget(generation);
         if (err == ENOENT)
             return Status::not_found(path_ + ": " + std::strerror(err));
         return Status::io("open(" + path_ + ") failed: " + std::strerror(err));
@@ -70,7 +80,7 @@ Result<std::shared_ptr<const Parsed>> CachedFile::get(const log::Logger& log, st
     }
     close(fd);
     if (!status.is_ok()) {
-        data_.reset();
+        forget(generation);
         return status;
     }
     auto parsed = std::make_shared<Parsed>(parse(content));

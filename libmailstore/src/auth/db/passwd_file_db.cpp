@@ -9,7 +9,9 @@
 
 #include <mailstore/var_expand.hpp>
 
+#include <chrono>
 #include <unordered_map>
+#include <vector>
 
 namespace mailstore::auth {
 namespace {
@@ -154,7 +156,29 @@ public:
     std::string cache_key() const {
         return templated_ ? options_.path + "\t" + options_.username_format : options_.username_format;
     }
-    std::uint64_t generation() const { return generation_.load(); }
+    // The auth cache asks this before using a cached result, so it must see
+    // a changed file even when no lookup reached the driver: it runs the
+    // same (throttled) change check as a lookup.
+    std::uint64_t generation() {
+        if (!templated_) {
+            (void)fixed_->get(log_, generation_);
+            return generation_.load();
+        }
+        std::vector<std::shared_ptr<CachedFile>> files;
+        {
+            std::lock_guard lock(files_mutex_);
+            const auto now = std::chrono::steady_clock::now();
+            if (now - last_generation_check_ >= passwd_file::check_interval()) {
+                last_generation_check_ = now;
+                files.reserve(files_.size());
+                for (const auto& [path, f] : files_)
+                    files.push_back(f);
+            }
+        }
+        for (const auto& f : files)
+            (void)f->get(log_, generation_);
+        return generation_.load();
+    }
     const Options& options() const { return options_; }
 
 private:
@@ -176,6 +200,7 @@ private:
     std::shared_ptr<CachedFile> fixed_;
     std::mutex files_mutex_;
     std::unordered_map<std::string, std::shared_ptr<CachedFile>> files_;
+    std::chrono::steady_clock::time_point last_generation_check_{};
     std::atomic<std::uint64_t> generation_{0};
 };
 
@@ -199,14 +224,8 @@ public:
         const Entry& e = *f.entry;
         r.kind = PassdbResult::Kind::ok;
         r.password = e.password;
-        // The uid/gid/home columns are prefetch data for a prefetch userdb;
-        // explicit userdb_* extras win.
-        if (!e.uid.empty())
-            r.fields.set("userdb_uid", e.uid);
-        if (!e.gid.empty())
-            r.fields.set("userdb_gid", e.gid);
-        if (!e.home.empty())
-            r.fields.set("userdb_home", e.home);
+        // Only the extra fields: the uid/gid/home columns are userdb data
+        // and are not offered to prefetch (Dovecot 2.3.19 does the same).
         for (const auto& [k, v] : e.extra)
             r.fields.set(k, v);
         return r;

@@ -56,11 +56,11 @@ TEST_CASE("passwd-file: the book's lines through passdb and userdb") {
     CHECK(r.kind == PassdbResult::Kind::ok);
     CHECK(r.password == "{PLAIN}test");
     CHECK(r.default_scheme == "CRYPT");
-    CHECK(dump(r.fields) == "[userdb_uid=10000][userdb_gid=10000][userdb_home=/srv/vmail/example.org/bla]");
+    CHECK(dump(r.fields) == "");
     r = p->lookup(request("user"));
     CHECK(r.kind == PassdbResult::Kind::ok);
     CHECK(r.password == "{plain}pass");
-    CHECK(dump(r.fields) == "[userdb_uid=10000][userdb_gid=10000][userdb_home=/home/user][proxy=y][host=127.0.0.1]");
+    CHECK(dump(r.fields) == "[proxy=y][host=127.0.0.1]");
     CHECK(p->lookup(request("nobody")).kind == PassdbResult::Kind::user_unknown);
     CHECK(p->lookup(request("BLA@example.org")).kind == PassdbResult::Kind::user_unknown);
 
@@ -83,7 +83,7 @@ TEST_CASE("passwd-file: userdb_ extras, ':' inside extras, fewer fields") {
                           "uidonly:pw:7\n");
     auto p = passdb(path);
     auto r = p->lookup(request("bla"));
-    CHECK(dump(r.fields) == "[userdb_uid=1][userdb_gid=2][userdb_home=/h][userdb_mail=maildir:~/M][userdb_x=][foo=bar][nodelay=]");
+    CHECK(dump(r.fields) == "[userdb_mail=maildir:~/M][userdb_x=][foo=bar][nodelay=]");
     auto u = userdb(path);
     CHECK(dump(u->lookup(request("bla")).fields) == "[uid=1][gid=2][home=/h][mail=maildir:~/M][x=]");
 
@@ -211,10 +211,32 @@ TEST_CASE("passwd-file: re-read when the file changes, generation bumps") {
     auto r = p->lookup(request("alice"));
     CHECK(r.kind == PassdbResult::Kind::internal_failure);
     CHECK(r.error == path + ": No such file or directory");
+    CHECK(p->generation() == 4); // losing the users is a change too
     // Back again.
     dir.write("passwd", "alice:{PLAIN}four\n");
     CHECK(p->lookup(request("alice")).password == "{PLAIN}four");
-    CHECK(p->generation() == 4);
+    CHECK(p->generation() == 5);
+}
+
+TEST_CASE("passwd-file: generation() notices a change without a lookup (the auth cache asks it)") {
+    passwd_file::set_check_interval(std::chrono::milliseconds(0));
+    loft_test::TempDir dir;
+    auto path = dir.write("passwd", "alice:{PLAIN}one\n");
+    auto p = passdb(path);
+    CHECK(p->generation() == 1);
+    CHECK(p->generation() == 1);
+    dir.write("passwd", "alice:{PLAIN}changed\n");
+    CHECK(p->generation() == 2);
+
+    dir.write("d.example/passwd", "a@d.example:{PLAIN}one\n");
+    auto t = userdb(dir.str() + "/%d/passwd");
+    CHECK(t->lookup(request("a@d.example")).kind == UserdbResult::Kind::ok);
+    CHECK(t->generation() == 1);
+    dir.write("d.example/passwd", "a@d.example:{PLAIN}one:5\n");
+    CHECK(t->generation() == 2);
+    std::filesystem::remove(dir.path / "d.example" / "passwd");
+    CHECK(t->generation() == 3);
+    CHECK(t->lookup(request("a@d.example")).kind == UserdbResult::Kind::user_unknown);
 }
 
 TEST_CASE("passwd-file: changes are noticed only after the check interval") {
@@ -333,7 +355,7 @@ TEST_CASE("passwd-file: 100,000 users load into a hash map") {
     CHECK(p->lookup(request("user99999@example.org")).password == "{PLAIN}pw99999");
     CHECK(p->lookup(request("user0@example.org")).password == "{PLAIN}pw0");
     CHECK(dump(p->lookup(request("user5@example.org")).fields) ==
-          "[userdb_uid=10000][userdb_gid=10000][userdb_home=/srv/5][userdb_quota_rule=*:storage=1G]");
+          "[userdb_quota_rule=*:storage=1G]");
     CHECK(p->lookup(request("user100000@example.org")).kind == PassdbResult::Kind::user_unknown);
     CHECK(p->generation() == 1);
 }
