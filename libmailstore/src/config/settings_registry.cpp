@@ -18,7 +18,7 @@ struct Registry {
 
     Registry() {
         auto dovecot = dovecot_unimplemented_settings();
-        for (auto table : {core_settings(), section_settings(), dovecot}) {
+        for (auto table : {core_settings(), auth_settings(), section_settings(), dovecot}) {
             for (const auto& info : table) {
                 auto key = std::make_pair(std::string(info.name), std::string(info.scope));
                 // The first table wins, so a setting Loft implements is never

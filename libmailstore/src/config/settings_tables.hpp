@@ -12,6 +12,8 @@ namespace mailstore::config {
 
 // Global settings Loft acts on (scope "").
 std::span<const SettingInfo> core_settings();
+// The auth_* settings and the plaintext policy (settings_auth.cpp).
+std::span<const SettingInfo> auth_settings();
 // Settings of service, listener, namespace, mailbox, passdb and userdb blocks.
 std::span<const SettingInfo> section_settings();
 // Dovecot 2.3 global settings that Loft accepts with a warning.

@@ -1,0 +1,69 @@
+#include "auth/penalty.hpp"
+
+#include <algorithm>
+
+namespace mailstore::auth {
+
+std::chrono::milliseconds PenaltyTable::delay_for(unsigned previous, std::chrono::milliseconds base) {
+    if (previous == 0)
+        return base;
+    auto unit = std::max(base, std::chrono::milliseconds(1000));
+    auto cap = std::max(kMaxPenaltyDelay, base);
+    // 2^4 already passes the 15 s cap for any unit of at least a second.
+    unsigned shift = std::min(previous, 5u);
+    return std::min(unit * (1u << shift), cap);
+}
+
+std::chrono::milliseconds PenaltyTable::fail(std::string_view ip, std::chrono::milliseconds base,
+                                             Clock::time_point now) {
+    if (ip.empty())
+        return base;
+    std::lock_guard lock(mutex_);
+    std::string key(ip);
+    auto it = entries_.find(key);
+    if (it != entries_.end() && now - it->second.last > kPenaltyForget) {
+        order_.erase(it->second.order);
+        entries_.erase(it);
+        it = entries_.end();
+    }
+    unsigned previous = 0;
+    if (it == entries_.end()) {
+        while (entries_.size() >= kMaxPenaltyEntries && !order_.empty()) {
+            entries_.erase(order_.back());
+            order_.pop_back();
+        }
+        order_.push_front(key);
+        it = entries_.emplace(key, Entry{0, now, order_.begin()}).first;
+    } else {
+        previous = it->second.failures;
+        order_.splice(order_.begin(), order_, it->second.order);
+    }
+    if (it->second.failures < 1000)
+        ++it->second.failures;
+    it->second.last = now;
+    return delay_for(previous, base);
+}
+
+void PenaltyTable::clear(std::string_view ip) {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(std::string(ip));
+    if (it == entries_.end())
+        return;
+    order_.erase(it->second.order);
+    entries_.erase(it);
+}
+
+unsigned PenaltyTable::failures(std::string_view ip, Clock::time_point now) const {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(std::string(ip));
+    if (it == entries_.end() || now - it->second.last > kPenaltyForget)
+        return 0;
+    return it->second.failures;
+}
+
+std::size_t PenaltyTable::size() const {
+    std::lock_guard lock(mutex_);
+    return entries_.size();
+}
+
+} // namespace mailstore::auth

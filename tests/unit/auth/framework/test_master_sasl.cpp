@@ -1,0 +1,153 @@
+// Master users (both forms), SASL sessions, mechanisms and the plaintext
+// policy.
+#include "framework_support.hpp"
+
+using namespace fw_test;
+using K = AuthReply::Kind;
+using namespace std::string_literals;
+
+namespace {
+
+std::string master_conf(const Env& env, bool pass) {
+    auto masters = env.file("masters", "admin:{PLAIN}masterpw::::::\n");
+    auto pw = env.file("passwd", "alice:{PLAIN}alicepw:1000:1000::/home/alice::\n");
+    auto users = env.file("users", "alice::1000:1000::/home/alice::\nghost::1009:1009::/home/ghost::\n");
+    return "auth_master_user_separator = *\nauth_mechanisms = plain login cram-md5\n" +
+           block("passdb", "passwd-file", masters, std::string("  master = yes\n") + (pass ? "  pass = yes\n" : "")) +
+           block("passdb", "passwd-file", pw) + block("userdb", "passwd-file", users);
+}
+
+} // namespace
+
+TEST_CASE("master: user*master with pass=yes") {
+    Env env;
+    auto a = env.make(master_conf(env, true));
+    auto r = a.verify_plain("alice*admin", "masterpw", client());
+    CHECK(r.kind == K::success);
+    CHECK(r.user == "alice");
+    CHECK(r.master_user == "admin");
+    CHECK(r.userdb_fields.get_or("home", "") == "/home/alice");
+    // Wrong master password, the target's own password, a master not known.
+    CHECK(a.verify_plain("alice*admin", "alicepw", client()).kind == K::failure);
+    CHECK(a.verify_plain("alice*nobody", "masterpw", client()).kind == K::failure);
+    // pass=yes: the target must exist in the normal passdbs (ghost is only
+    // in the userdb).
+    LogCapture log(env);
+    CHECK(a.verify_plain("ghost*admin", "masterpw", client()).kind == K::failure);
+    CHECK(log.text().find("user=<ghost>, method=PLAIN, rip=192.0.2.7, lip=198.51.100.1, service=imap, secured, "
+                          "reason=master login: target user unknown\n") != std::string::npos);
+    // A master passdb is not a normal passdb.
+    CHECK(a.verify_plain("admin", "masterpw", client()).kind == K::failure);
+    // The normal login still works.
+    CHECK(a.verify_plain("alice", "alicepw", client()).kind == K::success);
+}
+
+TEST_CASE("master: without pass=yes the userdb decides") {
+    Env env;
+    auto a = env.make(master_conf(env, false));
+    auto r = a.verify_plain("ghost*admin", "masterpw", client());
+    CHECK(r.kind == K::success);
+    CHECK(r.user == "ghost");
+    CHECK(r.master_user == "admin");
+    CHECK(a.verify_plain("nobody*admin", "masterpw", client()).kind == K::failure);
+}
+
+TEST_CASE("master: SASL PLAIN with an authorization identity") {
+    Env env;
+    auto a = env.make(master_conf(env, true));
+    auto s = a.begin("PLAIN", client());
+    REQUIRE(s);
+    auto r = s->step("alice\0admin\0masterpw"s);
+    CHECK(r.kind == K::success);
+    CHECK(r.user == "alice");
+    CHECK(r.master_user == "admin");
+    // authzid equal to authcid is an ordinary login.
+    auto s2 = a.begin("PLAIN", client());
+    REQUIRE(s2);
+    auto r2 = s2->step("alice\0alice\0alicepw"s);
+    CHECK(r2.kind == K::success);
+    CHECK(r2.master_user.empty());
+    // A further step after the final reply fails.
+    CHECK(s2->step("alice\0alice\0alicepw"s).kind == K::failure);
+}
+
+TEST_CASE("master: no master passdb means no master logins") {
+    Env env;
+    auto pw = env.file("passwd", "alice:{PLAIN}pw:1000:1000::/home/alice::\nadmin:{PLAIN}adminpw::::::\n");
+    auto a = env.make("auth_master_user_separator = *\n" + block("passdb", "passwd-file", pw) +
+                      block("userdb", "passwd-file", pw));
+    CHECK(a.verify_plain("alice*admin", "adminpw", client()).kind == K::failure);
+    auto s = a.begin("PLAIN", client());
+    REQUIRE(s);
+    CHECK(s->step("alice\0admin\0adminpw"s).kind == K::failure);
+}
+
+TEST_CASE("sasl: mechanisms list and unknown mechanisms") {
+    Env env;
+    auto a = env.make(master_conf(env, false));
+    auto m = a.mechanisms();
+    REQUIRE(m.size() == 3);
+    CHECK(m[0].name == "PLAIN");
+    CHECK(m[0].plaintext);
+    CHECK(m[1].name == "LOGIN");
+    CHECK(m[2].name == "CRAM-MD5");
+    CHECK(m[2].dictionary);
+    auto s = a.begin("SCRAM-SHA-256", client());
+    REQUIRE_FALSE(s);
+    CHECK(s.status().code() == mailstore::Status::Code::not_found);
+    CHECK(a.begin("plain", client()).is_ok());
+}
+
+TEST_CASE("sasl: LOGIN over challenges") {
+    Env env;
+    auto a = env.make(master_conf(env, false));
+    auto s = a.begin("LOGIN", client());
+    REQUIRE(s);
+    auto c1 = s->step("", false);
+    REQUIRE(c1.kind == K::challenge);
+    auto c2 = s->step("alice");
+    REQUIRE(c2.kind == K::challenge);
+    auto r = s->step("alicepw");
+    CHECK(r.kind == K::success);
+    CHECK(r.user == "alice");
+}
+
+TEST_CASE("sasl: a malformed PLAIN message fails and is logged") {
+    Env env;
+    auto a = env.make(master_conf(env, false));
+    LogCapture log(env);
+    auto s = a.begin("PLAIN", client());
+    REQUIRE(s);
+    auto r = s->step("no-nuls-here");
+    CHECK(r.kind == K::failure);
+    CHECK(r.delay.count() == 2000);
+    CHECK(log.text().find("Authentication failed: user=<>, method=PLAIN, rip=192.0.2.7") != std::string::npos);
+}
+
+TEST_CASE("plaintext policy: disable_plaintext_auth, auth_allow_cleartext, loopback, trusted networks") {
+    Env env;
+    auto pw = env.file("passwd", "alice:{PLAIN}pw:1000:1000::/home/alice::\n");
+    auto base = "auth_mechanisms = plain login cram-md5\n" + block("passdb", "passwd-file", pw) +
+                block("userdb", "passwd-file", pw);
+    auto a = env.make(base);
+    auto insecure = client("192.0.2.7", false);
+    auto refused = a.begin("PLAIN", insecure);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.status().code() == mailstore::Status::Code::permission_denied);
+    CHECK_FALSE(a.begin("LOGIN", insecure));
+    // Not a plaintext mechanism: allowed.
+    CHECK(a.begin("CRAM-MD5", insecure));
+    CHECK(a.begin("PLAIN", client("192.0.2.7", true)));
+    CHECK(a.begin("PLAIN", client("127.0.0.1", false)));
+    CHECK(a.begin("PLAIN", client("::1", false)));
+    // A local tool with no address.
+    CHECK(a.begin("PLAIN", client("", false)));
+
+    auto trusted = env.make("login_trusted_networks = 192.0.2.0/24\n" + base);
+    CHECK(trusted.begin("PLAIN", insecure));
+    CHECK_FALSE(trusted.begin("PLAIN", client("198.51.100.9", false)));
+
+    CHECK(env.make("disable_plaintext_auth = no\n" + base).begin("PLAIN", insecure));
+    CHECK(env.make("auth_allow_cleartext = yes\n" + base).begin("PLAIN", insecure));
+    CHECK_FALSE(env.make("disable_plaintext_auth = no\nauth_allow_cleartext = no\n" + base).begin("PLAIN", insecure));
+}
