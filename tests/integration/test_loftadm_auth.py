@@ -289,3 +289,59 @@ def test_system_user_lookup_is_known(loftadm, tmp_path, system_user):
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith(f"passdb: {system_user}\n  user      : {system_user}\n")
     assert pwd.getpwnam(system_user)  # still there until the fixture removes it
+
+
+# --- Through loft-authd (-a) --------------------------------------------------
+
+@pytest.fixture
+def authd(build_dir):
+    authd_util = pytest.importorskip("authd_util")
+    proc = authd_util.start_authd(build_dir, passwd_text=PASSWD)
+    try:
+        proc.wait_ready()
+        yield proc
+    finally:
+        proc.stop()
+
+
+def test_socket_auth_test(loftadm, authd, tmp_path):
+    empty = tmp_path / "empty.conf"
+    empty.write_text("")
+    run_dir = str(authd.workdir / "run")
+    for where in (run_dir, authd.socket_path("auth-client")):
+        out = run([loftadm, "-c", str(empty), "-a", where, "auth", "test", "bla@example.org", "test"])
+        assert out.returncode == 0, out.stdout + out.stderr + authd.log
+        assert out.stdout.startswith("passdb: bla@example.org auth succeeded\nextra fields:\n"
+                                     "  user=bla@example.org\n")
+    out = run([loftadm, "-c", str(empty), "-a", run_dir, "auth", "test", "bla@example.org", "wrong"])
+    assert out.returncode == 77
+    assert out.stdout.startswith("passdb: bla@example.org auth failed\n")
+    out = run([loftadm, "-c", str(empty), "-a", run_dir, "auth", "test", "nolog@example.org", "test"])
+    assert out.returncode == 77
+    assert "  reason=Disabled\n" in out.stdout
+
+
+def test_socket_auth_lookup(loftadm, authd, tmp_path):
+    empty = tmp_path / "empty.conf"
+    empty.write_text("")
+    run_dir = str(authd.workdir / "run")
+    out = run([loftadm, "-c", str(empty), "-a", run_dir, "auth", "lookup", "klaus@example.com"])
+    assert out.returncode == 0, out.stdout + out.stderr + authd.log
+    assert out.stdout.startswith("passdb: klaus@example.com\n  user      : klaus@example.com\n")
+    assert "  host      : 10.152.188.113\n" in out.stdout
+    assert "test" not in out.stdout  # never the password
+    out = run([loftadm, "-c", str(empty), "-a", authd.socket_path("auth-userdb"), "auth", "lookup", "x@y"])
+    assert (out.returncode, out.stdout) == (67, "passdb lookup: user x@y doesn't exist\n")
+
+
+def test_socket_unreachable(loftadm, tmp_path):
+    empty = tmp_path / "empty.conf"
+    empty.write_text("")
+    out = run([loftadm, "-c", str(empty), "-a", str(tmp_path / "nothing"), "auth", "test", "a", "b"])
+    assert (out.returncode, out.stdout) == (78, "")
+    assert out.stderr == f"Error: -a {tmp_path}/nothing: no such socket or directory\n"
+    sock_dir = tmp_path / "run"
+    sock_dir.mkdir()
+    out = run([loftadm, "-c", str(empty), "-a", str(sock_dir), "auth", "lookup", "a"])
+    assert (out.returncode, out.stdout) == (75, "")
+    assert out.stderr.startswith("Error: passdb lookup failed for a: ")

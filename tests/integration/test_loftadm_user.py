@@ -228,3 +228,49 @@ def test_system_user(loftadm, tmp_path, system_user):
     ghost = "loftnone" + uuid.uuid4().hex[:8]
     out = run([loftadm, "-c", str(path), "user", ghost])
     assert (out.returncode, out.stdout) == (67, f"userdb lookup: user {ghost} doesn't exist\n")
+
+
+# --- Through loft-authd (-a) --------------------------------------------------
+
+@pytest.fixture
+def authd(build_dir):
+    authd_util = pytest.importorskip("authd_util")
+    proc = authd_util.start_authd(build_dir, passwd_text=PASSWD)
+    try:
+        proc.wait_ready()
+        yield proc
+    finally:
+        proc.stop()
+
+
+def test_socket_user(loftadm, authd, tmp_path):
+    empty = tmp_path / "empty.conf"
+    empty.write_text("")
+    run_dir = str(authd.workdir / "run")
+    for where in (run_dir, authd.socket_path("auth-userdb")):
+        out = run([loftadm, "-c", str(empty), "-a", where, "user", "bla@example.org"])
+        assert out.returncode == 0, out.stdout + out.stderr + authd.log
+        assert out.stdout == ("field\tvalue\nuid\t10000\ngid\t10000\nhome\t/srv/vmail/example.org/bla\n"
+                              "mail\tmaildir:~/Maildir\nquota_rule\t*:storage=200M\n")
+    out = run([loftadm, "-c", str(empty), "-a", run_dir, "user", "-f", "home", "micha@example.com"])
+    assert (out.returncode, out.stdout) == (0, "/srv/vmail/example.com/micha\n")
+    out = run([loftadm, "-c", str(empty), "-a", run_dir, "user", "ghost@example.com"])
+    assert (out.returncode, out.stdout) == (67, "userdb lookup: user ghost@example.com doesn't exist\n")
+    out = run([loftadm, "-c", str(empty), "-a", run_dir, "user", "*"])
+    assert (out.returncode, out.stdout) == (
+        0, "bla@example.org\nklaus@example.com\nsusi@example.com\nmicha@example.com\n"), out.stderr
+    out = run([loftadm, "-c", str(empty), "-a", run_dir, "user", "*@example.org"])
+    assert (out.returncode, out.stdout) == (0, "bla@example.org\n")
+
+
+def test_socket_unreachable_is_tempfail(loftadm, tmp_path):
+    empty = tmp_path / "empty.conf"
+    empty.write_text("")
+    sock_dir = tmp_path / "run"
+    sock_dir.mkdir()
+    out = run([loftadm, "-c", str(empty), "-a", str(sock_dir), "user", "bla@example.org"])
+    assert (out.returncode, out.stdout) == (75, "")
+    assert out.stderr.startswith("Error: userdb lookup failed for bla@example.org: ")
+    out = run([loftadm, "-c", str(empty), "-a", str(sock_dir), "user", "*"])
+    assert (out.returncode, out.stdout) == (75, "")
+    assert out.stderr.startswith("Error: user listing failed: ")
