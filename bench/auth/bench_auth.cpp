@@ -224,6 +224,15 @@ std::string format_rate(const Row& r) {
     return buf;
 }
 
+// The 1-minute load average: on a shared machine it says how much of the
+// CPU the benchmark had.
+std::string load_average() {
+    std::ifstream in("/proc/loadavg");
+    std::string one;
+    in >> one;
+    return one.empty() ? "unknown" : one;
+}
+
 std::string cpu_model() {
     std::ifstream in("/proc/cpuinfo");
     std::string line;
@@ -255,6 +264,7 @@ int main(int argc, char** argv) {
     }
     std::string work = tmpl;
 
+    std::string load_before = load_average();
     std::vector<Row> rows;
     std::size_t hot = std::min(o.hot_users, o.users);
     for (bool sql : {false, true}) {
@@ -317,7 +327,8 @@ int main(int argc, char** argv) {
            << "`make bench-auth` (bench/auth/): successful PLAIN authentications per second against "
            << o.users << " users, each measurement " << o.seconds << " s, users drawn uniformly at random.\n\n"
            << "- Machine: " << cpu_model() << ", " << std::thread::hardware_concurrency() << " cores, "
-           << un.sysname << " " << un.release << " (shared with other work: compare rows of one run, not runs)\n"
+           << un.sysname << " " << un.release << "; load average " << load_before << " before the run, "
+           << load_average() << " after (other work shares the machine: compare rows of one run, not runs)\n"
            << "- in-process: `Authenticator::verify_plain` from " << o.threads << " threads\n"
            << "- loft-authd: " << o.connections << " auth-client connections, " << o.in_flight
            << " AUTH PLAIN requests in flight on each, one poll() loop\n"
