@@ -218,11 +218,11 @@ private:
             return malformed("DIGEST-MD5 qop other than auth");
         if (charset && lower(*charset) != "utf-8")
             return malformed("DIGEST-MD5 charset other than utf-8");
+        // §2.1.2: the realm "SHOULD be one of those realms" offered, and is
+        // empty when missing. Another realm is not refused (clients fill in
+        // their own, as Dovecot accepts): it is part of both the hash and
+        // the login name, so the passdb decides.
         std::string realm_value = realm.value_or("");
-        bool offered = realms_.empty() ? realm_value.empty()
-                                       : std::find(realms_.begin(), realms_.end(), realm_value) != realms_.end();
-        if (!offered)
-            return malformed("DIGEST-MD5 realm not offered");
         if (!uri_matches_service(*uri))
             return malformed("DIGEST-MD5 digest-uri does not name this service");
         auto client_response = crypto::unhex(*response);
