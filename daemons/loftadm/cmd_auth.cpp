@@ -119,7 +119,14 @@ int run_auth_test(Backend& backend, const mailstore::config::Config& config, con
     // doveadm prints the fields loft-authd would send with OK or FAIL: the
     // user name, the passdb's extra fields and, for a master login, whose
     // password it was. Prefetched userdb_ fields stay in the auth service.
-    auth::FieldList fields = with_user_first(reply.user.empty() ? login : reply.user, reply.passdb_fields);
+    std::string shown_user = reply.user;
+    if (shown_user.empty()) {
+        // A refused master login names its target user, as doveadm does.
+        std::string separator = config.get("auth_master_user_separator");
+        auto at = separator.empty() ? std::string::npos : login.rfind(separator);
+        shown_user = at == std::string::npos ? login : login.substr(0, at);
+    }
+    auth::FieldList fields = with_user_first(shown_user, reply.passdb_fields);
     if (!reply.reason.empty() && !fields.has("reason")) {
         fields.set("reason", reply.reason);
     }

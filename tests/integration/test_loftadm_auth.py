@@ -118,7 +118,8 @@ def test_auth_test_master_user(loftadm, passwd_conf):
     # pass = yes: the target must exist in the regular passdb.
     out = run([loftadm, "-c", passwd_conf, "auth", "test", "test@example.com*adminuser", "secretsecret"])
     assert out.returncode == 77
-    assert out.stdout.startswith("passdb: test@example.com*adminuser auth failed\n")
+    assert out.stdout.startswith("passdb: test@example.com*adminuser auth failed\nextra fields:\n"
+                                 "  user=test@example.com\n")
 
 
 def test_auth_test_request_fields(loftadm, passwd_conf):
