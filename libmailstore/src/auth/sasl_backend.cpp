@@ -97,6 +97,7 @@ Verdict SaslBackend::start(std::string_view authzid, std::string_view authcid, P
         out = impl_.run_passdbs(request_, false, mode, scheme);
         attempted_ = request_.user;
     }
+    last_driver_ = out.driver;
     const char* who = master_login_ ? "master user " : "";
     switch (out.kind) {
     case ChainOutcome::Kind::ok:
@@ -128,6 +129,7 @@ Verdict SaslBackend::finish() {
             // up without its password).
             auto out = impl_.run_passdbs(request_, false, PassdbMode::lookup, {}, true);
             attempted_ = request_.user;
+            last_driver_ = out.driver;
             if (out.kind == ChainOutcome::Kind::temp_fail)
                 return fail(Verdict::temp_fail, "temporary failure: " + out.error);
             if (out.kind == ChainOutcome::Kind::denied)
@@ -143,11 +145,12 @@ Verdict SaslBackend::finish() {
     }
     if (auto nets = fields.get("allow_nets")) {
         if (!ip_in_networks(request_.client.remote_ip, split_nets(*nets))) {
-            impl_.verbose_line(-1, "passdb", request_,
+            // Dovecot's wording, so existing log filters keep matching.
+            impl_.verbose_line(-1, last_driver_, request_,
                                "allow_nets check failed: IP " +
                                    (request_.client.remote_ip.empty() ? std::string("(none)")
                                                                       : request_.client.remote_ip) +
-                                   " not in " + *nets);
+                                   " not in allowed networks");
             return fail(Verdict::refused, "allow_nets check failed");
         }
     }

@@ -51,6 +51,7 @@ private:
     bool pass_ = false;      // the master passdb had pass=yes
     bool pending_ = false;   // lookup_credentials succeeded, finish() not yet run
     std::string credentials_;
+    std::string last_driver_ = "passdb"; // the passdb that decided, for log lines
     std::string failure_reason_, client_reason_;
 };
 

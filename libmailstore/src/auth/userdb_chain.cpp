@@ -24,12 +24,13 @@ void merge_userdb_fields(AuthRequest& request, const FieldList& fields) {
 
 UserdbOutcome AuthenticatorImpl::run_userdbs(AuthRequest& request) const {
     using K = UserdbResult::Kind;
-    bool success = false, found_before = false, seen_internal = false;
+    bool success = false, seen_internal = false;
     UserdbOutcome out;
     for (std::size_t i = 0; i < userdbs.size(); ++i) {
         const UserdbBlock& b = userdbs[i];
-        if ((b.skip == UserdbBlock::Skip::found && found_before) ||
-            (b.skip == UserdbBlock::Skip::notfound && !found_before))
+        // "found" is the chain's success state, as in Dovecot: a userdb that
+        // found the user with result_success = continue does not count.
+        if ((b.skip == UserdbBlock::Skip::found && success) || (b.skip == UserdbBlock::Skip::notfound && !success))
             continue;
         std::string key;
         bool cacheable = cache && cache->enabled() && !b.db->cache_key().empty();
@@ -68,7 +69,6 @@ UserdbOutcome AuthenticatorImpl::run_userdbs(AuthRequest& request) const {
                 for (const auto& [k, v] : expand_fields(b.override_fields, request))
                     r.fields.set(k, v);
             merge_userdb_fields(request, r.fields);
-            found_before = true;
         } else if (r.kind == K::user_unknown) {
             verbose_line(b.verbose, b.name, request, "unknown user");
         } else {

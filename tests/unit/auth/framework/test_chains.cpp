@@ -196,6 +196,19 @@ TEST_CASE("chain: userdb skip and result rules") {
         CHECK(a.lookup_user("bob", client()).fields.get_or("uid", "") == "1001");
     }
     {
+        // Checked against Dovecot 2.3.19: result_success = continue does not
+        // set the chain's success, so skip = found does not skip the next
+        // userdb, and a user found only by that first userdb is unknown.
+        auto a = env.make(block("passdb", "passwd-file", pw) +
+                          block("userdb", "passwd-file", u1, "  result_success = continue\n") +
+                          block("userdb", "passwd-file", u2, "  skip = found\n"));
+        CHECK(a.lookup_user("alice", client()).fields.get_or("uid", "") == "2000");
+        auto only_first = env.make(block("passdb", "passwd-file", pw) +
+                                   block("userdb", "passwd-file", u1, "  result_success = continue\n") +
+                                   block("userdb", "passwd-file", env.file("empty", "")));
+        CHECK(only_first.lookup_user("alice", client()).kind == LookupResult::Kind::not_found);
+    }
+    {
         // result_failure = return-fail on the first: bob is unknown.
         auto a = env.make(block("passdb", "passwd-file", pw) +
                           block("userdb", "passwd-file", u1, "  result_failure = return-fail\n") +

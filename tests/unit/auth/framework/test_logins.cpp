@@ -226,3 +226,16 @@ TEST_CASE("create: errors name file:line") {
     REQUIRE_FALSE(d);
     CHECK(d.status().message().rfind("test.conf:", 0) == 0);
 }
+
+TEST_CASE("login: the allow_nets line is Dovecot's") {
+    Env env;
+    auto pw = env.file("passwd", "office:{PLAIN}pw:1000:1000::/home/office::allow_nets=192.0.2.0/24\n");
+    auto a = env.make(passwd_conf(pw, "auth_verbose = yes\n"));
+    LogCapture log(env);
+    CHECK(a.verify_plain("office", "pw", client("198.51.100.7")).kind == K::failure);
+    auto text = log.text();
+    CHECK(text.find("auth: Info: passwd-file(office,198.51.100.7): allow_nets check failed: IP 198.51.100.7 not in "
+                    "allowed networks\n") != std::string::npos);
+    CHECK(text.find("user=<office>, method=PLAIN, rip=198.51.100.7, lip=198.51.100.1, service=imap, secured, "
+                    "reason=allow_nets check failed\n") != std::string::npos);
+}
