@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <sys/stat.h>
+#include <thread>
 #include <vector>
 
 using namespace mailstore::auth;
@@ -358,4 +359,32 @@ TEST_CASE("passwd-file: 100,000 users load into a hash map") {
           "[userdb_quota_rule=*:storage=1G]");
     CHECK(p->lookup(request("user100000@example.org")).kind == PassdbResult::Kind::user_unknown);
     CHECK(p->generation() == 1);
+}
+
+TEST_CASE("passwd-file: lookups from several threads while the file is replaced") {
+    passwd_file::set_check_interval(std::chrono::milliseconds(0));
+    loft_test::TempDir dir;
+    auto path = dir.write("passwd", "alice:{PLAIN}v0\n");
+    auto p = passdb(path);
+    std::atomic<bool> stop{false};
+    std::atomic<int> bad{0};
+    auto reader = [&] {
+        while (!stop.load()) {
+            auto r = p->lookup(request("alice"));
+            // Every answer is one whole version of the file, never a torn one.
+            if (r.kind != PassdbResult::Kind::ok || !r.password.starts_with("{PLAIN}v"))
+                ++bad;
+        }
+    };
+    std::thread t1(reader), t2(reader);
+    for (int i = 1; i <= 50; ++i) {
+        auto tmp = dir.write("passwd.new", "alice:{PLAIN}v" + std::to_string(i) + "\n");
+        std::filesystem::rename(tmp, path); // atomic replace, as admins should
+    }
+    stop = true;
+    t1.join();
+    t2.join();
+    CHECK(bad.load() == 0);
+    CHECK(p->lookup(request("alice")).password == "{PLAIN}v50");
+    CHECK(p->generation() >= 2);
 }
