@@ -2,6 +2,10 @@
 // policy.
 #include "framework_support.hpp"
 
+#include "auth/crypto.hpp"
+
+#include <mailstore/auth/password.hpp>
+
 using namespace fw_test;
 using K = AuthReply::Kind;
 using namespace std::string_literals;
@@ -150,4 +154,38 @@ TEST_CASE("plaintext policy: disable_plaintext_auth, auth_allow_cleartext, loopb
     CHECK(env.make("disable_plaintext_auth = no\n" + base).begin("PLAIN", insecure));
     CHECK(env.make("auth_allow_cleartext = yes\n" + base).begin("PLAIN", insecure));
     CHECK_FALSE(env.make("disable_plaintext_auth = no\nauth_allow_cleartext = no\n" + base).begin("PLAIN", insecure));
+}
+
+TEST_CASE("sasl: CRAM-MD5 through the credentials path, and a hash it cannot use") {
+    Env env;
+    auto crypt = mailstore::auth::hash_password("SHA512-CRYPT", "pw2");
+    REQUIRE(crypt);
+    auto pw = env.file("passwd", "alice:{PLAIN}alicepw:1000:1000::/home/alice::\n"
+                                 "gone:{PLAIN}gonepw:1000:1000::/home/gone::nologin reason=Closed\n"
+                                 "hashed:" + *crypt + ":1000:1000::/home/hashed::\n");
+    auto a = env.make("auth_mechanisms = plain cram-md5\n" + block("passdb", "passwd-file", pw) +
+                      block("userdb", "passwd-file", pw));
+    auto run = [&](const std::string& user, const std::string& password) {
+        auto s = a.begin("CRAM-MD5", client());
+        REQUIRE(s);
+        auto c = s->step("", false);
+        REQUIRE(c.kind == K::challenge);
+        auto digest = mailstore::auth::crypto::hex(
+            mailstore::auth::crypto::hmac(mailstore::auth::crypto::Digest::md5, password, c.data));
+        return s->step(user + " " + digest);
+    };
+    auto ok = run("alice", "alicepw");
+    CHECK(ok.kind == K::success);
+    CHECK(ok.user == "alice");
+    CHECK(ok.userdb_fields.get_or("home", "") == "/home/alice");
+    CHECK(run("alice", "wrong").kind == K::failure);
+    auto gone = run("gone", "gonepw");
+    CHECK(gone.kind == K::failure);
+    CHECK(gone.reason == "Closed");
+    LogCapture log(env);
+    CHECK(run("hashed", "pw2").kind == K::failure);
+    CHECK(log.text().find("user=<hashed>, method=CRAM-MD5, rip=192.0.2.7, lip=198.51.100.1, service=imap, secured, "
+                          "reason=stored password cannot be used with CRAM-MD5\n") != std::string::npos);
+    // The same user logs in with PLAIN.
+    CHECK(a.verify_plain("hashed", "pw2", client()).kind == K::success);
 }
