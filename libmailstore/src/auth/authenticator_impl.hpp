@@ -98,6 +98,13 @@ public:
     bool verbose(int block_override) const {
         return block_override < 0 ? (settings.verbose || settings.debug) : block_override == 1;
     }
+    // auth_debug: "passwd-file(alice,192.0.2.7): Performing passdb lookup"
+    // at debug level (Category::auth). Never called with a password.
+    void debug_line(std::string_view driver, const AuthRequest& request, std::string_view message) const {
+        if (settings.debug || settings.debug_passwords)
+            log.log(log::Level::debug, log::Category::auth,
+                    driver_log_prefix(driver, request) + ": " + std::string(message));
+    }
     // "passwd-file(alice,192.0.2.7): unknown user" at info when verbose.
     void verbose_line(int block_override, std::string_view driver, const AuthRequest& request,
                       std::string_view message) const;

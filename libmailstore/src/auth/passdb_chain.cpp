@@ -159,10 +159,16 @@ ChainOutcome AuthenticatorImpl::run_passdbs(AuthRequest& request, bool master, P
         if (b.master != master)
             continue;
         if ((b.skip == PassdbBlock::Skip::authenticated && success) ||
-            (b.skip == PassdbBlock::Skip::unauthenticated && !success))
+            (b.skip == PassdbBlock::Skip::unauthenticated && !success)) {
+            debug_line(b.name, request, "Skipping passdb (skip)");
             continue;
-        if (!mechanism_accepted(b, request.mechanism) || !username_filter_matches(b.username_filter, request.user))
+        }
+        if (!mechanism_accepted(b, request.mechanism) || !username_filter_matches(b.username_filter, request.user)) {
+            debug_line(b.name, request, "Skipping passdb (mechanisms or username_filter)");
             continue;
+        }
+        debug_line(b.name, request, verified ? "Performing passdb lookup (password already verified)"
+                                             : "Performing passdb lookup");
 
         // Look the user up (through the cache), then check what was asked.
         bool check_password = mode == PassdbMode::verify && !verified && !b.deny;
@@ -178,6 +184,7 @@ ChainOutcome AuthenticatorImpl::run_passdbs(AuthRequest& request, bool master, P
                 r = std::move(hit->result);
                 from_cache = true;
                 plaintext_ok = hit->plaintext_verified;
+                debug_line(b.name, request, plaintext_ok ? "cache hit (same password as last time)" : "cache hit");
             }
         }
         bool driver_verified = false;

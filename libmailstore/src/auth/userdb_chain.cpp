@@ -30,8 +30,11 @@ UserdbOutcome AuthenticatorImpl::run_userdbs(AuthRequest& request) const {
         const UserdbBlock& b = userdbs[i];
         // "found" is the chain's success state, as in Dovecot: a userdb that
         // found the user with result_success = continue does not count.
-        if ((b.skip == UserdbBlock::Skip::found && success) || (b.skip == UserdbBlock::Skip::notfound && !success))
+        if ((b.skip == UserdbBlock::Skip::found && success) || (b.skip == UserdbBlock::Skip::notfound && !success)) {
+            debug_line(b.name, request, "Skipping userdb (skip)");
             continue;
+        }
+        debug_line(b.name, request, "Performing userdb lookup");
         std::string key;
         bool cacheable = cache && cache->enabled() && !b.db->cache_key().empty();
         if (cacheable) {

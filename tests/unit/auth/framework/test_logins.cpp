@@ -239,3 +239,37 @@ TEST_CASE("login: the allow_nets line is Dovecot's") {
     CHECK(text.find("user=<office>, method=PLAIN, rip=198.51.100.7, lip=198.51.100.1, service=imap, secured, "
                     "reason=allow_nets check failed\n") != std::string::npos);
 }
+
+TEST_CASE("static userdb without allow_all_users asks the passdbs whether the user exists") {
+    Env env;
+    auto pw = env.file("passwd", "alice:{PLAIN}pw::::::\n");
+    auto a = env.make(block("passdb", "passwd-file", pw) +
+                      block("userdb", "static", "uid=1000 gid=1000 home=/srv/mail/%u"));
+    auto u = a.lookup_user("alice", client());
+    CHECK(u.kind == LookupResult::Kind::found);
+    CHECK(u.fields.get_or("home", "") == "/srv/mail/alice");
+    CHECK(a.lookup_user("nobody", client()).kind == LookupResult::Kind::not_found);
+    auto r = a.verify_plain("alice", "pw", client());
+    CHECK(r.kind == K::success);
+    CHECK(r.userdb_fields.get_or("uid", "") == "1000");
+}
+
+TEST_CASE("auth_debug: lookup lines without the password") {
+    Env env;
+    auto pw = env.file("passwd", "alice:{PLAIN}secretpw:1000:1000::/home/alice::\n");
+    auto a = env.make(passwd_conf(pw, "auth_debug = yes\nauth_cache_size = 1M\n"));
+    mailstore::log::LogSettings s;
+    std::string path = env.dir.str() + "/debug.log";
+    s.set_log_path(path).set_log_timestamp("").set_auth_debug(true);
+    REQUIRE(mailstore::log::configure(s).is_ok());
+    CHECK(a.verify_plain("alice", "secretpw", client()).kind == K::success);
+    CHECK(a.verify_plain("alice", "secretpw", client()).kind == K::success);
+    mailstore::log::flush();
+    auto text = loft_test::slurp(path);
+    (void)mailstore::log::configure(mailstore::log::LogSettings());
+    CHECK(text.find("auth: Debug: passwd-file(alice,192.0.2.7): Performing passdb lookup\n") != std::string::npos);
+    CHECK(text.find("auth: Debug: passwd-file(alice,192.0.2.7): Performing userdb lookup\n") != std::string::npos);
+    CHECK(text.find("auth: Debug: passwd-file(alice,192.0.2.7): cache hit (same password as last time)\n") !=
+          std::string::npos);
+    CHECK(text.find("secretpw") == std::string::npos);
+}
