@@ -329,12 +329,13 @@ bool mask_matches(std::string_view mask, std::string_view user) {
     std::size_t m = 0, u = 0;
     std::size_t star = std::string_view::npos, star_u = 0;
     while (u < user.size()) {
-        if (m < mask.size() && (mask[m] == '?' || mask[m] == user[u])) {
-            ++m;
-            ++u;
-        } else if (m < mask.size() && mask[m] == '*') {
+        // '*' first: a literal '*' in the name must not use up the wildcard.
+        if (m < mask.size() && mask[m] == '*') {
             star = m++;
             star_u = u;
+        } else if (m < mask.size() && (mask[m] == '?' || mask[m] == user[u])) {
+            ++m;
+            ++u;
         } else if (star != std::string_view::npos) {
             m = star + 1;
             u = ++star_u;

@@ -234,10 +234,15 @@ Result<Plan> make_plan(const cfg::Config& config, const PlanEnvironment& env) {
     }
 
     auto all_service_blocks = config.sections("service");
-    // The auth service serves the passdbs and userdbs: a config without
-    // any (a protocol daemon that authenticates in-process, a test) gets no
-    // loft-authd rather than one that cannot answer anything.
-    const bool have_auth_dbs = !config.sections("passdb").empty() || !config.sections("userdb").empty();
+    // loft-authd runs when the config asks for the auth service (a
+    // `service auth { }` block, which every Dovecot config for Postfix
+    // has) and there is a passdb or userdb for it to serve. Without the
+    // block the daemons look users up in-process (docs/authd.md).
+    bool have_auth_block = false;
+    for (const auto& block : all_service_blocks)
+        have_auth_block = have_auth_block || block.name() == "auth";
+    const bool have_auth_dbs =
+        have_auth_block && (!config.sections("passdb").empty() || !config.sections("userdb").empty());
     for (const auto& info : known_protocols()) {
         if (!wanted(info.protocol))
             continue;

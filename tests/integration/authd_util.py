@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import os
 import pathlib
+import shutil
 import signal
 import socket
 import subprocess
@@ -119,6 +120,7 @@ class AuthdProcess:
                 self.proc.wait()
         for t in self._threads:
             t.join(TIMEOUT)
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 def _connectable(path: str) -> bool:

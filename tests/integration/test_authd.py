@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import stat
 import time
 
@@ -12,7 +13,7 @@ import pytest
 
 from authd_util import (AuthdProcess, authd_binary, b64, plain, client_conn, master_conn, start_authd, authd_config, LineConn, PASSWD,
                         TIMEOUT)
-from loftd_util import LoftdProcess, make_shared_tempdir, wait_until
+from loftd_util import LoftdProcess, child_pids, make_shared_tempdir, wait_until
 
 MECHS = ["MECH\tPLAIN\tplaintext", "MECH\tLOGIN\tplaintext"]
 
@@ -241,7 +242,7 @@ def test_protocol_violations_disconnect(authd, lines):
     assert hs[-1] == "DONE"
     c2.close()
     assert authd.proc.poll() is None
-    assert "disconnecting" in authd.log
+    assert wait_until(lambda: "; disconnecting" in authd.log, TIMEOUT), authd.log
 
 
 def test_master_user_pass_list(authd):
@@ -326,10 +327,11 @@ def test_bad_config_fails_at_start(build_dir):
     conf.write_text(f"base_dir = {workdir}/run\npassdb {{\n  driver = no-such-driver\n}}\n")
     proc = AuthdProcess(authd_binary(build_dir), conf, workdir)
     try:
-        assert proc.proc.wait(TIMEOUT) == 1
-        assert "no-such-driver" in proc.log
+        code = proc.proc.wait(TIMEOUT)
     finally:
-        proc.stop()
+        proc.stop()  # also waits for the whole of its output
+    assert code == 1
+    assert "no-such-driver" in proc.log
 
 
 def test_through_loftd_default_listeners(build_dir):
@@ -352,6 +354,9 @@ passdb {{
 userdb {{
   driver = passwd-file
   args = {workdir}/passwd
+}}
+# An empty block: the built-in listeners only.
+service auth {{
 }}
 """)
     loftd = LoftdProcess(build_dir, workdir, ["-F", "-c", str(conf)])
@@ -386,5 +391,33 @@ userdb {{
         m.send("USER\t1\talice\tservice=lmtp\n")
         assert m.line().startswith("USER\t1\talice\t")
         m.close()
+
+        # Exactly one loft-authd, whatever the number of cores.
+        workers = child_pids(loftd.pid)
+        assert len(workers) == 1, workers
+        with open(f"/proc/{workers[0]}/cmdline", "rb") as f:
+            argv = f.read().split(b"\0")
+        assert argv[0].endswith(b"loft-authd") or b"auth" in argv[0], argv
+
+        # Reload: the config now names another passwd-file; the running
+        # loft-authd builds a new Authenticator from it.
+        (workdir / "passwd2").write_text("dave:{PLAIN}davepw:1003:1003::/home/dave::\n")
+        conf.write_text(conf.read_text().replace(f"{workdir}/passwd\n", f"{workdir}/passwd2\n"))
+        r = loftd.run_command("-c", str(conf), "reload")
+        assert r.returncode == 0, r.stdout + r.stderr
+
+        def dave_ok():
+            c, _ = client_conn(str(client))
+            c.send(f"AUTH\t1\tPLAIN\tservice=smtp\tresp={plain('dave', 'davepw')}\n")
+            line = c.line()
+            c.close()
+            return line == "OK\t1\tuser=dave\t"
+        assert wait_until(dave_ok), loftd.stderr
+
+        # Stop: loft-authd goes with loftd.
+        r = loftd.run_command("-c", str(conf), "stop")
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert wait_until(lambda: not os.path.exists(f"/proc/{workers[0]}")), loftd.stderr
     finally:
         loftd.kill_all()
+        shutil.rmtree(workdir, ignore_errors=True)
