@@ -67,8 +67,11 @@ private:
     std::vector<std::unique_ptr<SqlConnection>> idle_;
 };
 
-// SQLite: `path` is the database file. It is opened lazily, read-write,
-// never created (a missing file is an error), with a busy timeout.
+// SQLite: `path` is the database file. It is opened lazily, read-only
+// (SQLITE_OPEN_READONLY: a query that writes fails with "attempt to write a
+// readonly database"), never created (a missing file is an error), with a
+// busy timeout. Changes other processes commit, also to a WAL-mode
+// database, are seen by the next query.
 MAILSTORE_INTERNAL_API std::unique_ptr<SqlConnection> make_sqlite_connection(const std::string& path);
 
 // The pool for cfg.driver; fails (naming the file and the `driver` line) for

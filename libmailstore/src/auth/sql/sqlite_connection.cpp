@@ -99,9 +99,15 @@ private:
             return Status::ok();
         ino_ = exists ? st.st_ino : 0;
         dev_ = exists ? st.st_dev : 0;
-        // No SQLITE_OPEN_CREATE: a missing database is an error, not a new
-        // empty file that would make every user unknown.
-        int rc = sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+        // Read-only: auth only runs SELECTs, and a query (a typo in a
+        // password_query, or one built from a hostile value) must never be
+        // able to change the database. No SQLITE_OPEN_CREATE either: a
+        // missing database is an error, not a new empty file that would
+        // make every user unknown. A WAL-mode database still reads the
+        // other process's -wal file; SQLite (3.22 and later) creates the
+        // -wal/-shm files when the directory is writable, or uses existing
+        // ones read-only.
+        int rc = sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
         if (rc != SQLITE_OK) {
             Status st = fail("cannot open database", rc);
             close();
@@ -117,6 +123,13 @@ private:
     Status fail(std::string_view what, int rc) const {
         std::string msg = "sqlite " + path_ + ": " + std::string(what) + ": ";
         msg += db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+        // The read-only connection cannot do what a writer would do for it:
+        // say what the admin can change.
+        if (rc == SQLITE_READONLY_DIRECTORY)
+            msg += " (a WAL-mode database needs its -wal and -shm files: let this process create them in the "
+                   "directory, keep them present and readable, or use journal_mode=DELETE)";
+        else if (rc == SQLITE_READONLY_ROLLBACK)
+            msg += " (a writer crashed mid-transaction: its journal is rolled back when a writer opens the database)";
         return Status::error(Status::Code::temporary_failure, std::move(msg));
     }
 

@@ -5,8 +5,12 @@
 
 #include <doctest/doctest.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <thread>
 #include <vector>
@@ -387,4 +391,175 @@ TEST_CASE("sql: cache key lists the query's variables") {
     CHECK(fx.passdb("password_query = SELECT password FROM users WHERE userid = '%Lu' AND '%s' = 'imap'\n")->cache_key() ==
           "%Lu\t%s");
     CHECK(fx.userdb("")->cache_key() == "%n\t%d");
+}
+
+namespace {
+
+// Another process writing the database: the sqlite3 shell, kept running
+// between statements so it keeps the database open (and, in WAL mode, its
+// changes in the -wal file). run() returns once the shell has executed the
+// statements: it touches a flag file after them.
+class SqliteShell {
+public:
+    SqliteShell(const loft_test::TempDir& dir, const std::string& db)
+        : dir_(dir), pipe_(popen(("exec sqlite3 -batch " + db + " >/dev/null").c_str(), "w")) {}
+    ~SqliteShell() { close(); }
+    SqliteShell(const SqliteShell&) = delete;
+    SqliteShell& operator=(const SqliteShell&) = delete;
+
+    bool run(const std::string& sql) {
+        if (pipe_ == nullptr)
+            return false;
+        std::string flag = dir_.path("shell-done-" + std::to_string(++runs_));
+        std::fprintf(pipe_, "%s\n.shell touch %s\n", sql.c_str(), flag.c_str());
+        std::fflush(pipe_);
+        // Waits for the shell, at most 20 s (a bound, not a measurement).
+        for (int i = 0; i < 2000 && !std::filesystem::exists(flag); ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        return std::filesystem::exists(flag);
+    }
+    // Ends the shell: it closes the database (checkpointing a WAL).
+    int close() {
+        int rc = pipe_ != nullptr ? pclose(pipe_) : -1;
+        pipe_ = nullptr;
+        return rc;
+    }
+
+private:
+    const loft_test::TempDir& dir_;
+    FILE* pipe_;
+    int runs_ = 0;
+};
+
+std::size_t row_count(const std::string& db, const std::string& table) {
+    std::size_t n = 0;
+    auto c = sql::make_sqlite_connection(db);
+    REQUIRE(c->query("SELECT COUNT(*) FROM " + table, [&](const sql::SqlRow& r) {
+        n = std::stoul(*r.values[0]);
+        return true;
+    }));
+    return n;
+}
+
+} // namespace
+
+TEST_CASE("sql: the SQLite database is opened read-only; a query that writes fails and changes nothing") {
+    SqlFixture fx;
+    auto db = sql::make_sqlite_connection(fx.db);
+    auto st = db->query("DELETE FROM users", [](const sql::SqlRow&) { return true; });
+    REQUIRE_FALSE(st);
+    CHECK(st.code() == Status::Code::temporary_failure);
+    CHECK(st.message() == "sqlite " + fx.db + ": query failed: attempt to write a readonly database");
+    st = db->query("CREATE TABLE extra (x TEXT)", [](const sql::SqlRow&) { return true; });
+    REQUIRE_FALSE(st);
+    CHECK(st.message() == "sqlite " + fx.db + ": query failed: attempt to write a readonly database");
+    CHECK(row_count(fx.db, "users") == 3);
+
+    // A password_query that writes (a typo, or one a hostile value turned
+    // into a write) is an internal failure and leaves the data alone.
+    auto p = fx.passdb("password_query = UPDATE users SET password = '{PLAIN}owned' WHERE userid = '%u' "
+                       "RETURNING password\n");
+    auto r = p->lookup(req("alice@example.com"));
+    CHECK(r.kind == Kind::internal_failure);
+    CHECK(r.error == "sql: sqlite " + fx.db + ": query failed: attempt to write a readonly database");
+    p = fx.passdb("password_query = SELECT password FROM users WHERE userid = '%u'\n");
+    r = p->lookup(req("alice@example.com"));
+    CHECK(r.kind == Kind::ok);
+    CHECK(r.password == "{PLAIN}secret");
+}
+
+TEST_CASE("sql: a database another process updates in place is seen by the next lookup") {
+    SqlFixture fx;
+    auto p = fx.passdb("password_query = SELECT password FROM users WHERE userid = '%u'\n");
+    CHECK(p->lookup(req("alice@example.com")).password == "{PLAIN}secret");
+    SqliteShell writer(fx.dir, fx.db);
+    REQUIRE(writer.run("UPDATE users SET password = '{PLAIN}changed' WHERE username = 'alice';"));
+    // The pooled connection stays open and reads the committed change.
+    auto r = p->lookup(req("alice@example.com"));
+    CHECK(r.kind == Kind::ok);
+    CHECK(r.password == "{PLAIN}changed");
+    REQUIRE(writer.run("DELETE FROM users WHERE username = 'alice';"));
+    CHECK(p->lookup(req("alice@example.com")).kind == Kind::user_unknown);
+    CHECK(writer.close() == 0);
+}
+
+TEST_CASE("sql: a WAL-mode database written by another process is read with its -wal file") {
+    SqlFixture fx;
+    SqliteShell writer(fx.dir, fx.db);
+    REQUIRE(writer.run("PRAGMA journal_mode = WAL; UPDATE users SET password = '{PLAIN}wal1' WHERE username = 'alice';"));
+    // While the writer keeps the database open, the change is only in the
+    // -wal file: a reader that ignored it would see '{PLAIN}secret'.
+    REQUIRE(std::filesystem::exists(fx.db + "-wal"));
+    CHECK(std::filesystem::file_size(fx.db + "-wal") > 0);
+    auto p = fx.passdb("password_query = SELECT password FROM users WHERE userid = '%u'\n");
+    auto r = p->lookup(req("alice@example.com"));
+    CHECK(r.kind == Kind::ok);
+    CHECK(r.password == "{PLAIN}wal1");
+
+    // Later commits are seen by the same (pooled, still open) connection.
+    REQUIRE(writer.run("UPDATE users SET password = '{PLAIN}wal2' WHERE username = 'alice';"
+                       "INSERT INTO users (userid, password) VALUES ('carol@example.com', '{PLAIN}new');"));
+    r = p->lookup(req("alice@example.com"));
+    CHECK(r.kind == Kind::ok);
+    CHECK(r.password == "{PLAIN}wal2");
+    r = p->lookup(req("carol@example.com"));
+    CHECK(r.kind == Kind::ok);
+    CHECK(r.password == "{PLAIN}new");
+    CHECK(writer.close() == 0);
+    r = p->lookup(req("alice@example.com"));
+    CHECK(r.password == "{PLAIN}wal2");
+    p.reset();
+
+    // A WAL database whose writer has gone (no -wal or -shm left) opens
+    // read-only too: SQLite creates the files in the writable directory.
+    SqliteShell again(fx.dir, fx.db);
+    REQUIRE(again.run("UPDATE users SET password = '{PLAIN}wal3' WHERE username = 'alice';"));
+    CHECK(again.close() == 0);
+    CHECK_FALSE(std::filesystem::exists(fx.db + "-wal"));
+    CHECK_FALSE(std::filesystem::exists(fx.db + "-shm"));
+    p = fx.passdb("password_query = SELECT password FROM users WHERE userid = '%u'\n");
+    r = p->lookup(req("alice@example.com"));
+    CHECK(r.kind == Kind::ok);
+    CHECK(r.password == "{PLAIN}wal3");
+}
+
+TEST_CASE("sql: a WAL database in a directory the auth process cannot write") {
+    if (geteuid() != 0) {
+        MESSAGE("skipped: switching to another user needs root");
+        return;
+    }
+    SqlFixture fx;
+    // The usual layout: the database and its directory belong to the
+    // provisioning user; the auth process (here uid 65534) may only read.
+    REQUIRE(chmod(fx.dir.path().c_str(), 0755) == 0);
+    REQUIRE(chmod(fx.db.c_str(), 0644) == 0);
+    SqliteShell writer(fx.dir, fx.db);
+    REQUIRE(writer.run("PRAGMA journal_mode = WAL; UPDATE users SET password = '{PLAIN}wal1' WHERE username = 'alice';"));
+    REQUIRE(std::filesystem::exists(fx.db + "-shm"));
+    auto p = fx.passdb("password_query = SELECT password FROM users WHERE userid = '%u'\n");
+    // While the writer runs, the -wal and -shm files exist (0644): they are
+    // read without being written.
+    REQUIRE(seteuid(65534) == 0);
+    auto r = p->lookup(req("alice@example.com"));
+    REQUIRE(writer.run("UPDATE users SET password = '{PLAIN}wal2' WHERE username = 'alice';"));
+    auto r2 = p->lookup(req("alice@example.com"));
+    REQUIRE(seteuid(0) == 0);
+    CHECK(r.kind == Kind::ok);
+    CHECK(r.password == "{PLAIN}wal1");
+    CHECK(r2.kind == Kind::ok);
+    CHECK(r2.password == "{PLAIN}wal2");
+    p.reset();
+    CHECK(writer.close() == 0);
+
+    // Without a writer the files are gone, and a process that cannot create
+    // them cannot read a WAL database (SQLite's rule): a temporary failure.
+    p = fx.passdb("password_query = SELECT password FROM users WHERE userid = '%u'\n");
+    REQUIRE(seteuid(65534) == 0);
+    r = p->lookup(req("alice@example.com"));
+    REQUIRE(seteuid(0) == 0);
+    CHECK(r.kind == Kind::internal_failure);
+    CHECK(r.error == "sql: sqlite " + fx.db +
+                         ": query failed: attempt to write a readonly database (a WAL-mode database needs its -wal "
+                         "and -shm files: let this process create them in the directory, keep them present and "
+                         "readable, or use journal_mode=DELETE)");
 }
