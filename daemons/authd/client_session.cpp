@@ -106,6 +106,11 @@ asio::awaitable<void> ClientSession::run() {
 
     std::string line;
     for (;;) {
+        // Backpressure (outbox.hpp): no more requests while the client
+        // leaves its replies unread.
+        co_await out_->wait_writable();
+        if (out_->failed())
+            break;
         loft::ReadStatus st = co_await conn_->read_line(line);
         if (st == loft::ReadStatus::too_long) {
             violation("line longer than " + std::to_string(ap::kMaxLineLength) + " bytes");

@@ -6,7 +6,16 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 
+#include <asio/post.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <set>
+#include <vector>
 #include <unistd.h>
 
 namespace authd {
@@ -15,6 +24,7 @@ namespace ap = loft::authproto;
 using mailstore::auth::Authenticator;
 using mailstore::auth::ClientInfo;
 using mailstore::auth::LookupResult;
+using mailstore::Status;
 
 namespace {
 
@@ -32,6 +42,8 @@ public:
 private:
     bool handle_line(const std::string& line);
     static asio::awaitable<void> lookup(std::shared_ptr<MasterSession> self, ap::MasterCommand cmd);
+    asio::awaitable<void> list(std::shared_ptr<const Authenticator> auth, const ap::MasterCommand& cmd);
+    asio::awaitable<void> wait_list_done();
     void violation(const std::string& what) { conn_->log().errorf("auth-master client: {}; disconnecting", what); }
 
     std::shared_ptr<loft::Connection> conn_;
@@ -39,6 +51,8 @@ private:
     std::shared_ptr<Outbox> out_;
     std::set<std::uint32_t> in_flight_;
     bool got_version_ = false;
+    bool list_running_ = false;
+    std::vector<asio::steady_timer*> list_waiters_; // LISTs waiting for the running one
 };
 
 asio::awaitable<void> MasterSession::run() {
@@ -46,6 +60,11 @@ asio::awaitable<void> MasterSession::run() {
     out_->send("SPID\t" + std::to_string(::getpid()));
     std::string line;
     for (;;) {
+        // Backpressure (outbox.hpp): no more requests while the client
+        // leaves its replies unread.
+        co_await out_->wait_writable();
+        if (out_->failed())
+            break;
         loft::ReadStatus st = co_await conn_->read_line(line);
         if (st == loft::ReadStatus::too_long) {
             violation("line longer than " + std::to_string(ap::kMaxLineLength) + " bytes");
@@ -129,36 +148,105 @@ std::vector<std::pair<std::string, std::string>> visible_fields(const mailstore:
     return out;
 }
 
-struct Listing {
-    std::vector<std::string> users;
+// A LIST runs on a pool thread (iterate_users calls back for each user);
+// its names go out on the connection's strand in batches. The pool thread
+// waits while a batch is still with the strand, and the strand takes the
+// next one only once the outbox is below its limit: a listing of millions
+// of users holds at most two batches in memory, and a client that stops
+// reading stalls the listing instead of growing loft-authd.
+constexpr std::size_t kListBatchBytes = 16 * 1024;
+// A client that reads nothing for this long loses its listing (DONE fail),
+// so a stalled reader does not keep a pool thread for ever.
+constexpr std::chrono::minutes kListStallLimit{5};
+
+struct ListStream {
+    // Shared by the pool thread and the strand.
+    std::mutex mutex;
+    std::condition_variable taken; // the strand took `batch`, or cancelled
+    std::vector<std::string> batch;
+    bool batch_ready = false;
+    bool cancelled = false; // the connection is gone or stopped reading
+    // Strand only.
+    bool finished = false;  // the pool job returned
     bool ok = true;
     std::string error;
+    asio::steady_timer* waiter = nullptr;
+
+    void wake() {
+        if (waiter)
+            waiter->cancel();
+    }
 };
 
-// The pool jobs are made here, outside any coroutine: GCC 12 destroys a
+// Pool thread: hands `users` to the strand and waits until it is taken.
+// false: the listing is cancelled.
+bool hand_over(const std::shared_ptr<ListStream>& stream, loft::Connection::Executor strand,
+               std::vector<std::string>& users) {
+    std::unique_lock lock(stream->mutex);
+    if (!stream->taken.wait_for(lock, kListStallLimit, [&] { return !stream->batch_ready || stream->cancelled; }))
+        stream->cancelled = true;
+    if (stream->cancelled)
+        return false;
+    stream->batch = std::move(users);
+    users.clear();
+    stream->batch_ready = true;
+    lock.unlock();
+    asio::post(strand, [stream] { stream->wake(); });
+    return true;
+}
+
+// The pool job is made here, outside any coroutine: GCC 12 destroys a
 // lambda temporary with captures twice when it is built inside a co_await
 // expression.
-asio::awaitable<Listing> run_list(loft::BlockingPool& pool, std::shared_ptr<const Authenticator> auth,
-                                  std::string mask) {
-    return pool.run([auth = std::move(auth), mask = std::move(mask)] {
-        Listing l;
+asio::awaitable<Status> run_list(loft::BlockingPool& pool, std::shared_ptr<const Authenticator> auth,
+                                 std::string mask, std::shared_ptr<ListStream> stream,
+                                 loft::Connection::Executor strand) {
+    return pool.run([auth = std::move(auth), mask = std::move(mask), stream = std::move(stream), strand] {
+        std::vector<std::string> users;
+        std::size_t bytes = 0, total = 0;
+        bool cancelled = false;
         auto st = auth->iterate_users([&](std::string_view user) {
             if (!mask.empty() && !ap::mask_matches(mask, user))
                 return true;
-            if (l.users.size() >= kMaxListUsers) {
-                l.ok = false;
-                l.error = "more than " + std::to_string(kMaxListUsers) + " users";
+            if (++total > kMaxListUsers)
                 return false;
+            users.emplace_back(user);
+            bytes += user.size() + 16;
+            if (bytes >= kListBatchBytes) {
+                bytes = 0;
+                if (!hand_over(stream, strand, users)) {
+                    cancelled = true;
+                    return false;
+                }
             }
-            l.users.emplace_back(user);
             return true;
         });
-        if (!st) {
-            l.ok = false;
-            l.error = st.message();
-        }
-        return l;
+        if (st && !cancelled && total > kMaxListUsers)
+            st = Status::error(mailstore::Status::Code::temporary_failure,
+                               "more than " + std::to_string(kMaxListUsers) + " users");
+        if (st && !cancelled && !users.empty() && !hand_over(stream, strand, users))
+            cancelled = true;
+        if (st && cancelled)
+            st = Status::error(mailstore::Status::Code::temporary_failure, "the client stopped reading the listing");
+        return st;
     });
+}
+
+// Strand: runs the pool job and marks the stream finished.
+asio::awaitable<void> list_job(loft::BlockingPool& pool, std::shared_ptr<const Authenticator> auth, std::string mask,
+                               std::shared_ptr<ListStream> stream, loft::Connection::Executor strand) {
+    Status st;
+    try {
+        st = co_await run_list(pool, std::move(auth), std::move(mask), stream, strand);
+    } catch (const std::exception& e) {
+        st = Status::error(mailstore::Status::Code::temporary_failure, e.what());
+    }
+    stream->finished = true;
+    if (!st) {
+        stream->ok = false;
+        stream->error = st.message();
+    }
+    stream->wake();
 }
 
 asio::awaitable<LookupResult> run_lookup(loft::BlockingPool& pool, std::shared_ptr<const Authenticator> auth,
@@ -169,24 +257,70 @@ asio::awaitable<LookupResult> run_lookup(loft::BlockingPool& pool, std::shared_p
     });
 }
 
+asio::awaitable<void> MasterSession::list(std::shared_ptr<const Authenticator> auth, const ap::MasterCommand& cmd) {
+    // One listing at a time per connection: each holds a pool thread while
+    // its client reads.
+    while (list_running_)
+        co_await wait_list_done();
+    list_running_ = true;
+    const std::string id = std::to_string(cmd.id);
+    auto stream = std::make_shared<ListStream>();
+    asio::co_spawn(conn_->executor(), list_job(conn_->pool(), std::move(auth), cmd.user_mask, stream, conn_->executor()),
+                   asio::detached);
+    for (;;) {
+        std::vector<std::string> batch;
+        bool ready;
+        {
+            std::lock_guard lock(stream->mutex);
+            ready = stream->batch_ready;
+            if (ready)
+                batch = std::move(stream->batch);
+        }
+        if (ready) {
+            for (const auto& u : batch)
+                out_->send("LIST\t" + id + "\t" + ap::tab_escape(u));
+            batch.clear();
+            co_await out_->wait_writable();
+            {
+                std::lock_guard lock(stream->mutex);
+                stream->batch_ready = false;
+                if (out_->failed())
+                    stream->cancelled = true;
+            }
+            stream->taken.notify_all();
+            continue;
+        }
+        if (stream->finished)
+            break;
+        asio::steady_timer timer(conn_->executor(), asio::steady_timer::time_point::max());
+        stream->waiter = &timer;
+        std::error_code ec;
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        stream->waiter = nullptr;
+    }
+    if (!stream->ok)
+        conn_->log().errorf("LIST {}: {}", id, stream->error);
+    // Dovecot ends a good listing with an empty field too ("DONE\t5\t").
+    out_->send("DONE\t" + id + (stream->ok ? "\t" : "\tfail"));
+    list_running_ = false;
+    for (auto* t : list_waiters_)
+        t->cancel();
+}
+
+asio::awaitable<void> MasterSession::wait_list_done() {
+    asio::steady_timer timer(conn_->executor(), asio::steady_timer::time_point::max());
+    list_waiters_.push_back(&timer);
+    std::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    std::erase(list_waiters_, &timer);
+}
+
 asio::awaitable<void> MasterSession::lookup(std::shared_ptr<MasterSession> self, ap::MasterCommand cmd) {
     auto auth = self->state_->authenticator();
     const std::string id = std::to_string(cmd.id);
     using Kind = ap::MasterCommand::Kind;
     if (cmd.kind == Kind::list) {
-        Listing listing;
-        try {
-            listing = co_await run_list(self->conn_->pool(), auth, cmd.user_mask);
-        } catch (const std::exception& e) {
-            listing.ok = false;
-            listing.error = e.what();
-        }
-        for (const auto& u : listing.users)
-            self->out_->send("LIST\t" + id + "\t" + ap::tab_escape(u));
-        if (!listing.ok)
-            self->conn_->log().errorf("LIST {}: {}", id, listing.error);
-        // Dovecot ends a good listing with an empty field too ("DONE\t5\t").
-        self->out_->send("DONE\t" + id + (listing.ok ? "\t" : "\tfail"));
+        co_await self->list(std::move(auth), cmd);
         self->in_flight_.erase(cmd.id);
         co_return;
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import stat
 import time
 
@@ -421,3 +422,68 @@ service auth {{
     finally:
         loftd.kill_all()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def vm_rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError(f"no VmRSS for {pid}")
+
+
+def flood(conn: LineConn, request: bytes, total: int) -> int:
+    """Writes `request` repeatedly (up to `total` bytes) without reading the
+    replies; stops when the server no longer reads (the send times out).
+    Returns the bytes written."""
+    chunk = request * (1024 * 1024 // len(request))
+    conn.sock.settimeout(3)
+    sent = 0
+    try:
+        while sent < total:
+            sent += conn.sock.send(chunk)
+    except (socket.timeout, BlockingIOError):
+        pass
+    return sent
+
+
+def test_client_that_never_reads_keeps_memory_bounded(authd):
+    """A client writing requests without reading the replies: loft-authd
+    stops reading it once 64 KB of replies are unsent (docs/authd.md
+    "Limits"), so its memory stays bounded, and it still serves others."""
+    c, _ = client_conn(authd.socket_path("auth-client"))
+    # Each CONT for an unknown id is answered with a FAIL line.
+    flood(c, b"CONT\t7\t=\n", 200 * 1024 * 1024)
+    # Without the limit, 200 MB of CONT lines grew loft-authd past 3 GB.
+    assert vm_rss_kib(authd.proc.pid) < 64 * 1024
+    other, _ = client_conn(authd.socket_path("auth-client"))
+    other.send(f"AUTH\t1\tPLAIN\tservice=smtp\tresp={plain('alice', 'secret')}\n")
+    assert other.line() == "OK\t1\tuser=alice\t"
+    other.close()
+    c.close()
+    assert authd.proc.poll() is None
+
+
+def test_master_list_streams_to_a_slow_reader(build_dir):
+    """LIST of 60,000 users goes out in batches as the client reads: every
+    user once, in the userdb's order, then DONE; other requests of other
+    connections are answered while the lister has not read anything."""
+    users = [f"user{i:05d}" for i in range(60000)]
+    passwd = "".join(f"{u}:{{PLAIN}}x:1000:1000::/home/{u}::\n" for u in users)
+    proc = start_authd(build_dir, passwd_text=passwd)
+    try:
+        proc.wait_ready()
+        m, _ = master_conn(proc.socket_path("auth-userdb"))
+        m.send("LIST\t5\n")
+        other, _ = master_conn(proc.socket_path("auth-userdb"))
+        other.send("USER\t1\tuser00042\tservice=lmtp\n")
+        assert other.line() == "USER\t1\tuser00042\tuid=1000\tgid=1000\thome=/home/user00042"
+        other.close()
+        got = m.lines_until("DONE\t5")
+        assert got[-1] == "DONE\t5\t"
+        assert got[:-1] == [f"LIST\t5\t{u}" for u in users]
+        m.send("USER\t6\tuser59999\tservice=lmtp\n")
+        assert m.line().startswith("USER\t6\tuser59999\t")
+        m.close()
+    finally:
+        proc.stop()
