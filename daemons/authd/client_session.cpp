@@ -26,9 +26,28 @@ using mailstore::auth::ClientInfo;
 
 namespace {
 
+// A proxy or referral: the passdb told the login process to forward the
+// user elsewhere (proxy, proxy_maybe with host=...). Dovecot answers OK with
+// the fields, nologin and reason included, and the login process proxies or
+// sends the referral instead of logging in here.
+bool is_proxy(const mailstore::auth::FieldList& fields) {
+    return fields.has("proxy") || fields.has("proxy_maybe");
+}
+
+// A success that must be refused: nologin without proxy/proxy_maybe.
+// Dovecot answers OK with a nologin field and leaves the refusal to the
+// client; Postfix does not look at it and would let the user in.
+bool refused_nologin(const AuthReply& reply) {
+    return reply.kind == AuthReply::Kind::success && reply.passdb_fields.has("nologin") &&
+           !is_proxy(reply.passdb_fields);
+}
+
 // Fields of a successful passdb lookup that never go back to the client:
 // the stored password, and what only the passdb chain itself acts on.
-bool hidden_field(const std::string& key) {
+// nologin and reason go out for proxies (the login process needs them).
+bool hidden_field(const std::string& key, bool proxy) {
+    if (proxy && (key == "nologin" || key == "reason"))
+        return false;
     return key == "pass" || key == "password" || key == "nopassword" || key == "nologin" || key == "reason" ||
            key == "allow_nets" || key == "nodelay";
 }
@@ -290,7 +309,7 @@ asio::awaitable<void> ClientSession::step(std::shared_ptr<ClientSession> self, s
     // The failure delay runs here, on a timer: no thread sleeps, and other
     // requests of this connection go on meanwhile.
     bool failed = reply.kind == AuthReply::Kind::failure || reply.kind == AuthReply::Kind::temporary_failure ||
-                  (reply.kind == AuthReply::Kind::success && reply.passdb_fields.has("nologin"));
+                  refused_nologin(reply);
     if (failed && reply.delay.count() > 0) {
         asio::steady_timer timer(self->conn_->executor(), reply.delay);
         std::error_code ec;
@@ -311,18 +330,17 @@ void ClientSession::finish(const std::shared_ptr<Pending>& p, const AuthReply& r
         out_->send(ap::cont_line(p->id, crypto::base64(reply.data)));
         return;
     case AuthReply::Kind::success:
-        if (reply.passdb_fields.has("nologin")) {
-            // Dovecot answers OK with a nologin field and leaves the refusal
-            // to the client; Postfix does not look at it and would let the
-            // user in. Loft refuses here, with the reason (docs/authd.md).
+        if (refused_nologin(reply)) {
+            // Loft refuses here, with the reason (docs/authd.md "nologin").
             ap::FailInfo info;
             info.user = reply.user;
             info.reason = reply.passdb_fields.get_or("reason", "");
             fail(p->id, info);
         } else {
             std::vector<std::pair<std::string, std::string>> fields;
+            const bool proxy = is_proxy(reply.passdb_fields);
             for (const auto& [k, v] : reply.passdb_fields.items())
-                if (!hidden_field(k))
+                if (!hidden_field(k, proxy))
                     fields.emplace_back(k, v);
             if (!reply.master_user.empty())
                 fields.emplace_back("master_user", reply.master_user);

@@ -487,3 +487,32 @@ def test_master_list_streams_to_a_slow_reader(build_dir):
         m.close()
     finally:
         proc.stop()
+
+
+PROXY_PASSWD = PASSWD + """\
+dave:{PLAIN}pw:1003:1003::/home/dave::proxy=y host=10.0.0.2 port=1143 destuser=dave2 nologin reason=Moved
+erin:{PLAIN}pw:1004:1004::/home/erin::proxy_maybe=y host=10.0.0.3 nologin reason=Referral
+"""
+
+
+def test_proxy_with_nologin_is_ok_with_its_fields(build_dir):
+    """proxy/proxy_maybe with nologin is Dovecot's way to proxy or refer a
+    user: OK with every field (nologin and reason included) for the login
+    process to act on. nologin without proxy stays a FAIL."""
+    proc = start_authd(build_dir, passwd_text=PROXY_PASSWD)
+    try:
+        proc.wait_ready()
+        c, _ = client_conn(proc.socket_path("auth-client"))
+        c.send(f"AUTH\t1\tPLAIN\tservice=imap\tresp={plain('dave', 'pw')}\n")
+        assert c.line() == ("OK\t1\tuser=dave\tproxy=y\thost=10.0.0.2\tport=1143\tdestuser=dave2"
+                            "\tnologin\treason=Moved")
+        c.send(f"AUTH\t2\tPLAIN\tservice=imap\tresp={plain('erin', 'pw')}\n")
+        assert c.line() == "OK\t2\tuser=erin\tproxy_maybe=y\thost=10.0.0.3\tnologin\treason=Referral"
+        c.send(f"AUTH\t3\tPLAIN\tservice=imap\tresp={plain('bob', 'pw')}\n")
+        line = c.line()
+        assert line.startswith("FAIL\t3\t") and line.endswith("\treason=Suspended"), line
+        c.send(f"AUTH\t4\tPLAIN\tservice=imap\tresp={plain('dave', 'wrong')}\n")
+        assert fail_id(c.line()) == 4
+        c.close()
+    finally:
+        proc.stop()
