@@ -161,10 +161,12 @@ AuthReply make_reply(const AuthenticatorImpl& impl, const SaslBackend& backend, 
                  failure_log_line(backend.attempted_user(), method, client, reason));
     if (verdict == Verdict::temp_fail) {
         reply.kind = AuthReply::Kind::temporary_failure;
+        reply.user = backend.reply_user();
         reply.delay = impl.settings.failure_delay;
         return reply;
     }
     reply.kind = AuthReply::Kind::failure;
+    reply.user = backend.reply_user();
     reply.reason = backend.client_reason();
     if (req.passdb_fields.has("nodelay"))
         reply.delay = std::chrono::milliseconds(0);
@@ -175,8 +177,16 @@ AuthReply make_reply(const AuthenticatorImpl& impl, const SaslBackend& backend, 
     return reply;
 }
 
-sasl::MechanismSettings mechanism_settings(const AuthSettings& s) {
+sasl::MechanismSettings mechanism_settings(const AuthSettings& s, const ClientInfo& client) {
     sasl::MechanismSettings m;
+    // RFC 5802 §6: when a SCRAM-*-PLUS mechanism is on offer over a channel
+    // that has binding data, a plain SCRAM client sending "y" ("I could
+    // bind but you do not offer it") saw a list with -PLUS stripped in
+    // transit: the mechanism refuses it.
+    const bool plus_enabled = std::any_of(s.mechanisms.begin(), s.mechanisms.end(), [](const std::string& n) {
+        return n.rfind("SCRAM-", 0) == 0 && n.size() > 5 && n.compare(n.size() - 5, 5, "-PLUS") == 0;
+    });
+    m.plus_offered = plus_enabled && !client.channel_binding_data.empty();
     m.realms = s.realms;
     m.default_realm = s.default_realm;
     m.anonymous_username = s.anonymous_username;
@@ -323,15 +333,20 @@ Result<AuthSession> Authenticator::begin(std::string_view mechanism, const Clien
         return Status::not_found("unsupported authentication mechanism " + log_safe_user(name));
     auto info = sasl::mechanism_info(name);
     bool plaintext = info ? info->plaintext : builtin_info(name).plaintext;
+    // Only TLS, a loopback peer or login_trusted_networks make a channel
+    // safe for a cleartext password. An empty remote_ip is an auth client
+    // that did not say where the user is (no rip=): that is not "local",
+    // or any such peer would get PLAIN over an insecure channel.
+    // In-process tools say secured instead.
     if (plaintext && impl_->settings.plaintext_only_secured && !client.secured && !is_loopback(client.remote_ip) &&
-        !ip_in_networks(client.remote_ip, impl_->settings.trusted_networks) && !client.remote_ip.empty())
+        !ip_in_networks(client.remote_ip, impl_->settings.trusted_networks))
         return Status::error(Status::Code::permission_denied,
                              "plaintext authentication disallowed on non-secure (SSL/TLS) connections");
     auto state = std::make_unique<AuthSession::State>();
     state->mechanism = name;
     state->impl = impl_;
     state->backend = std::make_unique<SaslBackend>(*impl_, client, name);
-    state->mech = sasl::make_mechanism(name, *state->backend, mechanism_settings(impl_->settings));
+    state->mech = sasl::make_mechanism(name, *state->backend, mechanism_settings(impl_->settings, client));
     if (!state->mech)
         return Status::not_found("authentication mechanism " + name + " is not available");
     return AuthSession(std::move(state));

@@ -53,6 +53,7 @@ Verdict SaslBackend::start(std::string_view authzid, std::string_view authcid, P
     failure_reason_.clear();
     client_reason_.clear();
     master_login_ = pass_ = pending_ = false;
+    reply_user_.clear();
 
     std::string target, master;
     if (!authzid.empty() && authzid != authcid) {
@@ -75,6 +76,7 @@ Verdict SaslBackend::start(std::string_view authzid, std::string_view authcid, P
         return fail(Verdict::temp_fail, "auth_username_format: " + formatted.status().message());
     target = std::move(*formatted);
     attempted_ = target;
+    reply_user_ = target;
     if (!master.empty()) {
         auto m = format_username(master, impl_.settings, request_);
         if (!m)
@@ -96,6 +98,7 @@ Verdict SaslBackend::start(std::string_view authzid, std::string_view authcid, P
         request_.user = target;
         out = impl_.run_passdbs(request_, false, mode, scheme);
         attempted_ = request_.user;
+        reply_user_ = request_.user;
     }
     last_driver_ = out.driver;
     const char* who = master_login_ ? "master user " : "";
@@ -129,6 +132,7 @@ Verdict SaslBackend::finish() {
             // up without its password).
             auto out = impl_.run_passdbs(request_, false, PassdbMode::lookup, {}, true);
             attempted_ = request_.user;
+            reply_user_ = request_.user;
             last_driver_ = out.driver;
             if (out.kind == ChainOutcome::Kind::temp_fail)
                 return fail(Verdict::temp_fail, "temporary failure: " + out.error);
@@ -193,6 +197,7 @@ Verdict SaslBackend::login_without_password(std::string_view authzid, std::strin
         // anonymous user, which only the userdb has to know.
         request_.user = impl_.settings.anonymous_username;
         attempted_ = request_.user;
+        reply_user_ = request_.user;
         if (request_.user.empty())
             return fail(Verdict::refused, "anonymous logins are disabled (auth_anonymous_username is empty)");
         return finish();

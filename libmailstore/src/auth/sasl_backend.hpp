@@ -29,6 +29,12 @@ public:
     // master login, else the login name as formatted (or as sent, when it
     // was refused before formatting).
     const std::string& attempted_user() const { return attempted_; }
+    // The user name a failure reply carries (FAIL user=, as Dovecot sends
+    // it): the attempted name after auth_username_format (and a passdb
+    // user= rename); for a master login its target user. Empty when the
+    // login was refused before the name was formatted (invalid characters,
+    // a malformed message).
+    const std::string& reply_user() const { return reply_user_; }
     // Why the login failed, for the log line ("password mismatch", ...).
     const std::string& failure_reason() const { return failure_reason_; }
     // A reason the client may see (nologin's reason=), else empty.
@@ -46,6 +52,7 @@ private:
     const AuthenticatorImpl& impl_;
     AuthRequest request_;
     std::string attempted_;
+    std::string reply_user_;
     std::string target_;     // master login: who to log in as
     bool master_login_ = false;
     bool pass_ = false;      // the master passdb had pass=yes

@@ -42,14 +42,19 @@ struct ClientInfo {
     unsigned remote_port = 0;
     unsigned local_port = 0;
     // The channel is protected (TLS). Loopback clients and
-    // login_trusted_networks count as secured even without it.
+    // login_trusted_networks count as secured even without it; an empty
+    // remote_ip does not (an in-process tool that wants plaintext
+    // mechanisms under disable_plaintext_auth sets secured).
     bool secured = false;
     std::string session_id; // for log lines; may be empty
     // EXTERNAL: the user name from a client certificate the caller verified
     // (empty: none).
     std::string cert_username;
     // SCRAM-*-PLUS: the channel binding type ("tls-unique",
-    // "tls-exporter") and its data, taken from the TLS session.
+    // "tls-exporter") and its data, taken from the TLS session. With data
+    // here and a -PLUS mechanism in auth_mechanisms, a plain SCRAM client
+    // that answers with the GS2 flag "y" is refused as a downgrade
+    // (RFC 5802 §6).
     std::string channel_binding_type;
     std::string channel_binding_data;
     // The caller keeps its own penalty (Postfix sends "nopenalty"): do not
@@ -85,6 +90,11 @@ struct AuthReply {
     std::string data;
     // success: the user name to log in as (after auth_username_format, a
     // passdb `user=` field, and for a master login the target user).
+    // failure and temporary_failure: the name the client tried, formatted
+    // the same way (for a master login "target*master", the target, as
+    // Dovecot reports it), for `FAIL\tid\tuser=...`. Empty when the login
+    // was refused before a name was known (malformed client data, a name
+    // with characters outside auth_username_chars).
     std::string user;
     // success through a master user: the master's name, else empty.
     std::string master_user;

@@ -144,8 +144,14 @@ TEST_CASE("plaintext policy: disable_plaintext_auth, auth_allow_cleartext, loopb
     CHECK(a.begin("PLAIN", client("192.0.2.7", true)));
     CHECK(a.begin("PLAIN", client("127.0.0.1", false)));
     CHECK(a.begin("PLAIN", client("::1", false)));
-    // A local tool with no address.
-    CHECK(a.begin("PLAIN", client("", false)));
+    // No address (an auth client that sent no rip=) is not local: only
+    // secured, loopback or trusted networks allow plaintext.
+    auto no_rip = a.begin("PLAIN", client("", false));
+    REQUIRE_FALSE(no_rip);
+    CHECK(no_rip.status().code() == mailstore::Status::Code::permission_denied);
+    CHECK_FALSE(a.begin("LOGIN", client("", false)));
+    // An in-process tool says secured.
+    CHECK(a.begin("PLAIN", client("", true)));
 
     auto trusted = env.make("login_trusted_networks = 192.0.2.0/24\n" + base);
     CHECK(trusted.begin("PLAIN", insecure));
@@ -188,4 +194,65 @@ TEST_CASE("sasl: CRAM-MD5 through the credentials path, and a hash it cannot use
                           "reason=stored password cannot be used with CRAM-MD5\n") != std::string::npos);
     // The same user logs in with PLAIN.
     CHECK(a.verify_plain("hashed", "pw2", client()).kind == K::success);
+}
+
+TEST_CASE("failure replies carry the attempted user name, formatted; a master login its target") {
+    Env env;
+    auto a = env.make("auth_username_format = %Lu\n" + master_conf(env, true));
+    auto mismatch = a.verify_plain("Alice", "wrong", client());
+    CHECK(mismatch.kind == K::failure);
+    CHECK(mismatch.user == "alice");
+    auto unknown = a.verify_plain("NoBody", "x", client());
+    CHECK(unknown.kind == K::failure);
+    CHECK(unknown.user == "nobody");
+    // Master logins: the target, as Dovecot's FAIL user= names it, for a
+    // wrong master password, an unknown master and an unknown target.
+    auto bad_master = a.verify_plain("Alice*admin", "wrong", client());
+    CHECK(bad_master.kind == K::failure);
+    CHECK(bad_master.user == "alice");
+    CHECK(bad_master.master_user.empty());
+    CHECK(a.verify_plain("alice*nobody", "masterpw", client()).user == "alice");
+    CHECK(a.verify_plain("ghost*admin", "masterpw", client()).user == "ghost");
+    // Through SASL: PLAIN with an authorization identity.
+    auto s = a.begin("PLAIN", client());
+    REQUIRE(s);
+    auto r = s->step("Alice\0admin\0wrong"s);
+    CHECK(r.kind == K::failure);
+    CHECK(r.user == "alice");
+    // Refused before a name was known: empty.
+    auto s2 = a.begin("PLAIN", client());
+    REQUIRE(s2);
+    CHECK(s2->step("no-nuls-here").user.empty());
+    CHECK(a.verify_plain("bad\tname", "x", client()).user.empty());
+}
+
+TEST_CASE("sasl: SCRAM downgrade refused when -PLUS is enabled and the channel can bind (RFC 5802 6)") {
+    Env env;
+    auto pw = env.file("passwd", "alice:{PLAIN}alicepw:1000:1000::/home/alice::\n");
+    auto db = block("passdb", "passwd-file", pw) + block("userdb", "passwd-file", pw);
+    auto with_plus = env.make("auth_mechanisms = scram-sha-256 scram-sha-256-plus\n" + db);
+    auto without_plus = env.make("auth_mechanisms = scram-sha-256\n" + db);
+    auto tls = client();
+    tls.channel_binding_type = "tls-exporter";
+    tls.channel_binding_data = std::string(32, '\x5a');
+    auto no_cb = client();
+    // mechanisms() still lists the -PLUS one.
+    auto m = with_plus.mechanisms();
+    REQUIRE(m.size() == 2);
+    CHECK(m[1].name == "SCRAM-SHA-256-PLUS");
+    auto first = [](const Authenticator& a, const ClientInfo& c, const std::string& gs2) {
+        auto s = a.begin("SCRAM-SHA-256", c);
+        REQUIRE(s);
+        return s->step(gs2 + ",,n=alice,r=clientnonce0123456789");
+    };
+    LogCapture log(env);
+    auto refused = first(with_plus, tls, "y");
+    CHECK(refused.kind == K::failure);
+    CHECK(log.text().find("method=SCRAM-SHA-256, rip=192.0.2.7") != std::string::npos);
+    CHECK(log.text().find("SCRAM channel binding downgrade") != std::string::npos);
+    // "n" on the same channel, "y" where nothing could bind, "y" when no
+    // -PLUS is enabled: the exchange goes on.
+    CHECK(first(with_plus, tls, "n").kind == K::challenge);
+    CHECK(first(with_plus, no_cb, "y").kind == K::challenge);
+    CHECK(first(without_plus, tls, "y").kind == K::challenge);
 }
