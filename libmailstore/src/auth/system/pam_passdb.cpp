@@ -1,80 +1,20 @@
 // passdb { driver = pam  args = [session=yes] [setcred=yes]
-// [failure_show_msg=yes] [max_requests=N] [cache_key=KEY] [SERVICE] }:
+// [failure_show_msg=yes] [max_requests=N] [cache_key=KEY] [timeout=TIME]
+// [max_queue=N] [SERVICE] }:
 // the password is checked by PAM (pam_authenticate, then pam_acct_mgmt),
 // so the driver never sees a stored password and only plaintext
-// mechanisms (PLAIN, LOGIN) work with it.
+// mechanisms (PLAIN, LOGIN) work with it. The transaction runs on the PAM
+// thread (pam_thread.hpp): a caller waits at most `timeout` (30 s).
 #include "auth/system/system_users.hpp"
+
+#include "auth/system/pam_thread.hpp"
 
 #include <security/pam_appl.h>
 
-#include <cstdlib>
-#include <cstring>
-#include <mutex>
 #include <sstream>
 
 namespace mailstore::auth {
 namespace {
-
-// PAM modules are not all thread-safe (pam_unix keeps static state, some
-// NSS modules too): one PAM transaction at a time in this process.
-std::mutex pam_mutex;
-
-// What the conversation function answers with, and what it heard.
-struct Conversation {
-    std::string user;
-    std::string password;
-    std::string message; // the last PAM_ERROR_MSG / PAM_TEXT_INFO
-};
-
-// The PAM conversation (pam_conv(3)): the password for a hidden prompt,
-// the user name for a visible one; messages are remembered. The replies
-// are malloc'ed: PAM frees them.
-extern "C" int loft_pam_conv(int num_msg, const struct pam_message** msg, struct pam_response** resp,
-                             void* appdata) {
-    if (num_msg <= 0 || num_msg > PAM_MAX_NUM_MSG || appdata == nullptr)
-        return PAM_CONV_ERR;
-    auto* conv = static_cast<Conversation*>(appdata);
-    auto* replies = static_cast<struct pam_response*>(std::calloc(static_cast<std::size_t>(num_msg), sizeof(struct pam_response)));
-    if (replies == nullptr)
-        return PAM_BUF_ERR;
-    for (int i = 0; i < num_msg; ++i) {
-        const char* answer = nullptr;
-        switch (msg[i]->msg_style) {
-        case PAM_PROMPT_ECHO_OFF:
-            answer = conv->password.c_str();
-            break;
-        case PAM_PROMPT_ECHO_ON:
-            answer = conv->user.c_str();
-            break;
-        case PAM_ERROR_MSG:
-        case PAM_TEXT_INFO:
-            if (msg[i]->msg != nullptr)
-                conv->message.assign(msg[i]->msg, strnlen(msg[i]->msg, PAM_MAX_MSG_SIZE));
-            break;
-        default:
-            break;
-        }
-        if (answer != nullptr) {
-            replies[i].resp = strdup(answer);
-            if (replies[i].resp == nullptr) {
-                for (int j = 0; j < i; ++j) {
-                    if (replies[j].resp != nullptr) {
-                        explicit_bzero(replies[j].resp, std::strlen(replies[j].resp));
-                        std::free(replies[j].resp);
-                    }
-                }
-                std::free(replies);
-                return PAM_BUF_ERR;
-            }
-        }
-    }
-    *resp = replies;
-    return PAM_SUCCESS;
-}
-
-// PAM_FAIL_DELAY: the framework applies auth_failure_delay itself; a
-// module's own delay (pam_unix's 2 s) would only hold the PAM lock.
-extern "C" void loft_pam_no_delay(int, unsigned, void*) {}
 
 struct PamOptions {
     bool session = false;
@@ -82,6 +22,7 @@ struct PamOptions {
     bool failure_show_msg = false;
     std::string cache_key;
     std::string service = "dovecot";
+    system::PamLimits limits;
 };
 
 class PamPassdb final : public PassdbDriver {
@@ -116,47 +57,20 @@ public:
         if (service.empty())
             return failure(request, r, "empty PAM service name");
 
-        Conversation conv{request.user, std::string(password), {}};
-        struct pam_conv pc {loft_pam_conv, &conv};
-        std::string where;
-        int rc;
-        {
-            std::lock_guard lock(pam_mutex);
-            pam_handle_t* h = nullptr;
-            rc = pam_start(service.c_str(), request.user.c_str(), &pc, &h);
-            if (rc != PAM_SUCCESS) {
-                where = "pam_start";
-            } else {
-                if (!request.client.remote_ip.empty())
-                    pam_set_item(h, PAM_RHOST, request.client.remote_ip.c_str());
-                pam_set_item(h, PAM_FAIL_DELAY, reinterpret_cast<const void*>(&loft_pam_no_delay));
-                rc = pam_authenticate(h, PAM_SILENT);
-                where = "pam_authenticate";
-                if (rc == PAM_SUCCESS) {
-                    rc = pam_acct_mgmt(h, PAM_SILENT);
-                    where = "pam_acct_mgmt";
-                }
-                if (rc == PAM_SUCCESS && opt_.setcred) {
-                    rc = pam_setcred(h, PAM_ESTABLISH_CRED);
-                    where = "pam_setcred";
-                }
-                if (rc == PAM_SUCCESS && opt_.session) {
-                    // Opened and closed at once: the session modules run
-                    // (lastlog, mkhomedir) without a long-lived session.
-                    rc = pam_open_session(h, 0);
-                    where = "pam_open_session";
-                    if (rc == PAM_SUCCESS)
-                        pam_close_session(h, 0);
-                }
-                if (opt_.setcred && where != "pam_setcred" && rc == PAM_SUCCESS)
-                    pam_setcred(h, PAM_DELETE_CRED);
-                std::string err = pam_strerror(h, rc);
-                pam_end(h, rc);
-                if (rc != PAM_SUCCESS)
-                    where += "() failed: " + err;
-            }
-        }
-        explicit_bzero(conv.password.data(), conv.password.size());
+        system::PamTransaction t;
+        t.service = service;
+        t.user = request.user;
+        t.password = std::string(password);
+        t.rhost = request.client.remote_ip;
+        t.setcred = opt_.setcred;
+        t.session = opt_.session;
+        // On the PAM thread, so a slow or stuck module holds this thread
+        // for at most the timeout.
+        system::PamOutcome out = system::run_pam(std::move(t), opt_.limits);
+        if (out.state != system::PamOutcome::State::done)
+            return failure(request, r, out.error);
+        const int rc = out.rc;
+        const std::string& where = out.where;
         switch (rc) {
         case PAM_SUCCESS:
             r.kind = PassdbResult::Kind::ok;
@@ -173,8 +87,8 @@ public:
         case PAM_MAXTRIES:
             r.kind = PassdbResult::Kind::password_mismatch;
             r.error = "pam: " + where;
-            if (opt_.failure_show_msg && !conv.message.empty())
-                r.fields.set("reason", conv.message);
+            if (opt_.failure_show_msg && !out.message.empty())
+                r.fields.set("reason", out.message);
             request.log.info(driver_log_prefix("pam", request) + ": " + where, log::Category::auth);
             return r;
         default: // PAM_AUTHINFO_UNAVAIL, PAM_SYSTEM_ERR, PAM_BUF_ERR, ...
@@ -236,10 +150,22 @@ Result<std::unique_ptr<PassdbDriver>> make_pam_passdb(const DriverArgs& args) {
             // requests to contain leaky modules; Loft has no such workers.
             if (!config::parse_uint(value))
                 return bad("max_requests: expected a number, got '" + value + "'");
+        } else if (key == "timeout") {
+            // Not in Dovecot (its PAM runs in worker processes the auth
+            // process does not wait on): how long a login waits for PAM.
+            auto t = config::parse_time(value);
+            if (!t || *t < std::chrono::milliseconds(1) || *t > std::chrono::hours(1))
+                return bad("timeout: expected a time from 1ms to 1h (30s, 500ms), got '" + value + "'");
+            opt.limits.timeout = *t;
+        } else if (key == "max_queue") {
+            auto n = config::parse_uint(value);
+            if (!n || *n < 1 || *n > 10000)
+                return bad("max_queue: expected a number (1-10000), got '" + value + "'");
+            opt.limits.max_queue = static_cast<std::size_t>(*n);
         } else if (key == "cache_key") {
             opt.cache_key = value;
         } else if (key == "blocking") {
-            // Accepted for old configs; PAM calls always run in the caller.
+            // Accepted for old configs; PAM calls always run on the PAM thread.
         } else {
             return bad("unknown argument '" + key + "'");
         }

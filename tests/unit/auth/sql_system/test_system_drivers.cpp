@@ -1,5 +1,7 @@
 #include "auth/db/drivers.hpp"
+#include "auth/system/pam_thread.hpp"
 #include "system_user.hpp"
+#include "temp_dir.hpp"
 
 #include <mailstore/auth/password.hpp>
 #include <mailstore/config.hpp>
@@ -8,10 +10,15 @@
 
 #include <pwd.h>
 #include <shadow.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -264,4 +271,153 @@ TEST_CASE("pam passdb: a module that cannot be loaded is an internal failure") {
     auto r = (*p)->verify(req(user.name()), loft_test::SystemUser::password);
     CHECK(r.kind == Kind::internal_failure);
     CHECK(r.error.rfind("pam: pam_authenticate() failed: ", 0) == 0);
+}
+
+namespace {
+
+// Polls `cond` for at most 20 s (a bound for a slow machine, not a
+// measurement); returns its last value.
+bool eventually(const std::function<bool()>& cond) {
+    for (int i = 0; i < 2000; ++i) {
+        if (cond())
+            return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return cond();
+}
+
+std::size_t lines_in(const std::string& path) {
+    std::ifstream in(path);
+    std::size_t n = 0;
+    for (std::string line; std::getline(in, line);)
+        ++n;
+    return n;
+}
+
+// A PAM module that hangs: pam_exec of a script that notes each run in
+// `runs`, creates `started` and waits until `release` exists (at most
+// 60 s). The destructor releases it and waits until the PAM thread is idle,
+// so a failed check does not leave the next test behind a stuck module.
+struct StuckModule {
+    loft_test::TempDir dir;
+    std::string started = dir.path("started"), release = dir.path("release"), runs = dir.path("runs");
+    loft_test::PamService svc;
+    explicit StuckModule(const std::string& tag)
+        : svc(tag, "auth required pam_exec.so " +
+                       dir.write("stuck.sh", "#!/bin/sh\necho \"$PAM_USER\" >> " + dir.path("runs") + "\ntouch " +
+                                                 dir.path("started") + "\ni=0\nwhile [ ! -e " + dir.path("release") +
+                                                 " ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done\nexit 0\n") +
+                       "\naccount required pam_permit.so\n") {
+        chmod(dir.path("stuck.sh").c_str(), 0755);
+    }
+    ~StuckModule() {
+        dir.write("release", "");
+        eventually([] {
+            auto st = system::pam_thread_state();
+            return st.queued == 0 && !st.running;
+        });
+    }
+    StuckModule(const StuckModule&) = delete;
+    StuckModule& operator=(const StuckModule&) = delete;
+};
+
+} // namespace
+
+TEST_CASE("pam passdb: timeout and max_queue args") {
+    CHECK(make_pam_passdb(args("pam", "timeout=30s max_queue=16 dovecot")));
+    CHECK(make_pam_passdb(args("pam", "timeout=500ms")));
+    auto check_bad = [](const std::string& a, const std::string& msg) {
+        auto b = make_pam_passdb(args("pam", a));
+        REQUIRE_FALSE(b);
+        CHECK(b.status().message() == msg);
+    };
+    check_bad("timeout=soon", "loft.conf:7: pam: timeout: expected a time from 1ms to 1h (30s, 500ms), got 'soon'");
+    check_bad("timeout=0", "loft.conf:7: pam: timeout: expected a time from 1ms to 1h (30s, 500ms), got '0'");
+    check_bad("timeout=2h", "loft.conf:7: pam: timeout: expected a time from 1ms to 1h (30s, 500ms), got '2h'");
+    check_bad("max_queue=0", "loft.conf:7: pam: max_queue: expected a number (1-10000), got '0'");
+    check_bad("max_queue=many", "loft.conf:7: pam: max_queue: expected a number (1-10000), got 'many'");
+}
+
+TEST_CASE("pam passdb: a stuck module fails the login after the timeout; later logins fail at once, not queued") {
+    loft_test::SystemUser user;
+    if (!user.ok())
+        return;
+    StuckModule stuck("stuck");
+    REQUIRE(stuck.svc.ok());
+    loft_test::PamService unix_svc("unixfast", "auth required pam_unix.so\naccount required pam_unix.so\n");
+    REQUIRE(unix_svc.ok());
+    auto p = make_pam_passdb(args("pam", "timeout=2s " + stuck.svc.name()));
+    REQUIRE_MESSAGE(p, p.status().message());
+    auto fast = make_pam_passdb(args("pam", "timeout=2s " + unix_svc.name()));
+    REQUIRE(fast);
+
+    // The caller gets its thread back: an internal (temporary) failure
+    // naming the call that does not return.
+    auto r = (*p)->verify(req(user.name()), loft_test::SystemUser::password);
+    CHECK(r.kind == Kind::internal_failure);
+    CHECK(r.error == "pam: pam_authenticate() for service " + stuck.svc.name() + ", user " + user.name() +
+                         " did not return within 2 s (a PAM module is slow or stuck)");
+    REQUIRE(std::filesystem::exists(stuck.started));
+    CHECK(system::pam_thread_state().running);
+
+    // While it is overdue, other PAM logins (any service: PAM calls are
+    // serialized) fail at once instead of waiting behind it.
+    r = (*fast)->verify(req(user.name()), loft_test::SystemUser::password);
+    CHECK(r.kind == Kind::internal_failure);
+    std::string prefix = "pam: not queued: pam_authenticate() for service " + stuck.svc.name() + ", user " +
+                         user.name() + " has not returned for ";
+    CHECK(r.error.rfind(prefix, 0) == 0);
+    const std::string suffix = " s (a PAM module is slow or stuck)";
+    REQUIRE(r.error.size() > prefix.size() + suffix.size());
+    CHECK(r.error.substr(r.error.size() - suffix.size()) == suffix);
+    CHECK(system::pam_thread_state().queued == 0);
+
+    // Once the module returns, PAM works again.
+    stuck.dir.write("release", "");
+    CHECK(eventually([&] { return !system::pam_thread_state().running; }));
+    r = (*fast)->verify(req(user.name()), loft_test::SystemUser::password);
+    CHECK(r.kind == Kind::ok);
+    r = (*fast)->verify(req(user.name()), "wrong");
+    CHECK(r.kind == Kind::password_mismatch);
+    CHECK(lines_in(stuck.runs) == 1);
+}
+
+TEST_CASE("pam passdb: a full queue refuses at once; a caller that gives up in the queue is dropped unrun") {
+    loft_test::SystemUser user;
+    if (!user.ok())
+        return;
+    StuckModule stuck("queue");
+    REQUIRE(stuck.svc.ok());
+    auto slow = make_pam_passdb(args("pam", "timeout=60s max_queue=1 " + stuck.svc.name()));
+    REQUIRE(slow);
+    auto impatient = make_pam_passdb(args("pam", "timeout=300ms max_queue=1 " + stuck.svc.name()));
+    REQUIRE(impatient);
+
+    // A runs (and hangs until released).
+    PassdbResult a, b;
+    std::thread ta([&] { a = (*slow)->verify(req(user.name()), loft_test::SystemUser::password); });
+    REQUIRE(eventually([&] { return std::filesystem::exists(stuck.started); }));
+
+    // C waits behind A, gives up after its timeout and is taken out of the
+    // queue: it never runs.
+    auto c = (*impatient)->verify(req(user.name()), loft_test::SystemUser::password);
+    CHECK(c.kind == Kind::internal_failure);
+    CHECK(c.error == "pam: waited 0.3 s in the queue behind pam_authenticate() for service " + stuck.svc.name() +
+                         ", user " + user.name() + " (a PAM module is slow or stuck)");
+    CHECK(system::pam_thread_state().queued == 0);
+
+    // B waits behind A; with max_queue=1 the next one (D) is refused at once.
+    std::thread tb([&] { b = (*slow)->verify(req(user.name()), loft_test::SystemUser::password); });
+    REQUIRE(eventually([] { return system::pam_thread_state().queued == 1; }));
+    auto d = (*slow)->verify(req(user.name()), loft_test::SystemUser::password);
+    CHECK(d.kind == Kind::internal_failure);
+    CHECK(d.error == "pam: not queued: 1 PAM requests are already waiting (max_queue=1); running: "
+                     "pam_authenticate() for service " + stuck.svc.name() + ", user " + user.name());
+
+    stuck.dir.write("release", "");
+    ta.join();
+    tb.join();
+    CHECK(a.kind == Kind::ok);
+    CHECK(b.kind == Kind::ok);
+    CHECK(lines_in(stuck.runs) == 2); // A and B; C and D never ran
 }
