@@ -26,6 +26,10 @@ using mailstore::auth::ClientInfo;
 
 namespace {
 
+bool is_plus_mechanism(std::string_view name) {
+    return name.size() > 5 && name.substr(name.size() - 5) == "-PLUS";
+}
+
 // A proxy or referral: the passdb told the login process to forward the
 // user elsewhere (proxy, proxy_maybe with host=...). Dovecot answers OK with
 // the fields, nologin and reason included, and the login process proxies or
@@ -108,6 +112,12 @@ asio::awaitable<void> ClientSession::run() {
     // as Dovecot does: clients read both directions' handshakes in parallel.
     out_->send("VERSION\t" + std::to_string(ap::kClientMajor) + "\t" + std::to_string(ap::kClientMinor));
     for (const auto& m : auth->mechanisms()) {
+        // SCRAM-*-PLUS needs the TLS channel binding, which Postfix and the
+        // other clients of Dovecot's protocol cannot pass: announcing it
+        // would make them offer a mechanism that always fails. A client
+        // that can (Loft's channel_binding parameters) asks for it by name.
+        if (is_plus_mechanism(m.name))
+            continue;
         ap::MechFlags flags;
         flags.anonymous = m.anonymous;
         flags.plaintext = m.plaintext;
@@ -219,6 +229,18 @@ bool ClientSession::handle_auth(const std::vector<std::string_view>& fields) {
     p->client.no_penalty = cmd->no_penalty;
     if (cmd->valid_client_cert)
         p->client.cert_username = cmd->cert_username;
+
+    if (!cmd->channel_binding_type.empty() || !cmd->channel_binding.empty()) {
+        auto data = crypto::unbase64(cmd->channel_binding);
+        if (cmd->channel_binding_type.empty() || !data || data->empty()) {
+            fail(cmd->id, {.user = {}, .code = {},
+                           .reason = "Invalid channel binding (channel_binding_type and base64 channel_binding)",
+                           .temp = false});
+            return true;
+        }
+        p->client.channel_binding_type = cmd->channel_binding_type;
+        p->client.channel_binding_data = std::move(*data);
+    }
 
     std::string response;
     if (cmd->has_initial_response && cmd->initial_response != "=" && !cmd->initial_response.empty()) {

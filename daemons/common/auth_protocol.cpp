@@ -178,6 +178,10 @@ std::optional<AuthCommand> parse_auth(const std::vector<std::string_view>& field
             cmd.session = p.value;
         } else if (p.key == "cert_username" && p.has_value) {
             cmd.cert_username = p.value;
+        } else if (p.key == "channel_binding_type" && p.has_value) {
+            cmd.channel_binding_type = p.value;
+        } else if (p.key == "channel_binding" && p.has_value) {
+            cmd.channel_binding = p.value;
         } else if (p.key == "resp") {
             // Everything after resp= is the initial response (Dovecot wants
             // it last; a later parameter is still read).

@@ -74,7 +74,13 @@ std::optional<VersionLine> parse_version(const std::vector<std::string_view>& fi
 
 // AUTH <id> <mech> service=.. [lip=..] [rip=..] [lport=..] [rport=..]
 //      [secured] [valid-client-cert] [no-penalty] [nologin] [session=..]
+//      [channel_binding_type=..] [channel_binding=<base64>]
 //      [resp=<base64>] [other params, kept in `extra`]
+//
+// channel_binding_type/channel_binding are a Loft extension (docs/authd.md
+// "Channel binding"): a client that terminates TLS itself passes the
+// connection's channel binding (RFC 5929, RFC 9266) so that SCRAM-*-PLUS
+// can be used through the socket. Dovecot's protocol has no way to carry it.
 struct AuthCommand {
     std::uint32_t id = 0;
     std::string mechanism;
@@ -87,6 +93,8 @@ struct AuthCommand {
     bool nologin = false;
     std::string session;
     std::string cert_username;  // cert_username= (EXTERNAL)
+    std::string channel_binding_type; // e.g. "tls-exporter"; empty when not sent
+    std::string channel_binding;      // still base64; empty when not sent
     bool has_initial_response = false;
     std::string initial_response; // still base64; "=" means empty (the caller decodes)
     std::vector<Param> extra;

@@ -3,6 +3,9 @@ sockets, checked with raw socket conversations against a standalone
 loft-authd over a passwd-file (docs/authd.md), and through loftd."""
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 import re
 import shutil
@@ -513,6 +516,64 @@ def test_proxy_with_nologin_is_ok_with_its_fields(build_dir):
         assert line.startswith("FAIL\t3\t") and line.endswith("\treason=Suspended"), line
         c.send(f"AUTH\t4\tPLAIN\tservice=imap\tresp={plain('dave', 'wrong')}\n")
         assert fail_id(c.line()) == 4
+        c.close()
+    finally:
+        proc.stop()
+
+
+def scram_plus(c: LineConn, rid: int, params: str, password: str, cb_type: str, cb_data: bytes) -> str:
+    """SCRAM-SHA-256-PLUS (RFC 5802 §6, RFC 9266) for alice, binding to
+    `cb_data`; returns the final reply line (or the first that is not CONT)."""
+    gs2 = f"p={cb_type},,"
+    bare = "n=alice,r=plusnonce"
+    c.send(f"AUTH\t{rid}\tSCRAM-SHA-256-PLUS\tservice=imap\t{params}resp={b64((gs2 + bare).encode())}\n")
+    line = c.line()
+    if not line.startswith("CONT"):
+        return line
+    server_first = base64.b64decode(line.split("\t")[2]).decode()
+    attrs = dict(a.split("=", 1) for a in server_first.split(","))
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), base64.b64decode(attrs["s"]), int(attrs["i"]))
+    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+    stored_key = hashlib.sha256(client_key).digest()
+    without_proof = f"c={b64(gs2.encode() + cb_data)},r={attrs['r']}"
+    auth_message = f"{bare},{server_first},{without_proof}".encode()
+    proof = bytes(a ^ b for a, b in zip(client_key, hmac.new(stored_key, auth_message, "sha256").digest()))
+    c.send(f"CONT\t{rid}\t{b64((without_proof + ',p=' + b64(proof)).encode())}\n")
+    reply = c.line()
+    if reply.startswith("OK"):
+        server_key = hmac.new(salted, b"Server Key", "sha256").digest()
+        fields = dict(f.split("=", 1) for f in reply.split("\t")[2:] if "=" in f)
+        assert base64.b64decode(fields["resp"]) == b"v=" + base64.b64encode(
+            hmac.new(server_key, auth_message, "sha256").digest()), reply
+    return reply
+
+
+def test_scram_plus_not_announced_but_usable_with_channel_binding(build_dir):
+    """-PLUS mechanisms are not in the MECH lines (Postfix cannot bind to
+    TLS and would offer them to SMTP clients), but an AUTH carrying Loft's
+    channel_binding_type/channel_binding parameters can use them."""
+    proc = start_authd(build_dir, mechanisms="plain scram-sha-256 scram-sha-256-plus")
+    try:
+        proc.wait_ready()
+        c, hs = client_conn(proc.socket_path("auth-client"))
+        mechs = [l for l in hs if l.startswith("MECH\t")]
+        assert [m.split("\t")[1] for m in mechs] == ["PLAIN", "SCRAM-SHA-256"], hs
+        cb = bytes(range(32))
+        params = f"channel_binding_type=tls-exporter\tchannel_binding={b64(cb)}\t"
+        assert scram_plus(c, 1, params, "secret", "tls-exporter", cb).startswith("OK\t1\tuser=alice\t")
+        # The proof binds to other data than the connection's: refused.
+        assert scram_plus(c, 2, params, "secret", "tls-exporter", bytes(32)).startswith("FAIL\t2")
+        # A type the connection does not have.
+        assert scram_plus(c, 3, params, "secret", "tls-unique", cb).startswith("FAIL\t3")
+        # Without channel binding parameters -PLUS cannot work.
+        assert scram_plus(c, 4, "", "secret", "tls-exporter", cb).startswith("FAIL\t4")
+        # Broken parameters.
+        c.send("AUTH\t5\tSCRAM-SHA-256-PLUS\tservice=imap\tchannel_binding=AAAA\n")
+        assert c.line() == ("FAIL\t5\treason=Invalid channel binding "
+                            "(channel_binding_type and base64 channel_binding)")
+        c.send("AUTH\t6\tSCRAM-SHA-256-PLUS\tservice=imap\tchannel_binding_type=tls-exporter\t"
+               "channel_binding=!!\n")
+        assert c.line().startswith("FAIL\t6\treason=Invalid channel binding")
         c.close()
     finally:
         proc.stop()

@@ -121,6 +121,21 @@ TEST_CASE("parse_auth keeps unknown parameters and unescapes values") {
     CHECK(cmd->extra[1].value == "a\tb");
 }
 
+TEST_CASE("parse_auth reads Loft's channel binding parameters") {
+    ap::ParseError err;
+    auto cmd = ap::parse_auth(split("AUTH\t1\tSCRAM-SHA-256-PLUS\tservice=imap\tchannel_binding_type=tls-exporter\t"
+                                    "channel_binding=AAEC\tresp=cD10bHMtZXhwb3J0ZXIsLG49YSxyPXg="),
+                              err);
+    REQUIRE(cmd.has_value());
+    CHECK(cmd->channel_binding_type == "tls-exporter");
+    CHECK(cmd->channel_binding == "AAEC");
+    CHECK(cmd->extra.empty());
+    auto plain = ap::parse_auth(split("AUTH\t2\tPLAIN\tservice=smtp"), err);
+    REQUIRE(plain.has_value());
+    CHECK(plain->channel_binding_type.empty());
+    CHECK(plain->channel_binding.empty());
+}
+
 TEST_CASE("parse_auth rejects broken requests with a reason") {
     ap::ParseError err;
     CHECK_FALSE(ap::parse_auth(split("AUTH\t1\tPLAIN"), err).has_value());
