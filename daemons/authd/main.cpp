@@ -37,6 +37,21 @@ bool speaks_master(std::string_view listener, std::string_view service) {
     return listener.rfind("auth-userdb", 0) == 0 || listener.rfind("auth-master", 0) == 0;
 }
 
+// Threads are cheap next to what they wait for; the bound keeps a typo in
+// the config from starting thousands.
+constexpr std::size_t kMaxPoolThreads = 256;
+
+std::size_t pool_threads(const mailstore::config::Config& config, mailstore::log::Logger& log) {
+    std::uint64_t n = config.get_uint("auth_worker_max_count");
+    if (n == 0)
+        n = 1;
+    if (n > kMaxPoolThreads) {
+        log.warningf("auth_worker_max_count = {} lowered to {}", n, kMaxPoolThreads);
+        n = kMaxPoolThreads;
+    }
+    return static_cast<std::size_t>(n);
+}
+
 void usage() { std::fputs("usage: loft-authd -c CONFIG [--service NAME] [--threads N]\n", stderr); }
 
 } // namespace
@@ -46,9 +61,13 @@ int main(int argc, char** argv) {
     std::string config_path, service = "auth";
     loft::ServerOptions options;
     options.io_threads = 1;
-    // Password hashing is CPU work: a few threads, a bounded queue.
-    options.pool_threads = 4;
+    // Every Authenticator call blocks a pool thread (PAM conversations, SQL
+    // queries, crypt hashing): the pool has auth_worker_max_count threads
+    // (Dovecot's limit on its auth worker processes, default 30), so a slow
+    // backend holds some threads while the others keep answering.
+    // --threads overrides it.
     options.pool_queue = 4096;
+    long threads_arg = 0;
     options.shutdown_grace = std::chrono::seconds(10);
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
@@ -62,11 +81,11 @@ int main(int argc, char** argv) {
             service = argv[++i];
         else if (a == "--threads") {
             long n = std::strtol(argv[++i], nullptr, 10);
-            if (n < 1 || n > 64) {
+            if (n < 1 || n > static_cast<long>(kMaxPoolThreads)) {
                 usage();
                 return 1;
             }
-            options.pool_threads = static_cast<std::size_t>(n);
+            threads_arg = n;
         } else {
             usage();
             return 1;
@@ -95,6 +114,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "loft-authd: %s\n", auth.status().message().c_str());
         return 1;
     }
+    options.pool_threads = threads_arg > 0 ? static_cast<std::size_t>(threads_arg) : pool_threads(*config, log);
     auto state = std::make_shared<authd::AuthdState>(
         std::make_shared<const mailstore::auth::Authenticator>(std::move(*auth)));
     mailstore::log::set_process_title(service);

@@ -577,3 +577,26 @@ def test_scram_plus_not_announced_but_usable_with_channel_binding(build_dir):
         c.close()
     finally:
         proc.stop()
+
+
+def thread_count(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("Threads:"):
+                return int(line.split()[1])
+    raise AssertionError(f"no Threads for {pid}")
+
+
+def test_pool_threads_follow_auth_worker_max_count(build_dir):
+    """Each passdb/userdb call holds a pool thread; the pool has
+    auth_worker_max_count threads (default 30, as Dovecot's auth workers)."""
+    counts = {}
+    for setting in ("", "auth_worker_max_count = 5", "auth_worker_max_count = 12"):
+        proc = start_authd(build_dir, extra=setting)
+        try:
+            proc.wait_ready()
+            counts[setting] = thread_count(proc.proc.pid)
+        finally:
+            proc.stop()
+    assert counts["auth_worker_max_count = 12"] - counts["auth_worker_max_count = 5"] == 7, counts
+    assert counts[""] - counts["auth_worker_max_count = 5"] == 25, counts
