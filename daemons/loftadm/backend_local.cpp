@@ -16,6 +16,20 @@ public:
 
     auth::AuthReply verify_plain(std::string_view user, std::string_view password,
                                  const auth::ClientInfo& client) override {
+        // verify_plain leaves the plaintext policy (disable_plaintext_auth)
+        // to the protocol, which asks begin("PLAIN") first, as loft-authd
+        // does for -a: ask it too, so that an insecure request (-x rip= or
+        // -x secured=no) is refused here as it would be there. A config
+        // without PLAIN in auth_mechanisms still tests its passdbs.
+        if (auto session = authenticator_.begin("PLAIN", client);
+            !session && session.status().code() == mailstore::Status::Code::permission_denied) {
+            auth::AuthReply refused;
+            refused.kind = auth::AuthReply::Kind::failure;
+            // loft-authd's reason, in Dovecot's words, so both modes print
+            // the same line.
+            refused.reason = "Plaintext authentication disallowed on non-secure (SSL/TLS) connections.";
+            return refused;
+        }
         return authenticator_.verify_plain(user, password, client);
     }
     auth::LookupResult lookup_pass(std::string_view user, const auth::ClientInfo& client) override {

@@ -9,6 +9,7 @@
 #include "terminal.hpp"
 
 #include <iostream>
+#include <optional>
 
 namespace loftadm {
 
@@ -50,6 +51,14 @@ auth::FieldList with_user_first(const std::string& user, const auth::FieldList& 
 } // namespace
 
 std::string apply_request_fields(const std::vector<std::string>& fields, auth::ClientInfo& client) {
+    // loftadm runs on the server as an admin tool, so its requests are
+    // secured (the plaintext policy lets PLAIN through) unless -x says
+    // otherwise. The auth framework no longer treats a request without a
+    // remote IP as local, so this is said explicitly, in-process and to
+    // loft-authd (doveadm 2.3 sends no "secured" and relies on that rule).
+    // With rip= the request looks like a client's: secured only with -x
+    // secured. The result does not depend on the order of the -x options.
+    std::optional<bool> secured;
     for (const auto& field : fields) {
         auto eq = field.find('=');
         std::string key = field.substr(0, eq);
@@ -58,9 +67,6 @@ std::string apply_request_fields(const std::vector<std::string>& fields, auth::C
             client.service = value;
         } else if (key == "rip") {
             client.remote_ip = value;
-            // A remote address makes the request look like a client's: it is
-            // secured only when asked for (-x secured).
-            client.secured = false;
         } else if (key == "lip") {
             client.local_ip = value;
         } else if (key == "rport" || key == "lport") {
@@ -68,7 +74,13 @@ std::string apply_request_fields(const std::vector<std::string>& fields, auth::C
                 return "bad port in -x " + field;
             }
         } else if (key == "secured") {
-            client.secured = value.empty() || value == "yes" || value == "y" || value == "1";
+            if (eq == std::string::npos || value == "yes" || value == "y" || value == "1" || value == "true") {
+                secured = true;
+            } else if (value == "no" || value == "n" || value == "0" || value == "false") {
+                secured = false;
+            } else {
+                return "bad value in -x " + field + " (yes or no)";
+            }
         } else if (key == "session") {
             client.session_id = value;
         } else if (key == "cert_username") {
@@ -80,13 +92,13 @@ std::string apply_request_fields(const std::vector<std::string>& fields, auth::C
                    "' (known: service rip lip rport lport secured session cert_username nopenalty)";
         }
     }
+    client.secured = secured.value_or(client.remote_ip.empty());
     return "";
 }
 
 int run_auth_test(Backend& backend, const mailstore::config::Config& config, const AuthTestOptions& options) {
     auth::ClientInfo client;
     client.service = "doveadm";
-    client.secured = true; // a local tool, like a loopback client
     if (auto problem = apply_request_fields(options.request_fields, client); !problem.empty()) {
         std::cerr << "Error: " << problem << "\n";
         return exit_usage;
@@ -151,7 +163,6 @@ int run_auth_test(Backend& backend, const mailstore::config::Config& config, con
 int run_auth_lookup(Backend& backend, const LookupOptions& options) {
     auth::ClientInfo client;
     client.service = "doveadm";
-    client.secured = true;
     if (auto problem = apply_request_fields(options.request_fields, client); !problem.empty()) {
         std::cerr << "Error: " << problem << "\n";
         return exit_usage;

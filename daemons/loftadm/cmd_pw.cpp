@@ -127,9 +127,12 @@ int run_pw(const PwOptions& options) {
         password = *line;
     }
 
-    // -r: the library bounds the cost by what it can verify later.
-    auto made = options.rounds != 0 ? auth::hash_password_rounds(scheme, password, options.user, options.rounds)
-                                    : auth::hash_password(scheme, password, options.user);
+    // -r goes to the library as given: it alone bounds the cost (by what it
+    // can verify later) and its message is printed, so loftadm never
+    // disagrees with verify_password. -r 0 is the scheme's default there, as
+    // with doveadm.
+    auto made = options.rounds ? auth::hash_password_rounds(scheme, password, options.user, *options.rounds)
+                               : auth::hash_password(scheme, password, options.user);
     if (!made) {
         return fatal(made.status().message());
     }

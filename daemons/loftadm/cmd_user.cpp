@@ -90,7 +90,6 @@ int list_matching(Backend& backend, const std::string& mask) {
 int run_user(Backend& backend, const mailstore::config::Config& config, const UserOptions& options) {
     auth::ClientInfo client;
     client.service = "doveadm";
-    client.secured = true;
     if (auto problem = apply_request_fields(options.request_fields, client); !problem.empty()) {
         std::cerr << "Error: " << problem << "\n";
         return exit_usage;

@@ -17,7 +17,7 @@ struct PwOptions {
     std::string scheme;                 // -s; empty: CRYPT, as doveadm 2.3
     std::optional<std::string> password; // -p
     std::string user;                   // -u (DIGEST-MD5)
-    unsigned rounds = 0;                // -r; 0: the scheme's default
+    std::optional<unsigned> rounds;     // -r, passed to hash_password_rounds as given
     std::optional<std::string> test;    // -t HASH
     bool list = false;                  // -l
     bool reverse_verify = false;        // -V
@@ -25,8 +25,9 @@ struct PwOptions {
 int run_pw(const PwOptions& options);
 
 // -x key=value request fields (service, rip, lip, rport, lport, secured,
-// session, cert_username), as doveadm's -x. Returns an error message, or ""
-// when every field was applied.
+// session, cert_username), as doveadm's -x. Sets client.secured: true
+// unless rip= is given or -x secured=no says otherwise. Returns an error
+// message, or "" when every field was applied.
 std::string apply_request_fields(const std::vector<std::string>& fields, mailstore::auth::ClientInfo& client);
 
 struct AuthTestOptions {

@@ -346,3 +346,57 @@ def test_socket_unreachable(loftadm, tmp_path):
     out = run([loftadm, "-c", str(empty), "-a", str(sock_dir), "auth", "lookup", "a"])
     assert (out.returncode, out.stdout) == (75, "")
     assert out.stderr.startswith("Error: passdb lookup failed for a: ")
+
+
+# --- The plaintext policy (disable_plaintext_auth = yes, the default) ----------
+# loftadm's requests are secured unless -x says otherwise: the auth framework
+# does not count a request without a remote IP as local.
+
+PLAINTEXT_REFUSED = "  reason=Plaintext authentication disallowed on non-secure (SSL/TLS) connections.\n"
+
+
+def check_plaintext_policy(base_args):
+    def auth_test(*xs):
+        args = list(base_args) + ["auth", "test"]
+        for x in xs:
+            args += ["-x", x]
+        return run(args + ["bla@example.org", "test"])
+
+    for xs in ((), ("service=imap",), ("secured",), ("secured=yes",), ("rip=10.0.0.1", "secured"),
+               ("secured", "rip=10.0.0.1")):  # either order
+        out = auth_test(*xs)
+        assert (out.returncode, out.stdout) == (0, "passdb: bla@example.org auth succeeded\nextra fields:\n"
+                                                   "  user=bla@example.org\n"), (xs, out.stderr)
+    for xs in (("secured=no",), ("secured=0",), ("rip=10.0.0.1",), ("rip=10.0.0.1", "secured=no"),
+               ("secured=yes", "secured=no")):
+        out = auth_test(*xs)
+        assert out.returncode == 77, (xs, out.stdout, out.stderr)
+        assert out.stdout.startswith("passdb: bla@example.org auth failed\nextra fields:\n"), xs
+        assert PLAINTEXT_REFUSED in out.stdout, (xs, out.stdout)
+    out = auth_test("secured=maybe")
+    assert (out.returncode, out.stdout, out.stderr) == (
+        64, "", "Error: bad value in -x secured=maybe (yes or no)\n")
+
+
+def test_plaintext_policy_in_process(loftadm, passwd_conf):
+    with open(passwd_conf, "a") as f:
+        f.write("disable_plaintext_auth = yes\n")
+    check_plaintext_policy([loftadm, "-c", passwd_conf])
+
+
+@pytest.fixture
+def authd_plaintext_policy(build_dir):
+    authd_util = pytest.importorskip("authd_util")
+    proc = authd_util.start_authd(build_dir, passwd_text=PASSWD, extra="disable_plaintext_auth = yes")
+    try:
+        proc.wait_ready()
+        yield proc
+    finally:
+        proc.stop()
+
+
+def test_plaintext_policy_socket(loftadm, authd_plaintext_policy, tmp_path):
+    empty = tmp_path / "empty.conf"
+    empty.write_text("")
+    run_dir = str(authd_plaintext_policy.workdir / "run")
+    check_plaintext_policy([loftadm, "-c", str(empty), "-a", run_dir])
