@@ -134,8 +134,11 @@ AuthReply make_reply(const AuthenticatorImpl& impl, const SaslBackend& backend, 
         reply.data = std::move(data);
         reply.user = req.user;
         reply.master_user = req.master_user;
+        // Only this user's failures are forgotten: clearing the address
+        // would let one valid account reset the penalty of every guess
+        // made from there (penalty.hpp).
         if (!client.no_penalty)
-            impl.penalty.clear(client.remote_ip);
+            impl.penalty.clear_user(req.master_user.empty() ? req.user : req.master_user);
         return reply;
     }
     std::string reason = backend.failure_reason();
@@ -173,7 +176,7 @@ AuthReply make_reply(const AuthenticatorImpl& impl, const SaslBackend& backend, 
     else if (client.no_penalty)
         reply.delay = impl.settings.failure_delay;
     else
-        reply.delay = impl.penalty.fail(client.remote_ip, impl.settings.failure_delay);
+        reply.delay = impl.penalty.fail(client.remote_ip, backend.penalty_user(), impl.settings.failure_delay);
     return reply;
 }
 

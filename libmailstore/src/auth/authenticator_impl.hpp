@@ -13,6 +13,8 @@
 #include <mailstore/config.hpp>
 #include <mailstore/log.hpp>
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -80,6 +82,9 @@ public:
     std::vector<UserdbBlock> userdbs;
     std::unique_ptr<AuthCache> cache;
     mutable PenaltyTable penalty;
+    // Stored-hash checks made by the passdb chain (verify_password calls):
+    // what a wrong password costs, for tests and benchmarks.
+    mutable std::atomic<std::uint64_t> password_verifications{0};
     std::string hostname;
 
     // passdb_chain.cpp. Runs the normal (master = false) or the master

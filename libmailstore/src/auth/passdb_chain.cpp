@@ -217,6 +217,7 @@ ChainOutcome AuthenticatorImpl::run_passdbs(AuthRequest& request, bool master, P
                 verbose_line(b.verbose, b.name, request, "No password returned (and no nopassword)");
                 r.kind = K::password_mismatch;
             } else {
+                password_verifications.fetch_add(1, std::memory_order_relaxed);
                 auto v = verify_password(r.password, request.password, request.user, r.default_scheme);
                 if (!v) {
                     log.log(log::Level::error, log::Category::general,
@@ -232,14 +233,23 @@ ChainOutcome AuthenticatorImpl::run_passdbs(AuthRequest& request, bool master, P
                     if (cacheable && fresh.kind != K::password_mismatch)
                         cache->put_passdb(key, b.db->generation(), fresh);
                     if (fresh.kind == K::ok) {
+                        // Hash again only when the stored password changed:
+                        // the same hash gives the same "no", and checking it
+                        // twice would double the cost of every wrong guess.
+                        const bool changed = fresh.password != r.password ||
+                                             fresh.default_scheme != r.default_scheme ||
+                                             fresh.fields.has("nopassword");
                         apply_block_fields(b, request, fresh.fields);
                         r = std::move(fresh);
-                        auto again = r.fields.has("nopassword")
-                                         ? Result<bool>(true)
-                                         : (r.password.empty()
-                                                ? Result<bool>(false)
-                                                : verify_password(r.password, request.password, request.user,
-                                                                  r.default_scheme));
+                        Result<bool> again(false);
+                        if (!changed)
+                            debug_line(b.name, request, "stored password unchanged since cached");
+                        else if (r.fields.has("nopassword"))
+                            again = Result<bool>(true);
+                        else if (!r.password.empty()) {
+                            password_verifications.fetch_add(1, std::memory_order_relaxed);
+                            again = verify_password(r.password, request.password, request.user, r.default_scheme);
+                        }
                         plaintext_ok = again && *again;
                         if (!plaintext_ok)
                             r.kind = K::password_mismatch;

@@ -91,6 +91,7 @@ Verdict SaslBackend::start(std::string_view authzid, std::string_view authcid, P
             return fail(Verdict::unknown_user, "master user logins are not enabled (no passdb with master=yes)");
         master_login_ = true;
         target_ = target;
+        master_ = master;
         request_.user = master;
         out = impl_.run_passdbs(request_, true, mode, scheme);
         pass_ = out.last_pass;

@@ -35,6 +35,10 @@ public:
     // login was refused before the name was formatted (invalid characters,
     // a malformed message).
     const std::string& reply_user() const { return reply_user_; }
+    // Whose failure penalty a failure counts against: the account whose
+    // password was checked (for a master login the master user), as
+    // formatted; empty when no name was known.
+    const std::string& penalty_user() const { return master_login_ ? master_ : reply_user_; }
     // Why the login failed, for the log line ("password mismatch", ...).
     const std::string& failure_reason() const { return failure_reason_; }
     // A reason the client may see (nologin's reason=), else empty.
@@ -54,6 +58,7 @@ private:
     std::string attempted_;
     std::string reply_user_;
     std::string target_;     // master login: who to log in as
+    std::string master_;     // master login: the master user, formatted
     bool master_login_ = false;
     bool pass_ = false;      // the master passdb had pass=yes
     bool pending_ = false;   // lookup_credentials succeeded, finish() not yet run

@@ -1,7 +1,10 @@
 // The auth cache and the failure penalty seen through logins.
 #include "framework_support.hpp"
 
+#include "auth/authenticator_impl.hpp"
 #include "auth/db/passwd_file.hpp"
+
+#include <mailstore/auth/password.hpp>
 
 #include <atomic>
 #include <filesystem>
@@ -101,24 +104,40 @@ TEST_CASE("cache: disabled by default") {
     CHECK(s.entries == 0);
 }
 
-TEST_CASE("penalty: delays grow per address, success clears, nopenalty and nodelay") {
+TEST_CASE("penalty: per address and per user, the larger wins; success clears only the user; nopenalty") {
     Env env;
-    auto pw = env.file("passwd", "bob:{PLAIN}bobpw:1001:1001::/home/bob::\n");
+    auto pw = env.file("passwd", "bob:{PLAIN}bobpw:1001:1001::/home/bob::\nann:{PLAIN}annpw:1002:1002::/home/ann::\n");
     auto a = env.make(conf(pw, ""));
+    // Many accounts from one address: the address's penalty grows.
     auto c = client("203.0.113.5");
-    CHECK(a.verify_plain("bob", "x", c).delay == 2000ms);
-    CHECK(a.verify_plain("bob", "x", c).delay == 4000ms);
-    CHECK(a.verify_plain("nobody", "x", c).delay == 8000ms);
-    CHECK(a.verify_plain("bob", "x", c).delay == 15000ms);
-    CHECK(a.verify_plain("bob", "x", c).delay == 15000ms);
-    // Another address is not punished.
-    CHECK(a.verify_plain("bob", "x", client("203.0.113.6")).delay == 2000ms);
+    CHECK(a.verify_plain("u1", "x", c).delay == 2000ms);
+    CHECK(a.verify_plain("u2", "x", c).delay == 4000ms);
+    CHECK(a.verify_plain("u3", "x", c).delay == 8000ms);
+    // A valid account logging in from there does not reset it.
+    CHECK(a.verify_plain("ann", "annpw", c).kind == K::success);
+    CHECK(a.verify_plain("u4", "x", c).delay == 15000ms);
+    CHECK(a.impl()->penalty.failures("203.0.113.5") == 4);
+
+    // One account from many addresses: the user's penalty grows.
+    CHECK(a.verify_plain("bob", "x", client("198.51.100.1")).delay == 2000ms);
+    CHECK(a.verify_plain("Bob", "x", client("198.51.100.2")).delay == 4000ms); // formatted: bob
+    CHECK(a.verify_plain("bob", "x", client("198.51.100.3")).delay == 8000ms);
+    CHECK(a.verify_plain("bob", "x", client("198.51.100.4")).delay == 15000ms);
+    CHECK(a.impl()->penalty.user_failures("bob") == 4);
+    // Another user from a fresh address is not punished.
+    CHECK(a.verify_plain("ann", "x", client("198.51.100.9")).delay == 2000ms);
     // The caller keeps its own penalty: base delay, nothing recorded.
-    auto np = c;
+    auto np = client("198.51.100.5");
     np.no_penalty = true;
     CHECK(a.verify_plain("bob", "x", np).delay == 2000ms);
-    CHECK(a.verify_plain("bob", "bobpw", c).kind == K::success);
-    CHECK(a.verify_plain("bob", "x", c).delay == 2000ms);
+    CHECK(a.impl()->penalty.user_failures("bob") == 4);
+    // bob's success clears bob, not the address it came from.
+    auto home = client("198.51.100.1");
+    CHECK(a.verify_plain("bob", "bobpw", home).kind == K::success);
+    CHECK(a.impl()->penalty.user_failures("bob") == 0);
+    CHECK(a.impl()->penalty.failures("198.51.100.1") == 1);
+    CHECK(a.verify_plain("bob", "x", client("198.51.100.6")).delay == 2000ms);
+    CHECK(a.verify_plain("bob", "x", home).delay == 4000ms); // address: one earlier failure
 
     auto zero = env.make(conf(pw, "auth_failure_delay = 0\n"));
     CHECK(zero.verify_plain("bob", "x", c).delay == 0ms);
@@ -144,4 +163,28 @@ TEST_CASE("concurrency: logins from several threads at once") {
         th.join();
     CHECK(ok == 200);
     CHECK(bad == 0);
+}
+
+TEST_CASE("cache: a wrong password costs one hash check, not two; a changed stored password is re-checked") {
+    Env env;
+    auto hash = mailstore::auth::hash_password("SSHA256", "bobpw");
+    REQUIRE(hash);
+    auto pw = env.file("passwd", "bob:" + *hash + ":1001:1001::/home/bob::\n");
+    auto a = env.make(conf(pw, "auth_cache_size = 64k\n"));
+    auto& checks = a.impl()->password_verifications;
+    CHECK(a.verify_plain("bob", "bobpw", client()).kind == K::success);
+    CHECK(checks == 1);
+    // The same password again: the cache's HMAC, no hash check.
+    CHECK(a.verify_plain("bob", "bobpw", client()).kind == K::success);
+    CHECK(checks == 1);
+    // A wrong password against the cached entry: one check; the database is
+    // asked again, but its stored hash is the same, so no second check.
+    CHECK(a.verify_plain("bob", "wrong", client()).kind == K::failure);
+    CHECK(checks == 2);
+    CHECK(a.verify_plain("bob", "wrong2", client()).kind == K::failure);
+    CHECK(checks == 3);
+    // Without the cache: one check per attempt too.
+    auto nocache = env.make(conf(pw, ""));
+    CHECK(nocache.verify_plain("bob", "wrong", client()).kind == K::failure);
+    CHECK(nocache.impl()->password_verifications == 1);
 }

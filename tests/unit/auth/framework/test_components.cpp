@@ -108,6 +108,27 @@ TEST_CASE("penalty: doubling up to 15 s, per address, cleared by success, forgot
     CHECK(PenaltyTable::delay_for(3, 20000ms) == 20000ms);
 }
 
+TEST_CASE("penalty: users counted beside addresses, the larger delay, clear_user") {
+    PenaltyTable t;
+    auto now = PenaltyTable::Clock::now();
+    CHECK(t.fail("192.0.2.1", "bob", 2000ms, now) == 2000ms);
+    CHECK(t.fail("192.0.2.2", "bob", 2000ms, now) == 4000ms);
+    CHECK(t.fail("", "bob", 2000ms, now) == 8000ms); // a local tool: the user still counts
+    CHECK(t.fail("192.0.2.1", "ann", 2000ms, now) == 4000ms); // the address had one
+    CHECK(t.user_failures("bob", now) == 3);
+    CHECK(t.user_count() == 2);
+    t.clear_user("bob");
+    CHECK(t.user_failures("bob", now) == 0);
+    CHECK(t.failures("192.0.2.1", now) == 2);
+    CHECK(t.fail("", "", 2000ms, now) == 2000ms);
+    for (std::size_t i = 0; i < kMaxPenaltyEntries + 10; ++i)
+        t.fail("", "user" + std::to_string(i), 1000ms, now);
+    CHECK(t.user_count() == kMaxPenaltyEntries);
+    CHECK(t.user_failures("user0", now) == 0);
+    CHECK(t.user_failures("user9", now) == 0);
+    CHECK(t.user_failures("user10", now) == 1);
+}
+
 TEST_CASE("penalty: the table is bounded") {
     PenaltyTable t;
     auto now = PenaltyTable::Clock::now();
