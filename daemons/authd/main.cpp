@@ -22,6 +22,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <pthread.h>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -50,6 +52,20 @@ std::size_t pool_threads(const mailstore::config::Config& config, mailstore::log
         n = kMaxPoolThreads;
     }
     return static_cast<std::size_t>(n);
+}
+
+constexpr std::size_t kThreadStackSize = 2 * 1024 * 1024;
+
+void set_thread_stack_size(mailstore::log::Logger& log) {
+    pthread_attr_t attr;
+    if (pthread_attr_init(&attr) != 0)
+        return;
+    int rc = pthread_attr_setstacksize(&attr, kThreadStackSize);
+    if (rc == 0)
+        rc = pthread_setattr_default_np(&attr);
+    if (rc != 0)
+        log.warningf("thread stack size not set: {}", std::strerror(rc));
+    pthread_attr_destroy(&attr);
 }
 
 void usage() { std::fputs("usage: loft-authd -c CONFIG [--service NAME] [--threads N]\n", stderr); }
@@ -115,6 +131,10 @@ int main(int argc, char** argv) {
         return 1;
     }
     options.pool_threads = threads_arg > 0 ? static_cast<std::size_t>(threads_arg) : pool_threads(*config, log);
+    // Threads would get RLIMIT_STACK (8 MB) of address space each: 30 of
+    // them do not fit under vsz_limit (default_vsz_limit = 256M), and the
+    // pool's threads need far less (crypt, PAM and SQL client calls).
+    set_thread_stack_size(log);
     auto state = std::make_shared<authd::AuthdState>(
         std::make_shared<const mailstore::auth::Authenticator>(std::move(*auth)));
     mailstore::log::set_process_title(service);

@@ -234,15 +234,12 @@ Result<Plan> make_plan(const cfg::Config& config, const PlanEnvironment& env) {
     }
 
     auto all_service_blocks = config.sections("service");
-    // loft-authd runs when the config asks for the auth service (a
-    // `service auth { }` block, which every Dovecot config for Postfix
-    // has) and there is a passdb or userdb for it to serve. Without the
-    // block the daemons look users up in-process (docs/authd.md).
-    bool have_auth_block = false;
-    for (const auto& block : all_service_blocks)
-        have_auth_block = have_auth_block || block.name() == "auth";
-    const bool have_auth_dbs =
-        have_auth_block && (!config.sections("passdb").empty() || !config.sections("userdb").empty());
+    // loft-authd runs whenever there is a passdb or userdb for it to serve,
+    // with the default listeners (default_services.hpp) unless a
+    // `service auth { }` block names others: Dovecot always runs its auth
+    // service, and every protocol worker authenticates through it
+    // (DESIGN.md, docs/authd.md).
+    const bool have_auth_dbs = !config.sections("passdb").empty() || !config.sections("userdb").empty();
     for (const auto& info : known_protocols()) {
         if (!wanted(info.protocol))
             continue;

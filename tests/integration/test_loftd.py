@@ -517,12 +517,14 @@ def test_builtin_default_first_and_second_start(build_dir, workdir, start_loftd)
     password = m.group(1)
     var = workdir / "var"
     assert f"is running on its built-in default (data in {var})" in loftd.stdout
-    # Every protocol is either served on a loopback address or reported missing.
-    for proto in ("imap", "pop3", "lmtp", "sieve"):
+    # Every protocol is either served on a loopback address (or a unix
+    # socket under the data directory) or reported missing.
+    for proto in ("imap", "pop3", "lmtp", "sieve", "auth"):
         assert f"  {proto}:" in loftd.stdout
     for line in loftd.stdout.splitlines():
         if " on " in line and ":" in line:
-            assert "127.0.0.1:" in line or "[::1]:" in line, line
+            where = line.split(" on ", 1)[1]
+            assert "127.0.0.1:" in line or "[::1]:" in line or where.startswith(f"{var}/"), line
     assert (var / "demo-password").read_text().strip() == password
     assert (var / "demo-password").stat().st_mode & 0o777 == 0o600
     users = (var / "users").read_text()

@@ -189,7 +189,9 @@ def test_static_userdb_uid_runs_the_workers(build_dir, workdir, start_loftd):
     loftd = start_loftd(config)
     assert loftd.wait_for_output(r"Loft \S+ is running"), loftd.output
     assert wait_until(lambda: echo_once(port) == "* hello"), loftd.output
-    [worker] = loftd.wait_workers(1)
+    # The userdb makes loftd run loft-authd too (as root, for shadow/PAM).
+    workers = loftd.wait_workers(2)
+    [worker] = [w for w in workers if os.readlink(f"/proc/{w}/exe").endswith("/loft-echod")]
     assert uid_of(worker) == pwd.getpwnam("nobody").pw_uid
 
 
