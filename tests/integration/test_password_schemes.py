@@ -124,9 +124,14 @@ def test_credentials_refused_for_a_hash(tool):
     ("{SHA512-CRYPT}$6$rounds=999999999$abcdefgh$2r3bh53yLb.qDlfrFUkXNu5hu4Dxp0dhqf9TY5JZ9W6DdZWkht6EQZ7yDeZK24ly",
      "malformed SHA512-CRYPT hash: rounds missing or above 1000000"),
     ("{BLF-CRYPT}$2y$31$abcdefghijklmnopqrstuuoD8yw7MmybLKVooaTGGZAt3HXugv2.a",
-     "malformed BLF-CRYPT hash: bcrypt cost missing or above 15"),
+     "malformed BLF-CRYPT hash: bcrypt cost missing or above 13"),
     ("{ARGON2ID}$argon2id$v=19$m=4194304,t=3,p=1$wpkR3IiuEWTeVtMarrtXPQ$vrSvfMd4+Vozafw17hHF1a9F/c76xiwFOFYuYrsD/pY",
-     "malformed ARGON2ID hash: memory cost missing or above 1 GiB"),
+     "malformed ARGON2ID hash: memory cost missing or above 256 MiB"),
+    # Ran `loftadm auth test` for over 60 s with the earlier bounds.
+    ("{ARGON2ID}$argon2id$v=19$m=1048576,t=32,p=16$wpkR3IiuEWTeVtMarrtXPQ$vrSvfMd4+Vozafw17hHF1a9F/c76xiwFOFYuYrsD/pY",
+     "malformed ARGON2ID hash: memory cost missing or above 256 MiB"),
+    ("{ARGON2ID}$argon2id$v=19$m=262144,t=10,p=8$wpkR3IiuEWTeVtMarrtXPQ$vrSvfMd4+Vozafw17hHF1a9F/c76xiwFOFYuYrsD/pY",
+     "malformed ARGON2ID hash: memory cost times time cost above 256 MiB"),
     ("{SSHA256}zzz", "malformed SSHA256 hash: invalid base64"),
     ("{XYZ}abc", "unknown password scheme XYZ"),
 ])
@@ -135,3 +140,46 @@ def test_hostile_or_broken_values_fail_fast_with_a_reason(tool, stored, message)
     # would run for minutes (or allocate 4 GiB) if the bound were missing.
     out = run([tool, "verify", stored, "test"])
     assert (out.returncode, out.stdout, out.stderr) == (2, "", message + "\n")
+
+
+@pytest.mark.parametrize("cost", [14, 15])
+def test_dovecot_bcrypt_above_the_bound_is_refused(tool, cost):
+    # doveadm writes these; Loft refuses them (0.9 s and 2.3 s per check here).
+    made = run([DOVEADM, "pw", "-s", "BLF-CRYPT", "-r", str(cost), "-p", PASSWORD])
+    stored = made.stdout.rstrip("\n")
+    assert stored.startswith("{BLF-CRYPT}$2y$%d$" % cost)
+    out = run([tool, "verify", stored, PASSWORD])
+    assert (out.returncode, out.stdout, out.stderr) == (
+        2, "", "malformed BLF-CRYPT hash: bcrypt cost missing or above 13\n")
+    bad = run([tool, "hash", "BLF-CRYPT", PASSWORD, "", str(cost)])
+    assert (bad.returncode, bad.stdout, bad.stderr) == (2, "", "BLF-CRYPT cost must be at most 13\n")
+
+
+def test_bcrypt_at_the_bound_verifies_both_ways(tool):
+    made = run([tool, "hash", "BLF-CRYPT", PASSWORD, "", "13"])
+    assert made.returncode == 0, made.stderr
+    stored = made.stdout.rstrip("\n")
+    assert stored.startswith("{BLF-CRYPT}$2y$13$")
+    ok, err = doveadm_verifies(stored)
+    assert ok, (stored, err)
+    assert run([tool, "verify", stored, PASSWORD]).stdout == "match\n"
+
+
+LOCKED_HASH = "$6$rounds=1000$abcdefgh$2r3bh53yLb.qDlfrFUkXNu5hu4Dxp0dhqf9TY5JZ9W6DdZWkht6EQZ7yDeZK24lyrAGTY4m16kRA04M8wzpUT/"
+
+
+@pytest.mark.parametrize("value", ["*", "*LK*", "!", "!!", "!" + LOCKED_HASH, "x", ""])
+@pytest.mark.parametrize("scheme", ["CRYPT", "SHA512-CRYPT", "MD5-CRYPT", "BLF-CRYPT", "DES-CRYPT"])
+def test_locked_crypt_values_are_a_mismatch_as_in_dovecot(tool, scheme, value):
+    # /etc/shadow's ways of locking an account: the same answer as a wrong
+    # password (exit 1), not an error (exit 2, a temporary failure in auth).
+    stored = "{%s}%s" % (scheme, value)
+    for password in ["test", ""]:
+        out = run([tool, "verify", stored, password])
+        assert (out.returncode, out.stdout, out.stderr) == (1, "mismatch\n", ""), stored
+    # doveadm never accepts them either; its BLF-CRYPT check words the refusal
+    # of a non-empty one differently.
+    dove = run([DOVEADM, "pw", "-t", stored, "-p", "test"])
+    reason = "Password is not blowfish password" if scheme == "BLF-CRYPT" and value else "Password mismatch"
+    assert (dove.returncode, dove.stderr) == (
+        75, "Fatal: reverse password verification check failed: " + reason + "\n")

@@ -46,10 +46,12 @@ MAILSTORE_API std::vector<std::string> password_schemes();
 // Code::invalid_argument for an unknown scheme ("unknown password scheme
 // XYZ") or data the scheme cannot read ("malformed SSHA256 hash: ..."),
 // including a cost above the bounds in docs/password-schemes.md (SHA-crypt,
-// PBKDF2 and SCRAM over 1 000 000 rounds, bcrypt cost over 15, Argon2 over
-// 1 GiB, 32 passes or 16 lanes), refused before any hashing so that a
-// hostile entry cannot stall a login. A password longer than 4096 bytes is
-// a mismatch.
+// PBKDF2 and SCRAM over 1 000 000 rounds, bcrypt cost over 13, yescrypt
+// over cost 8, Argon2 over 256 MiB, 10 passes, 8 lanes or 256 MiB-passes),
+// refused before any hashing so that no stored value costs more than about
+// a second. A password longer than 4096 bytes is a mismatch. In the crypt(3)
+// schemes the account-locking values of shadow(5) (empty, "x", anything
+// starting with '!' or '*') are a mismatch, not an error.
 MAILSTORE_API Result<bool> verify_password(std::string_view stored, std::string_view plaintext,
                                            std::string_view user = {}, std::string_view default_scheme = "PLAIN");
 
@@ -66,7 +68,7 @@ MAILSTORE_API Result<std::string> hash_password(std::string_view scheme, std::st
 // BLF-CRYPT and CRYPT ($2y$NN$, raised to at least 4) or the PBKDF2 rounds.
 // `rounds` 0 is hash_password. Fails with invalid_argument for another
 // scheme ("scheme SHA256 has no rounds") and for a cost above what
-// verify_password accepts (1 000 000 rounds, bcrypt cost 15), so that every
+// verify_password accepts (1 000 000 rounds, bcrypt cost 13), so that every
 // hash written can also be checked.
 MAILSTORE_API Result<std::string> hash_password_rounds(std::string_view scheme, std::string_view plaintext,
                                                        std::string_view user, unsigned rounds);

@@ -1,8 +1,8 @@
 // ARGON2I and ARGON2ID through libargon2, stored as its encoded string
 // "$argon2id$v=19$m=65536,t=3,p=1$salt$hash" (salt and hash in base64
 // without padding). As in Dovecot, the type in the string decides, not the
-// scheme name. The parameters are parsed here and bounded before anything
-// is allocated; the hash is recomputed raw and compared in constant time.
+// scheme name. The parameters are parsed here and bounded (scheme.hpp)
+// before anything is allocated; the hash is recomputed raw and compared in constant time.
 #include "auth/crypto.hpp"
 #include "auth/password/scheme.hpp"
 
@@ -59,17 +59,21 @@ bool parse(std::string_view raw, Params& out, std::string_view& why) {
     }
     std::string_view params = field(raw);
     if (!take(params, "m=") || !parse_bounded_uint(params.substr(0, params.find(',')), kMaxArgon2MemoryKiB, out.m)) {
-        why = "memory cost missing or above 1 GiB";
+        why = "memory cost missing or above 256 MiB";
         return false;
     }
     params.remove_prefix(std::min(params.size(), params.find(',') + 1));
     if (!take(params, "t=") || !parse_bounded_uint(params.substr(0, params.find(',')), kMaxArgon2Passes, out.t)) {
-        why = "time cost missing or above 32";
+        why = "time cost missing or above 10";
         return false;
     }
     params.remove_prefix(std::min(params.size(), params.find(',') + 1));
     if (!take(params, "p=") || !parse_bounded_uint(params, kMaxArgon2Lanes, out.p)) {
-        why = "parallelism missing or above 16";
+        why = "parallelism missing or above 8";
+        return false;
+    }
+    if (static_cast<unsigned long long>(out.m) * out.t > kMaxArgon2MemoryPassesKiB) {
+        why = "memory cost times time cost above 256 MiB";
         return false;
     }
     std::string_view salt = field(raw);

@@ -5,8 +5,17 @@
 // the result in constant time.
 //
 // Before crypt_r runs, the cost in the setting is checked against the bounds
-// in scheme.hpp: libcrypt accepts up to 999 999 999 SHA-crypt rounds or
-// bcrypt cost 31, which would tie up an auth process for hours.
+// in scheme.hpp: libcrypt accepts up to 999 999 999 SHA-crypt rounds, bcrypt
+// cost 31 or gigabytes of yescrypt memory, which would tie up an auth
+// process for hours.
+//
+// A locked or disabled account is not a malformed hash: /etc/shadow and
+// /etc/passwd mark one with a value crypt(3) never produces ("*", "*LK*",
+// "!", "!" before the hash as `usermod -L` writes it, "!!", "x" for "see
+// shadow", or empty; shadow(5), passwd(5)). Such a value is a plain
+// mismatch, the same answer as a wrong password, so that a login to a
+// locked system account looks like any other failure instead of a
+// temporary error that tells an attacker the account exists.
 #include "auth/crypto.hpp"
 #include "auth/password/scheme.hpp"
 
@@ -45,23 +54,33 @@ std::string_view check_setting(std::string_view setting) {
         starts_with(setting, "$2x$")) {
         unsigned cost = 0;
         if (setting.size() < 7 || setting[6] != '$' || !parse_bounded_uint(setting.substr(4, 2), kMaxBcryptCost, cost))
-            return "bcrypt cost missing or above 15";
+            return "bcrypt cost missing or above 13";
         return {};
     }
     if (starts_with(setting, "$1$"))
         return {};
     if (starts_with(setting, "$y$")) {
         // yescrypt parameters as libxcrypt's crypt_gensalt writes them for
-        // costs 1-11: flavour 'j', an N character up to 'F', an r character up to 'T'.
+        // costs 1-8: flavour 'j', an N character up to kMaxYescryptN, an r
+        // character up to kMaxYescryptR (memory is 128 * N * r bytes).
         std::string_view params = setting.substr(3, setting.find('$', 3) - 3);
-        if (params.size() != 3 || params[0] != 'j' || kItoa64.find(params[1]) > kItoa64.find('F') ||
-            kItoa64.find(params[2]) > kItoa64.find('T'))
+        if (params.size() != 3 || params[0] != 'j' || kItoa64.find(params[1]) > kItoa64.find(kMaxYescryptN) ||
+            kItoa64.find(params[2]) > kItoa64.find(kMaxYescryptR))
             return "yescrypt parameters outside the supported costs";
         return {};
     }
     if (setting[0] != '$' && setting[0] != '_' && setting.size() == 13) // traditional DES
         return {};
     return "not a supported crypt(3) format";
+}
+
+// Whether `stored` is one of the account-locking values of shadow(5) and
+// passwd(5): empty, "x", or anything starting with '!' or '*' (no crypt(3)
+// format starts with either: libcrypt's own failure tokens are "*0" and
+// "*1"). Checked before the value is parsed, so "!" before a hash of any
+// format, even one Loft does not read, still locks.
+bool is_locked(std::string_view stored) {
+    return stored.empty() || stored == "x" || stored[0] == '!' || stored[0] == '*';
 }
 
 // crypt_r(plain, setting), or an empty string when libcrypt refuses the
@@ -76,6 +95,8 @@ std::string run_crypt(std::string_view plain, const std::string& setting) {
 }
 
 Result<bool> verify_crypt(const Scheme& s, std::string_view raw, std::string_view plain, std::string_view) {
+    if (is_locked(raw))
+        return false;
     if (s.name == "MD5-CRYPT" && !starts_with(raw, "$1$"))
         return malformed(s, "not a $1$ string");
     if (std::string_view why = check_setting(raw); !why.empty())
@@ -135,6 +156,8 @@ Result<std::string> generate_crypt(const Scheme& s, std::string_view plain, std:
 
 // {MD5}: an MD5-crypt string, or (without "$1$") a PLAIN-MD5 digest, as in Dovecot.
 Result<bool> verify_md5(const Scheme& s, std::string_view raw, std::string_view plain, std::string_view user) {
+    if (is_locked(raw))
+        return false;
     if (starts_with(raw, "$1$"))
         return verify_crypt(s, raw, plain, user);
     std::string digest;

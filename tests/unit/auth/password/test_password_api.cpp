@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <vector>
 
 using namespace mailstore::auth;
 using mailstore::Status;
@@ -187,13 +188,13 @@ TEST_CASE("schemes: malformed stored values fail cleanly with the reason") {
     CHECK(verify_error("{MD5}abc") == "malformed MD5 hash: neither $1$ nor an MD5 digest");
     CHECK(verify_error("{MD5}098f6bcd4621d373cade4e832627b4fz") == "malformed MD5 hash: neither $1$ nor an MD5 digest");
     // crypt(3): truncated, foreign and empty strings.
-    CHECK(verify_error("{SHA512-CRYPT}") == "malformed SHA512-CRYPT hash: empty");
-    CHECK(verify_error("{CRYPT}*0") == "malformed CRYPT hash: not a supported crypt(3) format");
+    CHECK(verify_error("{CRYPT}abc") == "malformed CRYPT hash: not a supported crypt(3) format");
+    CHECK(verify_error("{SHA512-CRYPT}$6") == "malformed SHA512-CRYPT hash: not a supported crypt(3) format");
     CHECK(verify_error("{CRYPT}4ZtRq3xJ6dR1") == "malformed CRYPT hash: not a supported crypt(3) format");
     CHECK(verify_error("{CRYPT}$3$$8846f7eaee8fb117ad06bdd830b7586c") ==
           "malformed CRYPT hash: not a supported crypt(3) format");
     CHECK(verify_error("{MD5-CRYPT}4ZtRq3xJ6dR1s") == "malformed MD5-CRYPT hash: not a $1$ string");
-    CHECK(verify_error("{BLF-CRYPT}$2y$05") == "malformed BLF-CRYPT hash: bcrypt cost missing or above 15");
+    CHECK(verify_error("{BLF-CRYPT}$2y$05") == "malformed BLF-CRYPT hash: bcrypt cost missing or above 13");
     CHECK(verify_error("{BLF-CRYPT}$2y$05$short") == "malformed BLF-CRYPT hash: libcrypt cannot read it");
     CHECK(verify_error("{SHA512-CRYPT}$6$rounds=$x$y") ==
           "malformed SHA512-CRYPT hash: rounds missing or above 1000000");
@@ -231,11 +232,11 @@ TEST_CASE("schemes: malformed stored values fail cleanly with the reason") {
           "malformed ARGON2ID hash: not $argon2i$ or $argon2id$");
     CHECK(verify_error("{ARGON2ID}$argon2id$v=20$m=65536,t=3,p=1" + a2) == "malformed ARGON2ID hash: unknown version");
     CHECK(verify_error("{ARGON2ID}$argon2id$v=19$t=3,p=1" + a2) ==
-          "malformed ARGON2ID hash: memory cost missing or above 1 GiB");
+          "malformed ARGON2ID hash: memory cost missing or above 256 MiB");
     CHECK(verify_error("{ARGON2ID}$argon2id$v=19$m=65536,p=1" + a2) ==
-          "malformed ARGON2ID hash: time cost missing or above 32");
+          "malformed ARGON2ID hash: time cost missing or above 10");
     CHECK(verify_error("{ARGON2ID}$argon2id$v=19$m=65536,t=3" + a2) ==
-          "malformed ARGON2ID hash: parallelism missing or above 16");
+          "malformed ARGON2ID hash: parallelism missing or above 8");
     CHECK(verify_error("{ARGON2ID}$argon2id$v=19$m=65536,t=3,p=1$wpkR3IiuEWTeVtMarrtXPQ$vrSvfMd4+Vozafw17hH=") ==
           "malformed ARGON2ID hash: invalid salt or hash");
     CHECK(verify_error("{ARGON2ID}$argon2id$v=19$m=65536,t=3,p=1$wpkR3IiuEWTeVtMarrtXPQ") ==
@@ -260,10 +261,22 @@ TEST_CASE("schemes: costs above the bounds are refused before any hashing") {
     CHECK(verify_error("{SHA256-CRYPT}$5$rounds=1000001$saltsalt$c3S0qxsqmdrdxxr52com3JI1igIbZJfoLqOmzbU2W9.") ==
           "malformed SHA256-CRYPT hash: rounds missing or above 1000000");
     CHECK(verify_error("{BLF-CRYPT}$2y$31$abcdefghijklmnopqrstuuoD8yw7MmybLKVooaTGGZAt3HXugv2.a") ==
-          "malformed BLF-CRYPT hash: bcrypt cost missing or above 15");
+          "malformed BLF-CRYPT hash: bcrypt cost missing or above 13");
     CHECK(verify_error("{BLF-CRYPT}$2b$16$abcdefghijklmnopqrstuuoD8yw7MmybLKVooaTGGZAt3HXugv2.a") ==
-          "malformed BLF-CRYPT hash: bcrypt cost missing or above 15");
+          "malformed BLF-CRYPT hash: bcrypt cost missing or above 13");
+    // Cost 14 and 15 take 0.9 s and 2.3 s per check on the reference machine.
+    CHECK(verify_error("{BLF-CRYPT}$2y$14$OmRboky7vSM8GnOEsxR2h.aYm3P45X1gwmj1OAiqJ3W3TuKgxcbZm") ==
+          "malformed BLF-CRYPT hash: bcrypt cost missing or above 13");
+    CHECK(verify_error("{BLF-CRYPT}$2y$15$bK9PXMpMDGCEsv7721U9Ye7yXpC1l4rGtt3l7yactzf7xE2rXOG4W") ==
+          "malformed BLF-CRYPT hash: bcrypt cost missing or above 13");
     CHECK(verify_error("{CRYPT}$y$jzT$af7Xt6kx5t/Jfnip0250Z.$gXgQvIMkXLh3/IaoCQ9onwGLKdmwW5gc/mtp.cTQjK2") ==
+          "malformed CRYPT hash: yescrypt parameters outside the supported costs");
+    // yescrypt cost 9 (256 MiB) and 11 (1 GiB, 2.7 s), as crypt_gensalt writes them.
+    CHECK(verify_error("{CRYPT}$y$jDT$HMjkJ/RlI57zAeA/exkrJ/$c3fnYu/d2toRL91lFM5vggwO1vyIwJ7kuMijimXnyCD") ==
+          "malformed CRYPT hash: yescrypt parameters outside the supported costs");
+    CHECK(verify_error("{CRYPT}$y$jFT$FwyyPEb9hUlVRf8BBm.EZ1$gXgQvIMkXLh3/IaoCQ9onwGLKdmwW5gc/mtp.cTQjK2") ==
+          "malformed CRYPT hash: yescrypt parameters outside the supported costs");
+    CHECK(verify_error("{CRYPT}$y$jCU$zuOKdLrxdyBIE2oC/oBES.$DuXzXIQAYERcXpIgiSjoFj0jx3Yko0MJsei.4xFgt6C") ==
           "malformed CRYPT hash: yescrypt parameters outside the supported costs");
     CHECK(verify_error("{CRYPT}_zzzzsaltxxxxxxxxxxx") == "malformed CRYPT hash: not a supported crypt(3) format");
     CHECK(verify_error("{PBKDF2}$1$salt$999999999$57601d6404317c37e56391d367f3efc42fec03ec") ==
@@ -275,14 +288,43 @@ TEST_CASE("schemes: costs above the bounds are refused before any hashing") {
           "malformed SCRAM-SHA-1 hash: iterations not a number from 1 to 1000000");
     const std::string a2 = "$wpkR3IiuEWTeVtMarrtXPQ$vrSvfMd4+Vozafw17hHF1a9F/c76xiwFOFYuYrsD/pY";
     CHECK(verify_error("{ARGON2ID}$argon2id$v=19$m=4194304,t=3,p=1" + a2) ==
-          "malformed ARGON2ID hash: memory cost missing or above 1 GiB");
+          "malformed ARGON2ID hash: memory cost missing or above 256 MiB");
     CHECK(verify_error("{ARGON2ID}$argon2id$v=19$m=65536,t=1000,p=1" + a2) ==
-          "malformed ARGON2ID hash: time cost missing or above 32");
+          "malformed ARGON2ID hash: time cost missing or above 10");
     CHECK(verify_error("{ARGON2ID}$argon2id$v=19$m=65536,t=3,p=255" + a2) ==
-          "malformed ARGON2ID hash: parallelism missing or above 16");
+          "malformed ARGON2ID hash: parallelism missing or above 8");
+    // The value that ran for over 60 s and took a GiB per check.
+    CHECK(verify_error("{ARGON2ID}$argon2id$v=19$m=1048576,t=32,p=16" + a2) ==
+          "malformed ARGON2ID hash: memory cost missing or above 256 MiB");
+    // Each parameter just above its own bound.
+    CHECK(verify_error("{ARGON2ID}$argon2id$v=19$m=262145,t=1,p=1" + a2) ==
+          "malformed ARGON2ID hash: memory cost missing or above 256 MiB");
+    CHECK(verify_error("{ARGON2I}$argon2i$v=19$m=8192,t=11,p=1" + a2) ==
+          "malformed ARGON2I hash: time cost missing or above 10");
+    CHECK(verify_error("{ARGON2ID}$argon2id$v=19$m=8192,t=1,p=9" + a2) ==
+          "malformed ARGON2ID hash: parallelism missing or above 8");
+    // Time grows with memory times passes: each within its bound, the product not.
+    CHECK(verify_error("{ARGON2ID}$argon2id$v=19$m=262144,t=2,p=1" + a2) ==
+          "malformed ARGON2ID hash: memory cost times time cost above 256 MiB");
+    CHECK(verify_error("{ARGON2ID}$argon2id$v=19$m=65536,t=5,p=1" + a2) ==
+          "malformed ARGON2ID hash: memory cost times time cost above 256 MiB");
+    CHECK(verify_error("{ARGON2ID}$argon2id$v=19$m=32768,t=10,p=8" + a2) ==
+          "malformed ARGON2ID hash: memory cost times time cost above 256 MiB");
     // At the bounds, still accepted (and a mismatch here).
     CHECK_FALSE(*verify_password("{SHA256-CRYPT}$5$rounds=1000$saltsalt$c3S0qxsqmdrdxxr52com3JI1igIbZJfoLqOmzbU2W9.",
                                  "test"));
+    auto at_argon2 = verify_password("{ARGON2ID}$argon2id$v=19$m=65536,t=4,p=8" + a2, "test");
+    REQUIRE_MESSAGE(at_argon2, at_argon2.status().message());
+    CHECK_FALSE(*at_argon2);
+    // yescrypt cost 8, the highest accepted ("test", made by libxcrypt's crypt_gensalt).
+    auto at_yescrypt = verify_password("{CRYPT}$y$jCT$zuOKdLrxdyBIE2oC/oBES.$DuXzXIQAYERcXpIgiSjoFj0jx3Yko0MJsei.4xFgt6C",
+                                       "test");
+    REQUIRE_MESSAGE(at_yescrypt, at_yescrypt.status().message());
+    CHECK(*at_yescrypt);
+    auto at_bcrypt = hash_password_rounds("BLF-CRYPT", "test", "", 13);
+    REQUIRE_MESSAGE(at_bcrypt, at_bcrypt.status().message());
+    CHECK(at_bcrypt->substr(0, 18) == "{BLF-CRYPT}$2y$13$");
+    CHECK(*verify_password(*at_bcrypt, "test"));
     // A plaintext over the bound is a mismatch without hashing.
     CHECK_FALSE(*verify_password("{PLAIN}test", std::string(5000, 'a')));
 }
@@ -310,10 +352,54 @@ TEST_CASE("schemes: hash_password_rounds writes the cost as doveadm pw -r does")
     // Costs verify_password would refuse are not written either.
     CHECK(hash_password_rounds("SHA512-CRYPT", "t", "", 1000001).status().message() ==
           "SHA512-CRYPT rounds must be at most 1000000");
-    CHECK(hash_password_rounds("BLF-CRYPT", "t", "", 16).status().message() == "BLF-CRYPT cost must be at most 15");
+    CHECK(hash_password_rounds("BLF-CRYPT", "t", "", 14).status().message() == "BLF-CRYPT cost must be at most 13");
+    CHECK(hash_password_rounds("CRYPT", "t", "", 14).status().message() == "CRYPT cost must be at most 13");
     CHECK(hash_password_rounds("PBKDF2", "t", "", 1000001).status().message() ==
           "PBKDF2 rounds must be at most 1000000");
     CHECK(hash_password_rounds("SHA256", "t", "", 5).status().message() == "scheme SHA256 has no rounds");
     CHECK(hash_password_rounds("scram-sha-1", "t", "", 5).status().message() == "scheme SCRAM-SHA-1 has no rounds");
     CHECK(hash_password_rounds("NOPE", "t", "", 5).status().message() == "unknown password scheme NOPE");
+}
+
+TEST_CASE("schemes: locked and disabled crypt values are a plain mismatch, not an error") {
+    // shadow(5) / passwd(5) forms that lock an account: "*", "*LK*" (Solaris),
+    // "!" and "!!" (passwd -l, useradd without a password), "!" before a
+    // hash (usermod -L), "x" (the hash is in /etc/shadow) and empty. A
+    // temporary failure for these would tell an attacker the account exists.
+    const std::string sha512 =
+        "$6$rounds=1000$abcdefgh$2r3bh53yLb.qDlfrFUkXNu5hu4Dxp0dhqf9TY5JZ9W6DdZWkht6EQZ7yDeZK24lyrAGTY4m16kRA04M8wzpUT/";
+    REQUIRE(*verify_password("{SHA512-CRYPT}" + sha512, "test")); // unlocked, the right password
+    const std::vector<std::string> locked = {"*",  "*LK*", "*NP*", "!", "!!", "!" + sha512, "!!" + sha512,
+                                             "*" + sha512, "!$1$.kauvVK3$JroONIBf1t2EgtdtuhQHU.", "!4ZtRq3xJ6dR1s",
+                                             "!$2y$31$abcdefghijklmnopqrstuuoD8yw7MmybLKVooaTGGZAt3HXugv2.a",
+                                             "*0", "x", ""};
+    for (std::string_view scheme :
+         {"CRYPT", "DES-CRYPT", "MD5-CRYPT", "MD5", "SHA256-CRYPT", "SHA512-CRYPT", "BLF-CRYPT", "crypt"}) {
+        for (const std::string& value : locked) {
+            CAPTURE(scheme);
+            CAPTURE(value);
+            for (std::string_view pass : {"test", "", "x", "*", "!"}) {
+                auto r = verify_password("{" + std::string(scheme) + "}" + value, pass, "root");
+                REQUIRE_MESSAGE(r, r.status().message());
+                CHECK_FALSE(*r);
+            }
+            // Without a prefix, as the passwd and shadow passdbs hand them over.
+            auto r = verify_password(value, "test", "root", scheme);
+            REQUIRE_MESSAGE(r, r.status().message());
+            CHECK_FALSE(*r);
+        }
+    }
+    // With an encoding suffix the decoded value decides.
+    CHECK_FALSE(*verify_password("{SHA512-CRYPT.HEX}21", "!"));
+    CHECK_FALSE(*verify_password("{CRYPT.B64}eA==", "x"));
+    // Only the crypt(3) schemes know these conventions: elsewhere "!" is data.
+    CHECK(verify_error("{SSHA512}!") == "malformed SSHA512 hash: invalid base64");
+    CHECK(verify_error("{SHA256}") == "malformed SHA256 hash: wrong digest length");
+    CHECK(*verify_password("{PLAIN}!", "!"));
+    CHECK(verify_error("{PBKDF2}!") == "malformed PBKDF2 hash: does not start with $1$");
+    // Anything else that is not a crypt(3) string is still reported as broken.
+    CHECK(verify_error("{CRYPT}abc") == "malformed CRYPT hash: not a supported crypt(3) format");
+    CHECK(verify_error("{CRYPT}xx") == "malformed CRYPT hash: not a supported crypt(3) format");
+    CHECK(verify_error("{SHA512-CRYPT}$6$rounds=12") == "malformed SHA512-CRYPT hash: rounds missing or above 1000000");
+    CHECK(verify_error("{MD5-CRYPT}$6$x$y") == "malformed MD5-CRYPT hash: not a $1$ string");
 }
