@@ -11,13 +11,15 @@ import re
 import shutil
 import socket
 import stat
+import subprocess
 import time
 
 import pytest
 
 from authd_util import (AuthdProcess, authd_binary, b64, plain, client_conn, master_conn, start_authd, authd_config, LineConn, PASSWD,
                         TIMEOUT)
-from loftd_util import LoftdProcess, child_pids, make_shared_tempdir, wait_until
+from loftd_util import (LoftdProcess, child_pids, make_shared_tempdir, start_loftd, wait_until,  # noqa: F401
+                        workdir)
 
 MECHS = ["MECH\tPLAIN\tplaintext", "MECH\tLOGIN\tplaintext"]
 
@@ -600,3 +602,34 @@ def test_pool_threads_follow_auth_worker_max_count(build_dir):
             proc.stop()
     assert counts["auth_worker_max_count = 12"] - counts["auth_worker_max_count = 5"] == 7, counts
     assert counts[""] - counts["auth_worker_max_count = 5"] == 25, counts
+
+
+def test_builtin_default_runs_authd_for_the_demo_user(build_dir, workdir, start_loftd):
+    """loftd on its built-in default (`make run`) has a passwd-file passdb,
+    so it runs loft-authd, and `loftadm -a <base_dir>` logs the demo user in
+    through it."""
+    from test_loftd import builtin_ports_free, system_config
+    conf = system_config(build_dir)
+    if conf and conf.exists():
+        pytest.skip(f"{conf} exists and would be used instead of the built-in default")
+    if not builtin_ports_free():
+        pytest.skip("a built-in default port is in use (is `make run` running?)")
+    loftd = start_loftd(None)
+    m = loftd.wait_for_output(r"Demo login: demo / (\S+)")
+    assert m, loftd.output
+    base_dir = workdir / "var" / "run"
+    assert f"  auth:  auth-client on {base_dir}/auth-client" in loftd.stdout, loftd.stdout
+    assert wait_until(lambda: os.path.exists(base_dir / "auth-client")), loftd.output
+    loftadm = str(build_dir / "daemons" / "loftadm" / "loftadm")
+    empty = workdir / "empty.conf"
+    empty.write_text("")
+
+    def auth_test(password):
+        return subprocess.run([loftadm, "-c", str(empty), "-a", str(base_dir), "auth", "test", "demo", password],
+                              capture_output=True, text=True, timeout=60)
+    out = auth_test(m.group(1))
+    assert out.returncode == 0, out.stdout + out.stderr + loftd.output
+    assert out.stdout.startswith("passdb: demo auth succeeded\n"), out.stdout
+    out = auth_test("wrong")
+    assert out.returncode == 77, out.stdout + out.stderr
+    assert "unexpectedly" not in loftd.output, loftd.output
