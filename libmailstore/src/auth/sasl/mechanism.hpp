@@ -37,6 +37,34 @@ public:
     // credentials_for() returns them, into `out`.
     virtual Verdict lookup_credentials(std::string_view authzid, std::string_view authcid, std::string_view scheme,
                                        std::string& out) = 0;
+    // SCRAM-*: like lookup_credentials(authzid, authcid, scheme, out), but a
+    // password stored as plaintext comes back as that plaintext with
+    // `plaintext` set, so that the mechanism derives SCRAM credentials with
+    // a salt that stays the same between attempts (a fresh salt each time
+    // would tell such users apart from unknown ones, RFC 5802 §9). The
+    // default asks lookup_credentials() for "PLAIN" and, only when that is
+    // Verdict::unusable (the stored password is not a plaintext), for
+    // `scheme`: two passdb lookups for SCRAM-stored users. A Backend that
+    // can tell the stored scheme from one lookup may override it; the
+    // verdicts and credentials_verified() work as for lookup_credentials().
+    // (Defined here: an out-of-line virtual would make it the key function
+    // and move Backend's typeinfo into the library, which mailstore.map
+    // does not export.)
+    virtual Verdict lookup_scram_credentials(std::string_view authzid, std::string_view authcid,
+                                             std::string_view scheme, std::string& out, bool& plaintext) {
+        // "PLAIN" credentials exist only for a password stored as
+        // plaintext (credentials_for); any other stored scheme is unusable.
+        plaintext = false;
+        Verdict v = lookup_credentials(authzid, authcid, "PLAIN", out);
+        if (v == Verdict::ok) {
+            plaintext = true;
+            return v;
+        }
+        out.clear();
+        if (v != Verdict::unusable)
+            return v;
+        return lookup_credentials(authzid, authcid, scheme, out);
+    }
     // The client proved it knows the credentials looked up last: complete
     // the login (the passdb result's nologin/allow_nets/user= checks).
     virtual Verdict credentials_verified() = 0;
@@ -70,17 +98,33 @@ struct MechanismSettings {
     std::string default_realm;        // auth_default_realm
     std::string anonymous_username;   // auth_anonymous_username
     std::string hostname;             // DIGEST-MD5 default realm / SCRAM nothing
-    unsigned scram_iterations = 4096; // for credentials made from plaintext
-    // A SCRAM-*-PLUS mechanism is announced on this connection (it is
-    // enabled and the connection has channel binding data). A client that
-    // then answers a plain SCRAM with the "y" flag has seen a downgraded
-    // mechanism list and is refused (RFC 5802 §6).
+    // SCRAM PBKDF2 iterations for credentials made from a stored plaintext
+    // and for the made-up credentials of unknown users; 0 means 4096, more
+    // than max_scram_iterations is lowered to it (the server runs PBKDF2
+    // with this count on every such attempt).
+    unsigned scram_iterations = 4096;
+    // Contract with the framework (whoever calls make_mechanism): set
+    // plus_offered to true exactly when the mechanism list sent to this
+    // client contains a SCRAM-*-PLUS mechanism, i.e. one is enabled AND
+    // ClientInfo has channel_binding_type/data for this connection; leave it
+    // false otherwise (no TLS, or no -PLUS enabled). The plain SCRAM
+    // mechanisms then refuse a client-first-message with the GS2 flag "y"
+    // ("I support channel binding but think the server does not"): such a
+    // client saw a list with -PLUS removed in transit (RFC 5802 §6). The
+    // failure is Verdict::refused, log text "SCRAM channel binding
+    // downgrade", data "e=server-does-support-channel-binding", before any
+    // passdb lookup. With plus_offered false, "y" is accepted as "n" is.
+    // The -PLUS mechanisms themselves ignore it (they require "p").
     bool plus_offered = false;
     // Tests only: the server nonce of SCRAM and DIGEST-MD5 and the random
     // part of the CRAM-MD5 challenge, instead of fresh random bytes, so the
     // RFC examples can be replayed. Empty (the default) in real use.
     std::string fixed_nonce;
 };
+
+// Upper bound of MechanismSettings::scram_iterations (and of the stored
+// iteration count SCRAM accepts, as verify_password does).
+inline constexpr unsigned max_scram_iterations = 1'000'000;
 
 // Largest client message any mechanism accepts (after base64 decoding):
 // longer input fails with Verdict::malformed before it is parsed.

@@ -8,7 +8,16 @@
 //
 // The server needs only StoredKey and ServerKey ({SCRAM-SHA-*} stores
 // "iterations,salt,StoredKey,ServerKey", as doveadm pw writes it), or the
-// plaintext from which credentials_for() derives them.
+// plaintext from which it derives them itself.
+//
+// User enumeration (RFC 5802 §9): the server-first-message must not tell
+// whether a user exists or how its password is stored. Only users stored as
+// {SCRAM-SHA-*} get their own salt and iteration count; for everyone else
+// (stored plaintext, unknown user, a stored hash SCRAM cannot use, a
+// passdb that refuses the user) the salt is HMAC(per-process key, user) and
+// the count is the configured default, so it is the same on every attempt
+// and the same kind of value for all of them; such exchanges fail only at
+// the proof, with the same "e=invalid-proof" as a wrong password.
 #include "auth/crypto.hpp"
 #include "auth/sasl/mechanism_base.hpp"
 
@@ -23,7 +32,8 @@ constexpr std::size_t max_attributes = 16;
 // The client nonce is echoed in the server-first-message; real clients send
 // 16..48 characters. Longer ones are refused so the reply stays small.
 constexpr std::size_t max_client_nonce = 512;
-constexpr unsigned max_stored_iterations = 100'000'000;
+// Salt length of credentials made here, as hash_password's {SCRAM-SHA-*}.
+constexpr std::size_t derived_salt_bytes = 16;
 
 struct Credentials {
     unsigned iterations = 0;
@@ -53,7 +63,7 @@ std::optional<Credentials> parse_credentials(std::string_view text, std::size_t 
     Credentials c;
     auto [p, ec] = std::from_chars(f[0].data(), f[0].data() + f[0].size(), c.iterations);
     if (ec != std::errc() || p != f[0].data() + f[0].size() || c.iterations == 0 ||
-        c.iterations > max_stored_iterations)
+        c.iterations > max_scram_iterations)
         return std::nullopt;
     auto salt = crypto::unbase64(f[1]);
     auto stored = crypto::unbase64(f[2]);
@@ -121,12 +131,35 @@ bool valid_cb_name(std::string_view s) {
     return true;
 }
 
-// A per-process key for the salt of a user who does not exist, so that the
-// server-first-message looks the same for known and unknown users and does
-// not change between attempts (RFC 5802 §9 on user enumeration).
-const std::string& fake_salt_key() {
+// The per-process key of derived salts. It changes when the process
+// restarts, for plaintext-stored and unknown users alike.
+const std::string& salt_key() {
     static const std::string key = crypto::random_bytes(32);
     return key;
+}
+
+// The salt of every user without stored SCRAM credentials: the same for a
+// user on every attempt, and unrelated between SCRAM-SHA-1 and -256 as two
+// separately stored hashes would be.
+std::string derived_salt(std::string_view scheme, std::string_view user) {
+    std::string input(scheme);
+    input.push_back('\0');
+    input.append(user);
+    return crypto::hmac(crypto::Digest::sha256, salt_key(), input).substr(0, derived_salt_bytes);
+}
+
+// RFC 5802 §3: SaltedPassword = Hi(password, salt, i), ClientKey =
+// HMAC(SaltedPassword, "Client Key"), StoredKey = H(ClientKey), ServerKey
+// = HMAC(SaltedPassword, "Server Key"). `iterations` is always the
+// configured default here, never a stored or client-chosen count.
+Credentials derive_credentials(crypto::Digest d, std::string_view password, std::string salt, unsigned iterations) {
+    std::string salted = crypto::pbkdf2(d, password, salt, iterations, crypto::digest_size(d));
+    Credentials c;
+    c.iterations = iterations;
+    c.salt = std::move(salt);
+    c.stored_key = crypto::digest(d, crypto::hmac(d, salted, "Client Key"));
+    c.server_key = crypto::hmac(d, salted, "Server Key");
+    return c;
 }
 
 class Scram final : public MechanismBase {
@@ -134,12 +167,14 @@ public:
     Scram(Backend& backend, const MechanismSettings& settings, ScramHash hash, bool plus)
         : backend_(backend), digest_(hash == ScramHash::sha1 ? crypto::Digest::sha1 : crypto::Digest::sha256),
           scheme_(hash == ScramHash::sha1 ? "SCRAM-SHA-1" : "SCRAM-SHA-256"), plus_(plus),
-          plus_offered_(settings.plus_offered), fake_iterations_(settings.scram_iterations),
+          plus_offered_(settings.plus_offered), default_iterations_(settings.scram_iterations),
           server_nonce_(settings.fixed_nonce) {
         if (server_nonce_.empty())
             server_nonce_ = crypto::base64(crypto::random_bytes(18));
-        if (fake_iterations_ == 0)
-            fake_iterations_ = 4096;
+        if (default_iterations_ == 0)
+            default_iterations_ = 4096;
+        if (default_iterations_ > max_scram_iterations)
+            default_iterations_ = max_scram_iterations;
     }
 
 protected:
@@ -236,25 +271,28 @@ private:
                 return error(Verdict::malformed, "SCRAM bad or duplicated attribute", "other-error");
 
         std::string stored;
-        Verdict v = backend_.lookup_credentials(authzid, *user, scheme_, stored);
-        std::size_t key_size = crypto::digest_size(digest_);
-        if (v == Verdict::ok) {
-            auto c = parse_credentials(stored, key_size);
+        bool plaintext = false;
+        Verdict v = backend_.lookup_scram_credentials(authzid, *user, scheme_, stored, plaintext);
+        if (v == Verdict::ok && plaintext) {
+            credentials_ = derive_credentials(digest_, stored, derived_salt(scheme_, *user), default_iterations_);
+        } else if (v == Verdict::ok) {
+            auto c = parse_credentials(stored, crypto::digest_size(digest_));
             if (!c)
                 return error(Verdict::temp_fail, "stored " + std::string(scheme_) + " credentials are malformed",
                              "other-error");
             credentials_ = std::move(*c);
-        } else if (v == Verdict::unknown_user) {
-            // Carry on with made-up credentials and fail at the proof.
-            unknown_user_ = true;
-            credentials_.iterations = fake_iterations_;
-            credentials_.salt = crypto::hmac(crypto::Digest::sha256, fake_salt_key(), *user).substr(0, 16);
-            credentials_.stored_key = crypto::random_bytes(key_size);
-            credentials_.server_key = crypto::random_bytes(key_size);
-        } else {
+        } else if (v == Verdict::temp_fail) {
+            // The client should try again later: that answer cannot wait.
             Step s = backend_failure(v);
             s.data = "e=other-error";
             return s;
+        } else {
+            // Unknown, unusable, refused: carry on with made-up credentials,
+            // derived as for a plaintext (same salt, count and PBKDF2 cost),
+            // from a random password nobody knows, and fail at the proof.
+            deferred_ = v;
+            credentials_ = derive_credentials(digest_, crypto::random_bytes(32), derived_salt(scheme_, *user),
+                                              default_iterations_);
         }
 
         nonce_ = std::string(cnonce) + server_nonce_;
@@ -299,8 +337,8 @@ private:
         for (std::size_t i = 0; i < client_key.size(); ++i)
             client_key[i] = static_cast<char>(client_key[i] ^ (*proof)[i]);
         bool proof_ok = crypto::constant_time_equal(crypto::digest(digest_, client_key), credentials_.stored_key);
-        if (unknown_user_)
-            return error(Verdict::unknown_user, "unknown user", "invalid-proof");
+        if (deferred_) // the log says why; the client sees a wrong password
+            return error(*deferred_, backend_failure(*deferred_).error, "invalid-proof");
         if (!proof_ok)
             return error(Verdict::mismatch, "password mismatch", "invalid-proof");
         Verdict v = backend_.credentials_verified();
@@ -317,10 +355,10 @@ private:
     std::string_view scheme_;
     bool plus_;
     bool plus_offered_;
-    unsigned fake_iterations_;
+    unsigned default_iterations_;
     std::string server_nonce_;
     bool sent_server_first_ = false;
-    bool unknown_user_ = false;
+    std::optional<Verdict> deferred_; // the lookup failed; fail at the proof
     std::string gs2_header_;
     std::string cb_data_;
     std::string client_first_bare_;

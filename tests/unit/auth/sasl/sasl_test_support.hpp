@@ -26,6 +26,8 @@ public:
     // What the passdb result checks answer (nologin and friends).
     Verdict finish = Verdict::ok;
     bool backend_down = false;
+    // Users whose lookups answer this verdict (a deny passdb: refused).
+    std::map<std::string, Verdict, std::less<>> lookup_verdicts;
 
     // Recorded calls.
     std::string logged_in;     // set on a completed login
@@ -55,6 +57,8 @@ public:
         record(authzid, authcid, scheme);
         if (backend_down)
             return Verdict::temp_fail;
+        if (auto v = lookup_verdicts.find(authcid); v != lookup_verdicts.end())
+            return v->second;
         auto it = users.find(authcid);
         if (it == users.end())
             return Verdict::unknown_user;

@@ -145,12 +145,17 @@ TEST_CASE("SCRAM: wrong password, unknown user, hashed storage, refused after th
     auto fin = scram_client_final(crypto::Digest::sha256, "pencil", "n=ghost,r=abc", a.data, "n,,");
     check_fails(m1->step(fin.message, false, false), Verdict::unknown_user, "unknown user", "e=invalid-proof");
 
+    // A stored hash SCRAM cannot use: a challenge too, and the failure
+    // only at the proof, with the wrong password's error.
     b.users["hashed"] = "{BLF-CRYPT}$2y$05$BLKYtl9xtaPztSugxGBKXOBTbrqmJy19Z8tbiWS4cky89OxNucZ5u";
     auto m = sasl::make_mechanism("SCRAM-SHA-256", b, s);
     st = m->step("n,,n=hashed,r=abc", true, true);
-    CHECK(st.kind == Step::Kind::failure);
-    CHECK(st.verdict == Verdict::unusable);
-    CHECK(st.data == "e=other-error");
+    REQUIRE(st.kind == Step::Kind::challenge);
+    CHECK(scram_attr(st.data, 'i') == "4096");
+    fin = scram_client_final(crypto::Digest::sha256, "pencil", "n=hashed,r=abc", st.data, "n,,");
+    check_fails(m->step(fin.message, false, false), Verdict::unusable,
+                "the stored password scheme cannot be used with this mechanism", "e=invalid-proof");
+    CHECK(b.logged_in.empty());
 
     b.backend_down = true;
     st = sasl::make_mechanism("SCRAM-SHA-256", b, s)->step("n,,n=user,r=abc", true, true);
@@ -320,6 +325,7 @@ TEST_CASE("SCRAM: the y flag and channel binding downgrade") {
     s.plus_offered = true;
     st = sasl::make_mechanism("SCRAM-SHA-256", b, s)->step("y,,n=user,r=abc", true, true);
     check_fails(st, Verdict::refused, "SCRAM channel binding downgrade", "e=server-does-support-channel-binding");
+    CHECK(b.calls == 2); // still the first exchange's lookup and credentials_verified()
     CHECK(sasl::make_mechanism("SCRAM-SHA-256", b, s)->step("n,,n=user,r=abc", true, true).kind ==
           Step::Kind::challenge);
 }
@@ -399,4 +405,142 @@ TEST_CASE("SCRAM: malformed stored credentials are a temporary failure") {
         // Either credentials_for() or the mechanism finds the value broken.
         CHECK(st.verdict == Verdict::temp_fail);
     }
+}
+
+namespace {
+
+// The server-first-message for `user` from a fresh exchange over `b`.
+std::string server_first_for(TestBackend& b, const sasl::MechanismSettings& s, std::string_view mech,
+                             std::string_view user) {
+    auto st = sasl::make_mechanism(mech, b, s)->step("n,,n=" + std::string(user) + ",r=abc", true, true);
+    REQUIRE(st.kind == Step::Kind::challenge);
+    return st.data;
+}
+
+} // namespace
+
+TEST_CASE("SCRAM: the server-first-message does not tell users apart (RFC 5802 §9)") {
+    for (std::string mech : {"SCRAM-SHA-1"s, "SCRAM-SHA-256"s}) {
+        CAPTURE(mech);
+        auto d = mech == "SCRAM-SHA-1" ? crypto::Digest::sha1 : crypto::Digest::sha256;
+        TestBackend b;
+        b.users["plain"] = "{PLAIN}pencil";
+        b.users["crypt"] = "{SHA512-CRYPT}$6$MF6BzIyr82sVAjKQ$O1rYcQQbMGt8HR3ajEegjvK4sy"
+                           "0nxBMs92F9EcXQ5tsx.N6e8pzBK3vDFLQTN0Q9aI3KdKtfcfzknTNfjf3A51"; // doveadm pw -s SHA512-CRYPT -p pencil
+        b.users["blf"] = "{BLF-CRYPT}$2y$05$BLKYtl9xtaPztSugxGBKXOBTbrqmJy19Z8tbiWS4cky89OxNucZ5u";
+        b.lookup_verdicts["denied"] = Verdict::refused;
+        sasl::MechanismSettings s;
+        s.fixed_nonce = "servernonce";
+
+        // Each kind: the same message on every attempt (the salt does not
+        // change), a 16-byte salt and the default count, like a user stored
+        // with `doveadm pw -s SCRAM-*`.
+        std::map<std::string, std::string> first;
+        for (std::string user : {"plain"s, "crypt"s, "blf"s, "denied"s, "ghost"s, "ghost2"s}) {
+            CAPTURE(user);
+            first[user] = server_first_for(b, s, mech, user);
+            CHECK(server_first_for(b, s, mech, user) == first[user]);
+            CHECK(server_first_for(b, s, mech, user) == first[user]);
+            CHECK(scram_attr(first[user], 'r') == "abcservernonce");
+            CHECK(crypto::unbase64(scram_attr(first[user], 's')).value_or("").size() == 16);
+            CHECK(scram_attr(first[user], 'i') == "4096");
+            CHECK(first[user] == "r=abcservernonce,s=" + scram_attr(first[user], 's') + ",i=4096");
+        }
+        // The salt depends on nothing but the name: a user stored as
+        // plaintext and an unknown user of the same name get the very same
+        // message, as do a hashed one and an unknown one.
+        TestBackend empty;
+        for (std::string user : {"plain"s, "crypt"s, "blf"s, "denied"s})
+            CHECK(server_first_for(empty, s, mech, user) == first[user]);
+        // Different names, different salts (a salt shared by all unknown
+        // names would give them away).
+        CHECK(scram_attr(first["ghost"], 's') != scram_attr(first["ghost2"], 's'));
+        CHECK(scram_attr(first["plain"], 's') != scram_attr(first["ghost"], 's'));
+        // SCRAM-SHA-1 and SCRAM-SHA-256 salts are unrelated, as two stored
+        // hashes' would be.
+        std::string other = mech == "SCRAM-SHA-1" ? "SCRAM-SHA-256" : "SCRAM-SHA-1";
+        CHECK(scram_attr(server_first_for(b, s, other, "ghost"), 's') != scram_attr(first["ghost"], 's'));
+
+        // All fail only at the proof, with the wrong password's message;
+        // the verdict (for the log) still says why.
+        struct Expect {
+            std::string user;
+            Verdict verdict;
+            std::string error;
+        };
+        for (const Expect& e : {Expect{"crypt", Verdict::unusable, "the stored password scheme cannot be used with this mechanism"},
+                                Expect{"blf", Verdict::unusable, "the stored password scheme cannot be used with this mechanism"},
+                                Expect{"denied", Verdict::refused, "login refused"},
+                                Expect{"ghost", Verdict::unknown_user, "unknown user"},
+                                Expect{"plain", Verdict::mismatch, "password mismatch"}}) {
+            CAPTURE(e.user);
+            auto m = sasl::make_mechanism(mech, b, s);
+            std::string bare = "n=" + e.user + ",r=abc";
+            auto st = m->step("n,," + bare, true, true);
+            REQUIRE(st.kind == Step::Kind::challenge);
+            auto fin = scram_client_final(d, "wrong", bare, st.data, "n,,");
+            check_fails(m->step(fin.message, false, false), e.verdict, e.error, "e=invalid-proof");
+        }
+        // The plaintext user logs in with the derived credentials.
+        auto m = sasl::make_mechanism(mech, b, s);
+        auto st = m->step("n,,n=plain,r=abc", true, true);
+        auto fin = scram_client_final(d, "pencil", "n=plain,r=abc", st.data, "n,,");
+        st = m->step(fin.message, false, false);
+        CHECK(st.kind == Step::Kind::success);
+        CHECK(st.data == "v=" + fin.server_signature_b64);
+        CHECK(b.logged_in == "plain");
+    }
+}
+
+TEST_CASE("SCRAM: users stored as SCRAM keep their own salt and count") {
+    TestBackend b;
+    b.users["user"] = scram_stored("SCRAM-SHA-256", crypto::Digest::sha256, "pencil", "0123456789", 10000);
+    sasl::MechanismSettings s;
+    s.fixed_nonce = "servernonce";
+    CHECK(server_first_for(b, s, "SCRAM-SHA-256", "user") ==
+          "r=abcservernonce,s=" + crypto::base64("0123456789") + ",i=10000");
+    // The default lookup asks for the plaintext first, then for the scheme.
+    CHECK(b.calls == 2);
+    CHECK(b.last_scheme == "SCRAM-SHA-256");
+    b.calls = 0;
+    b.users["user"] = "{PLAIN}pencil";
+    server_first_for(b, s, "SCRAM-SHA-256", "user");
+    CHECK(b.calls == 1);
+    CHECK(b.last_scheme == "PLAIN");
+    b.calls = 0;
+    server_first_for(b, s, "SCRAM-SHA-256", "ghost");
+    CHECK(b.calls == 1);
+}
+
+TEST_CASE("SCRAM: scram_iterations for derived credentials is bounded") {
+    struct Case {
+        unsigned setting;
+        std::string sent;
+    };
+    for (const Case& c : {Case{0, "4096"}, Case{5000, "5000"}, Case{4'000'000'000u, "1000000"}}) {
+        CAPTURE(c.setting);
+        TestBackend b;
+        b.users["plain"] = "{PLAIN}pencil";
+        sasl::MechanismSettings s;
+        s.scram_iterations = c.setting;
+        CHECK(scram_attr(server_first_for(b, s, "SCRAM-SHA-1", "plain"), 'i') == c.sent);
+        CHECK(scram_attr(server_first_for(b, s, "SCRAM-SHA-1", "ghost"), 'i') == c.sent);
+    }
+    // The count the server uses is really that one: a login works.
+    TestBackend b;
+    b.users["plain"] = "{PLAIN}pencil";
+    sasl::MechanismSettings s;
+    s.scram_iterations = 5000;
+    auto m = sasl::make_mechanism("SCRAM-SHA-256", b, s);
+    auto st = m->step("n,,n=plain,r=abc", true, true);
+    auto fin = scram_client_final(crypto::Digest::sha256, "pencil", "n=plain,r=abc", st.data, "n,,");
+    CHECK(m->step(fin.message, false, false).kind == Step::Kind::success);
+}
+
+TEST_CASE("SCRAM: a temporary failure is answered at once") {
+    TestBackend b;
+    b.backend_down = true;
+    sasl::MechanismSettings s;
+    auto st = sasl::make_mechanism("SCRAM-SHA-256", b, s)->step("n,,n=user,r=abc", true, true);
+    check_fails(st, Verdict::temp_fail, "temporary failure of the password database", "e=other-error");
 }
