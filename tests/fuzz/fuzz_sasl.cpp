@@ -1,7 +1,8 @@
 // libFuzzer target for the SASL server mechanisms (libmailstore/src/auth/
 // sasl): every mechanism driven with arbitrary client messages through a
 // Backend that knows one user ("user", password "pencil") with credentials
-// in every scheme the mechanisms ask for.
+// in every scheme the mechanisms ask for (SCRAM ones stored, with 16
+// iterations), and "plainuser" with the same password stored as plaintext.
 //
 // Input: byte 0 picks the mechanism (modulo the number of mechanisms), byte
 // 1 holds flags (bit 0: the first message is an initial response; bit 1: a
@@ -16,7 +17,9 @@
 // success or failure; success only after the backend accepted a password,
 // a proof or a password-less login, and only with what it answered ok;
 // SCRAM's final data is "v=..." on success and "e=..." or nothing on
-// failure; challenges stay small.
+// failure; SCRAM's server-first-message has the stored count 16 for "user"
+// and the default 4096 for everyone else (plaintext, unknown, unusable);
+// challenges stay small.
 #include "fuzz_check.hpp"
 
 #include "auth/crypto.hpp"
@@ -70,8 +73,22 @@ public:
             out = "not,credentials";
             return Verdict::ok;
         }
+        if (authcid == "plainuser") {
+            // Stored as plaintext: SCRAM asks for it as "PLAIN" and derives
+            // its own credentials, so it never asks for SCRAM ones here.
+            FUZZ_CHECK(scheme == "PLAIN" || scheme == "CRAM-MD5" || scheme == "DIGEST-MD5");
+            if (scheme == "PLAIN")
+                out = pass;
+            else if (scheme == "CRAM-MD5")
+                out = crypto::hex(password::cram_md5_context(pass));
+            else
+                out = crypto::hex(crypto::md5("plainuser::pencil"));
+            return Verdict::ok;
+        }
         if (authcid != user_name && authcid != "user@realm")
             return Verdict::unknown_user;
+        if (scheme == "PLAIN")
+            return Verdict::unusable; // stored hashed: no plaintext
         if (scheme == "CRAM-MD5")
             out = crypto::hex(password::cram_md5_context(pass));
         else if (scheme == "DIGEST-MD5")
@@ -158,6 +175,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         switch (s.kind) {
         case Step::Kind::challenge:
             FUZZ_CHECK(s.data.size() < 1024);
+            if (mech.rfind("SCRAM-", 0) == 0 && !s.data.empty()) {
+                auto i = s.data.rfind(",i=");
+                FUZZ_CHECK(i != std::string::npos);
+                std::string_view count = std::string_view(s.data).substr(i + 3);
+                FUZZ_CHECK(count == "16" || count == "4096");
+            }
             break;
         case Step::Kind::success:
             done = true;
