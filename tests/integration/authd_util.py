@@ -57,8 +57,12 @@ def authd_config(workdir: pathlib.Path, *, failure_delay: str = "0", mechanisms:
     mode = 0600
   }
 }"""
+    # The raw conversations send no rip= and no secured: without
+    # disable_plaintext_auth = no such PLAIN requests are refused (as
+    # Dovecot does); these tests are about the protocol, not that policy.
     return f"""base_dir = {workdir}/run
 log_path = /dev/stderr
+disable_plaintext_auth = no
 auth_mechanisms = {mechanisms}
 auth_failure_delay = {failure_delay}
 {extra}

@@ -167,6 +167,7 @@ user_query = SELECT home, uid, gid FROM users WHERE username = '%u'
     conf = workdir / "loft.conf"
     conf.write_text(f"""base_dir = {workdir}/run
 log_path = /dev/stderr
+disable_plaintext_auth = no
 auth_mechanisms = plain
 auth_failure_delay = 0
 passdb {{
@@ -351,6 +352,7 @@ base_dir = {workdir}/run
 log_path = /dev/stderr
 mail_uid = nobody
 mail_gid = nogroup
+disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
 passdb {{
@@ -514,8 +516,7 @@ def test_proxy_with_nologin_is_ok_with_its_fields(build_dir):
         c.send(f"AUTH\t2\tPLAIN\tservice=imap\tresp={plain('erin', 'pw')}\n")
         assert c.line() == "OK\t2\tuser=erin\tproxy_maybe=y\thost=10.0.0.3\tnologin\treason=Referral"
         c.send(f"AUTH\t3\tPLAIN\tservice=imap\tresp={plain('bob', 'pw')}\n")
-        line = c.line()
-        assert line.startswith("FAIL\t3\t") and line.endswith("\treason=Suspended"), line
+        assert c.line() == "FAIL\t3\tuser=bob\treason=Suspended"
         c.send(f"AUTH\t4\tPLAIN\tservice=imap\tresp={plain('dave', 'wrong')}\n")
         assert fail_id(c.line()) == 4
         c.close()
@@ -633,3 +634,16 @@ def test_builtin_default_runs_authd_for_the_demo_user(build_dir, workdir, start_
     out = auth_test("wrong")
     assert out.returncode == 77, out.stdout + out.stderr
     assert "unexpectedly" not in loftd.output, loftd.output
+
+
+def test_fail_lines_name_the_attempted_user(authd):
+    """FAIL carries user= with the attempted name after auth_username_format
+    (%Lu), as Dovecot's do, whether the user exists or not."""
+    c, _ = client_conn(authd.socket_path("auth-client"))
+    c.send(f"AUTH\t1\tPLAIN\tservice=smtp\tresp={plain('Alice', 'wrong')}\n")
+    assert c.line() == "FAIL\t1\tuser=alice"
+    c.send(f"AUTH\t2\tPLAIN\tservice=smtp\tresp={plain('nobody-here', 'x')}\n")
+    assert c.line() == "FAIL\t2\tuser=nobody-here"
+    c.send(f"AUTH\t3\tPLAIN\tservice=smtp\tresp={plain('bob', 'pw')}\n")
+    assert c.line() == "FAIL\t3\tuser=bob\treason=Suspended"
+    c.close()
