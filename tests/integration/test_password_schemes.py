@@ -183,3 +183,29 @@ def test_locked_crypt_values_are_a_mismatch_as_in_dovecot(tool, scheme, value):
     reason = "Password is not blowfish password" if scheme == "BLF-CRYPT" and value else "Password mismatch"
     assert (dove.returncode, dove.stderr) == (
         75, "Fatal: reverse password verification check failed: " + reason + "\n")
+
+
+def test_locked_accounts_fail_like_unknown_users_in_auth_test(build_dir, tmp_path):
+    # Through a real passdb (passwd-file with scheme=CRYPT, as /etc/shadow
+    # lines look): a locked account fails exactly as an unknown user (exit
+    # 77, "auth failed"), never as a temporary failure (exit 75), which
+    # would tell an attacker the account exists. A broken hash still is one.
+    loftadm = str(build_dir / "daemons" / "loftadm" / "loftadm")
+    users = {"star": "*", "lk": "*LK*", "bang": "!", "bangbang": "!!", "usermod": "!" + LOCKED_HASH,
+             "x": "x", "empty": "", "ok": LOCKED_HASH, "broken": "$6$rounds=12"}
+    (tmp_path / "passwd").write_text("".join(f"{u}:{h}:1000:1000::/home/{u}::\n" for u, h in users.items()))
+    conf = tmp_path / "loft.conf"
+    conf.write_text(f"passdb {{\n  driver = passwd-file\n  args = scheme=CRYPT {tmp_path}/passwd\n}}\n"
+                    f"userdb {{\n  driver = passwd-file\n  args = {tmp_path}/passwd\n}}\n")
+
+    def auth_test(user, password):
+        return subprocess.run([loftadm, "-c", str(conf), "auth", "test", user, password],
+                              capture_output=True, text=True, timeout=60)
+
+    for user in ["star", "lk", "bang", "bangbang", "usermod", "x", "empty", "nobody"]:
+        out = auth_test(user, "test")
+        assert (out.returncode, out.stdout) == (
+            77, f"passdb: {user} auth failed\nextra fields:\n  user={user}\n"), (user, out.stderr)
+    assert auth_test("ok", "test").returncode == 0
+    out = auth_test("broken", "test")
+    assert out.returncode == 75, out.stdout + out.stderr
