@@ -311,6 +311,22 @@ Result<Authenticator> Authenticator::create(const config::Config& config, log::L
         b.skip = skip == "found" ? UserdbBlock::Skip::found
                  : skip == "notfound" ? UserdbBlock::Skip::notfound
                                       : UserdbBlock::Skip::never;
+        if (b.driver == "static" && parse_field_string(args.args).get_or("allow_all_users", "no") != "yes") {
+            // A static userdb without allow_all_users asks the passdbs
+            // whether the user exists, without a password. Drivers that only
+            // verify a password (PAM) answer such a lookup with an internal
+            // failure, so every login would fail: refuse the config now.
+            bool any_lookup = std::any_of(impl->passdbs.begin(), impl->passdbs.end(), [](const PassdbBlock& p) {
+                return !p.master && !p.deny && !p.db->verifies_plaintext();
+            });
+            bool any_normal = std::any_of(impl->passdbs.begin(), impl->passdbs.end(),
+                                          [](const PassdbBlock& p) { return !p.master && !p.deny; });
+            if (any_normal && !any_lookup)
+                return Status::invalid(args.where.to_string() +
+                                       ": static userdb without allow_all_users=yes needs a passdb that can look "
+                                       "users up without a password, and these passdbs (pam) cannot: set "
+                                       "allow_all_users=yes");
+        }
         impl->userdbs.push_back(std::move(b));
     }
     return Authenticator(std::move(impl));

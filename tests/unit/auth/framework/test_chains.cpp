@@ -216,3 +216,20 @@ TEST_CASE("chain: userdb skip and result rules") {
         CHECK(a.lookup_user("bob", client()).kind == LookupResult::Kind::not_found);
     }
 }
+
+TEST_CASE("config: a static userdb without allow_all_users over only PAM passdbs is refused, naming file:line") {
+    Env env;
+    auto conf = block("passdb", "pam", "") + block("userdb", "static", "uid=1000 gid=1000 home=/home/%u");
+    auto bad = env.try_make(conf);
+    REQUIRE_FALSE(bad);
+    CHECK(bad.status().code() == mailstore::Status::Code::invalid_argument);
+    CHECK(bad.status().message() ==
+          "test.conf:6: static userdb without allow_all_users=yes needs a passdb that can look users up without a "
+          "password, and these passdbs (pam) cannot: set allow_all_users=yes");
+    // allow_all_users=yes, or a passdb that can look users up, is fine.
+    CHECK(env.try_make(block("passdb", "pam", "") +
+                       block("userdb", "static", "uid=1000 gid=1000 home=/home/%u allow_all_users=yes")));
+    auto pw = env.file("passwd", "alice:{PLAIN}pw::::::\n");
+    CHECK(env.try_make(block("passdb", "pam", "") + block("passdb", "passwd-file", pw) +
+                       block("userdb", "static", "uid=1000 gid=1000 home=/home/%u")));
+}

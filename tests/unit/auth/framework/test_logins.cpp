@@ -273,3 +273,26 @@ TEST_CASE("auth_debug: lookup lines without the password") {
           std::string::npos);
     CHECK(text.find("secretpw") == std::string::npos);
 }
+
+TEST_CASE("login: an empty stored password without nopassword never matches, not even an empty password") {
+    Env env;
+    auto pw = env.file("passwd", "e::1000:1000::/home/e::\n"
+                                 "n::1000:1000::/home/n::nopassword\n");
+    for (std::string settings : {"", "auth_cache_size = 64k\n"}) {
+        CAPTURE(settings);
+        auto a = env.make(passwd_conf(pw, "auth_mechanisms = plain cram-md5\n" + settings));
+        for (int round = 0; round < 2; ++round) {
+            CHECK(a.verify_plain("e", "", client()).kind == K::failure);
+            CHECK(a.verify_plain("e", "x", client()).kind == K::failure);
+            auto s = a.begin("PLAIN", client());
+            REQUIRE(s);
+            CHECK(s->step(std::string("\0e\0", 3)).kind == K::failure);
+            // nopassword: any password, also an empty one.
+            CHECK(a.verify_plain("n", "", client()).kind == K::success);
+            CHECK(a.verify_plain("n", "x", client()).kind == K::success);
+        }
+    }
+    auto st = env.make(block("passdb", "static", "password=") + block("userdb", "static", "uid=1 gid=1 home=/h allow_all_users=yes"));
+    CHECK(st.verify_plain("anyone", "", client()).kind == K::failure);
+    CHECK(st.verify_plain("anyone", "x", client()).kind == K::failure);
+}
