@@ -178,12 +178,13 @@ ChainOutcome AuthenticatorImpl::run_passdbs(AuthRequest& request, bool master, P
         if (cacheable)
             key = cache_key_for(i, b.db->cache_key(), request);
         PassdbResult r;
-        bool from_cache = false, plaintext_ok = false;
+        bool from_cache = false, plaintext_ok = false, hit_by_mac = false;
         if (cacheable) {
             if (auto hit = cache->get_passdb(key, b.db->generation(), check_password ? request.password : "")) {
                 r = std::move(hit->result);
                 from_cache = true;
                 plaintext_ok = hit->plaintext_verified;
+                hit_by_mac = hit->plaintext_verified;
                 debug_line(b.name, request, plaintext_ok ? "cache hit (same password as last time)" : "cache hit");
             }
         }
@@ -271,7 +272,12 @@ ChainOutcome AuthenticatorImpl::run_passdbs(AuthRequest& request, bool master, P
                 verbose_line(b.verbose, b.name, request, msg);
             }
         }
-        if (r.kind == K::ok && plaintext_ok && cacheable && !r.fields.has("nopassword"))
+        // Remember the HMAC of the password only when a cached entry was
+        // verified by hashing (the user's second login): a first, cold
+        // login never pays for the HMAC, which costs as much as a fast
+        // stored scheme (SSHA256 is one SHA-256; the HMAC is several).
+        if (r.kind == K::ok && plaintext_ok && cacheable && from_cache && !hit_by_mac &&
+            !r.fields.has("nopassword"))
             cache->remember_verified(key, request.password);
 
         if (r.kind == K::ok && check_credentials) {

@@ -262,8 +262,10 @@ TEST_CASE("auth_debug: lookup lines without the password") {
     std::string path = env.dir.str() + "/debug.log";
     s.set_log_path(path).set_log_timestamp("").set_auth_debug(true);
     REQUIRE(mailstore::log::configure(s).is_ok());
-    CHECK(a.verify_plain("alice", "secretpw", client()).kind == K::success);
-    CHECK(a.verify_plain("alice", "secretpw", client()).kind == K::success);
+    // The first login fills the cache, the second remembers the password's
+    // HMAC, the third is answered by it.
+    for (int i = 0; i < 3; ++i)
+        CHECK(a.verify_plain("alice", "secretpw", client()).kind == K::success);
     mailstore::log::flush();
     auto text = loft_test::slurp(path);
     (void)mailstore::log::configure(mailstore::log::LogSettings());
