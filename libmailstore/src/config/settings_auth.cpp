@@ -9,6 +9,10 @@ namespace {
 using T = SettingType;
 
 constexpr SettingInfo kAuth[] = {
+    {"auth_worker_max_count", T::uint, "30", "1..256",
+     "Threads loft-authd runs blocking lookups on (passdb/userdb queries, PAM, password hashing), so a slow "
+     "backend does not hold up every login.",
+     "", true},
     {"auth_mechanisms", T::list, "plain", "",
      "SASL mechanisms offered: plain login cram-md5 digest-md5 scram-sha-1 scram-sha-1-plus scram-sha-256 "
      "scram-sha-256-plus external anonymous.",
