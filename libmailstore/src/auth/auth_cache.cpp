@@ -18,60 +18,81 @@ constexpr std::size_t kEntryOverhead = 256;
 
 } // namespace
 
+constexpr std::uint64_t kShardedFrom = 1024 * 1024; // smaller caches keep one exact LRU
+constexpr std::size_t kShards = 16;
+
 AuthCache::AuthCache(std::uint64_t max_bytes, std::chrono::milliseconds ttl, std::chrono::milliseconds negative_ttl)
     : max_bytes_(max_bytes), ttl_(ttl), negative_ttl_(negative_ttl) {
     if (max_bytes_ > 0)
         mac_key_ = crypto::random_bytes(32);
+    std::size_t n = max_bytes_ >= kShardedFrom ? kShards : 1;
+    for (std::size_t i = 0; i < n; ++i) {
+        shards_.push_back(std::make_unique<Shard>());
+        shards_.back()->max_bytes = max_bytes_ / n;
+    }
 }
 
-void AuthCache::erase_locked(std::unordered_map<std::string, Entry>::iterator it) {
-    bytes_ -= it->second.bytes;
-    order_.erase(it->second.order);
-    entries_.erase(it);
+AuthCache::Shard& AuthCache::shard_for(const std::string& key) {
+    return *shards_[std::hash<std::string>{}(key) % shards_.size()];
 }
 
-AuthCache::Entry* AuthCache::find_locked(const std::string& key, std::uint64_t generation, Clock::time_point now) {
-    auto it = entries_.find(key);
-    if (it == entries_.end()) {
-        ++misses_;
+void AuthCache::erase_locked(Shard& shard, std::unordered_map<std::string, Entry>::iterator it) {
+    shard.bytes -= it->second.bytes;
+    shard.order.erase(it->second.order);
+    shard.entries.erase(it);
+}
+
+AuthCache::Entry* AuthCache::find_locked(Shard& shard, const std::string& key, std::uint64_t generation,
+                                         Clock::time_point now) {
+    auto it = shard.entries.find(key);
+    if (it == shard.entries.end()) {
+        ++shard.misses;
         return nullptr;
     }
     if (it->second.generation != generation || now >= it->second.expires) {
-        erase_locked(it);
-        ++misses_;
+        erase_locked(shard, it);
+        ++shard.misses;
         return nullptr;
     }
-    ++hits_;
-    order_.splice(order_.begin(), order_, it->second.order);
+    ++shard.hits;
+    shard.order.splice(shard.order.begin(), shard.order, it->second.order);
     return &it->second;
 }
 
-void AuthCache::insert_locked(const std::string& key, Entry entry) {
-    auto old = entries_.find(key);
-    if (old != entries_.end())
-        erase_locked(old);
-    if (entry.bytes > max_bytes_)
+void AuthCache::insert_locked(Shard& shard, const std::string& key, Entry entry) {
+    auto old = shard.entries.find(key);
+    if (old != shard.entries.end())
+        erase_locked(shard, old);
+    if (entry.bytes > shard.max_bytes)
         return;
-    while (bytes_ + entry.bytes > max_bytes_ && !order_.empty())
-        erase_locked(entries_.find(order_.back()));
-    order_.push_front(key);
-    entry.order = order_.begin();
-    bytes_ += entry.bytes;
-    entries_.emplace(key, std::move(entry));
+    while (shard.bytes + entry.bytes > shard.max_bytes && !shard.order.empty())
+        erase_locked(shard, shard.entries.find(shard.order.back()));
+    shard.order.push_front(key);
+    entry.order = shard.order.begin();
+    shard.bytes += entry.bytes;
+    shard.entries.emplace(key, std::move(entry));
 }
 
 std::optional<AuthCache::PassdbHit> AuthCache::get_passdb(const std::string& key, std::uint64_t generation,
                                                           std::string_view plaintext, Clock::time_point now) {
     if (!enabled())
         return std::nullopt;
-    std::lock_guard lock(mutex_);
-    Entry* e = find_locked(key, generation, now);
-    if (!e || !e->is_passdb)
-        return std::nullopt;
-    PassdbHit hit{e->passdb, false};
-    if (!plaintext.empty() && !e->verified_mac.empty())
-        hit.plaintext_verified =
-            crypto::constant_time_equal(e->verified_mac, crypto::hmac(crypto::Digest::sha256, mac_key_, plaintext));
+    std::optional<PassdbHit> hit;
+    std::string mac;
+    {
+        Shard& shard = shard_for(key);
+        std::lock_guard lock(shard.mutex);
+        Entry* e = find_locked(shard, key, generation, now);
+        if (!e || !e->is_passdb)
+            return std::nullopt;
+        hit.emplace(PassdbHit{e->passdb, false});
+        if (!plaintext.empty())
+            mac = e->verified_mac;
+    }
+    // The HMAC is computed outside the lock: it costs more than the lookup.
+    if (!mac.empty())
+        hit->plaintext_verified =
+            crypto::constant_time_equal(mac, crypto::hmac(crypto::Digest::sha256, mac_key_, plaintext));
     return hit;
 }
 
@@ -88,17 +109,19 @@ void AuthCache::put_passdb(const std::string& key, std::uint64_t generation, con
     e.passdb = result;
     e.bytes = kEntryOverhead + key.size() + result.password.size() + result.default_scheme.size() +
               fields_size(result.fields) + 32;
-    std::lock_guard lock(mutex_);
-    insert_locked(key, std::move(e));
+    Shard& shard = shard_for(key);
+    std::lock_guard lock(shard.mutex);
+    insert_locked(shard, key, std::move(e));
 }
 
 void AuthCache::remember_verified(const std::string& key, std::string_view plaintext) {
     if (!enabled() || plaintext.empty())
         return;
     auto mac = crypto::hmac(crypto::Digest::sha256, mac_key_, plaintext);
-    std::lock_guard lock(mutex_);
-    auto it = entries_.find(key);
-    if (it != entries_.end())
+    Shard& shard = shard_for(key);
+    std::lock_guard lock(shard.mutex);
+    auto it = shard.entries.find(key);
+    if (it != shard.entries.end())
         it->second.verified_mac = std::move(mac);
 }
 
@@ -106,8 +129,9 @@ std::optional<UserdbResult> AuthCache::get_userdb(const std::string& key, std::u
                                                   Clock::time_point now) {
     if (!enabled())
         return std::nullopt;
-    std::lock_guard lock(mutex_);
-    Entry* e = find_locked(key, generation, now);
+    Shard& shard = shard_for(key);
+    std::lock_guard lock(shard.mutex);
+    Entry* e = find_locked(shard, key, generation, now);
     if (!e || e->is_passdb)
         return std::nullopt;
     return e->userdb;
@@ -125,20 +149,30 @@ void AuthCache::put_userdb(const std::string& key, std::uint64_t generation, con
     e.is_passdb = false;
     e.userdb = result;
     e.bytes = kEntryOverhead + key.size() + fields_size(result.fields);
-    std::lock_guard lock(mutex_);
-    insert_locked(key, std::move(e));
+    Shard& shard = shard_for(key);
+    std::lock_guard lock(shard.mutex);
+    insert_locked(shard, key, std::move(e));
 }
 
 void AuthCache::flush() {
-    std::lock_guard lock(mutex_);
-    entries_.clear();
-    order_.clear();
-    bytes_ = 0;
+    for (auto& shard : shards_) {
+        std::lock_guard lock(shard->mutex);
+        shard->entries.clear();
+        shard->order.clear();
+        shard->bytes = 0;
+    }
 }
 
 AuthCache::Stats AuthCache::stats() const {
-    std::lock_guard lock(mutex_);
-    return {hits_, misses_, entries_.size(), bytes_};
+    Stats total;
+    for (const auto& shard : shards_) {
+        std::lock_guard lock(shard->mutex);
+        total.hits += shard->hits;
+        total.misses += shard->misses;
+        total.entries += shard->entries.size();
+        total.bytes += shard->bytes;
+    }
+    return total;
 }
 
 } // namespace mailstore::auth

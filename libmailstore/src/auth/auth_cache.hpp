@@ -19,11 +19,13 @@
 #include <chrono>
 #include <cstdint>
 #include <list>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace mailstore::auth {
 
@@ -74,17 +76,27 @@ private:
         std::size_t bytes = 0;
         std::list<std::string>::iterator order;
     };
-    Entry* find_locked(const std::string& key, std::uint64_t generation, Clock::time_point now);
-    void insert_locked(const std::string& key, Entry entry);
-    void erase_locked(std::unordered_map<std::string, Entry>::iterator it);
+    // The cache is split into shards by key hash, each with its own lock,
+    // LRU list and share of the size, so threads looking up different users
+    // do not queue behind one mutex (a contended mutex costs more than the
+    // in-memory passwd-file lookup the cache saves). Small caches (tests,
+    // tiny configs) keep one shard so the LRU order is exact.
+    struct Shard {
+        mutable std::mutex mutex;
+        std::unordered_map<std::string, Entry> entries;
+        std::list<std::string> order; // front = most recently used
+        std::uint64_t max_bytes = 0, bytes = 0, hits = 0, misses = 0;
+    };
+    Shard& shard_for(const std::string& key);
+    static Entry* find_locked(Shard& shard, const std::string& key, std::uint64_t generation,
+                              Clock::time_point now);
+    static void insert_locked(Shard& shard, const std::string& key, Entry entry);
+    static void erase_locked(Shard& shard, std::unordered_map<std::string, Entry>::iterator it);
 
     std::uint64_t max_bytes_;
     std::chrono::milliseconds ttl_, negative_ttl_;
     std::string mac_key_;
-    mutable std::mutex mutex_;
-    std::unordered_map<std::string, Entry> entries_;
-    std::list<std::string> order_; // front = most recently used
-    std::uint64_t bytes_ = 0, hits_ = 0, misses_ = 0;
+    std::vector<std::unique_ptr<Shard>> shards_;
 };
 
 } // namespace mailstore::auth
