@@ -121,8 +121,12 @@ int main(int argc, char** argv) {
         return 1;
     }
     mailstore::log::Logger log("auth");
-    for (const auto& w : config->warnings())
-        log.warningf("{}: {}", w.where.to_string(), w.message);
+    // Under loftd the config comes as /proc/self/fd/N, a snapshot loftd has
+    // already loaded and warned about with the real file names; repeating
+    // the warnings here would name the descriptor instead.
+    if (config_path.rfind("/proc/self/fd/", 0) != 0)
+        for (const auto& w : config->warnings())
+            log.warningf("{}: {}", w.where.to_string(), w.message);
     auto auth = mailstore::auth::Authenticator::create(*config);
     if (!auth) {
         log.fatal(auth.status().message());
