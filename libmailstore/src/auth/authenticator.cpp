@@ -61,6 +61,18 @@ int verbose_override(const config::Section& sec) {
     return v == "yes" ? 1 : v == "no" ? 0 : -1;
 }
 
+// What the driver of a passdb/userdb block is created from.
+DriverArgs driver_args(const config::Section& sec, const std::string& driver, const config::Config& config,
+                       const log::Logger& logger) {
+    DriverArgs args;
+    args.driver = driver;
+    args.args = sec.get("args");
+    args.where = sec.location_of("args").value_or(sec.location());
+    args.config = &config;
+    args.log = logger;
+    return args;
+}
+
 std::string block_name(const config::Section& sec, const std::string& driver) {
     if (auto n = sec.raw("name"); n && !n->empty())
         return *n;
@@ -261,12 +273,7 @@ Result<Authenticator> Authenticator::create(const config::Config& config, log::L
         if (b.driver.empty())
             return Status::invalid(sec.location().to_string() + ": passdb block without a driver");
         b.name = block_name(sec, b.driver);
-        DriverArgs args;
-        args.driver = b.driver;
-        args.args = sec.get("args");
-        args.where = sec.location_of("args").value_or(sec.location());
-        args.config = &config;
-        args.log = logger;
+        DriverArgs args = driver_args(sec, b.driver, config, logger);
         auto db = make_passdb(args);
         if (!db)
             return db.status();
@@ -293,12 +300,7 @@ Result<Authenticator> Authenticator::create(const config::Config& config, log::L
         if (b.driver.empty())
             return Status::invalid(sec.location().to_string() + ": userdb block without a driver");
         b.name = block_name(sec, b.driver);
-        DriverArgs args;
-        args.driver = b.driver;
-        args.args = sec.get("args");
-        args.where = sec.location_of("args").value_or(sec.location());
-        args.config = &config;
-        args.log = logger;
+        DriverArgs args = driver_args(sec, b.driver, config, logger);
         // The impl owns the userdbs, so it outlives every call of this.
         args.passdb_lookup = [raw](const AuthRequest& r) { return to_passdb_result(*raw, r); };
         auto db = make_userdb(args);
