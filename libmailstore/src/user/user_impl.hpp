@@ -9,9 +9,12 @@
 #include <mailstore/status.hpp>
 #include <mailstore/storage/user.hpp>
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mailstore::storage {
 
@@ -37,5 +40,52 @@ MAILSTORE_INTERNAL_API const StorageSettings& user_storage_settings(const User& 
 // generic layer after a sync, so LIST-STATUS/STATUS can skip opening it).
 MAILSTORE_INTERNAL_API void remember_status(const User& user, const ResolvedMailbox& mailbox,
                                             const MailboxStatus& status, const std::string& change_stamp);
+
+// A `mailbox NAME { }` block of a namespace (NAME is relative to the
+// namespace prefix, as Dovecot reads it: `mailbox Sent` in a namespace with
+// prefix "INBOX." is "INBOX.Sent").
+struct MailboxSettings {
+    std::string name;             // virtual name (prefix + NAME; "INBOX" for INBOX)
+    std::uint32_t special_use = 0;
+    enum class Auto { no, create, subscribe } autocreate = Auto::no;
+};
+
+// One served namespace: its settings, parsed location and storage.
+struct NamespaceRuntime {
+    NamespaceInfo info;
+    MailLocation location;
+    std::shared_ptr<MailboxListBackend> list;
+    std::vector<MailboxSettings> mailboxes;
+};
+
+class User::Impl {
+public:
+    config::Config config = config::Config::defaults();
+    UserSettings settings;
+    std::vector<NamespaceInfo> namespaces;   // what namespaces() returns
+    std::vector<NamespaceRuntime> runtimes;  // same order
+    StorageSettings storage;
+    std::string mail_location;               // the expanded user's location
+
+    // Serializes this process's writers of the per-user files (subscriptions,
+    // special-use, list index); other processes are covered by temp + rename.
+    mutable std::mutex files_mutex;
+};
+
+// Builds the user's settings and namespaces (user_settings.cpp, namespaces.cpp).
+Status load_storage_settings(User::Impl& impl);
+Status load_namespaces(User::Impl& impl);
+// Virtual name of a storage name of namespace `ns`.
+std::string virtual_name(const NamespaceRuntime& ns, const StorageName& name);
+// Expands %u %n %d %h (and long names) of `text` for the user.
+Result<std::string> expand_user_variables(std::string_view text, const UserSettings& settings);
+
+// The per-user special-use file (`loft-special-use`: lines "<flags>\t<name>").
+std::map<std::string, std::uint32_t> read_special_use_file(const NamespaceRuntime& ns);
+Status store_special_use(const User::Impl& impl, const NamespaceRuntime& ns, const std::string& vname,
+                         std::uint32_t flags);
+
+// Drops a mailbox's entry from the mailbox-list index (DELETE, RENAME).
+void forget_status(const User& user, int namespace_index, const std::string& name);
 
 } // namespace mailstore::storage
