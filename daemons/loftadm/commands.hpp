@@ -7,6 +7,7 @@
 #include <mailstore/auth/authenticator.hpp>
 #include <mailstore/config.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,5 +54,80 @@ struct UserOptions {
     std::vector<std::string> request_fields;
 };
 int run_user(Backend& backend, const mailstore::config::Config& config, const UserOptions& options);
+
+// ---- Storage commands (cmd_mailbox.cpp, cmd_import.cpp, cmd_index.cpp) ----
+// Each looks USER up through `backend` (the userdb chain, or loft-authd with
+// -a) and opens the mail user as a mail process would (service "doveadm").
+// Exit codes as doveadm 2.3.19: 67 unknown user, 68 a mailbox that does not
+// exist, 65 one that already exists or a change that is not possible, 64 a
+// bad name or field, 75 a temporary or I/O failure (output.hpp).
+
+struct MailboxListOptions {
+    std::string user;
+    bool subscribed = false;            // -s: subscribed mailboxes only
+    std::vector<std::string> masks;     // '*' and '%' wildcards; none = every mailbox
+};
+int run_mailbox_list(Backend& backend, const mailstore::config::Config& config, const MailboxListOptions& options);
+
+struct MailboxCreateOptions {
+    std::string user;
+    bool subscribe = false;             // -s
+    std::string special_use;            // --special-use "\\Sent" (RFC 6154 CREATE USE)
+    std::vector<std::string> names;
+};
+int run_mailbox_create(Backend& backend, const mailstore::config::Config& config, const MailboxCreateOptions& options);
+
+struct MailboxDeleteOptions {
+    std::string user;
+    bool recursive = false;             // -r: children first
+    bool unsubscribe = false;           // -s
+    std::vector<std::string> names;
+};
+int run_mailbox_delete(Backend& backend, const mailstore::config::Config& config, const MailboxDeleteOptions& options);
+
+struct MailboxRenameOptions {
+    std::string user;
+    bool subscriptions = false;         // -s: move the subscription too
+    std::string from;
+    std::string to;
+};
+int run_mailbox_rename(Backend& backend, const mailstore::config::Config& config, const MailboxRenameOptions& options);
+
+struct MailboxSubscribeOptions {
+    std::string user;
+    bool subscribe = true;              // false: unsubscribe
+    std::vector<std::string> names;
+};
+int run_mailbox_subscribe(Backend& backend, const mailstore::config::Config& config,
+                          const MailboxSubscribeOptions& options);
+
+struct MailboxStatusOptions {
+    std::string user;
+    bool totals = false;                // -t: one line of sums
+    std::string fields;                 // "messages unseen", "all"
+    std::vector<std::string> names;     // names or masks
+};
+int run_mailbox_status(Backend& backend, const mailstore::config::Config& config, const MailboxStatusOptions& options);
+
+struct ForceResyncOptions {
+    std::string user;
+    std::vector<std::string> names;     // names or masks ('*': every mailbox)
+};
+int run_force_resync(Backend& backend, const mailstore::config::Config& config, const ForceResyncOptions& options);
+
+struct ImportOptions {
+    std::string user;
+    bool subscribe = false;             // -s: subscribe DEST when it is created
+    std::string source;                 // an mbox file or a Maildir directory
+    std::string dest;                   // mailbox name
+    std::uint32_t batch = 500;          // messages per transaction
+};
+int run_import(Backend& backend, const mailstore::config::Config& config, const ImportOptions& options);
+
+struct IndexDumpOptions {
+    std::string user;                   // with `mailbox`: that mailbox's index
+    std::string target;                 // MAILBOX with -u, else an index directory or file
+};
+int run_index_dump(Backend& backend, const mailstore::config::Config& config, const IndexDumpOptions& options);
 
 } // namespace loftadm

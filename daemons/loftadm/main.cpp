@@ -5,6 +5,10 @@
 //   loftadm [-c CONFIG] [-a SOCKET] auth test [-x K=V] [-M MASTER] USER [PASS]
 //   loftadm [-c CONFIG] [-a SOCKET] auth lookup [-x K=V] [-f FIELD] USER...
 //   loftadm [-c CONFIG] [-a SOCKET] user [-x K=V] [-f FIELD] [-e TEMPLATE] [-u] USER|MASK...
+//   loftadm [-c CONFIG] [-a SOCKET] mailbox list|create|delete|rename|subscribe|unsubscribe|status -u USER ...
+//   loftadm [-c CONFIG] [-a SOCKET] import -u USER [-s] SOURCE DEST
+//   loftadm [-c CONFIG] [-a SOCKET] force-resync -u USER MAILBOX|MASK...
+//   loftadm [-c CONFIG] [-a SOCKET] index dump [-u USER MAILBOX | PATH]
 //
 // Without -a the auth commands build an Authenticator from the config in
 // this process; with -a they ask a running loft-authd. Exit codes follow
@@ -45,7 +49,9 @@ std::string config_path(const std::string& cli) {
 } // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"Loft administration (doveadm-compatible pw, auth test, auth lookup, user)", "loftadm"};
+    CLI::App app{"Loft administration (doveadm-compatible pw, auth test, auth lookup, user, mailbox, import, "
+                 "force-resync, index dump)",
+                 "loftadm"};
     app.require_subcommand(1);
     // Global options may also follow the command (loftadm user -c FILE alice).
     app.fallthrough();
@@ -96,6 +102,80 @@ int main(int argc, char** argv) {
     user_cmd->add_option("-e", user.expand, "Print this template expanded for the user (%u %n %d %h %{field})");
     user_cmd->add_flag("-u", user.userdb_only, "Print as \"userdb: USER\" and aligned key : value lines");
     user_cmd->add_option("users", user.users, "USER or MASK...")->required();
+
+    // Storage commands (cmd_mailbox.cpp, cmd_import.cpp, cmd_index.cpp).
+    auto* mailbox_cmd = app.add_subcommand("mailbox", "List, create, delete, rename, subscribe mailboxes; status");
+    mailbox_cmd->require_subcommand(1);
+    auto add_user = [](CLI::App* cmd, std::string& user) {
+        cmd->add_option("-u", user, "The user (looked up in the userdbs)")->required();
+    };
+    loftadm::MailboxListOptions mb_list;
+    auto* mb_list_cmd = mailbox_cmd->add_subcommand("list", "List mailboxes (all, or those matching MASKs)");
+    add_user(mb_list_cmd, mb_list.user);
+    mb_list_cmd->add_flag("-s", mb_list.subscribed, "Subscribed mailboxes only");
+    mb_list_cmd->add_option("masks", mb_list.masks, "MASK... ('*' and '%' wildcards)");
+
+    loftadm::MailboxCreateOptions mb_create;
+    auto* mb_create_cmd = mailbox_cmd->add_subcommand("create", "Create mailboxes");
+    add_user(mb_create_cmd, mb_create.user);
+    mb_create_cmd->add_flag("-s", mb_create.subscribe, "Subscribe them too");
+    mb_create_cmd->add_option("--special-use", mb_create.special_use, "RFC 6154 flags, e.g. '\\Sent'");
+    mb_create_cmd->add_option("names", mb_create.names, "NAME...")->required();
+
+    loftadm::MailboxDeleteOptions mb_delete;
+    auto* mb_delete_cmd = mailbox_cmd->add_subcommand("delete", "Delete mailboxes and their messages");
+    add_user(mb_delete_cmd, mb_delete.user);
+    mb_delete_cmd->add_flag("-r", mb_delete.recursive, "Delete the children too");
+    mb_delete_cmd->add_flag("-s", mb_delete.unsubscribe, "Unsubscribe them too");
+    mb_delete_cmd->add_option("names", mb_delete.names, "NAME...")->required();
+
+    loftadm::MailboxRenameOptions mb_rename;
+    std::vector<std::string> rename_args;
+    auto* mb_rename_cmd = mailbox_cmd->add_subcommand("rename", "Rename a mailbox and its children");
+    add_user(mb_rename_cmd, mb_rename.user);
+    mb_rename_cmd->add_flag("-s", mb_rename.subscriptions, "Move the subscriptions too");
+    mb_rename_cmd->add_option("names", rename_args, "OLD NEW")->required()->expected(2);
+
+    loftadm::MailboxSubscribeOptions mb_sub;
+    auto* mb_sub_cmd = mailbox_cmd->add_subcommand("subscribe", "Subscribe to mailboxes");
+    add_user(mb_sub_cmd, mb_sub.user);
+    mb_sub_cmd->add_option("names", mb_sub.names, "NAME...")->required();
+    loftadm::MailboxSubscribeOptions mb_unsub;
+    mb_unsub.subscribe = false;
+    auto* mb_unsub_cmd = mailbox_cmd->add_subcommand("unsubscribe", "Unsubscribe mailboxes");
+    add_user(mb_unsub_cmd, mb_unsub.user);
+    mb_unsub_cmd->add_option("names", mb_unsub.names, "NAME...")->required();
+
+    loftadm::MailboxStatusOptions mb_status;
+    std::vector<std::string> status_args;
+    auto* mb_status_cmd = mailbox_cmd->add_subcommand(
+        "status", "Print FIELDS (messages recent uidnext uidvalidity unseen highestmodseq vsize guid firstsaved, "
+                  "or all) of mailboxes");
+    add_user(mb_status_cmd, mb_status.user);
+    mb_status_cmd->add_flag("-t", mb_status.totals, "One line of totals (messages recent unseen vsize)");
+    mb_status_cmd->add_option("fields_names", status_args, "FIELDS NAME|MASK...")->required()->expected(2, -1);
+
+    loftadm::ForceResyncOptions resync;
+    auto* resync_cmd = app.add_subcommand("force-resync", "Rescan mailboxes' mail files and fix their indexes");
+    add_user(resync_cmd, resync.user);
+    resync_cmd->add_option("names", resync.names, "MAILBOX|MASK... ('*': every mailbox)")->required();
+
+    loftadm::ImportOptions import;
+    auto* import_cmd = app.add_subcommand("import", "Import an mbox file or a Maildir into a mailbox");
+    add_user(import_cmd, import.user);
+    import_cmd->add_flag("-s", import.subscribe, "Subscribe DEST when it is created");
+    import_cmd->add_option("--batch", import.batch, "Messages per transaction (default 500)")
+        ->check(CLI::Range(1u, 100000u));
+    import_cmd->add_option("source", import.source, "An mbox file or a Maildir directory")->required();
+    import_cmd->add_option("dest", import.dest, "The mailbox (created when missing)")->required();
+
+    auto* index_cmd = app.add_subcommand("index", "Index debugging");
+    index_cmd->require_subcommand(1);
+    loftadm::IndexDumpOptions index_dump;
+    auto* index_dump_cmd = index_cmd->add_subcommand("dump", "Print a mailbox's loft.index* files");
+    index_dump_cmd->add_option("-u", index_dump.user, "The user whose MAILBOX to dump");
+    index_dump_cmd->add_option("target", index_dump.target, "MAILBOX (with -u), else an index directory or file")
+        ->required();
 
     try {
         app.parse(argc, argv);
@@ -155,6 +235,40 @@ int main(int argc, char** argv) {
     }
     if (user_cmd->parsed()) {
         return loftadm::run_user(**backend, config, user);
+    }
+    if (mb_list_cmd->parsed()) {
+        return loftadm::run_mailbox_list(**backend, config, mb_list);
+    }
+    if (mb_create_cmd->parsed()) {
+        return loftadm::run_mailbox_create(**backend, config, mb_create);
+    }
+    if (mb_delete_cmd->parsed()) {
+        return loftadm::run_mailbox_delete(**backend, config, mb_delete);
+    }
+    if (mb_rename_cmd->parsed()) {
+        mb_rename.from = rename_args.at(0);
+        mb_rename.to = rename_args.at(1);
+        return loftadm::run_mailbox_rename(**backend, config, mb_rename);
+    }
+    if (mb_sub_cmd->parsed()) {
+        return loftadm::run_mailbox_subscribe(**backend, config, mb_sub);
+    }
+    if (mb_unsub_cmd->parsed()) {
+        return loftadm::run_mailbox_subscribe(**backend, config, mb_unsub);
+    }
+    if (mb_status_cmd->parsed()) {
+        mb_status.fields = status_args.at(0);
+        mb_status.names.assign(status_args.begin() + 1, status_args.end());
+        return loftadm::run_mailbox_status(**backend, config, mb_status);
+    }
+    if (resync_cmd->parsed()) {
+        return loftadm::run_force_resync(**backend, config, resync);
+    }
+    if (import_cmd->parsed()) {
+        return loftadm::run_import(**backend, config, import);
+    }
+    if (index_dump_cmd->parsed()) {
+        return loftadm::run_index_dump(**backend, config, index_dump);
     }
     return loftadm::exit_usage;
 }

@@ -12,7 +12,9 @@ namespace loftadm {
 // Exit codes, from sysexits.h as doveadm uses them.
 inline constexpr int exit_ok = 0;
 inline constexpr int exit_usage = 64;     // EX_USAGE: bad arguments
+inline constexpr int exit_data_error = 65; // EX_DATAERR: a mailbox exists already, a change not possible
 inline constexpr int exit_no_user = 67;   // EX_NOUSER: the user does not exist
+inline constexpr int exit_not_found = 68; // doveadm's EX_NOTFOUND (EX_NOHOST): no such mailbox
 inline constexpr int exit_software = 70;  // EX_SOFTWARE
 inline constexpr int exit_tempfail = 75;  // EX_TEMPFAIL: backend failure; also doveadm's "Fatal:"
 inline constexpr int exit_no_perm = 77;   // EX_NOPERM: authentication failed

@@ -1,0 +1,67 @@
+// Opening a mail user for loftadm's storage commands (mail_user.hpp).
+#include "mail_user.hpp"
+
+#include "output.hpp"
+
+#include <iostream>
+
+namespace loftadm {
+
+namespace auth = mailstore::auth;
+namespace storage = mailstore::storage;
+
+int exit_code_of(const mailstore::Status& status) {
+    using Code = mailstore::Status::Code;
+    switch (status.code()) {
+    case Code::ok:
+        return exit_ok;
+    case Code::not_found:
+        return exit_not_found;
+    case Code::already_exists:
+        return exit_data_error;
+    case Code::invalid_argument:
+        return exit_usage;
+    case Code::permission_denied:
+        return exit_no_perm;
+    case Code::io_error:
+    case Code::temporary_failure:
+    case Code::internal:
+        break;
+    }
+    return exit_tempfail;
+}
+
+int report_error(std::string_view what, const mailstore::Status& status) {
+    std::cerr << "Error: " << printable(what) << ": " << printable(status.message()) << "\n";
+    return exit_code_of(status);
+}
+
+bool has_wildcards(std::string_view name) { return name.find_first_of("*%") != std::string_view::npos; }
+
+int open_mail_user(Backend& backend, const mailstore::config::Config& config, const std::string& username,
+                   std::optional<storage::User>& out) {
+    auth::ClientInfo client;
+    client.service = "doveadm";
+    auth::LookupResult result = backend.lookup_user(username, client);
+    if (result.kind == auth::LookupResult::Kind::temporary_failure) {
+        std::cerr << "Error: userdb lookup failed for " << printable(username) << ": " << printable(result.error)
+                  << "\n";
+        return exit_tempfail;
+    }
+    if (result.kind == auth::LookupResult::Kind::not_found) {
+        std::cerr << "loftadm: user " << printable(username) << " doesn't exist\n";
+        return exit_no_user;
+    }
+    // A userdb may canonicalize the name (a `user` field): the storage
+    // expands %u with the canonical one, as a mail process would.
+    std::string name = result.user.empty() ? username : result.user;
+    storage::UserSettings settings = storage::user_settings_from_userdb(name, result.fields, "doveadm");
+    auto user = storage::User::open(config, settings);
+    if (!user) {
+        return report_error("user " + name + ": mail storage", user.status());
+    }
+    out.emplace(std::move(user).value());
+    return exit_ok;
+}
+
+} // namespace loftadm
