@@ -1,12 +1,121 @@
 // Internal parts of the generic storage layer shared by mailbox.cpp,
-// view.cpp, transaction.cpp and message.cpp.
+// view.cpp, transaction.cpp and message.cpp: the state behind a Mailbox and
+// its View, and the process-wide registry of open indexes.
 #pragma once
 
+#include "index/mail_index.hpp"
+#include "storage/backend.hpp"
+#include "user/user_impl.hpp"
+
+#include <mailstore/export.hpp>
 #include <mailstore/storage/mailbox.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
 
 namespace mailstore::storage {
 
+// One MailIndex per index directory per process, shared by every Mailbox
+// of that directory so their sessions share IndexState snapshots. `mutex`
+// serialises calls into the MailIndex object (its header does not promise
+// thread safety); it is never held across network I/O.
+struct SharedIndex {
+    std::mutex mutex;
+    std::shared_ptr<index::MailIndex> index;
+};
+
+// The SharedIndex of `key` (an index dir), opening it with `options` when
+// no Mailbox of this process has it open.
+Result<std::shared_ptr<SharedIndex>> shared_index(const std::string& key, const index::IndexOptions& options);
+
+// A message that another session expunged but this view still shows
+// (sync_no_expunges), with its last known flags.
+struct KeptRecord {
+    index::Record record;
+    std::vector<std::string> keywords;
+    std::uint32_t position = 0; // 0-based position in the merged view
+};
+
+// What one View shows: a shared IndexState plus the kept expunged messages.
+class View::Impl {
+public:
+    std::shared_ptr<const index::IndexState> state;
+    std::vector<KeptRecord> kept; // ascending UID
+    UidSet recent;                // \Recent for this session
+    // Lazily computed counters (reset by every sync).
+    mutable bool counted = false;
+    mutable std::uint32_t unseen = 0;
+    mutable Seq first_unseen = 0;
+
+    Seq count() const { return Seq(state->count() + kept.size()); }
+    // The record at seq (1-based) and whether it is a kept expunged one;
+    // nullptr when out of range.
+    const index::Record* at(Seq seq, const KeptRecord** kept_out = nullptr) const;
+    // Recomputes KeptRecord::position after state or kept changed.
+    void place_kept();
+    void reset_counters() const { counted = false; }
+    void count_unseen() const;
+};
+
+// The keyword names of `record` in `state`.
+std::vector<std::string> keyword_names_of(const index::IndexState& state, const index::Record& record);
+
+// Cache entries and sizes learned between commits, flushed at the next sync,
+// commit or close.
+struct PendingCache {
+    Uid uid = 0;
+    std::string field;
+    std::string value;
+};
+struct PendingSizes {
+    Uid uid = 0;
+    std::uint64_t physical_size = 0;
+    std::uint64_t virtual_size = 0;
+};
+
+class Mailbox::Impl {
+public:
+    User user;
+    ResolvedMailbox resolved;
+    std::unique_ptr<MailboxBackend> backend;
+    std::shared_ptr<SharedIndex> index;
+    OpenOptions options;
+    std::string guid;
+    View::Impl view_impl;
+    View view{&view_impl};
+    std::vector<PendingCache> pending_cache;
+    std::size_t pending_cache_bytes = 0;
+    std::vector<PendingSizes> pending_sizes;
+
+    explicit Impl(User u) : user(std::move(u)) {}
+
+    // Writes pending cache entries and sizes into `ctx` and forgets them.
+    void flush_pending(index::WriteContext& ctx);
+    bool has_pending() const { return !pending_cache.empty() || !pending_sizes.empty(); }
+    // Runs a commit on the shared index (under its mutex).
+    Result<index::CommitInfo> commit(const std::function<Status(index::WriteContext&)>& apply);
+    // The newest state without I/O.
+    std::shared_ptr<const index::IndexState> latest_state() const;
+    // The view's state (for Transaction and Message).
+    const index::IndexState& state() const { return *view_impl.state; }
+};
+
 // A new Transaction on `mailbox` (defined in transaction.cpp).
 Transaction make_transaction(Mailbox& mailbox);
+
+// Keyword validation shared by save and flag updates: IMAP atom characters
+// (RFC 3501 9: no "(){ %*\"\\]" and no controls or 8-bit), 1..50 bytes
+// (Dovecot's mail_max_keyword_length default).
+inline constexpr std::size_t max_keyword_length = 50;
+// Bound on the keywords one mailbox may define (ids are never reused).
+inline constexpr std::size_t max_keywords_per_mailbox = 1024;
+Status validate_keyword(std::string_view keyword);
+
+// Test hook: the IndexState object a Mailbox's view shows (pointer identity
+// shows whether sessions share it).
+MAILSTORE_INTERNAL_API const void* view_state_identity(const Mailbox& mailbox);
 
 } // namespace mailstore::storage
