@@ -1,0 +1,89 @@
+// MessageData: mapping a mail file, header/body split, compressed files.
+#include "../test_support.hpp"
+
+#include "storage/backend.hpp"
+#include "storage/compress.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+using namespace mailstore;
+using namespace mailstore::storage;
+
+namespace {
+Result<MessageData> map_path(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    REQUIRE(fd >= 0);
+    auto data = map_message_file(fd);
+    ::close(fd);
+    return data;
+}
+} // namespace
+
+TEST_CASE("header and body split at the first empty line, LF or CRLF") {
+    struct Case {
+        std::string bytes, header, body;
+    };
+    for (const auto& c : std::vector<Case>{
+             {"A: b\n\nbody\n\nmore\n", "A: b\n\n", "body\n\nmore\n"},
+             {"A: b\r\nC: d\r\n\r\nbody\r\n", "A: b\r\nC: d\r\n\r\n", "body\r\n"},
+             {"A: b\n", "A: b\n", ""},
+             {"\nbody", "\n", "body"},
+             {"\r\nbody", "\r\n", "body"},
+             {"A: b\n\n", "A: b\n\n", ""},
+             {"", "", ""},
+         }) {
+        CAPTURE(c.bytes);
+        auto data = make_message_data(nullptr, c.bytes);
+        CHECK(data.bytes() == c.bytes);
+        CHECK(data.header() == c.header);
+        CHECK(data.body() == c.body);
+    }
+}
+
+TEST_CASE("map_message_file maps a file and keeps it alive after unlink") {
+    loft_test::TempDir dir;
+    std::string path = dir.write("msg", "Subject: x\n\nhello\n");
+    auto data = map_path(path);
+    REQUIRE(data.is_ok());
+    ::unlink(path.c_str());
+    CHECK(data->bytes() == "Subject: x\n\nhello\n");
+    CHECK(data->body() == "hello\n");
+    auto copy = *data;
+    data = Status::not_found("dropped");
+    CHECK(copy.header() == "Subject: x\n\n");
+}
+
+TEST_CASE("map_message_file: an empty file, a directory, a bad fd") {
+    loft_test::TempDir dir;
+    auto empty = map_path(dir.write("empty", ""));
+    REQUIRE(empty.is_ok());
+    CHECK(empty->bytes().empty());
+    CHECK(empty->header().empty());
+    int dfd = ::open(dir.str().c_str(), O_RDONLY | O_DIRECTORY);
+    REQUIRE(dfd >= 0);
+    auto d = map_message_file(dfd);
+    ::close(dfd);
+    CHECK(d.status().code() == Status::Code::io_error);
+    CHECK(map_message_file(-1).status().code() == Status::Code::io_error);
+}
+
+TEST_CASE("map_message_file decompresses gzip and bzip2 files") {
+    loft_test::TempDir dir;
+    std::string plain = "Subject: zipped\r\n\r\nbody body body\r\n";
+    for (auto format : {CompressFormat::gz, CompressFormat::bz2}) {
+        auto packed = compress(format, 6, plain);
+        if (!packed.is_ok()) {
+            MESSAGE("compress() not available yet: " << packed.status().message());
+            continue;
+        }
+        CHECK(*packed != plain);
+        auto data = map_path(dir.write(format == CompressFormat::gz ? "m.gz" : "m.bz2", *packed));
+        REQUIRE_MESSAGE(data.is_ok(), data.status().message());
+        CHECK(data->bytes() == plain);
+        CHECK(data->body() == "body body body\r\n");
+    }
+    // A gzip magic with garbage after it is an error, not a message.
+    auto broken = map_path(dir.write("broken", std::string("\x1f\x8b\x08\x00garbage", 11)));
+    CHECK_FALSE(broken.is_ok());
+}
