@@ -1,0 +1,114 @@
+// The Maildir driver: MailboxBackend over one Dovecot-compatible Maildir
+// folder (cur/ new/ tmp/, dovecot-uidlist, dovecot-keywords, loft-keywords).
+// See docs/maildir.md, "Sync and delivery".
+//
+// What the driver keeps in memory per folder (the uidlist, the keyword
+// letters, the current file name of each UID) is shared by every backend of
+// that folder in the process, so a 100k-message INBOX is held once, not once
+// per session. Lock order: the index write lock, then MaildirShared::mutex,
+// then dovecot-uidlist.lock.
+#pragma once
+
+#include "storage/backend.hpp"
+#include "storage/maildir/filename.hpp"
+#include "storage/maildir/keywords_file.hpp"
+#include "storage/maildir/uidlist.hpp"
+
+#include <ctime>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace mailstore::storage::maildir {
+
+// Keywords without a letter (beyond the 26 of dovecot-keywords) per UID, as
+// kept in the control file loft-keywords: "<uid> <kw> <kw>...\n", append-only,
+// the last line of a UID wins (a line with the UID alone clears it).
+using LetterlessKeywords = std::map<Uid, std::vector<std::string>>;
+
+// Parses loft-keywords text; malformed lines are skipped.
+MAILSTORE_INTERNAL_API LetterlessKeywords parse_loft_keywords(std::string_view text);
+
+// The folder state shared by the backends of one Maildir in this process.
+struct MaildirShared {
+    std::mutex mutex;
+    bool uidlist_loaded = false;
+    Uidlist uidlist;
+    // uid -> current file name relative to the folder ("cur/NAME" or "new/NAME").
+    std::unordered_map<Uid, std::string> names;
+    std::time_t last_tmp_cleanup = 0;
+};
+
+// Directory mtimes and uidlist identity recorded in the index header
+// (IndexHeader::driver_state), so needs_sync() is three stat calls.
+struct MaildirDriverState {
+    std::int64_t new_mtime_ns = -1;
+    std::int64_t cur_mtime_ns = -1;
+    std::uint64_t uidlist_inode = 0;
+    std::int64_t uidlist_size = -1;
+    bool operator==(const MaildirDriverState&) const = default;
+};
+MAILSTORE_INTERNAL_API std::string format_driver_state(const MaildirDriverState& state);
+MAILSTORE_INTERNAL_API MaildirDriverState parse_driver_state(std::string_view text);
+
+class MaildirBackend final : public MailboxBackend {
+public:
+    MaildirBackend(const MailboxPaths& paths, const StorageSettings& settings);
+    ~MaildirBackend() override;
+
+    Status create() override;
+    bool exists() const override;
+    Status sync(index::WriteContext& ctx, bool full) override;
+    bool needs_sync(const index::IndexState& state) override;
+    Result<std::unique_ptr<PendingSave>> prepare_save(const SaveRequest& request) override;
+    Result<std::unique_ptr<PendingSave>> prepare_copy(MailboxBackend& source, Uid uid,
+                                                      const index::Record& record) override;
+    Result<std::vector<Uid>> commit_saves(std::vector<std::unique_ptr<PendingSave>>& saves,
+                                          index::WriteContext& ctx) override;
+    void abort_saves(std::vector<std::unique_ptr<PendingSave>>& saves) override;
+    Status apply_flags(Uid uid, MailFlags flags, const std::vector<std::string>& keywords,
+                       index::WriteContext& ctx) override;
+    Status expunge(Uid uid, index::WriteContext& ctx) override;
+    Result<MessageData> open_message(Uid uid) override;
+    Result<std::string> message_guid(Uid uid) override;
+    std::optional<std::string> pop3_uidl(Uid uid) override;
+    std::vector<std::string> watch_paths() const override;
+    std::string change_stamp() const override;
+    Status remove_all() override;
+
+    const MailboxPaths& paths() const { return paths_; }
+    const StorageSettings& settings() const { return settings_; }
+
+    // Paths of the folder's files.
+    std::string cur_dir() const { return paths_.mail_dir + "/cur"; }
+    std::string new_dir() const { return paths_.mail_dir + "/new"; }
+    std::string tmp_dir() const { return paths_.mail_dir + "/tmp"; }
+    std::string uidlist_path() const { return paths_.control_dir + "/dovecot-uidlist"; }
+    std::string keywords_path() const { return paths_.control_dir + "/dovecot-keywords"; }
+    std::string loft_keywords_path() const { return paths_.control_dir + "/loft-keywords"; }
+    // Where dovecot-uidlist.lock goes: the uidlist's own path (Dovecot's name).
+    std::string lock_target() const { return uidlist_path(); }
+
+    // The current path (absolute) of `uid`'s file, found as described in
+    // docs/maildir.md; `index_flags_name` is the name the index's flags
+    // suggest (may be ""). not_found when the file is gone. Caller holds
+    // shared_->mutex.
+    Result<std::string> locate_locked(Uid uid, const std::string& index_flags_name);
+
+    // The stored file info of `uid`; caller holds the mutex.
+    const UidlistEntry* entry_locked(Uid uid);
+    MaildirShared& shared() { return *shared_; }
+
+private:
+    friend struct MaildirSyncRun;
+    friend struct MaildirSaveRun;
+
+    MailboxPaths paths_;
+    StorageSettings settings_;
+    std::shared_ptr<MaildirShared> shared_;
+};
+
+} // namespace mailstore::storage::maildir
