@@ -90,9 +90,9 @@ constexpr SettingInfo kCore[] = {
 
     // Mail storage
     {"mail_location", T::string, "", "",
-     "Where mail is stored, format:path, e.g. maildir:~/Maildir; empty autodetects.", "", false},
+     "Where mail is stored, format:path, e.g. maildir:~/Maildir; empty autodetects.", "", true},
     {"mail_fsync", T::enumeration, "optimized", "optimized|always|never",
-     "When to fsync mail files: optimized (when it matters), always, never.", "", false},
+     "When to fsync mail files: optimized (when it matters), always, never.", "", true},
 
     // Protocol limits and timeouts
     {"login_greeting", T::string, "Loft ready.", "", "Greeting sent to clients on connect.", "",

@@ -72,17 +72,22 @@ std::string special_use_path(const NamespaceRuntime& ns) {
     return dir + "/" + kSpecialUseFile;
 }
 
+// Creates the directory of `path` and its parents (mode 0700) when missing:
+// the mail root of a user who never logged in.
+void make_parent_dirs(const std::string& path) {
+    std::string dir = path.substr(0, path.rfind('/'));
+    struct stat st {};
+    if (dir.empty() || ::stat(dir.c_str(), &st) == 0)
+        return;
+    for (std::size_t pos = 1; (pos = dir.find('/', pos)) != std::string::npos; ++pos)
+        ::mkdir(dir.substr(0, pos).c_str(), 0700);
+    ::mkdir(dir.c_str(), 0700);
+}
+
 Status write_file_atomic(const std::string& path, const std::string& data, index::FsyncMode fsync) {
     std::string tmp = path + ".tmp." + std::to_string(getpid());
+    make_parent_dirs(path);
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0 && errno == ENOENT) {
-        // The root does not exist yet (a user who never logged in).
-        std::string dir = path.substr(0, path.rfind('/'));
-        for (std::size_t pos = 1; (pos = dir.find('/', pos)) != std::string::npos; ++pos)
-            ::mkdir(dir.substr(0, pos).c_str(), 0700);
-        ::mkdir(dir.c_str(), 0700);
-        fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    }
     if (fd < 0)
         return Status::io(tmp + ": cannot create: " + std::strerror(errno));
     std::size_t done = 0;
@@ -248,7 +253,9 @@ Status User::subscribe(std::string_view name_in, bool subscribed) const {
         names.push_back(entry);
     else
         names.erase(it);
-    return write_subscriptions(owner.list->subscriptions_path(), names, impl_->storage.fsync);
+    make_parent_dirs(owner.list->subscriptions_path());
+    // Dovecot's own form ("V\t2", levels separated by tabs).
+    return write_subscriptions(owner.list->subscriptions_path(), names, owner.info.separator, impl_->storage.fsync);
 }
 
 bool User::exists(std::string_view name) const {
@@ -258,7 +265,16 @@ bool User::exists(std::string_view name) const {
     if (r->is_inbox)
         return true; // INBOX always exists: it is created when first opened
     auto backend = r->list->open_backend(r->storage_name);
-    return backend && (*backend)->exists();
+    if (backend)
+        return (*backend)->exists();
+    // No driver for it: the folder list still knows.
+    auto stored = r->list->list();
+    if (!stored)
+        return false;
+    for (const auto& m : *stored)
+        if (m.name == r->storage_name)
+            return m.selectable;
+    return false;
 }
 
 Status User::create_mailbox(std::string_view name_in, std::uint32_t special_use) const {
@@ -491,6 +507,9 @@ Result<std::vector<MailboxInfo>> User::list(const ListQuery& query) const {
             }
         };
         for (const auto& m : *stored) {
+            // The root's own cur/ is INBOX only in the inbox namespace.
+            if (!rt.info.inbox && m.name.size() == 1 && m.name[0] == "INBOX")
+                continue;
             std::string vname = virtual_name(rt, m.name);
             Node& node = nodes[vname];
             node.exists = true;

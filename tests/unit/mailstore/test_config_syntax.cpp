@@ -292,7 +292,7 @@ TEST_CASE("typed getters parse the written value") {
 TEST_CASE("unimplemented Dovecot settings load with one warning each") {
     Config c = load("auth_policy_server_url = http://policy.example/\n"
                     "mail_privileged_group = mail\n"
-                    "namespace inbox {\n  separator = /\n  inbox = yes\n}\n"
+                    "namespace inbox {\n  alias_for = /\n  order = 1\n}\n"
                     "dict {\n  quota = mysql:/etc/dovecot/dict.conf\n}\n");
     const auto& w = c.warnings();
     REQUIRE(w.size() == 5);
@@ -300,18 +300,18 @@ TEST_CASE("unimplemented Dovecot settings load with one warning each") {
     CHECK(w[0].message == "setting 'auth_policy_server_url' is not implemented by Loft yet; ignored");
     CHECK(w[1].where.line == 2);
     CHECK(w[2].message ==
-          "setting 'separator' in 'namespace' section is not implemented by Loft yet; ignored");
+          "setting 'alias_for' in 'namespace' section is not implemented by Loft yet; ignored");
     CHECK(w[3].where.line == 5);
     CHECK(w[4].message == "section 'dict' is not implemented by Loft yet; ignored");
     // Still readable, for the code that will implement them.
     CHECK(c.get("auth_policy_server_url") == "http://policy.example/");
-    CHECK(c.sections("namespace").at(0).get("separator") == "/");
+    CHECK(c.sections("namespace").at(0).get("alias_for") == "/");
 }
 
 TEST_CASE("a setting used in many places warns once, naming the first place") {
     Config c = load("mail_plugins = quota\n"                                     // 1
-                    "namespace a {\n  separator = /\n}\n"                       // 2-4
-                    "namespace b {\n  separator = .\n  prefix = b.\n}\n"        // 5-8
+                    "namespace a {\n  alias_for = /\n}\n"                       // 2-4
+                    "namespace b {\n  alias_for = .\n  order = 2\n}\n"          // 5-8
                     "namespace c {\n  mailbox Sent {\n    comment = x\n  }\n}\n" // 9-13
                     "protocol imap {\n  mail_plugins = $mail_plugins imap_quota\n}\n"
                     "protocol lmtp {\n  mail_plugins = $mail_plugins sieve\n}\n");
@@ -321,11 +321,11 @@ TEST_CASE("a setting used in many places warns once, naming the first place") {
     CHECK(w[0].message == "setting 'mail_plugins' is not implemented by Loft yet; ignored "
                           "(used in 3 places; this is the first)");
     CHECK(w[1].where.line == 3);
-    CHECK(w[1].message == "setting 'separator' in 'namespace' section is not implemented by Loft yet; "
+    CHECK(w[1].message == "setting 'alias_for' in 'namespace' section is not implemented by Loft yet; "
                           "ignored (used in 2 places; this is the first)");
     CHECK(w[2].where.line == 7);
     CHECK(w[2].message ==
-          "setting 'prefix' in 'namespace' section is not implemented by Loft yet; ignored");
+          "setting 'order' in 'namespace' section is not implemented by Loft yet; ignored");
     // A setting of another block type is another setting.
     CHECK(w[3].where.line == 11);
     CHECK(w[3].message ==

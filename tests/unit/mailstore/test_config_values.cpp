@@ -158,7 +158,7 @@ TEST_CASE("settings that nothing in Loft reads yet are registered as not impleme
     }
     for (const char* name : {"default_idle_kill", "shutdown_clients", "login_greeting",
                              "mail_max_userip_connections", "instance_name",
-                             "default_internal_user", "mail_location", "mail_fsync",
+                             "default_internal_user", "mail_home", "mail_max_keyword_length",
                              "imap_idle_notify_interval"}) {
         CAPTURE(name);
         REQUIRE(find_setting(name) != nullptr);
@@ -298,4 +298,26 @@ TEST_CASE("defaults come from the registry") {
     CHECK(c.warnings().empty());
     CHECK(c.path().empty());
     CHECK(c.root().entries().empty());
+}
+
+TEST_CASE("the storage settings the mail user reads are registered as implemented") {
+    for (const char* name : {"mail_location", "mail_fsync", "mail_save_crlf", "maildir_copy_with_hardlinks",
+                             "mail_max_lock_timeout"}) {
+        CAPTURE(name);
+        REQUIRE(find_setting(name) != nullptr);
+        CHECK(find_setting(name)->implemented);
+    }
+    for (const char* name : {"type", "separator", "prefix", "location", "inbox", "hidden", "list",
+                             "subscriptions", "ignore_on_failure", "disabled"}) {
+        CAPTURE(name);
+        CHECK(find_setting(name, "namespace")->implemented);
+    }
+    CHECK_FALSE(find_setting("alias_for", "namespace")->implemented);
+    CHECK(find_setting("auto", "mailbox")->implemented);
+    CHECK(find_setting("special_use", "mailbox")->implemented);
+    CHECK_FALSE(find_setting("comment", "mailbox")->implemented);
+    // Dovecot writes it as a time ("mail_max_lock_timeout = 30 secs").
+    auto c = Config::load_string("mail_max_lock_timeout = 30 secs\n", "loft.conf");
+    REQUIRE(c.is_ok());
+    CHECK(c->get_time("mail_max_lock_timeout") == std::chrono::milliseconds(30000));
 }
