@@ -1,30 +1,493 @@
-// MaildirBackend: construction, lookups, flag changes, expunges, reading.
+// MaildirBackend: construction, file lookup, flag changes (renames),
+// expunges (unlinks) and reading messages back. Sync is in maildir_sync.cpp,
+// saves and copies in maildir_save.cpp.
 #include "storage/maildir/maildir_backend.hpp"
+
+#include "storage/maildir/maildir_io.hpp"
+
+#include <mailstore/log.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <random>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace mailstore::storage::maildir {
 
+// ---- helpers (maildir_io.hpp) ----
+
+Status errno_status(const std::string& what, const std::string& path) {
+    const int err = errno;
+    std::string msg = what + "(" + path + ") failed: " + std::strerror(err);
+    if (err == ENOENT)
+        return Status::not_found(msg);
+    if (err == EACCES || err == EPERM)
+        return Status::error(Status::Code::permission_denied,
+                             msg + " (check the owner and mode of the Maildir; the mail uid must own it)");
+    return Status::io(msg);
+}
+
+std::int64_t mtime_ns(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+        return -1;
+    return std::int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+std::int64_t now_ns() {
+    struct timespec ts {};
+    ::clock_gettime(CLOCK_REALTIME, &ts);
+    return std::int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+Result<std::vector<std::string>> list_dir(const std::string& dir) {
+    DIR* d = ::opendir(dir.c_str());
+    if (!d)
+        return errno_status("opendir", dir);
+    std::vector<std::string> names;
+    errno = 0;
+    while (struct dirent* e = ::readdir(d)) {
+        if (e->d_name[0] != '.')
+            names.emplace_back(e->d_name);
+        errno = 0;
+    }
+    const int err = errno;
+    ::closedir(d);
+    if (err != 0) {
+        errno = err;
+        return errno_status("readdir", dir);
+    }
+    return names;
+}
+
+Status fsync_dir(const std::string& dir) {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return errno_status("open", dir);
+    if (::fsync(fd) != 0) {
+        Status s = errno_status("fsync", dir);
+        ::close(fd);
+        return s;
+    }
+    ::close(fd);
+    return Status::ok();
+}
+
+std::string random_guid_hex() {
+    std::random_device rd;
+    static const char hex[] = "0123456789abcdef";
+    std::string out;
+    for (int i = 0; i < 4; ++i) {
+        std::uint32_t v = rd();
+        for (int j = 0; j < 8; ++j) {
+            out.push_back(hex[v & 0xf]);
+            v >>= 4;
+        }
+    }
+    return out;
+}
+
 namespace {
-Status not_implemented() { return Status::error(Status::Code::internal, "maildir: not implemented"); }
+
+// One MaildirShared per folder and process (weak, so it goes away with the
+// last backend of the folder).
+std::shared_ptr<MaildirShared> shared_for(const std::string& key) {
+    static std::mutex registry_mutex;
+    static std::map<std::string, std::weak_ptr<MaildirShared>> registry;
+    std::lock_guard lock(registry_mutex);
+    for (auto it = registry.begin(); it != registry.end();)
+        it = it->second.expired() ? registry.erase(it) : std::next(it);
+    auto& slot = registry[key];
+    if (auto existing = slot.lock())
+        return existing;
+    auto made = std::make_shared<MaildirShared>();
+    slot = made;
+    return made;
+}
+
+std::string leaf(const std::string& rel) {
+    auto slash = rel.rfind('/');
+    return slash == std::string::npos ? rel : rel.substr(slash + 1);
+}
+
+bool path_exists(const std::string& path) {
+    struct stat st {};
+    return ::lstat(path.c_str(), &st) == 0;
+}
+
+std::string stat_stamp(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+        return "-";
+    return std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) +
+           "." + std::to_string(st.st_mtim.tv_nsec);
+}
+
 } // namespace
 
+// ---- MaildirBackend ----
+
 MaildirBackend::MaildirBackend(const MailboxPaths& paths, const StorageSettings& settings)
-    : paths_(paths), settings_(settings), shared_(std::make_shared<MaildirShared>()) {}
+    : paths_(paths), settings_(settings) {
+    if (paths_.control_dir.empty())
+        paths_.control_dir = paths_.mail_dir;
+    if (paths_.index_dir.empty())
+        paths_.index_dir = paths_.mail_dir;
+    shared_ = shared_for(paths_.mail_dir + "\n" + paths_.control_dir);
+}
+
 MaildirBackend::~MaildirBackend() = default;
 
-Status MaildirBackend::create() { return not_implemented(); }
-bool MaildirBackend::exists() const { return false; }
-Status MaildirBackend::apply_flags(Uid, MailFlags, const std::vector<std::string>&, index::WriteContext&) {
-    return not_implemented();
+Status MaildirBackend::create() {
+    std::error_code ec;
+    for (const std::string& dir : {paths_.mail_dir, paths_.control_dir}) {
+        std::filesystem::create_directories(dir, ec);
+        if (ec)
+            return Status::io("creating Maildir " + dir + ": " + ec.message());
+    }
+    for (const std::string& dir : {cur_dir(), new_dir(), tmp_dir()}) {
+        if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+            return errno_status("mkdir", dir);
+    }
+    return Status::ok();
 }
-Status MaildirBackend::expunge(Uid, index::WriteContext&) { return not_implemented(); }
-Result<MessageData> MaildirBackend::open_message(Uid) { return not_implemented(); }
-Result<std::string> MaildirBackend::message_guid(Uid) { return not_implemented(); }
-std::optional<std::string> MaildirBackend::pop3_uidl(Uid) { return std::nullopt; }
-std::vector<std::string> MaildirBackend::watch_paths() const { return {}; }
-std::string MaildirBackend::change_stamp() const { return {}; }
-Status MaildirBackend::remove_all() { return not_implemented(); }
-Result<std::string> MaildirBackend::locate_locked(Uid, const std::string&) { return not_implemented(); }
-const UidlistEntry* MaildirBackend::entry_locked(Uid) { return nullptr; }
+
+bool MaildirBackend::exists() const {
+    struct stat st {};
+    return ::stat(cur_dir().c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const UidlistEntry* MaildirBackend::entry_locked(Uid uid) {
+    auto& sh = *shared_;
+    auto search = [&]() -> const UidlistEntry* {
+        const auto& v = sh.uidlist.entries;
+        auto it = std::lower_bound(v.begin(), v.end(), uid,
+                                   [](const UidlistEntry& e, Uid u) { return e.uid < u; });
+        return it != v.end() && it->uid == uid ? &*it : nullptr;
+    };
+    if (sh.uidlist_loaded) {
+        if (auto* e = search())
+            return e;
+        auto r = refresh_uidlist(uidlist_path(), sh.uidlist);
+        if (!r) {
+            sh.uidlist_loaded = false;
+            return nullptr;
+        }
+        return r.value() ? search() : nullptr;
+    }
+    auto read = read_uidlist(uidlist_path());
+    if (!read)
+        return nullptr;
+    sh.uidlist = std::move(read.value());
+    sh.uidlist_loaded = true;
+    return search();
+}
+
+// The lookup order: the name we last saw, the name the index's flags give,
+// new/BASE, cur/BASE:2, and finally a readdir of cur/ (and new/) for BASE,
+// since another process (Dovecot, another session) may have renamed it.
+Result<std::string> MaildirBackend::locate_locked(Uid uid, const std::string& index_flags_name) {
+    auto& names = shared_->names;
+    if (auto it = names.find(uid); it != names.end()) {
+        std::string full = paths_.mail_dir + "/" + it->second;
+        if (path_exists(full))
+            return full;
+        names.erase(it);
+    }
+    if (!index_flags_name.empty()) {
+        std::string full = paths_.mail_dir + "/" + index_flags_name;
+        if (path_exists(full)) {
+            names[uid] = index_flags_name;
+            return full;
+        }
+    }
+    const UidlistEntry* entry = entry_locked(uid);
+    if (!entry)
+        return Status::not_found("maildir: " + paths_.mail_dir + ": no file for UID " + std::to_string(uid));
+    const std::string base = entry->base;
+    for (const std::string& rel : {"new/" + base, "cur/" + base + ":2,", "cur/" + base}) {
+        if (path_exists(paths_.mail_dir + "/" + rel)) {
+            names[uid] = rel;
+            return paths_.mail_dir + "/" + rel;
+        }
+    }
+    for (const char* sub : {"cur", "new"}) {
+        auto listed = list_dir(paths_.mail_dir + "/" + sub);
+        if (!listed)
+            continue;
+        for (const auto& n : listed.value()) {
+            if (filename_base(n) == base) {
+                std::string rel = std::string(sub) + "/" + n;
+                names[uid] = rel;
+                return paths_.mail_dir + "/" + rel;
+            }
+        }
+    }
+    return Status::not_found("maildir: " + paths_.mail_dir + ": the file of UID " + std::to_string(uid) + " (" +
+                             base + ") is gone");
+}
+
+Status MaildirBackend::apply_flags(Uid uid, MailFlags flags, const std::vector<std::string>& keywords,
+                                   index::WriteContext& ctx) {
+    try {
+        std::lock_guard lock(shared_->mutex);
+        auto found = locate_locked(uid, "");
+        if (!found)
+            return found.status().code() == Status::Code::not_found ? Status::ok() : found.status();
+        std::string path = found.value();
+
+        auto kwread = read_keywords_file(keywords_path());
+        if (!kwread)
+            return kwread.status();
+        KeywordsFile kw = std::move(kwread.value());
+        Dotlock dotlock;
+        auto lock_dotlock = [&]() -> Status {
+            if (dotlock.held())
+                return Status::ok();
+            auto got = Dotlock::acquire(lock_target(), settings_.lock_timeout);
+            if (!got)
+                return got.status();
+            dotlock = std::move(got.value());
+            return Status::ok();
+        };
+
+        // Letters for the keywords; new letters are assigned under the
+        // dotlock (Dovecot changes dovecot-keywords under it too).
+        std::string letters;
+        std::vector<std::string> letterless;
+        bool kw_changed = false;
+        for (const auto& name : keywords) {
+            if (auto l = kw.letter_of(name)) {
+                letters.push_back(*l);
+                continue;
+            }
+            if (auto s = lock_dotlock(); !s)
+                return s;
+            if (!kw_changed) { // re-read under the lock: someone may have added letters
+                auto again = read_keywords_file(keywords_path());
+                if (!again)
+                    return again.status();
+                kw = std::move(again.value());
+                kw_changed = true;
+                if (auto l = kw.letter_of(name)) {
+                    letters.push_back(*l);
+                    kw_changed = false;
+                    continue;
+                }
+            }
+            if (auto l = kw.assign(name)) {
+                letters.push_back(*l);
+                kw_changed = true;
+            } else {
+                letterless.push_back(name);
+            }
+        }
+        if (kw_changed) {
+            if (auto s = write_keywords_file(keywords_path(), kw, settings_.fsync); !s)
+                return s;
+        }
+        std::sort(letters.begin(), letters.end());
+        letters.erase(std::unique(letters.begin(), letters.end()), letters.end());
+
+        // loft-keywords: only when the letterless set of this UID changes.
+        std::vector<std::string> old_letterless;
+        const auto& state = ctx.current();
+        if (auto pos = state.find(uid)) {
+            const auto& names = state.header().keywords;
+            for (auto id : state.keyword_ids(state.at(*pos)))
+                if (id < names.size() && !kw.letter_of(names[id]))
+                    old_letterless.push_back(names[id]);
+        }
+        std::sort(old_letterless.begin(), old_letterless.end());
+        std::vector<std::string> new_letterless = letterless;
+        std::sort(new_letterless.begin(), new_letterless.end());
+        if (old_letterless != new_letterless) {
+            if (auto s = lock_dotlock(); !s)
+                return s;
+            if (auto s = append_loft_keywords_locked({{uid, new_letterless}}); !s)
+                return s;
+        }
+
+        std::string cur_name = leaf(path);
+        MaildirFilename parsed = parse_filename(cur_name);
+        parsed.has_info = true;
+        parsed.flags = flags & all_mail_flags;
+        parsed.keyword_letters = letters;
+        const std::string new_name = make_filename(parsed, false);
+        const std::string new_rel = "cur/" + new_name;
+        const std::string new_path = paths_.mail_dir + "/" + new_rel;
+        if (new_path == path)
+            return Status::ok();
+        for (int attempt = 0; attempt < 3; ++attempt) {
+            if (::rename(path.c_str(), new_path.c_str()) == 0) {
+                shared_->names[uid] = new_rel;
+                return Status::ok();
+            }
+            if (errno != ENOENT)
+                return errno_status("rename", path);
+            // Renamed or expunged behind our back: look again.
+            shared_->names.erase(uid);
+            auto again = locate_locked(uid, "");
+            if (!again)
+                return again.status().code() == Status::Code::not_found ? Status::ok() : again.status();
+            path = again.value();
+            cur_name = leaf(path);
+            parsed = parse_filename(cur_name);
+            parsed.has_info = true;
+            parsed.flags = flags & all_mail_flags;
+            parsed.keyword_letters = letters;
+        }
+        return Status::error(Status::Code::temporary_failure,
+                             "maildir: " + path + ": renamed by another process while changing flags; try again");
+    } catch (const std::bad_alloc&) {
+        return Status::io("maildir: out of memory changing flags");
+    }
+}
+
+Status MaildirBackend::append_loft_keywords_locked(const LetterlessKeywords& lines) {
+    std::string text;
+    for (const auto& [uid, names] : lines) {
+        text += std::to_string(uid);
+        for (const auto& n : names)
+            text += " " + n;
+        text += "\n";
+    }
+    if (text.empty())
+        return Status::ok();
+    const std::string path = loft_keywords_path();
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return errno_status("open", path);
+    std::size_t done = 0;
+    while (done < text.size()) {
+        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            Status s = errno_status("write", path);
+            ::close(fd);
+            return s;
+        }
+        done += std::size_t(n);
+    }
+    if (settings_.fsync != index::FsyncMode::never && ::fdatasync(fd) != 0) {
+        Status s = errno_status("fdatasync", path);
+        ::close(fd);
+        return s;
+    }
+    ::close(fd);
+    return Status::ok();
+}
+
+Status MaildirBackend::expunge(Uid uid, index::WriteContext&) {
+    try {
+        std::lock_guard lock(shared_->mutex);
+        for (int attempt = 0; attempt < 3; ++attempt) {
+            auto found = locate_locked(uid, "");
+            if (!found)
+                return found.status().code() == Status::Code::not_found ? Status::ok() : found.status();
+            if (::unlink(found.value().c_str()) == 0 || errno == ENOENT) {
+                // ENOENT: renamed meanwhile; look again so the file really goes.
+                if (errno == ENOENT && !path_exists(found.value())) {
+                    shared_->names.erase(uid);
+                    continue;
+                }
+                shared_->names.erase(uid);
+                return Status::ok();
+            }
+            return errno_status("unlink", found.value());
+        }
+        return Status::ok();
+    } catch (const std::bad_alloc&) {
+        return Status::io("maildir: out of memory expunging");
+    }
+}
+
+Result<MessageData> MaildirBackend::open_message(Uid uid) {
+    try {
+        for (int attempt = 0; attempt < 3; ++attempt) {
+            int fd = -1;
+            std::string path;
+            {
+                std::lock_guard lock(shared_->mutex);
+                auto found = locate_locked(uid, "");
+                if (!found)
+                    return found.status();
+                path = found.value();
+                fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+                if (fd < 0) {
+                    if (errno == ENOENT) {
+                        shared_->names.erase(uid); // renamed meanwhile
+                        continue;
+                    }
+                    return errno_status("open", path);
+                }
+            }
+            auto data = map_message_file(fd);
+            ::close(fd);
+            if (!data)
+                return Status::io("maildir: " + path + ": " + data.status().message());
+            return data;
+        }
+        return Status::not_found("maildir: the file of UID " + std::to_string(uid) + " keeps moving");
+    } catch (const std::bad_alloc&) {
+        return Status::io("maildir: out of memory reading a message");
+    }
+}
+
+Result<std::string> MaildirBackend::message_guid(Uid uid) {
+    std::lock_guard lock(shared_->mutex);
+    const UidlistEntry* e = entry_locked(uid);
+    if (!e)
+        return Status::not_found("maildir: " + uidlist_path() + ": no UID " + std::to_string(uid));
+    if (auto g = e->field('G'); g && !g->empty())
+        return *g;
+    return e->base;
+}
+
+std::optional<std::string> MaildirBackend::pop3_uidl(Uid uid) {
+    std::lock_guard lock(shared_->mutex);
+    const UidlistEntry* e = entry_locked(uid);
+    if (!e)
+        return std::nullopt;
+    return e->field('P');
+}
+
+std::vector<std::string> MaildirBackend::watch_paths() const { return {new_dir(), cur_dir()}; }
+
+std::string MaildirBackend::change_stamp() const {
+    return "new=" + stat_stamp(new_dir()) + " cur=" + stat_stamp(cur_dir()) + " uidlist=" + stat_stamp(uidlist_path());
+}
+
+Status MaildirBackend::remove_all() {
+    std::lock_guard lock(shared_->mutex);
+    std::error_code ec;
+    for (const std::string& dir : {cur_dir(), new_dir(), tmp_dir()}) {
+        std::filesystem::remove_all(dir, ec);
+        if (ec)
+            return Status::io("removing " + dir + ": " + ec.message());
+    }
+    for (const std::string& f : {uidlist_path(), keywords_path(), loft_keywords_path()}) {
+        if (::unlink(f.c_str()) != 0 && errno != ENOENT)
+            return errno_status("unlink", f);
+    }
+    if (auto listed = list_dir(paths_.index_dir)) {
+        for (const auto& n : listed.value())
+            if (n.rfind("loft.index", 0) == 0)
+                ::unlink((paths_.index_dir + "/" + n).c_str());
+    }
+    shared_->names.clear();
+    shared_->uidlist = Uidlist{};
+    shared_->uidlist_loaded = false;
+    return Status::ok();
+}
 
 } // namespace mailstore::storage::maildir
 
@@ -32,7 +495,12 @@ namespace mailstore::storage {
 Result<std::unique_ptr<MailboxBackend>> make_backend(std::string_view driver, const MailboxPaths& paths,
                                                      const StorageSettings& settings) {
     if (driver != "maildir")
-        return Status::invalid("unknown mail storage driver '" + std::string(driver) + "'");
-    return std::unique_ptr<MailboxBackend>(std::make_unique<maildir::MaildirBackend>(paths, settings));
+        return Status::invalid("unknown mail storage driver '" + std::string(driver) +
+                               "' (only maildir is supported; check mail_location)");
+    try {
+        return std::unique_ptr<MailboxBackend>(std::make_unique<maildir::MaildirBackend>(paths, settings));
+    } catch (const std::bad_alloc&) {
+        return Status::io("maildir: out of memory");
+    }
 }
 } // namespace mailstore::storage

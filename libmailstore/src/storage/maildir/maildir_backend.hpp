@@ -101,6 +101,8 @@ public:
     // The stored file info of `uid`; caller holds the mutex.
     const UidlistEntry* entry_locked(Uid uid);
     MaildirShared& shared() { return *shared_; }
+    // Appends lines to loft-keywords; the caller holds the dotlock.
+    Status append_loft_keywords_locked(const LetterlessKeywords& lines);
 
 private:
     friend struct MaildirSyncRun;

@@ -1,18 +1,524 @@
-// MaildirBackend saves and copies: tmp/ file, rename, uidlist lines.
+// MaildirBackend saves and copies (docs/maildir.md, "Sync and delivery"):
+// prepare_save() writes tmp/<base> durably with no lock held; commit_saves()
+// renames into new/ or cur/, fsyncs the directories, then under
+// dovecot-uidlist.lock gives the files the next UIDs and appends their
+// uidlist lines. Delivery never reads cur/: its cost does not grow with the
+// mailbox.
 #include "storage/maildir/maildir_backend.hpp"
+
+#include "storage/compress.hpp"
+#include "storage/maildir/maildir_io.hpp"
+
+#include <mailstore/log.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <ctime>
+#include <set>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace mailstore::storage::maildir {
 
-Result<std::unique_ptr<PendingSave>> MaildirBackend::prepare_save(const SaveRequest&) {
-    return Status::error(Status::Code::internal, "maildir: not implemented");
+namespace {
+
+// Without mail_max_message_size, a message read from a file descriptor is
+// still bounded (the index stores sizes in 64 bits, but memory is finite).
+constexpr std::uint64_t default_read_limit = std::uint64_t(1) << 31;
+
+struct MaildirPendingSave final : PendingSave {
+    std::string base;     // the file's base name, tmp/<base> until committed
+    std::string rel;      // where commit put it ("new/..." or "cur/...")
+    bool committed = false;
+};
+
+Status write_all(int fd, std::string_view data, const std::string& path) {
+    std::size_t done = 0;
+    while (done < data.size()) {
+        ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return errno_status("write", path);
+        done += std::size_t(n);
+    }
+    return Status::ok();
 }
-Result<std::unique_ptr<PendingSave>> MaildirBackend::prepare_copy(MailboxBackend&, Uid, const index::Record&) {
-    return std::unique_ptr<PendingSave>();
+
+Result<std::string> read_fd(int fd, std::uint64_t limit) {
+    std::string out;
+    char buf[65536];
+    off_t off = 0;
+    for (;;) {
+        ssize_t n = ::pread(fd, buf, sizeof buf, off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return Status::io(std::string("reading the message to save: ") + std::strerror(errno));
+        if (n == 0)
+            break;
+        out.append(buf, std::size_t(n));
+        off += n;
+        if (out.size() > limit)
+            return Status::invalid("message larger than " + std::to_string(limit) + " bytes");
+    }
+    return out;
 }
-Result<std::vector<Uid>> MaildirBackend::commit_saves(std::vector<std::unique_ptr<PendingSave>>&,
-                                                      index::WriteContext&) {
-    return Status::error(Status::Code::internal, "maildir: not implemented");
+
+// The bytes as stored: LF-only unless mail_save_crlf = yes (Dovecot's
+// default), and the virtual size (every line end counted as CRLF).
+std::string normalize_line_ends(std::string_view in, bool crlf, std::uint64_t& vsize) {
+    std::string out;
+    out.reserve(in.size() + (crlf ? in.size() / 32 : 0));
+    vsize = 0;
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        char c = in[i];
+        if (c == '\r' && i + 1 < in.size() && in[i + 1] == '\n') {
+            if (crlf)
+                out.push_back('\r');
+            out.push_back('\n');
+            vsize += 2;
+            ++i;
+        } else if (c == '\n') {
+            if (crlf)
+                out.push_back('\r');
+            out.push_back('\n');
+            vsize += 2;
+        } else {
+            out.push_back(c);
+            ++vsize;
+        }
+    }
+    return out;
 }
-void MaildirBackend::abort_saves(std::vector<std::unique_ptr<PendingSave>>&) {}
+
+std::int64_t base_time(std::string_view base) {
+    std::int64_t t = 0;
+    auto [p, ec] = std::from_chars(base.data(), base.data() + base.size(), t);
+    return ec == std::errc() && p != base.data() ? t : 0;
+}
+
+} // namespace
+
+Result<std::unique_ptr<PendingSave>> MaildirBackend::prepare_save(const SaveRequest& request) {
+    try {
+        std::string owned;
+        std::string_view input = request.data;
+        const std::uint64_t limit = settings_.max_message_size ? settings_.max_message_size : default_read_limit;
+        if (request.fd >= 0) {
+            auto read = read_fd(request.fd, limit);
+            if (!read)
+                return read.status();
+            owned = std::move(read.value());
+            input = owned;
+        }
+        if (input.empty())
+            return Status::invalid("cannot save an empty message");
+        if (input.size() > limit)
+            return Status::invalid("message of " + std::to_string(input.size()) +
+                                   " bytes exceeds mail_max_message_size (" + std::to_string(limit) + ")");
+        std::uint64_t vsize = 0;
+        std::string stored = normalize_line_ends(input, settings_.save_crlf, vsize);
+        owned.clear();
+        owned.shrink_to_fit();
+        const std::uint64_t psize = stored.size();
+        std::string compressed;
+        std::string_view file_bytes = stored;
+        if (settings_.compress != CompressFormat::none) {
+            // S= stays the uncompressed size, as Dovecot's zlib plugin writes it.
+            auto c = compress(settings_.compress, settings_.compress_level, stored);
+            if (!c)
+                return c.status();
+            compressed = std::move(c.value());
+            file_bytes = compressed;
+        }
+
+        auto pending = std::make_unique<MaildirPendingSave>();
+        int fd = -1;
+        std::string path;
+        for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
+            pending->base = new_base_name(settings_.hostname, psize, vsize);
+            path = tmp_dir() + "/" + pending->base;
+            fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+            if (fd < 0 && errno != EEXIST)
+                return errno_status("open", path);
+            if (fd < 0)
+                ::usleep(1); // same microsecond as another save of this process: next name
+        }
+        if (fd < 0)
+            return Status::io("maildir: " + tmp_dir() + ": no unique file name found");
+        auto fail = [&](Status s) -> Result<std::unique_ptr<PendingSave>> {
+            ::close(fd);
+            ::unlink(path.c_str());
+            return s;
+        };
+        if (auto s = write_all(fd, file_bytes, path); !s)
+            return fail(s);
+        const std::int64_t date = request.internal_date ? *request.internal_date : std::int64_t(std::time(nullptr));
+        struct timespec times[2];
+        times[0].tv_sec = times[1].tv_sec = time_t(date);
+        times[0].tv_nsec = times[1].tv_nsec = 0;
+        if (::futimens(fd, times) != 0)
+            return fail(errno_status("futimens", path));
+        // Durable before commit: the data now, the rename and the directory
+        // at commit (mail_fsync = optimized and always; never skips both).
+        if (settings_.fsync != index::FsyncMode::never && ::fdatasync(fd) != 0)
+            return fail(errno_status("fdatasync", path));
+        if (::close(fd) != 0) {
+            fd = -1;
+            Status s = errno_status("close", path);
+            ::unlink(path.c_str());
+            return s;
+        }
+        pending->physical_size = psize;
+        pending->virtual_size = vsize;
+        pending->received_date = date;
+        pending->flags = request.flags & all_mail_flags;
+        pending->keywords = request.keywords;
+        pending->guid = request.guid;
+        pending->pop3_uidl = request.pop3_uidl;
+        return std::unique_ptr<PendingSave>(std::move(pending));
+    } catch (const std::bad_alloc&) {
+        return Status::io("maildir: out of memory saving a message");
+    }
+}
+
+Result<std::unique_ptr<PendingSave>> MaildirBackend::prepare_copy(MailboxBackend& source, Uid uid,
+                                                                  const index::Record& record) {
+    try {
+        auto* src = dynamic_cast<MaildirBackend*>(&source);
+        // A hard link shares the bytes: only when this folder stores them the
+        // same way (maildir_copy_with_hardlinks; zlib_save of both sides).
+        if (!settings_.copy_with_hardlinks || !src || src->settings_.compress != settings_.compress ||
+            src->settings_.save_crlf != settings_.save_crlf)
+            return std::unique_ptr<PendingSave>();
+        std::string src_path;
+        {
+            std::lock_guard lock(src->shared_->mutex);
+            auto found = src->locate_locked(uid, "");
+            if (!found)
+                return found.status();
+            src_path = found.value();
+        }
+        auto slash = src_path.rfind('/');
+        MaildirFilename parsed = parse_filename(src_path.substr(slash + 1));
+        std::uint64_t psize = parsed.psize.value_or(record.physical_size);
+        std::uint64_t vsize = parsed.vsize.value_or(record.virtual_size);
+        if (psize == 0 || vsize == 0)
+            return std::unique_ptr<PendingSave>(); // sizes unknown: read and save instead
+        auto pending = std::make_unique<MaildirPendingSave>();
+        for (int attempt = 0; attempt < 100; ++attempt) {
+            pending->base = new_base_name(settings_.hostname, psize, vsize);
+            const std::string dst = tmp_dir() + "/" + pending->base;
+            if (::link(src_path.c_str(), dst.c_str()) == 0) {
+                pending->physical_size = psize;
+                pending->virtual_size = vsize;
+                pending->received_date = record.received_date;
+                pending->flags = record.flags;
+                return std::unique_ptr<PendingSave>(std::move(pending));
+            }
+            if (errno == EEXIST) {
+                ::usleep(1);
+                continue;
+            }
+            if (errno == ENOENT && ::access(src_path.c_str(), F_OK) != 0)
+                return Status::not_found("maildir: " + src_path + ": expunged while copying");
+            // EXDEV (another file system), EPERM/EMLINK (no hard links here):
+            // the generic layer reads and saves the message instead.
+            return std::unique_ptr<PendingSave>();
+        }
+        return std::unique_ptr<PendingSave>();
+    } catch (const std::bad_alloc&) {
+        return Status::io("maildir: out of memory copying a message");
+    }
+}
+
+struct MaildirSaveRun {
+    MaildirBackend& b;
+    index::WriteContext& ctx;
+    MaildirShared& sh;
+
+    Result<std::vector<Uid>> run(std::vector<std::unique_ptr<PendingSave>>& saves);
+};
+
+Result<std::vector<Uid>> MaildirSaveRun::run(std::vector<std::unique_ptr<PendingSave>>& saves) {
+    std::vector<MaildirPendingSave*> ps;
+    for (auto& s : saves) {
+        auto* p = dynamic_cast<MaildirPendingSave*>(s.get());
+        if (!p)
+            return Status::error(Status::Code::internal, "maildir: commit of a save made by another driver");
+        ps.push_back(p);
+    }
+    if (ps.empty())
+        return std::vector<Uid>();
+
+    Dotlock dotlock;
+    auto take_dotlock = [&]() -> Status {
+        if (dotlock.held())
+            return Status::ok();
+        auto got = Dotlock::acquire(b.lock_target(), b.settings().lock_timeout);
+        if (!got)
+            return got.status();
+        dotlock = std::move(got.value());
+        return Status::ok();
+    };
+
+    // Keyword letters. A keyword without one gets a free letter under the
+    // dotlock (then held to the end); the rest go to loft-keywords.
+    auto kwread = read_keywords_file(b.keywords_path());
+    if (!kwread)
+        return kwread.status();
+    KeywordsFile kw = std::move(kwread.value());
+    bool need_letters = false;
+    for (auto* p : ps)
+        for (auto& k : p->keywords)
+            if (!kw.letter_of(k))
+                need_letters = true;
+    if (need_letters) {
+        if (auto s = take_dotlock(); !s)
+            return s;
+        auto again = read_keywords_file(b.keywords_path());
+        if (!again)
+            return again.status();
+        kw = std::move(again.value());
+        bool changed = false;
+        for (auto* p : ps)
+            for (auto& k : p->keywords)
+                if (!kw.letter_of(k) && kw.assign(k))
+                    changed = true;
+        if (changed)
+            if (auto s = write_keywords_file(b.keywords_path(), kw, b.settings().fsync); !s)
+                return s;
+    }
+    LetterlessKeywords letterless; // by save position for now (uids later)
+    std::vector<std::vector<std::string>> letterless_of(ps.size());
+
+    // Rename into new/ (no flags: the message is new, \Recent) or cur/.
+    bool used_new = false, used_cur = false;
+    std::size_t done = 0;
+    Status rename_error;
+    for (; done < ps.size(); ++done) {
+        auto* p = ps[done];
+        MaildirFilename f;
+        f.base = p->base;
+        f.flags = p->flags & all_mail_flags;
+        for (auto& k : p->keywords) {
+            if (auto l = kw.letter_of(k))
+                f.keyword_letters.push_back(*l);
+            else
+                letterless_of[done].push_back(k);
+        }
+        std::sort(f.keyword_letters.begin(), f.keyword_letters.end());
+        f.keyword_letters.erase(std::unique(f.keyword_letters.begin(), f.keyword_letters.end()),
+                                f.keyword_letters.end());
+        const bool to_cur = f.flags != 0 || !f.keyword_letters.empty();
+        f.has_info = to_cur;
+        p->rel = to_cur ? "cur/" + make_filename(f, false) : "new/" + make_filename(f, true);
+        const std::string from = b.tmp_dir() + "/" + p->base, to = b.paths().mail_dir + "/" + p->rel;
+        if (::rename(from.c_str(), to.c_str()) != 0) {
+            rename_error = errno_status("rename", from);
+            break;
+        }
+        (to_cur ? used_cur : used_new) = true;
+    }
+    auto undo_renames = [&]() {
+        for (std::size_t i = 0; i < done; ++i) {
+            const std::string from = b.paths().mail_dir + "/" + ps[i]->rel, to = b.tmp_dir() + "/" + ps[i]->base;
+            if (::rename(from.c_str(), to.c_str()) != 0)
+                ::unlink(from.c_str());
+        }
+    };
+    if (!rename_error.is_ok()) {
+        undo_renames();
+        return rename_error;
+    }
+    if (b.settings().fsync != index::FsyncMode::never) {
+        for (auto [used, dir] : {std::pair{used_new, b.new_dir()}, std::pair{used_cur, b.cur_dir()}}) {
+            if (!used)
+                continue;
+            if (auto s = fsync_dir(dir); !s) {
+                undo_renames();
+                return s;
+            }
+        }
+    }
+
+    // UIDs, under the dotlock.
+    if (auto s = take_dotlock(); !s) {
+        undo_renames();
+        return s;
+    }
+    Uidlist& ul = sh.uidlist;
+    if (!sh.uidlist_loaded) {
+        auto read = read_uidlist(b.uidlist_path());
+        if (!read) {
+            undo_renames();
+            return Status::error(Status::Code::temporary_failure,
+                                 "maildir: " + b.uidlist_path() + ": " + read.status().message() +
+                                     " (it is rebuilt at the next sync; try again)");
+        }
+        ul = std::move(read.value());
+        sh.uidlist_loaded = true;
+    } else {
+        auto r = refresh_uidlist(b.uidlist_path(), ul);
+        if (!r) {
+            sh.uidlist_loaded = false;
+            undo_renames();
+            return Status::error(Status::Code::temporary_failure,
+                                 "maildir: " + b.uidlist_path() + ": " + r.status().message() +
+                                     " (it is rebuilt at the next sync; try again)");
+        }
+    }
+    const auto& hdr = ctx.current().header();
+    if (hdr.uidvalidity != 0 && ul.header.uidvalidity != hdr.uidvalidity) {
+        undo_renames();
+        return Status::error(Status::Code::temporary_failure,
+                             "maildir: " + b.uidlist_path() + ": UIDVALIDITY changed; resync and try again");
+    }
+    const Uid index_next = hdr.next_uid;
+
+    // Entries the index lacks (delivered by others, e.g. dovecot-lda), and
+    // our own files if another process already numbered them.
+    std::map<std::string_view, std::size_t> ours;
+    for (std::size_t i = 0; i < ps.size(); ++i)
+        ours.emplace(ps[i]->base, i);
+    std::vector<Uid> uids(ps.size(), 0);
+    struct Append {
+        Uid uid;
+        std::size_t save; // SIZE_MAX: someone else's
+        UidlistEntry entry; // a copy: appending may move ul.entries
+    };
+    std::vector<Append> appends;
+    auto first = std::lower_bound(ul.entries.begin(), ul.entries.end(), index_next,
+                                  [](const UidlistEntry& e, Uid u) { return e.uid < u; });
+    for (auto it = first; it != ul.entries.end(); ++it) {
+        if (auto o = ours.find(it->base); o != ours.end()) {
+            uids[o->second] = it->uid;
+            appends.push_back({it->uid, o->second, {}});
+        } else {
+            appends.push_back({it->uid, SIZE_MAX, *it});
+        }
+    }
+    Uid next = std::max(ul.header.next_uid, index_next);
+    if (!ul.entries.empty())
+        next = std::max<Uid>(next, ul.entries.back().uid + 1);
+    std::vector<UidlistEntry> added;
+    for (std::size_t i = 0; i < ps.size(); ++i) {
+        if (uids[i] != 0)
+            continue;
+        UidlistEntry e;
+        e.uid = uids[i] = next++;
+        e.base = ps[i]->base;
+        if (!ps[i]->guid.empty() && ps[i]->guid != ps[i]->base)
+            e.ext.emplace_back('G', ps[i]->guid);
+        if (!ps[i]->pop3_uidl.empty() && ps[i]->pop3_uidl != ps[i]->base)
+            e.ext.emplace_back('P', ps[i]->pop3_uidl);
+        added.push_back(std::move(e));
+    }
+    if (!added.empty()) {
+        if (auto s = append_uidlist(b.uidlist_path(), ul, added, b.settings().fsync); !s) {
+            undo_renames();
+            return s;
+        }
+        if (ul.entries.empty() || ul.entries.back().uid < added.back().uid)
+            for (auto& e : added)
+                ul.entries.push_back(e);
+        ul.header.next_uid = std::max(ul.header.next_uid, next);
+    }
+    for (std::size_t i = 0; i < ps.size(); ++i)
+        if (!letterless_of[i].empty())
+            letterless[uids[i]] = letterless_of[i];
+    if (!letterless.empty())
+        if (auto s = b.append_loft_keywords_locked(letterless); !s)
+            return s; // the files are numbered: the next sync indexes them
+    dotlock.release();
+
+    // Index records, ascending: others' first where their UIDs are lower.
+    for (std::size_t i = 0; i < ps.size(); ++i)
+        if (std::none_of(appends.begin(), appends.end(), [&](const Append& a) { return a.save == i; }))
+            appends.push_back({uids[i], i, {}});
+    std::sort(appends.begin(), appends.end(), [](const Append& x, const Append& y) { return x.uid < y.uid; });
+    const std::int64_t now = std::time(nullptr);
+    bool unknown_files = false;
+    for (const auto& a : appends) {
+        index::Record rec;
+        rec.uid = a.uid;
+        std::vector<std::uint32_t> ids;
+        if (a.save != SIZE_MAX) {
+            auto* p = ps[a.save];
+            rec.flags = p->flags & all_mail_flags;
+            rec.physical_size = p->physical_size;
+            rec.virtual_size = p->virtual_size;
+            rec.received_date = p->received_date;
+            rec.save_date = now;
+            for (auto& k : p->keywords)
+                ids.push_back(ctx.keyword_id(k));
+            sh.names[a.uid] = p->rel;
+            p->committed = true;
+        } else {
+            // Someone else's message: found without reading cur/ (new/BASE
+            // or cur/BASE:2,); otherwise the next sync scans for it.
+            const std::string base = a.entry.base;
+            MaildirFilename parsed = parse_filename(base);
+            struct stat st {};
+            std::string rel;
+            for (const std::string& cand : {"new/" + base, "cur/" + base + ":2,"})
+                if (::stat((b.paths().mail_dir + "/" + cand).c_str(), &st) == 0) {
+                    rel = cand;
+                    break;
+                }
+            if (rel.empty()) {
+                unknown_files = true;
+                rec.received_date = base_time(base);
+            } else {
+                sh.names[a.uid] = rel;
+                rec.received_date = st.st_mtime;
+            }
+            rec.physical_size = parsed.psize.value_or(0);
+            rec.virtual_size = parsed.vsize.value_or(0);
+            if (auto s = a.entry.field('S'); s && rec.physical_size == 0)
+                rec.physical_size = std::strtoull(s->c_str(), nullptr, 10);
+            if (auto w = a.entry.field('W'); w && rec.virtual_size == 0)
+                rec.virtual_size = std::strtoull(w->c_str(), nullptr, 10);
+            rec.save_date = now;
+        }
+        std::sort(ids.begin(), ids.end());
+        ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+        if (auto s = ctx.append(rec, ids); !s)
+            return s;
+    }
+    ctx.set_next_uid(std::max(next, ul.header.next_uid));
+    if (unknown_files) {
+        // Make the next sync read cur/: flags (or the expunge) of those
+        // messages come from their files.
+        MaildirDriverState ds = parse_driver_state(ctx.current().header().driver_state);
+        ds.cur_mtime_ns = -1;
+        ctx.set_driver_state(format_driver_state(ds));
+    }
+    return uids;
+}
+
+Result<std::vector<Uid>> MaildirBackend::commit_saves(std::vector<std::unique_ptr<PendingSave>>& saves,
+                                                      index::WriteContext& ctx) {
+    try {
+        std::lock_guard lock(shared_->mutex);
+        MaildirSaveRun run{*this, ctx, *shared_};
+        return run.run(saves);
+    } catch (const std::bad_alloc&) {
+        return Status::io("maildir: out of memory committing saves");
+    }
+}
+
+void MaildirBackend::abort_saves(std::vector<std::unique_ptr<PendingSave>>& saves) {
+    for (auto& s : saves) {
+        auto* p = dynamic_cast<MaildirPendingSave*>(s.get());
+        if (p && !p->committed && !p->base.empty())
+            ::unlink((tmp_dir() + "/" + p->base).c_str());
+    }
+}
 
 } // namespace mailstore::storage::maildir

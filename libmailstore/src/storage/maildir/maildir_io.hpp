@@ -1,0 +1,26 @@
+// Small file-system helpers of the Maildir driver (maildir_backend.cpp).
+#pragma once
+
+#include <mailstore/status.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mailstore::storage::maildir {
+
+// A Status for the failed system call `what` on `path` from errno
+// (ENOENT -> not_found, EACCES/EPERM -> permission_denied, else io_error).
+Status errno_status(const std::string& what, const std::string& path);
+// mtime of `path` in nanoseconds since the epoch; -1 when it cannot be stat'ed.
+std::int64_t mtime_ns(const std::string& path);
+// Current wall-clock time in nanoseconds.
+std::int64_t now_ns();
+// Names in directory `dir` not starting with '.'; not_found when it is missing.
+Result<std::vector<std::string>> list_dir(const std::string& dir);
+// fsync of a directory (after renames into it).
+Status fsync_dir(const std::string& dir);
+// 16 random bytes as 32 lower-case hex digits (a new mailbox GUID).
+std::string random_guid_hex();
+
+} // namespace mailstore::storage::maildir
