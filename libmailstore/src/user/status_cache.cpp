@@ -121,7 +121,9 @@ std::optional<std::string> current_stamp(const ResolvedMailbox& box) {
     auto backend = box.list->open_backend(box.storage_name);
     if (!backend || !(*backend)->exists())
         return std::nullopt;
-    return index::change_stamp(box.paths.index_dir) + "|" + (*backend)->change_stamp();
+    // The same directory the generic layer opens the index in.
+    const std::string& dir = box.paths.index_dir.empty() ? box.paths.mail_dir : box.paths.index_dir;
+    return index::change_stamp(dir) + "|" + (*backend)->change_stamp();
 }
 
 bool valid_name(const std::string& name) {
@@ -147,6 +149,14 @@ void remember_status(const User& user, const ResolvedMailbox& mailbox, const Mai
         return;
     try {
         std::lock_guard lock(user.impl().files_mutex);
+        // Every sync reports here: skip the file when this process already
+        // recorded exactly this.
+        std::string key = change_stamp + "\t" + std::to_string(status.messages) + "\t" +
+                          std::to_string(status.highest_modseq) + "\t" + std::to_string(status.recent) + "\t" +
+                          std::to_string(status.unseen) + "\t" + std::to_string(status.uidnext);
+        auto& remembered = user.impl().remembered;
+        if (auto r = remembered.find(mailbox.name); r != remembered.end() && r->second == key)
+            return;
         auto entries = read_cache(path);
         auto it = entries.find(mailbox.name);
         if (it != entries.end() && it->second.stamp == change_stamp && it->second.status.messages == status.messages &&
@@ -156,6 +166,9 @@ void remember_status(const User& user, const ResolvedMailbox& mailbox, const Mai
             entries.clear();
         entries[mailbox.name] = Entry{status, change_stamp};
         write_cache(path, entries);
+        if (remembered.size() >= kMaxEntries)
+            remembered.clear();
+        remembered[mailbox.name] = std::move(key);
     } catch (const std::exception&) {
         // A cache write that fails costs a mailbox open later, nothing more.
     }
@@ -168,6 +181,7 @@ void forget_status(const User& user, int namespace_index, const std::string& nam
     if (path.empty())
         return;
     std::lock_guard lock(user.impl().files_mutex);
+    user.impl().remembered.erase(name);
     auto entries = read_cache(path);
     if (entries.erase(name))
         write_cache(path, entries);
@@ -196,13 +210,10 @@ Result<MailboxStatus> User::status(std::string_view name, std::uint32_t items) c
         auto mailbox = Mailbox::open(*this, box->name, options);
         if (!mailbox)
             return mailbox.status();
-        MailboxStatus status = mailbox->status(status_all);
-        // The stamp taken before the open: a change after it makes the entry
-        // stale at the next STATUS, never wrongly fresh.
-        if (stamp)
-            remember_status(*this, *box, status, *stamp);
+        // Mailbox::open's sync has recorded the status with its stamp
+        // (remember_status), so the next STATUS is answered from the file.
         (void)items;
-        return status;
+        return mailbox->status(status_all);
     } catch (const std::bad_alloc&) {
         return Status::error(Status::Code::internal, "out of memory in STATUS");
     }

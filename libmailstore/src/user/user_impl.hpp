@@ -70,6 +70,10 @@ public:
     // Serializes this process's writers of the per-user files (subscriptions,
     // special-use, list index); other processes are covered by temp + rename.
     mutable std::mutex files_mutex;
+    // What this process last wrote to the mailbox-list index per mailbox
+    // (stamp and counters), so repeated syncs do not rewrite it. Guarded by
+    // files_mutex.
+    mutable std::map<std::string, std::string> remembered;
 };
 
 // Builds the user's settings and namespaces (user_settings.cpp, namespaces.cpp).
