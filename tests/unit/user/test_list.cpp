@@ -134,3 +134,23 @@ TEST_CASE("a fs-layout parent directory without cur/ is \\Noselect") {
     User u = open_user(home, "mail_location = maildir:~/Mailfs:LAYOUT=fs\n");
     CHECK(list(u, "", {"*"}) == V{"INBOX (\\HasNoChildren)", "a (\\Noselect \\HasChildren)", "a/b (\\HasNoChildren)"});
 }
+
+TEST_CASE("list = no hides a namespace unless the pattern names its prefix") {
+    TempDir home("loft-user");
+    make_maildir(home.str() + "/Maildir");
+    make_maildir(home.str() + "/arch/.2020");
+    User u = open_user(home, "mail_location = maildir:~/Maildir\n"
+                             "namespace inbox {\n  inbox = yes\n  separator = /\n}\n"
+                             "namespace arch {\n  type = public\n  separator = /\n  prefix = Archive/\n"
+                             "  location = maildir:~/arch\n  list = no\n}\n");
+    CHECK(list(u, "", {"*"}) == V{"INBOX (\\HasNoChildren)"});
+    CHECK(list(u, "Archive/", {"*"}) == V{"Archive/2020 (\\HasNoChildren)"});
+}
+
+TEST_CASE("a damaged loft-special-use file loses only its bad lines") {
+    TempDir home("loft-user");
+    folders(home, {".Bin", ".Old"});
+    home.write("Maildir/loft-special-use", "\\Trash\tBin\nno tab here\n\\Bogus\tOld\n\\Archive\tOld\n");
+    User u = open_user(home, kSlash);
+    CHECK(list(u, "", {"Bin", "Old"}) == V{"Bin (\\HasNoChildren \\Trash)", "Old (\\HasNoChildren \\Archive)"});
+}
