@@ -2,16 +2,9 @@
 // file or a Maildir into mailbox DEST (created when missing) as new messages
 // with new UIDs, keeping their flags, keywords and dates (docs/loftadm.md).
 //
-// mbox (RFC 4155): a message starts at a "From " line at the start of the
-// file or after an empty line; the empty line before it ends the previous
-// message and is not part of it. Body lines ">From ", ">>From " ... lose one
-// '>' (mboxrd; for mboxo files this also restores ">From " lines, the only
-// ones mboxo quotes). The From_ line's asctime date becomes INTERNALDATE.
-// The mbox-internal headers that mail programs (UW-IMAP, Dovecot's mbox
-// driver, mutt) write are turned into flags and removed: Status (R = \Seen),
-// X-Status (A \Answered, F \Flagged, T \Draft, D \Deleted), X-Keywords
-// (keywords), X-UID, X-IMAP, X-IMAPbase, Content-Length. UW-IMAP's first
-// pseudo message (with X-IMAP) is skipped.
+// mbox: read by MboxReader (mbox_reader.hpp: From_ lines, mboxrd/mboxo
+// unquoting, Status/X-Status/X-Keywords into flags). UW-IMAP's first pseudo
+// message (with X-IMAP) is skipped, empty messages too (with a warning).
 //
 // Maildir: the files of cur/ and new/, in dovecot-uidlist's UID order when
 // the file is there (else by name, which starts with the delivery time);
@@ -25,6 +18,7 @@
 // behind and loses at most the open one.
 #include "commands.hpp"
 #include "mail_user.hpp"
+#include "mbox_reader.hpp"
 #include "output.hpp"
 
 #include "storage/compress.hpp"
@@ -36,9 +30,7 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <dirent.h>
 #include <fcntl.h>
 #include <iostream>
@@ -55,11 +47,8 @@ using mailstore::Status;
 
 namespace {
 
-// One message may not be larger than this (a corrupt mbox without From_
-// lines would otherwise be read into memory whole).
-constexpr std::uint64_t max_message_size = std::uint64_t(1) << 30;
-// Lines are read in pieces of at most this many bytes.
-constexpr std::size_t max_line_piece = 64 * 1024;
+// One Maildir file may not be larger than this (it is read into memory).
+constexpr std::uint64_t max_message_size = MboxReader::max_message_size;
 // A Maildir with more files than this is refused (the names are sorted in memory).
 constexpr std::size_t max_maildir_files = 10'000'000;
 
@@ -106,269 +95,39 @@ private:
     std::uint64_t imported_ = 0;
 };
 
-// Reads a file line by line in bounded pieces.
-class LineReader {
-public:
-    explicit LineReader(std::FILE* file) : file_(file) {}
-
-    // The next piece: a whole line with its '\n', or (for a line longer than
-    // max_line_piece, or the file's last line) a part of one. `line_start`
-    // tells whether the piece starts a line. False at the end of the file.
-    bool next(std::string& piece, bool& line_start) {
-        piece.clear();
-        line_start = at_line_start_;
-        int c = 0;
-        while (piece.size() < max_line_piece && (c = std::getc(file_)) != EOF) {
-            piece.push_back(static_cast<char>(c));
-            if (c == '\n') {
-                break;
-            }
+int import_mbox(Importer& importer, MboxReader& reader, const std::string& path) {
+    MboxMessage message;
+    while (true) {
+        auto more = reader.next(message);
+        if (!more) {
+            (void)importer.commit(); // keep the messages before it
+            int code = report_error("import", more.status());
+            // A message too large to be one: the file is not what it seems.
+            return more.status().code() == Status::Code::invalid_argument ? exit_data_error : code;
         }
-        if (piece.empty()) {
-            return false;
-        }
-        at_line_start_ = piece.back() == '\n';
-        if (at_line_start_) {
-            ++line_;
-        }
-        return true;
-    }
-    bool failed() const { return std::ferror(file_) != 0; }
-    std::uint64_t line() const { return line_; }
-
-private:
-    std::FILE* file_;
-    bool at_line_start_ = true;
-    std::uint64_t line_ = 0;
-};
-
-bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
-            return false;
-        }
-    }
-    return true;
-}
-
-// The asctime date of a From_ line ("From sender Mon Jan  2 15:04:05 2006",
-// also with a zone before the year), or nullopt.
-std::optional<std::int64_t> from_line_date(std::string_view line) {
-    std::string text(line.substr(5));
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
-        text.pop_back();
-    }
-    auto space = text.find(' ');
-    if (space == std::string::npos) {
-        return std::nullopt;
-    }
-    std::string date = text.substr(space + 1);
-    for (const char* format : {"%a %b %d %H:%M:%S %Y", "%a %b %d %H:%M:%S %z %Y", "%a %b %d %H:%M %Y"}) {
-        std::tm tm{};
-        const char* end = ::strptime(date.c_str(), format, &tm);
-        if (end != nullptr) {
-            std::int64_t t = ::timegm(&tm);
-            return t - tm.tm_gmtoff;
-        }
-    }
-    return std::nullopt;
-}
-
-// Keywords as IMAP atoms (RFC 3501 flag-keyword): what cannot be one is dropped.
-bool valid_keyword(std::string_view word) {
-    if (word.empty() || word.size() > 255 || word[0] == '\\') {
-        return false;
-    }
-    for (unsigned char c : word) {
-        if (c <= 0x20 || c >= 0x7f || std::strchr("(){%*\"\\]", c) != nullptr) {
-            return false;
-        }
-    }
-    return true;
-}
-
-struct MboxMessage {
-    std::string data;
-    std::optional<std::int64_t> date;
-    std::uint64_t line = 0; // of its From_ line
-};
-
-// Turns the mbox-internal headers of `message.data` into flags and keywords
-// and removes them. Returns false for UW-IMAP's pseudo message.
-bool take_mbox_headers(std::string& data, storage::SaveRequest& request) {
-    std::string out;
-    out.reserve(data.size());
-    std::size_t pos = 0;
-    bool pseudo = false;
-    while (pos < data.size()) {
-        std::size_t eol = data.find('\n', pos);
-        std::size_t end = eol == std::string::npos ? data.size() : eol + 1;
-        std::string_view line(data.data() + pos, end - pos);
-        if (line == "\n" || line == "\r\n") {
-            break; // the body follows
-        }
-        // The field with its continuation lines.
-        std::size_t field_end = end;
-        while (field_end < data.size() && (data[field_end] == ' ' || data[field_end] == '\t')) {
-            std::size_t next = data.find('\n', field_end);
-            field_end = next == std::string::npos ? data.size() : next + 1;
-        }
-        std::string_view field(data.data() + pos, field_end - pos);
-        auto colon = field.find(':');
-        std::string_view name = colon == std::string_view::npos ? std::string_view() : field.substr(0, colon);
-        std::string value = colon == std::string_view::npos ? "" : std::string(field.substr(colon + 1));
-        for (char& c : value) {
-            if (c == '\r' || c == '\n' || c == '\t') {
-                c = ' ';
-            }
-        }
-        bool drop = true;
-        if (iequals(name, "Status")) {
-            if (value.find('R') != std::string::npos) {
-                request.flags |= storage::flag_seen;
-            }
-        } else if (iequals(name, "X-Status")) {
-            for (char c : value) {
-                switch (c) {
-                case 'A': request.flags |= storage::flag_answered; break;
-                case 'F': request.flags |= storage::flag_flagged; break;
-                case 'T': request.flags |= storage::flag_draft; break;
-                case 'D': request.flags |= storage::flag_deleted; break;
-                default: break;
-                }
-            }
-        } else if (iequals(name, "X-Keywords")) {
-            std::size_t i = 0;
-            while (i < value.size()) {
-                while (i < value.size() && (value[i] == ' ' || value[i] == ',')) {
-                    ++i;
-                }
-                std::size_t j = i;
-                while (j < value.size() && value[j] != ' ' && value[j] != ',') {
-                    ++j;
-                }
-                std::string word = value.substr(i, j - i);
-                if (valid_keyword(word) &&
-                    std::find(request.keywords.begin(), request.keywords.end(), word) == request.keywords.end()) {
-                    request.keywords.push_back(word);
-                }
-                i = j;
-            }
-        } else if (iequals(name, "X-IMAP")) {
-            pseudo = true;
-        } else if (!iequals(name, "X-UID") && !iequals(name, "X-IMAPbase") && !iequals(name, "Content-Length")) {
-            drop = false;
-        }
-        if (!drop) {
-            out.append(field);
-        }
-        pos = field_end;
-    }
-    out.append(data, pos, std::string::npos);
-    data.swap(out);
-    return !pseudo;
-}
-
-int import_mbox(Importer& importer, const std::string& path) {
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
-    if (!file) {
-        std::cerr << "Error: " << printable(path) << ": " << std::strerror(errno) << "\n";
-        return errno == ENOENT ? exit_not_found : exit_tempfail;
-    }
-    LineReader reader(file.get());
-    std::optional<MboxMessage> current;
-    std::uint64_t message_number = 0;
-    bool previous_blank = true; // the start of the file counts as after an empty line
-    bool first = true;
-    int result = exit_ok;
-
-    auto finish = [&](MboxMessage& message) -> int {
-        ++message_number;
-        // The empty line that separated it from the next From_ line (or that
-        // the writer added at the end) is mbox framing.
-        if (message.data.size() >= 2 && message.data.compare(message.data.size() - 2, 2, "\n\n") == 0) {
-            message.data.pop_back();
-        } else if (message.data.size() >= 4 &&
-                   message.data.compare(message.data.size() - 4, 4, "\r\n\r\n") == 0) {
-            message.data.resize(message.data.size() - 2);
-        }
-        storage::SaveRequest request;
-        bool real = take_mbox_headers(message.data, request);
-        std::string where = path + ": message " + std::to_string(message_number) + " (From_ line " +
-                            std::to_string(message.line) + ")";
-        if (!real && message_number == 1) {
-            return exit_ok; // UW-IMAP's folder data, not mail
-        }
-        if (message.data.empty() || message.data == "\n" || message.data == "\r\n") {
-            std::cerr << "Warning: " << printable(where) << " is empty: skipped\n";
+        if (!more.value()) {
             return exit_ok;
         }
+        std::string where =
+            path + ": message " + std::to_string(message.number) + " (From_ line " + std::to_string(message.line) + ")";
+        if (message.pseudo && message.number == 1) {
+            continue; // UW-IMAP's folder data, not mail
+        }
+        if (message.data.empty()) {
+            std::cerr << "Warning: " << printable(where) << " is empty: skipped\n";
+            continue;
+        }
+        storage::SaveRequest request;
         request.data = message.data;
+        request.flags = message.flags;
+        request.keywords = message.keywords;
         request.internal_date = message.date;
         Status saved = importer.save(request, where);
         if (!saved.is_ok()) {
             (void)importer.commit(); // keep the messages before it
             return report_error("import", saved);
         }
-        return exit_ok;
-    };
-
-    std::string piece;
-    bool line_start = true;
-    while (reader.next(piece, line_start)) {
-        bool is_from = line_start && previous_blank && starts_with(piece, "From ");
-        if (first && !is_from) {
-            std::cerr << "Error: " << printable(path)
-                      << ": not an mbox file (it must start with a \"From \" line, RFC 4155)\n";
-            return exit_data_error;
-        }
-        first = false;
-        if (is_from) {
-            if (current) {
-                if ((result = finish(*current)) != exit_ok) {
-                    return result;
-                }
-            }
-            current.emplace();
-            current->date = from_line_date(piece);
-            current->line = reader.line();
-            previous_blank = false;
-            continue;
-        }
-        if (line_start && piece.size() > 5 && piece[0] == '>') {
-            std::size_t n = piece.find_first_not_of('>');
-            if (n != std::string::npos && starts_with(std::string_view(piece).substr(n), "From ")) {
-                piece.erase(0, 1); // mboxrd: one level of quoting less
-            }
-        }
-        if (current->data.size() + piece.size() > max_message_size) {
-            std::cerr << "Error: " << printable(path) << ": message " << message_number + 1 << " (From_ line "
-                      << current->line << ") is larger than " << max_message_size
-                      << " bytes: is the file an mbox with \"From \" lines between messages?\n";
-            (void)importer.commit();
-            return exit_data_error;
-        }
-        current->data += piece;
-        if (line_start || piece.back() == '\n') {
-            previous_blank = piece == "\n" || piece == "\r\n";
-        }
     }
-    if (reader.failed()) {
-        std::cerr << "Error: " << printable(path) << ": read failed: " << std::strerror(errno) << "\n";
-        (void)importer.commit();
-        return exit_tempfail;
-    }
-    if (current) {
-        if ((result = finish(*current)) != exit_ok) {
-            return result;
-        }
-    }
-    return exit_ok;
 }
 
 struct MaildirFile {
@@ -460,7 +219,12 @@ int import_maildir(Importer& importer, const std::string& dir) {
         for (auto& file : files) {
             if (auto it = by_base.find(file.base); it != by_base.end()) {
                 file.uid = it->second->uid;
-                file.pop3_uidl = it->second->field('P').value_or("");
+                // (UidlistEntry::field() is not exported: read ext directly.)
+                for (const auto& [key, value] : it->second->ext) {
+                    if (key == 'P') {
+                        file.pop3_uidl = value;
+                    }
+                }
             }
         }
     } else if (uidlist.status().code() != Status::Code::not_found) {
@@ -502,7 +266,10 @@ int import_maildir(Importer& importer, const std::string& dir) {
         request.flags = parsed.flags;
         if (keywords) {
             for (char letter : parsed.keyword_letters) {
-                const std::string& name = keywords->name_of(letter);
+                if (letter < 'a' || letter > 'z') {
+                    continue;
+                }
+                const std::string& name = keywords->names[static_cast<std::size_t>(letter - 'a')];
                 if (!name.empty()) {
                     request.keywords.push_back(name);
                 }
@@ -538,6 +305,17 @@ int run_import(Backend& backend, const mailstore::config::Config& config, const 
                   << ": not a Maildir (no cur/ or new/ in it); give a Maildir or an mbox file\n";
         return exit_usage;
     }
+    // The source is checked before the user's storage is touched, so a
+    // wrong file creates no DEST.
+    std::unique_ptr<MboxReader> mbox;
+    if (!source_is_maildir) {
+        auto opened = MboxReader::open(options.source);
+        if (!opened) {
+            int code = report_error("import", opened.status());
+            return opened.status().code() == Status::Code::invalid_argument ? exit_data_error : code;
+        }
+        mbox = std::move(opened).value();
+    }
     std::optional<storage::User> user;
     if (int code = open_mail_user(backend, config, options.user, user); code != exit_ok) {
         return code;
@@ -560,7 +338,8 @@ int run_import(Backend& backend, const mailstore::config::Config& config, const 
         return report_error("Mailbox " + dest, mailbox.status());
     }
     Importer importer(mailbox.value(), options.batch);
-    int result = source_is_maildir ? import_maildir(importer, options.source) : import_mbox(importer, options.source);
+    int result = source_is_maildir ? import_maildir(importer, options.source)
+                                   : import_mbox(importer, *mbox, options.source);
     if (result == exit_ok) {
         if (Status committed = importer.commit(); !committed.is_ok()) {
             result = report_error("import: commit", committed);
