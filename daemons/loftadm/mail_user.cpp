@@ -3,6 +3,8 @@
 
 #include "output.hpp"
 
+#include <mailstore/log.hpp>
+
 #include <iostream>
 
 namespace loftadm {
@@ -36,6 +38,25 @@ int report_error(std::string_view what, const mailstore::Status& status) {
     return exit_code_of(status);
 }
 
+namespace {
+
+// The storage logs what it does on its own at info level ("dovecot-uidlist
+// missing, new UIDVALIDITY ..."): fine in a server's log, noise on the
+// admin's terminal between a command's output lines. When info lines would
+// go to stderr they are dropped; warnings and errors still show, as
+// doveadm's do.
+void quiet_info_lines() {
+    namespace log = mailstore::log;
+    log::LogSettings settings = log::current_settings();
+    const std::string& info = settings.info_log_path().empty() ? settings.log_path() : settings.info_log_path();
+    if (info.empty() || info == "/dev/stderr") {
+        settings.set_info_log_path("/dev/null");
+        (void)log::configure(settings);
+    }
+}
+
+} // namespace
+
 bool has_wildcards(std::string_view name) { return name.find_first_of("*%") != std::string_view::npos; }
 
 int open_mail_user(Backend& backend, const mailstore::config::Config& config, const std::string& username,
@@ -55,6 +76,7 @@ int open_mail_user(Backend& backend, const mailstore::config::Config& config, co
     // A userdb may canonicalize the name (a `user` field): the storage
     // expands %u with the canonical one, as a mail process would.
     std::string name = result.user.empty() ? username : result.user;
+    quiet_info_lines();
     storage::UserSettings settings = storage::user_settings_from_userdb(name, result.fields, "doveadm");
     auto user = storage::User::open(config, settings);
     if (!user) {
