@@ -116,6 +116,54 @@ void write_cache(const std::string& path, const std::map<std::string, Entry>& en
         ::unlink(tmp.c_str());
 }
 
+struct FileId {
+    dev_t dev = 0;
+    ino_t ino = 0;
+    off_t size = 0;
+    long mtime_sec = 0;
+    long mtime_nsec = 0;
+    bool operator==(const FileId&) const = default;
+};
+
+std::optional<FileId> file_id(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+        return std::nullopt;
+    return FileId{st.st_dev, st.st_ino, st.st_size, static_cast<long>(st.st_mtim.tv_sec),
+                  static_cast<long>(st.st_mtim.tv_nsec)};
+}
+
+} // namespace
+
+struct User::Impl::ListIndexSnapshot {
+    FileId id;
+    std::map<std::string, Entry> entries;
+};
+
+namespace {
+
+// read_cache() through the user's snapshot of the file (nullptr when there
+// is no file). Call with files_mutex held.
+std::shared_ptr<const User::Impl::ListIndexSnapshot> read_cache_shared(const User::Impl& impl,
+                                                                        const std::string& path) {
+    auto id = file_id(path);
+    if (!id) {
+        impl.list_index_snapshots.erase(path);
+        return nullptr;
+    }
+    auto it = impl.list_index_snapshots.find(path);
+    if (it != impl.list_index_snapshots.end() && it->second->id == *id)
+        return it->second;
+    auto snapshot = std::make_shared<User::Impl::ListIndexSnapshot>();
+    snapshot->id = *id;
+    snapshot->entries = read_cache(path);
+    // The file may have been replaced while it was read: only keep the
+    // snapshot when it still is the same file.
+    if (file_id(path) == std::optional<FileId>(*id))
+        impl.list_index_snapshots[path] = snapshot;
+    return snapshot;
+}
+
 // The stamp a mailbox has now: changes whenever its index or mail files do.
 std::optional<std::string> current_stamp(const ResolvedMailbox& box) {
     auto backend = box.list->open_backend(box.storage_name);
@@ -196,13 +244,16 @@ Result<MailboxStatus> User::status(std::string_view name, std::uint32_t items) c
         std::string path = cache_path(ns);
         std::optional<std::string> stamp = current_stamp(*box);
         if (stamp && !path.empty()) {
-            std::map<std::string, Entry> entries;
+            std::shared_ptr<const Impl::ListIndexSnapshot> snapshot;
             {
                 std::lock_guard lock(impl_->files_mutex);
-                entries = read_cache(path);
+                snapshot = read_cache_shared(*impl_, path);
             }
-            if (auto it = entries.find(box->name); it != entries.end() && it->second.stamp == *stamp)
-                return it->second.status;
+            if (snapshot) {
+                auto it = snapshot->entries.find(box->name);
+                if (it != snapshot->entries.end() && it->second.stamp == *stamp)
+                    return it->second.status;
+            }
         }
         OpenOptions options;
         options.read_only = true;

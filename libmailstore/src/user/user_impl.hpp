@@ -74,6 +74,11 @@ public:
     // (stamp and counters), so repeated syncs do not rewrite it. Guarded by
     // files_mutex.
     mutable std::map<std::string, std::string> remembered;
+    // The parsed mailbox-list index files (by path), reused while the file's
+    // inode, size and mtime are unchanged, so LIST-STATUS over many folders
+    // reads each file once. Guarded by files_mutex (status_cache.cpp).
+    struct ListIndexSnapshot;
+    mutable std::map<std::string, std::shared_ptr<const ListIndexSnapshot>> list_index_snapshots;
 };
 
 // Builds the user's settings and namespaces (user_settings.cpp, namespaces.cpp).
