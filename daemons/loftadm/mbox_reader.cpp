@@ -168,7 +168,7 @@ bool MboxReader::read_piece(std::string& piece, bool& line_start) {
     piece.clear();
     line_start = at_line_start_;
     int c = 0;
-    while (piece.size() < max_line_piece && (c = std::getc(file_)) != EOF) {
+    while (piece.size() < max_line_piece && (c = getc_unlocked(file_)) != EOF) {
         piece.push_back(static_cast<char>(c));
         if (c == '\n') {
             break;

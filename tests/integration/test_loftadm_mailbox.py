@@ -89,6 +89,20 @@ def test_create_special_use(u):
     assert (u.maildir / ".Sent Items" / "cur").is_dir()
 
 
+def test_utf8_names_are_modified_utf7_on_disk(u):
+    # doveadm takes and prints UTF-8; Dovecot's Maildir++ names are modified
+    # UTF-7 (RFC 3501 5.1.3).
+    out = u.adm("mailbox create", "-s", "Entwürfe", "台北")
+    assert out.returncode == 0, out.stderr
+    assert (u.maildir / ".Entw&APw-rfe" / "cur").is_dir()
+    assert (u.maildir / ".&U,BTFw-" / "cur").is_dir()
+    assert (u.maildir / "subscriptions").read_text() == "V\t2\n\nEntw&APw-rfe\n&U,BTFw-\n"
+    out = u.adm("mailbox list", "Entw*")
+    assert (out.returncode, out.stdout) == (0, "Entwürfe\n")
+    out = u.adm("mailbox status", "messages", "台北")
+    assert (out.returncode, out.stdout) == (0, "台北 messages=0\n")
+
+
 def test_unknown_user(loftadm, tmp_path):
     u = LoftUser(loftadm, tmp_path, user="alice@example.org")
     u.user = "nobody@example.org"
