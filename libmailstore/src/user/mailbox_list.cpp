@@ -171,6 +171,15 @@ std::string subscription_entry(const NamespaceRuntime& owner, const std::string&
 
 bool is_inbox_name(const std::string& name) { return name == "INBOX"; }
 
+// Read-modify-write of the subscriptions and special-use files: one lock for
+// the process, because several sessions of one user (separate User objects,
+// on different threads) may change the same file at once. These writes are
+// rare (SUBSCRIBE, CREATE USE), so one lock costs nothing.
+std::mutex& folder_files_mutex() {
+    static std::mutex mutex;
+    return mutex;
+}
+
 // A node of the listing tree of one namespace.
 struct Node {
     bool exists = false;
@@ -207,7 +216,7 @@ std::map<std::string, std::uint32_t> read_special_use_file(const NamespaceRuntim
 
 Status store_special_use(const User::Impl& impl, const NamespaceRuntime& ns, const std::string& vname,
                          std::uint32_t flags) {
-    std::lock_guard lock(impl.files_mutex);
+    std::lock_guard lock(folder_files_mutex());
     auto entries = read_special_use_file(ns);
     if (flags)
         entries[vname] = flags;
@@ -242,7 +251,7 @@ Status User::subscribe(std::string_view name_in, bool subscribed) const {
     if (owner_index < 0)
         return Status::invalid("'" + name + "': this namespace has no subscriptions (subscriptions = no)");
     const NamespaceRuntime& owner = ns_at(*this, owner_index);
-    std::lock_guard lock(impl_->files_mutex);
+    std::lock_guard lock(folder_files_mutex());
     auto current = read_subscriptions(owner.list->subscriptions_path(), owner.info.separator);
     std::vector<std::string> names = current ? *current : std::vector<std::string>{};
     std::string entry = subscription_entry(owner, name);

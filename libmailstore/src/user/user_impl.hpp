@@ -67,8 +67,10 @@ public:
     StorageSettings storage;
     std::string mail_location;               // the expanded user's location
 
-    // Serializes this process's writers of the per-user files (subscriptions,
-    // special-use, list index); other processes are covered by temp + rename.
+    // Serializes this User's use of the mailbox-list index file; other
+    // processes are covered by temp + rename (it is a cache: last writer
+    // wins). Subscriptions and special-use changes take a process-wide lock
+    // (mailbox_list.cpp).
     mutable std::mutex files_mutex;
     // What this process last wrote to the mailbox-list index per mailbox
     // (stamp and counters), so repeated syncs do not rewrite it. Guarded by

@@ -4,6 +4,7 @@
 #include <mailstore/storage/mailbox.hpp>
 
 #include <filesystem>
+#include <thread>
 
 using namespace user_test;
 using loft_test::TempDir;
@@ -182,4 +183,21 @@ TEST_CASE("auto mailboxes are created and subscribed at open, relative to the na
         CHECK(loft_test::slurp(root / "subscriptions") == "V\t2\n\nJunk\n");
         REQUIRE(u.create_auto_mailboxes().is_ok());
     }
+}
+
+TEST_CASE("two sessions of one user subscribing at once lose nothing") {
+    TempDir home("loft-user");
+    User a = open_user(home, kSlash);
+    User b = open_user(home, kSlash);
+    auto run = [](const User& u, char tag) {
+        for (int i = 0; i < 20; ++i)
+            CHECK(u.subscribe(std::string(1, tag) + std::to_string(i)).is_ok());
+    };
+    std::thread t1(run, std::cref(a), 'a');
+    std::thread t2(run, std::cref(b), 'b');
+    t1.join();
+    t2.join();
+    auto subs = a.subscriptions();
+    REQUIRE(subs.is_ok());
+    CHECK(subs->size() == 40);
 }
