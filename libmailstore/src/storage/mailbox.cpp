@@ -340,6 +340,6 @@ std::vector<std::string> Mailbox::watch_paths() const {
     return paths;
 }
 
-Transaction Mailbox::begin() { return make_transaction(*this); }
+Transaction Mailbox::begin() { return make_transaction(*impl_); }
 
 } // namespace mailstore::storage

@@ -104,7 +104,7 @@ public:
 };
 
 // A new Transaction on `mailbox` (defined in transaction.cpp).
-Transaction make_transaction(Mailbox& mailbox);
+Transaction make_transaction(Mailbox::Impl& mailbox);
 
 // Keyword validation shared by save and flag updates: IMAP atom characters
 // (RFC 3501 9: no "(){ %*\"\\]" and no controls or 8-bit), 1..50 bytes

@@ -78,17 +78,19 @@ Result<std::vector<std::uint32_t>> keyword_ids(index::WriteContext& ctx, const s
 
 class Transaction::Impl {
 public:
-    Mailbox* mailbox = nullptr;
+    // The Mailbox's Impl, not the Mailbox: it stays put when the Mailbox
+    // object is moved.
+    Mailbox::Impl* mailbox = nullptr;
     std::vector<std::unique_ptr<PendingSave>> saves;
     std::vector<Uid> copy_src; // per save: the source UID of a copy, 0 for save()
-    std::vector<std::pair<Mailbox*, UidSet>> moves;
+    std::vector<std::pair<Mailbox::Impl*, UidSet>> moves;
     std::vector<std::pair<UidSet, FlagUpdate>> updates;
     UidSet expunges;
 
     ~Impl() { abort(); }
     void abort() {
         if (!saves.empty())
-            mailbox->impl().backend->abort_saves(saves);
+            mailbox->backend->abort_saves(saves);
         saves.clear();
         copy_src.clear();
         moves.clear();
@@ -100,7 +102,7 @@ public:
     Status apply_updates(index::WriteContext& ctx, UidSet& modified);
 };
 
-Transaction make_transaction(Mailbox& mailbox) {
+Transaction make_transaction(Mailbox::Impl& mailbox) {
     auto impl = std::make_unique<Transaction::Impl>();
     impl->mailbox = &mailbox;
     return Transaction(std::move(impl));
@@ -112,7 +114,7 @@ Transaction& Transaction::operator=(Transaction&&) noexcept = default;
 Transaction::~Transaction() = default;
 
 Status Transaction::Impl::add_save(const SaveRequest& request, Uid source_uid) {
-    auto& mb = mailbox->impl();
+    auto& mb = *mailbox;
     if (mb.options.read_only)
         return Status::error(Status::Code::permission_denied, "mailbox " + mb.resolved.name + " is open read-only");
     auto prepared = mb.backend->prepare_save(request);
@@ -138,7 +140,7 @@ Status Transaction::save(const SaveRequest& request) {
 }
 
 Status Transaction::Impl::copy(Mailbox& source, const UidSet& uids, UidSet* copied) {
-    auto& mb = mailbox->impl();
+    auto& mb = *mailbox;
     if (mb.options.read_only)
         return Status::error(Status::Code::permission_denied, "mailbox " + mb.resolved.name + " is open read-only");
     auto& src = source.impl();
@@ -205,7 +207,7 @@ Status Transaction::move(Mailbox& source, const UidSet& uids) {
         if (auto st = impl_->copy(source, uids, &copied); !st)
             return st;
         if (!copied.empty())
-            impl_->moves.emplace_back(&source, std::move(copied));
+            impl_->moves.emplace_back(&source.impl(), std::move(copied));
         return Status::ok();
     } catch (const std::bad_alloc&) {
         return Status::io("moving messages: out of memory");
@@ -213,8 +215,9 @@ Status Transaction::move(Mailbox& source, const UidSet& uids) {
 }
 
 Status Transaction::update_flags(const UidSet& uids, const FlagUpdate& update) {
-    if (impl_->mailbox->read_only())
-        return Status::error(Status::Code::permission_denied, "mailbox " + impl_->mailbox->name() + " is open read-only");
+    if (impl_->mailbox->options.read_only)
+        return Status::error(Status::Code::permission_denied,
+                             "mailbox " + impl_->mailbox->resolved.name + " is open read-only");
     if (auto st = validate_keywords(update.keywords); !st)
         return st;
     try {
@@ -228,8 +231,9 @@ Status Transaction::update_flags(const UidSet& uids, const FlagUpdate& update) {
 }
 
 Status Transaction::expunge(const UidSet& uids) {
-    if (impl_->mailbox->read_only())
-        return Status::error(Status::Code::permission_denied, "mailbox " + impl_->mailbox->name() + " is open read-only");
+    if (impl_->mailbox->options.read_only)
+        return Status::error(Status::Code::permission_denied,
+                             "mailbox " + impl_->mailbox->resolved.name + " is open read-only");
     try {
         impl_->expunges.add(uids);
         return Status::ok();
@@ -241,7 +245,7 @@ Status Transaction::expunge(const UidSet& uids) {
 // Flag updates against the newest state, under the index lock: UNCHANGEDSINCE
 // is compared with the modseq every other writer has left (RFC 7162 3.2).
 Status Transaction::Impl::apply_updates(index::WriteContext& ctx, UidSet& modified) {
-    auto& mb = mailbox->impl();
+    auto& mb = *mailbox;
     for (const auto& [set, update] : updates) {
         std::vector<std::uint32_t> ids;
         if (update.mode == FlagUpdate::Mode::remove) {
@@ -301,7 +305,7 @@ Status Transaction::Impl::apply_updates(index::WriteContext& ctx, UidSet& modifi
 
 Result<CommitResult> Transaction::commit() {
     Impl& t = *impl_;
-    auto& mb = t.mailbox->impl();
+    auto& mb = *t.mailbox;
     try {
         CommitResult result;
         result.uidvalidity = mb.view.uidvalidity();
@@ -371,7 +375,7 @@ Result<CommitResult> Transaction::commit() {
             auto done = expunge.commit();
             if (!done) {
                 log::write(log::Level::error, log::Category::mail, "",
-                           "mailbox " + source->name() + ": moved messages copied but not expunged: " +
+                           "mailbox " + source->resolved.name + ": moved messages copied but not expunged: " +
                                done.status().message());
                 return done.status();
             }

@@ -28,9 +28,12 @@ bool dispatch_until(bool& fired) {
     return fired;
 }
 
+// Dispatches until nothing is due for longer than one polling interval, so
+// an earlier change cannot be mistaken for the next one.
 void drain() {
     auto& watcher = ChangeWatcher::instance();
-    while (readable(watcher.fd(), 200))
+    int quiet_ms = std::getenv("LOFT_STORAGE_FORCE_POLL") ? 2500 : 300;
+    while (readable(watcher.fd(), quiet_ms))
         watcher.dispatch();
 }
 

@@ -102,15 +102,18 @@ TEST_CASE("save with flags, keywords and internal date gives APPENDUID UIDs and 
         CHECK(d1->bytes() == lf);
         CHECK(d1->header() == "From: a@example.org\nSubject: message 1\n\n");
         CHECK(d1->body() == "Body 1\n");
+        // mail_save_crlf = no (the default): stored with LF line ends, as
+        // Dovecot does.
         auto d2 = inbox.message(2).open();
         REQUIRE(d2.is_ok());
-        CHECK(d2->bytes() == crlf);
-        CHECK(d2->header() == "From: a@example.org\r\nSubject: message 2\r\n\r\n");
-        CHECK(d2->body() == "Body 2\r\n");
+        CHECK(d2->bytes() == test_message(2));
+        CHECK(d2->header() == "From: a@example.org\nSubject: message 2\n\n");
+        CHECK(d2->body() == "Body 2\n");
         // RFC822.SIZE counts CRLF line ends.
         CHECK(m1.virtual_size().value() == lf.size() + 4);
+        CHECK(m1.physical_size().value() == lf.size());
         CHECK(inbox.message(2).virtual_size().value() == crlf.size());
-        CHECK(inbox.message(2).physical_size().value() >= crlf.size());
+        CHECK(inbox.message(2).physical_size().value() == lf.size());
         auto g1 = m1.guid();
         REQUIRE(g1.is_ok());
         CHECK_FALSE(g1->empty());
@@ -120,6 +123,23 @@ TEST_CASE("save with flags, keywords and internal date gives APPENDUID UIDs and 
         CHECK(by_uid->seq() == 2);
         CHECK(inbox.message_by_uid(9).status().code() == Status::Code::not_found);
     });
+}
+
+TEST_CASE("mail_save_crlf = yes stores CRLF line ends") {
+    for_each_location(
+        [](StorageFixture& f) {
+            auto inbox = f.open();
+            save_all(inbox, {message_request(test_message(1)), message_request(test_message(2, "\r\n"))});
+            REQUIRE(inbox.sync().is_ok());
+            for (Seq seq : {1u, 2u}) {
+                auto data = inbox.message(seq).open();
+                REQUIRE(data.is_ok());
+                CHECK(data->bytes() == test_message(int(seq), "\r\n"));
+                CHECK(data->header() == "From: a@example.org\r\nSubject: message " + std::to_string(seq) + "\r\n\r\n");
+                CHECK(inbox.message(seq).virtual_size().value() == test_message(int(seq), "\r\n").size());
+            }
+        },
+        "mail_save_crlf = yes\n");
 }
 
 TEST_CASE("bad saves are refused: empty message, bad keywords") {
