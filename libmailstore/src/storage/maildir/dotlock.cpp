@@ -1,18 +1,149 @@
+// Dovecot-compatible dotlocks. Dovecot 2.3.19 (strace of doveadm save):
+//   openat("…/dovecot-uidlist.lock", O_RDWR|O_CREAT|O_EXCL, 0666)
+//   write(fd, "20175:vm", 8)        pid ':' hostname, no newline
+//   … unlink("…/dovecot-uidlist.lock")
+// A lock is stale when its mtime is older than stale_after, or when it names
+// a pid of this host that no longer exists.
 #include "storage/maildir/uidlist.hpp"
 
-namespace mailstore::storage::maildir {
+#include "storage/format_io.hpp"
 
-Dotlock::Dotlock(Dotlock&& other) noexcept : lock_path_(std::move(other.lock_path_)) { other.lock_path_.clear(); }
+#include <mailstore/log.hpp>
+
+#include <cerrno>
+#include <csignal>
+#include <ctime>
+#include <thread>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace mailstore::storage::maildir {
+namespace {
+
+std::string this_hostname() {
+    char buf[256] = {};
+    if (::gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+    return buf;
+}
+
+// The lock's content, at most 256 bytes ("" when unreadable).
+std::string read_lock(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return {};
+    char buf[256];
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    ::close(fd);
+    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+}
+
+// True when `content` is "<pid>:<host>" of this host and the pid is gone.
+bool owner_is_dead(const std::string& content, const std::string& host) {
+    const auto colon = content.find(':');
+    if (colon == std::string::npos || colon == 0 || colon > 10) return false;
+    std::string owner_host = content.substr(colon + 1);
+    while (!owner_host.empty() && (owner_host.back() == '\n' || owner_host.back() == '\r')) owner_host.pop_back();
+    if (owner_host != host) return false;
+    long pid = 0;
+    for (std::size_t i = 0; i < colon; ++i) {
+        if (content[i] < '0' || content[i] > '9') return false;
+        pid = pid * 10 + (content[i] - '0');
+    }
+    if (pid <= 0 || pid > 0x3fffffff) return false;
+    return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+}
+
+} // namespace
+
+Dotlock::Dotlock(Dotlock&& other) noexcept
+    : lock_path_(std::move(other.lock_path_)), inode_(other.inode_), device_(other.device_) {
+    other.lock_path_.clear();
+}
+
 Dotlock& Dotlock::operator=(Dotlock&& other) noexcept {
     if (this != &other) {
         release();
         lock_path_ = std::move(other.lock_path_);
+        inode_ = other.inode_;
+        device_ = other.device_;
         other.lock_path_.clear();
     }
     return *this;
 }
+
 Dotlock::~Dotlock() { release(); }
-Result<Dotlock> Dotlock::acquire(const std::string&, std::chrono::milliseconds, std::chrono::seconds) { return Status::error(Status::Code::internal, "not implemented"); }
-void Dotlock::release() { lock_path_.clear(); }
+
+void Dotlock::release() {
+    if (lock_path_.empty()) return;
+    // Ours when it is the same inode and still holds our "pid:host" (a
+    // file system may give a replacement the freed inode number).
+    struct stat st {};
+    if (::stat(lock_path_.c_str(), &st) == 0 && st.st_ino == inode_ && st.st_dev == device_ &&
+        read_lock(lock_path_) == std::to_string(::getpid()) + ":" + this_hostname()) {
+        ::unlink(lock_path_.c_str());
+    } else {
+        log::write(log::Level::warning, log::Category::mail, "",
+                   lock_path_ + ": our lock was removed or replaced by another process while we held it "
+                                "(it was considered stale); not removing it");
+    }
+    lock_path_.clear();
+}
+
+Result<Dotlock> Dotlock::acquire(const std::string& path, std::chrono::milliseconds timeout,
+                                 std::chrono::seconds stale_after) {
+    const std::string lock_path = path + ".lock";
+    const std::string host = this_hostname();
+    const std::string content = std::to_string(::getpid()) + ":" + host;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    auto wait = std::chrono::milliseconds(5);
+    std::string holder;
+    while (true) {
+        const int fd = ::open(lock_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd >= 0) {
+            Dotlock lock;
+            struct stat st {};
+            const bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
+                            ::fstat(fd, &st) == 0;
+            const int err = errno;
+            ::close(fd);
+            if (!ok) {
+                ::unlink(lock_path.c_str());
+                return errno_status(lock_path, "write", err);
+            }
+            lock.lock_path_ = lock_path;
+            lock.inode_ = st.st_ino;
+            lock.device_ = st.st_dev;
+            return lock;
+        }
+        if (errno != EEXIST) return errno_status(lock_path, "create", errno);
+        struct stat st {};
+        if (::stat(lock_path.c_str(), &st) != 0) continue; // just released: try again at once
+        holder = read_lock(lock_path);
+        const bool too_old = std::time(nullptr) - st.st_mtime > static_cast<std::time_t>(stale_after.count());
+        if (too_old || owner_is_dead(holder, host)) {
+            // Remove it only if it is still the file we looked at.
+            struct stat again {};
+            if (::stat(lock_path.c_str(), &again) == 0 && again.st_ino == st.st_ino && again.st_dev == st.st_dev) {
+                log::write(log::Level::warning, log::Category::mail, "",
+                           lock_path + ": breaking a stale lock (" +
+                               (too_old ? "older than " + std::to_string(stale_after.count()) + " s"
+                                        : std::string("its process is gone")) +
+                               ", held by '" + log::escape_control(holder) + "')");
+                ::unlink(lock_path.c_str());
+            }
+            continue;
+        }
+        if (std::chrono::steady_clock::now() >= deadline) {
+            const auto colon = holder.find(':');
+            return Status::error(Status::Code::temporary_failure,
+                                 lock_path + ": locked by pid " + (holder.empty() ? "?" : holder.substr(0, colon)) +
+                                     (colon == std::string::npos ? "" : " on " + holder.substr(colon + 1)) +
+                                     " (remove the file if that process no longer runs)");
+        }
+        std::this_thread::sleep_for(wait);
+        if (wait < std::chrono::milliseconds(100)) wait *= 2;
+    }
+}
 
 } // namespace mailstore::storage::maildir

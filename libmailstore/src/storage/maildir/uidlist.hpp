@@ -68,6 +68,7 @@ MAILSTORE_INTERNAL_API Result<Uidlist> read_uidlist(const std::string& path);
 MAILSTORE_INTERNAL_API Result<bool> refresh_uidlist(const std::string& path, Uidlist& list);
 // Text of a whole uidlist (version 3) with a header N >= next uid.
 MAILSTORE_INTERNAL_API std::string format_uidlist(const Uidlist& list);
+// One record line, "<uid>[ <K><value>]* :<base>\n" (with its newline).
 MAILSTORE_INTERNAL_API std::string format_uidlist_line(const UidlistEntry& entry);
 // Replaces `path` with `list` via PATH.tmp + rename (fdatasync per mode). The
 // caller holds the dotlock.
@@ -77,8 +78,8 @@ MAILSTORE_INTERNAL_API Status write_uidlist(const std::string& path, const Uidli
 MAILSTORE_INTERNAL_API Status append_uidlist(const std::string& path, Uidlist& list,
                                              const std::vector<UidlistEntry>& entries, index::FsyncMode fsync);
 
-// A dotlock as Dovecot takes them: PATH.lock created with O_EXCL holding our
-// pid and host; a lock older than `stale_after` (default 2 minutes, as
+// A dotlock as Dovecot takes them: PATH.lock created with O_EXCL holding
+// "<pid>:<hostname>" (no newline, as Dovecot 2.3 writes it); a lock older than `stale_after` (default 2 minutes, as
 // Dovecot's uidlist lock), or whose pid on this host is dead, is broken.
 class MAILSTORE_INTERNAL_API Dotlock {
 public:
@@ -94,6 +95,8 @@ public:
 
 private:
     std::string lock_path_;
+    std::uint64_t inode_ = 0;  // of our lock file: release() never removes a lock someone else took
+    std::uint64_t device_ = 0; // after ours was broken as stale
 };
 
 } // namespace mailstore::storage::maildir
