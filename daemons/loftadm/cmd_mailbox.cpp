@@ -124,7 +124,8 @@ struct Totals {
 };
 
 // One mailbox's status line (without the name), or adds it to `totals`.
-int print_status(const storage::User& user, const std::string& name, std::uint32_t fields, Totals* totals) {
+int print_status(const storage::User& user, const std::string& name, std::uint32_t fields, Totals* totals,
+                 const std::string& prefix) {
     std::uint32_t items = 0;
     for (const auto& f : field_names) {
         if ((fields & f.field) != 0) {
@@ -152,7 +153,7 @@ int print_status(const storage::User& user, const std::string& name, std::uint32
         saved = first.value();
     }
     std::ostringstream line;
-    line << printable(name);
+    line << printable(prefix) << printable(name);
     for (const auto& f : field_names) {
         if ((fields & f.field) == 0) {
             continue;
@@ -219,35 +220,33 @@ std::optional<storage::User> open_or(Backend& backend, const mailstore::config::
 } // namespace
 
 int run_mailbox_list(Backend& backend, const mailstore::config::Config& config, const MailboxListOptions& options) {
-    int code = exit_ok;
-    auto user = open_or(backend, config, options.user, code);
-    if (!user) {
-        return code;
-    }
-    storage::ListQuery query;
-    query.subscribed = options.subscribed;
-    for (const auto& mask : options.masks) {
-        query.patterns.push_back(user->normalize_name(mask));
-    }
-    if (query.patterns.empty()) {
-        query.patterns.emplace_back("*");
-    }
-    auto listed = user->list(query);
-    if (!listed) {
-        return report_error("Failed to list mailboxes", listed.status());
-    }
-    for (const auto& info : listed.value()) {
-        // A subscription may name a mailbox that is gone: doveadm lists it
-        // with -s (LSUB does too); a plain list shows existing ones only.
-        if (!options.subscribed && (info.attributes & storage::attr_nonexistent) != 0) {
-            continue;
+    auto list_one = [&options](const storage::User& user, const std::string& prefix) -> int {
+        storage::ListQuery query;
+        query.subscribed = options.subscribed;
+        for (const auto& mask : options.masks) {
+            query.patterns.push_back(user.normalize_name(mask));
         }
-        if (options.subscribed && (info.attributes & storage::attr_subscribed) == 0) {
-            continue; // a parent RFC 5258 adds for a subscribed child
+        if (query.patterns.empty()) {
+            query.patterns.emplace_back("*");
         }
-        std::cout << printable(info.name) << "\n";
-    }
-    return exit_ok;
+        auto listed = user.list(query);
+        if (!listed) {
+            return report_error("Failed to list mailboxes", listed.status());
+        }
+        for (const auto& info : listed.value()) {
+            // A subscription may name a mailbox that is gone: doveadm lists
+            // it with -s (LSUB does too); a plain list shows existing ones.
+            if (!options.subscribed && (info.attributes & storage::attr_nonexistent) != 0) {
+                continue;
+            }
+            if (options.subscribed && (info.attributes & storage::attr_subscribed) == 0) {
+                continue; // a parent RFC 5258 adds for a subscribed child
+            }
+            std::cout << printable(prefix) << printable(info.name) << "\n";
+        }
+        return exit_ok;
+    };
+    return for_each_mail_user(backend, config, options.user, options.all_users, list_one);
 }
 
 int run_mailbox_create(Backend& backend, const mailstore::config::Config& config,
@@ -402,73 +401,71 @@ int run_mailbox_status(Backend& backend, const mailstore::config::Config& config
     if (fields == 0) {
         return exit_usage;
     }
-    int code = exit_ok;
-    auto user = open_or(backend, config, options.user, code);
-    if (!user) {
-        return code;
-    }
-    Totals totals;
-    Totals* sums = options.totals ? &totals : nullptr;
-    int result = exit_ok;
-    if (options.names.size() == 1 && !has_wildcards(options.names[0])) {
-        // One plain name: asked directly, so a missing mailbox is an error
-        // (68). Several names or masks go through the list, where a missing
-        // one simply matches nothing, as with doveadm.
-        result = print_status(*user, user->normalize_name(options.names[0]), fields, sums);
-    } else {
-        auto names = matching_mailboxes(*user, options.names, true);
-        if (!names) {
-            return report_error("Failed to list mailboxes", names.status());
-        }
-        for (const auto& name : names.value()) {
-            if (int r = print_status(*user, name, fields, sums); r != exit_ok) {
-                result = r;
+    auto status_one = [&options, fields](const storage::User& user, const std::string& prefix) -> int {
+        Totals totals;
+        Totals* sums = options.totals ? &totals : nullptr;
+        int result = exit_ok;
+        if (options.names.size() == 1 && !has_wildcards(options.names[0])) {
+            // One plain name: asked directly, so a missing mailbox is an
+            // error (68). Several names or masks go through the list, where
+            // a missing one simply matches nothing, as with doveadm.
+            result = print_status(user, user.normalize_name(options.names[0]), fields, sums, prefix);
+        } else {
+            auto names = matching_mailboxes(user, options.names, true);
+            if (!names) {
+                return report_error("Failed to list mailboxes", names.status());
+            }
+            for (const auto& name : names.value()) {
+                if (int r = print_status(user, name, fields, sums, prefix); r != exit_ok) {
+                    result = r;
+                }
             }
         }
-    }
-    if (options.totals && result == exit_ok) {
-        std::ostringstream line;
-        const char* sep = "";
-        auto put = [&](std::uint32_t field, const char* name, std::uint64_t value) {
-            if ((fields & field) != 0) {
-                line << sep << name << '=' << value;
-                sep = " ";
-            }
-        };
-        put(field_messages, "messages", totals.messages);
-        put(field_recent, "recent", totals.recent);
-        put(field_unseen, "unseen", totals.unseen);
-        put(field_vsize, "vsize", totals.vsize);
-        std::cout << line.str() << "\n";
-    }
-    return result;
+        if (options.totals && result == exit_ok) {
+            // Per user, as doveadm -A -t prints them.
+            std::ostringstream line;
+            line << printable(prefix);
+            const char* sep = "";
+            auto put = [&](std::uint32_t field, const char* name, std::uint64_t value) {
+                if ((fields & field) != 0) {
+                    line << sep << name << '=' << value;
+                    sep = " ";
+                }
+            };
+            put(field_messages, "messages", totals.messages);
+            put(field_recent, "recent", totals.recent);
+            put(field_unseen, "unseen", totals.unseen);
+            put(field_vsize, "vsize", totals.vsize);
+            std::cout << line.str() << "\n";
+        }
+        return result;
+    };
+    return for_each_mail_user(backend, config, options.user, options.all_users, status_one);
 }
 
 int run_force_resync(Backend& backend, const mailstore::config::Config& config, const ForceResyncOptions& options) {
-    int code = exit_ok;
-    auto user = open_or(backend, config, options.user, code);
-    if (!user) {
-        return code;
-    }
-    // As doveadm: the names are list patterns, so a name that matches no
-    // mailbox is not an error.
-    auto names = matching_mailboxes(*user, options.names, true);
-    if (!names) {
-        return report_error("Failed to list mailboxes", names.status());
-    }
-    int result = exit_ok;
-    for (const auto& name : names.value()) {
-        auto mailbox = storage::Mailbox::open(*user, name);
-        if (!mailbox) {
-            result = report_error("Mailbox " + name + ": force-resync", mailbox.status());
-            continue;
+    auto resync_one = [&options](const storage::User& user, const std::string&) -> int {
+        // As doveadm: the names are list patterns, so a name that matches
+        // no mailbox is not an error.
+        auto names = matching_mailboxes(user, options.names, true);
+        if (!names) {
+            return report_error("Failed to list mailboxes", names.status());
         }
-        auto synced = mailbox->sync(storage::sync_full);
-        if (!synced) {
-            result = report_error("Mailbox " + name + ": force-resync", synced.status());
+        int result = exit_ok;
+        for (const auto& name : names.value()) {
+            auto mailbox = storage::Mailbox::open(user, name);
+            if (!mailbox) {
+                result = report_error("Mailbox " + name + ": force-resync", mailbox.status());
+                continue;
+            }
+            auto synced = mailbox->sync(storage::sync_full);
+            if (!synced) {
+                result = report_error("Mailbox " + name + ": force-resync", synced.status());
+            }
         }
-    }
-    return result;
+        return result;
+    };
+    return for_each_mail_user(backend, config, options.user, options.all_users, resync_one);
 }
 
 } // namespace loftadm

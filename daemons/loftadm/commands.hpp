@@ -63,7 +63,8 @@ int run_user(Backend& backend, const mailstore::config::Config& config, const Us
 // bad name or field, 75 a temporary or I/O failure (output.hpp).
 
 struct MailboxListOptions {
-    std::string user;
+    std::string user;                   // a name, or a mask with * and ? (several users)
+    bool all_users = false;             // -A: every user the userdbs list
     bool subscribed = false;            // -s: subscribed mailboxes only
     std::vector<std::string> masks;     // '*' and '%' wildcards; none = every mailbox
 };
@@ -102,7 +103,8 @@ int run_mailbox_subscribe(Backend& backend, const mailstore::config::Config& con
                           const MailboxSubscribeOptions& options);
 
 struct MailboxStatusOptions {
-    std::string user;
+    std::string user;                   // a name, or a mask with * and ? (several users)
+    bool all_users = false;             // -A: every user the userdbs list
     bool totals = false;                // -t: one line of sums
     std::string fields;                 // "messages unseen", "all"
     std::vector<std::string> names;     // names or masks
@@ -110,7 +112,8 @@ struct MailboxStatusOptions {
 int run_mailbox_status(Backend& backend, const mailstore::config::Config& config, const MailboxStatusOptions& options);
 
 struct ForceResyncOptions {
-    std::string user;
+    std::string user;                   // a name, or a mask with * and ? (several users)
+    bool all_users = false;             // -A: every user the userdbs list
     std::vector<std::string> names;     // names or masks ('*': every mailbox)
 };
 int run_force_resync(Backend& backend, const mailstore::config::Config& config, const ForceResyncOptions& options);

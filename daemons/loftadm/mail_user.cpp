@@ -5,7 +5,9 @@
 
 #include <mailstore/log.hpp>
 
+#include <fnmatch.h>
 #include <iostream>
+#include <vector>
 
 namespace loftadm {
 
@@ -59,8 +61,13 @@ void quiet_info_lines() {
 
 bool has_wildcards(std::string_view name) { return name.find_first_of("*%") != std::string_view::npos; }
 
-int open_mail_user(Backend& backend, const mailstore::config::Config& config, const std::string& username,
-                   std::optional<storage::User>& out) {
+namespace {
+
+// A user listed by -A that the userdb no longer knows.
+constexpr int vanished = -1;
+
+int open_user(Backend& backend, const mailstore::config::Config& config, const std::string& username,
+              std::optional<storage::User>& out, bool listed) {
     auth::ClientInfo client;
     client.service = "doveadm";
     auth::LookupResult result = backend.lookup_user(username, client);
@@ -70,6 +77,9 @@ int open_mail_user(Backend& backend, const mailstore::config::Config& config, co
         return exit_tempfail;
     }
     if (result.kind == auth::LookupResult::Kind::not_found) {
+        if (listed) {
+            return vanished;
+        }
         std::cerr << "loftadm: user " << printable(username) << " doesn't exist\n";
         return exit_no_user;
     }
@@ -84,6 +94,59 @@ int open_mail_user(Backend& backend, const mailstore::config::Config& config, co
     }
     out.emplace(std::move(user).value());
     return exit_ok;
+}
+
+} // namespace
+
+int open_mail_user(Backend& backend, const mailstore::config::Config& config, const std::string& username,
+                   std::optional<storage::User>& out) {
+    return open_user(backend, config, username, out, false);
+}
+
+int for_each_mail_user(Backend& backend, const mailstore::config::Config& config, const std::string& username,
+                       bool all_users,
+                       const std::function<int(const storage::User&, const std::string& prefix)>& each) {
+    if (username.empty() && !all_users) {
+        std::cerr << "Error: -u USER or -A is needed\n";
+        return exit_usage;
+    }
+    bool is_mask = username.find_first_of("*?") != std::string::npos;
+    if (!all_users && !is_mask) {
+        std::optional<storage::User> user;
+        if (int code = open_mail_user(backend, config, username, user); code != exit_ok) {
+            return code;
+        }
+        return each(*user, "");
+    }
+    // The names first: a userdb iteration may hold a database cursor, and
+    // each user's commands may take a while.
+    std::vector<std::string> names;
+    mailstore::Status listed = backend.iterate_users([&](std::string_view name) {
+        std::string n(name);
+        if (all_users || ::fnmatch(username.c_str(), n.c_str(), 0) == 0) {
+            names.push_back(std::move(n));
+        }
+        return true;
+    });
+    if (!listed.is_ok()) {
+        std::cerr << "Error: user listing failed: " << printable(listed.message()) << "\n";
+        return exit_tempfail;
+    }
+    int result = exit_ok;
+    for (const auto& name : names) {
+        std::optional<storage::User> user;
+        int code = open_user(backend, config, name, user, true);
+        if (code == vanished) {
+            continue; // removed since it was listed (doveadm: "User no longer exists, skipping")
+        }
+        if (code == exit_ok) {
+            code = each(*user, name + " ");
+        }
+        if (code != exit_ok) {
+            result = code;
+        }
+    }
+    return result;
 }
 
 } // namespace loftadm

@@ -9,6 +9,7 @@
 #include <mailstore/status.hpp>
 #include <mailstore/storage/user.hpp>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,15 @@ namespace loftadm {
 // mail location cannot be used.
 int open_mail_user(Backend& backend, const mailstore::config::Config& config, const std::string& username,
                    std::optional<mailstore::storage::User>& out);
+
+// Runs `each` for one user (`username`), or for several as doveadm's -A
+// (`all_users`: every user the userdbs can list) and -u MASK (a name with
+// '*' or '?': the listed users matching it) do. With several users `prefix`
+// is "USER " (doveadm prints the user first on each line), else "". A user
+// listed but no longer found is skipped. Returns the last failure's code.
+int for_each_mail_user(Backend& backend, const mailstore::config::Config& config, const std::string& username,
+                       bool all_users,
+                       const std::function<int(const mailstore::storage::User&, const std::string& prefix)>& each);
 
 // doveadm's exit code for a failed storage call: 68 not found, 65 already
 // exists, 64 a bad name or argument, 77 permission denied, 75 otherwise.

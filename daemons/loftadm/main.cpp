@@ -109,9 +109,15 @@ int main(int argc, char** argv) {
     auto add_user = [](CLI::App* cmd, std::string& user) {
         cmd->add_option("-u", user, "The user (looked up in the userdbs)")->required();
     };
+    // -u USER (or a mask with * and ?), or -A for every user the userdbs list.
+    auto add_users = [](CLI::App* cmd, std::string& user, bool& all) {
+        auto* u = cmd->add_option("-u", user, "The user, or a mask with * and ? (users the userdbs list)");
+        auto* a = cmd->add_flag("-A", all, "Every user the userdbs list");
+        u->excludes(a); // for_each_mail_user refuses neither (exit 64)
+    };
     loftadm::MailboxListOptions mb_list;
     auto* mb_list_cmd = mailbox_cmd->add_subcommand("list", "List mailboxes (all, or those matching MASKs)");
-    add_user(mb_list_cmd, mb_list.user);
+    add_users(mb_list_cmd, mb_list.user, mb_list.all_users);
     mb_list_cmd->add_flag("-s", mb_list.subscribed, "Subscribed mailboxes only");
     mb_list_cmd->add_option("masks", mb_list.masks, "MASK... ('*' and '%' wildcards)");
 
@@ -151,13 +157,13 @@ int main(int argc, char** argv) {
     auto* mb_status_cmd = mailbox_cmd->add_subcommand(
         "status", "Print FIELDS (messages recent uidnext uidvalidity unseen highestmodseq vsize guid firstsaved, "
                   "or all) of mailboxes");
-    add_user(mb_status_cmd, mb_status.user);
+    add_users(mb_status_cmd, mb_status.user, mb_status.all_users);
     mb_status_cmd->add_flag("-t", mb_status.totals, "One line of totals (messages recent unseen vsize)");
     mb_status_cmd->add_option("fields_names", status_args, "FIELDS NAME|MASK...")->required()->expected(2, -1);
 
     loftadm::ForceResyncOptions resync;
     auto* resync_cmd = app.add_subcommand("force-resync", "Rescan mailboxes' mail files and fix their indexes");
-    add_user(resync_cmd, resync.user);
+    add_users(resync_cmd, resync.user, resync.all_users);
     resync_cmd->add_option("names", resync.names, "MAILBOX|MASK... ('*': every mailbox)")->required();
 
     loftadm::ImportOptions import;

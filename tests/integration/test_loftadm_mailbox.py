@@ -115,9 +115,40 @@ def test_unknown_user(loftadm, tmp_path):
     assert not u.maildir.exists()
 
 
+def test_all_users_and_user_masks(loftadm, tmp_path):
+    u = LoftUser(loftadm, tmp_path, user="alice@example.org")
+    bob_home = tmp_path / "bob"
+    bob_home.mkdir()
+    with open(tmp_path / "passwd", "a") as f:
+        f.write(f"bob@example.org:{{PLAIN}}x:{os.getuid()}:{os.getgid()}::{bob_home}::userdb_mail=maildir:~/Maildir\n")
+        f.write(f"carol@example.com:{{PLAIN}}x:{os.getuid()}:{os.getgid()}::{tmp_path}/carol::"
+                "userdb_mail=maildir:~/Maildir\n")
+    drop(u.maildir, "new", "1700000001.M1P1.test", MSG1)
+    drop(bob_home / "Maildir", "new", "1700000002.M1P1.test", MSG2)
+    drop(bob_home / "Maildir", "new", "1700000003.M1P1.test", MSG3)
+    # doveadm -A: the user name first on each line, users in userdb order.
+    out = run([loftadm, "-c", str(u.conf), "mailbox", "status", "-A", "messages", "INBOX"])
+    assert (out.returncode, out.stdout) == (0, "alice@example.org INBOX messages=1\n"
+                                               "bob@example.org INBOX messages=2\n"
+                                               "carol@example.com INBOX messages=0\n"), out.stderr
+    out = run([loftadm, "-c", str(u.conf), "mailbox", "status", "-u", "*@example.org", "-t", "messages", "*"])
+    assert (out.returncode, out.stdout) == (0, "alice@example.org messages=1\nbob@example.org messages=2\n")
+    out = run([loftadm, "-c", str(u.conf), "mailbox", "list", "-u", "b*"])
+    assert (out.returncode, out.stdout) == (0, "bob@example.org INBOX\n")
+    out = run([loftadm, "-c", str(u.conf), "force-resync", "-A", "*"])
+    assert (out.returncode, out.stdout) == (0, ""), out.stderr
+    assert [uid for uid, _ in uidlist_entries(bob_home / "Maildir")] == [1, 2]
+    out = run([loftadm, "-c", str(u.conf), "mailbox", "list", "-A", "-u", "alice@example.org"])
+    assert out.returncode == 64
+
+
 def test_usage_errors(u):
     # -u is required; FIELDS and a name are required.
     out = run([u.loftadm, "-c", str(u.conf), "mailbox", "list"])
+    assert (out.returncode, out.stderr) == (64, "Error: -u USER or -A is needed\n")
+    out = run([u.loftadm, "-c", str(u.conf), "mailbox", "list", "-s"])
+    assert out.returncode == 64
+    out = run([u.loftadm, "-c", str(u.conf), "mailbox", "create", "X"])
     assert out.returncode == 64
     out = u.adm("mailbox status", "messages")
     assert out.returncode == 64
