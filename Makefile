@@ -116,6 +116,26 @@ bench-auth:
 	    --authd=$(BENCHDIR)/daemons/authd/loft-authd \
 	    --markdown=bench/results/auth-$$(date -u +%Y-%m-%d).md $(BENCH_AUTH_ARGS)
 
+# Storage core against Dovecot (bench/storage/): opening a 100,000-message
+# Maildir with a warm index, and saving 10,000 messages of 4 KB with
+# mail_fsync = optimized next to `doveadm import` of the same messages.
+# The big mailbox is cached in $(BENCH_STORAGE_CACHE); report in
+# bench/results/storage-DATE.md. BENCH_STORAGE_ARGS go to run_bench.py
+# (--rounds=N, --count=N, --open-runs=N).
+BENCH_STORAGE_CACHE ?= /var/tmp/loft-bench-storage
+BENCH_STORAGE_ARGS ?=
+.PHONY: bench-storage
+bench-storage:
+	@./scripts/install-deps scripts/debian-packages.txt scripts/bench-packages.txt
+	[ -f $(BENCHDIR)/build.ninja ] || meson setup $(BENCHDIR) --buildtype=release -Dbench=true \
+	    -Dwerror=false $(MESONOPT)
+	meson configure $(BENCHDIR) --buildtype=release -Dbench=true
+	meson compile -C $(BENCHDIR) bench/storage/bench_storage
+	mkdir -p bench/results
+	/usr/bin/python3 bench/storage/run_bench.py --bench=$(BENCHDIR)/bench/storage/bench_storage \
+	    --cache-dir=$(BENCH_STORAGE_CACHE) \
+	    --markdown=bench/results/storage-$$(date -u +%Y-%m-%d).md $(BENCH_STORAGE_ARGS)
+
 install: build
 	meson install -C $(BUILD)
 
