@@ -42,13 +42,17 @@ def test_stress_writers_and_readers(build_dir, workdir):
         argv = tool.argv("stress-reader", "INBOX", "--seconds", str(SECONDS), "--seed", str(2000 + r))
         procs.append(("reader", r, subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)))
     failures = []
+    logged = []  # what the library logged (a rebuild, a new UIDVALIDITY): explains a failure
     for kind, n, p in procs:
         out, err = p.communicate(timeout=SECONDS + 120)
+        text = err.decode(errors="replace")
         if p.returncode != 0:
-            failures.append(f"{kind} {n} exited {p.returncode}: {err.decode(errors='replace')[-2000:]}")
-        elif kind == "reader":
-            assert out.decode().startswith("reader ok"), out
-    assert not failures, "\n".join(failures)
+            failures.append(f"{kind} {n} exited {p.returncode}: {text[-2000:]}")
+        else:
+            logged += [f"{kind} {n}: {line}" for line in text.splitlines()[-10:]]
+            if kind == "reader":
+                assert out.decode().startswith("reader ok"), out
+    assert not failures, "\n".join(failures) + "\nlogged by the others:\n" + "\n".join(logged[-40:])
 
     saved: dict[int, str] = {}
     expunged: set[int] = set()
