@@ -196,7 +196,8 @@ def main():
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Linux {platform.release()}, "
         f"file system {fs} ({cache}); load average {load_before[0]:.1f} before, {load_after[0]:.1f} after "
         "(the machine is shared: absolute times vary between runs, the interleaved ratios less).",
-        "Made by `make bench-storage` (bench/storage/run_bench.py, bench/storage/bench_storage.cpp).",
+        "Made by `make bench-storage` (bench/storage/run_bench.py, bench/storage/bench_storage.cpp); "
+        f"arguments: `{' '.join(sys.argv[1:])}`.",
         "",
         "## Open a mailbox and list every UID and flags",
         "",
