@@ -5,8 +5,12 @@
 
 #include <mailstore/log.hpp>
 
+#include <cerrno>
+#include <cstring>
 #include <fnmatch.h>
+#include <grp.h>
 #include <iostream>
+#include <unistd.h>
 #include <vector>
 
 namespace loftadm {
@@ -66,6 +70,39 @@ namespace {
 // A user listed by -A that the userdb no longer knows.
 constexpr int vanished = -1;
 
+// Run as root, loftadm works on a user's mail with the userdb's uid and gid
+// as effective ids, as doveadm drops privileges to them: files it creates
+// (new folders, messages, uidlists, index files) then belong to the user, and
+// the mail processes running as that user can read and replace them. Only
+// the effective ids change, so -A can go back to root for the next user.
+// A userdb without uid (or with uid 0) leaves root's ids.
+mailstore::Status become_user(const storage::UserSettings& settings) {
+    static const bool started_as_root = ::getuid() == 0;
+    if (!started_as_root) {
+        return mailstore::Status::ok();
+    }
+    if (::geteuid() != 0 && ::seteuid(0) != 0) {
+        return mailstore::Status::error(mailstore::Status::Code::permission_denied,
+                                        std::string("seteuid(0): ") + std::strerror(errno));
+    }
+    unsigned uid = settings.uid.value_or(0);
+    unsigned gid = settings.gid.value_or(0);
+    if (uid == 0) {
+        if (::setegid(0) != 0) {
+            return mailstore::Status::error(mailstore::Status::Code::permission_denied,
+                                            std::string("setegid(0): ") + std::strerror(errno));
+        }
+        return mailstore::Status::ok();
+    }
+    gid_t group = static_cast<gid_t>(gid);
+    if (::setgroups(1, &group) != 0 || ::setegid(group) != 0 || ::seteuid(static_cast<uid_t>(uid)) != 0) {
+        return mailstore::Status::error(mailstore::Status::Code::permission_denied,
+                                        "cannot take the userdb's uid " + std::to_string(uid) + " / gid " +
+                                            std::to_string(gid) + ": " + std::strerror(errno));
+    }
+    return mailstore::Status::ok();
+}
+
 int open_user(Backend& backend, const mailstore::config::Config& config, const std::string& username,
               std::optional<storage::User>& out, bool listed) {
     auth::ClientInfo client;
@@ -88,6 +125,9 @@ int open_user(Backend& backend, const mailstore::config::Config& config, const s
     std::string name = result.user.empty() ? username : result.user;
     quiet_info_lines();
     storage::UserSettings settings = storage::user_settings_from_userdb(name, result.fields, "doveadm");
+    if (mailstore::Status dropped = become_user(settings); !dropped.is_ok()) {
+        return report_error("user " + name, dropped);
+    }
     auto user = storage::User::open(config, settings);
     if (!user) {
         return report_error("user " + name + ": mail storage", user.status());

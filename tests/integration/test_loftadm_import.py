@@ -4,10 +4,11 @@ doveadm, into a mailbox of a passwd-file user; checked on disk (the Maildir
 files, their flags and keyword letters, dovecot-uidlist) and, for the
 Maildir, with doveadm reading what Loft wrote."""
 import calendar
+import os
 
 import pytest
 
-from loftadm_storage_util import DOVEADM, Dovecot, LoftUser, maildir_path, messages, run
+from loftadm_storage_util import DOVEADM, NOBODY, Dovecot, LoftUser, maildir_path, messages, run
 
 
 @pytest.fixture(scope="module")
@@ -222,3 +223,28 @@ def test_import_maildir_written_by_dovecot(u, tmp_path):
     assert "body 4" in body.stdout
     listed = loft_dovecot.adm("mailbox", "list", "-s")
     assert listed.stdout == "Imported\n"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to change ids")
+def test_runs_as_the_userdb_uid(loftadm, tmp_path):
+    # As root, loftadm takes the userdb's uid/gid (doveadm drops to them), so
+    # the mail processes of the user can use what it writes.
+    u = LoftUser(loftadm, tmp_path)
+    (tmp_path / "passwd").write_text(f"{u.user}:{{PLAIN}}x:{NOBODY}:{NOBODY}::{u.home}::"
+                                     "userdb_mail=maildir:~/Maildir\n")
+    os.chown(u.home, NOBODY, NOBODY)
+    path = tmp_path
+    while path != path.parent and str(path) != "/tmp":
+        os.chmod(path, os.stat(path).st_mode | 0o711)
+        path = path.parent
+    src = tmp_path / "root-only.mbox"
+    src.write_bytes(MBOX)
+    os.chmod(src, 0o600)  # opened before the ids change
+    out = u.adm("import", str(src), "Archive")
+    assert (out.returncode, out.stdout) == (0, "Imported 2 messages into Archive\n"), out.stderr
+    folder = maildir_path(u.maildir, "Archive")
+    for dirpath, dirnames, filenames in os.walk(u.maildir):
+        for name in [dirpath] + [os.path.join(dirpath, n) for n in dirnames + filenames]:
+            st = os.lstat(name)
+            assert (st.st_uid, st.st_gid) == (NOBODY, NOBODY), name
+    assert [m["data"] for m in messages(folder)] == [ONE, TWO]
