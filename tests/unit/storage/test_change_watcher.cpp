@@ -32,7 +32,7 @@ bool dispatch_until(bool& fired) {
 // an earlier change cannot be mistaken for the next one.
 void drain() {
     auto& watcher = ChangeWatcher::instance();
-    int quiet_ms = std::getenv("LOFT_STORAGE_FORCE_POLL") ? 2500 : 300;
+    int quiet_ms = std::getenv("LOFT_STORAGE_FORCE_POLL") ? 1300 : 300;
     while (readable(watcher.fd(), quiet_ms))
         watcher.dispatch();
 }

@@ -508,6 +508,33 @@ TEST_CASE("keywords beyond 26 and beyond 64") {
     });
 }
 
+TEST_CASE("the keywords of a mailbox are bounded") {
+    StorageFixture f(conformance_locations()[0], "mail_fsync = never\n");
+    auto inbox = f.open();
+    save_all(inbox, {message_request(test_message(1))});
+    REQUIRE(inbox.sync().is_ok());
+    std::vector<std::string> many;
+    for (int i = 0; i < 1024; ++i)
+        many.push_back("k" + std::to_string(i));
+    auto t = inbox.begin();
+    REQUIRE(t.update_flags(UidSet::parse("1").value(), {FlagUpdate::Mode::add, 0, many, {}}).is_ok());
+    auto done = t.commit();
+    REQUIRE_MESSAGE(done.is_ok(), done.status().message());
+    auto over = inbox.begin();
+    REQUIRE(over.update_flags(UidSet::parse("1").value(), {FlagUpdate::Mode::add, 0, {"one-more"}, {}}).is_ok());
+    auto refused = over.commit();
+    REQUIRE_FALSE(refused.is_ok());
+    CHECK(refused.status().code() == Status::Code::invalid_argument);
+    CHECK(refused.status().message().find("1024 keywords") != std::string::npos);
+    // Existing keywords can still be used.
+    auto again = inbox.begin();
+    REQUIRE(again.update_flags(UidSet::parse("1").value(), {FlagUpdate::Mode::replace, flag_seen, {"K5"}, {}}).is_ok());
+    REQUIRE(again.commit().is_ok());
+    REQUIRE(inbox.sync().is_ok());
+    CHECK(inbox.view().keywords(1) == std::vector<std::string>{"k5"});
+    CHECK(inbox.view().keyword_names().size() == 1024);
+}
+
 TEST_CASE("10,000 saves in one transaction") {
     StorageFixture f(conformance_locations()[0], "mail_fsync = never\n");
     auto inbox = f.open();
