@@ -12,6 +12,7 @@
 
 #include "storage/format_io.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -181,10 +182,10 @@ Result<Uidlist> parse_uidlist(std::string_view text) {
         const auto nl = text.find('\n');
         if (nl == std::string_view::npos) return corrupt(1, text.empty() ? "empty file" : "header without end of line");
         if (Status s = parse_header(text.substr(0, nl), list.header); !s) return s;
-        // About 45 bytes a line: one allocation for the vector.
-        list.entries.reserve(text.size() / 40 + 1);
+        // One allocation for the vector: count the lines first (a memchr-
+        // speed scan, far cheaper than growing 100,000 entries).
+        list.entries.reserve(static_cast<std::size_t>(std::count(text.begin() + static_cast<std::ptrdiff_t>(nl) + 1, text.end(), '\n')));
         if (Status s = parse_lines(text, nl + 1, 2, list); !s) return s;
-        list.entries.shrink_to_fit();
         return list;
     } catch (const std::bad_alloc&) {
         return Status::io("dovecot-uidlist: out of memory");
