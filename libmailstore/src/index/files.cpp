@@ -39,7 +39,8 @@ std::string encode_log_header(const LogHeader& h) {
     return std::move(w.str());
 }
 
-bool decode_log_header(std::string_view bytes, LogHeader& h, std::string& why) {
+bool decode_log_header(std::string_view bytes, LogHeader& out, std::string& why) {
+    LogHeader h; // `out` is only changed when the header is valid
     if (bytes.size() < log_header_size) {
         why = "header cut short (" + std::to_string(bytes.size()) + " bytes)";
         return false;
@@ -58,10 +59,11 @@ bool decode_log_header(std::string_view bytes, LogHeader& h, std::string& why) {
         why = "unknown version " + std::to_string(version);
         return false;
     }
-    if (h.seq == 0 || (h.flags & ~log_flag_initial) != 0) {
+    if (h.seq == 0 || h.seq > (1ull << 62) || (h.flags & ~log_flag_initial) != 0) {
         why = "impossible header values";
         return false;
     }
+    out = h;
     return true;
 }
 
@@ -179,7 +181,7 @@ bool decode_snapshot(const void* data, std::size_t size, IndexState::Impl& st, s
         why = "file size " + std::to_string(size) + " is not the recorded " + std::to_string(file_size);
         return false;
     }
-    if (st.log_seq == 0 || st.log_offset < log_header_size || h.next_uid == 0 || n_keywords > max_keywords ||
+    if (st.log_seq == 0 || st.log_seq > (1ull << 62) || st.log_offset < log_header_size || h.next_uid == 0 || n_keywords > max_keywords ||
         state_len > max_driver_state || n_expunge > expunge_history_max * 2 ||
         std::uint64_t{count} * snapshot_record_size > r.remaining() || n_extra > count) {
         why = "impossible header values";

@@ -279,6 +279,18 @@ public:
             std::string why;
             bool have_snap = read_snapshot(snap_path, *snap, why);
             if (!have_snap && !why.empty()) {
+                if (fd < 0 && !opt.read_only) {
+                    // A log to take the write lock on, so the rebuild can
+                    // replace the bad snapshot.
+                    LogHeader h;
+                    h.seq = 1;
+                    h.cache_id = random64();
+                    h.base_modseq = std::max(time_modseq(), seen_modseq + 1);
+                    h.flags = log_flag_initial;
+                    if (auto s = create_log(h); !s)
+                        return s;
+                    fd = ::open(log_path.c_str(), O_RDWR | O_CLOEXEC);
+                }
                 if (fd >= 0)
                     log_fd = fd;
                 corrupt(snap_path, why);
