@@ -196,7 +196,9 @@ public:
     // Replays complete records of the log from `pos` onto the current state.
     ReadResult read_log() {
         std::uint64_t end = file_size(log_fd);
-        if (end <= pos)
+        if (end < pos)
+            return ReadResult::rotated; // cut below what we read (by hand?): read everything again
+        if (end == pos)
             return ReadResult::ok;
         if (end - pos > 2 * std::uint64_t{log_record_max}) {
             corrupt(log_path, "log of " + std::to_string(end) + " bytes");
