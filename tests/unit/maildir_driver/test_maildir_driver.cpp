@@ -329,7 +329,10 @@ TEST_CASE("sync: a file deleted or renamed behind our back; flags from the file 
     box.save1("a: 1\n\n1\n");
     box.save1("a: 2\n\n2\n");
     box.save1("a: 3\n\n3\n");
-    box.sync();
+    // Saves may leave their files in new/ (no sync is needed after our own
+    // delivery); a full sync moves them to cur/.
+    box.sync(true);
+    CHECK(names_in(box.dir / "new").empty());
     auto cur = names_in(box.dir / "cur");
     REQUIRE(cur.size() == 3);
     fs::remove(box.dir / "cur" / cur[0]);
@@ -507,6 +510,10 @@ TEST_CASE("compressed and plain files side by side") {
     Uid uid = box.save1("a: packed\n\nbody\n");
     CHECK(uid == 2);
     auto files = names_in(dir / "new");
+    REQUIRE(files.size() == 2);
+    files.erase(std::remove_if(files.begin(), files.end(),
+                               [](const std::string& n) { return n.find(",S=16,") == std::string::npos; }),
+                files.end());
     REQUIRE(files.size() == 1);
     const std::string raw = slurp(dir / "new" / files[0]);
     REQUIRE(raw.size() > 2);
@@ -556,6 +563,9 @@ TEST_CASE("driver state and change stamp") {
     s.uidlist_size = 8;
     CHECK(maildir::format_driver_state(s) == "maildir1 new=5 cur=6 ul=7:8");
     CHECK(maildir::parse_driver_state("maildir1 new=5 cur=6 ul=7:8") == s);
+    s.cur_dirty = true;
+    CHECK(maildir::format_driver_state(s) == "maildir1 new=5 cur=6 ul=7:8 dirty=c");
+    CHECK(maildir::parse_driver_state("maildir1 new=5 cur=6 ul=7:8 dirty=c") == s);
     CHECK(maildir::parse_driver_state("garbage").new_mtime_ns == -1);
     CHECK(maildir::parse_driver_state("maildir1 new=x cur=6 ul=7:8").new_mtime_ns == -1);
     auto kw = maildir::parse_loft_keywords("1 a b\n2 c\n1 d\nbad line\n3\n4 e");

@@ -49,8 +49,14 @@ struct MaildirDriverState {
     std::int64_t cur_mtime_ns = -1;
     std::uint64_t uidlist_inode = 0;
     std::int64_t uidlist_size = -1;
+    // The mtime was recent when recorded: a change in the same timestamp
+    // tick would not show, so the directory is read once more after
+    // dirty_window_ns (the new mtime alone is not proof of a complete read).
+    bool new_dirty = false;
+    bool cur_dirty = false;
     bool operator==(const MaildirDriverState&) const = default;
 };
+inline constexpr std::int64_t dirty_window_ns = 2'000'000'000;
 MAILSTORE_INTERNAL_API std::string format_driver_state(const MaildirDriverState& state);
 MAILSTORE_INTERNAL_API MaildirDriverState parse_driver_state(std::string_view text);
 

@@ -298,6 +298,11 @@ Result<std::vector<Uid>> MaildirSaveRun::run(std::vector<std::unique_ptr<Pending
     std::vector<std::vector<std::string>> letterless_of(ps.size());
 
     // Rename into new/ (no flags: the message is new, \Recent) or cur/.
+    // The directories' mtimes around the renames: when nobody else changed
+    // them since the last sync, the index records the new mtimes, so the
+    // next commit does not sync (delivery never reads cur/).
+    const MaildirDriverState ds_old = parse_driver_state(ctx.current().header().driver_state);
+    const std::int64_t pre_new = mtime_ns(b.new_dir()), pre_cur = mtime_ns(b.cur_dir());
     bool used_new = false, used_cur = false;
     std::size_t done = 0;
     Status rename_error;
@@ -336,6 +341,7 @@ Result<std::vector<Uid>> MaildirSaveRun::run(std::vector<std::unique_ptr<Pending
         undo_renames();
         return rename_error;
     }
+    const std::int64_t post_new = mtime_ns(b.new_dir()), post_cur = mtime_ns(b.cur_dir());
     if (b.settings().fsync != index::FsyncMode::never) {
         for (auto [used, dir] : {std::pair{used_new, b.new_dir()}, std::pair{used_cur, b.cur_dir()}}) {
             if (!used)
@@ -352,6 +358,10 @@ Result<std::vector<Uid>> MaildirSaveRun::run(std::vector<std::unique_ptr<Pending
         undo_renames();
         return s;
     }
+    struct stat ul_pre {};
+    const bool ul_clean = ::stat(b.uidlist_path().c_str(), &ul_pre) == 0 &&
+                          std::uint64_t(ul_pre.st_ino) == ds_old.uidlist_inode &&
+                          std::int64_t(ul_pre.st_size) == ds_old.uidlist_size;
     Uidlist& ul = sh.uidlist;
     if (!sh.uidlist_loaded) {
         auto read = read_uidlist(b.uidlist_path());
@@ -429,6 +439,8 @@ Result<std::vector<Uid>> MaildirSaveRun::run(std::vector<std::unique_ptr<Pending
                 ul.entries.push_back(e);
         ul.header.next_uid = std::max(ul.header.next_uid, next);
     }
+    struct stat ul_post {};
+    const bool ul_after = ::stat(b.uidlist_path().c_str(), &ul_post) == 0;
     for (std::size_t i = 0; i < ps.size(); ++i)
         if (!letterless_of[i].empty())
             letterless[uids[i]] = letterless_of[i];
@@ -492,13 +504,25 @@ Result<std::vector<Uid>> MaildirSaveRun::run(std::vector<std::unique_ptr<Pending
             return s;
     }
     ctx.set_next_uid(std::max(next, ul.header.next_uid));
-    if (unknown_files) {
-        // Make the next sync read cur/: flags (or the expunge) of those
-        // messages come from their files.
-        MaildirDriverState ds = parse_driver_state(ctx.current().header().driver_state);
-        ds.cur_mtime_ns = -1;
-        ctx.set_driver_state(format_driver_state(ds));
+    MaildirDriverState ds = ds_old;
+    if (ds_old.new_mtime_ns >= 0 && used_new && pre_new == ds_old.new_mtime_ns) {
+        ds.new_mtime_ns = post_new;
+        ds.new_dirty = true;
     }
+    if (ds_old.cur_mtime_ns >= 0 && used_cur && pre_cur == ds_old.cur_mtime_ns) {
+        ds.cur_mtime_ns = post_cur;
+        ds.cur_dirty = true;
+    }
+    if (ul_clean && ul_after) {
+        ds.uidlist_inode = ul_post.st_ino;
+        ds.uidlist_size = ul_post.st_size;
+    }
+    // Messages of others whose file was not found: the next sync reads
+    // cur/ for their flags (or their expunge).
+    if (unknown_files)
+        ds.cur_mtime_ns = -1;
+    if (!(ds == ds_old))
+        ctx.set_driver_state(format_driver_state(ds));
     return uids;
 }
 

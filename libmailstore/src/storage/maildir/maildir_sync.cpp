@@ -15,6 +15,7 @@
 #include <charconv>
 #include <cstring>
 #include <ctime>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -26,9 +27,6 @@ namespace mailstore::storage::maildir {
 
 namespace {
 
-// A directory whose mtime is this recent may still change within the same
-// timestamp tick after we read it: it is recorded as "must rescan".
-constexpr std::int64_t dirty_window_ns = 2'000'000'000;
 // tmp/ files whose ctime is older than this are left-overs of crashed saves
 // (Dovecot deletes them after 36 hours too), checked at most once an hour.
 constexpr std::time_t tmp_max_age = 36 * 3600;
@@ -152,7 +150,9 @@ LetterlessKeywords parse_loft_keywords(std::string_view text) {
 
 std::string format_driver_state(const MaildirDriverState& s) {
     return "maildir1 new=" + std::to_string(s.new_mtime_ns) + " cur=" + std::to_string(s.cur_mtime_ns) +
-           " ul=" + std::to_string(s.uidlist_inode) + ":" + std::to_string(s.uidlist_size);
+           " ul=" + std::to_string(s.uidlist_inode) + ":" + std::to_string(s.uidlist_size) +
+           (s.new_dirty || s.cur_dirty ? std::string(" dirty=") + (s.new_dirty ? "n" : "") + (s.cur_dirty ? "c" : "")
+                                       : std::string());
 }
 
 MaildirDriverState parse_driver_state(std::string_view text) {
@@ -180,6 +180,9 @@ MaildirDriverState parse_driver_state(std::string_view text) {
                 !parse_i64(val.substr(colon + 1), out.uidlist_size))
                 return s;
             out.uidlist_inode = std::uint64_t(ino);
+        } else if (key == "dirty") {
+            out.new_dirty = val.find('n') != std::string_view::npos;
+            out.cur_dirty = val.find('c') != std::string_view::npos;
         }
     }
     return out;
@@ -192,11 +195,15 @@ bool MaildirBackend::needs_sync(const index::IndexState& state) {
     MaildirDriverState recorded = parse_driver_state(h.driver_state);
     if (recorded.new_mtime_ns < 0 || recorded.cur_mtime_ns < 0)
         return true;
+    const std::int64_t t = now_ns();
+    for (auto [dir, mtime, dirty] : {std::tuple{new_dir(), recorded.new_mtime_ns, recorded.new_dirty},
+                                     std::tuple{cur_dir(), recorded.cur_mtime_ns, recorded.cur_dirty}}) {
+        if (mtime_ns(dir) != mtime || (dirty && t - mtime > dirty_window_ns))
+            return true;
+    }
     MaildirDriverState now;
-    now.new_mtime_ns = mtime_ns(new_dir());
-    now.cur_mtime_ns = mtime_ns(cur_dir());
     uidlist_stat(uidlist_path(), now);
-    return !(now == recorded);
+    return now.uidlist_inode != recorded.uidlist_inode || now.uidlist_size != recorded.uidlist_size;
 }
 
 // One run of sync(): everything it learns on the way.
@@ -291,8 +298,11 @@ Status MaildirSyncRun::run(bool full) {
     // the scan leaves a different mtime and triggers another sync.
     ds.new_mtime_ns = mtime_ns(b.new_dir());
     const std::int64_t cur_before = mtime_ns(b.cur_dir());
-    bool want_new = full || fresh || old.new_mtime_ns < 0 || ds.new_mtime_ns != old.new_mtime_ns;
-    bool want_cur = full || fresh || old.cur_mtime_ns < 0 || cur_before != old.cur_mtime_ns;
+    const std::int64_t t0 = now_ns();
+    bool want_new = full || fresh || old.new_mtime_ns < 0 || ds.new_mtime_ns != old.new_mtime_ns ||
+                    (old.new_dirty && t0 - old.new_mtime_ns > dirty_window_ns);
+    bool want_cur = full || fresh || old.cur_mtime_ns < 0 || cur_before != old.cur_mtime_ns ||
+                    (old.cur_dirty && t0 - old.cur_mtime_ns > dirty_window_ns);
 
     // The uidlist.
     bool ul_missing = false;
@@ -381,9 +391,10 @@ Status MaildirSyncRun::run(bool full) {
         if (!complete)
             ds.cur_mtime_ns = -1;
     } else {
-        // Only our own moves changed cur/; it is read at the next sync
-        // whose stat shows a change we did not make.
-        ds.cur_mtime_ns = moved_any ? -1 : old.cur_mtime_ns;
+        // Only our own moves changed cur/ (its mtime was the recorded one
+        // before them): the mtime after them is recorded, marked dirty so
+        // that cur/ is read once more after dirty_window_ns.
+        ds.cur_mtime_ns = moved_any ? mtime_ns(b.cur_dir()) : old.cur_mtime_ns;
     }
 
     // UIDs: files without one get the next UIDs in file-name order.
@@ -606,10 +617,8 @@ Status MaildirSyncRun::run(bool full) {
 
     uidlist_stat(b.uidlist_path(), ds);
     const std::int64_t t = now_ns();
-    if (ds.new_mtime_ns > t - dirty_window_ns)
-        ds.new_mtime_ns = -1;
-    if (ds.cur_mtime_ns > t - dirty_window_ns)
-        ds.cur_mtime_ns = -1;
+    ds.new_dirty = ds.new_mtime_ns >= 0 && ds.new_mtime_ns > t - dirty_window_ns;
+    ds.cur_dirty = ds.cur_mtime_ns >= 0 && ds.cur_mtime_ns > t - dirty_window_ns;
     std::string state = format_driver_state(ds);
     if (state != ctx.current().header().driver_state)
         ctx.set_driver_state(std::move(state));
