@@ -87,8 +87,18 @@ Result<Mailbox> Mailbox::open(const User& user, std::string_view name, const Ope
         if (!backend)
             return backend.status();
         if (!(*backend)->exists()) {
-            if (!resolved->is_inbox)
+            if (!resolved->is_inbox) {
+                // A directory that only holds children is \Noselect: SELECT
+                // fails with a bad-argument error, not [NONEXISTENT]. Only
+                // this failure path pays for the folder scan.
+                if (auto all = resolved->list->list(); all) {
+                    for (const auto& m : *all)
+                        if (m.name == resolved->storage_name && !m.selectable)
+                            return Status::invalid("mailbox " + resolved->name +
+                                                   " is \\Noselect: it only holds other mailboxes");
+                }
                 return Status::not_found("mailbox " + resolved->name + " does not exist");
+            }
             // INBOX always exists (RFC 3501 6.3.1): make its files on first use.
             if (auto st = (*backend)->create(); !st)
                 return st;

@@ -53,6 +53,17 @@ TEST_CASE("a missing mailbox is not_found; a created one opens empty") {
     });
 }
 
+TEST_CASE("a \\Noselect parent cannot be opened") {
+    StorageFixture f("maildir:%T/Maildir:LAYOUT=fs");
+    REQUIRE(f.user->create_mailbox("a/b").is_ok());
+    auto child = f.open("a/b");
+    CHECK(child.view().count() == 0);
+    auto parent = Mailbox::open(*f.user, "a");
+    REQUIRE_FALSE(parent.is_ok());
+    CHECK(parent.status().code() == Status::Code::invalid_argument);
+    CHECK(parent.status().message().find("Noselect") != std::string::npos);
+}
+
 TEST_CASE("save with flags, keywords and internal date gives APPENDUID UIDs and the same bytes back") {
     for_each_location([](StorageFixture& f) {
         auto inbox = f.open();
