@@ -85,7 +85,12 @@ def test_stress_writers_and_readers(build_dir, workdir):
     got = {uid: tok for uid, tok in tokens.items() if uid not in seeds}
     missing = sorted(set(expected) - set(got))
     unexpected = sorted(set(got) - set(expected))
-    assert not missing, f"saved and never expunged, but missing: {missing[:20]}"
+    if missing:
+        # Say whether the mail itself is gone or only the view lost it.
+        uidlist = (workdir / "Maildir" / "dovecot-uidlist").read_text().splitlines()
+        listed = [line for line in uidlist[1:] if int(line.split(" ", 1)[0]) in set(missing[:20])]
+        raise AssertionError(f"saved and never expunged, but missing from a fresh view: {missing[:20]}; "
+                             f"their dovecot-uidlist lines: {listed}")
     assert not unexpected, f"present but expunged or never reported saved: {unexpected[:20]}"
     for uid, token in expected.items():
         assert got[uid] == token, f"UID {uid}: saved {token}, mailbox has {got[uid]}"
