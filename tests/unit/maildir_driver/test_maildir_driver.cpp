@@ -659,3 +659,35 @@ TEST_CASE("a Maildir written by Dovecot opens identically") {
     CHECK(flags_by_uid["3"].find("$Work") != std::string::npos);
     CHECK(flags_by_uid["4"].find("\\Seen") != std::string::npos);
 }
+
+TEST_CASE("two backends of one folder: an expunge, a save, a file dropped into cur/") {
+    TempDir t("loft-mdrv");
+    Box a(t.path / "Maildir");
+    a.sync();
+    SaveRequest r1, r2, r3, r4;
+    r1.data = "a: 1\n\n1\n";
+    r2.data = "a: 2\n\n2\n";
+    r3.data = "a: 3\n\n3\n";
+    r4.data = "a: 4\n\n4\n";
+    Box b(t.path / "Maildir");
+    b.sync();
+    CHECK(a.save({r1, r2, r3}) == std::vector<Uid>{1, 2, 3});
+    auto st = b.sync();
+    CHECK(uids_of(*st) == std::vector<Uid>{1, 2, 3});
+    a.expunge(2);
+    CHECK(a.save({r4}) == std::vector<Uid>{4});
+    auto state = b.idx->refresh();
+    REQUIRE(state);
+    CHECK(uids_of(*state.value()) == std::vector<Uid>{1, 3, 4});
+    if (b.backend->needs_sync(*state.value()))
+        st = b.sync();
+    CHECK(uids_of(*b.idx->state()) == std::vector<Uid>{1, 3, 4});
+    // A change in cur/ alone makes the next sync read cur/: the messages
+    // still in new/ (our deliveries stay there) are not expunged.
+    write_file(b.dir / "cur" / "1700000000.external:2,S", "a: 5\n\n5\n");
+    st = b.sync();
+    CHECK(uids_of(*st) == std::vector<Uid>{1, 3, 4, 5});
+    st = b.sync(true);
+    CHECK(uids_of(*st) == std::vector<Uid>{1, 3, 4, 5});
+    CHECK(st->at(3).flags == flag_seen);
+}

@@ -393,16 +393,15 @@ Status MaildirBackend::expunge(Uid uid, index::WriteContext&) {
             auto found = locate_locked(uid, "");
             if (!found)
                 return found.status().code() == Status::Code::not_found ? Status::ok() : found.status();
-            if (::unlink(found.value().c_str()) == 0 || errno == ENOENT) {
-                // ENOENT: renamed meanwhile; look again so the file really goes.
-                if (errno == ENOENT && !path_exists(found.value())) {
-                    shared_->names.erase(uid);
-                    continue;
-                }
+            if (::unlink(found.value().c_str()) == 0) {
                 shared_->names.erase(uid);
                 return Status::ok();
             }
-            return errno_status("unlink", found.value());
+            if (errno != ENOENT)
+                return errno_status("unlink", found.value());
+            // Renamed meanwhile (a flag change by another process): look
+            // again so that the file really goes.
+            shared_->names.erase(uid);
         }
         return Status::ok();
     } catch (const std::bad_alloc&) {

@@ -381,13 +381,15 @@ Status MaildirSyncRun::run(bool full) {
         ds.cur_mtime_ns = mtime_ns(b.cur_dir());
         if (auto s = scan_cur(files); !s)
             return s;
-        if (want_new) { // files left in new/ (read-only Maildir)
-            auto listed = list_dir(b.new_dir());
-            if (listed)
-                for (auto& n : listed.value())
-                    files.push_back({"new/" + n, parse_filename(n)});
-        }
-        complete = mtime_ns(b.cur_dir()) == ds.cur_mtime_ns;
+        // Messages may also be in new/: our own deliveries stay there until
+        // a sync moves them, and a read-only Maildir keeps them there.
+        const std::int64_t new_before = mtime_ns(b.new_dir());
+        auto listed = list_dir(b.new_dir());
+        if (!listed)
+            return listed.status();
+        for (auto& n : listed.value())
+            files.push_back({"new/" + n, parse_filename(n)});
+        complete = mtime_ns(b.cur_dir()) == ds.cur_mtime_ns && mtime_ns(b.new_dir()) == new_before;
         if (!complete)
             ds.cur_mtime_ns = -1;
     } else {
