@@ -637,7 +637,7 @@ int cmd_stress_reader(const User& user, const Args& a) {
     std::uint64_t syncs = 0;
     while (Clock::now() < end) {
         bool keep_expunges = rng() % 4 == 0;
-        auto r = mb.sync(keep_expunges ? sync_no_expunges : 0);
+        auto r = mb.sync(keep_expunges ? static_cast<std::uint32_t>(sync_no_expunges) : 0u);
         if (!r)
             fail(r.status(), "sync");
         ++syncs;
