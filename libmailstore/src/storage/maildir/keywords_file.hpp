@@ -17,11 +17,11 @@ namespace mailstore::storage::maildir {
 struct KeywordsFile {
     std::array<std::string, 26> names; // "" = letter unused
     // The letter of `name` (case-insensitive), or nullopt.
-    std::optional<char> letter_of(std::string_view name) const;
+    MAILSTORE_INTERNAL_API std::optional<char> letter_of(std::string_view name) const;
     // The name of letter 'a'..'z', or "" when unused.
-    const std::string& name_of(char letter) const;
+    MAILSTORE_INTERNAL_API const std::string& name_of(char letter) const;
     // Gives `name` a free letter; nullopt when all 26 are taken.
-    std::optional<char> assign(std::string_view name);
+    MAILSTORE_INTERNAL_API std::optional<char> assign(std::string_view name);
 };
 
 // Parses the file's text; malformed lines and indexes >= 26 are skipped.

@@ -36,7 +36,7 @@ struct UidlistEntry {
     Uid uid = 0;
     std::string base;                                   // file base name (no ":2,...")
     std::vector<std::pair<char, std::string>> ext;      // extension fields in file order
-    std::optional<std::string> field(char key) const;   // value of an extension field
+    MAILSTORE_INTERNAL_API std::optional<std::string> field(char key) const; // value of an extension field
 };
 
 struct UidlistHeader {
