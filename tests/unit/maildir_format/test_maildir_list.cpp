@@ -227,10 +227,13 @@ TEST_CASE("maildir list: INBOX=, VOLATILEDIR=, DIRNAME= and INDEX=MEMORY") {
     CHECK(listing(*list) == std::vector<std::string>{"INBOX|S"});
 
     auto dn = make("maildir:~/D:LAYOUT=fs:DIRNAME=mail", home.str());
+    REQUIRE(dn->create({"INBOX"}));
+    CHECK(is_dir(home / "D/INBOX/mail/cur")); // where Dovecot puts it with DIRNAME
+    CHECK(!exists(home / "D/cur"));
     REQUIRE(dn->create({"a", "b"}));
     CHECK(is_dir(home / "D/a/b/mail/cur"));
     CHECK(dn->paths({"a", "b"}).mail_dir == home / "D/a/b/mail");
-    CHECK(listing(*dn) == std::vector<std::string>{"a/b|S", "a|N"});
+    CHECK(listing(*dn) == std::vector<std::string>{"INBOX|S", "a/b|S", "a|N"});
     CHECK(dn->create({"mail"}).code() == Status::Code::invalid_argument);
 }
 

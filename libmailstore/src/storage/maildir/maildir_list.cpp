@@ -302,7 +302,13 @@ private:
     std::string fs_folder_dir(const StorageName& name) const { return loc_.root + relative_dir(name); }
 
     std::string mail_dir_of(const StorageName& name) const {
-        if (is_inbox(name)) return loc_.inbox_dir.empty() ? loc_.root : loc_.inbox_dir;
+        if (is_inbox(name)) {
+            if (!loc_.inbox_dir.empty()) return loc_.inbox_dir;
+            // Dovecot 2.3.19 with LAYOUT=fs:DIRNAME=mAildir keeps INBOX in
+            // root/INBOX/mAildir/ (observed), not in the root.
+            if (loc_.layout == MaildirLayout::fs && !loc_.dirname.empty()) return loc_.root + "/INBOX/" + loc_.dirname;
+            return loc_.root;
+        }
         std::string dir = loc_.root + relative_dir(name);
         if (loc_.layout == MaildirLayout::fs && !loc_.dirname.empty()) dir += "/" + loc_.dirname;
         return dir;
