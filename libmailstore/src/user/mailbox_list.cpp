@@ -545,6 +545,8 @@ Result<std::vector<MailboxInfo>> User::list(const ListQuery& query) const {
             for (std::size_t pos = name.size(); pos-- > floor;)
                 if (name[pos] == sep)
                     nodes[name.substr(0, pos)].child_subscribed = true;
+            if (floor > 0 && name.size() > floor)
+                nodes[rt.info.prefix.substr(0, floor - 1)].child_subscribed = true;
         }
         for (const auto& box : rt.mailboxes)
             if (auto it = nodes.find(box.name); it != nodes.end())

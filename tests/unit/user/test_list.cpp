@@ -154,3 +154,16 @@ TEST_CASE("a damaged loft-special-use file loses only its bad lines") {
     User u = open_user(home, kSlash);
     CHECK(list(u, "", {"Bin", "Old"}) == V{"Bin (\\HasNoChildren \\Trash)", "Old (\\HasNoChildren \\Archive)"});
 }
+
+TEST_CASE("LSUB '%' returns a namespace prefix whose child is subscribed as \\Noselect") {
+    TempDir home("loft-user");
+    make_maildir(home.str() + "/Maildir");
+    make_maildir(home.str() + "/public/.News");
+    User u = open_user(home, "mail_location = maildir:~/Maildir\n"
+                             "namespace inbox {\n  inbox = yes\n  separator = /\n}\n"
+                             "namespace pub {\n  type = public\n  separator = /\n  prefix = Public/\n"
+                             "  location = maildir:~/public\n  subscriptions = no\n}\n");
+    REQUIRE_OK(u.subscribe("Public/News"));
+    CHECK(list(u, "", {"%"}, false, false, true) == V{"Public (\\Noselect \\HasChildren)"});
+    CHECK(list(u, "", {"*"}, false, false, true) == V{"Public/News (\\HasNoChildren \\Subscribed)"});
+}
