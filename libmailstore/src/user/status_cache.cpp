@@ -201,14 +201,16 @@ void remember_status(const User& user, const ResolvedMailbox& mailbox, const Mai
         // recorded exactly this.
         std::string key = change_stamp + "\t" + std::to_string(status.messages) + "\t" +
                           std::to_string(status.highest_modseq) + "\t" + std::to_string(status.recent) + "\t" +
-                          std::to_string(status.unseen) + "\t" + std::to_string(status.uidnext);
+                          std::to_string(status.unseen) + "\t" + std::to_string(status.uidnext) + "\t" +
+                          std::to_string(status.size) + "\t" + std::to_string(status.deleted);
         auto& remembered = user.impl().remembered;
         if (auto r = remembered.find(mailbox.name); r != remembered.end() && r->second == key)
             return;
         auto entries = read_cache(path);
         auto it = entries.find(mailbox.name);
         if (it != entries.end() && it->second.stamp == change_stamp && it->second.status.messages == status.messages &&
-            it->second.status.highest_modseq == status.highest_modseq && it->second.status.recent == status.recent)
+            it->second.status.highest_modseq == status.highest_modseq && it->second.status.recent == status.recent &&
+            it->second.status.size == status.size && it->second.status.unseen == status.unseen)
             return; // nothing new: spare the write
         if (entries.size() >= kMaxEntries && it == entries.end())
             entries.clear();
@@ -251,7 +253,11 @@ Result<MailboxStatus> User::status(std::string_view name, std::uint32_t items) c
             }
             if (snapshot) {
                 auto it = snapshot->entries.find(box->name);
-                if (it != snapshot->entries.end() && it->second.stamp == *stamp)
+                // A size of 0 with messages means the sizes were not known
+                // yet when it was recorded (files without S=/W=): open.
+                const bool size_unknown = (items & status_size) != 0 && it != snapshot->entries.end() &&
+                                          it->second.status.size == 0 && it->second.status.messages > 0;
+                if (it != snapshot->entries.end() && it->second.stamp == *stamp && !size_unknown)
                     return it->second.status;
             }
         }
@@ -263,8 +269,34 @@ Result<MailboxStatus> User::status(std::string_view name, std::uint32_t items) c
             return mailbox.status();
         // Mailbox::open's sync has recorded the status with its stamp
         // (remember_status), so the next STATUS is answered from the file.
-        (void)items;
-        return mailbox->status(status_all);
+        MailboxStatus st = mailbox->status(status_all);
+        if ((items & status_size) != 0 && st.size == 0 && st.messages > 0) {
+            // The index does not know the sizes yet (files without S=/W=):
+            // Message::virtual_size() reads them from the files.
+            Mailbox& box_ref = mailbox.value();
+            for (Seq seq = 1; seq <= box_ref.view().count(); ++seq) {
+                auto size = box_ref.message(seq).virtual_size();
+                if (size)
+                    st.size += *size;
+            }
+            // Complete the entry the sync recorded, if it is still the one
+            // for this state of the mailbox.
+            std::optional<std::string> now = current_stamp(*box);
+            if (now && !path.empty()) {
+                std::shared_ptr<const Impl::ListIndexSnapshot> snapshot;
+                {
+                    std::lock_guard lock(impl_->files_mutex);
+                    snapshot = read_cache_shared(*impl_, path);
+                }
+                if (snapshot) {
+                    auto it = snapshot->entries.find(box->name);
+                    if (it != snapshot->entries.end() && it->second.stamp == *now &&
+                        it->second.status.messages == st.messages)
+                        remember_status(*this, *box, st, *now);
+                }
+            }
+        }
+        return st;
     } catch (const std::bad_alloc&) {
         return Status::error(Status::Code::internal, "out of memory in STATUS");
     }

@@ -103,3 +103,19 @@ TEST_CASE("remember_status records what the generic layer reports, bounded to va
     remember_status(u, *box, st, "bad\nstamp");
     CHECK(loft_test::slurp(home.path / "Maildir" / "loft.list.index").ends_with("\tstamp|1\n"));
 }
+
+TEST_CASE("STATUS SIZE of files without S=/W= is read from the files and then cached") {
+    TempDir home("loft-user");
+    fs::path root = home.path / "Maildir";
+    make_maildir(root.string());
+    // 14 bytes with LF line ends: 17 as RFC822.SIZE (CRLF).
+    std::ofstream(root / "cur" / "1700000001.M1P1.test:2,S") << "Subject: a\n\nx\n";
+    std::ofstream(root / "cur" / "1700000002.M1P1.test:2,S") << "Subject: b\n\nx\n";
+    User u = open_user(home, kConf);
+    auto first = u.status("INBOX", status_messages | status_size);
+    REQUIRE(first.is_ok());
+    CHECK(first->size == 34);
+    auto again = u.status("INBOX", status_messages | status_size);
+    REQUIRE(again.is_ok());
+    CHECK(again->size == 34);
+}
