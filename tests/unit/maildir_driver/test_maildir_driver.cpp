@@ -691,3 +691,26 @@ TEST_CASE("two backends of one folder: an expunge, a save, a file dropped into c
     CHECK(uids_of(*st) == std::vector<Uid>{1, 3, 4, 5});
     CHECK(st->at(3).flags == flag_seen);
 }
+
+TEST_CASE("a corrupt uidlist is rewritten with a new UIDVALIDITY; every file numbered once") {
+    TempDir t("loft-mdrv");
+    Box box(t.path / "Maildir");
+    auto st = box.sync();
+    const auto old_validity = st->header().uidvalidity;
+    box.save1("a: 1\n\n1\n");
+    box.save1("a: 2\n\n2\n", flag_seen);
+    write_file(box.dir / "dovecot-uidlist", "3 V12 N5 G00\n7 :x\n3 :y\n");
+    st = box.sync(true);
+    CHECK(st->header().uidvalidity != old_validity);
+    CHECK(uids_of(*st) == std::vector<Uid>{1, 2});
+    auto lines = lines_of(box.uidlist());
+    REQUIRE(lines.size() == 3);
+    CHECK(lines[0].rfind("3 V" + std::to_string(st->header().uidvalidity) + " N3 G", 0) == 0);
+    CHECK(lines[1].rfind("1 :", 0) == 0);
+    CHECK(lines[2].rfind("2 :", 0) == 0);
+    // The one with \Seen keeps it.
+    int seen = 0;
+    for (std::uint32_t i = 0; i < st->count(); ++i)
+        seen += st->at(i).flags == flag_seen;
+    CHECK(seen == 1);
+}
