@@ -714,3 +714,24 @@ TEST_CASE("a corrupt uidlist is rewritten with a new UIDVALIDITY; every file num
         seen += st->at(i).flags == flag_seen;
     CHECK(seen == 1);
 }
+
+TEST_CASE("tmp/ cleanup spares a save in progress whose mtime is an old internal date") {
+    TempDir t("loft-mdrv");
+    Box box(t.path / "Maildir");
+    SaveRequest req;
+    req.data = "a: old\n\nx\n";
+    req.internal_date = 1000000000; // 2001: mtime far older than 36 hours
+    auto p = box.backend->prepare_save(req);
+    REQUIRE(p);
+    box.sync(true); // the first sync of the folder in this process runs the cleanup
+    REQUIRE(names_in(box.dir / "tmp").size() == 1);
+    std::vector<std::unique_ptr<PendingSave>> v;
+    v.push_back(std::move(p.value()));
+    auto r = box.idx->commit([&](index::WriteContext& ctx) -> Status {
+        auto c = box.backend->commit_saves(v, ctx);
+        return c ? Status::ok() : c.status();
+    });
+    REQUIRE(r);
+    CHECK(box.idx->state()->count() == 1);
+    CHECK(box.idx->state()->at(0).received_date == 1000000000);
+}
