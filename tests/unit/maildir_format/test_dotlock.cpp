@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
+
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -82,6 +84,33 @@ TEST_CASE("dotlock: a live process's lock or one of another host is waited for, 
     REQUIRE(::utime((dir / "f.lock").c_str(), &old) == 0);
     auto lock = Dotlock::acquire(dir / "f", 1000ms, std::chrono::seconds(120));
     REQUIRE(lock);
+}
+
+TEST_CASE("dotlock: an empty lock a few seconds old was abandoned by a killed writer and is broken") {
+    TempDir dir;
+    fmt_test::write_file(dir / "f.lock", "");
+    struct utimbuf old {};
+    old.actime = old.modtime = ::time(nullptr) - 10;
+    REQUIRE(::utime((dir / "f.lock").c_str(), &old) == 0);
+    auto lock = Dotlock::acquire(dir / "f", 1000ms, std::chrono::seconds(120));
+    REQUIRE(lock);
+    CHECK(fmt_test::read_file(dir / "f.lock") == std::to_string(::getpid()) + ":" + host());
+}
+
+TEST_CASE("dotlock: the lock never exists without its pid:host, and no temporary file is left") {
+    TempDir dir;
+    {
+        auto lock = Dotlock::acquire(dir / "f", 100ms);
+        REQUIRE(lock);
+        CHECK(!fmt_test::read_file(dir / "f.lock").empty());
+    }
+    // Only the directory's own entries remain.
+    const std::string listing = [&] {
+        std::string names;
+        for (const auto& e : std::filesystem::directory_iterator(dir.path)) names += e.path().filename().string() + " ";
+        return names;
+    }();
+    CHECK(listing == "");
 }
 
 TEST_CASE("dotlock: a lock taken over by someone else is not removed by the old holder") {

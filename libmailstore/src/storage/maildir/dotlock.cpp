@@ -2,14 +2,17 @@
 //   openat("…/dovecot-uidlist.lock", O_RDWR|O_CREAT|O_EXCL, 0666)
 //   write(fd, "20175:vm", 8)        pid ':' hostname, no newline
 //   … unlink("…/dovecot-uidlist.lock")
-// A lock is stale when its mtime is older than stale_after, or when it names
-// a pid of this host that no longer exists.
+// A lock is stale when its mtime is older than stale_after, when it names a
+// pid of this host that no longer exists, or when it is empty and a few
+// seconds old. Ours is created by link() from a temporary file that already
+// holds "pid:host", so it is never seen empty.
 #include "storage/maildir/uidlist.hpp"
 
 #include "storage/format_io.hpp"
 
 #include <mailstore/log.hpp>
 
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <ctime>
@@ -21,6 +24,9 @@
 
 namespace mailstore::storage::maildir {
 namespace {
+
+// Seconds after which an empty lock file is taken as abandoned.
+constexpr std::time_t kEmptyLockGrace = 5;
 
 std::string this_hostname() {
     char buf[256] = {};
@@ -95,40 +101,60 @@ Result<Dotlock> Dotlock::acquire(const std::string& path, std::chrono::milliseco
     const std::string lock_path = path + ".lock";
     const std::string host = this_hostname();
     const std::string content = std::to_string(::getpid()) + ":" + host;
+    // Unique per process and per call: threads of one process may race for
+    // the same lock.
+    static std::atomic<unsigned> serial{0};
+    const std::string temp_path =
+        lock_path + "." + std::to_string(::getpid()) + "." + std::to_string(serial.fetch_add(1)) + ".tmp";
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     auto wait = std::chrono::milliseconds(5);
     std::string holder;
     while (true) {
-        const int fd = ::open(lock_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd >= 0) {
+        // The lock appears with its content already in it: written to a
+        // private temporary file, then link()ed to the lock name (which
+        // fails with EEXIST atomically). A process killed half-way leaves at
+        // most its temporary file, never an empty lock nobody can judge.
+        const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+        if (fd < 0) return errno_status(temp_path, "create", errno);
+        struct stat mine {};
+        const bool written = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
+                             ::fstat(fd, &mine) == 0;
+        int err = errno;
+        ::close(fd);
+        if (!written) {
+            ::unlink(temp_path.c_str());
+            return errno_status(temp_path, "write", err);
+        }
+        const bool linked = ::link(temp_path.c_str(), lock_path.c_str()) == 0;
+        err = errno;
+        ::unlink(temp_path.c_str());
+        if (linked) {
             Dotlock lock;
-            struct stat st {};
-            const bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
-                            ::fstat(fd, &st) == 0;
-            const int err = errno;
-            ::close(fd);
-            if (!ok) {
-                ::unlink(lock_path.c_str());
-                return errno_status(lock_path, "write", err);
-            }
             lock.lock_path_ = lock_path;
-            lock.inode_ = st.st_ino;
-            lock.device_ = st.st_dev;
+            lock.inode_ = mine.st_ino;
+            lock.device_ = mine.st_dev;
             return lock;
         }
-        if (errno != EEXIST) return errno_status(lock_path, "create", errno);
+        if (err != EEXIST) return errno_status(lock_path, "create", err);
         struct stat st {};
         if (::stat(lock_path.c_str(), &st) != 0) continue; // just released: try again at once
         holder = read_lock(lock_path);
-        const bool too_old = std::time(nullptr) - st.st_mtime > static_cast<std::time_t>(stale_after.count());
-        if (too_old || owner_is_dead(holder, host)) {
+        const std::time_t age = std::time(nullptr) - st.st_mtime;
+        const bool too_old = age > static_cast<std::time_t>(stale_after.count());
+        // Dovecot creates its lock empty and writes "pid:host" right after:
+        // an empty lock a few seconds old was left by a writer killed in
+        // between.
+        const bool empty_and_old = holder.empty() && st.st_size == 0 && age > kEmptyLockGrace;
+        if (too_old || empty_and_old || owner_is_dead(holder, host)) {
             // Remove it only if it is still the file we looked at.
             struct stat again {};
             if (::stat(lock_path.c_str(), &again) == 0 && again.st_ino == st.st_ino && again.st_dev == st.st_dev) {
                 log::write(log::Level::warning, log::Category::mail, "",
                            lock_path + ": breaking a stale lock (" +
-                               (too_old ? "older than " + std::to_string(stale_after.count()) + " s"
-                                        : std::string("its process is gone")) +
+                               (too_old         ? "older than " + std::to_string(stale_after.count()) + " s"
+                                : empty_and_old ? std::string("empty and older than ") +
+                                                      std::to_string(kEmptyLockGrace) + " s"
+                                                : std::string("its process is gone")) +
                                ", held by '" + log::escape_control(holder) + "')");
                 ::unlink(lock_path.c_str());
             }
