@@ -408,9 +408,9 @@ TEST_CASE("pam passdb: a stuck module fails the login after the timeout; later l
     CHECK(r.kind == Kind::internal_failure);
     std::string prefix = "pam: not queued: pam_authenticate() for service " + stuck.svc.name() + ", user " +
                          user.name() + " has not returned for ";
-    CHECK(r.error.rfind(prefix, 0) == 0);
+    CHECK_MESSAGE(r.error.rfind(prefix, 0) == 0, r.error);
     const std::string suffix = " s (a PAM module is slow or stuck)";
-    REQUIRE(r.error.size() > prefix.size() + suffix.size());
+    REQUIRE_MESSAGE(r.error.size() > prefix.size() + suffix.size(), r.error);
     CHECK(r.error.substr(r.error.size() - suffix.size()) == suffix);
     CHECK(system::pam_thread_state().queued == 0);
 
