@@ -6,11 +6,15 @@
 
 #include <mailstore/var_expand.hpp>
 
+#include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
 #include <climits>
+#include <optional>
+#include <vector>
 
 namespace mailstore::storage {
 
@@ -56,6 +60,26 @@ std::string maildir_hostname() {
     return out;
 }
 
+// The uid of system user `name` (getpwnam_r), or nullopt.
+std::optional<unsigned> lookup_user_id(const std::string& name) {
+    std::vector<char> buf(16384);
+    struct passwd pw {};
+    struct passwd* found = nullptr;
+    if (name.empty() || ::getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &found) != 0 || found == nullptr)
+        return std::nullopt;
+    return static_cast<unsigned>(found->pw_uid);
+}
+
+// The gid of system group `name` (getgrnam_r), or nullopt.
+std::optional<unsigned> lookup_group_id(const std::string& name) {
+    std::vector<char> buf(65536);
+    struct group gr {};
+    struct group* found = nullptr;
+    if (name.empty() || ::getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &found) != 0 || found == nullptr)
+        return std::nullopt;
+    return static_cast<unsigned>(found->gr_gid);
+}
+
 } // namespace
 
 UserSettings user_settings_from_userdb(std::string_view username, const auth::FieldList& userdb_fields,
@@ -69,9 +93,14 @@ UserSettings user_settings_from_userdb(std::string_view username, const auth::Fi
         } else if (key == "mail") {
             s.mail_location = value;
         } else if (key == "uid" || key == "gid") {
-            auto n = config::parse_uint(value);
-            if (n && *n <= UINT_MAX)
-                (key == "uid" ? s.uid : s.gid) = static_cast<unsigned>(*n);
+            // A number, or a user/group name as Dovecot accepts ("vmail").
+            std::optional<unsigned> id;
+            if (auto n = config::parse_uint(value); n && *n <= UINT_MAX)
+                id = static_cast<unsigned>(*n);
+            else
+                id = key == "uid" ? lookup_user_id(value) : lookup_group_id(value);
+            if (id)
+                (key == "uid" ? s.uid : s.gid) = *id;
             else
                 s.userdb_fields.set(key, value);
         } else if (key == "user") {

@@ -20,9 +20,17 @@ TEST_CASE("user_settings_from_userdb takes home, mail, uid and gid; the rest sta
     CHECK(s.userdb_fields.get("mail_fsync") == "never");
     CHECK(s.userdb_fields.get("quota_rule") == "*:storage=1G");
     CHECK_FALSE(s.userdb_fields.has("home"));
-    // A uid that is not a number is not silently made 0.
-    UserSettings bad = user_settings_from_userdb("bob", auth::FieldList{{"uid", "vmail"}});
+    // A uid that is neither a number nor a system user is not silently made 0.
+    UserSettings bad = user_settings_from_userdb("bob", auth::FieldList{{"uid", "no-such-user-here"}});
     CHECK_FALSE(bad.uid.has_value());
+    CHECK(bad.userdb_fields.get("uid") == "no-such-user-here");
+    // Names of system users and groups are looked up, as Dovecot does.
+    UserSettings named = user_settings_from_userdb("carol", auth::FieldList{{"uid", "root"}, {"gid", "root"}});
+    CHECK(named.uid == 0u);
+    CHECK(named.gid == 0u);
+    UserSettings nobody = user_settings_from_userdb("dave", auth::FieldList{{"uid", "nobody"}, {"gid", "nogroup"}});
+    CHECK(nobody.uid == 65534u);
+    CHECK(nobody.gid == 65534u);
 }
 
 TEST_CASE("without namespace blocks: one inbox namespace with the storage's separator") {
