@@ -75,7 +75,8 @@ constexpr int vanished = -1;
 // (new folders, messages, uidlists, index files) then belong to the user, and
 // the mail processes running as that user can read and replace them. Only
 // the effective ids change, so -A can go back to root for the next user.
-// A userdb without uid (or with uid 0) leaves root's ids.
+// A userdb without uid takes mail_uid/mail_gid of the config; with neither
+// (or uid 0) root's ids stay.
 mailstore::Status become_user(const storage::UserSettings& settings) {
     static const bool started_as_root = ::getuid() == 0;
     if (!started_as_root) {
@@ -125,6 +126,16 @@ int open_user(Backend& backend, const mailstore::config::Config& config, const s
     std::string name = result.user.empty() ? username : result.user;
     quiet_info_lines();
     storage::UserSettings settings = storage::user_settings_from_userdb(name, result.fields, "doveadm");
+    // A userdb without uid/gid: the mail processes run as mail_uid/mail_gid
+    // (names or numbers), so the files must belong to them too.
+    if (!settings.uid || !settings.gid) {
+        auth::FieldList ids;
+        if (std::string mail_uid = config.get("mail_uid"); !mail_uid.empty()) ids.set("uid", mail_uid);
+        if (std::string mail_gid = config.get("mail_gid"); !mail_gid.empty()) ids.set("gid", mail_gid);
+        storage::UserSettings fallback = storage::user_settings_from_userdb(name, ids);
+        if (!settings.uid) settings.uid = fallback.uid;
+        if (!settings.gid) settings.gid = fallback.gid;
+    }
     if (mailstore::Status dropped = become_user(settings); !dropped.is_ok()) {
         return report_error("user " + name, dropped);
     }

@@ -369,3 +369,47 @@ def test_status_matches_doveadm(u, tmp_path):
     theirs = dovecot.adm("mailbox", "status", "-t", "messages unseen vsize", "*")
     ours = u.adm("mailbox status", "-t", "messages unseen vsize", "*")
     assert (ours.returncode, ours.stdout) == (0, theirs.stdout)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="changing file owners needs root")
+def test_files_belong_to_the_userdb_uid_or_mail_uid(loftadm, tmp_path):
+    """Run as root, loftadm creates the user's files with the userdb's uid and
+    gid (given as names, as Dovecot allows), else with mail_uid/mail_gid —
+    never as root, or the mail processes could not use them."""
+    import pwd
+    import grp
+    import shutil
+    import tempfile
+    nobody = pwd.getpwnam("nobody").pw_uid
+    nogroup = grp.getgrnam("nogroup").gr_gid
+    # The homes must be reachable by nobody (pytest's tmp_path is root-only).
+    base = pathlib.Path(tempfile.mkdtemp(prefix="loft-owner-", dir="/tmp"))
+    try:
+        _check_owners(loftadm, tmp_path, base, nobody, nogroup)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _check_owners(loftadm, tmp_path, base, nobody, nogroup):
+    base.chmod(0o755)
+    home = base / "home"
+    home.mkdir()
+    os.chown(home, nobody, nogroup)
+    passwd = tmp_path / "passwd"
+    # named ids in the userdb
+    passwd.write_text(f"named:{{PLAIN}}x:nobody:nogroup::{home}/named::\n"
+                      f"plain:{{PLAIN}}x::::{home}/plain::\n")
+    conf = tmp_path / "loft.conf"
+    conf.write_text(f"mail_location = maildir:~/Maildir\nmail_uid = nobody\nmail_gid = nogroup\n"
+                    f"passdb {{\n  driver = passwd-file\n  args = {passwd}\n}}\n"
+                    f"userdb {{\n  driver = passwd-file\n  args = {passwd}\n}}\n")
+    for user in ("named", "plain"):
+        out = run([loftadm, "-c", str(conf), "mailbox", "create", "-u", user, "Work"])
+        assert out.returncode == 0, out.stderr
+        out = run([loftadm, "-c", str(conf), "mailbox", "status", "-u", user, "messages", "INBOX"])
+        assert (out.returncode, out.stdout) == (0, "INBOX messages=0\n"), out.stderr
+        for path in (home / user / "Maildir", home / user / "Maildir" / ".Work" / "cur",
+                     home / user / "Maildir" / ".Work" / "maildirfolder",
+                     home / user / "Maildir" / "dovecot-uidlist"):
+            st = path.stat()
+            assert (st.st_uid, st.st_gid) == (nobody, nogroup), (user, path)
