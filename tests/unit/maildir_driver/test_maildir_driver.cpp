@@ -1,9 +1,12 @@
 // The Maildir driver through a real MailIndex on temporary Maildirs.
 #include "index/mail_index.hpp"
 #include "storage/backend.hpp"
+#include "storage/compress.hpp"
 #include "storage/maildir/maildir_backend.hpp"
 
 #include "../test_support.hpp"
+
+#include <mailstore/log.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -313,8 +316,10 @@ TEST_CASE("sync: a file dropped into new/ by another program moves to cur/ and g
     // File-name order gives the UIDs.
     auto lines = lines_of(box.uidlist());
     REQUIRE(lines.size() == 4);
-    CHECK(lines[2] == "2 :1122460857.V301Ic963.linux");
-    CHECK(lines[3] == "3 :1122460858.V301Ic964.linux");
+    // Names without S=/W=: the sizes read from the files are kept in the
+    // lines (20 bytes, 3 LF: vsize 23), as Dovecot records them.
+    CHECK(lines[2] == "2 S20 W23 :1122460857.V301Ic963.linux");
+    CHECK(lines[3] == "3 S20 W23 :1122460858.V301Ic964.linux");
     CHECK(st->at(1).physical_size == std::string("Subject: earlier\n\nx\n").size());
     CHECK(st->header().next_uid == 4);
     auto data = box.backend->open_message(3);
@@ -734,4 +739,132 @@ TEST_CASE("tmp/ cleanup spares a save in progress whose mtime is an old internal
     REQUIRE(r);
     CHECK(box.idx->state()->count() == 1);
     CHECK(box.idx->state()->at(0).received_date == 1000000000);
+}
+
+TEST_CASE("sync: files named without S=/W= get their real sizes, kept in the uidlist as S and W") {
+    TempDir t("loft-mdrv");
+    Box box(t.path / "Maildir");
+    box.sync();
+    // Dovecot 2.3.19 for this Postfix-named file reports size.physical 32,
+    // size.virtual 36 and rewrites its line as "1 S32 W36 :1700000000.P123Q1.host".
+    write_file(box.dir / "new" / "1700000000.P123Q1.host", "From: a@b\nSubject: x\n\nbody line\n");
+    // CRLF and bare LF mixed: 10 bytes, one LF without CR.
+    write_file(box.dir / "cur" / "1700000001.P1Q2.host:2,S", "a: b\r\n\r\nx\n");
+    // gzip without S=: the sizes are of the decompressed message.
+    auto packed = compress(CompressFormat::gz, 6, "a: z\n\nzz\n");
+    REQUIRE(packed);
+    write_file(box.dir / "new" / "1700000002.P1Q3.host", packed.value());
+    // A name with S= but no W=: S is kept, the vsize is read.
+    write_file(box.dir / "new" / "1700000003.P1Q4.host,S=6", "a: y\n\n");
+    auto st = box.sync();
+    REQUIRE(st->count() == 4);
+    auto lines = lines_of(box.uidlist());
+    REQUIRE(lines.size() == 5);
+    CHECK(lines[1] == "1 S32 W36 :1700000000.P123Q1.host");
+    CHECK(lines[2] == "2 S10 W11 :1700000001.P1Q2.host");
+    CHECK(lines[3] == "3 S9 W12 :1700000002.P1Q3.host");
+    CHECK(lines[4] == "4 S6 W8 :1700000003.P1Q4.host,S=6");
+    const std::vector<std::pair<std::uint64_t, std::uint64_t>> want{{32, 36}, {10, 11}, {9, 12}, {6, 8}};
+    for (std::uint32_t i = 0; i < 4; ++i) {
+        CAPTURE(i);
+        CHECK(st->at(i).physical_size == want[i].first);
+        CHECK(st->at(i).virtual_size == want[i].second);
+    }
+
+    // A rebuilt index takes them from the uidlist lines (the file is not
+    // read again: its changed content does not change the sizes).
+    write_file(box.dir / "cur" / "1700000000.P123Q1.host:2,", "changed\n");
+    for (auto& e : fs::directory_iterator(box.dir))
+        if (e.path().filename().string().rfind("loft.index", 0) == 0)
+            fs::remove(e.path());
+    box.reopen();
+    st = box.sync();
+    REQUIRE(st->count() == 4);
+    CHECK(st->at(0).physical_size == 32);
+    CHECK(st->at(0).virtual_size == 36);
+    CHECK(st->at(2).virtual_size == 12);
+}
+
+TEST_CASE("sync: a uidlist line without sizes (as Dovecot first writes it) gets them from the file") {
+    TempDir t("loft-mdrv");
+    const fs::path dir = t.path / "Maildir";
+    fs::create_directories(dir / "cur");
+    fs::create_directories(dir / "new");
+    fs::create_directories(dir / "tmp");
+    write_file(dir / "new" / "1700000000.P123Q1.host", "From: a@b\nSubject: x\n\nbody line\n");
+    write_file(dir / "dovecot-uidlist",
+               "3 V1795909220 N2 G335a4a0464660b6be841000083ecc375\n1 :1700000000.P123Q1.host\n");
+    Box box(dir);
+    auto st = box.sync();
+    REQUIRE(st->count() == 1);
+    CHECK(st->header().uidvalidity == 1795909220u);
+    CHECK(st->at(0).uid == 1);
+    CHECK(st->at(0).physical_size == 32);
+    CHECK(st->at(0).virtual_size == 36);
+}
+
+TEST_CASE("another program's numbered file without S=/W= is indexed with its sizes at the next commit") {
+    TempDir t("loft-mdrv");
+    Box box(t.path / "Maildir");
+    box.sync();
+    box.save1("a: 1\n\n1\n");
+    // Another process numbered a Postfix-named file without recording sizes.
+    write_file(box.dir / "new" / "1700000000.P9Q9.host", "a: b\n\nxyz\n");
+    {
+        std::ofstream(box.dir / "dovecot-uidlist", std::ios::app) << "2 :1700000000.P9Q9.host\n";
+    }
+    Uid uid = box.save1("a: 3\n\n3\n");
+    CHECK(uid == 3);
+    auto st = box.idx->state();
+    auto pos = st->find(2);
+    REQUIRE(pos);
+    CHECK(st->at(*pos).physical_size == 10);
+    CHECK(st->at(*pos).virtual_size == 13);
+}
+
+namespace {
+// The process's log lines of info level and above, in a file of `dir`.
+struct LogCapture {
+    std::string path;
+    explicit LogCapture(const TempDir& dir) : path((dir.path / "info.log").string()) {
+        REQUIRE(log::configure(log::LogSettings().set_log_path(path)).is_ok());
+    }
+    ~LogCapture() { (void)log::configure(log::LogSettings()); }
+    std::string text() const {
+        log::flush();
+        return fs::exists(path) ? slurp(path) : std::string();
+    }
+};
+} // namespace
+
+TEST_CASE("a new, empty mailbox gets its uidlist silently; a lost uidlist is logged") {
+    TempDir t("loft-mdrv");
+    LogCapture cap(t);
+    {
+        Box box(t.path / "Empty");
+        box.sync();
+        CHECK(fs::exists(box.dir / "dovecot-uidlist"));
+    }
+    CHECK(cap.text().find("dovecot-uidlist missing") == std::string::npos);
+
+    // Messages on disk without a uidlist (and no index): lost, logged.
+    {
+        Box box(t.path / "Files");
+        write_file(box.dir / "new" / "1700000000.P1Q1.host", "a: b\n\nx\n");
+        box.sync();
+    }
+    const std::string after_files = cap.text();
+    CHECK(after_files.find((t.path / "Files").string() + ": dovecot-uidlist missing, new UIDVALIDITY") !=
+          std::string::npos);
+    CHECK(after_files.find((t.path / "Empty").string() + ": dovecot-uidlist missing") == std::string::npos);
+
+    // An index that had a UIDVALIDITY, no messages: lost, logged.
+    {
+        Box box(t.path / "Indexed");
+        box.sync();
+        fs::remove(box.dir / "dovecot-uidlist");
+        box.sync();
+    }
+    CHECK(cap.text().find((t.path / "Indexed").string() + ": dovecot-uidlist missing, new UIDVALIDITY") !=
+          std::string::npos);
 }

@@ -80,6 +80,34 @@ Status fsync_dir(const std::string& dir) {
     return Status::ok();
 }
 
+std::uint64_t virtual_size_of(std::string_view bytes) {
+    std::uint64_t bare_lf = 0;
+    const char* p = bytes.data();
+    const char* const end = p + bytes.size();
+    while (p < end) {
+        const void* hit = std::memchr(p, '\n', std::size_t(end - p));
+        if (!hit)
+            break;
+        const char* nl = static_cast<const char*>(hit);
+        if (nl == bytes.data() || nl[-1] != '\r')
+            ++bare_lf;
+        p = nl + 1;
+    }
+    return bytes.size() + bare_lf;
+}
+
+Result<FileSizes> message_file_sizes(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno_status("open", path);
+    auto data = map_message_file(fd);
+    ::close(fd);
+    if (!data)
+        return Status::io("maildir: " + path + ": " + data.status().message());
+    const std::string_view bytes = data.value().bytes();
+    return FileSizes{bytes.size(), virtual_size_of(bytes)};
+}
+
 std::string random_guid_hex() {
     std::random_device rd;
     static const char hex[] = "0123456789abcdef";

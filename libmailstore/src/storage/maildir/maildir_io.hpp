@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mailstore::storage::maildir {
@@ -20,6 +21,18 @@ std::int64_t now_ns();
 Result<std::vector<std::string>> list_dir(const std::string& dir);
 // fsync of a directory (after renames into it).
 Status fsync_dir(const std::string& dir);
+// Sizes of a message file whose name carries no S=/W= (a Postfix-style
+// delivery, a file dropped by hand), as Dovecot computes them: psize = the
+// bytes of the (decompressed) message, vsize = psize plus one per LF without
+// a CR before it. The file is read once (mapped; compressed files are
+// decompressed within the limit of map_message_file).
+struct FileSizes {
+    std::uint64_t psize = 0;
+    std::uint64_t vsize = 0;
+};
+Result<FileSizes> message_file_sizes(const std::string& path);
+// The virtual size of message bytes (every line end counted as CRLF).
+std::uint64_t virtual_size_of(std::string_view bytes);
 // 16 random bytes as 32 lower-case hex digits (a new mailbox GUID).
 std::string random_guid_hex();
 

@@ -496,6 +496,15 @@ Result<std::vector<Uid>> MaildirSaveRun::run(std::vector<std::unique_ptr<Pending
                 rec.physical_size = std::strtoull(s->c_str(), nullptr, 10);
             if (auto w = a.entry.field('W'); w && rec.virtual_size == 0)
                 rec.virtual_size = std::strtoull(w->c_str(), nullptr, 10);
+            if (!rel.empty() && (rec.physical_size == 0 || rec.virtual_size == 0)) {
+                // A file named without S=/W= whose line has no sizes either.
+                if (auto sizes = message_file_sizes(b.paths().mail_dir + "/" + rel)) {
+                    if (rec.physical_size == 0)
+                        rec.physical_size = sizes.value().psize;
+                    if (rec.virtual_size == 0)
+                        rec.virtual_size = sizes.value().vsize;
+                }
+            }
             rec.save_date = now;
         }
         std::sort(ids.begin(), ids.end());

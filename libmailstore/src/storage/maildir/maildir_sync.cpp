@@ -337,6 +337,7 @@ Status MaildirSyncRun::run(bool full) {
     }
 
     bool rebuild = fresh;
+    std::uint32_t lost_uidvalidity = 0;
     if (ul_missing) {
         std::uint32_t v = std::uint32_t(std::time(nullptr));
         if (hdr0.uidvalidity != 0 && v <= hdr0.uidvalidity)
@@ -348,7 +349,7 @@ Status MaildirSyncRun::run(bool full) {
         sh.uidlist.header.guid = random_guid_hex();
         sh.uidlist_loaded = false; // not on disk yet
         sh.names.clear();
-        logger.infof("{}: dovecot-uidlist missing, new UIDVALIDITY {}", b.paths().mail_dir, v);
+        lost_uidvalidity = v; // logged once the files are known (below)
         if (!fresh)
             ctx.reset();
         rebuild = true;
@@ -399,6 +400,16 @@ Status MaildirSyncRun::run(bool full) {
         ds.cur_mtime_ns = moved_any ? mtime_ns(b.cur_dir()) : old.cur_mtime_ns;
     }
 
+    // A missing uidlist is news only when something was numbered before:
+    // messages on disk or an index that had a UIDVALIDITY. A new, empty
+    // mailbox simply gets its first uidlist.
+    if (lost_uidvalidity != 0) {
+        if (!fresh || !files.empty())
+            logger.infof("{}: dovecot-uidlist missing, new UIDVALIDITY {}", b.paths().mail_dir, lost_uidvalidity);
+        else
+            logger.debugf("{}: new dovecot-uidlist, UIDVALIDITY {}", b.paths().mail_dir, lost_uidvalidity);
+    }
+
     // UIDs: files without one get the next UIDs in file-name order.
     Uidlist& ul = sh.uidlist;
     std::unordered_map<std::string_view, std::size_t> by_base;
@@ -427,10 +438,23 @@ Status MaildirSyncRun::run(bool full) {
     if (!rebuild)
         next = std::max<Uid>(next, ctx.current().header().next_uid);
     std::vector<UidlistEntry> added;
+    // Sizes of files whose name lacks S= or W= (Postfix-style deliveries,
+    // files dropped by hand): read once here and kept in the uidlist line as
+    // S and W fields, as Dovecot 2.3 records them ("1 S32 W36 :BASE"), so
+    // neither we nor Dovecot read the file again for them.
+    std::unordered_map<std::size_t, FileSizes> computed; // index into files
     for (std::size_t i : unnumbered) {
         UidlistEntry e;
         e.uid = next++;
         e.base = files[i].parsed.base;
+        if (!files[i].parsed.psize || !files[i].parsed.vsize) {
+            auto sizes = message_file_sizes(b.paths().mail_dir + "/" + files[i].rel);
+            if (sizes && sizes.value().psize > 0) {
+                computed[i] = sizes.value();
+                e.ext.emplace_back('S', std::to_string(sizes.value().psize));
+                e.ext.emplace_back('W', std::to_string(sizes.value().vsize));
+            }
+        }
         numbered.emplace_back(e.uid, i);
         added.push_back(std::move(e));
     }
@@ -575,12 +599,25 @@ Status MaildirSyncRun::run(bool full) {
             rec.physical_size = *f.parsed.psize;
         else if (auto s = ext_num('S'))
             rec.physical_size = *s;
-        else if (have_stat)
-            rec.physical_size = std::uint64_t(fst.st_size); // a plain file from another program
         if (f.parsed.vsize)
             rec.virtual_size = *f.parsed.vsize;
         else if (auto w = ext_num('W'))
             rec.virtual_size = *w;
+        if (rec.physical_size == 0 || rec.virtual_size == 0) {
+            // Neither the name nor the uidlist line knows (a line Dovecot
+            // wrote before it read the file): read the file now.
+            auto c = computed.find(i);
+            Result<FileSizes> sizes = c != computed.end() ? Result<FileSizes>(c->second)
+                                                          : message_file_sizes(path);
+            if (sizes) {
+                if (rec.physical_size == 0)
+                    rec.physical_size = sizes.value().psize;
+                if (rec.virtual_size == 0)
+                    rec.virtual_size = sizes.value().vsize;
+            } else if (sizes.status().code() != Status::Code::not_found) {
+                logger.warningf("{}: sizes unknown: {}", path, sizes.status().message());
+            }
+        }
         rec.received_date = have_stat ? fst.st_mtime : base_time(f.parsed.base);
         rec.save_date = rebuild && have_stat ? fst.st_ctime : now;
         if (auto s = ctx.append(rec, ids_of(f, uid, nullptr)); !s)
