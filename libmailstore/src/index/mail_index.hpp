@@ -84,6 +84,9 @@ public:
     // UIDs expunged with modseq > `since`; nullopt when the history kept does
     // not go back that far.
     std::optional<UidSet> expunged_since(ModSeq since) const;
+    // Whether `uid` is in the expunge history kept (however old its modseq).
+    // false also for an expunge so old that the history no longer holds it.
+    bool in_expunge_history(Uid uid) const;
     // Opaque identity of a chunk of records, so two states can be diffed
     // without visiting unchanged chunks: records [begin, end) of chunk i.
     std::uint32_t chunk_count() const;

@@ -83,6 +83,13 @@ std::optional<UidSet> IndexState::expunged_since(ModSeq since) const {
     return set;
 }
 
+bool IndexState::in_expunge_history(Uid uid) const {
+    for (const auto& e : *impl_->expunged)
+        if (uid >= e.first && uid <= e.last)
+            return true;
+    return false;
+}
+
 std::uint32_t IndexState::chunk_count() const { return static_cast<std::uint32_t>(impl_->chunks.size()); }
 const void* IndexState::chunk_identity(std::uint32_t chunk) const { return impl_->chunks.at(chunk).get(); }
 std::pair<std::uint32_t, std::uint32_t> IndexState::chunk_span(std::uint32_t chunk) const {

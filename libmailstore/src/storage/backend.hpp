@@ -45,6 +45,10 @@ struct MailboxPaths {
     std::string control_dir;  // dovecot-uidlist, dovecot-keywords (CONTROL=, else mail_dir)
     std::string index_dir;    // loft.index* (INDEX=, else mail_dir); "MEMORY" = in memory only
     std::string volatile_dir; // VOLATILEDIR= (lock files that need not survive), may be ""
+    // Maildir: where dovecot-uidvalidity keeps the last UIDVALIDITY given
+    // out under this mail root (the CONTROL= root, else the root), so a
+    // re-created mailbox gets a greater one; "" = none (time-based only).
+    std::string uidvalidity_dir;
 };
 
 // A message written by prepare_save() but not yet visible.

@@ -12,7 +12,9 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <random>
+#include <set>
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -67,6 +69,77 @@ Result<std::vector<std::string>> list_dir(const std::string& dir) {
     return names;
 }
 
+namespace {
+
+// Each non-regular file is logged once per process (bounded, so a directory
+// full of them cannot grow the set without limit).
+void log_not_regular_once(const std::string& path) {
+    static std::mutex mutex;
+    static std::set<std::string> logged;
+    {
+        std::lock_guard lock(mutex);
+        if (logged.size() >= 1000 || !logged.insert(path).second)
+            return;
+    }
+    log::Logger("maildir").warningf("{}: not a regular file (a FIFO, socket, device or directory), "
+                                    "ignored; remove it from the Maildir",
+                                    path);
+}
+
+} // namespace
+
+Result<std::vector<std::string>> list_message_files(const std::string& dir) {
+    DIR* d = ::opendir(dir.c_str());
+    if (!d)
+        return errno_status("opendir", dir);
+    std::vector<std::string> names;
+    errno = 0;
+    while (struct dirent* e = ::readdir(d)) {
+        if (e->d_name[0] != '.') {
+            bool regular = e->d_type == DT_REG;
+            if (e->d_type == DT_LNK || e->d_type == DT_UNKNOWN) {
+                // stat() follows a symlink; one that dangles stays listed
+                // (its open fails with ENOENT like a file moved meanwhile).
+                struct stat st {};
+                const std::string p = dir + "/" + e->d_name;
+                regular = ::stat(p.c_str(), &st) != 0 || S_ISREG(st.st_mode);
+            }
+            if (regular)
+                names.emplace_back(e->d_name);
+            else
+                log_not_regular_once(dir + "/" + e->d_name);
+        }
+        errno = 0;
+    }
+    const int err = errno;
+    ::closedir(d);
+    if (err != 0) {
+        errno = err;
+        return errno_status("readdir", dir);
+    }
+    return names;
+}
+
+int open_message_fd(const std::string& path) {
+    // O_NONBLOCK: open() of a FIFO would wait for a writer; on a regular
+    // file the flag has no effect on reads.
+    int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ::close(fd);
+        log_not_regular_once(path);
+        errno = EINVAL;
+        return -1;
+    }
+    return fd;
+}
+
+Status not_regular_status(const std::string& path) {
+    return Status::io("maildir: " + path + ": not a regular file (a FIFO, socket or device?); remove it from the Maildir");
+}
+
 Status fsync_dir(const std::string& dir) {
     int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
@@ -97,9 +170,9 @@ std::uint64_t virtual_size_of(std::string_view bytes) {
 }
 
 Result<FileSizes> message_file_sizes(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    int fd = open_message_fd(path);
     if (fd < 0)
-        return errno_status("open", path);
+        return errno == EINVAL ? not_regular_status(path) : errno_status("open", path);
     auto data = map_message_file(fd);
     ::close(fd);
     if (!data)
@@ -448,12 +521,14 @@ Result<MessageData> MaildirBackend::open_message(Uid uid) {
                 if (!found)
                     return found.status();
                 path = found.value();
-                fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+                fd = open_message_fd(path);
                 if (fd < 0) {
                     if (errno == ENOENT) {
                         shared_->names.erase(uid); // renamed meanwhile
                         continue;
                     }
+                    if (errno == EINVAL)
+                        return not_regular_status(path);
                     return errno_status("open", path);
                 }
             }

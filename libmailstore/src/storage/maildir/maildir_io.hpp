@@ -19,6 +19,17 @@ std::int64_t mtime_ns(const std::string& path);
 std::int64_t now_ns();
 // Names in directory `dir` not starting with '.'; not_found when it is missing.
 Result<std::vector<std::string>> list_dir(const std::string& dir);
+// Like list_dir, for cur/ and new/: only names that are (or link to)
+// regular files. A FIFO, socket, device or directory there is no message
+// (opening a FIFO would block every sync behind the index lock); it is
+// logged once per process and path.
+Result<std::vector<std::string>> list_message_files(const std::string& dir);
+// open(O_RDONLY) of a message file that never blocks: O_NONBLOCK, and
+// anything but a regular file (symlinks are followed, as Dovecot does) is
+// refused with errno EINVAL. -1 with errno set on failure.
+int open_message_fd(const std::string& path);
+// "PATH: not a regular file ..." for open_message_fd's EINVAL.
+Status not_regular_status(const std::string& path);
 // fsync of a directory (after renames into it).
 Status fsync_dir(const std::string& dir);
 // Sizes of a message file whose name carries no S=/W= (a Postfix-style

@@ -138,6 +138,7 @@ public:
         if (loc_.index_dir == "MEMORY") p.index_dir = "MEMORY";
         else p.index_dir = loc_.index_dir.empty() ? p.mail_dir : loc_.index_dir + rel;
         if (!loc_.volatile_dir.empty()) p.volatile_dir = loc_.volatile_dir + rel;
+        p.uidvalidity_dir = loc_.control_dir.empty() ? loc_.root : loc_.control_dir;
         return p;
     }
 

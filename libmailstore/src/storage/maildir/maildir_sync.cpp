@@ -14,7 +14,9 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <cstdio>
 #include <ctime>
+#include <mutex>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
@@ -113,6 +115,88 @@ Status write_loft_keywords(const std::string& path, const LetterlessKeywords& ke
     if (::rename(tmp.c_str(), path.c_str()) != 0)
         return errno_status("rename", tmp);
     return Status::ok();
+}
+
+// Parses Dovecot's dovecot-uidvalidity contents: 8 lower-case hex digits
+// without a newline ("6b0b6894"); 0 when malformed.
+std::uint32_t parse_uidvalidity_hex(std::string_view text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
+        text.remove_suffix(1);
+    std::uint32_t v = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v, 16);
+    return ec == std::errc() && p == text.data() + text.size() && !text.empty() ? v : 0;
+}
+
+std::string uidvalidity_hex(std::uint32_t v) {
+    char buf[9];
+    std::snprintf(buf, sizeof buf, "%08x", v);
+    return buf;
+}
+
+// A new UIDVALIDITY for a mailbox under the mail root `dir`, as Dovecot 2.3
+// gives them out (observed: after `doveadm mailbox create` the root holds
+// dovecot-uidvalidity = the last value as 8 hex digits, and an empty, 0444
+// marker dovecot-uidvalidity.<that hex>; a deleted and re-created folder
+// gets last + 1 within the same second): max(now, last + 1), written back.
+// RFC 3501 2.3.1.1: a re-created mailbox must not reuse the UIDVALIDITY.
+// With the file missing or unreadable the markers are consulted; failing
+// to write is logged and the value still used.
+std::uint32_t next_uidvalidity(const std::string& dir, std::uint32_t at_least, log::Logger& logger) {
+    static std::mutex mutex; // folders of one root sync on different threads
+    std::lock_guard lock(mutex);
+    std::uint32_t now = std::uint32_t(std::time(nullptr));
+    std::uint32_t v = std::max(now, at_least);
+    if (dir.empty())
+        return v;
+    const std::string path = dir + "/dovecot-uidvalidity";
+    std::uint32_t last = 0;
+    std::string text;
+    int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0) {
+        char buf[64];
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        ::close(fd);
+        if (n > 0)
+            last = parse_uidvalidity_hex(std::string_view(buf, std::size_t(n)));
+    }
+    std::string old_marker;
+    if (auto listed = list_dir(dir)) {
+        for (const auto& n : listed.value()) {
+            if (n.rfind("dovecot-uidvalidity.", 0) != 0)
+                continue;
+            std::uint32_t m = parse_uidvalidity_hex(std::string_view(n).substr(20));
+            if (m == 0)
+                continue;
+            if (m >= last) {
+                last = m;
+                old_marker = n;
+            }
+        }
+    } else {
+        return v; // no root (yet): nothing to keep the value in
+    }
+    if (last != 0 && last != 0xffffffffu)
+        v = std::max(v, last + 1);
+    const std::string hex = uidvalidity_hex(v);
+    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    bool ok = fd >= 0 && ::write(fd, hex.data(), hex.size()) == ssize_t(hex.size());
+    if (fd >= 0)
+        ::close(fd);
+    ok = ok && ::rename(tmp.c_str(), path.c_str()) == 0;
+    if (!ok) {
+        logger.warningf("{}: cannot write ({}); UIDVALIDITY {} is not remembered for re-created mailboxes",
+                        path, std::strerror(errno), v);
+        ::unlink(tmp.c_str());
+        return v;
+    }
+    const std::string marker = path + "." + hex;
+    fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0444);
+    if (fd >= 0)
+        ::close(fd);
+    if (!old_marker.empty() && dir + "/" + old_marker != marker)
+        ::unlink((dir + "/" + old_marker).c_str());
+    return v;
 }
 
 } // namespace
@@ -241,7 +325,7 @@ struct MaildirSyncRun {
 
     // Moves new/ files to cur/ (adding ":2,") and returns what is there.
     Status scan_new(std::vector<FileInfo>& files, bool& moved_any) {
-        auto listed = list_dir(b.new_dir());
+        auto listed = list_message_files(b.new_dir());
         if (!listed)
             return listed.status();
         for (auto& n : listed.value()) {
@@ -257,8 +341,13 @@ struct MaildirSyncRun {
                 files.push_back({"cur/" + target, std::move(parsed)});
                 continue;
             }
-            if (errno == ENOENT)
-                continue; // moved by someone else: the cur/ scan or the next sync sees it
+            if (errno == ENOENT) {
+                // Moved by someone else (to cur/, by another agent): this
+                // sync reads cur/ too, so the file is found under its new
+                // name now and not left for a later sync that may skip it.
+                new_raced = true;
+                continue;
+            }
             // A read-only Maildir (EROFS, EACCES): the message stays in new/.
             files.push_back({"new/" + n, std::move(parsed)});
         }
@@ -266,7 +355,7 @@ struct MaildirSyncRun {
     }
 
     Status scan_cur(std::vector<FileInfo>& files) {
-        auto listed = list_dir(b.cur_dir());
+        auto listed = list_message_files(b.cur_dir());
         if (!listed)
             return listed.status();
         files.reserve(files.size() + listed.value().size());
@@ -278,6 +367,8 @@ struct MaildirSyncRun {
     }
 
     Status run(bool full);
+
+    bool new_raced = false; // a new/ file vanished before our rename
 };
 
 Status MaildirSyncRun::run(bool full) {
@@ -339,9 +430,8 @@ Status MaildirSyncRun::run(bool full) {
     bool rebuild = fresh;
     std::uint32_t lost_uidvalidity = 0;
     if (ul_missing) {
-        std::uint32_t v = std::uint32_t(std::time(nullptr));
-        if (hdr0.uidvalidity != 0 && v <= hdr0.uidvalidity)
-            v = hdr0.uidvalidity + 1;
+        const std::uint32_t v =
+            next_uidvalidity(b.paths().uidvalidity_dir, hdr0.uidvalidity != 0 ? hdr0.uidvalidity + 1 : 0, logger);
         sh.uidlist = Uidlist{};
         sh.uidlist.header.version = 3;
         sh.uidlist.header.uidvalidity = v;
@@ -372,6 +462,8 @@ Status MaildirSyncRun::run(bool full) {
     if (want_new) {
         if (auto s = scan_new(files, moved_any); !s)
             return s;
+        if (new_raced)
+            want_cur = true;
         ds.new_mtime_ns = mtime_ns(b.new_dir()); // our own moves changed it
     } else {
         ds.new_mtime_ns = old.new_mtime_ns;
@@ -385,7 +477,7 @@ Status MaildirSyncRun::run(bool full) {
         // Messages may also be in new/: our own deliveries stay there until
         // a sync moves them, and a read-only Maildir keeps them there.
         const std::int64_t new_before = mtime_ns(b.new_dir());
-        auto listed = list_dir(b.new_dir());
+        auto listed = list_message_files(b.new_dir());
         if (!listed)
             return listed.status();
         for (auto& n : listed.value())
@@ -458,15 +550,44 @@ Status MaildirSyncRun::run(bool full) {
         numbered.emplace_back(e.uid, i);
         added.push_back(std::move(e));
     }
-    std::sort(numbered.begin(), numbered.end());
     by_base.clear(); // its keys point into entries that the writes below may move
+
+    // A numbered file the index never had, below UIDs it has, and not in
+    // its expunge history: a sync missed it (its file moved from new/ to
+    // cur/ behind our back). Skipping it would hide it for good, inserting
+    // it below UIDs already announced breaks RFC 3501 2.3.1.1 (clients
+    // fetch "last+1:*" and would never see it): it gets the next UID, its
+    // uidlist line is rewritten under the new UID (GUID and sizes kept).
+    std::size_t renumbered = 0;
+    if (!rebuild) {
+        const auto& st = ctx.current();
+        const Uid index_last = st.count() > 0 ? st.at(st.count() - 1).uid : 0;
+        for (auto& [uid, i] : numbered) {
+            if (uid >= index_last || st.find(uid) || st.in_expunge_history(uid))
+                continue;
+            auto it = std::lower_bound(ul.entries.begin(), ul.entries.end(), uid,
+                                       [](const UidlistEntry& x, Uid u) { return x.uid < u; });
+            if (it == ul.entries.end() || it->uid != uid)
+                continue;
+            UidlistEntry e = *it;
+            ul.entries.erase(it);
+            e.uid = next++;
+            logger.warningf("{}: {} (UID {}) was never indexed and lies below UID {}: renumbered to UID {}",
+                            b.paths().mail_dir, files[i].rel, uid, index_last, e.uid);
+            uid = e.uid;
+            added.push_back(std::move(e));
+            ++renumbered;
+        }
+    }
+    std::sort(numbered.begin(), numbered.end());
 
     // Write the uidlist: appended, or rewritten when missing or when more
     // than a quarter of its lines are dead (Dovecot compacts likewise).
     std::size_t dead = 0;
     if (complete)
         dead = ul.entries.size() - (numbered.size() - added.size());
-    const bool rewrite = ul_missing || !sh.uidlist_loaded || (complete && dead * 4 > ul.entries.size());
+    const bool rewrite = ul_missing || !sh.uidlist_loaded || renumbered > 0 ||
+                         (complete && dead * 4 > ul.entries.size());
     if (rewrite) {
         Uidlist fresh_list;
         fresh_list.header = ul.header;
@@ -572,7 +693,7 @@ Status MaildirSyncRun::run(bool full) {
             continue;
         }
         if (uid <= last_index_uid)
-            continue; // expunged from the index earlier: UIDs are never reused
+            continue; // expunged from the index earlier (renumbered above otherwise): UIDs are never reused
         index::Record rec;
         rec.uid = uid;
         rec.flags = f.parsed.flags;
