@@ -253,3 +253,133 @@ def test_check_save_order_rejects_wrong_orders(workdir):
     assert any("after the commit was reported" in p for p in check_save_order(parse_trace(late_dir_sync), m))
     sync_after_rename = "\n".join(lines[:2] + [lines[3], lines[2]] + lines[4:])
     assert any("synced after its rename" in p for p in check_save_order(parse_trace(sync_after_rename), m))
+
+
+def check_batch_order(events, maildir: str) -> list[str]:
+    """Problems with the durability order of one transaction of several saves,
+    [] when it is right: every file's data is synced (its own fdatasync/fsync,
+    or a syncfs after its last write) and every data sync comes before the
+    first rename into new/ or cur/; the directories are fsynced after the
+    renames and before the "UID TOKEN" lines are written."""
+    tmp_dir = os.path.join(maildir, "tmp")
+    targets = (os.path.join(maildir, "new"), os.path.join(maildir, "cur"))
+    last_write: dict[str, int] = {}
+    own_sync: dict[str, int] = {}
+    syncfs_at: list[int] = []
+    renames: list[tuple[int, str, str]] = []  # index, source, destination
+    dir_syncs: dict[str, int] = {}
+    report_at = None
+    for i, (call, args, res) in enumerate(events):
+        if res < 0:
+            continue
+        if call == "write" and args:
+            path = fd_path(args[0]) or ""
+            if os.path.dirname(path) == tmp_dir:
+                last_write[path] = i
+            elif args[0].startswith("1<") and report_at is None and re.match(r'"\d+ ', args[1]):
+                report_at = i
+        elif call in ("fdatasync", "fsync"):
+            path = fd_path(args[0]) or ""
+            if os.path.dirname(path) == tmp_dir:
+                own_sync[path] = i
+            elif path in targets and renames:
+                dir_syncs[path] = i
+        elif call == "syncfs":
+            syncfs_at.append(i)
+        elif call in ("rename", "renameat", "renameat2"):
+            if call == "rename":
+                src, dst = os.path.normpath(unquote(args[0])), os.path.normpath(unquote(args[1]))
+            else:
+                src, dst = resolve(args[0], args[1]), resolve(args[2], args[3])
+            if os.path.dirname(src) == tmp_dir and os.path.dirname(dst) in targets:
+                renames.append((i, src, dst))
+    if report_at is None:
+        return ["the UID lines were never written to stdout"]
+    if len(renames) < 2:
+        return [f"{len(renames)} renames from tmp/ into new/ or cur/, expected one per message"]
+    problems = []
+    first_rename = min(i for i, _, _ in renames)
+    data_syncs = list(own_sync.values()) + syncfs_at
+    late = [i for i in data_syncs if i > first_rename]
+    if late:
+        problems.append(f"{len(late)} data syncs come after the first rename into new/ or cur/")
+    for i, src, dst in renames:
+        wrote = last_write.get(src, -1)
+        covered = (src in own_sync and wrote < own_sync[src] < i) or any(wrote < s < i for s in syncfs_at)
+        if not covered:
+            problems.append(f"no fdatasync/fsync of {src} (nor a syncfs after its last write) before its rename")
+        if i > report_at:
+            problems.append(f"the rename of {src} comes after the commit was reported")
+    for d in {os.path.dirname(dst) for _, _, dst in renames}:
+        last = max(i for i, _, dst in renames if os.path.dirname(dst) == d)
+        at = dir_syncs.get(d)
+        if at is None or at < last:
+            problems.append(f"no fsync of {d} after the last rename into it")
+        elif at > report_at:
+            problems.append(f"the fsync of {d} comes after the commit was reported")
+    return problems
+
+
+def traced_batch(tool: Tool, workdir, mode: str, count: int) -> tuple[list, str]:
+    trace = workdir / f"strace-batch-{mode}.txt"
+    argv = ["strace", "-f", "-y", "-qq", "-e",
+            "trace=openat,write,fdatasync,fsync,syncfs,rename,renameat,renameat2,link,linkat,unlink",
+            "-o", str(trace)] + tool.argv("save-many", "INBOX", str(count), "--batch", str(count),
+                                          "--prefix", f"batch-{mode}", settings={"mail_fsync": mode})
+    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    assert p.returncode == 0, p.stderr.decode(errors="replace")
+    assert len(p.stdout.decode().splitlines()) == count, p.stdout
+    return parse_trace(trace.read_text()), trace.read_text()
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed")
+def test_batch_save_syscall_order(build_dir, workdir):
+    """A transaction of 20 saves: the files' data is durable before any of
+    them is renamed (the later ones by one syncfs at commit), the directory
+    fsync before the commit is reported; mail_fsync = never fails the check."""
+    maildir = str(workdir / "Maildir")
+    tool = Tool(tool_binary(build_dir), f"maildir:{maildir}")
+    tool.save("INBOX", make_message("warm-up"))
+
+    events, raw = traced_batch(tool, workdir, "optimized", 20)
+    problems = check_batch_order(events, maildir)
+    assert problems == [], "mail_fsync=optimized: " + "; ".join(problems) + "\n" + raw[-6000:]
+    # The batch costs fewer data syncs than files (one syncfs for the later ones).
+    tmp_syncs = sum(1 for call, args, res in events
+                    if call in ("fdatasync", "fsync") and os.path.dirname(fd_path(args[0]) or "") ==
+                    os.path.join(maildir, "tmp"))
+    assert tmp_syncs < 20, raw[-6000:]
+
+    events, raw = traced_batch(tool, workdir, "never", 20)
+    problems = check_batch_order(events, maildir)
+    assert any("no fdatasync/fsync of" in p for p in problems), \
+        f"mail_fsync=never passed the batch durability check ({problems}): the check cannot fail\n" + raw[-6000:]
+
+
+def test_check_batch_order_rejects_wrong_orders(workdir):
+    """The batch order check on hand-written traces: right, then wrong."""
+    m = "/x/Maildir"
+    good = f"""\
+1 openat(AT_FDCWD</>, "{m}/tmp/1.M1P1.h", O_WRONLY|O_CREAT|O_EXCL, 0600) = 5<{m}/tmp/1.M1P1.h>
+1 write(5<{m}/tmp/1.M1P1.h>, "Subject: x\\n", 11) = 11
+1 fdatasync(5<{m}/tmp/1.M1P1.h>) = 0
+1 openat(AT_FDCWD</>, "{m}/tmp/2.M1P1.h", O_WRONLY|O_CREAT|O_EXCL, 0600) = 5<{m}/tmp/2.M1P1.h>
+1 write(5<{m}/tmp/2.M1P1.h>, "Subject: y\\n", 11) = 11
+1 syncfs(6<{m}/tmp>) = 0
+1 renameat(AT_FDCWD</>, "{m}/tmp/1.M1P1.h", AT_FDCWD</>, "{m}/new/1.M1P1.h,S=11") = 0
+1 renameat(AT_FDCWD</>, "{m}/tmp/2.M1P1.h", AT_FDCWD</>, "{m}/new/2.M1P1.h,S=11") = 0
+1 openat(AT_FDCWD</>, "{m}/new", O_RDONLY|O_DIRECTORY) = 6<{m}/new>
+1 fsync(6<{m}/new>) = 0
+1 write(1<pipe:[9]>, "7 tok-0\\n8 tok-1\\n", 16) = 16
+"""
+    assert check_batch_order(parse_trace(good), m) == []
+    lines = good.splitlines()
+    no_syncfs = "\n".join(l for l in lines if "syncfs" not in l)
+    assert any("no fdatasync/fsync of" in p and "2.M1P1" in p for p in check_batch_order(parse_trace(no_syncfs), m))
+    syncfs_late = "\n".join(lines[:5] + [lines[6], lines[5]] + lines[7:])
+    problems = check_batch_order(parse_trace(syncfs_late), m)
+    assert any("after the first rename" in p for p in problems), problems
+    no_dir_sync = "\n".join(l for l in lines if "fsync(6" not in l)
+    assert any("no fsync of" in p for p in check_batch_order(parse_trace(no_dir_sync), m))
+    late_dir_sync = "\n".join(lines[:9] + [lines[10], lines[9]])
+    assert any("after the commit was reported" in p for p in check_batch_order(parse_trace(late_dir_sync), m))

@@ -868,3 +868,42 @@ TEST_CASE("a new, empty mailbox gets its uidlist silently; a lost uidlist is log
     CHECK(cap.text().find((t.path / "Indexed").string() + ": dovecot-uidlist missing, new UIDVALIDITY") !=
           std::string::npos);
 }
+
+TEST_CASE("mail_fsync = optimized: a batch of saves (later files synced at commit) and an aborted batch") {
+    TempDir t("loft-mdrv");
+    Box box(t.path / "Maildir");
+    box.settings.fsync = index::FsyncMode::optimized; // the Box turns it off; the batch path needs it
+    box.reopen();
+    box.sync();
+    std::vector<std::string> bodies;
+    std::vector<SaveRequest> reqs;
+    for (int i = 0; i < 6; ++i)
+        bodies.push_back("Subject: m" + std::to_string(i) + "\n\nbody\n");
+    for (auto& b : bodies) {
+        SaveRequest r;
+        r.data = b;
+        r.internal_date = 1700000000;
+        reqs.push_back(r);
+    }
+    auto uids = box.save(reqs);
+    CHECK(uids == std::vector<Uid>{1, 2, 3, 4, 5, 6});
+    CHECK(names_in(box.dir / "tmp").empty());
+    CHECK(names_in(box.dir / "new").size() == 6);
+    CHECK(lines_of(box.uidlist()).size() == 7);
+    for (Uid u = 1; u <= 6; ++u)
+        CHECK(box.backend->open_message(u)->bytes() == bodies[u - 1]);
+
+    // An aborted batch removes its tmp/ files; the next transaction works.
+    std::vector<std::unique_ptr<PendingSave>> pending;
+    for (int i = 0; i < 4; ++i) {
+        auto p = box.backend->prepare_save(reqs[std::size_t(i)]);
+        REQUIRE(p);
+        pending.push_back(std::move(p.value()));
+    }
+    CHECK(names_in(box.dir / "tmp").size() == 4);
+    box.backend->abort_saves(pending);
+    pending.clear();
+    CHECK(names_in(box.dir / "tmp").empty());
+    CHECK(box.save1("Subject: after\n\nx\n") == 7);
+    CHECK(names_in(box.dir / "tmp").empty());
+}

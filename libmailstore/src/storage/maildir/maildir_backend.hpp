@@ -14,6 +14,7 @@
 #include "storage/maildir/keywords_file.hpp"
 #include "storage/maildir/uidlist.hpp"
 
+#include <atomic>
 #include <ctime>
 #include <map>
 #include <mutex>
@@ -117,6 +118,17 @@ private:
     MailboxPaths paths_;
     StorageSettings settings_;
     std::shared_ptr<MaildirShared> shared_;
+    // Saves prepared by this backend and neither committed nor dropped:
+    // more than batch_sync_after of them make a batch, whose later files
+    // are made durable together at commit (docs/durability.md).
+    std::shared_ptr<std::atomic<std::uint32_t>> open_saves_ = std::make_shared<std::atomic<std::uint32_t>>(0);
 };
+
+// With mail_fsync = optimized, the first saves of a transaction are
+// fdatasync'ed as they are written (outside any lock: a single LMTP delivery
+// costs one fdatasync); from the next one on, writeback is only started
+// (sync_file_range) and commit makes them all durable with one syncfs()
+// before the first rename.
+inline constexpr std::uint32_t batch_sync_after = 2;
 
 } // namespace mailstore::storage::maildir

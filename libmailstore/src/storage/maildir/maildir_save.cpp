@@ -34,6 +34,18 @@ struct MaildirPendingSave final : PendingSave {
     std::string base;     // the file's base name, tmp/<base> until committed
     std::string rel;      // where commit put it ("new/..." or "cur/...")
     bool committed = false;
+    // false: only its writeback was started; commit makes it durable
+    // before the rename (a batch, see batch_sync_after).
+    bool data_synced = true;
+    // The backend's count of open saves, this one included until release().
+    std::shared_ptr<std::atomic<std::uint32_t>> open_count;
+
+    void release() {
+        if (open_count)
+            open_count->fetch_sub(1, std::memory_order_relaxed);
+        open_count.reset();
+    }
+    ~MaildirPendingSave() override { release(); }
 };
 
 Status write_all(int fd, std::string_view data, const std::string& path) {
@@ -166,14 +178,25 @@ Result<std::unique_ptr<PendingSave>> MaildirBackend::prepare_save(const SaveRequ
             return fail(errno_status("futimens", path));
         // Durable before commit: the data now, the rename and the directory
         // at commit (mail_fsync = optimized and always; never skips both).
-        if (settings_.fsync != index::FsyncMode::never && ::fdatasync(fd) != 0)
+        // In a batch (optimized only) the data sync waits for commit, which
+        // makes all the batch's files durable at once before any rename;
+        // writeback starts now so that the wait is short.
+        const bool batched = settings_.fsync == index::FsyncMode::optimized &&
+                             open_saves_->load(std::memory_order_relaxed) >= batch_sync_after;
+        if (batched) {
+            pending->data_synced = false;
+            (void)::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE); // a hint: commit syncs
+        } else if (settings_.fsync != index::FsyncMode::never && ::fdatasync(fd) != 0) {
             return fail(errno_status("fdatasync", path));
+        }
         if (::close(fd) != 0) {
             fd = -1;
             Status s = errno_status("close", path);
             ::unlink(path.c_str());
             return s;
         }
+        pending->open_count = open_saves_;
+        open_saves_->fetch_add(1, std::memory_order_relaxed);
         pending->physical_size = psize;
         pending->virtual_size = vsize;
         pending->received_date = date;
@@ -242,8 +265,42 @@ struct MaildirSaveRun {
     index::WriteContext& ctx;
     MaildirShared& sh;
 
+    Status make_batch_durable(const std::vector<MaildirPendingSave*>& ps);
+
     Result<std::vector<Uid>> run(std::vector<std::unique_ptr<PendingSave>>& saves);
 };
+
+// One syncfs() of the mail file system makes every file of the batch
+// durable: one journal commit instead of one per file. When syncfs fails
+// (it reports writeback errors since Linux 5.8), each file is
+// fdatasync'ed so that the error names the file.
+Status MaildirSaveRun::make_batch_durable(const std::vector<MaildirPendingSave*>& ps) {
+    if (std::all_of(ps.begin(), ps.end(), [](const MaildirPendingSave* p) { return p->data_synced; }))
+        return Status::ok();
+    const std::string tmp = b.tmp_dir();
+    int dfd = ::open(tmp.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return errno_status("open", tmp);
+    const bool all = ::syncfs(dfd) == 0;
+    ::close(dfd);
+    for (auto* p : ps) {
+        if (p->data_synced)
+            continue;
+        if (!all) {
+            const std::string path = tmp + "/" + p->base;
+            int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+            if (fd < 0)
+                return errno_status("open", path);
+            const bool ok = ::fdatasync(fd) == 0;
+            Status s = ok ? Status::ok() : errno_status("fdatasync", path);
+            ::close(fd);
+            if (!ok)
+                return s;
+        }
+        p->data_synced = true;
+    }
+    return Status::ok();
+}
 
 Result<std::vector<Uid>> MaildirSaveRun::run(std::vector<std::unique_ptr<PendingSave>>& saves) {
     std::vector<MaildirPendingSave*> ps;
@@ -296,6 +353,10 @@ Result<std::vector<Uid>> MaildirSaveRun::run(std::vector<std::unique_ptr<Pending
     }
     LetterlessKeywords letterless; // by save position for now (uids later)
     std::vector<std::vector<std::string>> letterless_of(ps.size());
+
+    // The data of a batch's later files, durable before the first rename.
+    if (auto s = make_batch_durable(ps); !s)
+        return s;
 
     // Rename into new/ (no flags: the message is new, \Recent) or cur/.
     // The directories' mtimes around the renames: when nobody else changed
@@ -471,6 +532,7 @@ Result<std::vector<Uid>> MaildirSaveRun::run(std::vector<std::unique_ptr<Pending
                 ids.push_back(ctx.keyword_id(k));
             sh.names[a.uid] = p->rel;
             p->committed = true;
+            p->release();
         } else {
             // Someone else's message: found without reading cur/ (new/BASE
             // or cur/BASE:2,); otherwise the next sync scans for it.
@@ -551,6 +613,8 @@ void MaildirBackend::abort_saves(std::vector<std::unique_ptr<PendingSave>>& save
         auto* p = dynamic_cast<MaildirPendingSave*>(s.get());
         if (p && !p->committed && !p->base.empty())
             ::unlink((tmp_dir() + "/" + p->base).c_str());
+        if (p)
+            p->release();
     }
 }
 
