@@ -201,6 +201,25 @@ TEST_CASE("uidlist: a half-written line of a crashed writer is dropped by the ne
     CHECK(fmt_test::read_file(path) == "3 V5 N2\n1 :a\n3 :c\n");
 }
 
+TEST_CASE("uidlist: complete lines another writer appended are never cut; the caller must read them first") {
+    TempDir dir;
+    const std::string path = dir / "dovecot-uidlist";
+    fmt_test::write_file(path, "3 V5 N2\n1 :a\n");
+    auto list = read_uidlist(path);
+    REQUIRE(list);
+    // Another writer (one that broke our lock as stale) numbers a message.
+    fmt_test::write_file(path, "3 V5 N2\n1 :a\n2 :theirs\n");
+    auto r = append_uidlist(path, *list, {{2, "mine", {}}}, index::FsyncMode::never);
+    REQUIRE(!r);
+    CHECK(r.code() == Status::Code::temporary_failure);
+    CHECK(fmt_test::read_file(path) == "3 V5 N2\n1 :a\n2 :theirs\n");
+    auto changed = refresh_uidlist(path, *list);
+    REQUIRE(changed);
+    CHECK(*changed);
+    REQUIRE(append_uidlist(path, *list, {{3, "mine", {}}}, index::FsyncMode::never));
+    CHECK(fmt_test::read_file(path) == "3 V5 N2\n1 :a\n2 :theirs\n3 :mine\n");
+}
+
 TEST_CASE("uidlist: read errors name the file") {
     TempDir dir;
     auto missing = read_uidlist(dir / "nope");

@@ -308,7 +308,7 @@ Status append_uidlist(const std::string& path, Uidlist& list, const std::vector<
         prev = e.uid;
         text += format_uidlist_line(e);
     }
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
     if (fd < 0) return errno_status(path, "open", errno);
     struct stat st {};
     if (::fstat(fd, &st) != 0) {
@@ -321,8 +321,23 @@ Status append_uidlist(const std::string& path, Uidlist& list, const std::vector<
         ::close(fd);
         return Status::error(Status::Code::internal, path + ": changed since it was read; refresh it under the lock first");
     }
-    // Bytes past end_offset are a line a crashed writer left half-written
-    // (we hold the lock, so nobody is writing it now): drop them.
+    // Bytes past end_offset: a line a crashed writer left half-written (we
+    // hold the lock, so nobody is writing it now) is dropped. Complete
+    // lines are another writer's numbered messages (one that broke our lock
+    // as stale, or wrote without it): never cut those — the caller must
+    // re-read and number after them.
+    if (static_cast<std::uint64_t>(st.st_size) > list.end_offset) {
+        const std::uint64_t tail = static_cast<std::uint64_t>(st.st_size) - list.end_offset;
+        std::string bytes(static_cast<std::size_t>(std::min<std::uint64_t>(tail, 65536)), '\0');
+        const ssize_t got = ::pread(fd, bytes.data(), bytes.size(), static_cast<off_t>(list.end_offset));
+        if (tail > bytes.size() || got != static_cast<ssize_t>(bytes.size()) ||
+            bytes.find('\n') != std::string::npos) {
+            ::close(fd);
+            return Status::error(Status::Code::temporary_failure,
+                                 path + ": lines were appended by another writer since it was read; "
+                                        "read it again before numbering new messages");
+        }
+    }
     if (static_cast<std::uint64_t>(st.st_size) > list.end_offset &&
         ::ftruncate(fd, static_cast<off_t>(list.end_offset)) != 0) {
         const int err = errno;
