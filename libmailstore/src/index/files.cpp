@@ -1,4 +1,5 @@
 // Snapshot and log header encoding (see files.hpp).
+#include "index/mapping_guard.hpp"
 #include "index/files.hpp"
 
 #include <cerrno>
@@ -293,15 +294,15 @@ bool read_snapshot(const std::string& path, IndexState::Impl& out, std::string& 
         return false;
     }
     auto size = static_cast<std::size_t>(st.st_size);
-    void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    // Guarded: a snapshot truncated by someone while we decode it reads as
+    // zeros (and fails its checksum) instead of killing the process.
+    GuardedMapping map(fd, size);
     ::close(fd);
-    if (map == MAP_FAILED) {
-        why = std::string("mmap: ") + std::strerror(errno);
+    if (map.address() == nullptr) {
+        why = std::string("mmap: ") + std::strerror(map.error());
         return false;
     }
-    bool ok = decode_snapshot(map, size, out, why);
-    ::munmap(map, size);
-    return ok;
+    return decode_snapshot(map.address(), size, out, why);
 }
 
 Status write_snapshot(const std::string& path, const IndexState::Impl& state, FsyncMode fsync) {

@@ -1,6 +1,7 @@
 // MessageData: a message's bytes kept alive by a read-only mapping of its
 // file or by a decompressed buffer, split into header and body.
 #include "storage/backend.hpp"
+#include "index/mapping_guard.hpp"
 #include "storage/compress.hpp"
 
 #include <cerrno>
@@ -40,14 +41,23 @@ std::size_t header_size(std::string_view bytes) {
     return bytes.size();
 }
 
-struct Mapping {
-    void* address = nullptr;
-    std::size_t size = 0;
-    ~Mapping() {
-        if (address)
-            munmap(address, size);
+// Reads a whole file into memory (when it cannot be mapped).
+Result<std::string> read_whole(int fd, std::size_t size) {
+    std::string data(size, '\0');
+    std::size_t done = 0;
+    while (done < size) {
+        const ssize_t n = ::pread(fd, data.data() + done, size - done, static_cast<off_t>(done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return Status::io(std::string("reading a mail file failed: ") + std::strerror(errno));
+        if (n == 0)
+            break; // truncated meanwhile: what is left
+        done += static_cast<std::size_t>(n);
     }
-};
+    data.resize(done);
+    return data;
+}
 
 } // namespace
 
@@ -73,15 +83,27 @@ Result<MessageData> map_message_file(int fd) {
             return Status::io("mail file is not a regular file");
         if (st.st_size == 0)
             return make_message_data(nullptr, {});
-        auto mapping = std::make_shared<Mapping>();
-        mapping->size = std::size_t(st.st_size);
-        // MAP_PRIVATE: a writer replacing the file cannot change what a
-        // reader already holds in a way it could notice mid-parse.
-        void* address = mmap(nullptr, mapping->size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (address == MAP_FAILED)
-            return Status::io(std::string("mmap of a mail file failed: ") + std::strerror(errno));
-        mapping->address = address;
-        std::string_view bytes(static_cast<const char*>(address), mapping->size);
+        // A guarded read-only mapping: Maildir files are replaced by rename,
+        // never rewritten, but one truncated by its owner while we read it
+        // must give NULs, not a SIGBUS that kills every session of the
+        // worker (index/mapping_guard.hpp). When no mapping can be had, the
+        // file is read into memory.
+        auto mapping = std::make_shared<index::GuardedMapping>(fd, std::size_t(st.st_size));
+        if (mapping->address() == nullptr) {
+            auto data = read_whole(fd, std::size_t(st.st_size));
+            if (!data)
+                return data.status();
+            auto owned = std::make_shared<const std::string>(std::move(data.value()));
+            std::string_view bytes(*owned);
+            if (detect_compression(bytes.substr(0, 4)) == CompressFormat::none)
+                return make_message_data(owned, bytes);
+            auto plain = decompress(detect_compression(bytes.substr(0, 4)), bytes);
+            if (!plain)
+                return plain.status();
+            auto buffer = std::make_shared<const std::string>(std::move(plain.value()));
+            return make_message_data(buffer, std::string_view(*buffer));
+        }
+        std::string_view bytes(mapping->address(), mapping->size());
         CompressFormat format = detect_compression(bytes.substr(0, 4));
         if (format == CompressFormat::none)
             return make_message_data(mapping, bytes);

@@ -54,6 +54,29 @@ TEST_CASE("map_message_file maps a file and keeps it alive after unlink") {
     CHECK(copy.header() == "Subject: x\n\n");
 }
 
+TEST_CASE("a mail file truncated while mapped reads as NULs instead of killing the process (SIGBUS)") {
+    loft_test::TempDir dir;
+    // Three pages and a bit, so whole pages vanish.
+    std::string text = "Subject: big\n\n" + std::string(3 * 4096 + 100, 'x');
+    std::string path = dir.write("msg", text);
+    auto data = map_path(path);
+    REQUIRE(data.is_ok());
+    REQUIRE(::truncate(path.c_str(), 10) == 0);
+    std::string_view bytes = data->bytes();
+    CHECK(bytes.size() == text.size());
+    // Reading every byte must not raise SIGBUS; past the new end (beyond the
+    // first page, which is still backed by the file) there are zeros.
+    std::size_t zeros = 0;
+    for (char c : bytes)
+        zeros += c == '\0';
+    CHECK(zeros >= 3 * 4096);
+    CHECK(bytes.substr(0, 10) == text.substr(0, 10));
+    // A second mapping of the now short file is fine, too.
+    auto again = map_path(path);
+    REQUIRE(again.is_ok());
+    CHECK(again->bytes() == text.substr(0, 10));
+}
+
 TEST_CASE("map_message_file: an empty file, a directory, a bad fd") {
     loft_test::TempDir dir;
     auto empty = map_path(dir.write("empty", ""));
