@@ -144,6 +144,28 @@ TEST_CASE("maildir list: folders not valid modified UTF-7 and stray files are sk
     CHECK(listing(*list) == std::vector<std::string>{"INBOX|S", "onlydir|N"});
 }
 
+TEST_CASE("maildir list: folder names that decode to control characters or bad UTF-8 are never listed") {
+    TempDir home;
+    auto list = make("maildir:~/Maildir", home.str());
+    REQUIRE(list->create({"INBOX"}));
+    fs::create_directories(home / "Maildir/.&AAoACg-/cur");    // "\n\n"
+    fs::create_directories(home / "Maildir/.a&AA0ACg-b/cur");  // "a\r\nb"
+    fs::create_directories(home / "Maildir/.&AAA-/cur");       // NUL
+    fs::create_directories(home / "Maildir/.Good/cur");
+    CHECK(listing(*list) == std::vector<std::string>{"Good|S", "INBOX|S"});
+    auto fsl = make("maildir:~/F:LAYOUT=fs", home.str());
+    REQUIRE(fsl->create({"INBOX"}));
+    fs::create_directories(home / "F/&AAoACg-/cur");
+    fs::create_directories(home / "F/ok/&AH8-/cur");              // DEL below a good parent
+    CHECK(listing(*fsl) == std::vector<std::string>{"INBOX|S", "ok|N"});
+    auto utf = make("maildir:~/U:UTF-8", home.str());
+    REQUIRE(utf->create({"INBOX"}));
+    fs::create_directories(home / "U/.tab\there/cur");
+    fs::create_directories(home / "U/.bad\xff/cur");
+    fs::create_directories(home / "U/.fine/cur");
+    CHECK(listing(*utf) == std::vector<std::string>{"INBOX|S", "fine|S"});
+}
+
 TEST_CASE("maildir list: remove deletes the files, keeps children") {
     TempDir home;
     auto list = make("maildir:~/Maildir", home.str());

@@ -17,6 +17,7 @@
 
 #include "storage/format_io.hpp"
 
+#include <mailstore/mime/charset.hpp>
 #include <mailstore/log.hpp>
 #include <mailstore/mutf7.hpp>
 
@@ -257,9 +258,15 @@ private:
         return utf8_to_mutf7(level);
     }
 
+    // A level whose decoded name holds control characters (a directory
+    // "&AAoACg-" decodes to "\n\n") or is not UTF-8 is not a mailbox name:
+    // no client could name it, and it must never reach a LIST response.
     std::optional<std::string> decode_level(std::string_view level) const {
-        if (loc_.utf8) return std::string(level);
-        return mutf7_to_utf8(level);
+        std::optional<std::string> name = loc_.utf8 ? std::optional<std::string>(std::string(level)) : mutf7_to_utf8(level);
+        if (!name || !mime::is_valid_utf8(*name)) return std::nullopt;
+        for (unsigned char c : *name)
+            if (c < 0x20 || c == 0x7f) return std::nullopt;
+        return name;
     }
 
     // Levels of an on-disk name; nullopt (with a log line) when a level is
