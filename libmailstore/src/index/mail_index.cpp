@@ -105,8 +105,12 @@ public:
 
     // A change to messages (callers have checked that it changes
     // something): it gets the commit's modseq, assigned at the first change.
+    // Never below the clock in microseconds: with mail_fsync other than
+    // `always` the log's last records may be lost in a power failure, and
+    // modseqs clients already saw must not be handed out again for other
+    // changes (HIGHESTMODSEQ never goes backwards, RFC 7162 3.1.2.1).
     Status change(Op op) {
-        ModSeq m = modseq != 0 ? modseq : builder.impl().header.highest_modseq + 1;
+        ModSeq m = modseq != 0 ? modseq : std::max(builder.impl().header.highest_modseq + 1, time_modseq());
         if (auto s = builder.apply(op, m); !s)
             return Status::error(s.code(), "index: " + s.message());
         modseq = m;
