@@ -130,6 +130,8 @@ bench-storage:
 	[ -f $(BENCHDIR)/build.ninja ] || meson setup $(BENCHDIR) --buildtype=release -Dbench=true \
 	    -Dwerror=false $(MESONOPT)
 	meson configure $(BENCHDIR) --buildtype=release -Dbench=true
+	# Regenerate first: a build dir made before bench/storage existed does not know the target yet.
+	ninja -C $(BENCHDIR) build.ninja
 	meson compile -C $(BENCHDIR) bench/storage/bench_storage
 	mkdir -p bench/results
 	/usr/bin/python3 bench/storage/run_bench.py --bench=$(BENCHDIR)/bench/storage/bench_storage \

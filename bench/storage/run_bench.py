@@ -15,7 +15,7 @@
      a sample and reported separately).
    Interleaved A B C, A B C, ... for --rounds rounds; medians and ratios.
    Then one more run of each, 500 messages, under `strace -f -c` to count the
-   fsync and fdatasync calls per message.
+   fsync, fdatasync and syncfs calls per message.
 
 Dovecot refuses to access mail as root, so its side runs as a temporary
 system user (useradd here, userdel at the end) on the same file system. The
@@ -89,11 +89,11 @@ class Dovecot:
 
 
 def strace_syncs(trace: pathlib.Path) -> int:
-    """Calls of fsync + fdatasync in an `strace -c` summary."""
+    """Calls of fsync + fdatasync + syncfs in an `strace -c` summary."""
     total = 0
     for line in trace.read_text().splitlines():
         f = line.split()
-        if len(f) >= 5 and f[-1] in ("fsync", "fdatasync"):
+        if len(f) >= 5 and f[-1] in ("fsync", "fdatasync", "syncfs"):
             total += int(f[3])
     return total
 
@@ -168,19 +168,19 @@ def main():
                 sys.exit(f"run_bench: doveadm save failed: {p.stderr.decode(errors='replace')}")
         doveadm_save_ms = (time.monotonic() - t0) * 1000 / n_save
 
-        # fsync/fdatasync calls per message.
+        # fsync/fdatasync/syncfs calls per message.
         syncs = {}
         trace = work / "strace-loft-each.txt"
-        run(["strace", "-f", "-c", "-e", "trace=fsync,fdatasync", "-o", str(trace), args.bench, "save",
+        run(["strace", "-f", "-c", "-e", "trace=fsync,fdatasync,syncfs", "-o", str(trace), args.bench, "save",
              f"--maildir={loft_dir}", f"--count={args.sample}", f"--size={args.size}", "--batch=1"])
         syncs["loft_each"] = strace_syncs(trace) / args.sample
         trace = work / "strace-loft-batch.txt"
-        run(["strace", "-f", "-c", "-e", "trace=fsync,fdatasync", "-o", str(trace), args.bench, "save",
+        run(["strace", "-f", "-c", "-e", "trace=fsync,fdatasync,syncfs", "-o", str(trace), args.bench, "save",
              f"--maildir={loft_dir}", f"--count={args.sample}", f"--size={args.size}", f"--batch={args.sample}"])
         syncs["loft_batch"] = strace_syncs(trace) / args.sample
         dv.fresh_home()
         trace = work / "strace-dovecot.txt"
-        dv.import_mbox(sample_dir, prefix=["strace", "-f", "-c", "-e", "trace=fsync,fdatasync", "-o", str(trace)])
+        dv.import_mbox(sample_dir, prefix=["strace", "-f", "-c", "-e", "trace=fsync,fdatasync,syncfs", "-o", str(trace)])
         syncs["dovecot"] = strace_syncs(trace) / args.sample
     finally:
         dv.close()
@@ -216,7 +216,7 @@ def main():
         "(`doveadm save` stores one message per process; it is not a storage figure but is shown "
         "below for reference).",
         "",
-        "| | median | messages/s | rounds (s) | fsync+fdatasync per message |",
+        "| | median | messages/s | rounds (s) | fsync+fdatasync+syncfs per message |",
         "|---|---|---|---|---|",
         f"| Loft, one commit per message | {med(loft_each):.2f} s | {rate(med(loft_each)):.0f} | "
         f"{', '.join(f'{x:.2f}' for x in loft_each)} | {syncs['loft_each']:.2f} |",
@@ -231,7 +231,9 @@ def main():
         f"`doveadm save`, one message per process: {doveadm_save_ms:.1f} ms per message "
         f"(mean of 50), i.e. {args.count * doveadm_save_ms / 1000:.0f} s for {args.count}.",
         "",
-        f"fsync counts: `strace -f -c -e trace=fsync,fdatasync` over {args.sample} messages of each.",
+        f"sync counts: `strace -f -c -e trace=fsync,fdatasync,syncfs` over {args.sample} messages of each "
+        "(a syncfs flushes the whole file system once: Loft makes a large transaction durable with one "
+        "before renaming its files into place, see docs/durability.md).",
         "",
     ]
     text = "\n".join(lines)
