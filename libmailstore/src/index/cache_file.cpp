@@ -2,6 +2,7 @@
 #include "index/cache_file.hpp"
 
 #include "index/codec.hpp"
+#include "index/files.hpp"
 
 #include <mailstore/log.hpp>
 
@@ -38,18 +39,6 @@ std::string entry_bytes(Uid uid, std::uint64_t field, std::uint64_t prev, std::s
     return std::move(w.str());
 }
 
-bool write_all(int fd, const std::string& data, std::uint64_t offset) {
-    std::size_t done = 0;
-    while (done < data.size()) {
-        ssize_t n = ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        done += static_cast<std::size_t>(n);
-    }
-    return true;
-}
 } // namespace
 
 std::shared_ptr<CacheFile> CacheFile::memory(std::uint64_t id) {
@@ -130,7 +119,7 @@ Result<std::shared_ptr<CacheFile>> CacheFile::create(
         }
         c->defs_.insert(defs.begin(), defs.end());
     }
-    bool ok = write_all(fd, data, 0) && (fsync == FsyncMode::never || ::fdatasync(fd) == 0);
+    bool ok = pwrite_all(fd, data, 0) && (fsync == FsyncMode::never || ::fdatasync(fd) == 0);
     if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
         Status s = Status::io("index: " + tmp + ": cannot write: " + std::strerror(errno));
         ::unlink(tmp.c_str());
@@ -311,7 +300,7 @@ Result<std::uint64_t> CacheFile::write_entry(Uid uid, std::uint64_t field, std::
     // Appended after whatever is there (entries of a commit that failed are
     // simply unreferenced).
     std::uint64_t at = size();
-    if (at < cache_header_size || !write_all(fd_, data, at))
+    if (at < cache_header_size || !pwrite_all(fd_, data, at))
         return Status::io("index: " + path_ + ": cannot append: " + std::strerror(errno));
     return at;
 }

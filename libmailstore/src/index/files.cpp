@@ -15,10 +15,12 @@ namespace {
 constexpr char log_magic[8] = {'L', 'O', 'F', 'T', 'L', 'O', 'G', '1'};
 constexpr char snapshot_magic[8] = {'L', 'O', 'F', 'T', 'I', 'D', 'X', '1'};
 
-bool write_all(int fd, const std::string& data) {
+} // namespace
+
+bool pwrite_all(int fd, const std::string& data, std::uint64_t offset) {
     std::size_t done = 0;
     while (done < data.size()) {
-        ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+        ssize_t n = ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -27,7 +29,6 @@ bool write_all(int fd, const std::string& data) {
     }
     return true;
 }
-} // namespace
 
 std::string encode_log_header(const LogHeader& h) {
     ByteWriter w;
@@ -311,7 +312,7 @@ Status write_snapshot(const std::string& path, const IndexState::Impl& state, Fs
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         return Status::io("index: " + tmp + ": cannot create: " + std::strerror(errno));
-    bool ok = write_all(fd, data) && (fsync == FsyncMode::never || ::fdatasync(fd) == 0);
+    bool ok = pwrite_all(fd, data, 0) && (fsync == FsyncMode::never || ::fdatasync(fd) == 0);
     int err = errno;
     ::close(fd);
     if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {

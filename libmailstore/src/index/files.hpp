@@ -37,4 +37,8 @@ bool read_snapshot(const std::string& path, IndexState::Impl& out, std::string& 
 // Writes path.tmp, fsyncs it (unless `never`) and renames it over `path`.
 Status write_snapshot(const std::string& path, const IndexState::Impl& state, FsyncMode fsync);
 
+// Writes all of `data` at `offset` (retrying short writes and EINTR); false
+// with errno set on failure.
+bool pwrite_all(int fd, const std::string& data, std::uint64_t offset);
+
 } // namespace mailstore::index::detail

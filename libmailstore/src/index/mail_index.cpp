@@ -48,19 +48,6 @@ bool pread_all(int fd, std::string& out, std::uint64_t offset, std::size_t n) {
     return done == n;
 }
 
-bool pwrite_all(int fd, const std::string& data, std::uint64_t offset) {
-    std::size_t done = 0;
-    while (done < data.size()) {
-        ssize_t n = ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        done += static_cast<std::size_t>(n);
-    }
-    return true;
-}
-
 std::uint64_t file_size(int fd) {
     struct stat st {};
     return ::fstat(fd, &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
