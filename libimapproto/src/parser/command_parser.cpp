@@ -1,0 +1,1 @@
+#include <imapproto/command_parser.hpp>

@@ -1,0 +1,1 @@
+#include <mailstore/search.hpp>
