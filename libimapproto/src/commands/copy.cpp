@@ -1,1 +1,12 @@
+// COPY (stub until the real implementation lands).
 #include "commands/commands.hpp"
+
+namespace imapproto::detail {
+
+std::unique_ptr<CommandRun> cmd_copy(Context& ctx, const Command&)
+{
+    ctx.finish_no("", "not implemented");
+    return nullptr;
+}
+
+} // namespace imapproto::detail

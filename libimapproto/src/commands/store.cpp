@@ -1,1 +1,12 @@
+// STORE (stub until the real implementation lands).
 #include "commands/commands.hpp"
+
+namespace imapproto::detail {
+
+std::unique_ptr<CommandRun> cmd_store(Context& ctx, const Command&)
+{
+    ctx.finish_no("", "not implemented");
+    return nullptr;
+}
+
+} // namespace imapproto::detail
