@@ -1,1 +1,11 @@
 #include "commands/commands.hpp"
+
+namespace imapproto::detail {
+
+std::unique_ptr<CommandRun> cmd_create(Context& ctx, const Command&)
+{
+    ctx.finish_no("", "Not implemented");
+    return nullptr;
+}
+
+} // namespace imapproto::detail
