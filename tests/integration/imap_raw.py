@@ -1,0 +1,223 @@
+"""A raw IMAP client for the integration tests: exact bytes on the wire, with
+literals read by their announced length, so FETCH bodies and pipelined
+answers can be checked byte for byte.
+
+Responses are returned as `str` decoded with surrogateescape (every byte
+round-trips); a literal stays inline after its `{n}` marker, e.g.
+'* 1 FETCH (BODY[] {5}\r\nhello)'.
+"""
+from __future__ import annotations
+
+import re
+import socket
+import ssl
+import time
+import zlib
+
+WAIT = 15.0  # upper bound for any single read; tests never rely on timing otherwise
+LITERAL_AT_END = re.compile(rb"~?\{(\d+)\+?\}$")
+
+
+def dec(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
+
+
+def enc(text: str | bytes) -> bytes:
+    return text if isinstance(text, bytes) else text.encode("utf-8", "surrogateescape")
+
+
+class Closed(Exception):
+    """The server closed the connection."""
+
+
+class Wire:
+    """A blocking IMAP connection with bounded waits."""
+
+    def __init__(self, sock: socket.socket, timeout: float = WAIT):
+        self.sock = sock
+        self.sock.settimeout(timeout)
+        self.buf = b""
+        self.counter = 0
+        self.inflate: zlib._Decompress | None = None
+        self.deflate: zlib._Compress | None = None
+
+    @classmethod
+    def connect(cls, port: int, host: str = "127.0.0.1", tls: bool = False, timeout: float = WAIT) -> "Wire":
+        sock = socket.create_connection((host, port), timeout=timeout)
+        if tls:
+            sock = client_tls_context().wrap_socket(sock, server_hostname="localhost")
+        return cls(sock, timeout)
+
+    # --- low level -------------------------------------------------------
+    def send(self, data: str | bytes):
+        data = enc(data)
+        if self.deflate is not None:
+            data = self.deflate.compress(data) + self.deflate.flush(zlib.Z_SYNC_FLUSH)
+        self.sock.sendall(data)
+
+    def send_line(self, line: str | bytes):
+        self.send(enc(line) + b"\r\n")
+
+    def _fill(self) -> bool:
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            return False
+        if self.inflate is not None:
+            chunk = self.inflate.decompress(chunk)
+        self.buf += chunk
+        return True
+
+    def read_raw_line(self) -> bytes:
+        """One line including its CRLF; raises Closed at EOF."""
+        while b"\n" not in self.buf:
+            if not self._fill():
+                if self.buf:
+                    rest, self.buf = self.buf, b""
+                    return rest
+                raise Closed()
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line + b"\n"
+
+    def read_exact(self, n: int) -> bytes:
+        while len(self.buf) < n:
+            if not self._fill():
+                raise Closed()
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return data
+
+    def read_line(self) -> str:
+        """One line without CRLF (a literal it announces is not read)."""
+        return dec(self.read_raw_line().rstrip(b"\r\n"))
+
+    def read_response(self) -> str:
+        """One response with the literals it contains; without the final CRLF."""
+        out = b""
+        while True:
+            line = self.read_raw_line()
+            body = line.rstrip(b"\r\n")
+            m = LITERAL_AT_END.search(body)
+            if m and not body.startswith(b"+ "):
+                out += line + self.read_exact(int(m.group(1)))
+                continue
+            return dec(out + body)
+
+    def read_until_tagged(self, tag: str) -> tuple[list[str], str]:
+        """(untagged and continuation responses before it, the tagged line)."""
+        untagged = []
+        while True:
+            resp = self.read_response()
+            if resp.startswith(tag + " "):
+                return untagged, resp
+            untagged.append(resp)
+
+    def expect_closed(self, timeout: float = WAIT) -> list[str]:
+        """Everything the server still sends until it closes the connection."""
+        self.sock.settimeout(timeout)
+        lines = []
+        try:
+            while True:
+                lines.append(self.read_response())
+        except Closed:
+            return lines
+        except ConnectionResetError:
+            return lines
+
+    # --- commands ----------------------------------------------------------
+    def next_tag(self) -> str:
+        self.counter += 1
+        return f"t{self.counter}"
+
+    def cmd(self, line: str | bytes, tag: str | None = None) -> tuple[list[str], str]:
+        """Send '<tag> <line>' and read its answer."""
+        tag = tag or self.next_tag()
+        self.send(enc(tag) + b" " + enc(line) + b"\r\n")
+        return self.read_until_tagged(tag)
+
+    def ok(self, line: str | bytes) -> list[str]:
+        """A command that must succeed; its untagged responses."""
+        untagged, tagged = self.cmd(line)
+        assert re.match(r"^\S+ OK\b", tagged), (line, untagged, tagged)
+        return untagged
+
+    def greeting(self) -> str:
+        return self.read_response()
+
+    def login(self, user: str = "alice", password: str = "secret") -> str:
+        _, tagged = self.cmd(f"LOGIN {user} {password}")
+        assert " OK " in tagged, tagged
+        return tagged
+
+    def append(self, mailbox: str, message: bytes, flags: str = "", date: str = "") -> str:
+        """APPEND with a non-synchronising literal (LITERAL+); the tagged line."""
+        tag = self.next_tag()
+        extra = ""
+        if flags:
+            extra += f" ({flags})"
+        if date:
+            extra += f' "{date}"'
+        self.send(enc(f"{tag} APPEND {quote(mailbox)}{extra} {{{len(message)}+}}\r\n") + message + b"\r\n")
+        _, tagged = self.read_until_tagged(tag)
+        return tagged
+
+    def start_compress(self):
+        """After a tagged OK to COMPRESS DEFLATE: raw deflate both ways (RFC 4978)."""
+        self.inflate = zlib.decompressobj(-15)
+        self.deflate = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+        if self.buf:
+            self.buf = self.inflate.decompress(self.buf)
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def client_tls_context() -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+_MESSAGE_COUNTER = 0
+
+
+def message(subject: str = "hello", body: str = "Hello world.\r\n", sender: str = "Bob <bob@example.org>",
+            to: str = "Alice <alice@example.org>", date: str = "Mon, 7 Feb 1994 21:52:25 -0800",
+            extra_headers: str = "", message_id: str | None = None) -> bytes:
+    """A small RFC 5322 message with CRLF line ends."""
+    global _MESSAGE_COUNTER
+    _MESSAGE_COUNTER += 1
+    mid = message_id or f"<m{_MESSAGE_COUNTER}.{len(body)}@example.org>"
+    head = (f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: {date}\r\n"
+            f"Message-ID: {mid}\r\n{extra_headers}")
+    return enc(head + "\r\n" + body)
+
+
+def fetch_literal(response: str) -> bytes:
+    """The bytes of the first literal in a FETCH response."""
+    m = re.search(r"\{(\d+)\}\r\n", response)
+    assert m, response
+    start = m.end()
+    return enc(response[start:])[: int(m.group(1))]
+
+
+def search_numbers(untagged: list[str]) -> list[int]:
+    """The numbers of the '* SEARCH' line among the untagged responses."""
+    lines = [u for u in untagged if u == "* SEARCH" or u.startswith("* SEARCH ")]
+    assert len(lines) == 1, untagged
+    return [int(x) for x in lines[0].split()[2:]]
+
+
+def wait_for(predicate, timeout: float = WAIT, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() >= deadline:
+            return value
+        time.sleep(interval)
