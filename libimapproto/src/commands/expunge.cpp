@@ -1,10 +1,46 @@
+// EXPUNGE (RFC 3501 §6.4.3) and UID EXPUNGE (RFC 4315 §2.1: only the given
+// UIDs that are \Deleted). The command only commits the expunge; the
+// session's sync after it sends the "* n EXPUNGE" lines, each numbered
+// after the previous ones were removed.
 #include "commands/commands.hpp"
+#include "mailbox/expunge_deleted.hpp"
+
+#include <mailstore/search.hpp>
 
 namespace imapproto::detail {
 
-std::unique_ptr<CommandRun> cmd_expunge(Context& ctx, const Command&)
-{
-    ctx.finish_no("", "Not implemented");
+std::unique_ptr<CommandRun> cmd_expunge(Context& ctx, const Command& cmd) {
+    Selected* sel = ctx.selected();
+    if (!sel || !sel->mailbox) {
+        ctx.finish_bad("No mailbox selected");
+        return nullptr;
+    }
+    std::optional<mailstore::storage::UidSet> within;
+    if (cmd.uid) {
+        if (cmd.args.size() != 1 || cmd.args[0].type != Arg::Type::atom) {
+            ctx.finish_bad("Invalid arguments.");
+            return nullptr;
+        }
+        auto set = mailstore::search::SequenceSet::parse(cmd.args[0].text);
+        if (!set) {
+            ctx.finish_bad("Invalid uidset");
+            return nullptr;
+        }
+        within = set->resolve_uids(sel->mailbox->view(), &ctx.saved_result());
+    } else if (!cmd.args.empty()) {
+        ctx.finish_bad("Invalid arguments.");
+        return nullptr;
+    }
+    if (sel->read_only) {
+        // RFC 3501 §6.4.3 leaves it open; Dovecot refuses with NO.
+        ctx.finish_no("", "Mailbox is read-only.");
+        return nullptr;
+    }
+    if (auto status = expunge_deleted(ctx, *sel->mailbox, within ? &*within : nullptr); !status) {
+        ctx.finish_status(status);
+        return nullptr;
+    }
+    ctx.finish_ok("", "Expunge completed.");
     return nullptr;
 }
 
