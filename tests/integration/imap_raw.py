@@ -8,6 +8,7 @@ round-trips); a literal stays inline after its `{n}` marker, e.g.
 """
 from __future__ import annotations
 
+import pathlib
 import re
 import socket
 import ssl
@@ -221,3 +222,103 @@ def wait_for(predicate, timeout: float = WAIT, interval: float = 0.05):
         if value or time.monotonic() >= deadline:
             return value
         time.sleep(interval)
+
+
+# --- fixtures (test modules import them by name) ------------------------------
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def srv(build_dir, tmp_path):
+    """A standalone loft-imapd with users alice, bob and carol ("secret")."""
+    from imapd_util import ImapServer
+    with ImapServer(build_dir, tmp_path) as server:
+        yield server
+
+
+@pytest.fixture
+def connect(srv):
+    """connect(user="alice", tls=False, login=True) -> Wire, greeting read;
+    every Wire is closed at the end of the test."""
+    opened: list[Wire] = []
+
+    def make(user: str | None = "alice", tls: bool = False, login: bool = True) -> Wire:
+        w = Wire.connect(srv.tls_port if tls else srv.port, srv.host, tls=tls)
+        opened.append(w)
+        w.greeting_line = w.greeting()
+        if login and user:
+            w.login(user)
+        return w
+
+    yield make
+    for w in opened:
+        w.close()
+
+
+def tree_snapshot(root: pathlib.Path) -> dict[str, int]:
+    """Every path under root with its size (directories -1), for
+    'nothing changed' checks."""
+    out = {}
+    for path in sorted(root.rglob("*")):
+        try:
+            out[str(path.relative_to(root))] = -1 if path.is_dir() else path.stat().st_size
+        except OSError:
+            pass
+    return out
+
+
+def mail_files(maildir: pathlib.Path, folder: str = "") -> list[pathlib.Path]:
+    """The message files of a Maildir++ folder ("" = INBOX, "Foo" = .Foo)."""
+    base = maildir / f".{folder}" if folder else maildir
+    return sorted(p for sub in ("new", "cur") for p in (base / sub).glob("*") if p.is_file())
+
+
+TIMING = re.compile(r" \((?:\d+\.\d+ \+ )*\d+\.\d+ secs\)")
+
+
+def norm(line: str) -> str:
+    """A response line without Dovecot's optional timing and final period,
+    so 'OK Select completed (0.001 + 0.000 secs).', 'OK Select completed.'
+    and 'OK Select completed' compare equal."""
+    line = TIMING.sub("", line)
+    return line[:-1] if line.endswith(".") else line
+
+
+LIST_LINE = re.compile(r'^\* (LIST|LSUB) \(([^)]*)\) (NIL|"(?:[^"\\]|\\.)*") (.*)$', re.S)
+
+
+def unquote(text: str) -> str:
+    """An astring/nstring token as its value: "a\\"b" -> a"b, {n}CRLF... -> the literal."""
+    if text.startswith('"') and text.endswith('"'):
+        return re.sub(r'\\(.)', r'\1', text[1:-1])
+    m = re.match(r"\{(\d+)\}\r\n", text)
+    if m:
+        return text[m.end():m.end() + int(m.group(1))]
+    return text
+
+
+def parse_list(line: str) -> tuple[set[str], str | None, str]:
+    """'* LIST (\\A \\B) "." name' -> ({'\\A', '\\B'}, '.', 'name')."""
+    m = LIST_LINE.match(line)
+    assert m, line
+    delim = None if m.group(3) == "NIL" else unquote(m.group(3))
+    return set(m.group(2).split()), delim, unquote(m.group(4))
+
+
+def listed(untagged: list[str], kind: str = "LIST") -> dict[str, set[str]]:
+    """Mailbox name -> attributes of the LIST (or LSUB) responses."""
+    out = {}
+    for line in untagged:
+        if line.startswith(f"* {kind} "):
+            attrs, _, name = parse_list(line)
+            assert name not in out, ("listed twice", name, untagged)
+            out[name] = attrs
+    return out
+
+
+def parse_status(line: str) -> tuple[str, dict[str, int]]:
+    """'* STATUS name (MESSAGES 1 UIDNEXT 2)' -> ('name', {'MESSAGES': 1, 'UIDNEXT': 2})."""
+    m = re.match(r'^\* STATUS (.*) \(([^)]*)\)$', line, re.S)
+    assert m, line
+    words = m.group(2).split()
+    return unquote(m.group(1)), {words[i]: int(words[i + 1]) for i in range(0, len(words), 2)}
