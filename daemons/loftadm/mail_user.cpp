@@ -28,6 +28,7 @@ int exit_code_of(const mailstore::Status& status) {
     case Code::already_exists:
         return exit_data_error;
     case Code::invalid_argument:
+    case Code::not_supported:
         return exit_usage;
     case Code::permission_denied:
         return exit_no_perm;

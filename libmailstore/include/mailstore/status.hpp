@@ -23,6 +23,7 @@ public:
         already_exists,
         temporary_failure, // try again later (a locked file, an unreachable server)
         internal,          // a bug or an unexpected state
+        not_supported,     // a valid request for something not implemented (an unknown SEARCH CHARSET)
     };
 
     Status() = default;
