@@ -9,8 +9,8 @@ namespace mailstore::search {
 namespace {
 
 // seq-number = nz-number / "*"; nz-number = digit-nz *DIGIT (RFC 3501 §9),
-// and a number is 32 bits: "0", leading zeros beyond a single digit run are
-// allowed by nothing but harmless, values above 4294967295 are refused.
+// and a number is 32 bits: "0", a leading zero and values above 4294967295
+// are refused.
 std::optional<std::uint32_t> parse_seq_number(std::string_view text) {
     if (text == "*") {
         return SequenceSet::star;
@@ -43,6 +43,43 @@ std::pair<std::uint32_t, std::uint32_t> concrete(const SequenceSet::Range& range
         std::swap(a, b);
     }
     return {a, b};
+}
+
+// Adds the UIDs of sequence numbers s1..s2 (s1 <= s2, both in the view).
+// UIDs ascend with sequence numbers, so a dense stretch is one range; gaps
+// are walked, adding each run of consecutive UIDs at once.
+void add_seq_range(const storage::View& view, storage::Seq s1, storage::Seq s2, storage::UidSet& out) {
+    storage::Uid u1 = view.uid(s1);
+    storage::Uid u2 = view.uid(s2);
+    if (u2 - u1 == s2 - s1) {
+        out.add(u1, u2);
+        return;
+    }
+    storage::Uid run_first = u1;
+    storage::Uid run_last = u1;
+    for (storage::Seq s = s1 + 1; s <= s2 && s != 0; ++s) {
+        storage::Uid u = view.uid(s);
+        if (u != run_last + 1) {
+            out.add(run_first, run_last);
+            run_first = u;
+        }
+        run_last = u;
+    }
+    out.add(run_first, run_last);
+}
+
+// The saved result (UIDs, RFC 5182 §2.1) restricted to the view: UIDs
+// expunged since drop out.
+void add_saved(const storage::View& view, const storage::UidSet* saved_result, storage::UidSet& out) {
+    if (saved_result == nullptr || view.count() == 0) {
+        return;
+    }
+    for (const auto& r : saved_result->ranges()) {
+        auto [s1, s2] = view.seq_range(r.first, r.last);
+        if (s1 != 0) {
+            add_seq_range(view, s1, s2, out);
+        }
+    }
 }
 
 } // namespace
@@ -98,23 +135,7 @@ Result<storage::UidSet> SequenceSet::resolve_seqs(const storage::View& view,
                                                   const storage::UidSet* saved_result) const {
     storage::UidSet out;
     if (saved) {
-        if (saved_result == nullptr) {
-            return out;
-        }
-        // The saved result holds UIDs (RFC 5182 §2.1); the ones expunged
-        // since are no longer in the view and drop out.
-        for (const auto& r : saved_result->ranges()) {
-            auto [s1, s2] = view.seq_range(r.first, r.last);
-            if (s1 == 0) {
-                continue;
-            }
-            for (storage::Seq s = s1; s <= s2; ++s) {
-                out.add(view.uid(s));
-                if (s == s2) {
-                    break;
-                }
-            }
-        }
+        add_saved(view, saved_result, out);
         return out;
     }
     const storage::Seq count = view.count();
@@ -128,12 +149,7 @@ Result<storage::UidSet> SequenceSet::resolve_seqs(const storage::View& view,
         if (b > count) {
             return Status::invalid("Invalid messageset");
         }
-        for (storage::Seq s = a; s <= b; ++s) {
-            out.add(view.uid(s));
-            if (s == b) {
-                break;
-            }
-        }
+        add_seq_range(view, a, b, out);
     }
     return out;
 }
@@ -145,17 +161,7 @@ storage::UidSet SequenceSet::resolve_uids(const storage::View& view, const stora
         return out;
     }
     if (saved) {
-        if (saved_result != nullptr) {
-            for (const auto& r : saved_result->ranges()) {
-                auto [s1, s2] = view.seq_range(r.first, r.last);
-                for (storage::Seq s = s1; s1 != 0 && s <= s2; ++s) {
-                    out.add(view.uid(s));
-                    if (s == s2) {
-                        break;
-                    }
-                }
-            }
-        }
+        add_saved(view, saved_result, out);
         return out;
     }
     const storage::Uid top = view.uid(count);
@@ -167,18 +173,7 @@ storage::UidSet SequenceSet::resolve_uids(const storage::View& view, const stora
         if (s1 == 0) {
             continue;
         }
-        // Contiguous sequence numbers map to ascending UIDs; add them as a
-        // whole range when they are dense, one by one otherwise.
-        if (view.uid(s2) - view.uid(s1) == s2 - s1) {
-            out.add(view.uid(s1), view.uid(s2));
-            continue;
-        }
-        for (storage::Seq s = s1; s <= s2; ++s) {
-            out.add(view.uid(s));
-            if (s == s2) {
-                break;
-            }
-        }
+        add_seq_range(view, s1, s2, out);
     }
     return out;
 }

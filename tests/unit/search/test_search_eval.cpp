@@ -1,1 +1,2 @@
-#include <doctest/doctest.h>
+// Evaluating SEARCH programs over Maildirs.
+#include "search_fixture.hpp"

@@ -1,1 +1,2 @@
-#include <doctest/doctest.h>
+// Parsing SEARCH programs.
+#include "search_fixture.hpp"
