@@ -1,1 +1,10 @@
 #include "commands/commands.hpp"
+
+namespace imapproto::detail {
+
+std::unique_ptr<CommandRun> cmd_login(Context& ctx, const Command&) {
+    ctx.finish_no("", "not implemented");
+    return nullptr;
+}
+
+} // namespace imapproto::detail
