@@ -322,3 +322,100 @@ def parse_status(line: str) -> tuple[str, dict[str, int]]:
     assert m, line
     words = m.group(2).split()
     return unquote(m.group(1)), {words[i]: int(words[i + 1]) for i in range(0, len(words), 2)}
+
+
+class Quoted(str):
+    """A quoted string or literal's text (as opposed to an atom)."""
+
+
+def parse_value(data: bytes, i: int = 0):
+    """One IMAP value at data[i:]: (value, next index). NIL -> None, list ->
+    list, "q" -> Quoted, {n}/~{n} literal -> bytes, other atoms -> str (an
+    atom like BODY[HEADER.FIELDS (A B)]<0> is read whole)."""
+    while i < len(data) and data[i:i + 1] == b" ":
+        i += 1
+    c = data[i:i + 1]
+    if c == b"(":
+        out, i = [], i + 1
+        while True:
+            while data[i:i + 1] == b" ":
+                i += 1
+            if data[i:i + 1] == b")":
+                return out, i + 1
+            value, i = parse_value(data, i)
+            out.append(value)
+    if c == b'"':
+        j, buf = i + 1, bytearray()
+        while data[j:j + 1] != b'"':
+            if data[j:j + 1] == b"\\":
+                j += 1
+            buf += data[j:j + 1]
+            j += 1
+        return Quoted(dec(bytes(buf))), j + 1
+    m = re.compile(rb"~?\{(\d+)\}\r\n").match(data, i)
+    if m:
+        n = int(m.group(1))
+        return data[m.end():m.end() + n], m.end() + n
+    j, depth = i, 0
+    while j < len(data):
+        ch = data[j:j + 1]
+        if ch == b"[":
+            depth += 1
+        elif ch == b"]":
+            depth -= 1
+        elif depth == 0 and ch in (b" ", b"(", b")"):
+            break
+        j += 1
+    atom = dec(data[i:j])
+    return (None if atom == "NIL" else atom), j
+
+
+def parse_fetch(response: str) -> tuple[int, dict]:
+    """'* 3 FETCH (UID 7 FLAGS (\\Seen))' -> (3, {'UID': '7', 'FLAGS': ['\\Seen']}).
+    Item names are upper-cased; body sections keep their text."""
+    m = re.match(r"\* (\d+) FETCH ", response)
+    assert m, response
+    data = enc(response)
+    items, end = parse_value(data, m.end())
+    assert end == len(data), ("trailing data", response)
+    assert len(items) % 2 == 0, items
+    out = {}
+    for k in range(0, len(items), 2):
+        key = items[k].upper()
+        assert key not in out, ("item twice", key, response)
+        out[key] = items[k + 1]
+    return int(m.group(1)), out
+
+
+def fetches(untagged: list[str]) -> dict[int, dict]:
+    """Sequence number -> items of the FETCH responses (merged when a message
+    has several)."""
+    out: dict[int, dict] = {}
+    for line in untagged:
+        if re.match(r"\* \d+ FETCH ", line):
+            seq, items = parse_fetch(line)
+            out.setdefault(seq, {}).update(items)
+    return out
+
+
+def imap_moment(date_time: str) -> float:
+    """An IMAP date-time ("07-Feb-1994 21:52:25 -0800") as a POSIX time: a
+    Maildir keeps the moment of INTERNALDATE (the file's mtime), not its zone."""
+    import datetime
+    return datetime.datetime.strptime(date_time.strip(), "%d-%b-%Y %H:%M:%S %z").timestamp()
+
+
+def apply_expunges(numbers: list[int], untagged: list[str]) -> list[int]:
+    """The messages left (by UID, in order) after the '* n EXPUNGE' responses,
+    each of which renumbers the later ones (RFC 3501 §7.4.1). Other
+    untagged responses must be '* n RECENT' or '* n EXISTS'."""
+    left = list(numbers)
+    for line in untagged:
+        m = re.fullmatch(r"\* (\d+) EXPUNGE", line)
+        if m:
+            seq = int(m.group(1))
+            assert 1 <= seq <= len(left), (line, left)
+            del left[seq - 1]
+        else:
+            assert re.fullmatch(r"\* \d+ (RECENT|EXISTS)", line), line
+    return left
