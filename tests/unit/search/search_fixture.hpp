@@ -26,7 +26,7 @@ struct SearchFixture {
     std::optional<Mailbox> box;
 
     SearchFixture() {
-        auto loaded = config::Config::load_string("mail_location = maildir:" + dir.str() + "/Maildir\n");
+        auto loaded = config::Config::load_string("mail_location = maildir:" + dir.str() + "/Maildir\nmail_fsync = never\n");
         REQUIRE_MESSAGE(loaded.is_ok(), loaded.status().message());
         config = std::move(loaded.value());
         UserSettings settings;
