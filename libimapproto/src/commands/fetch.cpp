@@ -1,11 +1,281 @@
-// FETCH and UID FETCH (RFC 3501 §6.4.5, §6.4.8; RFC 3516 BINARY).
+// FETCH and UID FETCH (RFC 3501 §6.4.5, §6.4.8; RFC 3516 BINARY; RFC 7162
+// §3.1.4 MODSEQ and the CHANGEDSINCE modifier).
+//
+// The command resolves the message set, sets \Seen on the messages a
+// non-PEEK body item reads (one transaction, before any output, so the
+// FLAGS sent are what is stored), and then answers message by message in
+// ascending order (fetch/fetch_message.hpp). It is resumable: whenever the
+// output passes the high-water mark it returns Progress::more_output and
+// goes on after the flush, also in the middle of a big body.
 #include "commands/commands.hpp"
+#include "fetch/fetch_items.hpp"
+#include "fetch/fetch_message.hpp"
+
+#include <mailstore/search.hpp>
+
+#include <memory>
+#include <string>
 
 namespace imapproto::detail {
 
-std::unique_ptr<CommandRun> cmd_fetch(Context& ctx, const Command&) {
-    ctx.finish_no("", "not implemented");
-    return nullptr;
+namespace ms = mailstore::storage;
+using fetch::FetchItem;
+using fetch::FetchRequest;
+using fetch::ItemKind;
+using fetch::MessageFetch;
+
+namespace {
+
+// Dovecot's wording: "Error in IMAP command UID FETCH: Invalid messageset".
+void syntax_error(Context& ctx, std::string_view message) {
+    std::string text = ctx.command().uid ? "Error in IMAP command UID FETCH: " : "Error in IMAP command FETCH: ";
+    text += message;
+    ctx.finish_bad(text);
+}
+
+// "(CHANGEDSINCE <mod-sequence-valzer>)" (RFC 7162 §3.1.4.1). nullopt with
+// `error` for anything else.
+std::optional<ms::ModSeq> parse_modifiers(const Arg& arg, std::string& error) {
+    if (arg.type != Arg::Type::list || arg.children.size() != 2 || arg.children[0].type != Arg::Type::atom ||
+        arg.children[1].type != Arg::Type::atom) {
+        error = "Unknown FETCH modifier";
+        return std::nullopt;
+    }
+    const std::string& name = arg.children[0].text;
+    const std::string& value = arg.children[1].text;
+    bool is_changedsince = name.size() == 12;
+    for (std::size_t i = 0; is_changedsince && i < name.size(); ++i)
+        is_changedsince = std::toupper(static_cast<unsigned char>(name[i])) == "CHANGEDSINCE"[i];
+    if (!is_changedsince) {
+        error = "Unknown FETCH modifier";
+        return std::nullopt;
+    }
+    // mod-sequence-valzer: 0 .. 2^63-1.
+    if (value.empty() || value.size() > 19) {
+        error = "Invalid CHANGEDSINCE modseq";
+        return std::nullopt;
+    }
+    ms::ModSeq modseq = 0;
+    for (char c : value) {
+        if (c < '0' || c > '9') {
+            error = "Invalid CHANGEDSINCE modseq";
+            return std::nullopt;
+        }
+        modseq = modseq * 10 + static_cast<unsigned>(c - '0');
+    }
+    if (modseq > static_cast<ms::ModSeq>(INT64_MAX)) {
+        error = "Invalid CHANGEDSINCE modseq";
+        return std::nullopt;
+    }
+    return modseq;
+}
+
+// CHANGEDSINCE implies MODSEQ in every response (RFC 7162 §3.1.4.1).
+void add_modseq(FetchRequest& req) {
+    if (req.has_modseq)
+        return;
+    FetchItem item;
+    item.kind = ItemKind::modseq;
+    item.name = "MODSEQ";
+    req.items.insert(req.items.begin() + static_cast<std::ptrdiff_t>(req.flags_insert_at), std::move(item));
+    ++req.flags_insert_at;
+    req.has_modseq = true;
+}
+
+class FetchRun final : public CommandRun {
+public:
+    FetchRun(FetchRequest request, ms::UidSet uids, ms::UidSet seen_added, std::optional<ms::ModSeq> changed_since)
+        : request_(std::move(request)), uids_(std::move(uids)), seen_added_(std::move(seen_added)),
+          changed_since_(changed_since) {}
+
+    Progress resume(Context& ctx) override {
+        Selected* sel = ctx.selected();
+        if (sel == nullptr || !sel->mailbox) {
+            ctx.finish_no("", "No mailbox selected");
+            return Progress::done;
+        }
+        ms::Mailbox& mailbox = *sel->mailbox;
+        for (;;) {
+            if (current_) {
+                if (!current_->write(ctx))
+                    return Progress::more_output;
+                account(ctx, *current_);
+                current_.reset();
+            }
+            if (ctx.output_full())
+                return Progress::more_output;
+            ms::Seq seq = next_seq(mailbox.view());
+            if (seq == 0)
+                break;
+            if (changed_since_ && mailbox.view().modseq(seq) <= *changed_since_)
+                continue;
+            bool seen = !seen_added_.empty() && seen_added_.contains(mailbox.view().uid(seq));
+            current_ = std::make_unique<MessageFetch>(mailbox, request_, seq, seen);
+        }
+        finish(ctx);
+        return Progress::done;
+    }
+
+private:
+    // The next message in ascending sequence order, 0 at the end. The set
+    // holds UIDs; each UID range is a run of sequence numbers in the view.
+    ms::Seq next_seq(const ms::View& view) {
+        const auto& ranges = uids_.ranges();
+        while (true) {
+            if (seq_ != 0 && seq_ < seq_last_)
+                return ++seq_;
+            if (range_ >= ranges.size())
+                return 0;
+            auto [first, last] = view.seq_range(ranges[range_].first, ranges[range_].last);
+            ++range_;
+            if (first == 0)
+                continue;
+            seq_ = first;
+            seq_last_ = last;
+            return seq_;
+        }
+    }
+
+    void account(Context& ctx, const MessageFetch& m) {
+        const auto& o = m.outcome();
+        expunged_ = expunged_ || o.expunged;
+        unknown_cte_ = unknown_cte_ || o.unknown_cte;
+        invalid_data_ = invalid_data_ || o.invalid_data;
+        if (!o.error.is_ok() && error_.is_ok())
+            error_ = o.error;
+        SessionStats& stats = ctx.stats();
+        if (m.sent_header()) {
+            ++stats.fetch_hdr_count;
+            stats.fetch_hdr_bytes += m.header_bytes();
+        }
+        if (m.sent_body()) {
+            ++stats.fetch_body_count;
+            stats.fetch_body_bytes += m.body_bytes();
+        }
+    }
+
+    void finish(Context& ctx) {
+        if (!error_.is_ok())
+            ctx.finish_no("SERVERBUG", internal_error_text());
+        else if (unknown_cte_)
+            ctx.finish_no("UNKNOWN-CTE", "Unknown Content-Transfer-Encoding");
+        else if (invalid_data_)
+            ctx.finish_no("PARSE", "Invalid data in MIME part");
+        else if (expunged_)
+            ctx.finish_ok("EXPUNGEISSUED", "Some messages were already expunged.");
+        else
+            ctx.finish_ok("", "Fetch completed.");
+    }
+
+    FetchRequest request_;
+    ms::UidSet uids_;
+    ms::UidSet seen_added_;
+    std::optional<ms::ModSeq> changed_since_;
+    std::size_t range_ = 0;
+    ms::Seq seq_ = 0;
+    ms::Seq seq_last_ = 0;
+    std::unique_ptr<MessageFetch> current_;
+    bool expunged_ = false;
+    bool unknown_cte_ = false;
+    bool invalid_data_ = false;
+    mailstore::Status error_;
+};
+
+// Sets \Seen on the messages of `uids` that lack it, in one transaction.
+// Returns the UIDs it changed (empty when none, or on failure, which is
+// logged: the data is still sent, as with a read-only mailbox).
+ms::UidSet set_seen(Context& ctx, ms::Mailbox& mailbox, const ms::UidSet& uids) {
+    const ms::View& view = mailbox.view();
+    ms::UidSet unseen;
+    for (const ms::UidRange& r : uids.ranges()) {
+        auto [first, last] = view.seq_range(r.first, r.last);
+        for (ms::Seq seq = first; seq != 0 && seq <= last; ++seq)
+            if ((view.flags(seq) & ms::flag_seen) == 0 && !mailbox.message(seq).expunged())
+                unseen.add(view.uid(seq));
+    }
+    if (unseen.empty())
+        return unseen;
+    auto tx = mailbox.begin();
+    ms::FlagUpdate update;
+    update.mode = ms::FlagUpdate::Mode::add;
+    update.flags = ms::flag_seen;
+    auto st = tx.update_flags(unseen, update);
+    if (st.is_ok()) {
+        auto committed = tx.commit();
+        if (committed)
+            return unseen;
+        st = committed.status();
+    }
+    ctx.log().errorf("FETCH: setting \\Seen in {} failed: {}", mailbox.name(), st.message());
+    return {};
+}
+
+} // namespace
+
+std::unique_ptr<CommandRun> cmd_fetch(Context& ctx, const Command& cmd) {
+    Selected* sel = ctx.selected();
+    if (sel == nullptr || !sel->mailbox) {
+        ctx.finish_bad("No mailbox selected.");
+        return nullptr;
+    }
+    if (cmd.args.size() < 2 || cmd.args.size() > 3) {
+        syntax_error(ctx, "Invalid arguments");
+        return nullptr;
+    }
+    std::optional<mailstore::search::SequenceSet> set;
+    if (cmd.args[0].type == Arg::Type::atom)
+        set = mailstore::search::SequenceSet::parse(cmd.args[0].text, true);
+    if (!set) {
+        syntax_error(ctx, "Invalid messageset");
+        return nullptr;
+    }
+    std::string error;
+    auto request = fetch::parse_fetch_items(cmd.args[1], cmd.uid, error);
+    if (!request) {
+        syntax_error(ctx, error);
+        return nullptr;
+    }
+    std::optional<ms::ModSeq> changed_since;
+    if (cmd.args.size() == 3) {
+        changed_since = parse_modifiers(cmd.args[2], error);
+        if (!changed_since) {
+            syntax_error(ctx, error);
+            return nullptr;
+        }
+        add_modseq(*request);
+    }
+
+    ms::Mailbox& mailbox = *sel->mailbox;
+    const ms::View& view = mailbox.view();
+    ms::UidSet uids;
+    if (cmd.uid) {
+        uids = set->resolve_uids(view, &ctx.saved_result());
+    } else {
+        auto resolved = set->resolve_seqs(view, &ctx.saved_result());
+        if (!resolved) {
+            syntax_error(ctx, "Invalid messageset");
+            return nullptr;
+        }
+        uids = std::move(resolved).value();
+    }
+    // RFC 7162 §3.1: MODSEQ and CHANGEDSINCE are CONDSTORE-enabling.
+    if (request->has_modseq)
+        ctx.enabled().condstore = true;
+
+    // RFC 3501 §6.4.5: reading a body part without PEEK sets \Seen (not in a
+    // read-only mailbox). This session's own change is reported in the
+    // FETCH responses themselves, so the update after the command must not
+    // echo it.
+    ms::UidSet seen_added;
+    if (request->sets_seen && !sel->read_only && !mailbox.read_only() && !uids.empty()) {
+        seen_added = set_seen(ctx, mailbox, uids);
+        sel->silent_uids.add(seen_added);
+    }
+
+    auto run = std::make_unique<FetchRun>(std::move(*request), std::move(uids), std::move(seen_added), changed_since);
+    if (run->resume(ctx) == Progress::done)
+        return nullptr;
+    return run;
 }
 
 } // namespace imapproto::detail
