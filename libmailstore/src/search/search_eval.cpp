@@ -15,6 +15,7 @@
 #include <mailstore/mime/search_text.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <ctime>
 #include <memory>
 
@@ -286,7 +287,11 @@ private:
                 c.mark_unreadable();
                 return false;
             }
-            std::int64_t age = now_ - *date;
+            std::int64_t age = 0;
+            if (__builtin_sub_overflow(now_, *date, &age)) {
+                // A date at the ends of the int64 range: far past or far future.
+                age = *date < 0 ? INT64_MAX : INT64_MIN;
+            }
             return n.key == Key::older ? age > n.number : age <= n.number;
         }
         case Key::modseq: // RFC 7162 §3.4: equal to or greater than
