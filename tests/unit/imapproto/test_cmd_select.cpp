@@ -1,1 +1,156 @@
+// SELECT and EXAMINE: the exact untagged lines, \Recent ownership, failed
+// selections, bad names.
+#include "session_harness.hpp"
+
 #include <doctest/doctest.h>
+
+using namespace imap_test;
+namespace st = mailstore::storage;
+
+namespace {
+
+constexpr std::string_view kMsg = "Subject: hi\r\n\r\nbody\r\n";
+
+std::uint32_t uidvalidity_of(MailEnv& env, const std::string& mailbox) {
+    auto user = env.open_user("alice");
+    st::OpenOptions options;
+    options.read_only = true;
+    options.claim_recent = false;
+    auto box = st::Mailbox::open(user, mailbox, options);
+    REQUIRE(box.is_ok());
+    return box->view().uidvalidity();
+}
+
+// The lines of `out` that do not start with `tag`.
+std::vector<std::string> untagged_lines(std::string_view out) {
+    std::vector<std::string> result;
+    for (auto& l : lines(out))
+        if (l.rfind("* ", 0) == 0)
+            result.push_back(l);
+    return result;
+}
+
+} // namespace
+
+TEST_CASE("SELECT sends the untagged lines in Dovecot's order and READ-WRITE") {
+    MailEnv env;
+    env.add_message("alice", "INBOX", kMsg, st::flag_seen);
+    env.add_message("alice", "INBOX", kMsg);
+    env.add_message("alice", "INBOX", kMsg);
+    SessionHarness s(env);
+    s.login();
+    auto out = s.cmd("a1 SELECT INBOX");
+    std::string uv = std::to_string(uidvalidity_of(env, "INBOX"));
+    std::vector<std::string> expected{
+        "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)",
+        "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] Flags permitted.",
+        "* 3 EXISTS",
+        "* 3 RECENT",
+        "* OK [UNSEEN 2] First unseen.",
+        "* OK [UIDVALIDITY " + uv + "] UIDs valid",
+        "* OK [UIDNEXT 4] Predicted next UID",
+    };
+    CHECK(untagged_lines(out) == expected);
+    CHECK(tagged_line(out, "a1") == "a1 OK [READ-WRITE] Select completed.");
+}
+
+TEST_CASE("SELECT of a mailbox whose messages are all seen has no UNSEEN line") {
+    MailEnv env;
+    env.add_message("alice", "INBOX", kMsg, st::flag_seen);
+    SessionHarness s(env);
+    s.login();
+    auto out = s.cmd("a1 SELECT inbox");
+    CHECK(has_line(out, "* 1 EXISTS"));
+    CHECK_FALSE(has_line(out, "* OK [UNSEEN"));
+    CHECK(tagged_line(out, "a1") == "a1 OK [READ-WRITE] Select completed.");
+}
+
+TEST_CASE("\\Recent belongs to the first session that selects; EXAMINE does not claim it") {
+    MailEnv env;
+    env.add_message("alice", "INBOX", kMsg);
+    env.add_message("alice", "INBOX", kMsg);
+    SessionHarness a(env), b(env), c(env);
+    a.login();
+    b.login();
+    c.login();
+    auto ex = a.cmd("e1 EXAMINE INBOX");
+    CHECK(has_line(ex, "* 2 RECENT"));
+    CHECK(has_line(ex, "* OK [PERMANENTFLAGS ()] Read-only mailbox."));
+    CHECK(tagged_line(ex, "e1") == "e1 OK [READ-ONLY] Examine completed.");
+    auto sel = b.cmd("s1 SELECT INBOX");
+    CHECK(has_line(sel, "* 2 RECENT"));
+    auto late = c.cmd("s2 SELECT INBOX");
+    CHECK(has_line(late, "* 0 RECENT"));
+    CHECK(has_line(late, "* 2 EXISTS"));
+}
+
+TEST_CASE("a failed SELECT leaves no mailbox selected") {
+    MailEnv env;
+    env.add_message("alice", "INBOX", kMsg);
+    SessionHarness s(env);
+    s.login();
+    s.cmd("a1 SELECT INBOX");
+    auto out = s.cmd("a2 SELECT Nope");
+    CHECK(has_line(out, "* OK [CLOSED] Previous mailbox closed."));
+    CHECK(tagged_line(out, "a2") == "a2 NO [NONEXISTENT] Mailbox doesn't exist: Nope");
+    // CHECK needs the selected state.
+    auto check = s.cmd("a3 CHECK");
+    CHECK(tagged_line(check, "a3").rfind("a3 BAD", 0) == 0);
+}
+
+TEST_CASE("SELECT refuses bad names, \\Noselect levels and bad arguments") {
+    MailEnv env;
+    env.add_message("alice", "INBOX", kMsg);
+    SessionHarness s(env);
+    s.login();
+    s.cmd("c1 CREATE parent.child");
+    auto noselect = s.cmd("a1 SELECT parent");
+    CHECK(tagged_line(noselect, "a1") == "a1 NO [NONEXISTENT] Mailbox doesn't exist: parent");
+    CHECK(tagged_line(s.cmd("a2 SELECT \"a/b\""), "a2") ==
+          "a2 NO [CANNOT] Invalid mailbox name: Name must not have '/' characters");
+    CHECK(tagged_line(s.cmd("a3 SELECT \"../x\""), "a3") ==
+          "a3 NO [CANNOT] Invalid mailbox name: Begins with hierarchy separator");
+    CHECK(tagged_line(s.cmd("a4 SELECT \"Trash.\""), "a4") ==
+          "a4 NO [CANNOT] Invalid mailbox name: Ends with hierarchy separator");
+    CHECK(tagged_line(s.cmd("a5 SELECT \"&Jjo\""), "a5").rfind("a5 NO ", 0) == 0);
+    CHECK(tagged_line(s.cmd("a6 SELECT"), "a6").rfind("a6 BAD", 0) == 0);
+    CHECK(tagged_line(s.cmd("a7 SELECT INBOX (BOGUS)"), "a7").rfind("a7 BAD", 0) == 0);
+    CHECK(tagged_line(s.cmd("a8 SELECT INBOX"), "a8") == "a8 OK [READ-WRITE] Select completed.");
+}
+
+TEST_CASE("SELECT (CONDSTORE) adds HIGHESTMODSEQ after UIDNEXT") {
+    MailEnv env;
+    env.add_message("alice", "INBOX", kMsg);
+    SessionHarness s(env);
+    s.login();
+    auto out = s.cmd("a1 SELECT INBOX (CONDSTORE)");
+    auto got = untagged_lines(out);
+    REQUIRE(got.size() == 7);
+    CHECK(got[5].rfind("* OK [UIDNEXT 2]", 0) == 0);
+    CHECK(got[6].rfind("* OK [HIGHESTMODSEQ ", 0) == 0);
+    CHECK(got[6].find("] Highest") != std::string::npos);
+    auto plain = s.cmd("a2 EXAMINE INBOX");
+    // CONDSTORE stays on for the session once used (RFC 7162 §3.1).
+    CHECK(has_line(plain, "* OK [HIGHESTMODSEQ "));
+}
+
+TEST_CASE("SELECT and EXAMINE are refused before login") {
+    MailEnv env;
+    SessionHarness s(env);
+    CHECK(tagged_line(s.cmd("a1 SELECT INBOX"), "a1").rfind("a1 BAD", 0) == 0);
+    CHECK(tagged_line(s.cmd("a2 EXAMINE INBOX"), "a2").rfind("a2 BAD", 0) == 0);
+}
+
+TEST_CASE("SELECT of another mailbox sends [CLOSED] first") {
+    MailEnv env;
+    env.add_message("alice", "INBOX", kMsg);
+    env.add_message("alice", "Other", kMsg);
+    SessionHarness s(env);
+    s.login();
+    s.cmd("a1 SELECT INBOX");
+    auto out = s.cmd("a2 EXAMINE Other");
+    auto got = lines(out);
+    REQUIRE_FALSE(got.empty());
+    CHECK(got[0] == "* OK [CLOSED] Previous mailbox closed.");
+    CHECK(tagged_line(out, "a2") == "a2 OK [READ-ONLY] Examine completed.");
+}
