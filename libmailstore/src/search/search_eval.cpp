@@ -342,10 +342,12 @@ private:
         return m != nullptr && mime::header_contains(*m, name, needle);
     }
 
-    // The Date: header's calendar date in its own zone; a message without
-    // a readable Date: is dated by its internal date instead (Dovecot does
-    // the same), in the server's zone like BEFORE/ON/SINCE.
-    bool eval_sent(const Node& n, Candidate& c) {
+    // The Date: header's calendar date in its own zone. A message without
+    // a readable Date: counts as sent on 1 January 1970 (the Unix epoch):
+    // that is what Dovecot 2.3 answers (SENTON 1-Jan-1970 finds it,
+    // SENTSINCE any later date does not), so migrated clients see the same
+    // results.
+    static bool eval_sent(const Node& n, Candidate& c) {
         const auto* m = c.header();
         if (m == nullptr) {
             return false;
@@ -355,15 +357,8 @@ private:
         if (const auto* field = header.first("Date")) {
             sent = mime::parse_message_date(mime::unfold(field->value));
         }
-        if (sent) {
-            return compare_day(n.key, detail::zoned_day(sent->utc, sent->zone_minutes), n.date);
-        }
-        auto date = c.message().internal_date();
-        if (!date) {
-            c.mark_unreadable();
-            return false;
-        }
-        return compare_day(n.key, detail::local_day(*date), n.date);
+        std::int64_t day = sent ? detail::zoned_day(sent->utc, sent->zone_minutes) : 0;
+        return compare_day(n.key, day, n.date);
     }
 
     storage::Mailbox& mailbox_;
