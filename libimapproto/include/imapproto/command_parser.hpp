@@ -137,6 +137,13 @@ public:
     // Forget a partly parsed command (STARTTLS, COMPRESS).
     void reset();
 
+    // Octets the parser holds now: buffered command text, the in-memory
+    // literals of the command being read and the spool's write buffer
+    // (for memory accounting and the fuzz targets' bound checks). At most
+    // about 2 * max_line_length + max_command_memory + 64 KiB; a few KiB
+    // once a command has been taken.
+    std::size_t memory_used() const;
+
 private:
     struct State;
     std::unique_ptr<State> state_;

@@ -305,6 +305,13 @@ ParseResult CommandParser::read_line(std::string_view input, std::size_t& consum
     return ParseResult::command;
 }
 
+std::size_t CommandParser::memory_used() const
+{
+    const State& s = *state_;
+    return s.pending.capacity() + s.skip_tail.capacity() + static_cast<std::size_t>(s.literal_memory) +
+        s.spool.buffer_capacity() + s.stack.capacity() * sizeof(void*);
+}
+
 void CommandParser::reset()
 {
     State& s = *state_;

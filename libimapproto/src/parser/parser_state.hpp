@@ -55,6 +55,7 @@ public:
     // Closes and forgets a partly written file.
     void discard();
     bool is_open() const { return fd_ >= 0; }
+    std::size_t buffer_capacity() const { return staged_.capacity(); }
 
 private:
     bool flush(std::string& error);
