@@ -153,6 +153,12 @@ struct EvaluateOptions {
     // search a big mailbox in slices.
     storage::Seq first = 0;
     storage::Seq last = 0;
+    // Sequence-number keys leave out numbers beyond the view instead of
+    // failing with "Invalid messageset": "2:10" in a 4-message mailbox
+    // names 2:4, "5" names nothing. This is what Dovecot 2.3 answers to
+    // SEARCH (while its FETCH/STORE/COPY answer BAD), so an IMAP SEARCH
+    // should set it; the default keeps the RFC 3501 §9 error.
+    bool clamp_sequence_numbers = false;
 };
 
 // The sequence numbers (in the mailbox's current view, ascending) of the

@@ -55,6 +55,29 @@ Needs key_needs(Key key) {
     }
 }
 
+// The UIDs of the sequence numbers `set` names within the view, numbers
+// beyond it left out (EvaluateOptions::clamp_sequence_numbers).
+storage::UidSet clamped_seqs(const SequenceSet& set, const storage::View& view) {
+    const Seq count = view.count();
+    SequenceSet within;
+    for (const auto& range : set.ranges) {
+        Seq a = range.first == SequenceSet::star ? count : range.first;
+        Seq b = range.last == SequenceSet::star ? count : range.last;
+        if (a > b) {
+            std::swap(a, b);
+        }
+        if (count == 0 || a > count) {
+            continue;
+        }
+        within.ranges.push_back({a, std::min(b, count)});
+    }
+    if (within.ranges.empty()) {
+        return {};
+    }
+    auto uids = within.resolve_seqs(view);
+    return uids ? std::move(*uids) : storage::UidSet();
+}
+
 Status compile(const Node& node, const storage::View& view, const EvaluateOptions& options, int depth,
                Compiled& out) {
     // Programs from parse() are at most 64 deep; one built by hand is held
@@ -64,7 +87,9 @@ Status compile(const Node& node, const storage::View& view, const EvaluateOption
     }
     out.node = &node;
     out.needs = key_needs(node.key);
-    if (node.key == Key::sequence) {
+    if (node.key == Key::sequence && options.clamp_sequence_numbers && !node.set.saved) {
+        out.set = clamped_seqs(node.set, view);
+    } else if (node.key == Key::sequence) {
         auto uids = node.set.resolve_seqs(view, options.saved_result);
         if (!uids) {
             return uids.status();

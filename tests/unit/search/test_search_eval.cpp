@@ -145,6 +145,17 @@ TEST_CASE("sequence sets, UID and $ with UID gaps") {
     CHECK(run(f, "5") == "error: Invalid messageset");
     CHECK(run(f, "OR 1 7") == "error: Invalid messageset");
 
+    // SEARCH's leniency (Dovecot): numbers beyond the view are left out.
+    search::EvaluateOptions lenient;
+    lenient.clamp_sequence_numbers = true;
+    CHECK(run(f, "5", lenient) == "");
+    CHECK(run(f, "2:10", lenient) == "2 3 4");
+    CHECK(run(f, "10:3", lenient) == "3 4");
+    CHECK(run(f, "1,7,*", lenient) == "1 4");
+    CHECK(run(f, "4294967295", lenient) == "4");
+    CHECK(run(f, "NOT 3:100", lenient) == "1 2");
+    CHECK(run(f, "OR 1 7", lenient) == "1");
+
     UidSet saved = uids_of({{3, 5}});
     search::EvaluateOptions with_saved;
     with_saved.saved_result = &saved;
@@ -169,6 +180,10 @@ TEST_CASE("an empty mailbox matches nothing") {
     CHECK(run(f, "UID 1:*") == "");
     CHECK(run(f, "SUBJECT x") == "");
     CHECK(run(f, "1:*") == "error: Invalid messageset");
+    search::EvaluateOptions lenient;
+    lenient.clamp_sequence_numbers = true;
+    CHECK(run(f, "1:*", lenient) == "");
+    CHECK(run(f, "*", lenient) == "");
 }
 
 TEST_CASE("LARGER and SMALLER use RFC822.SIZE (line ends counted as CRLF)") {
