@@ -540,3 +540,22 @@ TEST_CASE("parser: a parser moved to another object keeps its place")
     CHECK(q.parse(" 3)\r\n", consumed) == ParseResult::command);
     CHECK(show_args(q.take_command().args) == "(1 {2}ab 3)");
 }
+
+TEST_CASE("parser: buffers shrink back after a long command")
+{
+    CommandParser p;
+    std::size_t consumed = 0;
+    const std::string big = "a X " + std::string(60000, 'x');
+    CHECK(p.parse(big, consumed) == ParseResult::need_more);
+    CHECK(p.memory_used() >= 60000);
+    CHECK(p.parse("\r\n", consumed) == ParseResult::command);
+    CHECK(p.take_command().args.at(0).text.size() == 60000);
+    CHECK(p.memory_used() <= 4096 + 1024);
+    // The same after a refused one and after literals.
+    CHECK(p.parse(big + ")\r\n", consumed) == ParseResult::error);
+    CHECK(p.memory_used() <= 4096 + 1024);
+    CHECK(p.parse("a X {60000+}\r\n", consumed) == ParseResult::need_more);
+    CHECK(p.memory_used() >= 60000);
+    CHECK(p.parse(std::string(60000, 'y') + "\r\n", consumed) == ParseResult::command);
+    CHECK(p.memory_used() <= 4096 + 1024);
+}
