@@ -461,3 +461,15 @@ TEST_CASE("a program built by hand is held to the nesting bound") {
     REQUIRE_FALSE(r.is_ok());
     CHECK(r.status().message() == "Too deeply nested");
 }
+
+TEST_CASE("an empty string matches messages that have the field (Dovecot), every message for BODY and TEXT") {
+    SearchFixture f;
+    f.add("Subject: a\r\nFrom: x@example.org\r\n\r\nbody\r\n");
+    f.add("X-A: b\r\n\r\nno subject here\r\n");
+    CHECK(run(f, "SUBJECT \"\"") == "1");
+    CHECK(run(f, "FROM \"\"") == "1");
+    CHECK(run(f, "HEADER X-A \"\"") == "2");
+    CHECK(run(f, "BODY \"\"") == "1 2");
+    CHECK(run(f, "TEXT \"\"") == "1 2");
+    CHECK(run(f, "TEXT \"x-a: b\"") == "2");
+}
