@@ -230,9 +230,13 @@ import pytest  # noqa: E402
 
 @pytest.fixture
 def srv(build_dir, tmp_path):
-    """A standalone loft-imapd with users alice, bob and carol ("secret")."""
-    from imapd_util import ImapServer
-    with ImapServer(build_dir, tmp_path) as server:
+    """A standalone loft-imapd with users alice, bob and carol ("secret").
+    IMAP_TEST_SERVER_MODULE names another module with the same ImapServer
+    class, to check the expectations against a reference server."""
+    import importlib
+    import os
+    module = importlib.import_module(os.environ.get("IMAP_TEST_SERVER_MODULE", "imapd_util"))
+    with module.ImapServer(build_dir, tmp_path) as server:
         yield server
 
 
