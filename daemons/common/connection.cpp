@@ -53,6 +53,7 @@ const char* to_string(ReadStatus status) {
     case ReadStatus::shutdown: return "server shutting down";
     case ReadStatus::kicked: return "kicked";
     case ReadStatus::error: return "connection error";
+    case ReadStatus::woken: return "woken";
     }
     return "?";
 }
@@ -291,6 +292,91 @@ asio::awaitable<ReadStatus> Connection::read_exact(std::size_t n, std::string& o
         need -= got;
     }
     co_return ReadStatus::ok;
+}
+
+asio::awaitable<ReadStatus> Connection::read_some(std::string& out, std::size_t max, bool use_timeout) {
+    if (max == 0)
+        max = 1;
+    for (;;) {
+        if (interrupt_ == Interrupt::kicked)
+            co_return ReadStatus::kicked;
+        if (shutdown_)
+            co_return ReadStatus::shutdown;
+        if (!in_.empty()) {
+            // Left over from a PROXY header read.
+            in_.take(std::min(max, in_.size()), out);
+            co_return ReadStatus::ok;
+        }
+        if (woken_) {
+            woken_ = false;
+            co_return ReadStatus::woken;
+        }
+        if (closed_)
+            co_return ReadStatus::error;
+        std::error_code ec;
+        if (use_timeout)
+            arm(idle_timeout());
+        // Wait for readability without a buffer (TLS: unless OpenSSL already
+        // holds input), so idle connections cost no read buffer; wake()
+        // cancels only this wait, never a TLS read half way through a record.
+        bool tls_buffered = false;
+        if (tls_) {
+            SSL* ssl = tls_->native_handle();
+            BIO* rbio = SSL_get_rbio(ssl);
+            tls_buffered = SSL_has_pending(ssl) || (rbio && BIO_ctrl_pending(rbio) > 0);
+        }
+        if (!tls_buffered) {
+            reading_ = true;
+            wakeable_wait_ = true;
+            co_await socket_.async_wait(asio::socket_base::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+            wakeable_wait_ = false;
+            reading_ = false;
+            if (ec) {
+                disarm();
+                if (interrupt_ == Interrupt::none && woken_) {
+                    woken_ = false;
+                    co_return ReadStatus::woken;
+                }
+                ReadStatus st = status_for(ec);
+                if (interrupt_ == Interrupt::timeout || interrupt_ == Interrupt::shutdown)
+                    interrupt_ = Interrupt::none;
+                co_return st;
+            }
+        }
+        std::size_t chunk = std::min<std::size_t>(max, 16 * 1024);
+        std::size_t old = out.size();
+        out.resize(old + chunk);
+        std::size_t n = co_await read_some(asio::buffer(out.data() + old, chunk), ec);
+        disarm();
+        out.resize(old + n);
+        if (ec) {
+            if (interrupt_ == Interrupt::none && woken_ && ec == asio::error::operation_aborted) {
+                woken_ = false;
+                co_return ReadStatus::woken;
+            }
+            ReadStatus st = status_for(ec);
+            if (interrupt_ == Interrupt::timeout || interrupt_ == Interrupt::shutdown)
+                interrupt_ = Interrupt::none;
+            co_return st;
+        }
+        if (n > 0)
+            co_return ReadStatus::ok;
+    }
+}
+
+void Connection::wake() {
+    asio::dispatch(strand_, [self = shared_from_this()] {
+        self->woken_ = true;
+        if (self->wakeable_wait_) {
+            std::error_code ec;
+            self->socket_.cancel(ec);
+        }
+    });
+}
+
+void Connection::release_buffers() {
+    if (out_.empty())
+        std::string().swap(out_);
 }
 
 // --- writing ---

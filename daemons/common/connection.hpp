@@ -37,6 +37,7 @@ enum class ReadStatus {
     shutdown, // the server is stopping: say goodbye and return
     kicked,   // an admin asked for this connection to go (KICK)
     error,    // the connection failed (reset, TLS error)
+    woken,    // read_some() only: wake() was called (IMAP IDLE: a mailbox changed)
 };
 
 const char* to_string(ReadStatus status);
@@ -70,6 +71,20 @@ public:
     // Exactly `n` bytes appended to `out` (a literal). Not interrupted by
     // shutdown: an in-flight command completes.
     asio::awaitable<ReadStatus> read_exact(std::size_t n, std::string& out);
+    // Whatever bytes arrive next (at most `max`), appended to `out`: for
+    // protocols that parse the stream themselves (IMAP's sans-I/O session).
+    // Same timeout, shutdown and kick semantics as read_line(); with
+    // `use_timeout` false the idle timeout does not apply (IMAP IDLE).
+    // Returns `woken` when wake() was called since the last read_some() (at
+    // once if it already was), without reading anything. While it waits, an
+    // idle connection holds no input buffer, plaintext or TLS.
+    asio::awaitable<ReadStatus> read_some(std::string& out, std::size_t max, bool use_timeout = true);
+    // Makes a pending (or the next) read_some() return `woken`.
+    // Thread-safe: posts to the strand.
+    void wake();
+    // Frees the output buffer's memory between commands (a connection that
+    // once sent a big answer and then idles for hours).
+    void release_buffers();
 
     // --- writing ---
     // Queue bytes; flushes (and waits for the client) when the buffer is full.
@@ -185,6 +200,8 @@ private:
 
     bool reading_ = false;
     bool closed_ = false;
+    bool woken_ = false;         // wake() was called; read_some() reports it
+    bool wakeable_wait_ = false; // read_some() is waiting for readability: wake() cancels it
     Interrupt interrupt_ = Interrupt::none;
     std::atomic<bool> shutdown_{false};
 };

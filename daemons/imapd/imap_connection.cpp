@@ -1,0 +1,434 @@
+#include "imap_connection.hpp"
+
+#include "login_tracker.hpp"
+
+#include <imapproto/session.hpp>
+
+#include <mailstore/config.hpp>
+#include <mailstore/log.hpp>
+#include <mailstore/storage/mailbox.hpp>
+
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <ctime>
+#include <optional>
+#include <pwd.h>
+#include <string>
+#include <unistd.h>
+
+namespace imapd {
+
+namespace {
+
+using imapproto::Session;
+using imapproto::SessionState;
+using imapproto::Step;
+using loft::Connection;
+using loft::ReadStatus;
+using mailstore::Status;
+
+// Bytes taken from the socket per read: the session buffers and bounds
+// what it has not parsed yet (imap_max_line_length, literal sizes).
+constexpr std::size_t kReadChunk = 64 * 1024;
+
+// What the change watcher and the IDLE keepalive timer tell a connection.
+// Shared with their callbacks, which may outlive the connection's loop.
+struct Wakeups {
+    std::weak_ptr<Connection> conn;
+    std::atomic<bool> changed{false}; // a watched mailbox changed
+    std::atomic<bool> tick{false};    // imap_idle_notify_interval passed
+    void wake() {
+        if (auto c = conn.lock())
+            c->wake();
+    }
+};
+
+// The (user, IP) slot of mail_max_userip_connections this connection holds.
+struct UserSlot {
+    std::string user;
+    std::string ip;
+    bool held = false;
+};
+
+// A userdb uid, numeric or a user name (as Dovecot's userdb allows).
+std::optional<uid_t> parse_uid(const std::string& text) {
+    if (text.empty())
+        return std::nullopt;
+    char* end = nullptr;
+    errno = 0;
+    unsigned long n = std::strtoul(text.c_str(), &end, 10);
+    if (errno == 0 && end && *end == '\0')
+        return static_cast<uid_t>(n);
+    passwd pw{};
+    passwd* found = nullptr;
+    char buf[4096];
+    if (getpwnam_r(text.c_str(), &pw, buf, sizeof buf, &found) == 0 && found)
+        return found->pw_uid;
+    return std::nullopt;
+}
+
+std::string tls_text(const Connection& conn) {
+    if (conn.tls_active())
+        return "TLS, ";
+    if (conn.secured())
+        return "secured, ";
+    return "";
+}
+
+long seconds_since(std::time_t since) { return static_cast<long>(std::time(nullptr) - since); }
+
+// Before a successful login, Dovecot's imap-login line for a client that
+// goes away: "Disconnected (auth failed, 1 attempts in 2 secs): user=<x>,
+// method=PLAIN, rip=..., lip=..., TLS, session=<...>".
+void log_prelogin_end(const Connection& conn, const LoginTracker& tracker, const std::string& what) {
+    std::string detail = tracker.attempts() == 0
+                             ? "no auth attempts in " + std::to_string(seconds_since(conn.since())) + " secs"
+                             : "auth failed, " + std::to_string(tracker.attempts()) + " attempts in " +
+                                   std::to_string(seconds_since(conn.since())) + " secs";
+    std::string method = tracker.last_mechanism().empty() ? "" : "method=" + tracker.last_mechanism() + ", ";
+    mailstore::log::Logger("imap-login")
+        .infof("{} ({}): user=<{}>, {}rip={}, lip={}, {}session=<{}>", what, detail, tracker.last_user(), method,
+               conn.remote_ip(), conn.local_ip(), tls_text(conn), conn.session_id());
+}
+
+asio::awaitable<bool> send_output(Connection& conn, Session& session) {
+    while (session.has_output()) {
+        std::string_view chunk = session.output_front();
+        // write() copies the bytes before it may suspend.
+        bool ok = co_await conn.write(chunk);
+        session.output_consume(chunk.size());
+        if (!ok)
+            co_return false;
+    }
+    bool flushed = co_await conn.flush();
+    co_return flushed;
+}
+
+class ConnectionLoop {
+public:
+    ConnectionLoop(std::shared_ptr<Connection> conn, std::shared_ptr<ImapService> service)
+        : conn_(std::move(conn)),
+          service_(std::move(service)),
+          tracker_(std::make_shared<LoginTracker>(service_->login)),
+          slot_(std::make_shared<UserSlot>()),
+          wakeups_(std::make_shared<Wakeups>()),
+          tick_timer_(conn_->executor()) {
+        wakeups_->conn = conn_;
+    }
+
+    asio::awaitable<void> run();
+
+private:
+    imapproto::SessionOptions options();
+    void after_run(Session& session);
+    void start_watch(Session& session);
+    void stop_watch();
+    void arm_tick(Session& session);
+    void finish(Session& session, const std::string& reason);
+
+    std::shared_ptr<Connection> conn_;
+    std::shared_ptr<ImapService> service_;
+    std::shared_ptr<LoginTracker> tracker_;
+    std::shared_ptr<UserSlot> slot_;
+    std::shared_ptr<Wakeups> wakeups_;
+    asio::steady_timer tick_timer_;
+    bool tick_armed_ = false;
+    std::optional<mailstore::storage::ChangeWatcher::Handle> watch_;
+    std::uint64_t watched_generation_ = 0;
+    bool pump_added_ = false;
+    bool logged_in_ = false;
+    bool idle_state_shown_ = false;
+};
+
+imapproto::SessionOptions ConnectionLoop::options() {
+    imapproto::SessionOptions o;
+    o.config = service_->server->config();
+    o.client.service = "imap";
+    o.client.remote_ip = conn_->remote_ip();
+    o.client.local_ip = conn_->local_ip();
+    o.client.remote_port = conn_->remote_port();
+    o.client.local_port = conn_->local_port();
+    o.client.secured = conn_->secured();
+    o.client.session_id = conn_->session_id();
+    o.tls_active = conn_->tls_active();
+    o.starttls_available = conn_->starttls_available();
+    o.ssl_required = conn_->ssl_required();
+    o.login = tracker_;
+    o.log = mailstore::log::Logger::session("imap", "", conn_->session_id());
+    auto service = service_;
+    auto slot = slot_;
+    auto config = o.config;
+    std::string ip = conn_->remote_ip();
+    // Runs inside Session::run() (a pool thread), after authentication and
+    // before the user's storage is opened.
+    o.on_login = [service, slot, config, ip](const std::string& user,
+                                             const mailstore::auth::FieldList& userdb) -> Status {
+        if (auto uid_text = userdb.get("uid")) {
+            auto uid = parse_uid(*uid_text);
+            if (!uid || *uid != service->euid) {
+                // Workers run as one user (mail_uid) and cannot switch to
+                // another: Dovecot's "Mail access for users with UID n not
+                // permitted" refusal, with the reason spelt out in the log.
+                mailstore::log::Logger::session("imap", user, "")
+                    .errorf("Mail access for users with UID {} not permitted: this server runs as UID {} "
+                            "(mail_uid) and serves only users of that UID",
+                            *uid_text, static_cast<unsigned long>(service->euid));
+                return Status::error(Status::Code::internal,
+                                     "Internal error occurred. Refer to server log for more information.");
+            }
+        }
+        std::uint64_t limit = config->get_uint("mail_max_userip_connections");
+        if (slot->held && (slot->user != user || slot->ip != ip)) {
+            service->userip.release(slot->user, slot->ip);
+            slot->held = false;
+        }
+        if (!slot->held) {
+            if (!service->userip.acquire(user, ip, static_cast<std::size_t>(limit))) {
+                mailstore::log::Logger::session("imap", user, "")
+                    .infof("Maximum number of connections from user+IP exceeded "
+                           "(mail_max_userip_connections={}), rip={}",
+                           limit, ip);
+                return Status::error(Status::Code::temporary_failure,
+                                     "Maximum number of connections from user+IP exceeded "
+                                     "(mail_max_userip_connections=" +
+                                         std::to_string(limit) + ")");
+            }
+            slot->user = user;
+            slot->ip = ip;
+            slot->held = true;
+        }
+        return Status::ok();
+    };
+    return o;
+}
+
+void ConnectionLoop::after_run(Session& session) {
+    if (logged_in_ || session.state() == SessionState::not_authenticated || session.username().empty())
+        return;
+    logged_in_ = true;
+    conn_->set_user(session.username());
+    conn_->set_state("logged-in");
+    mailstore::log::Logger("imap-login")
+        .infof("Login: user=<{}>, method={}, rip={}, lip={}, mpid={}, {}session=<{}>", session.username(),
+               session.login_mechanism(), conn_->remote_ip(), conn_->local_ip(), static_cast<long>(::getpid()),
+               tls_text(*conn_), conn_->session_id());
+}
+
+void ConnectionLoop::start_watch(Session& session) {
+    const mailstore::storage::Mailbox* mailbox = session.selected_mailbox();
+    if (!mailbox) {
+        stop_watch();
+        return;
+    }
+    if (watch_ && watched_generation_ == session.selection_generation())
+        return;
+    auto wakeups = wakeups_;
+    watch_.reset();
+    watch_ = mailstore::storage::ChangeWatcher::instance().watch(*mailbox, [wakeups] {
+        wakeups->changed = true;
+        wakeups->wake();
+    });
+    watched_generation_ = session.selection_generation();
+    if (!pump_added_) {
+        asio::io_context& io = static_cast<asio::io_context&>(conn_->executor().get_inner_executor().context());
+        service_->pump.add(io);
+        pump_added_ = true;
+    }
+    // A change between the session's own sync and this watch would go
+    // unnoticed until the next one: look once more.
+    session.wake();
+}
+
+void ConnectionLoop::stop_watch() {
+    watch_.reset();
+    if (pump_added_) {
+        service_->pump.remove();
+        pump_added_ = false;
+    }
+}
+
+void ConnectionLoop::arm_tick(Session& session) {
+    if (tick_armed_)
+        return;
+    auto interval = session.idle_notify_interval();
+    if (interval.count() <= 0)
+        return;
+    tick_armed_ = true;
+    tick_timer_.expires_after(interval);
+    auto wakeups = wakeups_;
+    tick_timer_.async_wait([wakeups](const std::error_code& ec) {
+        if (ec)
+            return;
+        wakeups->tick = true;
+        wakeups->wake();
+    });
+}
+
+void ConnectionLoop::finish(Session& session, const std::string& reason) {
+    stop_watch();
+    tick_timer_.cancel();
+    if (slot_->held) {
+        service_->userip.release(slot_->user, slot_->ip);
+        slot_->held = false;
+    }
+    if (logged_in_) {
+        std::string what = reason.rfind("Disconnected", 0) == 0 ? reason : "Disconnected: " + reason;
+        conn_->log().infof("{} {}", what, session.logout_stats());
+    } else {
+        log_prelogin_end(*conn_, *tracker_, reason);
+    }
+}
+
+asio::awaitable<void> ConnectionLoop::run() {
+    Session session(options());
+    session.start();
+    std::string reason;
+    bool need_run = true;
+    for (;;) {
+        Step step;
+        if (need_run) {
+            if (wakeups_->tick.exchange(false)) {
+                tick_armed_ = false;
+                session.tick();
+            }
+            bool overloaded = false;
+            try {
+                step = co_await conn_->pool().run([&session] { return session.run(); });
+            } catch (const loft::BlockingPoolFull&) {
+                overloaded = true;
+            }
+            if (overloaded) {
+                conn_->log().error("Disconnected: the blocking pool queue is full (server overloaded)");
+                co_await conn_->write_line("* BYE Server is too busy, try again later.");
+                reason = "Server overloaded";
+                break;
+            }
+            after_run(session);
+            bool sent = co_await send_output(*conn_, session);
+            if (!sent) {
+                reason = logged_in_ ? "Connection closed" : "Disconnected";
+                break;
+            }
+        } else {
+            step.kind = session.idling() ? Step::Kind::idle : Step::Kind::read;
+        }
+        need_run = true;
+
+        if (step.kind == Step::Kind::close) {
+            reason = step.reason.empty() ? "Logged out" : step.reason;
+            if (!logged_in_ && reason == "Logged out")
+                reason = "Aborted login";
+            break;
+        }
+        if (step.kind == Step::Kind::flush)
+            continue;
+        if (step.kind == Step::Kind::sleep) {
+            asio::steady_timer delay(conn_->executor(), step.delay);
+            std::error_code ec;
+            co_await delay.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            continue;
+        }
+        if (step.kind == Step::Kind::starttls) {
+            bool ok = co_await conn_->starttls();
+            if (!ok) {
+                reason = "TLS handshake failed";
+                break;
+            }
+            session.tls_started();
+            continue;
+        }
+        const bool idle = step.kind == Step::Kind::idle;
+        if (idle) {
+            if (!idle_state_shown_) {
+                conn_->set_state("IDLE");
+                idle_state_shown_ = true;
+            }
+            std::uint64_t before = watched_generation_;
+            bool had_watch = watch_.has_value();
+            start_watch(session);
+            if (watch_ && (!had_watch || before != watched_generation_))
+                continue; // run() once more: the session looks for changes
+            arm_tick(session);
+        } else {
+            if (idle_state_shown_) {
+                conn_->set_state(logged_in_ ? "logged-in" : "pre-login");
+                idle_state_shown_ = false;
+            }
+            if (watch_)
+                stop_watch();
+            if (tick_armed_) {
+                tick_timer_.cancel();
+                tick_armed_ = false;
+                wakeups_->tick = false;
+            }
+        }
+        conn_->release_buffers();
+        std::string input;
+        // IDLE has no inactivity timeout: the keepalive ("* OK Still here")
+        // is the server's business (RFC 2177 asks clients to re-issue IDLE
+        // at least every 29 minutes).
+        ReadStatus rs = co_await conn_->read_some(input, kReadChunk, !idle);
+        if (rs == ReadStatus::ok) {
+            session.feed(input);
+            continue;
+        }
+        if (rs == ReadStatus::woken) {
+            if (!idle) {
+                // Nothing to tell a client that is not idling: updates wait
+                // for its next command (RFC 3501 §7.4.1 / §5.2).
+                wakeups_->changed = false;
+                need_run = false;
+                continue;
+            }
+            if (wakeups_->changed.exchange(false))
+                session.wake();
+            continue;
+        }
+        if (rs == ReadStatus::timeout) {
+            // Dovecot's autologout (RFC 3501 §5.4).
+            session.shutdown("Disconnected for inactivity.");
+            reason = logged_in_ ? "Disconnected for inactivity" : "Disconnected: Inactivity";
+        } else if (rs == ReadStatus::shutdown) {
+            session.shutdown("Server shutting down.");
+            reason = logged_in_ ? "Server shutting down." : "Disconnected: Shutting down";
+        } else if (rs == ReadStatus::kicked) {
+            session.shutdown("Disconnected by administrator");
+            reason = logged_in_ ? "Disconnected by administrator" : "Disconnected: Kicked by administrator";
+        } else {
+            // eof, error
+            reason = logged_in_ ? "Connection closed" : "Disconnected";
+            if (idle)
+                reason += " (IDLE)";
+            break;
+        }
+        // Let the session write its BYE, then close.
+        Step last;
+        bool ran = true;
+        try {
+            last = co_await conn_->pool().run([&session] { return session.run(); });
+        } catch (const loft::BlockingPoolFull&) {
+            ran = false;
+        }
+        (void)last;
+        if (ran) {
+            bool sent = co_await send_output(*conn_, session);
+            (void)sent;
+        }
+        break;
+    }
+    finish(session, reason);
+}
+
+} // namespace
+
+asio::awaitable<void> serve_connection(std::shared_ptr<Connection> conn, std::shared_ptr<ImapService> service) {
+    ConnectionLoop loop(std::move(conn), std::move(service));
+    co_await loop.run();
+}
+
+} // namespace imapd

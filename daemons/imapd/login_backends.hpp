@@ -1,0 +1,38 @@
+// Which LoginBackend loft-imapd uses (docs/imapd.md "Authentication"):
+// loft-authd's auth-login socket when it is there (the normal case under
+// loftd: workers run as the mail user and cannot read shadow or PAM), else
+// an in-process Authenticator over the config's passdb/userdb blocks.
+#pragma once
+
+#include <imapproto/login_backend.hpp>
+
+#include <mailstore/config.hpp>
+#include <mailstore/log.hpp>
+#include <mailstore/status.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+namespace imapd {
+
+// The sockets of `service auth`: auth-login (the auth-client protocol) and
+// auth-userdb (the master protocol), absolute paths ("" when the config
+// has no such listener).
+struct AuthSockets {
+    std::string login;
+    std::string userdb;
+};
+AuthSockets auth_sockets(const mailstore::config::Config& config);
+
+// Logins through loft-authd: SASL on auth-login, userdb lookups on
+// auth-userdb. Fails when auth-login cannot be connected to.
+mailstore::Result<std::shared_ptr<imapproto::LoginBackend>>
+remote_login_backend(const AuthSockets& sockets, std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+// The remote backend when loft-authd answers on auth-login, else the
+// in-process one; logs which.
+mailstore::Result<std::shared_ptr<imapproto::LoginBackend>> make_login_backend(const mailstore::config::Config& config,
+                                                                              const mailstore::log::Logger& log);
+
+} // namespace imapd
