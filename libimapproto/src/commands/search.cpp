@@ -1,12 +1,216 @@
-// SEARCH (stub until the real implementation lands).
+// SEARCH and UID SEARCH (RFC 3501 §6.4.4, §6.4.8), with ESEARCH's RETURN
+// options (RFC 4731), SEARCHRES's SAVE and "$" (RFC 5182), CONDSTORE's
+// MODSEQ key (RFC 7162 §3.1.5) and WITHIN's OLDER/YOUNGER (RFC 5032, from
+// the search parser).
+//
+// The program is parsed by libmailstore's search module from the command's
+// arguments turned into tokens; it is evaluated in slices of the view so a
+// search that reads message bodies in a big mailbox hands control back to
+// the session between slices. The session sends no EXPUNGE after the plain
+// form (RFC 3501 §7.4.1), so the sequence numbers stay valid throughout.
 #include "commands/commands.hpp"
+#include "commands/message_set.hpp"
+#include "commands/search_result.hpp"
+
+#include <mailstore/search.hpp>
+
+#include <ctime>
+#include <strings.h>
 
 namespace imapproto::detail {
 
-std::unique_ptr<CommandRun> cmd_search(Context& ctx, const Command&)
-{
-    ctx.finish_no("", "not implemented");
-    return nullptr;
+namespace {
+
+namespace ms = mailstore::storage;
+namespace search = mailstore::search;
+
+// Messages per slice when the program reads message contents; index-only
+// programs run over the whole view at once.
+constexpr ms::Seq kSliceWithBodies = 500;
+
+void add_tokens(const Arg& arg, std::vector<search::Token>& tokens) {
+    search::Token token;
+    switch (arg.type) {
+    case Arg::Type::list:
+        tokens.push_back({search::Token::Kind::list_begin, {}});
+        for (const Arg& child : arg.children)
+            add_tokens(child, tokens);
+        tokens.push_back({search::Token::Kind::list_end, {}});
+        return;
+    case Arg::Type::nil:
+        tokens.push_back({search::Token::Kind::atom, "NIL"});
+        return;
+    case Arg::Type::atom:
+        tokens.push_back({search::Token::Kind::atom, arg.text});
+        return;
+    case Arg::Type::quoted:
+    case Arg::Type::literal:
+        tokens.push_back({search::Token::Kind::string, arg.text});
+        return;
+    }
+}
+
+bool has_key(const search::Node& node, search::Key key) {
+    if (node.key == key)
+        return true;
+    for (const auto& child : node.children)
+        if (has_key(child, key))
+            return true;
+    return false;
+}
+
+// "NO [BADCHARSET (UTF-8 US-ASCII ...)] Unsupported charset" (RFC 3501
+// §7.1: the code may list the charsets the server supports).
+void finish_bad_charset(Context& ctx) {
+    std::string code = "BADCHARSET (";
+    bool first = true;
+    for (const auto& name : search::supported_charsets()) {
+        if (!first)
+            code += ' ';
+        first = false;
+        code += name;
+    }
+    code += ')';
+    ctx.finish_no(code, "Unsupported charset");
+}
+
+class SearchRun final : public CommandRun {
+public:
+    SearchRun(search::Program program, SearchReturn ret, bool uid)
+        : program_(std::move(program)), ret_(ret), uid_(uid) {
+        want_modseq_ = has_key(program_.root, search::Key::modseq);
+        options_.now = static_cast<std::int64_t>(std::time(nullptr));
+        // Dovecot answers "SEARCH 2:10" in a 4-message mailbox with what
+        // exists instead of BAD; clients rely on it.
+        options_.clamp_sequence_numbers = true;
+    }
+
+    Progress resume(Context& ctx) override {
+        Selected* sel = ctx.selected();
+        if (sel == nullptr || !sel->mailbox) {
+            fail_no(ctx, mailstore::Status::error(mailstore::Status::Code::internal, "mailbox closed during SEARCH"));
+            return Progress::done;
+        }
+        ms::Mailbox& mailbox = *sel->mailbox;
+        const ms::Seq total = mailbox.view().count();
+        options_.saved_result = &ctx.saved_result();
+        while (next_ <= total) {
+            ms::Seq last = total;
+            if (program_.needs_message && total - next_ >= kSliceWithBodies)
+                last = next_ + kSliceWithBodies - 1;
+            options_.first = next_;
+            options_.last = last;
+            auto found = search::evaluate(mailbox, program_, options_);
+            if (!found) {
+                fail(ctx, found.status());
+                return Progress::done;
+            }
+            for (ms::Seq seq : found.value())
+                seqs_.push_back(seq);
+            next_ = last + 1;
+            if (next_ <= total)
+                return Progress::more_output; // let the session breathe between slices
+        }
+        finish(ctx, mailbox);
+        return Progress::done;
+    }
+
+private:
+    void finish(Context& ctx, ms::Mailbox& mailbox) {
+        const ms::View& view = mailbox.view();
+        SearchMatches matches;
+        std::vector<std::uint32_t> uids;
+        matches.ids.reserve(seqs_.size());
+        if (ret_.save || uid_)
+            uids.reserve(seqs_.size());
+        for (ms::Seq seq : seqs_) {
+            ms::Uid uid = view.uid(seq);
+            if (ret_.save || uid_)
+                uids.push_back(uid);
+            matches.ids.push_back(uid_ ? uid : seq);
+            if (want_modseq_)
+                matches.modseq = std::max<std::uint64_t>(matches.modseq, view.modseq(seq));
+        }
+        if (want_modseq_ && !ctx.enabled().condstore) {
+            // RFC 7162 §3.1: SEARCH MODSEQ turns CONDSTORE on.
+            ctx.enabled().condstore = true;
+            ctx.untagged("OK [HIGHESTMODSEQ " + std::to_string(view.highest_modseq()) + "] Highest");
+        }
+        if (ret_.save)
+            ctx.saved_result() = saved_result_of(ret_, uids);
+        write_search_response(ctx, ret_, uid_, matches);
+        ctx.finish_ok("", "Search completed.");
+    }
+
+    // RFC 5182 §2.1: a SEARCH with SAVE that fails with NO empties "$"; one
+    // that fails with BAD leaves it alone.
+    void fail(Context& ctx, const mailstore::Status& status) {
+        if (status.code() == mailstore::Status::Code::invalid_argument) {
+            finish_syntax_error(ctx, status.message());
+            return;
+        }
+        fail_no(ctx, status);
+    }
+
+    void fail_no(Context& ctx, const mailstore::Status& status) {
+        if (ret_.save)
+            ctx.saved_result() = ms::UidSet();
+        ctx.finish_status(status);
+    }
+
+    search::Program program_;
+    SearchReturn ret_;
+    bool uid_;
+    bool want_modseq_ = false;
+    search::EvaluateOptions options_;
+    ms::Seq next_ = 1;
+    std::vector<ms::Seq> seqs_;
+};
+
+} // namespace
+
+std::unique_ptr<CommandRun> cmd_search(Context& ctx, const Command& cmd) {
+    std::size_t first = 0;
+    SearchReturn ret;
+    // RFC 4731 §3.1: "RETURN (options)" comes first, before CHARSET.
+    if (cmd.args.size() >= 2 && cmd.args[0].type == Arg::Type::atom && strcasecmp(cmd.args[0].text.c_str(), "RETURN") == 0 &&
+        cmd.args[1].type == Arg::Type::list) {
+        std::string error;
+        auto parsed = parse_search_return(cmd.args[1], error);
+        if (!parsed) {
+            finish_syntax_error(ctx, error);
+            return nullptr;
+        }
+        ret = *parsed;
+        first = 2;
+    }
+    if (first >= cmd.args.size()) {
+        finish_syntax_error(ctx, "Missing search parameters");
+        return nullptr;
+    }
+    std::vector<search::Token> tokens;
+    for (std::size_t i = first; i < cmd.args.size(); ++i)
+        add_tokens(cmd.args[i], tokens);
+    auto program = search::parse(tokens, true);
+    if (!program) {
+        const auto& status = program.status();
+        if (status.code() == mailstore::Status::Code::not_supported) {
+            if (ret.save)
+                ctx.saved_result() = ms::UidSet();
+            finish_bad_charset(ctx);
+        } else if (status.code() == mailstore::Status::Code::invalid_argument) {
+            finish_syntax_error(ctx, status.message());
+        } else {
+            if (ret.save)
+                ctx.saved_result() = ms::UidSet();
+            ctx.finish_status(status);
+        }
+        return nullptr;
+    }
+    auto run = std::make_unique<SearchRun>(std::move(program).value(), ret, cmd.uid);
+    if (run->resume(ctx) == Progress::done)
+        return nullptr;
+    return run;
 }
 
 } // namespace imapproto::detail
