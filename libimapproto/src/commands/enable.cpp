@@ -1,9 +1,66 @@
+// ENABLE (RFC 5161). Only extensions that are advertised and that Loft knows
+// how to switch on are enabled; the rest are ignored, as the RFC says.
 #include "commands/commands.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
 
 namespace imapproto::detail {
 
-std::unique_ptr<CommandRun> cmd_enable(Context& ctx, const Command&) {
-    ctx.finish_no("", "not implemented");
+namespace {
+
+std::string upper(std::string_view s) {
+    std::string r(s);
+    for (auto& c : r)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return r;
+}
+
+bool advertised(const std::string& caps, std::string_view name) {
+    std::size_t pos = 0;
+    while (pos < caps.size()) {
+        std::size_t end = caps.find(' ', pos);
+        if (end == std::string::npos)
+            end = caps.size();
+        if (std::string_view(caps).substr(pos, end - pos) == name)
+            return true;
+        pos = end + 1;
+    }
+    return false;
+}
+
+} // namespace
+
+std::unique_ptr<CommandRun> cmd_enable(Context& ctx, const Command& cmd) {
+    const std::string caps = ctx.capabilities();
+    std::vector<std::string> done;
+    for (const auto& a : cmd.args) {
+        if (a.type != Arg::Type::atom) {
+            ctx.finish_bad("Error in IMAP command ENABLE: Invalid arguments.");
+            return nullptr;
+        }
+        std::string name = upper(a.text);
+        if (std::find(done.begin(), done.end(), name) != done.end() || !advertised(caps, name))
+            continue;
+        auto& e = ctx.enabled();
+        if (name == "CONDSTORE")
+            e.condstore = true;
+        else if (name == "QRESYNC")
+            e.qresync = e.condstore = true; // RFC 7162 §3.2.3: QRESYNC implies CONDSTORE
+        else if (name == "UTF8=ACCEPT")
+            e.utf8_accept = true;
+        else
+            continue;
+        done.push_back(std::move(name));
+    }
+    if (!done.empty()) {
+        std::string line = "ENABLED";
+        for (const auto& n : done)
+            line += " " + n;
+        ctx.untagged(line);
+    }
+    ctx.finish_ok("", "Enabled.");
     return nullptr;
 }
 

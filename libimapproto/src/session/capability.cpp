@@ -1,1 +1,60 @@
-#include "session/context.hpp"
+// The CAPABILITY list (RFC 3501 §7.2.1) for the session's state: the
+// greeting, CAPABILITY, and the [CAPABILITY] code of a successful login.
+// Only what Loft implements is listed.
+#include "session/session_impl.hpp"
+
+namespace imapproto::detail {
+
+namespace {
+
+// After login, in Dovecot's order where Dovecot has the same extension.
+constexpr std::string_view kPostLogin = " NAMESPACE UNSELECT UIDPLUS CHILDREN MOVE LIST-EXTENDED LIST-STATUS"
+                                        " SPECIAL-USE CREATE-SPECIAL-USE ESEARCH SEARCHRES WITHIN MULTIAPPEND"
+                                        " BINARY COMPRESS=DEFLATE STATUS=SIZE";
+
+} // namespace
+
+std::string capability_list(const Session::Impl& s) {
+    const std::string& custom = s.settings_.capability_override;
+    const bool logged_in = s.state_ != SessionState::not_authenticated;
+    // imap_capability = "+FOO BAR" adds to the list; any other value
+    // replaces the list after login (Dovecot's rule). Before login the list
+    // must stay truthful about STARTTLS and AUTH=, so it is not replaced.
+    const bool append = !custom.empty() && custom[0] == '+';
+    if (logged_in && !custom.empty() && !append)
+        return custom;
+
+    std::string caps = "IMAP4rev1 SASL-IR ID ENABLE IDLE";
+    caps += s.settings_.literal_minus ? " LITERAL-" : " LITERAL+";
+    if (!logged_in) {
+        if (s.starttls_available())
+            caps += " STARTTLS";
+        const bool plaintext = s.plaintext_allowed();
+        // ssl = required: no mechanism at all before TLS.
+        const bool any_auth = !(s.options_.ssl_required && !s.secured());
+        if (!plaintext)
+            caps += " LOGINDISABLED";
+        if (any_auth && s.options_.login) {
+            for (const auto& m : s.options_.login->mechanisms()) {
+                if (m.private_ || (m.plaintext && !plaintext))
+                    continue;
+                caps += " AUTH=";
+                caps += m.name;
+            }
+        }
+    } else {
+        caps += kPostLogin;
+        if (s.settings_.append_max_size != 0) {
+            // RFC 7889: the largest message APPEND takes.
+            caps += " APPENDLIMIT=";
+            caps += std::to_string(s.settings_.append_max_size);
+        }
+    }
+    if (append) {
+        caps += ' ';
+        caps += custom.substr(1);
+    }
+    return caps;
+}
+
+} // namespace imapproto::detail

@@ -142,6 +142,10 @@ public:
     // the tagged NO ([UNAVAILABLE] / [SERVERBUG]); the command answers.
     virtual mailstore::Status login(const std::string& user, const std::string& mechanism,
                                     const mailstore::auth::FieldList& prefetched_userdb) = 0;
+    // A failed authentication (LOGIN, AUTHENTICATE): after
+    // kMaxAuthFailures of them the session sends "* BYE" behind the
+    // command's tagged NO and closes.
+    virtual void auth_failed() {}
     // STARTTLS: after this command's OK, the session discards buffered
     // input and returns Step::starttls.
     virtual void request_starttls() = 0;

@@ -45,6 +45,10 @@ public:
     // everything queued so far; the session calls it before handing
     // output to the daemon.
     void sync_flush();
+    // Like sync_flush(), and frees the compressor's memory until the next
+    // write (the session calls it when it waits for the client, so an
+    // idle compressed connection costs only its inflater).
+    void release_compressor();
 
     // Octets handed to the daemon so far (after compression).
     std::uint64_t bytes_sent() const { return sent_; }

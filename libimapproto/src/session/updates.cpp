@@ -1,1 +1,104 @@
-#include "session/context.hpp"
+// Untagged mailbox updates (RFC 3501 §7.3.1, §7.4.1, RFC 2180 §4.1): what
+// changed in the selected mailbox since the client was last told.
+#include "session/session_impl.hpp"
+
+namespace imapproto {
+
+namespace ms = mailstore;
+namespace st = mailstore::storage;
+
+namespace {
+
+constexpr std::string_view kSystemFlags = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
+
+std::string flag_names(const std::vector<std::string>& keywords) {
+    std::string s(kSystemFlags);
+    for (const auto& k : keywords) {
+        s += ' ';
+        s += k;
+    }
+    return s;
+}
+
+} // namespace
+
+void Session::Impl::send_flags() {
+    if (!selected_)
+        return;
+    const auto& names = selected_->mailbox->view().keyword_names();
+    untagged("FLAGS (" + flag_names(names) + ")");
+    if (selected_->read_only)
+        untagged("OK [PERMANENTFLAGS ()] Read-only mailbox.");
+    else
+        untagged("OK [PERMANENTFLAGS (" + flag_names(names) + " \\*)] Flags permitted.");
+    selected_->keywords_sent = names;
+}
+
+void Session::Impl::send_updates(bool allow_expunges) {
+    if (!selected_ || closing_)
+        return;
+    st::Mailbox& mailbox = *selected_->mailbox;
+    auto synced = mailbox.sync(allow_expunges ? 0u : static_cast<std::uint32_t>(st::sync_no_expunges));
+    if (!synced) {
+        if (synced.status().code() == ms::Status::Code::not_found) {
+            bye("Selected mailbox was deleted, have to disconnect.");
+            return;
+        }
+        // A failed sync leaves the view as it was; the client hears about
+        // the changes after the next one that works.
+        log_.error("sync of " + mailbox.name() + " failed: " + synced.status().message());
+        return;
+    }
+    const st::SyncResult& r = *synced;
+    if (r.uidvalidity_changed) {
+        // The client's UIDs mean nothing any more (RFC 3501 §2.3.1.1).
+        bye("Mailbox UIDVALIDITY changed, have to disconnect.");
+        return;
+    }
+    for (st::Seq seq : r.expunged)
+        untagged(std::to_string(seq) + " EXPUNGE");
+    if (r.keywords_changed)
+        send_flags();
+    const std::size_t after_expunges =
+        r.old_count >= r.expunged.size() ? r.old_count - r.expunged.size() : 0;
+    if (r.count > after_expunges) {
+        untagged(std::to_string(r.count) + " EXISTS");
+        untagged(std::to_string(r.recent) + " RECENT");
+    }
+    recent_sent_ = r.recent;
+    if (!r.changed.empty()) {
+        const st::View& view = mailbox.view();
+        const bool with_uid = current_.uid;
+        std::string line;
+        for (st::Uid uid : r.changed) {
+            // This session's own silent changes are not echoed (RFC 3501
+            // §6.4.6 allows either; Dovecot does not).
+            if (selected_->silent_uids.contains(uid))
+                continue;
+            st::Seq seq = view.seq(uid);
+            if (seq == 0)
+                continue;
+            line.clear();
+            line += std::to_string(seq);
+            line += " FETCH (";
+            if (with_uid) {
+                line += "UID ";
+                line += std::to_string(uid);
+                line += ' ';
+            }
+            line += "FLAGS (";
+            line += detail::flags_text(view.flags(seq), view.keywords(seq), view.recent(seq));
+            line += ')';
+            if (enabled_.condstore) {
+                line += " MODSEQ (";
+                line += std::to_string(view.modseq(seq));
+                line += ')';
+            }
+            line += ')';
+            untagged(line);
+        }
+    }
+    selected_->silent_uids = st::UidSet();
+}
+
+} // namespace imapproto

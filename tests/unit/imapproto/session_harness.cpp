@@ -34,7 +34,7 @@ MailEnv::MailEnv(std::string_view extra_config) {
 
 mailstore::storage::User MailEnv::open_user(const std::string& user) const {
     mailstore::auth::FieldList fields;
-    fields.push_back({"home", dir.str() + "/home/" + user});
+    fields.set("home", dir.str() + "/home/" + user);
     auto settings = mailstore::storage::user_settings_from_userdb(user, fields, "imap");
     auto opened = mailstore::storage::User::open(*config, settings);
     REQUIRE_MESSAGE(opened.is_ok(), opened.status().message());
@@ -49,7 +49,7 @@ std::uint32_t MailEnv::add_message(const std::string& user, const std::string& m
     auto u = open_user(user);
     auto box = mailstore::storage::Mailbox::open(u, mailbox);
     if (!box.is_ok()) {
-        auto created = u.create(mailbox);
+        auto created = u.create_mailbox(mailbox);
         REQUIRE_MESSAGE(created.is_ok(), created.message());
         box = mailstore::storage::Mailbox::open(u, mailbox);
     }
@@ -72,7 +72,7 @@ SessionHarness::SessionHarness(MailEnv& env, HarnessOptions options) : env_(env)
     imapproto::SessionOptions so;
     so.config = env.config;
     so.client.service = "imap";
-    so.client.remote_ip = "127.0.0.1";
+    so.client.remote_ip = options.remote_ip;
     so.client.local_ip = "127.0.0.1";
     so.client.remote_port = 40000;
     so.client.local_port = 143;

@@ -51,6 +51,7 @@ public:
 
 struct HarnessOptions {
     bool secured = true;            // the client counts as secure (loopback/TLS)
+    std::string remote_ip = "127.0.0.1"; // a loopback client is secured whatever `secured` says
     bool tls_active = false;
     bool starttls_available = false;
     std::string preauth_user;       // PREAUTH instead of a greeting

@@ -1,1 +1,270 @@
+// The session core through the harness: greeting, CAPABILITY per state,
+// wrong-state and unknown commands, pipelining, literals, LOGOUT, the BYE
+// after too many invalid commands, and the order of untagged updates.
+#include "session_harness.hpp"
+
 #include <doctest/doctest.h>
+
+using namespace imap_test;
+
+namespace {
+
+const std::string kMsg = "From: a@example.com\r\nSubject: hello\r\n\r\nbody\r\n";
+
+} // namespace
+
+TEST_CASE("greeting carries the pre-login capabilities and login_greeting") {
+    MailEnv env("auth_mechanisms = plain login\n");
+    SessionHarness s(env);
+    CHECK(s.greeting() == "* OK [CAPABILITY IMAP4rev1 SASL-IR ID ENABLE IDLE LITERAL+ AUTH=PLAIN AUTH=LOGIN] "
+                          "Loft ready.\r\n");
+    CHECK(s.last_step() == imapproto::Step::Kind::read);
+}
+
+TEST_CASE("login_greeting and imap_capability from the config") {
+    MailEnv env("login_greeting = Mail here.\nimap_capability = +XFOO XBAR\n");
+    SessionHarness s(env);
+    CHECK(s.greeting() == "* OK [CAPABILITY IMAP4rev1 SASL-IR ID ENABLE IDLE LITERAL+ AUTH=PLAIN XFOO XBAR] "
+                          "Mail here.\r\n");
+    auto r = s.cmd("a0 LOGIN alice secret");
+    CHECK(tagged_line(r, "a0").find(" APPENDLIMIT=268435456 XFOO XBAR] Logged in") != std::string::npos);
+}
+
+TEST_CASE("imap_capability without + replaces the list after login only") {
+    MailEnv env("imap_capability = IMAP4rev1 IDLE\n");
+    SessionHarness s(env);
+    CHECK(s.greeting().find("AUTH=PLAIN") != std::string::npos);
+    auto r = s.cmd("a0 LOGIN alice secret");
+    CHECK(r == "a0 OK [CAPABILITY IMAP4rev1 IDLE] Logged in\r\n");
+}
+
+TEST_CASE("PREAUTH greeting logs the user in") {
+    MailEnv env;
+    HarnessOptions o;
+    o.preauth_user = "bob";
+    SessionHarness s(env, o);
+    CHECK(s.greeting().rfind("* PREAUTH [CAPABILITY IMAP4rev1 ", 0) == 0);
+    CHECK(s.greeting().find("] Logged in as bob\r\n") != std::string::npos);
+    CHECK(s.session().state() == imapproto::SessionState::authenticated);
+    CHECK(s.session().username() == "bob");
+    auto r = s.cmd("a1 SELECT INBOX");
+    CHECK(tagged_line(r, "a1") == "a1 OK [READ-WRITE] Select completed.");
+}
+
+TEST_CASE("CAPABILITY before and after login") {
+    MailEnv env("imap_literal_minus = yes\n");
+    SessionHarness s(env);
+    auto r = s.cmd("a1 CAPABILITY");
+    CHECK(r == "* CAPABILITY IMAP4rev1 SASL-IR ID ENABLE IDLE LITERAL- AUTH=PLAIN\r\n"
+               "a1 OK Pre-login capabilities listed, post-login capabilities have more.\r\n");
+    s.login();
+    r = s.cmd("a2 CAPABILITY");
+    CHECK(r == "* CAPABILITY IMAP4rev1 SASL-IR ID ENABLE IDLE LITERAL- NAMESPACE UNSELECT UIDPLUS CHILDREN MOVE "
+               "LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE ESEARCH SEARCHRES WITHIN MULTIAPPEND "
+               "BINARY COMPRESS=DEFLATE STATUS=SIZE APPENDLIMIT=268435456\r\n"
+               "a2 OK Capability completed.\r\n");
+}
+
+TEST_CASE("imap_max_append_size sets APPENDLIMIT") {
+    MailEnv env("imap_max_append_size = 10M\n");
+    SessionHarness s(env);
+    s.login();
+    auto r = s.cmd("a2 CAPABILITY");
+    CHECK(r.find(" APPENDLIMIT=10485760\r\n") != std::string::npos);
+}
+
+TEST_CASE("STARTTLS is advertised only when available and not active") {
+    MailEnv env;
+    HarnessOptions o;
+    o.starttls_available = true;
+    o.secured = false;
+    o.remote_ip = "192.0.2.10";
+    SessionHarness s(env, o);
+    CHECK(s.greeting().find(" LITERAL+ STARTTLS LOGINDISABLED]") != std::string::npos);
+    HarnessOptions t;
+    t.starttls_available = true;
+    t.tls_active = true;
+    SessionHarness s2(env, t);
+    CHECK(s2.greeting().find("STARTTLS") == std::string::npos);
+}
+
+TEST_CASE("NOOP, unknown and wrong-state commands before login") {
+    MailEnv env;
+    SessionHarness s(env);
+    CHECK(s.cmd("a1 NOOP") == "a1 OK NOOP completed.\r\n");
+    CHECK(s.cmd("a2 FOO") == "a2 BAD Error in IMAP command received by server.\r\n");
+    CHECK(s.cmd("a3 NOOP") == "a3 OK NOOP completed.\r\n");
+    CHECK(s.cmd("a4 SELECT INBOX") == "a4 BAD Error in IMAP command received by server.\r\n");
+    // The third BAD before login ends the connection (Dovecot's limit).
+    auto r = s.send("a5 FETCH 1 FLAGS");
+    CHECK(r == "* BYE Too many invalid IMAP commands.\r\n");
+    CHECK(s.closed());
+    CHECK(s.last().reason == "Too many invalid IMAP commands");
+}
+
+TEST_CASE("unknown and wrong-state commands after login") {
+    MailEnv env;
+    SessionHarness s(env);
+    s.login();
+    CHECK(s.cmd("b1 FOO") == "b1 BAD Error in IMAP command FOO: Unknown command.\r\n");
+    CHECK(s.cmd("b2 UID FOO") == "b2 BAD Error in IMAP command UID FOO: Unknown command.\r\n");
+    CHECK(s.cmd("b3 UID LOGIN") == "b3 BAD Error in IMAP command UID LOGIN: Unknown command.\r\n");
+    CHECK(s.cmd("b4 LOGIN alice secret") == "b4 BAD Error in IMAP command LOGIN: Unknown command.\r\n");
+    CHECK(s.cmd("b5 AUTHENTICATE PLAIN") == "b5 BAD Error in IMAP command AUTHENTICATE: Unknown command.\r\n");
+    CHECK(s.cmd("b6 FETCH 1 FLAGS") == "b6 BAD No mailbox selected.\r\n");
+    CHECK(s.cmd("b7 CHECK") == "b7 BAD No mailbox selected.\r\n");
+    CHECK(s.cmd("b8 UNSELECT") == "b8 BAD No mailbox selected.\r\n");
+    CHECK(s.session().state() == imapproto::SessionState::authenticated);
+}
+
+TEST_CASE("the 21st invalid command after login gets BYE") {
+    MailEnv env;
+    SessionHarness s(env);
+    s.login();
+    for (int i = 1; i <= 20; ++i) {
+        auto r = s.cmd("x" + std::to_string(i) + " FOO");
+        REQUIRE(r == "x" + std::to_string(i) + " BAD Error in IMAP command FOO: Unknown command.\r\n");
+    }
+    auto r = s.send("x21 FOO");
+    CHECK(r == "* BYE Too many invalid IMAP commands.\r\n");
+    CHECK(s.closed());
+}
+
+TEST_CASE("pipelined commands are answered in order") {
+    MailEnv env;
+    env.add_message("alice", "INBOX", kMsg);
+    SessionHarness s(env);
+    auto r = s.send_raw("a1 LOGIN alice secret\r\na2 NOOP\r\na3 SELECT INBOX\r\na4 NOOP\r\na5 LOGOUT\r\na6 NOOP\r\n");
+    auto ls = lines(r);
+    std::vector<std::string> tags;
+    for (const auto& l : ls)
+        if (l[0] == 'a')
+            tags.push_back(l.substr(0, l.find(' ')));
+    CHECK(tags == std::vector<std::string>{"a1", "a2", "a3", "a4", "a5"});
+    CHECK(r.find("* 1 EXISTS\r\n") < r.find("a3 OK"));
+    CHECK(r.find("a4 OK NOOP completed.\r\n* BYE Logging out\r\na5 OK Logout completed.\r\n") != std::string::npos);
+    CHECK(s.closed());
+    CHECK(s.last().reason == "Logged out");
+}
+
+TEST_CASE("a command split over several feeds") {
+    MailEnv env;
+    SessionHarness s(env);
+    CHECK(s.send_raw("a1 NO").empty());
+    CHECK(s.last_step() == imapproto::Step::Kind::read);
+    CHECK(s.send_raw("OP\r") == "");
+    CHECK(s.send_raw("\n") == "a1 OK NOOP completed.\r\n");
+}
+
+TEST_CASE("synchronising literals get + OK through the session") {
+    MailEnv env;
+    SessionHarness s(env);
+    auto r = s.send_raw("a1 LOGIN {5}\r\n");
+    CHECK(r == "+ OK\r\n");
+    r = s.send_raw("alice {6}\r\n");
+    CHECK(r == "+ OK\r\n");
+    r = s.send_raw("secret\r\n");
+    CHECK(tagged_line(r, "a1").rfind("a1 OK [CAPABILITY ", 0) == 0);
+    // LITERAL+: no continuation.
+    SessionHarness s2(env);
+    r = s2.send_raw("b1 LOGIN {5+}\r\nalice {6+}\r\nsecret\r\n");
+    CHECK(r.rfind("b1 OK [CAPABILITY ", 0) == 0);
+}
+
+TEST_CASE("LOGOUT before and after login") {
+    MailEnv env;
+    SessionHarness s(env);
+    CHECK(s.cmd("a1 LOGOUT") == "* BYE Logging out\r\na1 OK Logout completed.\r\n");
+    CHECK(s.closed());
+    CHECK(s.session().state() == imapproto::SessionState::logout);
+    SessionHarness s2(env);
+    s2.login();
+    s2.cmd("a1 SELECT INBOX");
+    CHECK(s2.cmd("a2 LOGOUT") == "* BYE Logging out\r\na2 OK Logout completed.\r\n");
+    CHECK(s2.closed());
+}
+
+TEST_CASE("shutdown sends BYE and closes") {
+    MailEnv env;
+    SessionHarness s(env);
+    s.login();
+    s.session().shutdown("Server shutting down.");
+    auto r = s.send_raw("");
+    CHECK(r == "* BYE Server shutting down.\r\n");
+    CHECK(s.closed());
+}
+
+TEST_CASE("ID answers imap_id_send") {
+    MailEnv env("imap_id_send = name * \"support-url\" \"http://x.example/\"\n");
+    SessionHarness s(env);
+    auto r = s.cmd("a1 ID (\"name\" \"client\" \"version\" NIL)");
+    CHECK(r == "* ID (\"name\" \"Loft\" \"support-url\" \"http://x.example/\")\r\na1 OK ID completed.\r\n");
+    CHECK(s.cmd("a2 ID NIL") == "* ID (\"name\" \"Loft\" \"support-url\" \"http://x.example/\")\r\n"
+                                "a2 OK ID completed.\r\n");
+    MailEnv env2("imap_id_send =\n");
+    SessionHarness s2(env2);
+    CHECK(s2.cmd("a1 ID NIL") == "* ID NIL\r\na1 OK ID completed.\r\n");
+}
+
+TEST_CASE("ENABLE turns on only advertised extensions it knows") {
+    MailEnv env("imap_capability = +CONDSTORE\n");
+    SessionHarness s(env);
+    s.login();
+    CHECK(s.cmd("a1 ENABLE FOO") == "a1 OK Enabled.\r\n");
+    CHECK(s.cmd("a2 ENABLE FOO condstore CONDSTORE") == "* ENABLED CONDSTORE\r\na2 OK Enabled.\r\n");
+    CHECK(s.cmd("a3 ENABLE QRESYNC") == "a3 OK Enabled.\r\n"); // not advertised
+    CHECK(s.cmd("a4 ENABLE (x)") == "a4 BAD Error in IMAP command ENABLE: Invalid arguments.\r\n");
+    MailEnv env2;
+    SessionHarness s2(env2);
+    CHECK(s2.cmd("a0 ENABLE CONDSTORE") == "a0 BAD Error in IMAP command received by server.\r\n");
+}
+
+TEST_CASE("update ordering: EXISTS before the tagged OK, no EXPUNGE after FETCH/STORE/SEARCH") {
+    MailEnv env;
+    env.add_message("alice", "INBOX", kMsg);
+    env.add_message("alice", "INBOX", kMsg);
+    SessionHarness s(env);
+    s.login();
+    s.cmd("a1 SELECT INBOX");
+    SessionHarness other(env);
+    other.login();
+    other.cmd("b1 SELECT INBOX");
+    other.cmd("b2 STORE 1 +FLAGS.SILENT (\\Deleted)");
+    other.cmd("b3 EXPUNGE");
+    env.add_message("alice", "INBOX", kMsg);
+
+    // FETCH may report the new message but never the expunge.
+    auto r = s.cmd("a2 FETCH 1 (UID)");
+    CHECK(r.find("EXPUNGE") == std::string::npos);
+    CHECK(r.find("* 3 EXISTS\r\n") != std::string::npos);
+    CHECK(r.find("* 3 EXISTS\r\n") < r.find("a2 OK"));
+    r = s.cmd("a3 SEARCH ALL");
+    CHECK(r.find("EXPUNGE") == std::string::npos);
+    r = s.cmd("a4 STORE 2 +FLAGS (\\Seen)");
+    CHECK(r.find("EXPUNGE") == std::string::npos);
+    // NOOP sends it, before the tagged OK.
+    r = s.cmd("a5 NOOP");
+    CHECK(r == "* 1 EXPUNGE\r\na5 OK NOOP completed.\r\n");
+    CHECK(s.cmd("a6 NOOP") == "a6 OK NOOP completed.\r\n");
+}
+
+TEST_CASE("UID FETCH may send EXPUNGE; flag changes of others come as FETCH") {
+    MailEnv env;
+    env.add_message("alice", "INBOX", kMsg);
+    env.add_message("alice", "INBOX", kMsg);
+    SessionHarness s(env);
+    s.login();
+    s.cmd("a1 SELECT INBOX");
+    SessionHarness other(env);
+    other.login();
+    other.cmd("b1 SELECT INBOX");
+    other.cmd("b2 STORE 2 +FLAGS.SILENT (\\Flagged)");
+    auto r = s.cmd("a2 NOOP");
+    // \Recent belongs to this session (it selected first) and stays.
+    CHECK(r == "* 2 FETCH (FLAGS (\\Flagged \\Recent))\r\na2 OK NOOP completed.\r\n");
+    other.cmd("b3 STORE 1 +FLAGS.SILENT (\\Deleted)");
+    other.cmd("b4 EXPUNGE");
+    r = s.cmd("a3 UID FETCH 2 (FLAGS)");
+    CHECK(r.find("* 1 EXPUNGE\r\n") != std::string::npos);
+    CHECK(r.find("* 1 EXPUNGE\r\n") < r.find("a3 OK"));
+}
