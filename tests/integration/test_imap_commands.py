@@ -272,3 +272,50 @@ def test_compress_deflate(connect):
     assert tagged.startswith("z5 BAD ") or tagged.startswith("z5 NO "), tagged
     w.send_line("z6 LOGOUT")
     assert w.read_response() == "* BYE Logging out"
+
+
+def test_logindisabled_for_a_client_that_is_not_secured(build_dir, tmp_path):
+    """Loopback counts as secured, so the client is made to look remote: a
+    listener that takes a PROXY v1 header (from 127.0.0.0/8 only) whose
+    source is 192.0.2.7 (TEST-NET-1; nothing is sent there)."""
+    from imapd_util import ImapServer, free_port
+    proxied = free_port()
+    server = ImapServer(build_dir, tmp_path, extra_config="haproxy_trusted_networks = 127.0.0.0/8\n", start=False)
+    text = server.config_path.read_text()
+    assert "service imap-login {\n" in text
+    server.config_path.write_text(text.replace("service imap-login {\n", "service imap-login {\n"
+                                               f"  inet_listener proxied {{\n    address = 127.0.0.1\n"
+                                               f"    port = {proxied}\n    haproxy = yes\n  }}\n", 1))
+    from imap_raw import Wire
+    with server.start():
+        w = Wire.connect(proxied)
+        try:
+            w.send(b"PROXY TCP4 192.0.2.7 127.0.0.1 40000 143\r\n")
+            caps = caps_of(w.greeting())
+            # RFC 3501 §6.2.3: LOGINDISABLED, and no plaintext mechanism offered.
+            assert {"LOGINDISABLED", "STARTTLS"} <= caps and "AUTH=PLAIN" not in caps, caps
+            untagged, tagged = w.cmd("LOGIN alice secret", tag="p1")
+            # RFC 5530 PRIVACYREQUIRED; Dovecot's text.
+            assert norm(tagged) == ("p1 NO [PRIVACYREQUIRED] Plaintext authentication disallowed on "
+                                    "non-secure (SSL/TLS) connections"), tagged
+            untagged, tagged = w.cmd(f"AUTHENTICATE PLAIN {plain_ir()}", tag="p2")
+            assert re.match(r"p2 (NO|BAD) ", tagged), tagged
+            assert w.cmd("SELECT INBOX", tag="p3")[1].startswith("p3 BAD ")
+            # After STARTTLS the same client may log in.
+            w.send_line("p4 STARTTLS")
+            assert w.read_line().startswith("p4 OK ")
+            w.sock = client_tls_context().wrap_socket(w.sock, server_hostname="localhost")
+            caps = only_capability(w.cmd("CAPABILITY", tag="p5")[0])
+            assert "LOGINDISABLED" not in caps and "AUTH=PLAIN" in caps, caps
+            w.login()
+            w.ok("SELECT INBOX")
+        finally:
+            w.close()
+        # A PROXY header naming a loopback source keeps the client secured.
+        w = Wire.connect(proxied)
+        try:
+            w.send(b"PROXY TCP4 127.0.0.1 127.0.0.1 40001 143\r\n")
+            assert "LOGINDISABLED" not in caps_of(w.greeting())
+            w.login("bob")
+        finally:
+            w.close()
