@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from loftd_util import built_with_asan
 from imap_raw import Closed, connect, enc, fetches, listed, mail_files, message, norm, srv, tree_snapshot  # noqa: F401
 
 
@@ -99,7 +100,7 @@ def test_ten_gigabyte_literal_refused_without_reading(connect, srv, plus):
     other.ok("SELECT INBOX")
 
 
-def test_a_million_pipelined_noops(connect, srv):
+def test_a_million_pipelined_noops(connect, srv, build_dir):
     w = connect()
     w.ok("SELECT INBOX")
     baseline = srv.rss_kb()
@@ -133,7 +134,7 @@ def test_a_million_pipelined_noops(connect, srv):
         lines = (rest + data).split(b"\r\n")
         rest = lines.pop()
         for line in lines:
-            assert re.fullmatch(rb"[0-9a-f]+ OK NOOP completed\.?( \(.*\))?", line), line
+            assert re.fullmatch(rb"[0-9a-f]+ OK NOOP completed\.?( \([^)]*\)\.?)?", line), line
         oks += len(lines)
         if received > (4 << 20):
             received = 0
@@ -141,10 +142,11 @@ def test_a_million_pipelined_noops(connect, srv):
     thread.join(30)
     assert not errors, errors
     assert oks == total
-    # Memory stays bounded: the input is read as the output drains (a
-    # generous bound: sanitizer builds use more).
+    # Memory stays bounded: the input is read as the output drains. A
+    # generous bound; under ASan freed memory sits in its quarantine (256 MB).
     peak = max(peak, srv.rss_kb())
-    assert peak - baseline < 64 * 1024, (baseline, peak)
+    bound = (320 if built_with_asan(build_dir) else 64) * 1024
+    assert peak - baseline < bound, (baseline, peak)
     untagged, tagged = w.cmd("NOOP", tag="last")
     assert untagged == [] and tagged.startswith("last OK")
 
