@@ -309,6 +309,13 @@ void Session::Impl::complete_command() {
     }
     output_.append(tagged_);
     std::string().swap(tagged_);
+    if (auth_failures_ >= detail::kMaxAuthFailures && state_ == SessionState::not_authenticated) {
+        // Guessing passwords over one connection stops here; the failure
+        // delay already slowed each attempt down.
+        bye("Too many authentication failures.");
+        close_reason_ = "Too many authentication failures";
+        return;
+    }
     if (logout_requested_) {
         closing_ = true;
         close_reason_ = "Logged out";

@@ -61,6 +61,7 @@ struct Session::Impl final : detail::Context {
     bool plaintext_allowed() const override;
     mailstore::Status login(const std::string& user, const std::string& mechanism,
                             const mailstore::auth::FieldList& prefetched_userdb) override;
+    void auth_failed() override { ++auth_failures_; }
     void request_starttls() override { starttls_requested_ = true; }
     bool tls_active() const override { return options_.tls_active; }
     bool starttls_available() const override { return options_.starttls_available && !options_.tls_active; }

@@ -84,6 +84,8 @@ SessionHarness::SessionHarness(MailEnv& env, HarnessOptions options) : env_(env)
     so.preauth_user = options.preauth_user;
     so.limits.spool_dir = env.dir.str();
     so.output_high_water = options.output_high_water;
+    so.ssl_required = options.ssl_required;
+    so.on_login = options.on_login;
     session_ = std::make_unique<imapproto::Session>(std::move(so));
     session_->start();
     greeting_ = pump();

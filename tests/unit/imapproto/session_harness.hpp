@@ -20,6 +20,7 @@
 #include <mailstore/storage/user.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,6 +57,9 @@ struct HarnessOptions {
     bool starttls_available = false;
     std::string preauth_user;       // PREAUTH instead of a greeting
     std::size_t output_high_water = 256 * 1024;
+    bool ssl_required = false;
+    // SessionOptions::on_login (the daemon's checks), when set.
+    std::function<mailstore::Status(const std::string&, const mailstore::auth::FieldList&)> on_login;
 };
 
 class SessionHarness {
