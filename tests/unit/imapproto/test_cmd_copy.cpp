@@ -35,21 +35,31 @@ struct Copy5 {
 
     Copy5() {
         REQUIRE(env.add_message("alice", "INBOX", "Subject: gone\r\n\r\ngone\r\n") == 1);
-        {
-            auto u = env.open_user("alice");
-            auto box = ms::Mailbox::open(u, "INBOX");
-            REQUIRE(box.is_ok());
-            auto tx = box->begin();
-            ms::UidSet one;
-            one.add(1);
-            REQUIRE(tx.expunge(one).is_ok());
-            REQUIRE(tx.commit().is_ok());
-            REQUIRE(u.create_mailbox("Dst").is_ok());
+        auto u = env.open_user("alice");
+        ms::OpenOptions options;
+        options.claim_recent = false; // \Recent stays for the session
+        auto box = ms::Mailbox::open(u, "INBOX", options);
+        REQUIRE(box.is_ok());
+        auto tx = box->begin();
+        ms::UidSet one;
+        one.add(1);
+        REQUIRE(tx.expunge(one).is_ok());
+        REQUIRE(tx.commit().is_ok());
+        REQUIRE(u.create_mailbox("Dst").is_ok());
+        tx = box->begin();
+        std::vector<std::string> texts; // the requests point into these until commit
+        texts.reserve(5);
+        for (int i = 1; i <= 5; ++i) {
+            texts.push_back("Subject: m" + std::to_string(i) + "\r\n\r\nbody " + std::to_string(i) + "\r\n");
+            ms::SaveRequest req;
+            req.data = texts.back();
+            if (i == 2)
+                req.flags = ms::flag_seen | ms::flag_flagged;
+            if (i == 3)
+                req.keywords = {"kw"};
+            REQUIRE(tx.save(req).is_ok());
         }
-        for (int i = 1; i <= 5; ++i)
-            env.add_message("alice", "INBOX", "Subject: m" + std::to_string(i) + "\r\n\r\nbody " + std::to_string(i) + "\r\n",
-                            i == 2 ? ms::MailFlags(ms::flag_seen | ms::flag_flagged) : ms::MailFlags(0),
-                            i == 3 ? std::vector<std::string>{"kw"} : std::vector<std::string>{});
+        REQUIRE(tx.commit().is_ok());
         s = std::make_unique<SessionHarness>(env);
         s->login();
         REQUIRE(has_line(s->cmd("s SELECT INBOX"), "* 5 EXISTS"));
@@ -73,7 +83,8 @@ struct Copy5 {
             auto data = box->message(seq).open();
             REQUIRE(data.is_ok());
             std::string header(data->header());
-            std::string text = std::to_string(view.uid(seq)) + " " + header.substr(0, header.find("\r\n")) + " " +
+            header = header.substr(0, header.find_first_of("\r\n")); // stored with LF or CRLF
+            std::string text = std::to_string(view.uid(seq)) + " " + header + " " +
                                ms::format_flags(view.flags(seq)) + " |";
             for (const auto& kw : view.keywords(seq))
                 text += " " + kw;

@@ -22,18 +22,27 @@ struct Store3 {
 
     Store3() {
         REQUIRE(env.add_message("alice", "INBOX", "Subject: gone\r\n\r\ngone\r\n") == 1);
-        {
-            auto u = env.open_user("alice");
-            auto box = ms::Mailbox::open(u, "INBOX");
-            REQUIRE(box.is_ok());
-            auto tx = box->begin();
-            ms::UidSet one;
-            one.add(1);
-            REQUIRE(tx.expunge(one).is_ok());
-            REQUIRE(tx.commit().is_ok());
+        // One transaction, \Recent left for the session to claim.
+        auto u = env.open_user("alice");
+        ms::OpenOptions options;
+        options.claim_recent = false;
+        auto box = ms::Mailbox::open(u, "INBOX", options);
+        REQUIRE(box.is_ok());
+        auto tx = box->begin();
+        ms::UidSet one;
+        one.add(1);
+        REQUIRE(tx.expunge(one).is_ok());
+        REQUIRE(tx.commit().is_ok());
+        tx = box->begin();
+        std::vector<std::string> texts; // the requests point into these until commit
+        texts.reserve(3);
+        for (int i = 1; i <= 3; ++i) {
+            texts.push_back("Subject: m" + std::to_string(i) + "\r\n\r\nbody\r\n");
+            ms::SaveRequest req;
+            req.data = texts.back();
+            REQUIRE(tx.save(req).is_ok());
         }
-        for (int i = 1; i <= 3; ++i)
-            env.add_message("alice", "INBOX", "Subject: m" + std::to_string(i) + "\r\n\r\nbody\r\n");
+        REQUIRE(tx.commit().is_ok());
         s = std::make_unique<SessionHarness>(env);
         s->login();
         REQUIRE(has_line(s->cmd("s SELECT INBOX"), "* 3 EXISTS"));
