@@ -342,7 +342,7 @@ Step Session::Impl::next_command(bool& again) {
     input_.erase(0, consumed);
     switch (r) {
     case ParseResult::need_more:
-        if (fill_input()) {
+        if (fill_input() || closing_) {
             again = true;
             return {};
         }
