@@ -158,9 +158,9 @@ private:
         if (!error_.is_ok())
             ctx.finish_no("SERVERBUG", internal_error_text());
         else if (unknown_cte_)
-            ctx.finish_no("UNKNOWN-CTE", "Unknown Content-Transfer-Encoding");
+            ctx.finish_no("UNKNOWN-CTE", "Unknown Content-Transfer-Encoding.");
         else if (invalid_data_)
-            ctx.finish_no("PARSE", "Invalid data in MIME part");
+            ctx.finish_no("PARSE", "Invalid data in MIME part.");
         else if (expunged_)
             ctx.finish_ok("EXPUNGEISSUED", "Some messages were already expunged.");
         else

@@ -89,10 +89,21 @@ std::string lf_only(std::string_view crlf) {
 struct Fixture {
     MailEnv env;
     std::unique_ptr<SessionHarness> s;
-    void add(std::string_view data) { env.add_message("alice", "INBOX", data); }
+    void add(std::string_view data) {
+        auto user = env.open_user("alice");
+        ms::OpenOptions options;
+        options.claim_recent = false;
+        auto box = ms::Mailbox::open(user, "INBOX", options);
+        REQUIRE_MESSAGE(box.is_ok(), box.status().message());
+        auto tx = box->begin();
+        ms::SaveRequest req;
+        req.data = data;
+        REQUIRE(tx.save(req).is_ok());
+        REQUIRE(tx.commit().is_ok());
+    }
     void open(HarnessOptions options = {}) {
+        options.preauth_user = "alice";
         s = std::make_unique<SessionHarness>(env, options);
-        s->login();
         std::string r = s->cmd("s EXAMINE INBOX");
         REQUIRE(tagged_line(r, "s").rfind("s OK", 0) == 0);
     }
