@@ -75,7 +75,12 @@ std::unique_ptr<CommandRun> cmd_copy(Context& ctx, const Command& cmd) {
     if (!dest) {
         if (dest.status().code() == mailstore::Status::Code::not_found) {
             // RFC 3501 §6.4.7: [TRYCREATE] tells the client CREATE may help.
-            ctx.finish_no("TRYCREATE", "Mailbox doesn't exist: " + *name);
+            // The name as the client wrote it (mUTF-7), printable only.
+            std::string shown;
+            for (char c : args[1].text)
+                if (c >= 0x20 && c < 0x7f && shown.size() < 200)
+                    shown += c;
+            ctx.finish_no("TRYCREATE", "Mailbox doesn't exist: " + shown);
             return nullptr;
         }
         ctx.finish_status(dest.status());

@@ -173,8 +173,25 @@ TEST_CASE("COPY errors") {
     CHECK(tagged_line(out, "b11").rfind("b11 NO ", 0) == 0);
     out = m.s->cmd("b12 COPY 1 \"../x\"");
     CHECK(tagged_line(out, "b12").rfind("b12 NO ", 0) == 0);
+    out = m.s->cmd("b13 COPY 1 \"Gr&APw-n\"");
+    CHECK(out == "b13 NO [TRYCREATE] Mailbox doesn't exist: Gr&APw-n\r\n");
+    out = m.s->cmd("b14 COPY 1 \"Gr&APw\"");
+    CHECK(tagged_line(out, "b14").rfind("b14 BAD ", 0) == 0);
     CHECK(m.on_disk("Dst").messages.empty());
     CHECK(m.on_disk("INBOX").messages.size() == 5);
+}
+
+TEST_CASE("COPY to INBOX in any case and to names in modified UTF-7") {
+    Copy5 m;
+    REQUIRE(m.env.open_user("alice").create_mailbox("Gr\xc3\xbcn").is_ok());
+    std::uint32_t uv = m.on_disk("Gr\xc3\xbcn").uidvalidity;
+    auto out = m.s->cmd("n1 COPY 1 \"Gr&APw-n\"");
+    CHECK(out == "n1 OK [COPYUID " + std::to_string(uv) + " 2 1] Copy completed.\r\n");
+    CHECK(m.on_disk("Gr\xc3\xbcn").messages.size() == 1);
+    uv = m.on_disk("INBOX").uidvalidity;
+    out = m.s->cmd("n2 COPY 2 inbox");
+    CHECK(tagged_line(out, "n2") == "n2 OK [COPYUID " + std::to_string(uv) + " 3 7] Copy completed.");
+    CHECK(m.on_disk("INBOX").messages.size() == 6);
 }
 
 TEST_CASE("COPY into the selected mailbox shows up as EXISTS") {

@@ -333,6 +333,31 @@ TEST_CASE("SEARCH: errors") {
     CHECK(tagged_line(out, "h15").rfind("h15 BAD", 0) == 0);
 }
 
+TEST_CASE("SEARCH MODSEQ (CONDSTORE)") {
+    Mailbox5 m;
+    auto out = m.s->cmd("k1 SEARCH MODSEQ 1 SEEN");
+    auto l = lines(out);
+    REQUIRE(l.size() == 3);
+    // The first MODSEQ search turns CONDSTORE on (RFC 7162 §3.1).
+    CHECK(l[0].rfind("* OK [HIGHESTMODSEQ ", 0) == 0);
+    CHECK(l[1].rfind("* SEARCH 1 (MODSEQ ", 0) == 0);
+    CHECK(l[1].back() == ')');
+    CHECK(l[2] == "k1 OK Search completed.");
+    out = m.s->cmd("k2 SEARCH RETURN (COUNT) MODSEQ 1");
+    l = lines(out);
+    REQUIRE(l.size() == 2);
+    CHECK(l[0].rfind("* ESEARCH (TAG \"k2\") COUNT 5 MODSEQ ", 0) == 0);
+    // Nothing found: no MODSEQ.
+    CHECK(m.result("k3 SEARCH MODSEQ 9223372036854775807") == "* SEARCH");
+    // The highest modseq of the matches is the one of the last change.
+    m.s->cmd("k4 STORE 2 +FLAGS.SILENT (\\Seen)");
+    out = m.s->cmd("k5 FETCH 2 (MODSEQ)");
+    auto fetched = lines(out)[0]; // "* 2 FETCH (MODSEQ (n))"
+    auto modseq = fetched.substr(fetched.find("MODSEQ (") + 8);
+    modseq = modseq.substr(0, modseq.find(')'));
+    CHECK(m.result("k6 SEARCH MODSEQ 1 SEEN") == "* SEARCH 1 2 (MODSEQ " + modseq + ")");
+}
+
 TEST_CASE("SEARCH: a big mailbox is searched in slices") {
     MailEnv env;
     {
