@@ -40,7 +40,9 @@ void Session::Impl::send_updates(bool allow_expunges) {
     st::Mailbox& mailbox = *selected_->mailbox;
     auto synced = mailbox.sync(allow_expunges ? 0u : static_cast<std::uint32_t>(st::sync_no_expunges));
     if (!synced) {
-        if (synced.status().code() == ms::Status::Code::not_found) {
+        // The storage may report a vanished mailbox as an I/O error (its
+        // files went away mid-sync): ask whether it still exists.
+        if (synced.status().code() == ms::Status::Code::not_found || (user_ && !user_->exists(mailbox.name()))) {
             bye("Selected mailbox was deleted, have to disconnect.");
             return;
         }
@@ -61,11 +63,14 @@ void Session::Impl::send_updates(bool allow_expunges) {
         send_flags();
     const std::size_t after_expunges =
         r.old_count >= r.expunged.size() ? r.old_count - r.expunged.size() : 0;
-    if (r.count > after_expunges) {
+    if (r.count > after_expunges)
         untagged(std::to_string(r.count) + " EXISTS");
+    // RECENT only when the number the client knows changed (Dovecot: new
+    // mail another session claimed first leaves it alone).
+    if (r.recent != recent_sent_) {
         untagged(std::to_string(r.recent) + " RECENT");
+        recent_sent_ = r.recent;
     }
-    recent_sent_ = r.recent;
     if (!r.changed.empty()) {
         const st::View& view = mailbox.view();
         const bool with_uid = current_.uid;

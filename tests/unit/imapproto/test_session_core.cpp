@@ -268,3 +268,40 @@ TEST_CASE("UID FETCH may send EXPUNGE; flag changes of others come as FETCH") {
     CHECK(r.find("* 1 EXPUNGE\r\n") != std::string::npos);
     CHECK(r.find("* 1 EXPUNGE\r\n") < r.find("a3 OK"));
 }
+
+TEST_CASE("RECENT only when it changed; UID commands' flag updates carry the UID") {
+    MailEnv env;
+    env.add_message("alice", "INBOX", kMsg);
+    SessionHarness a(env);
+    a.login();
+    a.cmd("a1 SELECT INBOX");
+    SessionHarness b(env);
+    b.login();
+    b.cmd("b1 SELECT INBOX");
+    env.add_message("alice", "INBOX", kMsg);
+    // b syncs first and claims \Recent for the new message.
+    CHECK(b.cmd("b2 NOOP") == "* 2 EXISTS\r\n* 1 RECENT\r\nb2 OK NOOP completed.\r\n");
+    CHECK(a.cmd("a2 NOOP") == "* 2 EXISTS\r\na2 OK NOOP completed.\r\n");
+    b.cmd("b3 STORE 2 +FLAGS.SILENT (\\Seen)");
+    auto r = a.cmd("a3 UID SEARCH ALL");
+    CHECK(r.find("* 2 FETCH (UID 2 FLAGS (\\Seen))\r\n") != std::string::npos);
+    CHECK(r.find("* 2 FETCH") < r.find("a3 OK"));
+    // Expunging b's \Recent message changes b's RECENT count.
+    a.cmd("a4 STORE 2 +FLAGS.SILENT (\\Deleted)");
+    CHECK(a.cmd("a5 EXPUNGE").find("* 2 EXPUNGE\r\n") != std::string::npos);
+    CHECK(b.cmd("b4 NOOP") == "* 2 EXPUNGE\r\n* 0 RECENT\r\nb4 OK NOOP completed.\r\n");
+}
+
+TEST_CASE("a mailbox deleted under the session ends it") {
+    MailEnv env;
+    env.add_message("alice", "Work", kMsg);
+    SessionHarness a(env);
+    a.login();
+    a.cmd("a1 SELECT Work");
+    SessionHarness b(env);
+    b.login();
+    CHECK(tagged_line(b.cmd("b1 DELETE Work"), "b1") == "b1 OK Delete completed.");
+    auto r = a.send("a2 NOOP");
+    CHECK(r.rfind("* BYE ", 0) == 0);
+    CHECK(a.closed());
+}

@@ -94,7 +94,8 @@ TEST_CASE("IDLE sends changes of other sessions on wake() and ends with DONE") {
     other.cmd("b3 STORE 1 +FLAGS.SILENT (\\Deleted)");
     other.cmd("b4 EXPUNGE");
     s.session().wake();
-    CHECK(s.send_raw("") == "* 1 EXPUNGE\r\n");
+    // Message 1 was \Recent here, so RECENT changes too.
+    CHECK(s.send_raw("") == "* 1 EXPUNGE\r\n* 1 RECENT\r\n");
 
     s.session().tick();
     CHECK(s.send_raw("") == "* OK Still here\r\n");
