@@ -160,8 +160,13 @@ std::string separator_text(char sep) {
 // The attributes in Dovecot's order: \Noselect \NonExistent \Noinferiors
 // \Subscribed \HasChildren \HasNoChildren \Marked \UnMarked, then the
 // special-use flags.
-std::string attributes_text(const ListRequest& req, const st::MailboxInfo& info) {
-    const std::uint32_t a = info.attributes;
+std::string attributes_text(Context& ctx, const ListRequest& req, const st::MailboxInfo& info) {
+    std::uint32_t a = info.attributes;
+    // RFC 5258 §3: an extended LIST calls a level that does not exist
+    // \NonExistent (which implies \Noselect), as Dovecot does; a plain LIST
+    // keeps RFC 3501's \Noselect.
+    if (req.extended && (a & st::attr_noselect) && !(a & st::attr_nonexistent) && !ctx.user().exists(info.name))
+        a = (a & ~st::attr_noselect) | st::attr_nonexistent;
     const bool show_subscribed = !req.lsub && (req.ret_subscribed || req.sel_subscribed);
     const bool show_children = !req.lsub && (!req.extended || req.ret_children);
     const bool show_special = !req.extended || req.ret_special || req.sel_special;
@@ -252,7 +257,7 @@ std::unique_ptr<CommandRun> cmd_list(Context& ctx, const Command& cmd) {
         }
         for (const auto& info : *found) {
             std::string line = req.lsub ? "LSUB (" : "LIST (";
-            line += attributes_text(req, info);
+            line += attributes_text(ctx, req, info);
             line += ") " + separator_text(info.separator) + ' ';
             write_mailbox_name(ctx, line, info.name);
             if (req.sel_recursive && info.child_subscribed)

@@ -1,7 +1,7 @@
 // SELECT and EXAMINE (RFC 3501 §6.3.1, §6.3.2; RFC 7162 CONDSTORE select
-// parameter). The untagged lines and texts are Dovecot 2.3's, in its order:
-// FLAGS, PERMANENTFLAGS, EXISTS, RECENT, UNSEEN, UIDVALIDITY, UIDNEXT,
-// HIGHESTMODSEQ.
+// and QRESYNC parameters). The untagged lines and texts are Dovecot 2.3's,
+// in its order: FLAGS, PERMANENTFLAGS, EXISTS, RECENT, UNSEEN, UIDVALIDITY,
+// UIDNEXT, HIGHESTMODSEQ.
 #include "commands/commands.hpp"
 #include "mailbox/mailbox_names.hpp"
 
@@ -11,22 +11,107 @@ namespace st = mailstore::storage;
 
 namespace {
 
-// The optional "(CONDSTORE)" select parameter list (RFC 7162 §3.1.8).
-// QRESYNC needs ENABLE QRESYNC first (RFC 7162 §3.2.5).
-bool parse_select_params(Context& ctx, const Arg& list, std::string& error) {
+// RFC 7162 §3.2.5: SELECT mailbox (QRESYNC (uidvalidity modseq [known-uids])).
+struct Qresync {
+    std::uint32_t uidvalidity = 0;
+    st::ModSeq modseq = 0;
+    std::optional<st::UidSet> known;
+};
+
+bool parse_number(const Arg& arg, std::uint64_t max, std::uint64_t& value) {
+    if (arg.type != Arg::Type::atom || arg.text.empty() || arg.text.size() > 20)
+        return false;
+    value = 0;
+    for (char c : arg.text) {
+        if (c < '0' || c > '9')
+            return false;
+        if (value > (max - static_cast<std::uint64_t>(c - '0')) / 10)
+            return false;
+        value = value * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return value != 0;
+}
+
+// The optional select parameter list: (CONDSTORE) (RFC 7162 §3.1.8) or
+// (QRESYNC (...)), which needs ENABLE QRESYNC first (RFC 7162 §3.2.5).
+bool parse_select_params(Context& ctx, const Arg& list, std::optional<Qresync>& qresync, std::string& error) {
     if (list.type != Arg::Type::list) {
         error = "Invalid arguments.";
         return false;
     }
-    for (const auto& param : list.children) {
+    const auto& params = list.children;
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        const Arg& param = params[i];
         if (param.type == Arg::Type::atom && ascii_iequals(param.text, "CONDSTORE")) {
             ctx.enabled().condstore = true;
+            continue;
+        }
+        if (param.type == Arg::Type::atom && ascii_iequals(param.text, "QRESYNC") && i + 1 < params.size()) {
+            if (!ctx.enabled().qresync) {
+                error = "QRESYNC not enabled";
+                return false;
+            }
+            const Arg& values = params[++i];
+            std::uint64_t uidvalidity = 0, modseq = 0;
+            if (values.type != Arg::Type::list || values.children.size() < 2 ||
+                !parse_number(values.children[0], 0xFFFFFFFFu, uidvalidity) ||
+                !parse_number(values.children[1], ~std::uint64_t{0} >> 1, modseq)) {
+                error = "Invalid QRESYNC parameters";
+                return false;
+            }
+            Qresync q;
+            q.uidvalidity = static_cast<std::uint32_t>(uidvalidity);
+            q.modseq = modseq;
+            // known-uids; the optional seq-match-data after it only narrows
+            // what the server may leave out, so it is accepted and unused.
+            if (values.children.size() >= 3 && values.children[2].type == Arg::Type::atom) {
+                q.known = st::UidSet::parse(values.children[2].text);
+                if (!q.known) {
+                    error = "Invalid QRESYNC known-uids";
+                    return false;
+                }
+            }
+            qresync = std::move(q);
             continue;
         }
         error = "Unknown select parameter";
         return false;
     }
     return true;
+}
+
+// RFC 7162 §3.2.5.1: what changed since the client's modseq, when its
+// UIDVALIDITY is still right: VANISHED (EARLIER) for expunged UIDs, then a
+// FETCH with UID, FLAGS and MODSEQ for every changed message.
+void send_qresync(Context& ctx, st::Mailbox& mailbox, const Qresync& q) {
+    const st::View& view = mailbox.view();
+    if (q.uidvalidity != view.uidvalidity())
+        return;
+    auto vanished = mailbox.expunged_since(q.modseq, q.known ? &*q.known : nullptr);
+    st::UidSet gone;
+    if (vanished) {
+        gone = *vanished;
+    } else if (q.known) {
+        // The history does not reach back that far: every known UID that is
+        // no longer here (UIDs from UIDNEXT on were never given out).
+        const std::uint64_t end = view.uidnext();
+        for (const auto& range : q.known->ranges())
+            for (std::uint64_t uid = range.first; uid <= range.last && uid < end; ++uid)
+                if (view.seq(static_cast<st::Uid>(uid)) == 0)
+                    gone.add(static_cast<st::Uid>(uid));
+    }
+    if (!gone.empty())
+        ctx.untagged("VANISHED (EARLIER) " + gone.to_string());
+    for (st::Seq seq = 1; seq <= view.count(); ++seq) {
+        if (view.modseq(seq) <= q.modseq)
+            continue;
+        st::Uid uid = view.uid(seq);
+        if (q.known && !q.known->contains(uid))
+            continue;
+        ctx.untagged(std::to_string(seq) + " FETCH (UID " + std::to_string(uid) + " FLAGS (" +
+                     flags_text(view.flags(seq), view.keywords(seq), view.recent(seq)) + ") MODSEQ (" +
+                     std::to_string(view.modseq(seq)) + "))");
+    }
 }
 
 } // namespace
@@ -47,7 +132,8 @@ std::unique_ptr<CommandRun> cmd_select(Context& ctx, const Command& cmd) {
         }
     };
     std::string error;
-    if (cmd.args.size() == 2 && !parse_select_params(ctx, cmd.args[1], error)) {
+    std::optional<Qresync> qresync;
+    if (cmd.args.size() == 2 && !parse_select_params(ctx, cmd.args[1], qresync, error)) {
         leave_old();
         ctx.finish_bad(error);
         return nullptr;
@@ -89,8 +175,10 @@ std::unique_ptr<CommandRun> cmd_select(Context& ctx, const Command& cmd) {
     ctx.untagged("OK [UIDNEXT " + std::to_string(view.uidnext()) + "] Predicted next UID");
     // RFC 7162 allows HIGHESTMODSEQ always; Dovecot sends it only once the
     // client has used CONDSTORE, and clients are used to that.
-    if (ctx.enabled().condstore)
+    if (ctx.enabled().condstore || ctx.enabled().qresync)
         ctx.untagged("OK [HIGHESTMODSEQ " + std::to_string(view.highest_modseq()) + "] Highest");
+    if (qresync)
+        send_qresync(ctx, *sel->mailbox, *qresync);
     ctx.finish_ok(read_only ? "READ-ONLY" : "READ-WRITE", examine ? "Examine completed." : "Select completed.");
     return nullptr;
 }

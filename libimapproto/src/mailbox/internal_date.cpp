@@ -68,8 +68,8 @@ std::optional<std::int64_t> parse_imap_date_time(std::string_view s) {
         return std::nullopt;
     pos += 5;
     int year = 0, hour = 0, minute = 0, second = 0, zh = 0, zm = 0;
-    // "yyyy hh:mm:ss +zzzz": exactly 20 more characters.
-    if (s.size() != pos + 20 || !digits(s, pos, 4, year) || s[pos + 4] != ' ' || !digits(s, pos + 5, 2, hour) ||
+    // "yyyy hh:mm:ss +zzzz": exactly 19 more characters.
+    if (s.size() != pos + 19 || !digits(s, pos, 4, year) || s[pos + 4] != ' ' || !digits(s, pos + 5, 2, hour) ||
         s[pos + 7] != ':' || !digits(s, pos + 8, 2, minute) || s[pos + 10] != ':' ||
         !digits(s, pos + 11, 2, second) || s[pos + 13] != ' ' || (s[pos + 14] != '+' && s[pos + 14] != '-') ||
         !digits(s, pos + 15, 2, zh) || !digits(s, pos + 17, 2, zm))

@@ -50,8 +50,6 @@ namespace {
 std::string name_shape_error(std::string_view name, char sep) {
     if (name.empty())
         return "Name is empty";
-    if (sep != '/' && name.find('/') != std::string_view::npos)
-        return "Name must not have '/' characters";
     if (name.find('\0') != std::string_view::npos)
         return "Name has NUL characters";
     if (name.front() == sep)
@@ -61,6 +59,8 @@ std::string name_shape_error(std::string_view name, char sep) {
     const char pair[2] = {sep, sep};
     if (name.find(std::string_view(pair, 2)) != std::string_view::npos)
         return "Has adjacent hierarchy separators";
+    if (sep != '/' && name.find('/') != std::string_view::npos)
+        return "Name must not have '/' characters";
     return {};
 }
 

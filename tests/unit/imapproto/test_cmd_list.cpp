@@ -118,7 +118,7 @@ TEST_CASE("LIST return options: CHILDREN, SUBSCRIBED, SPECIAL-USE, STATUS") {
         "* LIST (\\HasChildren) \".\" Archive",
         "* LIST (\\HasNoChildren) \".\" Sent",
         "* LIST (\\HasNoChildren) \".\" Trash",
-        "* LIST (\\Noselect \\HasChildren) \".\" lost",
+        "* LIST (\\NonExistent \\HasChildren) \".\" lost",
     });
     CHECK(t.run("LIST \"\" Archive* RETURN (SUBSCRIBED)") == Lines{
         "* LIST () \".\" Archive",
@@ -143,7 +143,7 @@ TEST_CASE("LIST return options: CHILDREN, SUBSCRIBED, SPECIAL-USE, STATUS") {
         "* STATUS Sent (MESSAGES 0 UNSEEN 0)",
         "* LIST () \".\" Trash",
         "* STATUS Trash (MESSAGES 0 UNSEEN 0)",
-        "* LIST (\\Noselect) \".\" lost",
+        "* LIST (\\NonExistent) \".\" lost",
     });
 }
 
