@@ -171,3 +171,13 @@ TEST_CASE("APPEND to the selected mailbox: EXISTS and RECENT before the tagged O
     CHECK(got[1] == "* 1 RECENT");
     CHECK(tagged_line(out, "a2").rfind("a2 OK [APPENDUID ", 0) == 0);
 }
+
+TEST_CASE("APPEND over imap_max_append_size is NO [TOOBIG]") {
+    MailEnv env("imap_max_append_size = 10\n");
+    SessionHarness s(env);
+    s.login();
+    auto out = s.send("a1 APPEND INBOX {20}");
+    CHECK(tagged_line(out, "a1").rfind("a1 NO [TOOBIG]", 0) == 0);
+    CHECK(tagged_line(s.send_raw("a2 APPEND INBOX {5+}\r\nx\r\n\r\n\r\n"), "a2").rfind("a2 OK [APPENDUID ", 0) == 0);
+    CHECK(stored(env, "INBOX").bodies.size() == 1);
+}

@@ -174,3 +174,55 @@ TEST_CASE("SELECT of another mailbox sends [CLOSED] first") {
     CHECK(got[0] == "* OK [CLOSED] Previous mailbox closed.");
     CHECK(tagged_line(out, "a2") == "a2 OK [READ-ONLY] Examine completed.");
 }
+
+TEST_CASE("SELECT (QRESYNC ...) reports what vanished and changed since the client's modseq") {
+    // QRESYNC is switched on through imap_capability until it is in the
+    // default list.
+    MailEnv env("imap_capability = +CONDSTORE QRESYNC\n");
+    env.add_message("alice", "INBOX", kMsg);
+    env.add_message("alice", "INBOX", kMsg);
+    env.add_message("alice", "INBOX", kMsg);
+    SessionHarness a(env);
+    a.login();
+    CHECK(tagged_line(a.cmd("q0 SELECT INBOX (QRESYNC (1 1))"), "q0").rfind("q0 BAD", 0) == 0);
+    auto first = a.cmd("q1 SELECT INBOX (CONDSTORE)");
+    std::string uv = std::to_string(uidvalidity_of(env, "INBOX"));
+    std::string modseq;
+    for (auto& l : lines(first))
+        if (l.rfind("* OK [HIGHESTMODSEQ ", 0) == 0)
+            modseq = l.substr(20, l.find(']') - 20);
+    REQUIRE_FALSE(modseq.empty());
+    a.cmd("q2 LOGOUT");
+    {
+        // Another client expunges UID 2 and marks UID 3 \Seen.
+        auto user = env.open_user("alice");
+        auto box = st::Mailbox::open(user, "INBOX");
+        REQUIRE(box.is_ok());
+        auto tx = box->begin();
+        st::UidSet two, three;
+        two.add(2);
+        three.add(3);
+        REQUIRE(tx.expunge(two).is_ok());
+        st::FlagUpdate seen;
+        seen.flags = st::flag_seen;
+        REQUIRE(tx.update_flags(three, seen).is_ok());
+        REQUIRE(tx.commit().is_ok());
+    }
+    SessionHarness b(env);
+    b.login();
+    REQUIRE(tagged_line(b.cmd("e1 ENABLE QRESYNC"), "e1").rfind("e1 OK", 0) == 0);
+    auto out = b.cmd("q3 SELECT INBOX (QRESYNC (" + uv + " " + modseq + " 1:3))");
+    CHECK(tagged_line(out, "q3") == "q3 OK [READ-WRITE] Select completed.");
+    CHECK(has_line(out, "* VANISHED (EARLIER) 2"));
+    std::string fetch;
+    for (auto& l : lines(out))
+        if (l.rfind("* 2 FETCH ", 0) == 0)
+            fetch = l;
+    CHECK(fetch.rfind("* 2 FETCH (UID 3 FLAGS (\\Seen) MODSEQ (", 0) == 0);
+    CHECK_FALSE(has_line(out, "* 1 FETCH"));
+    // A stale UIDVALIDITY gets the plain answer only.
+    auto stale = b.cmd("q4 SELECT INBOX (QRESYNC (1 " + modseq + "))");
+    CHECK_FALSE(has_line(stale, "* VANISHED"));
+    CHECK_FALSE(has_line(stale, "* 2 FETCH"));
+    CHECK(tagged_line(b.cmd("q5 SELECT INBOX (QRESYNC (x 1))"), "q5").rfind("q5 BAD", 0) == 0);
+}
