@@ -291,9 +291,14 @@ TEST_CASE("FETCH of a message another process expunged: NIL data, OK [EXPUNGEISS
     f.add(kSmall, kDate + 3600);
     f.add(kSmall, kDate + 7200);
     f.open();
+    // ENVELOPE of message 2 is now in the cache.
+    CHECK(f.s->cmd("x0 FETCH 2 ENVELOPE") ==
+          std::string("* 2 FETCH (") + kEnvelope + ")\r\nx0 OK Fetch completed.\r\n");
     {
         auto user = f.env.open_user("alice");
-        auto box = ms::Mailbox::open(user, "INBOX");
+        ms::OpenOptions options;
+        options.claim_recent = false;
+        auto box = ms::Mailbox::open(user, "INBOX", options);
         REQUIRE(box.is_ok());
         auto tx = box->begin();
         ms::UidSet gone;
@@ -311,6 +316,15 @@ TEST_CASE("FETCH of a message another process expunged: NIL data, OK [EXPUNGEISS
               "* 3 FETCH (UID 3 FLAGS (\\Seen \\Recent) BODY[] " +
               body + " RFC822.TEXT {14}\r\nline1\r\nline2\r\n BINARY.SIZE[1] 14)\r\n" +
               "x1 OK [EXPUNGEISSUED] Some messages were already expunged.\r\n");
+    // The cached ENVELOPE is still known; BODY needs the file: an empty
+    // text/plain part, as Dovecot answers.
+    CHECK(f.s->cmd("x5 FETCH 2 (ENVELOPE BODY)") ==
+          std::string("* 2 FETCH (") + kEnvelope +
+              " BODY (\"text\" \"plain\" NIL NIL NIL \"7bit\" 0 0))\r\n"
+              "x5 OK [EXPUNGEISSUED] Some messages were already expunged.\r\n");
+    CHECK(f.s->cmd("x6 FETCH 2 BODYSTRUCTURE") ==
+          "* 2 FETCH (BODYSTRUCTURE (\"text\" \"plain\" NIL NIL NIL \"7bit\" 0 0 NIL NIL NIL NIL))\r\n"
+          "x6 OK [EXPUNGEISSUED] Some messages were already expunged.\r\n");
     // Items from the index are still answered, and plainly.
     CHECK(f.s->cmd("x2 FETCH 2 (UID INTERNALDATE)") ==
           "* 2 FETCH (UID 2 INTERNALDATE \"09-Sep-2001 02:46:40 +0000\")\r\nx2 OK Fetch completed.\r\n");
