@@ -96,7 +96,7 @@ constexpr SettingInfo kCore[] = {
 
     // Protocol limits and timeouts
     {"login_greeting", T::string, "Loft ready.", "",
-     "Text of the IMAP greeting after \"* OK [CAPABILITY ...]\" (and of the POP3 one).", "", true},
+     "Text of the IMAP greeting, after \"* OK [CAPABILITY ...]\".", "", true},
     {"imap_max_line_length", T::size, "64k", "",
      "Longest IMAP command line accepted (literals excluded); longer lines disconnect.", "", true},
     {"managesieve_max_line_length", T::size, "64k", "",
