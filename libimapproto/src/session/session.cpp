@@ -243,6 +243,8 @@ void Session::Impl::count_bad() {
 
 void Session::Impl::dispatch(Command cmd) {
     current_ = std::move(cmd);
+    // A keepalive timer that fired after the last IDLE ended is stale.
+    ticked_.store(false);
     finished_ = false;
     finished_bad_ = false;
     tagged_.clear();

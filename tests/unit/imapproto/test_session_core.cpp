@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 using namespace imap_test;
+using Kind = imapproto::Step::Kind;
 
 namespace {
 
@@ -304,4 +305,61 @@ TEST_CASE("a mailbox deleted under the session ends it") {
     auto r = a.send("a2 NOOP");
     CHECK(r.rfind("* BYE ", 0) == 0);
     CHECK(a.closed());
+}
+
+TEST_CASE("output backpressure: a big FETCH is handed out in Step::flush slices") {
+    MailEnv env;
+    std::string big = "Subject: big\r\n\r\n";
+    for (int i = 0; i < 20000; ++i)
+        big += "line " + std::to_string(i) + " of a long body\r\n";
+    env.add_message("alice", "INBOX", big);
+    HarnessOptions o;
+    o.output_high_water = 4096;
+    SessionHarness s(env, o);
+    s.login();
+    s.cmd("a1 SELECT INBOX");
+    auto& session = s.session();
+    session.feed("a2 FETCH 1 BODY.PEEK[]\r\na3 NOOP\r\n");
+    std::string out;
+    int flushes = 0;
+    for (int i = 0; i < 100000; ++i) {
+        auto step = session.run();
+        // Never much more than the high-water mark waits at a flush.
+        if (step.kind == Kind::flush) {
+            ++flushes;
+            CHECK(session.output_pending() <= 4096 + big.size());
+        }
+        while (session.has_output()) {
+            auto f = session.output_front();
+            out.append(f);
+            session.output_consume(f.size());
+        }
+        if (step.kind == Kind::read)
+            break;
+    }
+    CHECK(flushes >= 1);
+    const std::string head = "* 1 FETCH (BODY[] {" + std::to_string(big.size()) + "}\r\n";
+    REQUIRE(out.rfind(head, 0) == 0);
+    CHECK(out.substr(head.size(), big.size()) == big);
+    CHECK(out.substr(head.size() + big.size()) == ")\r\na2 OK Fetch completed.\r\na3 OK NOOP completed.\r\n");
+    CHECK(session.stats().bytes_out >= out.size());
+}
+
+TEST_CASE("logout_stats expands imap_logout_format") {
+    MailEnv env("imap_logout_format = in=%i out=%o del=%{deleted} exp=%{expunged} x=%{nope} %%\n");
+    env.add_message("alice", "INBOX", kMsg);
+    SessionHarness s(env);
+    s.login();
+    s.cmd("a1 SELECT INBOX");
+    s.cmd("a2 LOGOUT");
+    const auto& st = s.session().stats();
+    CHECK(st.bytes_in == std::string("a0 LOGIN alice secret\r\na1 SELECT INBOX\r\na2 LOGOUT\r\n").size());
+    CHECK(st.bytes_out > 0);
+    CHECK(s.session().logout_stats() == "in=" + std::to_string(st.bytes_in) + " out=" + std::to_string(st.bytes_out) +
+                                            " del=0 exp=0 x=%{nope} %");
+    MailEnv def;
+    SessionHarness d(def);
+    CHECK(d.session().logout_stats() == "in=0 out=" + std::to_string(d.greeting().size()) +
+                                            " deleted=0 expunged=0 trashed=0 hdr_count=0 hdr_bytes=0 body_count=0 "
+                                            "body_bytes=0");
 }
