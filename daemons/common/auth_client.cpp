@@ -53,6 +53,8 @@ AuthClient& AuthClient::operator=(AuthClient&& other) noexcept {
         timeout_ = other.timeout_;
         buffer_ = std::move(other.buffer_);
         next_id_ = other.next_id_;
+        exchange_id_ = other.exchange_id_;
+        exchange_rounds_ = other.exchange_rounds_;
         mechs_ = std::move(other.mechs_);
     }
     return *this;
@@ -194,7 +196,19 @@ Result<AuthResult> AuthClient::auth_plain(std::string_view user, std::string_vie
 Result<AuthResult> AuthClient::authenticate(std::string_view mechanism, const AuthClientParams& params,
                                             const std::string* initial_response,
                                             const std::function<std::string(std::string_view)>& respond) {
+    auto step = begin(mechanism, params, initial_response);
+    while (step && step->kind == AuthStep::Kind::challenge)
+        step = cont(respond(step->challenge));
+    if (!step)
+        return step.status();
+    return std::move(step->result);
+}
+
+Result<AuthStep> AuthClient::begin(std::string_view mechanism, const AuthClientParams& params,
+                                   const std::string* initial_response) {
     const std::uint32_t id = next_id_++;
+    exchange_id_ = id;
+    exchange_rounds_ = 0;
     std::string line = "AUTH\t" + std::to_string(id) + "\t" + ap::tab_escape(mechanism) + "\tservice=" +
                        ap::tab_escape(params.service);
     if (!params.local_ip.empty())
@@ -215,29 +229,55 @@ Result<AuthResult> AuthClient::authenticate(std::string_view mechanism, const Au
         line += "\tresp=" + (initial_response->empty() ? std::string("=") : crypto::base64(*initial_response));
     if (auto st = send_line(line); !st)
         return st;
-    for (int round = 0; round <= kMaxRoundTrips; ++round) {
+    return read_step();
+}
+
+Result<AuthStep> AuthClient::cont(std::string_view response) {
+    if (exchange_id_ == 0)
+        return Status::invalid(path_ + ": no authentication in progress");
+    if (++exchange_rounds_ > kMaxRoundTrips) {
+        exchange_id_ = 0;
+        return Status::io(path_ + ": more than " + std::to_string(kMaxRoundTrips) + " SASL round trips");
+    }
+    if (auto st = send_line("CONT\t" + std::to_string(exchange_id_) + "\t" + crypto::base64(std::string(response)));
+        !st)
+        return st;
+    return read_step();
+}
+
+Result<AuthStep> AuthClient::read_step() {
+    const std::uint32_t id = exchange_id_;
+    // Replies to an exchange abandoned by a new begin() are skipped (a
+    // bounded number: the server answers each request once).
+    for (int skipped = 0;; ++skipped) {
         auto text = read_line();
         if (!text)
             return text.status();
         auto reply = ap::parse_reply(*text);
-        if (!reply || !reply->id || *reply->id != id)
+        if (!reply || !reply->id)
             return Status::io(path_ + ": unexpected reply: " + text->substr(0, 200));
+        if (*reply->id != id) {
+            if (*reply->id < id && skipped < kMaxRoundTrips)
+                continue;
+            return Status::io(path_ + ": unexpected reply: " + text->substr(0, 200));
+        }
+        AuthStep step;
         if (reply->command == "CONT") {
             auto challenge = crypto::unbase64(reply->args.empty() ? "" : reply->args[0]);
             if (!challenge)
                 return Status::io(path_ + ": bad base64 in CONT");
-            std::string answer = respond(*challenge);
-            if (auto st = send_line("CONT\t" + std::to_string(id) + "\t" + crypto::base64(answer)); !st)
-                return st;
-            continue;
+            step.kind = AuthStep::Kind::challenge;
+            step.challenge = std::move(*challenge);
+            return step;
         }
-        AuthResult result;
+        AuthResult& result = step.result;
         if (reply->command == "OK")
             result.kind = AuthResult::Kind::ok;
         else if (reply->command == "FAIL")
             result.kind = AuthResult::Kind::fail;
         else
             return Status::io(path_ + ": unexpected reply: " + text->substr(0, 200));
+        exchange_id_ = 0;
         for (auto& [k, v] : split_kv(reply->args, 0)) {
             if (k == "user")
                 result.user = v;
@@ -248,9 +288,8 @@ Result<AuthResult> AuthClient::authenticate(std::string_view mechanism, const Au
             else
                 result.fields.emplace_back(k, v);
         }
-        return result;
+        return step;
     }
-    return Status::io(path_ + ": more than " + std::to_string(kMaxRoundTrips) + " SASL round trips");
 }
 
 Result<LookupReply> AuthClient::lookup(std::string_view command, std::string_view user, std::string_view service) {

@@ -49,6 +49,16 @@ struct LookupReply {
     std::string reason; // fail
 };
 
+// One step of a SASL exchange whose responses come from elsewhere (a
+// protocol server relaying its client's answers): the outcome, or the
+// server's next challenge.
+struct AuthStep {
+    enum class Kind { done, challenge };
+    Kind kind = Kind::done;
+    AuthResult result;     // done
+    std::string challenge; // challenge: the decoded server data
+};
+
 class AuthClient {
 public:
     AuthClient() = default;
@@ -77,6 +87,14 @@ public:
                                                const std::string* initial_response,
                                                const std::function<std::string(std::string_view)>& respond);
 
+    // The same exchange one step at a time: begin() sends AUTH, cont() the
+    // answer to the last challenge. One exchange at a time per client; a
+    // new begin() abandons an unfinished one (its replies are skipped). At
+    // most 32 round trips.
+    mailstore::Result<AuthStep> begin(std::string_view mechanism, const AuthClientParams& params,
+                                      const std::string* initial_response);
+    mailstore::Result<AuthStep> cont(std::string_view response);
+
     // Master socket: USER and PASS lookups, and LIST (each user to `each`;
     // returning false stops reading, the connection is then unusable).
     mailstore::Result<LookupReply> lookup_user(std::string_view user, std::string_view service = "lmtp");
@@ -87,6 +105,7 @@ private:
     mailstore::Status send_line(const std::string& line);
     mailstore::Result<std::string> read_line();
     mailstore::Result<LookupReply> lookup(std::string_view command, std::string_view user, std::string_view service);
+    mailstore::Result<AuthStep> read_step();
     void close();
 
     int fd_ = -1;
@@ -94,6 +113,8 @@ private:
     std::chrono::milliseconds timeout_{30000};
     std::string buffer_;
     std::uint32_t next_id_ = 1;
+    std::uint32_t exchange_id_ = 0; // the begin()/cont() exchange in progress, 0 when none
+    int exchange_rounds_ = 0;
     std::vector<std::pair<std::string, std::vector<std::string>>> mechs_;
 };
 

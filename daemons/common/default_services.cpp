@@ -20,9 +20,14 @@ const std::vector<DefaultService>& default_services() {
         // location: Dovecot makes it 0666, Loft 0660, and loftd gives it to
         // the mail workers' user and group (mail_uid/mail_gid) so LMTP and
         // loftadm (root) reach it but other local users do not.
+        // auth-login speaks the auth-client protocol for the login side of
+        // the mail workers (loft-imapd): they run as the mail user, so
+        // loftd gives it to that user, mode 0600 — the counterpart of
+        // Dovecot's login/ sockets, which only its login processes reach.
         {"auth",
          {{K::unix_socket, "auth-client", 0, false, "auth-client", 0600},
-          {K::unix_socket, "auth-userdb", 0, false, "auth-userdb", 0660}}},
+          {K::unix_socket, "auth-userdb", 0, false, "auth-userdb", 0660},
+          {K::unix_socket, "auth-login", 0, false, "auth-login", 0600}}},
     };
     return services;
 }

@@ -29,7 +29,10 @@ mailstore::Result<std::shared_ptr<imapproto::LoginBackend>> make_login_backend(c
     AuthSockets sockets = auth_sockets(config);
     struct stat st {};
     if (!sockets.login.empty() && ::stat(sockets.login.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) {
-        auto remote = remote_login_backend(sockets, std::chrono::seconds(30));
+        // Dovecot 2.4 renamed disable_plaintext_auth to auth_allow_cleartext.
+        bool disable_plaintext = config.is_set("auth_allow_cleartext") ? !config.get_bool("auth_allow_cleartext")
+                                                                       : config.get_bool("disable_plaintext_auth");
+        auto remote = remote_login_backend(sockets, std::chrono::seconds(30), disable_plaintext);
         if (remote) {
             log.infof("Authentication through loft-authd: {} (userdb lookups: {})", sockets.login,
                       sockets.userdb.empty() ? "none" : sockets.userdb);

@@ -27,8 +27,10 @@ AuthSockets auth_sockets(const mailstore::config::Config& config);
 
 // Logins through loft-authd: SASL on auth-login, userdb lookups on
 // auth-userdb. Fails when auth-login cannot be connected to.
+// `disable_plaintext`: plaintext mechanisms are refused on connections that
+// are not secured (disable_plaintext_auth / auth_allow_cleartext).
 mailstore::Result<std::shared_ptr<imapproto::LoginBackend>>
-remote_login_backend(const AuthSockets& sockets, std::chrono::milliseconds timeout = std::chrono::seconds(30));
+remote_login_backend(const AuthSockets& sockets, std::chrono::milliseconds timeout, bool disable_plaintext);
 
 // The remote backend when loft-authd answers on auth-login, else the
 // in-process one; logs which.

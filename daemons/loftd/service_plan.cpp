@@ -313,11 +313,14 @@ Result<Plan> make_plan(const cfg::Config& config, const PlanEnvironment& env) {
                 sp.workers = 1;
                 // auth-userdb (docs/authd.md "Sockets") belongs to the mail
                 // workers' user and group unless the config names an owner:
-                // LMTP runs as that user, loftadm as root.
+                // LMTP runs as that user, loftadm as root. So does
+                // auth-login, where loft-imapd (running as that user)
+                // checks passwords.
                 std::string owner = env.running_as_root ? account_name(!mail_uid.empty() ? mail_uid : static_uid, false) : "";
                 std::string owner_group = env.running_as_root ? account_name(!mail_gid.empty() ? mail_gid : static_gid, true) : "";
                 for (auto& l : sp.listeners) {
-                    if (l.kind != loft::ListenerSpec::Kind::unix_socket || l.name != "auth-userdb")
+                    if (l.kind != loft::ListenerSpec::Kind::unix_socket ||
+                        (l.name != "auth-userdb" && l.name != "auth-login"))
                         continue;
                     if (l.user.empty() && l.group.empty()) {
                         l.user = owner;

@@ -1,10 +1,15 @@
 """loft-imapd as a daemon: the standalone server (imapd_util.ImapServer),
 login and logout through imaplib, and the log lines of a session."""
+import grp
+import imaplib
+import os
+import pwd
 import re
 
 import pytest
 
 from imapd_util import ImapServer
+from loftd_util import free_port, start_loftd, workdir  # noqa: F401
 
 
 @pytest.fixture
@@ -28,3 +33,82 @@ def test_login_select_logout(srv):
                   r"in=(\d+) out=(\d+) deleted=0 expunged=0 trashed=0", log)
     assert m, log
     assert int(m.group(1)) > 0 and int(m.group(2)) > 0
+
+
+def test_userdb_uid_other_than_the_servers_is_refused(build_dir, tmp_path):
+    with ImapServer(build_dir, tmp_path, users=("alice",), start=False) as srv:
+        # dave's userdb entry names a uid the server does not run as.
+        with open(srv.passwd_path, "a") as f:
+            f.write(f"dave:{{PLAIN}}secret:{os.getuid() + 4242}:{os.getgid()}::{srv.mail_root / 'dave'}::\n")
+        srv.start()
+        r = srv.raw()
+        r.read_greeting()
+        r.send_line("a LOGIN dave secret")
+        lines = r.read_until_tagged("a")
+        assert lines[-1].startswith("a NO "), lines
+        log = srv.wait_log("not permitted")
+        assert f"Mail access for users with UID {os.getuid() + 4242} not permitted" in log
+        assert not (srv.mail_root / "dave").exists()
+        r.send_line("b LOGIN alice secret")
+        assert r.read_until_tagged("b")[-1].startswith("b OK ")
+
+
+def test_loftd_runs_imapd_with_logins_through_authd(build_dir, workdir, start_loftd):
+    """Under loftd the worker runs as the mail user and cannot read the
+    passdb itself: it logs users in through loft-authd's auth-login socket
+    and looks them up on auth-userdb."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root: loftd runs workers as mail_uid")
+    nobody = pwd.getpwnam("nobody")
+    port = free_port()
+    users = workdir / "users"
+    mail = workdir / "mail"
+    mail.mkdir()
+    os.chown(mail, nobody.pw_uid, nobody.pw_gid)
+    users.write_text(f"alice:{{PLAIN}}secret:{nobody.pw_uid}:{nobody.pw_gid}::{mail}/alice::\n")
+    users.chmod(0o600)  # root's: only loft-authd can read it
+    loftd = start_loftd(f"""protocols = imap
+listen = 127.0.0.1
+base_dir = {workdir}/run
+log_path = /dev/stderr
+mail_uid = nobody
+mail_gid = {grp.getgrgid(nobody.pw_gid).gr_name}
+ssl = no
+mail_location = maildir:{mail}/%u/Maildir
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN {users}
+}}
+userdb {{
+  driver = passwd-file
+  args = {users}
+}}
+service imap-login {{
+  process_min_avail = 1
+  inet_listener imap {{
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+""")
+    assert loftd.wait_for_output(r"Loft \S+ is running"), loftd.output
+    assert loftd.wait_for_output(r"Authentication through loft-authd: \S+/run/auth-login"), loftd.output
+    login_sock = workdir / "run" / "auth-login"
+    st = login_sock.stat()
+    assert (st.st_uid, st.st_mode & 0o777) == (nobody.pw_uid, 0o600)
+
+    imap = imaplib.IMAP4("127.0.0.1", port, timeout=15)
+    assert imap.login("alice", "secret")[0] == "OK"
+    assert imap.select("INBOX") == ("OK", [b"0"])
+    assert imap.append("INBOX", None, None, b"Subject: hi\r\n\r\nbody\r\n")[0] == "OK"
+    imap.logout()
+    # The message belongs to the mail user.
+    [msg] = list((mail / "alice" / "Maildir" / "new").iterdir()) + list((mail / "alice" / "Maildir" / "cur").iterdir())
+    assert msg.stat().st_uid == nobody.pw_uid
+    assert loftd.wait_for_output(r"imap-login: Info: Login: user=<alice>, method=PLAIN"), loftd.output
+    bad = imaplib.IMAP4("127.0.0.1", port, timeout=15)
+    with pytest.raises(imaplib.IMAP4.error, match="AUTHENTICATIONFAILED"):
+        bad.login("alice", "wrong")
+    bad.logout()
