@@ -139,7 +139,7 @@ def test_delete(connect, srv):
     assert norm(tagged) == "d2 NO [NONEXISTENT] Mailbox doesn't exist: Foo"
     untagged, tagged = w.cmd("DELETE INBOX", tag="d3")
     assert tagged.startswith("d3 NO "), tagged
-    assert (srv.maildir("alice") / "cur").is_dir()
+    assert parse_status(w.ok("STATUS INBOX (MESSAGES)")[0]) == ("INBOX", {"MESSAGES": 0})
 
 
 def test_rename(connect, srv):

@@ -76,7 +76,7 @@ def test_append(connect, srv):
     _, tagged = w.read_until_tagged("a3")
     assert norm(tagged) == f"a3 OK [APPENDUID {uidvalidity} 3:4] Append completed"
     assert len(mail_files(srv.maildir("alice"))) == 4
-    w.ok("EXAMINE INBOX")
+    w.ok("SELECT INBOX")
     got = fetches(w.ok("FETCH 1:4 (UID FLAGS INTERNALDATE RFC822.SIZE)"))
     assert got[1] == {"UID": "1", "FLAGS": got[1]["FLAGS"], "INTERNALDATE": got[1]["INTERNALDATE"],
                       "RFC822.SIZE": str(len(SIMPLE))}
