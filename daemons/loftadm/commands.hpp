@@ -133,4 +133,21 @@ struct IndexDumpOptions {
 };
 int run_index_dump(Backend& backend, const mailstore::config::Config& config, const IndexDumpOptions& options);
 
+// ---- Connected users (cmd_who.cpp) ----
+// Through every worker's admin socket (docs/admin-socket.md): by default
+// those in BASE_DIR/admin, else in the -a directories.
+
+struct WhoOptions {
+    std::vector<std::string> admin_dirs; // -a DIR (repeatable)
+    std::string mask;                    // a user mask with * and ?, or an IP / network
+    bool separate = false;               // -1: one line per connection
+};
+int run_who(const mailstore::config::Config& config, const WhoOptions& options);
+
+struct KickOptions {
+    std::vector<std::string> admin_dirs; // -a DIR (repeatable)
+    std::string user;                    // user name (or a connection id)
+};
+int run_kick(const mailstore::config::Config& config, const KickOptions& options);
+
 } // namespace loftadm

@@ -10,6 +10,8 @@
 //   loftadm [-c CONFIG] [-a SOCKET] import -u USER [-s] [--batch N] SOURCE DEST
 //   loftadm [-c CONFIG] [-a SOCKET] force-resync -u USER|-A MAILBOX|MASK...
 //   loftadm [-c CONFIG] [-a SOCKET] index dump [-u USER MAILBOX | PATH]
+//   loftadm [-c CONFIG] who [-1] [-a ADMIN_DIR]... [USER_MASK|IP]
+//   loftadm [-c CONFIG] kick [-a ADMIN_DIR]... USER
 //
 // Without -a the auth and storage commands build an Authenticator from the
 // config in this process; with -a they ask a running loft-authd. Exit codes follow
@@ -184,6 +186,19 @@ int main(int argc, char** argv) {
     index_dump_cmd->add_option("target", index_dump.target, "MAILBOX (with -u), else an index directory or file")
         ->required();
 
+    // Connected users, through the workers' admin sockets (cmd_who.cpp).
+    loftadm::WhoOptions who;
+    auto* who_cmd = app.add_subcommand("who", "Show the logged-in users (doveadm who)");
+    who_cmd->add_option("-a", who.admin_dirs, "Admin socket directory (default BASE_DIR/admin); repeatable")
+        ->allow_extra_args(false);
+    who_cmd->add_flag("-1", who.separate, "One line per connection");
+    who_cmd->add_option("mask", who.mask, "USER_MASK (* and ?) or IP/network");
+    loftadm::KickOptions kick;
+    auto* kick_cmd = app.add_subcommand("kick", "Disconnect every connection of USER (doveadm kick)");
+    kick_cmd->add_option("-a", kick.admin_dirs, "Admin socket directory (default BASE_DIR/admin); repeatable")
+        ->allow_extra_args(false);
+    kick_cmd->add_option("user", kick.user, "USER")->required();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -221,6 +236,13 @@ int main(int argc, char** argv) {
     }
     for (const auto& w : config.warnings()) {
         std::cerr << "Warning: " << w.where.to_string() << ": " << w.message << "\n";
+    }
+
+    if (who_cmd->parsed()) {
+        return loftadm::run_who(config, who);
+    }
+    if (kick_cmd->parsed()) {
+        return loftadm::run_kick(config, kick);
     }
 
     auto backend = socket_path.empty() ? loftadm::make_local_backend(config)
