@@ -405,3 +405,30 @@ def test_close_unselect_check(connect, srv):
     w.send_line("k7 LOGOUT")
     w.expect_closed()
     assert len(mail_files(srv.maildir("alice"))) == 2
+
+
+# --- a whole session through Python's imaplib ------------------------------------
+
+@pytest.mark.parametrize("tls", [False, True])
+def test_imaplib_session(srv, tls):
+    import imaplib
+    client = srv.connect_tls() if tls else srv.connect()
+    assert client.login("carol", "secret")[0] == "OK"
+    assert client.create("Projects")[0] == "OK"
+    typ, data = client.append("Projects", r"(\Flagged)", imaplib.Time2Internaldate(1700000000),
+                              message("via imaplib", "Line one.\r\nLine two.\r\n"))
+    assert typ == "OK" and b"APPENDUID" in data[0], data
+    typ, data = client.select("Projects")
+    assert (typ, data) == ("OK", [b"1"])
+    assert client.search(None, "FLAGGED") == ("OK", [b"1"])
+    typ, data = client.fetch("1", "(INTERNALDATE BODY.PEEK[TEXT])")
+    assert typ == "OK" and data[0][1] == b"Line one.\r\nLine two.\r\n", data
+    assert imap_moment(re.search(r'INTERNALDATE "([^"]+)"', data[0][0].decode()).group(1)) == 1700000000
+    typ, data = client.uid("STORE", "1", "+FLAGS", r"(\Seen)")
+    assert typ == "OK" and rb"\Seen" in data[0], data
+    assert client.copy("1", "INBOX")[0] == "OK"
+    assert client.store("1", "+FLAGS.SILENT", r"\Deleted")[0] == "OK"
+    assert client.expunge() == ("OK", [b"1"])
+    assert client.close()[0] == "OK"
+    assert client.status("INBOX", "(MESSAGES UNSEEN)") == ("OK", [b"INBOX (MESSAGES 1 UNSEEN 0)"])
+    assert client.logout()[0] == "BYE"
