@@ -4,7 +4,7 @@ LIST-STATUS and SPECIAL-USE, LSUB, NAMESPACE, STATUS), checked on the wire
 and on disk (Maildir++: folder Foo.Bar is the directory .Foo.Bar)."""
 import re
 
-from imap_raw import connect, listed, mail_files, message, norm, parse_status, srv  # noqa: F401
+from imap_raw import connect, fetches, listed, mail_files, message, norm, parse_status, srv  # noqa: F401
 
 BASE_FLAGS = r"\Answered \Flagged \Deleted \Seen \Draft"
 
@@ -45,11 +45,12 @@ def test_select_and_examine(connect):
     three_messages(w)
     _, status = parse_status(w.ok("STATUS INBOX (UIDVALIDITY)")[0])
     uidvalidity = status["UIDVALIDITY"]
-    # EXAMINE: read-only, \Recent not cleared (RFC 3501 §6.3.2), twice.
+    # EXAMINE: read-only and \Recent not cleared (RFC 3501 §6.3.2): after
+    # two EXAMINEs the SELECT below still gets all three.
     for tag in ("x1", "x2"):
         untagged, tagged = w.cmd("EXAMINE INBOX", tag=tag)
         got = split_select(untagged)
-        assert got["RECENT"] == "* 3 RECENT"
+        assert got["EXISTS"] == "* 3 EXISTS"
         assert re.fullmatch(r"\* OK \[PERMANENTFLAGS \(\)\] .+", got["PERMANENTFLAGS"]), got
         assert norm(tagged) == f"{tag} OK [READ-ONLY] Examine completed"
     untagged, tagged = w.cmd("SELECT INBOX", tag="s1")
@@ -80,6 +81,24 @@ def test_select_and_examine(connect):
     assert norm(w.cmd("FETCH 1 FLAGS", tag="s3")[1]) == "s3 BAD No mailbox selected"
     untagged, tagged = w.cmd("SELECT", tag="s4")
     assert tagged.startswith("s4 BAD "), tagged
+
+
+def test_recent_before_any_session_claims_it(connect):
+    """New messages are \\Recent until a session selects the mailbox (RFC
+    3501 §2.3.2); EXAMINE and STATUS count them without claiming them."""
+    w = connect()
+    three_messages(w)
+    assert parse_status(w.ok("STATUS INBOX (RECENT)")[0]) == ("INBOX", {"RECENT": 3})
+    assert split_select(w.ok("EXAMINE INBOX"))["RECENT"] == "* 3 RECENT"
+    got = fetches(w.ok("FETCH 1:3 FLAGS"))
+    assert all(r"\Recent" in got[n]["FLAGS"] for n in (1, 2, 3)), got
+    w.ok("UNSELECT")
+    assert parse_status(w.ok("STATUS INBOX (RECENT)")[0]) == ("INBOX", {"RECENT": 3})
+    # Another session selects: it owns them now; STATUS counts none any more.
+    other = connect()
+    assert split_select(other.ok("SELECT INBOX"))["RECENT"] == "* 3 RECENT"
+    assert parse_status(w.ok("STATUS INBOX (RECENT)")[0]) == ("INBOX", {"RECENT": 0})
+    assert split_select(w.ok("EXAMINE INBOX"))["RECENT"] == "* 0 RECENT"
 
 
 def test_select_empty_mailbox_has_no_unseen(connect):
@@ -238,7 +257,8 @@ def test_status(connect):
     assert items["UIDVALIDITY"] > 0
     del items["UIDVALIDITY"]
     # SIZE (RFC 8438) is the sum of RFC822.SIZE.
-    assert items == {"MESSAGES": 3, "RECENT": 3, "UIDNEXT": 4, "UNSEEN": 2, "SIZE": sum(sizes)}
+    del items["RECENT"]  # test_recent_before_any_session_claims_it
+    assert items == {"MESSAGES": 3, "UIDNEXT": 4, "UNSEEN": 2, "SIZE": sum(sizes)}
     untagged = w.ok("STATUS INBOX (HIGHESTMODSEQ)")
     assert parse_status(untagged[0])[1]["HIGHESTMODSEQ"] > 0
     untagged, tagged = w.cmd("STATUS Nope (MESSAGES)", tag="t2")
