@@ -164,6 +164,8 @@ def test_a_million_pipelined_noops(connect, srv, build_dir):
     ("FETCH 1: FLAGS", "BAD Error in IMAP command FETCH: Invalid messageset"),
     ("UID FETCH 0 FLAGS", "BAD Error in IMAP command UID FETCH: Invalid uidset"),
     ("UID FETCH 1:x FLAGS", "BAD Error in IMAP command UID FETCH: Invalid uidset"),
+    (r"UID STORE 0 +FLAGS (\Deleted)", "BAD Error in IMAP command UID STORE: Invalid uidset"),
+    ("UID COPY 0 INBOX", "BAD Error in IMAP command UID COPY: Invalid uidset"),
     (r"STORE 0 +FLAGS (\Deleted)", None),
     (r"STORE 1:99 +FLAGS (\Deleted)", None),
     ("COPY 0 INBOX", None),
