@@ -55,6 +55,12 @@ public:
 
 private:
     struct Chunk {
+        // bytes: ready to send. raw: to be compressed when it reaches the
+        // front (a big body under COMPRESS is compressed a slice at a time
+        // as it is sent, never all at once). flush/release: a deflate flush
+        // queued behind raw chunks.
+        enum class Kind : std::uint8_t { bytes, raw, flush, release };
+        Kind kind = Kind::bytes;
         std::string owned;
         std::string_view view;
         std::shared_ptr<const void> keepalive;
@@ -62,8 +68,16 @@ private:
         std::string_view bytes() const;
     };
     void push_owned(std::string_view bytes);
+    void push_raw(std::string_view bytes, std::shared_ptr<const void> keepalive);
+    void push_marker(Chunk::Kind kind);
+    // Compresses queued raw chunks until the front is bytes to send (or the
+    // queue is empty). Called from the const accessors: the queue's shape
+    // is not part of what the object promises.
+    void prepare() const;
+    void prepare_mutable();
     std::deque<Chunk> chunks_;
     std::size_t pending_ = 0;
+    std::size_t raw_queued_ = 0; // raw and marker chunks in chunks_
     std::uint64_t sent_ = 0;
     std::unique_ptr<Deflater> deflater_;
 };

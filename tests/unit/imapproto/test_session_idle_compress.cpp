@@ -203,3 +203,41 @@ TEST_CASE("COMPRESS: a small compressed burst that inflates to megabytes stays b
     auto plain = z.inflate(s.send_raw(packed));
     CHECK(plain.size() == 200000 * std::string("n OK NOOP completed.\r\n").size());
 }
+
+TEST_CASE("COMPRESS: a big body is compressed a slice at a time as it is sent") {
+    MailEnv env;
+    std::string big = "Subject: big\r\n\r\n";
+    for (int i = 0; big.size() < 3 * 1024 * 1024; ++i)
+        big += "line " + std::to_string(i * 7919 % 100003) + " of a long body\r\n";
+    env.add_message("alice", "INBOX", big);
+    HarnessOptions o;
+    o.output_high_water = 16 * 1024;
+    SessionHarness s(env, o);
+    s.login();
+    s.cmd("a1 SELECT INBOX");
+    ZClient z;
+    CHECK(s.send_raw("a2 COMPRESS DEFLATE\r\n") == "a2 OK Begin compression.\r\n");
+    auto& session = s.session();
+    session.feed(z.deflate("a3 FETCH 1 BODY.PEEK[]\r\n"));
+    std::string plain;
+    std::size_t largest = 0;
+    for (int i = 0; i < 100000; ++i) {
+        auto step = session.run();
+        while (session.has_output()) {
+            auto f = session.output_front();
+            largest = std::max(largest, f.size());
+            plain += z.inflate(f);
+            session.output_consume(f.size());
+        }
+        if (step.kind == Kind::read)
+            break;
+    }
+    // Never the whole compressed body at once.
+    CHECK(largest < 256 * 1024);
+    const std::string head = "* 1 FETCH (BODY[] {" + std::to_string(big.size()) + "}\r\n";
+    REQUIRE(plain.rfind(head, 0) == 0);
+    CHECK(plain.substr(head.size(), big.size()) == big);
+    CHECK(plain.substr(head.size() + big.size()) == ")\r\na3 OK Fetch completed.\r\n");
+    // And the stream goes on after it.
+    CHECK(z.inflate(s.send_raw(z.deflate("a4 NOOP\r\n"))) == "a4 OK NOOP completed.\r\n");
+}
