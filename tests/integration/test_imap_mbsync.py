@@ -22,17 +22,21 @@ def subject_of(data: bytes) -> str:
     return m.group(1).decode() if m else ""
 
 
-def mbsync_config(srv, local: pathlib.Path) -> str:
+def mbsync_config(srv, local: pathlib.Path, tls: bool = False) -> str:
     # isync 1.4 names: Far/Near, SSLType. Plain IMAP on loopback (the
-    # server counts loopback as secured); FSync off keeps the test quick.
+    # server counts loopback as secured), or implicit TLS trusting the test
+    # certificate itself; FSync off keeps the test quick.
+    if tls:
+        transport = f"Port {srv.tls_port}\nSSLType IMAPS\nCertificateFile {srv.dir / 'imapd.crt'}"
+    else:
+        transport = f"Port {srv.port}\nSSLType None"
     return f"""FSync no
 
 IMAPAccount loft
 Host {srv.host}
-Port {srv.port}
+{transport}
 User alice
 Pass secret
-SSLType None
 AuthMechs LOGIN
 
 IMAPStore remote
@@ -170,7 +174,40 @@ def test_mbsync_two_way(connect, srv, tmp_path):
     verbs = {" ".join(s.split()[1:3]) if s.split()[1] == "UID" else s.split()[1] for s in sent}
     assert not {v for v in verbs if v.split()[-1] in ("APPEND", "STORE", "EXPUNGE", "COPY", "MOVE")}, sent
     assert not [s for s in sent if "BODY" in s or "RFC822" in s.replace("RFC822.SIZE", "")], sent
+    # mbsync took the COMPRESS=DEFLATE the server offers.
+    assert "COMPRESS DEFLATE" in [" ".join(s.split()[1:]) for s in sent], sent
     after_near = sorted(p.name for sub in ("cur", "new") for p in (local / "INBOX" / sub).iterdir())
     assert after_near == before_near
     assert w.ok("STATUS INBOX (MESSAGES UIDNEXT)") == status_before
     assert "Archive" in listed(w.ok('LIST "" "*"'))
+
+
+def test_mbsync_over_implicit_tls(build_dir, tmp_path):
+    """IMAPS with the server's self-signed certificate as mbsync's
+    CertificateFile; mbsync also checks the name, so the certificate is
+    made for 127.0.0.1."""
+    from imapd_util import ImapServer, make_self_signed
+    from imap_raw import Wire
+    server = ImapServer(build_dir, tmp_path / "server", start=False)
+    make_self_signed(server.dir, "imapd", "127.0.0.1")
+    with server.start():
+        w = Wire.connect(server.port)
+        try:
+            w.greeting()
+            w.login()
+            for n in range(20):
+                assert " OK " in w.append("INBOX", message(f"tls-{n:02d}", message_id=f"<tls-{n:02d}@example.org>"))
+            local = tmp_path / "local"
+            local.mkdir()
+            config = tmp_path / "mbsyncrc"
+            config.write_text(mbsync_config(server, local, tls=True))
+            run_mbsync(config)
+            assert set(local_messages(local / "INBOX")) == {f"tls-{n:02d}" for n in range(20)}
+            # A message written locally goes up the same way.
+            (local / "INBOX" / "new" / "1700000002.L1.near").write_bytes(
+                message("from-near", message_id="<from-near@example.org>").replace(b"\r\n", b"\n"))
+            run_mbsync(config)
+            far = remote_messages(w, "INBOX")
+            assert "from-near" in far and len(far) == 21
+        finally:
+            w.close()
