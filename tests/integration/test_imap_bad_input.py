@@ -253,3 +253,26 @@ def test_line_longer_than_the_limit(connect, srv, before_login):
     assert mailbox_state(srv) == before
     other = connect("alice")
     assert set(listed(other.ok('LIST "" "*"'))) == {"INBOX"}
+
+
+def test_line_length_bound_from_config(build_dir, tmp_path):
+    """imap_max_line_length = 2000: a line just under it is a command, a
+    longer one ends the session with a BYE that says why."""
+    from imapd_util import ImapServer
+    from imap_raw import Wire
+    with ImapServer(build_dir, tmp_path, extra_config="imap_max_line_length = 2000\n") as server:
+        w = Wire.connect(server.port)
+        try:
+            w.greeting()
+            w.login()
+            line = b"n1 NOOP " + b"x" * 1900
+            untagged, tagged = w.cmd(line[3:], tag="n1")
+            assert norm(tagged) == "n1 OK NOOP completed", tagged
+            w.send(b"n2 CREATE " + b"y" * 2500 + b"\r\n")
+            response = w.read_response()
+            assert bad_or_bye(response, "n2") and len(response) > len("* BYE ") + 3, response
+            if response.startswith("* BYE "):
+                assert w.expect_closed() == []
+        finally:
+            w.close()
+        assert not list(server.maildir("alice").glob(".yyy*"))
