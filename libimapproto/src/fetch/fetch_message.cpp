@@ -18,12 +18,15 @@ using Kind = mime::SectionSpec::Kind;
 namespace {
 
 // Converted output is produced in pieces of this size, and the session may
-// flush between them. A piece restarts the conversion from the section's
-// start (write_section_range scans lines with memchr, no copying), so a
-// piece much smaller than this would make a huge body quadratic.
+// flush between them. Each piece starts from a line start at or before its
+// first octet (a checkpoint the stream keeps), so the work stays linear in
+// the section's size.
 constexpr std::uint64_t kSectionPiece = 1024 * 1024;
-// BINARY restarts decoding from the part's start for every piece: larger.
+// BINARY restarts decoding from the part's start for every piece (the
+// decoders keep no resumable state): pieces of at least 4 MB and at most
+// eight of them, so decoding a part costs at most about nine passes.
 constexpr std::uint64_t kBinaryPiece = 4 * 1024 * 1024;
+constexpr std::uint64_t kBinaryPieces = 8;
 
 // What Dovecot 2.3 answers for a message that is gone (RFC 2180 §4.1.2).
 constexpr std::string_view kGoneEnvelope = "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)";
@@ -84,6 +87,28 @@ struct MessageFetch::Stream {
     std::vector<std::uint32_t> part;    // binary
     std::uint64_t position = 0;         // next octet of the section / decoded part
     std::uint64_t left = 0;             // octets still to send
+    std::uint64_t total = 0;            // octets of the literal
+    // section: a line start at or before `position`, as a raw offset into
+    // the slice and the IMAP (CRLF) offset it has.
+    std::uint64_t line_raw = 0;
+    std::uint64_t line_virtual = 0;
+
+    // Moves the checkpoint over the whole lines before `position`: a line
+    // of L raw octets ending in a bare LF is L + 1 octets in IMAP form.
+    void advance_checkpoint(std::string_view raw) {
+        while (line_raw < raw.size()) {
+            const char* start = raw.data() + line_raw;
+            const auto* nl = static_cast<const char*>(std::memchr(start, '\n', raw.size() - line_raw));
+            if (nl == nullptr)
+                return;
+            std::uint64_t raw_len = static_cast<std::uint64_t>(nl - start) + 1;
+            std::uint64_t virtual_len = raw_len + (nl > start && nl[-1] == '\r' ? 0 : 1);
+            if (line_virtual + virtual_len > position)
+                return;
+            line_raw += raw_len;
+            line_virtual += virtual_len;
+        }
+    }
 };
 
 MessageFetch::MessageFetch(ms::Mailbox& mailbox, const FetchRequest& request, ms::Seq seq, bool seen_added)
@@ -350,6 +375,7 @@ void MessageFetch::write_section(Context& ctx, const FetchItem& item) {
     stream_->content = std::move(*content);
     stream_->position = start;
     stream_->left = n;
+    stream_->total = n;
 }
 
 void MessageFetch::write_binary(Context& ctx, const FetchItem& item, std::size_t index) {
@@ -379,6 +405,7 @@ void MessageFetch::write_binary(Context& ctx, const FetchItem& item, std::size_t
     stream_->part = item.section.part;
     stream_->position = start;
     stream_->left = n;
+    stream_->total = n;
 }
 
 // Writes pieces of the current literal until it is complete (true) or the
@@ -394,9 +421,16 @@ bool MessageFetch::continue_stream(Context& ctx) {
         std::uint64_t written = 0;
         if (s.source == Stream::Source::section) {
             std::uint64_t want = std::min(s.left, kSectionPiece);
-            written = mime::write_section_range(msg, s.content, s.position, want, sink);
+            // The rest of the section from the checkpoint on: a slice that
+            // starts at a line start converts exactly as the whole would.
+            s.advance_checkpoint(msg.raw().substr(s.content.offset, s.content.size));
+            mime::SectionContent rest = s.content;
+            rest.offset += s.line_raw;
+            rest.size -= s.line_raw;
+            rest.vsize -= s.line_virtual;
+            written = mime::write_section_range(msg, rest, s.position - s.line_virtual, want, sink);
         } else {
-            std::uint64_t want = std::min(s.left, kBinaryPiece);
+            std::uint64_t want = std::min(s.left, std::max(kBinaryPiece, s.total / kBinaryPieces + 1));
             auto r = mime::write_part_binary_range(msg, s.part, s.position, want, sink);
             written = r ? *r : 0;
             if (!r)

@@ -11,6 +11,9 @@
 
 #include <mailstore/storage/mailbox.hpp>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 using namespace imap_test;
@@ -405,4 +408,53 @@ TEST_CASE("BINARY of a big base64 part streams the decoded bytes") {
     CHECK(out.compare(0, head.size(), head) == 0);
     CHECK(out.compare(head.size(), 2000000, data, 1000, 2000000) == 0);
     CHECK(out.compare(head.size() + 2000000, tail.size(), tail) == 0);
+}
+
+TEST_CASE("A big body with mixed line ends, lone CRs and NULs converts the same in every piece") {
+    // Lines of varied lengths ending in CRLF, bare LF, or CR CR LF, some
+    // with a NUL or a lone CR inside: pieces of the converted output start
+    // at many different places relative to them.
+    std::string body;
+    for (int i = 0; body.size() < 3 * 1024 * 1024; ++i) {
+        body += "row " + std::to_string(i) + std::string(static_cast<std::size_t>(i % 97), 'x');
+        if (i % 5 == 0)
+            body += std::string(1, '\0') + "nul";
+        if (i % 7 == 0)
+            body += "\rlone";
+        body += i % 3 == 0 ? "\r\n" : i % 3 == 1 ? "\n" : "\r\r\n";
+    }
+    Fixture f;
+    f.add("Subject: mixed\n\n" + body);
+    // The file as stored (saving may have normalised line ends: a CR CR LF
+    // can come back as CR LF), and what IMAP sends for it: bare LF -> CRLF,
+    // NUL -> 0x80, everything else as it is.
+    std::string stored;
+    for (const char* dir : {"/cur", "/new"}) {
+        for (const auto& entry : std::filesystem::directory_iterator(f.env.maildir("alice") + dir)) {
+            std::ifstream in(entry.path(), std::ios::binary);
+            stored.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        }
+    }
+    REQUIRE(stored.size() > body.size() / 2);
+    std::string imap;
+    for (std::size_t i = 0; i < stored.size(); ++i) {
+        char c = stored[i];
+        if (c == '\n' && (i == 0 || stored[i - 1] != '\r'))
+            imap += '\r';
+        imap += c == '\0' ? '\x80' : c;
+    }
+    HarnessOptions options;
+    options.output_high_water = 16 * 1024;
+    f.open(options);
+    std::string out = f.s->cmd("m1 FETCH 1 (BODY.PEEK[] BODY.PEEK[TEXT]<12345.2500000>)");
+    const std::string text = imap.substr(std::string("Subject: mixed\r\n\r\n").size());
+    const std::string expected = "* 1 FETCH (BODY[] {" + std::to_string(imap.size()) + "}\r\n" + imap +
+                                 " BODY[TEXT]<12345> {2500000}\r\n" + text.substr(12345, 2500000) +
+                                 ")\r\nm1 OK Fetch completed.\r\n";
+    std::size_t diff = 0;
+    while (diff < out.size() && diff < expected.size() && out[diff] == expected[diff])
+        ++diff;
+    INFO("sizes " << out.size() << " / " << expected.size() << ", first difference at " << diff);
+    CHECK(out.size() == expected.size());
+    CHECK(diff == expected.size());
 }
