@@ -375,3 +375,13 @@ TEST_CASE("FETCH counts header and body data for the logout line") {
     CHECK(stats.fetch_body_count == 1);
     CHECK(stats.fetch_body_bytes == 14 + 10);
 }
+
+TEST_CASE("FETCH in an empty mailbox: * names no message, UID FETCH and $ find none") {
+    Fixture f;
+    f.env.open_user("alice"); // INBOX exists without messages
+    f.open();
+    CHECK(f.s->cmd("e1 FETCH 1:* FLAGS") == "e1 BAD Error in IMAP command FETCH: Invalid messageset\r\n");
+    CHECK(f.s->cmd("e2 FETCH * FLAGS") == "e2 BAD Error in IMAP command FETCH: Invalid messageset\r\n");
+    CHECK(f.s->cmd("e3 UID FETCH 1:* FLAGS") == "e3 OK Fetch completed.\r\n");
+    CHECK(f.s->cmd("e4 FETCH $ FLAGS") == "e4 OK Fetch completed.\r\n");
+}
