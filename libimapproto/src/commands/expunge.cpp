@@ -32,8 +32,9 @@ std::unique_ptr<CommandRun> cmd_expunge(Context& ctx, const Command& cmd) {
         return nullptr;
     }
     if (sel->read_only) {
-        // RFC 3501 §6.4.3 leaves it open; Dovecot refuses with NO.
-        ctx.finish_no("", "Mailbox is read-only.");
+        // Nothing may change after EXAMINE; Dovecot answers OK and removes
+        // nothing, and so do we.
+        ctx.finish_ok("", "Expunge completed.");
         return nullptr;
     }
     if (auto status = expunge_deleted(ctx, *sel->mailbox, within ? &*within : nullptr); !status) {

@@ -26,12 +26,31 @@ std::unique_ptr<CommandRun> cmd_rename(Context& ctx, const Command& cmd) {
         ctx.finish_no("ALREADYEXISTS", "Target mailbox already exists");
         return nullptr;
     }
+    // The selected mailbox (or one of its parents) moving away: the
+    // session cannot follow it under the new name, so, as Dovecot does, the
+    // client is told to log in again. INBOX stays where it is (its messages
+    // move; the next sync reports them expunged).
+    Selected* sel = ctx.selected();
+    bool moves_selected = false;
+    if (sel && sel->mailbox && !is_inbox_name(*from)) {
+        const std::string& current = sel->mailbox->name();
+        const char sep = mailbox_separator(ctx, *from);
+        moves_selected = current == *from ||
+                         (current.size() > from->size() && current.compare(0, from->size(), *from) == 0 &&
+                          current[from->size()] == sep);
+    }
+    if (moves_selected)
+        ctx.deselect();
     if (auto status = ctx.user().rename_mailbox(*from, *to); !status) {
         if (status.code() == mailstore::Status::Code::already_exists)
             ctx.finish_no("ALREADYEXISTS", "Target mailbox already exists");
         else
             finish_mailbox_error(ctx, status, *from);
         return nullptr;
+    }
+    if (moves_selected) {
+        ctx.untagged("BYE IMAP session state is inconsistent, please relogin.");
+        ctx.request_logout();
     }
     ctx.finish_ok("", "Rename completed.");
     return nullptr;

@@ -211,3 +211,29 @@ TEST_CASE("CHECK needs a selected mailbox") {
     CHECK(tagged_line(s.cmd("a3 CHECK"), "a3") == "a3 OK Check completed.");
     CHECK(tagged_line(s.cmd("a4 CHECK now"), "a4").rfind("a4 BAD", 0) == 0);
 }
+
+TEST_CASE("RENAME of the selected mailbox or its parent asks the client to log in again") {
+    MailEnv env;
+    env.add_message("alice", "Box", kMsg);
+    env.add_message("alice", "Top", kMsg);
+    env.add_message("alice", "Top.Kid", kMsg);
+    for (const auto& [select, rename] : std::vector<std::pair<std::string, std::string>>{
+             {"Box", "RENAME Box Moved"}, {"Top.Kid", "RENAME Top Moved2"}}) {
+        SessionHarness s(env);
+        s.login();
+        s.cmd("a1 SELECT " + select);
+        auto out = s.cmd("a2 " + rename);
+        CHECK(lines(out) == std::vector<std::string>{"* BYE IMAP session state is inconsistent, please relogin.",
+                                                     "a2 OK Rename completed."});
+        CHECK(s.closed());
+    }
+    CHECK(exists(env, "Moved"));
+    CHECK(exists(env, "Moved2.Kid"));
+    // Another mailbox's rename leaves the selection alone.
+    SessionHarness s(env);
+    s.login();
+    s.cmd("b1 SELECT Moved");
+    CHECK(lines(s.cmd("b2 RENAME Moved2 Other")) == std::vector<std::string>{"b2 OK Rename completed."});
+    CHECK(tagged_line(s.cmd("b3 NOOP"), "b3").rfind("b3 OK", 0) == 0);
+    CHECK_FALSE(s.closed());
+}
