@@ -123,7 +123,26 @@ std::unique_ptr<CommandRun> cmd_copy(Context& ctx, const Command& cmd) {
         return nullptr;
     }
     const ms::CommitResult& result = committed.value();
-    if (is_trash(ctx, dest->name()))
+    // Messages expunged by another process since our view was synced are
+    // skipped by the storage. RFC 2180 §4.4.1: answer NO and copy nothing,
+    // so the copies that were made are expunged again. Moved messages are
+    // already gone from the source: those stay moved and are reported.
+    const bool incomplete = result.copy_src.size() < uids->count();
+    if (incomplete && !move && !result.copy_dst.empty()) {
+        ms::UidSet copies;
+        for (ms::Uid uid : result.copy_dst)
+            copies.add(uid);
+        ms::Transaction undo = dest->begin();
+        mailstore::Status undone = undo.expunge(copies);
+        if (undone) {
+            auto undo_commit = undo.commit();
+            if (!undo_commit)
+                undone = undo_commit.status();
+        }
+        if (!undone)
+            ctx.log().error("COPY to " + dest->name() + ": removing a partial copy failed: " + undone.message());
+    }
+    if (is_trash(ctx, dest->name()) && (move || !incomplete))
         ctx.stats().trashed += result.copy_src.size();
 
     std::string copyuid;
@@ -135,7 +154,14 @@ std::unique_ptr<CommandRun> cmd_copy(Context& ctx, const Command& cmd) {
         // expunges, which the session sends after this command.
         if (!copyuid.empty())
             ctx.untagged("OK [" + copyuid + "] Moved UIDs.");
-        ctx.finish_ok("", "Move completed.");
+        if (incomplete)
+            ctx.finish_no("EXPUNGEISSUED", "Some of the requested messages no longer exist.");
+        else
+            ctx.finish_ok("", "Move completed.");
+        return nullptr;
+    }
+    if (incomplete) {
+        ctx.finish_no("EXPUNGEISSUED", "Some of the requested messages no longer exist.");
         return nullptr;
     }
     ctx.finish_ok(copyuid, "Copy completed.");
