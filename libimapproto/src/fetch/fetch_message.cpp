@@ -169,7 +169,8 @@ const mime::ParsedMessage* MessageFetch::parsed(Context& ctx) {
 
 // Works out, before the first byte of the response, what can fail: the
 // BINARY items' sizes. An item that fails is left out (the tagged reply
-// says why); a message left with nothing to say is not answered at all.
+// says why); a message left with nothing to say gets its UID alone, as
+// Dovecot answers it.
 void MessageFetch::prepare(Context& ctx) {
     prepared_ = true;
     std::size_t n = item_count();
@@ -197,14 +198,17 @@ void MessageFetch::prepare(Context& ctx) {
         }
         binary_sizes_[i] = std::move(size);
     }
-    skip_ = answered == 0;
+    uid_only_ = answered == 0;
 }
 
 bool MessageFetch::write(Context& ctx) {
     if (!prepared_)
         prepare(ctx);
-    if (skip_)
+    if (uid_only_) {
+        ctx.out().append("* " + std::to_string(message_.seq()) + " FETCH (UID " + std::to_string(message_.uid()) +
+                         ")\r\n");
         return true;
+    }
     if (!started_) {
         started_ = true;
         line_ = "* " + std::to_string(message_.seq()) + " FETCH (";

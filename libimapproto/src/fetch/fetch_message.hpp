@@ -82,7 +82,7 @@ private:
     mailstore::storage::Message message_;
     bool seen_added_;
     bool prepared_ = false;
-    bool skip_ = false;   // nothing to send for this message
+    bool uid_only_ = false; // every item failed: only the UID is sent
     bool started_ = false;
     bool first_item_ = true;
     std::size_t next_ = 0; // the next item index to write
