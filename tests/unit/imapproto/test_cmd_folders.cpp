@@ -97,7 +97,10 @@ TEST_CASE("bad mailbox names are refused and nothing outside the Maildir changes
         {"SUBSCRIBE \"../x\"", "NO [CANNOT] Invalid mailbox name: Begins with hierarchy separator"},
     };
     int n = 0;
-    for (const auto& [command, answer] : cases) {
+    for (const auto& item : cases) {
+        // Not a structured binding: clang 14 cannot capture one in INFO's lambda.
+        const std::string& command = item.first;
+        const std::string& answer = item.second;
         std::string tag = "b" + std::to_string(++n);
         INFO(command);
         CHECK(tagged_line(s.cmd(tag + " " + command), tag) == tag + " " + answer);
