@@ -1,5 +1,6 @@
 """loft-imapd as a daemon: the standalone server (imapd_util.ImapServer),
 login and logout through imaplib, and the log lines of a session."""
+import base64
 import grp
 import imaplib
 import os
@@ -45,7 +46,7 @@ def test_userdb_uid_other_than_the_servers_is_refused(build_dir, tmp_path):
         r.read_greeting()
         r.send_line("a LOGIN dave secret")
         lines = r.read_until_tagged("a")
-        assert lines[-1].startswith("a NO "), lines
+        assert lines == ["a NO [UNAVAILABLE] Internal error occurred. Refer to server log for more information."], lines
         log = srv.wait_log("not permitted")
         assert f"Mail access for users with UID {os.getuid() + 4242} not permitted" in log
         assert not (srv.mail_root / "dave").exists()
@@ -112,3 +113,29 @@ service imap-login {{
     with pytest.raises(imaplib.IMAP4.error, match="AUTHENTICATIONFAILED"):
         bad.login("alice", "wrong")
     bad.logout()
+
+
+def test_failed_logins_are_logged_at_disconnect(srv):
+    r = srv.raw()
+    r.read_greeting()
+    r.send_line("a LOGIN alice wrong")
+    assert r.read_until_tagged("a") == ["a NO [AUTHENTICATIONFAILED] Authentication failed."]
+    r.send_line("b AUTHENTICATE PLAIN " + base64.b64encode(b"\0bob\0wrong").decode())
+    assert r.read_until_tagged("b")[-1].startswith("b NO [AUTHENTICATIONFAILED] ")
+    r.close()
+    log = srv.wait_log("Disconnected (auth failed")
+    assert re.search(r"imap-login: Info: Disconnected \(auth failed, 2 attempts in \d+ secs\): user=<bob>, "
+                     r"method=PLAIN, rip=127\.0\.0\.1, lip=127\.0\.0\.1, secured, session=<[^>]+>", log), log
+    assert "Login: user=<" not in log
+
+
+def test_logout_before_login_is_an_aborted_login(srv):
+    r = srv.raw()
+    r.read_greeting()
+    r.send_line("a LOGOUT")
+    lines = r.read_until_tagged("a")
+    assert lines[0].startswith("* BYE ") and lines[-1].startswith("a OK "), lines
+    assert r.closed_by_server()
+    log = srv.wait_log("Aborted login")
+    assert re.search(r"imap-login: Info: Aborted login \(no auth attempts in \d+ secs\): user=<>, "
+                     r"rip=127\.0\.0\.1, lip=127\.0\.0\.1, secured, session=<[^>]+>", log), log
