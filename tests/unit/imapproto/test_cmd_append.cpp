@@ -75,14 +75,18 @@ TEST_CASE("APPEND date-time forms: space-padded day and a negative zone") {
     auto box = stored(env, "INBOX");
     REQUIRE(box.dates.size() == 1);
     CHECK(box.dates[0] == 1612231200); // 2021-02-02 02:00:00 UTC
-    for (const char* bad : {"31-Feb-2021 10:00:00 +0000", "01-Foo-2021 10:00:00 +0000", "01-Feb-2021 24:00:00 +0000",
+    auto leap = s.send_raw("a2 APPEND INBOX \"29-feb-2024 00:00:00 +0000\" {3+}\r\ny\r\n\r\n");
+    CHECK(tagged_line(leap, "a2").rfind("a2 OK [APPENDUID ", 0) == 0);
+    REQUIRE(stored(env, "INBOX").dates.size() == 2);
+    CHECK(stored(env, "INBOX").dates[1] == 1709164800);
+    for (const char* bad : {"29-Feb-2023 10:00:00 +0000", "31-Feb-2021 10:00:00 +0000", "01-Foo-2021 10:00:00 +0000", "01-Feb-2021 24:00:00 +0000",
                             "01-Feb-2021 10:00:00 0000", "01-Feb-2021 10:00 +0000", "1-Feb-2021 10:00:00 +0060"}) {
         INFO(bad);
         auto r = s.send_raw(std::string("b1 APPEND INBOX \"") + bad + "\" {3+}\r\nx\r\n\r\n");
         CHECK(tagged_line(r, "b1").rfind("b1 BAD", 0) == 0);
         CHECK(tagged_line(r, "b1").find("Invalid internal date") != std::string::npos);
     }
-    CHECK(stored(env, "INBOX").bodies.size() == 1);
+    CHECK(stored(env, "INBOX").bodies.size() == 2);
 }
 
 TEST_CASE("MULTIAPPEND saves every message in one transaction and answers a uid-set") {
