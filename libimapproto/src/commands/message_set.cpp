@@ -2,6 +2,8 @@
 
 #include <mailstore/search.hpp>
 
+#include <cstdint>
+
 namespace imapproto::detail {
 
 namespace ms = mailstore::storage;

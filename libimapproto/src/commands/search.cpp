@@ -14,6 +14,7 @@
 
 #include <mailstore/search.hpp>
 
+#include <algorithm>
 #include <ctime>
 #include <strings.h>
 
@@ -29,7 +30,6 @@ namespace search = mailstore::search;
 constexpr ms::Seq kSliceWithBodies = 500;
 
 void add_tokens(const Arg& arg, std::vector<search::Token>& tokens) {
-    search::Token token;
     switch (arg.type) {
     case Arg::Type::list:
         tokens.push_back({search::Token::Kind::list_begin, {}});
