@@ -172,3 +172,12 @@ TEST_CASE("LIST shows names in modified UTF-7") {
     REQUIRE(tagged_line(t.s.cmd("c2 CREATE \"with space\""), "c2") == "c2 OK Create completed.");
     CHECK(t.run("LIST \"\" \"with space\"") == Lines{"* LIST (\\HasNoChildren) \".\" \"with space\""});
 }
+
+TEST_CASE("LIST patterns and references that point outside the Maildir match nothing") {
+    Tree t;
+    for (const char* command : {"LIST \"\" \"../*\"", "LIST \"../\" \"*\"", "LIST \"/\" \"*\"", "LIST \"\" \"/etc/*\"",
+                                "LIST \"~/\" \"*\"", "LSUB \"../\" \"*\""}) {
+        INFO(command);
+        CHECK(t.run(command) == Lines{});
+    }
+}
