@@ -282,3 +282,14 @@ TEST_CASE("on_login may refuse the login") {
     CHECK(seen == "alice " + env.dir.str() + "/home/alice");
     CHECK(s.session().state() == imapproto::SessionState::not_authenticated);
 }
+
+TEST_CASE("passdb nologin with a reason: CONTACTADMIN and the reason") {
+    loft_test::TempDir extra("loft-nologin");
+    std::string users = extra.write("users", "dave:{PLAIN}secret::::::nologin reason=Account\\ disabled\n");
+    MailEnv env("auth_failure_delay = 0\npassdb {\n  driver = passwd-file\n  args = " + users + "\n}\n");
+    SessionHarness s(env);
+    auto r = s.cmd("a1 LOGIN dave secret");
+    INFO(r);
+    CHECK(tagged_line(r, "a1").rfind("a1 NO [CONTACTADMIN] Account", 0) == 0);
+    CHECK(s.session().state() == imapproto::SessionState::not_authenticated);
+}
