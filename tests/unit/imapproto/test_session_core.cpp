@@ -363,3 +363,35 @@ TEST_CASE("logout_stats expands imap_logout_format") {
                                             " deleted=0 expunged=0 trashed=0 hdr_count=0 hdr_bytes=0 body_count=0 "
                                             "body_bytes=0");
 }
+
+namespace {
+
+// Knows nobody: every userdb lookup says not found.
+class NobodyBackend final : public imapproto::LoginBackend {
+public:
+    std::vector<mailstore::auth::MechanismInfo> mechanisms() const override { return {}; }
+    mailstore::Result<std::unique_ptr<imapproto::SaslExchange>> begin(std::string_view,
+                                                                      const mailstore::auth::ClientInfo&) override {
+        return mailstore::Status::not_found("no");
+    }
+    mailstore::auth::AuthReply verify_plain(std::string_view, std::string_view,
+                                            const mailstore::auth::ClientInfo&) override {
+        return {};
+    }
+    mailstore::auth::LookupResult lookup_user(std::string_view, const mailstore::auth::ClientInfo&) override {
+        return {};
+    }
+};
+
+} // namespace
+
+TEST_CASE("a PREAUTH user the userdb does not know gets BYE") {
+    MailEnv env;
+    env.backend = std::make_shared<NobodyBackend>();
+    HarnessOptions o;
+    o.preauth_user = "nosuch";
+    SessionHarness s(env, o);
+    CHECK(s.greeting() == "* BYE Temporary authentication failure.\r\n");
+    CHECK(s.closed());
+    CHECK(s.session().state() == imapproto::SessionState::logout);
+}
