@@ -68,6 +68,7 @@ public:
     ~SessionHarness();
 
     imapproto::Session& session() { return *session_; }
+    MailEnv& env() { return env_; }
     // What start() sent.
     const std::string& greeting() const { return greeting_; }
 
