@@ -395,3 +395,27 @@ TEST_CASE("a PREAUTH user the userdb does not know gets BYE") {
     CHECK(s.closed());
     CHECK(s.session().state() == imapproto::SessionState::logout);
 }
+
+TEST_CASE("a new keyword from another session: FLAGS and PERMANENTFLAGS before the FETCH") {
+    MailEnv env;
+    env.add_message("alice", "INBOX", kMsg);
+    SessionHarness a(env);
+    a.login();
+    a.cmd("a1 SELECT INBOX");
+    SessionHarness b(env);
+    b.login();
+    b.cmd("b1 SELECT INBOX");
+    b.cmd("b2 STORE 1 +FLAGS.SILENT ($Label1)");
+    CHECK(a.cmd("a2 NOOP") == "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1)\r\n"
+                              "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1 \\*)] "
+                              "Flags permitted.\r\n"
+                              "* 1 FETCH (FLAGS (\\Recent $Label1))\r\n"
+                              "a2 OK NOOP completed.\r\n");
+    // A read-only session is told it may store nothing.
+    SessionHarness c(env);
+    c.login();
+    c.cmd("c1 EXAMINE INBOX");
+    b.cmd("b3 STORE 1 +FLAGS.SILENT ($Label2)");
+    auto r = c.cmd("c2 NOOP");
+    CHECK(r.find("* OK [PERMANENTFLAGS ()] Read-only mailbox.\r\n") != std::string::npos);
+}
