@@ -66,11 +66,22 @@ std::string show_args(const std::vector<Arg>& args)
     return out;
 }
 
+// The tests below speak as a logged-in client: APPEND limits and the spool
+// apply after login (a parser that knows the login state starts
+// unauthenticated; this compiles with and without that interface).
+template <typename Parser>
+void logged_in(Parser& p)
+{
+    if constexpr (requires { p.set_authenticated(true); })
+        p.set_authenticated(true);
+}
+
 // Feeds `input` in pieces of `step` octets (0: all at once), handling every
 // result, and returns what happened, one event per line.
 std::string transcript(std::string_view input, std::size_t step, ParserLimits limits = {})
 {
     CommandParser p(limits);
+    logged_in(p);
     std::string log;
     std::string buf;
     std::size_t fed = 0;
@@ -544,6 +555,7 @@ TEST_CASE("parser: a parser moved to another object keeps its place")
 TEST_CASE("parser: buffers shrink back after a long command")
 {
     CommandParser p;
+    logged_in(p);
     std::size_t consumed = 0;
     const std::string big = "a X " + std::string(60000, 'x');
     CHECK(p.parse(big, consumed) == ParseResult::need_more);
