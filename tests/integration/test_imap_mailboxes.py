@@ -4,8 +4,6 @@ LIST-STATUS and SPECIAL-USE, LSUB, NAMESPACE, STATUS), checked on the wire
 and on disk (Maildir++: folder Foo.Bar is the directory .Foo.Bar)."""
 import re
 
-import pytest
-
 from imap_raw import connect, fetches, listed, mail_files, message, norm, parse_status, srv  # noqa: F401
 
 BASE_FLAGS = r"\Answered \Flagged \Deleted \Seen \Draft"
@@ -85,10 +83,6 @@ def test_select_and_examine(connect):
     assert tagged.startswith("s4 BAD "), tagged
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "server bug: a mailbox opened without claiming \\Recent (EXAMINE, STATUS) counts no \\Recent "
-    "messages: after 3 APPENDs to an unselected INBOX, STATUS INBOX (RECENT) gives RECENT 0 and "
-    "EXAMINE '* 0 RECENT' (Dovecot: 3); Mailbox::sync() fills View::recent only with what it claims"))
 def test_recent_before_any_session_claims_it(connect):
     """New messages are \\Recent until a session selects the mailbox (RFC
     3501 §2.3.2); EXAMINE and STATUS count them without claiming them."""
