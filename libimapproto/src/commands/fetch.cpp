@@ -183,8 +183,11 @@ private:
 
 // Sets \Seen on the messages of `uids` that lack it, in one transaction.
 // Returns the UIDs it changed (empty when none, or on failure, which is
-// logged: the data is still sent, as with a read-only mailbox).
-ms::UidSet set_seen(Context& ctx, ms::Mailbox& mailbox, const ms::UidSet& uids) {
+// logged: the data is still sent, as with a read-only mailbox). They are
+// recorded as this session's own changes: the FETCH responses carry the
+// new FLAGS, so the update after the command does not repeat them.
+ms::UidSet set_seen(Context& ctx, Selected& sel, const ms::UidSet& uids) {
+    ms::Mailbox& mailbox = *sel.mailbox;
     const ms::View& view = mailbox.view();
     ms::UidSet unseen;
     for (const ms::UidRange& r : uids.ranges()) {
@@ -202,8 +205,19 @@ ms::UidSet set_seen(Context& ctx, ms::Mailbox& mailbox, const ms::UidSet& uids) 
     auto st = tx.update_flags(unseen, update);
     if (st.is_ok()) {
         auto committed = tx.commit();
-        if (committed)
+        if (committed) {
+            for (const ms::UidRange& r : unseen.ranges()) {
+                auto [first, last] = view.seq_range(r.first, r.last);
+                for (ms::Seq seq = first; seq != 0 && seq <= last; ++seq) {
+                    OwnChange& own = sel.own_changes[view.uid(seq)];
+                    own.modseq = committed->modseq;
+                    own.flags = static_cast<ms::MailFlags>(view.flags(seq) | ms::flag_seen);
+                    own.keywords = view.keywords(seq);
+                    own.echo = OwnChange::Echo::none;
+                }
+            }
             return unseen;
+        }
         st = committed.status();
     }
     ctx.log().errorf("FETCH: setting \\Seen in {} failed: {}", mailbox.name(), st.message());
@@ -268,8 +282,7 @@ std::unique_ptr<CommandRun> cmd_fetch(Context& ctx, const Command& cmd) {
     // echo it.
     ms::UidSet seen_added;
     if (request->sets_seen && !sel->read_only && !mailbox.read_only() && !uids.empty()) {
-        seen_added = set_seen(ctx, mailbox, uids);
-        sel->silent_uids.add(seen_added);
+        seen_added = set_seen(ctx, *sel, uids);
     }
 
     auto run = std::make_unique<FetchRun>(std::move(*request), std::move(uids), std::move(seen_added), changed_since);

@@ -2,11 +2,11 @@
 // each with .SILENT, system flags and keywords, and CONDSTORE's
 // UNCHANGEDSINCE modifier (RFC 7162 §3.1.3).
 //
-// All changes go into one transaction. The untagged FETCH for each message
-// whose flags really changed is written here (with UID for UID STORE, with
-// MODSEQ once CONDSTORE is on); the session's next sync sees the same
-// changes, and the UIDs recorded in Selected::silent_uids keep it from
-// reporting them a second time as if another session had made them.
+// All changes go into one transaction. Each change is recorded in
+// Selected::own_changes with the commit's modseq; the update the session
+// sends after the command turns it into the untagged FETCH (with UID for
+// UID STORE, with MODSEQ once CONDSTORE is on), from the synced view, so
+// the client sees the flags the storage really holds.
 #include "commands/commands.hpp"
 #include "commands/message_set.hpp"
 
@@ -244,28 +244,29 @@ std::unique_ptr<CommandRun> cmd_store(Context& ctx, const Command& cmd) {
         result = std::move(committed).value();
     }
 
-    const bool condstore = ctx.enabled().condstore;
+    // The untagged FETCH of each message whose flags really changed comes
+    // from the update after this command (session/updates.cpp): it shows
+    // the flags the storage holds after the commit, which include what
+    // other sessions changed meanwhile, and follows the FLAGS and
+    // PERMANENTFLAGS that announce a new keyword (Dovecot's order).
     for (const Change& c : changes) {
-        if (!c.changed || result.modified.contains(c.uid))
+        if (!to_update.contains(c.uid) || result.modified.contains(c.uid) || result.modseq == 0)
             continue;
-        // Our own change: the next sync must not report it as someone
-        // else's.
-        sel.silent_uids.add(c.uid);
         if (c.newly_deleted)
             ++ctx.stats().deleted;
-        // RFC 7162 §3.1.3: with CONDSTORE, .SILENT still reports MODSEQ.
-        const bool with_modseq = condstore && result.modseq != 0;
-        if (req.silent && !with_modseq)
-            continue;
-        std::string line = std::to_string(c.seq) + " FETCH (";
-        if (cmd.uid)
-            line += "UID " + std::to_string(c.uid) + " ";
-        if (with_modseq)
-            line += "MODSEQ (" + std::to_string(result.modseq) + ") ";
-        if (!req.silent)
-            line += "FLAGS (" + flags_text(c.flags, c.keywords, view.recent(c.seq)) + ") ";
-        line.back() = ')'; // the item list ends in a space here
-        ctx.untagged(line);
+        OwnChange& own = sel.own_changes[c.uid];
+        own.modseq = result.modseq;
+        own.flags = c.flags;
+        own.keywords = c.keywords;
+        // RFC 7162 §3.1.3: with CONDSTORE, .SILENT still reports MODSEQ. A
+        // message UNCHANGEDSINCE stored without a change is not reported
+        // (Dovecot).
+        if (!c.changed)
+            own.echo = OwnChange::Echo::none;
+        else if (!req.silent)
+            own.echo = OwnChange::Echo::flags;
+        else
+            own.echo = ctx.enabled().condstore ? OwnChange::Echo::modseq : OwnChange::Echo::none;
     }
 
     if (!result.modified.empty()) {

@@ -24,6 +24,7 @@
 #include <mailstore/storage/user.hpp>
 
 #include <chrono>
+#include <map>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -45,16 +46,35 @@ struct SessionSettings {
     std::string id_log;  // imap_id_log
 };
 
+// One message's flag change made by this session (Selected::own_changes).
+struct OwnChange {
+    mailstore::storage::ModSeq modseq = 0; // CommitResult::modseq of the commit that made it
+    // The flags and keywords the client believes the message has now.
+    mailstore::storage::MailFlags flags = 0;
+    std::vector<std::string> keywords;
+    enum class Echo {
+        none,   // the client already knows (STORE .SILENT, FETCH's own FLAGS)
+        flags,  // STORE without .SILENT: "n FETCH ([UID u ][MODSEQ (m) ]FLAGS (...))"
+        modseq, // STORE .SILENT with CONDSTORE (RFC 7162 §3.1.3): "n FETCH ([UID u ]MODSEQ (m))"
+    };
+    Echo echo = Echo::none;
+};
+
 // The mailbox the client selected, and what it has been told about it.
 struct Selected {
     std::unique_ptr<mailstore::storage::Mailbox> mailbox;
     bool read_only = false; // EXAMINE, or no write access
     // The keyword names the client got in FLAGS / PERMANENTFLAGS.
     std::vector<std::string> keywords_sent;
-    // Messages whose flags this session changed with .SILENT: their flag
-    // changes are not echoed back as untagged FETCH (RFC 3501 §6.4.6 allows
-    // either; Dovecot sends them only when another session changed them).
-    mailstore::storage::UidSet silent_uids;
+    // Flag changes this session committed itself (STORE, FETCH's implicit
+    // \Seen) since the last update, by UID. The next sync reports these
+    // messages as changed; the update after the command decides from this
+    // record what the client hears. A change is "still ours" only while the
+    // message's modseq is the one our commit gave it (and, for the ones not
+    // echoed, its flags are the ones the client was told): another
+    // session's later change, or an earlier one our commit was merged into,
+    // is reported like any other (RFC 3501 §7.4.1).
+    std::map<mailstore::storage::Uid, OwnChange> own_changes;
 };
 
 // Which untagged updates may follow a command (RFC 3501 §7.4.1).

@@ -2,6 +2,8 @@
 // changed in the selected mailbox since the client was last told.
 #include "session/session_impl.hpp"
 
+#include <algorithm>
+
 namespace imapproto {
 
 namespace ms = mailstore;
@@ -18,6 +20,19 @@ std::string flag_names(const std::vector<std::string>& keywords) {
         s += k;
     }
     return s;
+}
+
+// Whether the message has the flags and keywords the client was told
+// (keywords in any order).
+bool same_flags(const st::View& view, st::Seq seq, const detail::OwnChange& told) {
+    if (view.flags(seq) != told.flags)
+        return false;
+    const auto keywords = view.keywords(seq);
+    if (keywords.size() != told.keywords.size())
+        return false;
+    return std::all_of(keywords.begin(), keywords.end(), [&](const std::string& kw) {
+        return std::find(told.keywords.begin(), told.keywords.end(), kw) != told.keywords.end();
+    });
 }
 
 } // namespace
@@ -57,8 +72,15 @@ void Session::Impl::send_updates(bool allow_expunges) {
         bye("Mailbox UIDVALIDITY changed, have to disconnect.");
         return;
     }
-    for (st::Seq seq : r.expunged)
-        untagged(std::to_string(seq) + " EXPUNGE");
+    if (enabled_.qresync) {
+        // RFC 7162 §3.2.10: once QRESYNC is enabled, VANISHED replaces
+        // EXPUNGE (UIDs, one response for the lot).
+        if (!r.expunged_uids.empty())
+            untagged("VANISHED " + r.expunged_uids.to_string());
+    } else {
+        for (st::Seq seq : r.expunged)
+            untagged(std::to_string(seq) + " EXPUNGE");
+    }
     if (r.keywords_changed)
         send_flags();
     const std::size_t after_expunges =
@@ -74,14 +96,21 @@ void Session::Impl::send_updates(bool allow_expunges) {
     if (!r.changed.empty()) {
         const st::View& view = mailbox.view();
         const bool with_uid = current_.uid;
+        const auto& own = selected_->own_changes;
         std::string line;
         for (st::Uid uid : r.changed) {
-            // This session's own silent changes are not echoed (RFC 3501
-            // §6.4.6 allows either; Dovecot does not).
-            if (selected_->silent_uids.contains(uid))
-                continue;
             st::Seq seq = view.seq(uid);
             if (seq == 0)
+                continue;
+            const auto found = own.find(uid);
+            const detail::OwnChange* mine =
+                found != own.end() && found->second.modseq == view.modseq(seq) ? &found->second : nullptr;
+            using Echo = detail::OwnChange::Echo;
+            if (mine && mine->echo != Echo::flags && !same_flags(view, seq, *mine))
+                mine = nullptr; // merged with a change the client has not heard of
+            // This session's own silent changes are not echoed (RFC 3501
+            // §6.4.6 allows either; Dovecot does not).
+            if (mine && mine->echo == Echo::none)
                 continue;
             line.clear();
             line += std::to_string(seq);
@@ -90,6 +119,22 @@ void Session::Impl::send_updates(bool allow_expunges) {
                 line += "UID ";
                 line += std::to_string(uid);
                 line += ' ';
+            }
+            if (mine) {
+                // STORE's own reply: MODSEQ first, as Dovecot writes it.
+                if (enabled_.condstore) {
+                    line += "MODSEQ (";
+                    line += std::to_string(view.modseq(seq));
+                    line += ") ";
+                }
+                if (mine->echo == Echo::flags) {
+                    line += "FLAGS (";
+                    line += detail::flags_text(view.flags(seq), view.keywords(seq), view.recent(seq));
+                    line += ") ";
+                }
+                line.back() = ')';
+                untagged(line);
+                continue;
             }
             line += "FLAGS (";
             line += detail::flags_text(view.flags(seq), view.keywords(seq), view.recent(seq));
@@ -103,7 +148,7 @@ void Session::Impl::send_updates(bool allow_expunges) {
             untagged(line);
         }
     }
-    selected_->silent_uids = st::UidSet();
+    selected_->own_changes.clear();
 }
 
 } // namespace imapproto

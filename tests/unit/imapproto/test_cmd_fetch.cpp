@@ -214,6 +214,30 @@ TEST_CASE("FETCH of a body without PEEK sets \\Seen once and reports FLAGS") {
     CHECK(f.s->cmd("p7 NOOP") == "p7 OK NOOP completed.\r\n");
 }
 
+TEST_CASE("FETCH setting \\Seen: another session's flag changes are still reported") {
+    Fixture f;
+    f.add(kSmall);
+    f.add(kSmall, kDate + 3600);
+    f.open();
+    SessionHarness other(f.env);
+    other.login("alice");
+    REQUIRE(tagged_line(other.cmd("o SELECT INBOX"), "o").rfind("o OK", 0) == 0);
+    // \Flagged set before the FETCH: the FETCH answers with what this
+    // session knew plus \Seen, the update after it with the real flags
+    // (RFC 3501 §7.4.1); nothing is left for NOOP.
+    other.cmd("o1 STORE 1 +FLAGS (\\Flagged)");
+    CHECK(f.s->cmd("p1 FETCH 1 (BODY[TEXT])") ==
+          "* 1 FETCH (FLAGS (\\Seen \\Recent) BODY[TEXT] {14}\r\nline1\r\nline2\r\n)\r\n"
+          "* 1 FETCH (FLAGS (\\Flagged \\Seen \\Recent))\r\n"
+          "p1 OK Fetch completed.\r\n");
+    CHECK(f.s->cmd("p2 NOOP") == "p2 OK NOOP completed.\r\n");
+    // \Flagged set after the FETCH set \Seen: reported at the next NOOP.
+    CHECK(f.s->cmd("p3 FETCH 2 (BODY[TEXT])") ==
+          "* 2 FETCH (FLAGS (\\Seen \\Recent) BODY[TEXT] {14}\r\nline1\r\nline2\r\n)\r\np3 OK Fetch completed.\r\n");
+    other.cmd("o2 STORE 2 +FLAGS (\\Flagged)");
+    CHECK(f.s->cmd("p4 NOOP") == "* 2 FETCH (FLAGS (\\Flagged \\Seen \\Recent))\r\np4 OK NOOP completed.\r\n");
+}
+
 TEST_CASE("FETCH BINARY without PEEK sets \\Seen; in EXAMINE nothing does") {
     Fixture f;
     f.add(kSmall);

@@ -288,3 +288,47 @@ TEST_CASE("STORE: two sessions see each other's changes, never their own twice")
     out = m.s->cmd("i7 NOOP");
     CHECK(has_line(out, "* 3 FETCH (FLAGS (\\Answered \\Draft \\Recent))"));
 }
+
+TEST_CASE("STORE: another session's earlier change is reported, in the echo and after .SILENT") {
+    Store3 m;
+    SessionHarness other(m.env);
+    other.login("alice");
+    REQUIRE(has_line(other.cmd("o SELECT INBOX"), "* 3 EXISTS"));
+
+    // RFC 3501 §6.4.6: the echo is the flags the message has after the
+    // store, \Flagged from the other session included; nothing is left for
+    // the next NOOP.
+    other.cmd("o1 STORE 1 +FLAGS (\\Flagged)");
+    auto out = m.s->cmd("i1 STORE 1 +FLAGS (\\Seen)");
+    CHECK(out == "* 1 FETCH (FLAGS (\\Flagged \\Seen \\Recent))\r\ni1 OK Store completed.\r\n");
+    CHECK(m.s->cmd("i2 NOOP") == "i2 OK NOOP completed.\r\n");
+
+    // .SILENT hides our own change only: the other session's is news.
+    other.cmd("o2 STORE 2 +FLAGS (\\Flagged)");
+    out = m.s->cmd("i3 STORE 2 +FLAGS.SILENT (\\Seen)");
+    CHECK(out == "* 2 FETCH (FLAGS (\\Flagged \\Seen \\Recent))\r\ni3 OK Store completed.\r\n");
+    CHECK(m.s->cmd("i4 NOOP") == "i4 OK NOOP completed.\r\n");
+
+    // A change the other session makes after our silent one is reported
+    // at the next NOOP.
+    out = m.s->cmd("i5 STORE 3 +FLAGS.SILENT (\\Seen)");
+    CHECK(out == "i5 OK Store completed.\r\n");
+    other.cmd("o3 STORE 3 +FLAGS (\\Answered)");
+    CHECK(m.s->cmd("i6 NOOP") == "* 3 FETCH (FLAGS (\\Answered \\Seen \\Recent))\r\ni6 OK NOOP completed.\r\n");
+
+    // A STORE that changes nothing sends no FETCH (Dovecot), yet reports
+    // what the other session changed meanwhile.
+    CHECK(m.s->cmd("i7 STORE 1 +FLAGS (\\Seen)") == "i7 OK Store completed.\r\n");
+    other.cmd("o4 STORE 1 +FLAGS (\\Draft)");
+    CHECK(m.s->cmd("i8 STORE 1 +FLAGS (\\Seen)") ==
+          "* 1 FETCH (FLAGS (\\Flagged \\Seen \\Draft \\Recent))\r\ni8 OK Store completed.\r\n");
+}
+
+TEST_CASE("STORE of a new keyword: FLAGS and PERMANENTFLAGS before the FETCH") {
+    Store3 m;
+    auto out = m.s->cmd("k1 UID STORE 2 +FLAGS (project)");
+    CHECK(out == "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft project)\r\n"
+                 "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft project \\*)] Flags permitted.\r\n"
+                 "* 1 FETCH (UID 2 FLAGS (\\Recent project))\r\n"
+                 "k1 OK Store completed.\r\n");
+}
