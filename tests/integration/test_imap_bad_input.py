@@ -285,3 +285,42 @@ def test_line_length_bound_from_config(build_dir, tmp_path):
         finally:
             w.close()
         assert not list(server.maildir("alice").glob(".yyy*"))
+
+
+@pytest.mark.parametrize("command", ["APPEND INBOX {200000000}", "LOGIN {100000}", "LOGIN {8193}",
+                                     "SELECT {5}", "FOO {5}", "UID FETCH 1 {5}"])
+def test_no_continuation_before_login(connect, srv, command):
+    """Before login the server asks for no literal it would not use: a big
+    one, or one of a command not allowed yet, gets a tagged BAD instead of
+    "+" (RFC 3501 §7.5), nothing is stored, and the session goes on."""
+    seeded(connect, srv).close()
+    before = mailbox_state(srv)
+    w = connect(login=False)
+    w.send_line(f"p1 {command}")
+    assert w.read_response() == "p1 BAD Error in IMAP command received by server."
+    # The client sent no literal: the next line is a command.
+    assert norm(w.cmd("NOOP", tag="p2")[1]) == "p2 OK NOOP completed"
+    # A command allowed before login still gets its small literals.
+    w.send_line("p3 LOGIN {5}")
+    assert w.read_response() == "+ OK"
+    w.send_line("alice {6}")
+    assert w.read_response() == "+ OK"
+    w.send_line("secret")
+    assert w.read_response().startswith("p3 OK ")
+    assert mailbox_state(srv) == before
+
+
+@pytest.mark.parametrize("command", ["APPEND INBOX {200000000+}", "LOGIN {8193+}"])
+def test_big_non_synchronising_literal_before_login(connect, srv, command):
+    """A {n+} literal is on its way whatever the server answers: beyond the
+    small pre-login budget the session ends at once, without reading it."""
+    seeded(connect, srv).close()
+    before = mailbox_state(srv)
+    w = connect(login=False)
+    w.send_line(f"p1 {command}")
+    assert w.read_response() == "* BYE Literal size too large"
+    assert w.expect_closed() == []
+    assert mailbox_state(srv) == before
+    # Others are served as before.
+    other = connect("bob")
+    other.ok("SELECT INBOX")

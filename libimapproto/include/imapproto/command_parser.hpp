@@ -3,10 +3,10 @@
 // arrived, the parser keeps its place between calls, and memory stays
 // bounded by the limits below whatever the client sends.
 //
-// A command becomes a tag, a name and a tree of arguments. Literals of
-// APPEND (the message data) larger than `spool_threshold` are written to an
-// unlinked temporary file instead of memory, so a 50 MB APPEND never sits in
-// memory. Everything else about a command's grammar is the command's
+// A command becomes a tag, a name and a tree of arguments. After login,
+// literals of APPEND (the message data) larger than `spool_threshold` are
+// written to an unlinked temporary file instead of memory, so a 50 MB APPEND
+// never sits in memory; before login every literal is small and in memory. Everything else about a command's grammar is the command's
 // business: the parser only knows the generic syntax.
 //
 // Atoms: an atom containing '[' runs to the matching ']' including spaces
@@ -92,6 +92,12 @@ struct IMAPPROTO_API ParserLimits {
     // LITERAL- (RFC 7888): non-synchronising literals above 4096 octets are
     // refused; otherwise (LITERAL+) any size up to the limits above.
     bool literal_minus = false;
+    // Before login (CommandParser::set_authenticated(false), the initial
+    // state) every command's literals together stay within this, whatever
+    // the command name (APPEND included), and nothing is spooled: an
+    // unauthenticated client gets neither memory nor disk. Dovecot 2.3's
+    // login process allows about the same (an 8 KiB input buffer).
+    std::size_t prelogin_literal_memory = 8 * 1024;
 };
 
 enum class ParseResult {
@@ -114,9 +120,9 @@ public:
     //
     // Errors: a syntax error skips the rest of the line; a synchronising
     // literal that is too big is refused before the client sends it (BAD,
-    // or for APPEND "NO [TOOBIG]") and parsing resumes at the next line; a
-    // non-synchronising literal that is too big, or a line longer than
-    // max_line_length, is fatal.
+    // or for APPEND after login "NO [TOOBIG]") and parsing resumes at the
+    // next line; a non-synchronising literal that is too big, or a line
+    // longer than max_line_length, is fatal.
     ParseResult parse(std::string_view input, std::size_t& consumed);
 
     // The command after ParseResult::command (moves it out).
@@ -136,6 +142,28 @@ public:
 
     // Forget a partly parsed command (STARTTLS, COMPRESS).
     void reset();
+
+    // The session's login state. A parser starts unauthenticated: literals
+    // are then limited to ParserLimits::prelogin_literal_memory and never
+    // spooled; a synchronising literal beyond it is refused with BAD before
+    // the client sends it (RFC 3501 §7.5), a non-synchronising one is fatal.
+    // Takes effect from the next literal announcement; the session sets it
+    // before each parse().
+    void set_authenticated(bool authenticated);
+    bool authenticated() const;
+
+    // After ParseResult::continuation: the tag and the name (upper-cased,
+    // "UID " not included: see pending_uid()) of the command whose literal
+    // the client waits to send, so the session can check the command exists
+    // and is allowed in its state before it answers "+ OK".
+    const std::string& pending_tag() const;
+    const std::string& pending_name() const;
+    bool pending_uid() const;
+    // After ParseResult::continuation: the session answered a tagged BAD
+    // instead of "+ OK", so the client drops the command without sending
+    // the literal (RFC 3501 §7.5). The command is forgotten and parsing
+    // resumes at the next line.
+    void refuse_literal();
 
     // Octets the parser holds now: buffered command text, the in-memory
     // literals of the command being read and the spool's write buffer

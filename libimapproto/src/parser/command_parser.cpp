@@ -53,6 +53,13 @@ void CommandParser::State::fatal(std::string text)
     set_error("BYE", std::move(text));
 }
 
+std::uint64_t CommandParser::State::skip_limit() const
+{
+    if (!authenticated)
+        return limits.prelogin_literal_memory;
+    return std::max<std::uint64_t>(limits.max_append_size, limits.max_literal_size);
+}
+
 void CommandParser::State::clear_command()
 {
     cmd = Command{};
@@ -154,6 +161,11 @@ ParseResult CommandParser::parse(std::string_view input, std::size_t& consumed)
             parser::LiteralMark m;
             const bool skip = parser::trailing_mark(seg, m) && !m.sync;
             s.clear_command();
+            if (skip && m.size > s.skip_limit()) {
+                s.fatal("Literal size too large");
+                consumed = input.size();
+                return ParseResult::fatal;
+            }
             if (skip) {
                 s.phase = Phase::skip_literal;
                 s.skip_left = m.size;
@@ -237,7 +249,7 @@ ParseResult CommandParser::parse(std::string_view input, std::size_t& consumed)
                 tail.remove_suffix(1);
             parser::LiteralMark m;
             if (parser::trailing_mark(tail, m) && !m.sync) {
-                if (m.size > std::max<std::uint64_t>(s.limits.max_append_size, s.limits.max_literal_size)) {
+                if (m.size > s.skip_limit()) {
                     s.fatal("Literal size too large");
                     consumed = input.size();
                     return ParseResult::fatal;
@@ -310,6 +322,24 @@ std::size_t CommandParser::memory_used() const
     const State& s = *state_;
     return s.pending.capacity() + s.skip_tail.capacity() + static_cast<std::size_t>(s.literal_memory) +
         s.spool.buffer_capacity() + s.stack.capacity() * sizeof(void*);
+}
+
+void CommandParser::set_authenticated(bool authenticated) { state_->authenticated = authenticated; }
+bool CommandParser::authenticated() const { return state_->authenticated; }
+
+const std::string& CommandParser::pending_tag() const { return state_->cmd.tag; }
+const std::string& CommandParser::pending_name() const { return state_->cmd.name; }
+bool CommandParser::pending_uid() const { return state_->cmd.uid; }
+
+void CommandParser::refuse_literal()
+{
+    State& s = *state_;
+    if (s.phase != Phase::literal)
+        return;
+    // The client sends nothing more for this command: the next octets are
+    // a new line.
+    s.clear_command();
+    s.phase = Phase::line;
 }
 
 void CommandParser::reset()

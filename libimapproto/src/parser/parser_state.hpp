@@ -85,6 +85,9 @@ namespace imapproto {
 struct CommandParser::State {
     ParserLimits limits;
     parser::Phase::Kind phase = parser::Phase::line;
+    // The session's login state (CommandParser::set_authenticated): before
+    // login literals are small, in memory, whatever the command.
+    bool authenticated = false;
 
     // The segment collected so far (no LF yet).
     std::string pending;
@@ -125,6 +128,10 @@ struct CommandParser::State {
     // "Error in IMAP command NAME: reason" (Dovecot's wording).
     void command_error(std::string_view reason);
     void fatal(std::string text);
+    // The largest non-synchronising literal a refused command may still
+    // send and have skipped; beyond it the session ends (the octets cannot
+    // be told apart from commands, and reading them costs bandwidth).
+    std::uint64_t skip_limit() const;
     // Drops the command being built and returns the buffers to their
     // small resting size.
     void clear_command();

@@ -254,10 +254,29 @@ parser::SegmentResult CommandParser::State::parse_segment(std::string_view seg)
                     m.size = m.size * 10 + static_cast<std::uint64_t>(seg[i] - '0');
             }
             m.sync = !plus;
-            // APPEND's message literals (everything but the mailbox name,
-            // including CATENATE's TEXT parts) have their own limit and may
-            // go to the spool; all other literals stay in memory.
-            const bool append_data = cmd.name == "APPEND" && !(stack.size() == 1 && top.empty());
+            if (!authenticated) {
+                // Before login the command name proves nothing (LOGIN and
+                // AUTHENTICATE are the only useful commands): one small
+                // in-memory budget for every literal of the command, so an
+                // unauthenticated client fills neither memory nor /tmp.
+                const std::uint64_t budget = limits.prelogin_literal_memory;
+                if (literal_memory >= budget || m.size > budget - literal_memory) {
+                    if (!m.sync) {
+                        // The octets follow regardless (Dovecot's BYE text).
+                        fatal("Literal size too large");
+                        return SegmentResult::error;
+                    }
+                    // RFC 3501 §7.5: a tagged BAD instead of the continuation.
+                    command_error("Literal too large");
+                    return SegmentResult::error;
+                }
+            }
+            // After login, APPEND's message literals (everything but the
+            // mailbox name, including CATENATE's TEXT parts) have their own
+            // limit and may go to the spool; all other literals stay in
+            // memory.
+            const bool append_data =
+                authenticated && cmd.name == "APPEND" && !(stack.size() == 1 && top.empty());
             const std::uint64_t limit = append_data ? limits.max_append_size : limits.max_literal_size;
             if (m.size > limit) {
                 if (!m.sync) {

@@ -48,6 +48,39 @@ ms::config::LookupContext lookup_context(const SessionOptions& o) {
     return lc;
 }
 
+// Before login every refusal has Dovecot's one generic text: nothing
+// about the server is revealed to an unauthenticated client.
+const char* const kGenericBad = "Error in IMAP command received by server.";
+
+// Why a command may not run in `state` (the text after "<tag> BAD"), empty
+// when it may. `spec` is the command's table entry (null: unknown).
+std::string state_refusal(SessionState state, const detail::CommandSpec* spec, const std::string& name, bool uid) {
+    const bool logged_in = state != SessionState::not_authenticated;
+    const std::string unknown =
+        "Error in IMAP command " + std::string(uid ? "UID " : "") + name + ": Unknown command.";
+    if (!spec)
+        return logged_in ? unknown : kGenericBad;
+    unsigned bit = state == SessionState::not_authenticated ? detail::in_not_authenticated
+                   : state == SessionState::authenticated   ? detail::in_authenticated
+                                                            : detail::in_selected;
+    if ((spec->states & bit) != 0)
+        return {};
+    if (!logged_in)
+        return kGenericBad;
+    if ((spec->states & detail::in_selected) != 0)
+        return "No mailbox selected.";
+    return unknown;
+}
+
+// The command table entry of `name` (null: unknown, or a UID form of a
+// command that has none).
+const detail::CommandSpec* lookup_spec(const std::string& name, bool uid) {
+    const detail::CommandSpec* spec = detail::find_command(name);
+    if (spec && uid && !spec->has_uid_form)
+        return nullptr;
+    return spec;
+}
+
 } // namespace
 
 Session::Impl::Impl(SessionOptions opts) : options_(std::move(opts)), log_(options_.log) {
@@ -250,31 +283,9 @@ void Session::Impl::dispatch(Command cmd) {
     tagged_.clear();
     delay_ = std::chrono::milliseconds(0);
     spec_ = nullptr;
-    const bool logged_in = state_ != SessionState::not_authenticated;
-    // Before login every refusal has Dovecot's one generic text: nothing
-    // about the server is revealed to an unauthenticated client.
-    const std::string generic = "Error in IMAP command received by server.";
-    const detail::CommandSpec* spec = detail::find_command(current_.name);
-    if (spec && current_.uid && !spec->has_uid_form)
-        spec = nullptr;
-    if (!spec) {
-        finish_bad(logged_in ? "Error in IMAP command " + std::string(current_.uid ? "UID " : "") + current_.name +
-                                   ": Unknown command."
-                             : generic);
-        complete_command();
-        return;
-    }
-    unsigned bit = state_ == SessionState::not_authenticated ? detail::in_not_authenticated
-                   : state_ == SessionState::authenticated   ? detail::in_authenticated
-                                                             : detail::in_selected;
-    if ((spec->states & bit) == 0) {
-        if (!logged_in)
-            finish_bad(generic);
-        else if ((spec->states & detail::in_selected) != 0)
-            finish_bad("No mailbox selected.");
-        else
-            finish_bad("Error in IMAP command " + std::string(current_.uid ? "UID " : "") + current_.name +
-                       ": Unknown command.");
+    const detail::CommandSpec* spec = lookup_spec(current_.name, current_.uid);
+    if (std::string refusal = state_refusal(state_, spec, current_.name, current_.uid); !refusal.empty()) {
+        finish_bad(std::move(refusal));
         complete_command();
         return;
     }
@@ -340,6 +351,9 @@ void Session::Impl::complete_command() {
 Step Session::Impl::next_command(bool& again) {
     again = false;
     std::size_t consumed = 0;
+    // Literal limits and spooling depend on the login state, not on what
+    // the command claims to be.
+    parser_.set_authenticated(state_ != SessionState::not_authenticated);
     auto r = parser_.parse(input_, consumed);
     input_.erase(0, consumed);
     switch (r) {
@@ -351,16 +365,31 @@ Step Session::Impl::next_command(bool& again) {
         if (input_.empty() && input_.capacity() > detail::kRestingInput)
             std::string().swap(input_);
         return hand_out(Step{});
-    case ParseResult::continuation:
-        output_.append("+ OK\r\n");
+    case ParseResult::continuation: {
+        // Invite the literal only for a command that may run now; otherwise
+        // a tagged BAD instead of "+" (RFC 3501 §7.5) and the client drops
+        // the command without sending the octets.
+        const bool uid = parser_.pending_uid();
+        std::string refusal = state_refusal(state_, lookup_spec(parser_.pending_name(), uid),
+                                            parser_.pending_name(), uid);
+        if (refusal.empty()) {
+            output_.append("+ OK\r\n");
+        } else {
+            const std::string tag = parser_.pending_tag();
+            parser_.refuse_literal();
+            count_bad();
+            if (!closing_)
+                output_.append(tag + " BAD " + refusal + "\r\n");
+        }
         again = true;
         return {};
+    }
     case ParseResult::error: {
         // A command the parser refused: it was skipped, the session goes on.
         const bool bad = parser_.error_kind() == "BAD";
         std::string text = parser_.error_text();
         if (bad && state_ == SessionState::not_authenticated)
-            text = "Error in IMAP command received by server.";
+            text = kGenericBad;
         if (bad)
             count_bad();
         if (!closing_)

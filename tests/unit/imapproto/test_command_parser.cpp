@@ -78,10 +78,11 @@ void logged_in(Parser& p)
 
 // Feeds `input` in pieces of `step` octets (0: all at once), handling every
 // result, and returns what happened, one event per line.
-std::string transcript(std::string_view input, std::size_t step, ParserLimits limits = {})
+std::string transcript(std::string_view input, std::size_t step, ParserLimits limits = {}, bool authenticated = true)
 {
     CommandParser p(limits);
-    logged_in(p);
+    if (authenticated)
+        logged_in(p);
     std::string log;
     std::string buf;
     std::size_t fed = 0;
@@ -123,11 +124,11 @@ std::string transcript(std::string_view input, std::size_t step, ParserLimits li
 
 // The transcript, checked to be the same whether the input comes at once,
 // one octet at a time or in pieces of 7.
-std::string parse_all(std::string_view input, ParserLimits limits = {})
+std::string parse_all(std::string_view input, ParserLimits limits = {}, bool authenticated = true)
 {
-    std::string whole = transcript(input, 0, limits);
-    CHECK(transcript(input, 1, limits) == whole);
-    CHECK(transcript(input, 7, limits) == whole);
+    std::string whole = transcript(input, 0, limits, authenticated);
+    CHECK(transcript(input, 1, limits, authenticated) == whole);
+    CHECK(transcript(input, 7, limits, authenticated) == whole);
     return whole;
 }
 
@@ -437,6 +438,108 @@ TEST_CASE("parser: APPEND literals above the threshold go to a spool file")
     l.max_command_memory = 10;
     CHECK(parse_all("a APPEND INBOX {8+}\r\n01234567 {8+}\r\n89abcdef\r\n", l) ==
           "CMD a APPEND [INBOX {8}01234567 {spool 8}89abcdef] size=46\n");
+}
+
+// Before login: what a client may send depends on the login state, not on
+// the command name it claims.
+std::string prelogin(std::string_view input, ParserLimits limits = {})
+{
+    return parse_all(input, std::move(limits), false);
+}
+
+TEST_CASE("parser: before login every literal is small, whatever the command")
+{
+    const std::string bad_append = "ERR a BAD Error in IMAP command APPEND: Literal too large\nCMD b NOOP size=8\n";
+    // The report: a huge APPEND before login got "+" and went to /tmp.
+    CHECK(prelogin("a APPEND INBOX {200000000}\r\nb NOOP\r\n") == bad_append);
+    CHECK(prelogin("a APPEND INBOX {99999999999999999999999}\r\nb NOOP\r\n") == bad_append);
+    // 8 KiB of literals per command by default, as Dovecot's login process.
+    const std::string k8(8192, 'u');
+    CHECK(prelogin("a LOGIN {8192}\r\n" + k8 + " p\r\n") == "+\nCMD a LOGIN [{8192}" + k8 + " p] size=8212\n");
+    CHECK(prelogin("a LOGIN {8193}\r\nb NOOP\r\n") ==
+          "ERR a BAD Error in IMAP command LOGIN: Literal too large\nCMD b NOOP size=8\n");
+    CHECK(prelogin("a LOGIN {100000+}\r\n") == "BYE Literal size too large\n");
+    // All literals of the command together.
+    const std::string k4(4096, 'u');
+    CHECK(prelogin("a LOGIN {4096}\r\n" + k4 + " {4096}\r\n" + k4 + "\r\n") ==
+          "+\n+\nCMD a LOGIN [{4096}" + k4 + " {4096}" + k4 + "] size=8219\n");
+    CHECK(prelogin("a LOGIN {4096}\r\n" + k4 + " {4097}\r\nb NOOP\r\n") ==
+          "+\nERR a BAD Error in IMAP command LOGIN: Literal too large\nCMD b NOOP size=8\n");
+    CHECK(prelogin("a LOGIN {4096+}\r\n" + k4 + " {4097+}\r\n") == "BYE Literal size too large\n");
+    // The budget is per command.
+    CHECK(prelogin("a X {8192+}\r\n" + k8 + "\r\nb X {8192+}\r\n" + k8 + "\r\n") ==
+          "CMD a X [{8192}" + k8 + "] size=8207\nCMD b X [{8192}" + k8 + "] size=8207\n");
+
+    ParserLimits l;
+    l.prelogin_literal_memory = 10;
+    l.spool_threshold = 4;
+    l.max_literal_size = 100;
+    CHECK(prelogin("a X {10}\r\n0123456789\r\n", l) == "+\nCMD a X [{10}0123456789] size=22\n");
+    CHECK(prelogin("a X {11}\r\nb NOOP\r\n", l) == "ERR a BAD Error in IMAP command X: Literal too large\nCMD b NOOP size=8\n");
+    CHECK(prelogin("a X {5}\r\n01234 {5}\r\n56789\r\n", l) == "+\n+\nCMD a X [{5}01234 {5}56789] size=27\n");
+    CHECK(prelogin("a X {5}\r\n01234 {6}\r\nb NOOP\r\n", l) ==
+          "+\nERR a BAD Error in IMAP command X: Literal too large\nCMD b NOOP size=8\n");
+    // Never spooled before login, nor given APPEND's limit or its
+    // NO [TOOBIG]: the same literals after login spool.
+    CHECK(prelogin("a APPEND INBOX {5+}\r\n01234\r\n", l) == "CMD a APPEND [INBOX {5}01234] size=28\n");
+    CHECK(parse_all("a APPEND INBOX {5+}\r\n01234\r\n", l) == "CMD a APPEND [INBOX {spool 5}01234] size=28\n");
+    CHECK(prelogin("a APPEND INBOX {11}\r\nb NOOP\r\n", l) ==
+          "ERR a BAD Error in IMAP command APPEND: Literal too large\nCMD b NOOP size=8\n");
+    CHECK(prelogin("a APPEND INBOX {11+}\r\n01234567890\r\n", l) == "BYE Literal size too large\n");
+    // A refused command's non-synchronising literal is skipped only within
+    // the budget; beyond it the session ends (it would have to read it all).
+    CHECK(prelogin("a X ) {10+}\r\n0123456789\r\nb NOOP\r\n", l) ==
+          "ERR a BAD Error in IMAP command X: Unexpected ')'\nCMD b NOOP size=8\n");
+    CHECK(prelogin("a X ) {11+}\r\n01234567890\r\nb NOOP\r\n", l) == "BYE Literal size too large\n");
+    CHECK(prelogin("a X ) {3+}\r\nabc {11+}\r\n01234567890\r\nb NOOP\r\n", l) ==
+          "ERR a BAD Error in IMAP command X: Unexpected ')'\nBYE Literal size too large\n");
+}
+
+TEST_CASE("parser: the login state can change between commands")
+{
+    ParserLimits l;
+    l.prelogin_literal_memory = 4;
+    CommandParser p(l);
+    CHECK(!p.authenticated());
+    std::size_t consumed = 0;
+    CHECK(p.parse("a X {5}\r\n", consumed) == ParseResult::error);
+    CHECK(p.error_text() == "Error in IMAP command X: Literal too large");
+    p.set_authenticated(true);
+    CHECK(p.authenticated());
+    CHECK(p.parse("b X {5}\r\n", consumed) == ParseResult::continuation);
+    CHECK(p.parse("01234\r\n", consumed) == ParseResult::command);
+    CHECK(show_args(p.take_command().args) == "{5}01234");
+    p.set_authenticated(false);
+    CHECK(p.parse("c X {5+}\r\n01234\r\n", consumed) == ParseResult::fatal);
+    CHECK(p.error_text() == "Literal size too large");
+}
+
+TEST_CASE("parser: the command waiting for a continuation, and refusing it")
+{
+    CommandParser p;
+    std::size_t consumed = 0;
+    CHECK(p.parse("t1 uid Copy 1 {5}\r\n", consumed) == ParseResult::continuation);
+    CHECK(p.pending_tag() == "t1");
+    CHECK(p.pending_name() == "COPY");
+    CHECK(p.pending_uid());
+    // The client got BAD instead of "+": it sends no literal, the next line
+    // is a new command.
+    p.refuse_literal();
+    CHECK(p.parse("t2 NOOP\r\n", consumed) == ParseResult::command);
+    Command c = p.take_command();
+    CHECK(c.tag == "t2");
+    CHECK(c.args.empty());
+    CHECK(p.parse("t3 SELECT {5}\r\n", consumed) == ParseResult::continuation);
+    CHECK(p.pending_name() == "SELECT");
+    CHECK(!p.pending_uid());
+    // Outside a literal it changes nothing.
+    CHECK(p.parse("INBOX\r\n", consumed) == ParseResult::command);
+    p.refuse_literal();
+    CHECK(show_args(p.take_command().args) == "{5}INBOX");
+    CHECK(p.parse("t4 NOOP (a", consumed) == ParseResult::need_more);
+    p.refuse_literal();
+    CHECK(p.parse(")\r\n", consumed) == ParseResult::command);
+    CHECK(show_args(p.take_command().args) == "(a)");
 }
 
 TEST_CASE("parser: a spool directory that cannot be used")

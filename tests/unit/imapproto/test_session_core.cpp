@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
+
 using namespace imap_test;
 using Kind = imapproto::Step::Kind;
 
@@ -170,6 +172,68 @@ TEST_CASE("synchronising literals get + OK through the session") {
     SessionHarness s2(env);
     r = s2.send_raw("b1 LOGIN {5+}\r\nalice {6+}\r\nsecret\r\n");
     CHECK(r.rfind("b1 OK [CAPABILITY ", 0) == 0);
+}
+
+TEST_CASE("before login a literal is invited only for a command allowed now") {
+    MailEnv env;
+    const std::string generic = " BAD Error in IMAP command received by server.\r\n";
+    {
+        // RFC 3501 §7.5: a tagged BAD instead of "+"; the client then sends
+        // no literal and the next line is a new command.
+        SessionHarness s(env);
+        CHECK(s.send_raw("a1 SELECT {5}\r\n") == "a1" + generic);
+        CHECK(s.cmd("a2 NOOP") == "a2 OK NOOP completed.\r\n");
+        CHECK(s.send_raw("a3 FOO {5}\r\n") == "a3" + generic);
+        CHECK(s.cmd("a4 NOOP") == "a4 OK NOOP completed.\r\n");
+        // Those count as invalid commands: the third ends the session.
+        CHECK(s.send_raw("a5 UID FETCH {5}\r\n") == "* BYE Too many invalid IMAP commands.\r\n");
+        CHECK(s.closed());
+    }
+    {
+        // The report: a huge APPEND before login got "+ OK" and its data
+        // went to /tmp. Now it is refused before the client sends it.
+        SessionHarness s(env);
+        CHECK(s.send_raw("a1 APPEND INBOX {200000000}\r\n") == "a1" + generic);
+        // A command allowed before login still has the small budget.
+        CHECK(s.send_raw("a2 LOGIN {8193}\r\n") == "a2" + generic);
+        CHECK(s.send_raw("a3 LOGIN {5}\r\n") == "+ OK\r\n");
+        CHECK(s.send_raw("alice {6}\r\n") == "+ OK\r\n");
+        CHECK(tagged_line(s.send_raw("secret\r\n"), "a3").rfind("a3 OK [CAPABILITY ", 0) == 0);
+        // After login APPEND may be big again (and spooled).
+        const std::string big = "Subject: big\r\n\r\n" + std::string(200000, 'x') + "\r\n";
+        CHECK(s.send_raw("b1 APPEND INBOX {" + std::to_string(big.size()) + "}\r\n") == "+ OK\r\n");
+        CHECK(tagged_line(s.send_raw(big + "\r\n"), "b1").rfind("b1 OK [APPENDUID ", 0) == 0);
+        std::size_t stored = 0;
+        for (const char* sub : {"/new", "/cur"})
+            for (const auto& e : std::filesystem::directory_iterator(env.maildir("alice") + sub))
+                if (e.file_size() >= 200000)
+                    ++stored;
+        CHECK(stored == 1);
+    }
+    {
+        // A non-synchronising literal cannot be refused: its octets follow.
+        SessionHarness s(env);
+        CHECK(s.send_raw("a1 LOGIN {8193+}\r\n") == "* BYE Literal size too large\r\n");
+        CHECK(s.closed());
+    }
+    {
+        SessionHarness s(env);
+        CHECK(s.send_raw("a1 APPEND INBOX {100000+}\r\n") == "* BYE Literal size too large\r\n");
+        CHECK(s.closed());
+    }
+}
+
+TEST_CASE("after login a literal is invited only for a command allowed now") {
+    MailEnv env;
+    SessionHarness s(env);
+    s.login();
+    CHECK(s.send_raw("b1 FETCH 1 {5}\r\n") == "b1 BAD No mailbox selected.\r\n");
+    CHECK(s.send_raw("b2 LOGIN {5}\r\n") == "b2 BAD Error in IMAP command LOGIN: Unknown command.\r\n");
+    CHECK(s.send_raw("b3 UID FOO {5}\r\n") == "b3 BAD Error in IMAP command UID FOO: Unknown command.\r\n");
+    CHECK(s.cmd("b4 NOOP") == "b4 OK NOOP completed.\r\n");
+    CHECK(s.send_raw("b5 SELECT {5}\r\n") == "+ OK\r\n");
+    CHECK(tagged_line(s.send_raw("INBOX\r\n"), "b5").rfind("b5 OK [READ-WRITE] ", 0) == 0);
+    CHECK(s.send_raw("b6 UID FETCH 1:* {5}\r\n") == "+ OK\r\n");
 }
 
 TEST_CASE("LOGOUT before and after login") {
