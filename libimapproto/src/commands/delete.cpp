@@ -25,13 +25,14 @@ std::unique_ptr<CommandRun> cmd_delete(Context& ctx, const Command& cmd) {
     }
     Selected* sel = ctx.selected();
     const bool deleting_selected = sel && sel->mailbox && sel->mailbox->name() == *name;
-    if (deleting_selected)
-        ctx.deselect();
+    // Deselect only once the mailbox is gone: a refused DELETE leaves the
+    // session as it was (RFC 3501 6.3.4: NO changes nothing).
     if (auto status = ctx.user().delete_mailbox(*name); !status) {
         finish_mailbox_error(ctx, status, *name);
         return nullptr;
     }
     if (deleting_selected) {
+        ctx.deselect();
         ctx.untagged("BYE Selected mailbox was deleted, have to disconnect.");
         ctx.request_logout();
     }

@@ -39,8 +39,8 @@ std::unique_ptr<CommandRun> cmd_rename(Context& ctx, const Command& cmd) {
                          (current.size() > from->size() && current.compare(0, from->size(), *from) == 0 &&
                           current[from->size()] == sep);
     }
-    if (moves_selected)
-        ctx.deselect();
+    // Deselect only once the rename happened: a refused RENAME leaves the
+    // session as it was (RFC 3501 6.3.5: NO changes nothing).
     if (auto status = ctx.user().rename_mailbox(*from, *to); !status) {
         if (status.code() == mailstore::Status::Code::already_exists)
             ctx.finish_no("ALREADYEXISTS", "Target mailbox already exists");
@@ -49,6 +49,7 @@ std::unique_ptr<CommandRun> cmd_rename(Context& ctx, const Command& cmd) {
         return nullptr;
     }
     if (moves_selected) {
+        ctx.deselect();
         ctx.untagged("BYE IMAP session state is inconsistent, please relogin.");
         ctx.request_logout();
     }

@@ -17,7 +17,9 @@ mailstore::Status expunge_deleted(Context& ctx, st::Mailbox& mailbox, const st::
     if (doomed.empty())
         return mailstore::Status::ok();
     st::Transaction tx = mailbox.begin();
-    if (auto status = tx.expunge(doomed); !status)
+    // The view may be stale: storage re-checks \Deleted under the index lock,
+    // so a message another session undeleted since our sync stays.
+    if (auto status = tx.expunge_deleted(doomed); !status)
         return status;
     auto committed = tx.commit();
     if (!committed)

@@ -200,6 +200,17 @@ Result<SyncResult> Mailbox::sync(std::uint32_t flags) {
             }
         }
 
+        // Messages no session has claimed yet (uid >= first_recent_uid).
+        // A session that does not claim (EXAMINE, STATUS) still sees them as
+        // \Recent, as Dovecot does: RFC 3501 2.3.2 makes a message recent
+        // until some session is notified of it with the right to claim it.
+        const std::uint32_t unclaimed_from = next->lower_bound(next->header().first_recent_uid);
+        const std::uint32_t unclaimed_count = next->count() - std::min(unclaimed_from, next->count());
+        const bool may_claim = !im.options.read_only && im.options.claim_recent;
+        if (!may_claim)
+            for (std::uint32_t i = unclaimed_from; i < next->count(); ++i)
+                claimed.add(next->at(i).uid);
+
         View::Impl& v = im.view_impl;
         SyncResult result;
         result.old_count = v.state ? v.count() : 0;
@@ -280,7 +291,11 @@ Result<SyncResult> Mailbox::sync(std::uint32_t flags) {
         // The mailbox-list index answers STATUS without opening the mailbox
         // while this stamp stays the same.
         std::string stamp = index::change_stamp(im.index->index->options().dir) + "|" + im.backend->change_stamp();
-        remember_status(im.user, im.resolved, status(status_all), stamp);
+        // STATUS RECENT counts what no session has claimed, whoever asks
+        // (Dovecot 2.3 answers so); this session's own \Recent stays out.
+        MailboxStatus shared = status(status_all);
+        shared.recent = unclaimed_count;
+        remember_status(im.user, im.resolved, shared, stamp);
         return result;
     } catch (const std::bad_alloc&) {
         return out_of_memory("syncing mailbox " + impl_->resolved.name);

@@ -86,6 +86,7 @@ public:
     std::vector<std::pair<Mailbox::Impl*, UidSet>> moves;
     std::vector<std::pair<UidSet, FlagUpdate>> updates;
     UidSet expunges;
+    UidSet expunges_if_deleted; // only those still \Deleted at commit
 
     ~Impl() { abort(); }
     void abort() {
@@ -96,6 +97,7 @@ public:
         moves.clear();
         updates.clear();
         expunges = UidSet();
+        expunges_if_deleted = UidSet();
     }
     Status add_save(const SaveRequest& request, Uid source_uid);
     Status copy(Mailbox& source, const UidSet& uids, UidSet* copied);
@@ -242,6 +244,18 @@ Status Transaction::expunge(const UidSet& uids) {
     }
 }
 
+Status Transaction::expunge_deleted(const UidSet& uids) {
+    if (impl_->mailbox->options.read_only)
+        return Status::error(Status::Code::permission_denied,
+                             "mailbox " + impl_->mailbox->resolved.name + " is open read-only");
+    try {
+        impl_->expunges_if_deleted.add(uids);
+        return Status::ok();
+    } catch (const std::bad_alloc&) {
+        return Status::io("expunging: out of memory");
+    }
+}
+
 // Flag updates against the newest state, under the index lock: UNCHANGEDSINCE
 // is compared with the modseq every other writer has left (RFC 7162 3.2).
 Status Transaction::Impl::apply_updates(index::WriteContext& ctx, UidSet& modified) {
@@ -309,7 +323,8 @@ Result<CommitResult> Transaction::commit() {
     try {
         CommitResult result;
         result.uidvalidity = mb.view.uidvalidity();
-        bool any = !t.saves.empty() || !t.updates.empty() || !t.expunges.empty();
+        bool any = !t.saves.empty() || !t.updates.empty() || !t.expunges.empty() ||
+                   !t.expunges_if_deleted.empty();
         if (!any) {
             t.abort();
             return result;
@@ -336,7 +351,18 @@ Result<CommitResult> Transaction::commit() {
             }
             if (auto st = t.apply_updates(ctx, modified); !st)
                 return st;
-            for (Uid uid : present_uids(ctx.current(), t.expunges)) {
+            // Decided against the newest state, before anything is removed:
+            // another session may have undeleted a message since our sync.
+            std::vector<Uid> doomed = present_uids(ctx.current(), t.expunges);
+            for (Uid uid : present_uids(ctx.current(), t.expunges_if_deleted)) {
+                const auto& state = ctx.current();
+                auto pos = state.find(uid);
+                if (pos && (state.at(*pos).flags & flag_deleted))
+                    doomed.push_back(uid);
+            }
+            std::sort(doomed.begin(), doomed.end());
+            doomed.erase(std::unique(doomed.begin(), doomed.end()), doomed.end());
+            for (Uid uid : doomed) {
                 if (auto st = mb.backend->expunge(uid, ctx); !st)
                     return st;
                 if (auto st = ctx.expunge(uid); !st)

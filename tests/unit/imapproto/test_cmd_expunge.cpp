@@ -144,3 +144,34 @@ TEST_CASE("two sessions see each other's APPEND and EXPUNGE through NOOP") {
     CHECK(has_line(noop, "* 2 EXPUNGE"));
     CHECK(uids(env, "INBOX") == std::vector<st::Uid>{1, 3});
 }
+
+TEST_CASE("EXPUNGE and UID EXPUNGE leave a message another session undeleted after our last sync") {
+    MailEnv env;
+    env.add_message("alice", "INBOX", kMsg);
+    env.add_message("alice", "INBOX", kMsg);
+    SessionHarness a(env), b(env);
+    a.login();
+    b.login();
+    a.cmd("a1 SELECT INBOX");
+    b.cmd("b1 SELECT INBOX");
+    a.cmd("a2 STORE 1:2 +FLAGS.SILENT (\\Deleted)");
+    CHECK(has_line(b.cmd("b2 NOOP"), "* 1 FETCH (FLAGS (\\Deleted))"));
+    a.cmd("a3 STORE 1 -FLAGS.SILENT (\\Deleted)");
+    // B's view still says 1 is \Deleted; storage checks again at commit.
+    auto out = b.cmd("b3 EXPUNGE");
+    CHECK_MESSAGE(!has_line(out, "* 1 EXPUNGE"), out);
+    CHECK(count_expunge_lines(out) == 1);
+    CHECK(has_line(out, "* 2 EXPUNGE"));
+    CHECK(has_line(out, "* 1 FETCH (FLAGS ())"));
+    CHECK(tagged_line(out, "b3") == "b3 OK Expunge completed.");
+    CHECK(uids(env, "INBOX") == std::vector<st::Uid>{1});
+    CHECK(b.session().stats().expunged == 1);
+
+    a.cmd("a4 STORE 1 +FLAGS.SILENT (\\Deleted)");
+    b.cmd("b4 NOOP");
+    a.cmd("a5 STORE 1 -FLAGS.SILENT (\\Deleted)");
+    auto uid_out = b.cmd("b5 UID EXPUNGE 1:*");
+    CHECK(count_expunge_lines(uid_out) == 0);
+    CHECK(tagged_line(uid_out, "b5") == "b5 OK Expunge completed.");
+    CHECK(uids(env, "INBOX") == std::vector<st::Uid>{1});
+}

@@ -240,3 +240,19 @@ TEST_CASE("RENAME of the selected mailbox or its parent asks the client to log i
     CHECK(tagged_line(s.cmd("b3 NOOP"), "b3").rfind("b3 OK", 0) == 0);
     CHECK_FALSE(s.closed());
 }
+
+TEST_CASE("a refused RENAME of the selected mailbox leaves it selected") {
+    MailEnv env;
+    env.add_message("alice", "box", kMsg);
+    SessionHarness s(env);
+    s.login();
+    s.cmd("a1 SELECT box");
+    auto out = s.cmd("a2 RENAME box box.sub");
+    CHECK(lines(out).size() == 1);
+    CHECK(tagged_line(out, "a2").rfind("a2 NO ", 0) == 0);
+    CHECK_FALSE(s.closed());
+    CHECK(lines(s.cmd("a3 FETCH 1:* FLAGS")) ==
+          std::vector<std::string>{"* 1 FETCH (FLAGS (\\Recent))", "a3 OK Fetch completed."});
+    CHECK(exists(env, "box"));
+    CHECK_FALSE(exists(env, "box.sub"));
+}

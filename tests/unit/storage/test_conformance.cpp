@@ -272,9 +272,17 @@ TEST_CASE("\\Recent belongs to one session; read-only sessions never claim it") 
     for_each_location([](StorageFixture& f) {
         auto writer = f.open();
         save_all(writer, {message_request(test_message(1)), message_request(test_message(2))});
+        // Nobody has claimed them yet: a read-only open shows them as
+        // \Recent without claiming them (Dovecot 2.3: EXAMINE "* 2 RECENT",
+        // STATUS RECENT 2; RFC 3501 2.3.2).
+        CHECK(f.user->status("INBOX", status_recent)->recent == 2);
         auto examine = f.open("INBOX", OpenOptions{true, true});
         CHECK(examine.view().count() == 2);
-        CHECK(examine.view().recent_count() == 0);
+        CHECK(examine.view().recent_count() == 2);
+        CHECK(examine.view().recent(1));
+        CHECK(examine.status(status_recent).recent == 2);
+        auto peek = f.open("INBOX", OpenOptions{false, false});
+        CHECK(peek.view().recent_count() == 2);
         auto first = f.open();
         CHECK(first.view().recent_count() == 2);
         CHECK(first.view().recent(1));
@@ -294,6 +302,14 @@ TEST_CASE("\\Recent belongs to one session; read-only sessions never claim it") 
         CHECK(s->recent == 2);
         CHECK_FALSE(first.view().recent(3));
         CHECK(first.status(status_recent).recent == 2);
+        // Every message is claimed now: STATUS and a new EXAMINE count none,
+        // though the sessions that claimed them still do.
+        CHECK(f.user->status("INBOX", status_recent)->recent == 0);
+        CHECK(f.open("INBOX", OpenOptions{true, true}).view().recent_count() == 0);
+        // What the earlier read-only session saw stays \Recent for it.
+        REQUIRE(examine.sync().is_ok());
+        CHECK(examine.view().recent_count() == 2);
+        CHECK_FALSE(examine.view().recent(3));
     });
 }
 
@@ -402,6 +418,53 @@ TEST_CASE("expunge, expunged_since and UIDs never reused after reopen") {
         auto uids = save_all(inbox, {message_request(test_message(4))});
         CHECK(uids == std::vector<Uid>{4});
         CHECK(inbox.view().highest_modseq() >= before);
+    });
+}
+
+TEST_CASE("expunge_deleted removes only what is still \\Deleted at commit") {
+    for_each_location([](StorageFixture& f) {
+        auto a = f.open();
+        auto b = f.open();
+        save_all(a, {message_request(test_message(1), flag_deleted), message_request(test_message(2), flag_deleted),
+                     message_request(test_message(3))});
+        REQUIRE(b.sync().is_ok());
+        REQUIRE(b.view().flags(1) == flag_deleted);
+        // A undeletes 1 after B's sync: B's view still says \Deleted.
+        auto undelete = a.begin();
+        FlagUpdate remove;
+        remove.mode = FlagUpdate::Mode::remove;
+        remove.flags = flag_deleted;
+        REQUIRE(undelete.update_flags(UidSet::parse("1").value(), remove).is_ok());
+        REQUIRE(undelete.commit().is_ok());
+        CHECK(b.view().flags(1) == flag_deleted);
+
+        auto t = b.begin();
+        REQUIRE(t.expunge_deleted(UidSet::parse("1:3,9").value()).is_ok());
+        auto done = t.commit();
+        REQUIRE_MESSAGE(done.is_ok(), done.status().message());
+        CHECK(done->expunged.to_string() == "2");
+        auto s = b.sync();
+        REQUIRE(s.is_ok());
+        CHECK(s->expunged == std::vector<Seq>{2});
+        REQUIRE(b.view().count() == 2);
+        CHECK(b.view().uid(1) == 1);
+        CHECK(b.view().flags(1) == 0);
+        CHECK(b.message(1).open()->bytes() == test_message(1));
+        CHECK(b.view().uid(2) == 3);
+
+        // Flags set in the same transaction count: they apply first.
+        auto both = b.begin();
+        FlagUpdate add;
+        add.flags = flag_deleted;
+        REQUIRE(both.update_flags(UidSet::parse("3").value(), add).is_ok());
+        REQUIRE(both.expunge_deleted(UidSet::parse("1,3").value()).is_ok());
+        done = both.commit();
+        REQUIRE(done.is_ok());
+        CHECK(done->expunged.to_string() == "3");
+
+        auto ro = f.open("INBOX", OpenOptions{true, false});
+        auto refused = ro.begin().expunge_deleted(UidSet::parse("1").value());
+        CHECK(refused.code() == Status::Code::permission_denied);
     });
 }
 

@@ -32,7 +32,7 @@ namespace mailstore::storage {
 class Mailbox;
 
 struct OpenOptions {
-    bool read_only = false;   // EXAMINE: no changes, \Recent not claimed
+    bool read_only = false;   // EXAMINE: no changes, \Recent not claimed (but unclaimed ones shown: View::recent)
     bool claim_recent = true; // this session becomes the owner of \Recent messages
 };
 
@@ -48,13 +48,19 @@ public:
     std::pair<Seq, Seq> seq_range(Uid first, Uid last) const;
     MailFlags flags(Seq seq) const;
     std::vector<std::string> keywords(Seq seq) const;
-    bool recent(Seq seq) const;    // \Recent for this session
+    // \Recent for this session (RFC 3501 2.3.2). A claiming session (the
+    // default OpenOptions) sees the messages it claimed; another session
+    // claiming them later does not take them away. A session that does not
+    // claim (read_only or !claim_recent: EXAMINE, STATUS) sees the messages
+    // no session had claimed when it synced, and keeps them, as Dovecot
+    // answers EXAMINE's RECENT and FETCH FLAGS.
+    bool recent(Seq seq) const;
     ModSeq modseq(Seq seq) const;
 
     std::uint32_t uidvalidity() const;
     std::uint32_t uidnext() const;
     ModSeq highest_modseq() const;
-    std::uint32_t recent_count() const;
+    std::uint32_t recent_count() const; // messages recent(seq) is true for
     Seq first_unseen() const;      // 0 when none
     std::uint32_t unseen_count() const;
     // The keywords defined in the mailbox (for the FLAGS response), in the
@@ -198,6 +204,12 @@ public:
     Status update_flags(const UidSet& uids, const FlagUpdate& update);
     // Expunges messages (UIDs); UIDs already gone are ignored.
     Status expunge(const UidSet& uids);
+    // Expunges those of `uids` that are still \Deleted when commit() runs
+    // (checked under the index lock, after this transaction's own flag
+    // updates): a message another session undeleted since this one last
+    // synced stays (IMAP EXPUNGE, UID EXPUNGE and CLOSE; RFC 3501 6.4.3).
+    // CommitResult::expunged lists what was really expunged.
+    Status expunge_deleted(const UidSet& uids);
 
     Result<CommitResult> commit();
     void rollback();

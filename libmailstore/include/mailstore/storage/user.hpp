@@ -138,6 +138,8 @@ public:
     // STATUS of a mailbox, answered from the mailbox-list index when the
     // mailbox has not changed since it was last recorded; otherwise the
     // mailbox is opened and synced (read-only; \Recent is not claimed).
+    // `recent` counts the messages no session has claimed yet (Dovecot's
+    // STATUS RECENT), never another session's claimed \Recent.
     Result<MailboxStatus> status(std::string_view name, std::uint32_t items) const;
     // The mailbox GUID (32 hex digits), created with the mailbox.
     Result<std::string> mailbox_guid(std::string_view name) const;
