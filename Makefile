@@ -10,6 +10,14 @@ PYTEST   ?= /usr/bin/python3 -m pytest
 WERROR   ?= true
 MESONOPT ?=
 
+# ccache (found by meson when installed): builds of different checkouts of the
+# same sources share cache entries (paths are taken relative to the checkout,
+# the directory is not hashed), and the cache is big enough for the gcc,
+# ASan and fuzz builds together.
+export CCACHE_BASEDIR ?= $(CURDIR)
+export CCACHE_NOHASHDIR ?= 1
+export CCACHE_MAXSIZE ?= 20G
+
 .PHONY: all deps build run test unit-test integration-test asan-test fuzz-smoke bench-mime install clean
 
 all: build
