@@ -483,3 +483,27 @@ TEST_CASE("a new keyword from another session: FLAGS and PERMANENTFLAGS before t
     auto r = c.cmd("c2 NOOP");
     CHECK(r.find("* OK [PERMANENTFLAGS ()] Read-only mailbox.\r\n") != std::string::npos);
 }
+
+TEST_CASE("with QRESYNC enabled, expunges are reported as VANISHED") {
+    // RFC 7162 §3.2.10: after ENABLE QRESYNC, VANISHED replaces EXPUNGE,
+    // for other sessions' expunges and for the session's own EXPUNGE.
+    MailEnv env("imap_capability = +CONDSTORE QRESYNC\n");
+    for (int i = 0; i < 4; ++i)
+        env.add_message("alice", "INBOX", kMsg);
+    SessionHarness a(env);
+    a.login();
+    REQUIRE(a.cmd("e1 ENABLE QRESYNC") == "* ENABLED QRESYNC\r\ne1 OK Enabled.\r\n");
+    // Only the last message is \Recent (each add claimed the ones before).
+    REQUIRE(has_line(a.cmd("a1 SELECT INBOX"), "* 1 RECENT"));
+    SessionHarness b(env);
+    b.login();
+    b.cmd("b1 SELECT INBOX");
+    b.cmd("b2 STORE 1,3 +FLAGS.SILENT (\\Deleted)");
+    CHECK(b.cmd("b3 EXPUNGE") == "* 3 EXPUNGE\r\n* 1 EXPUNGE\r\nb3 OK Expunge completed.\r\n");
+    // FETCH may not report expunges (RFC 3501 §7.4.1), VANISHED neither.
+    CHECK(a.cmd("a2 FETCH 1 (UID)") == "* 1 FETCH (UID 1)\r\na2 OK Fetch completed.\r\n");
+    CHECK(a.cmd("a3 NOOP") == "* VANISHED 1,3\r\na3 OK NOOP completed.\r\n");
+    a.cmd("a4 STORE 2 +FLAGS.SILENT (\\Deleted)");
+    CHECK(a.cmd("a5 EXPUNGE") == "* VANISHED 4\r\n* 0 RECENT\r\na5 OK Expunge completed.\r\n");
+    CHECK(a.cmd("a6 NOOP") == "a6 OK NOOP completed.\r\n");
+}
