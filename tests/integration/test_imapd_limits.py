@@ -54,7 +54,7 @@ def test_mail_max_userip_connections(build_dir, tmp_path):
         r.read_greeting()
         r.send_line("a LOGIN alice secret")
         lines = r.read_until_tagged("a")
-        assert lines == ["a NO [UNAVAILABLE] Maximum number of connections from user+IP exceeded "
+        assert lines == ["a NO [LIMIT] Maximum number of connections from user+IP exceeded "
                          "(mail_max_userip_connections=2)"], lines
         # Another user from the same IP is not affected.
         r.send_line("b LOGIN bob secret")

@@ -69,7 +69,9 @@ struct IMAPPROTO_API SessionOptions {
     // Called after authentication, before the user's storage is opened,
     // with the user name and the userdb fields. A non-ok status refuses the
     // login with its message (e.g. the daemon's check that the userdb uid
-    // is the one it runs as, or mail_max_userip_connections).
+    // is the one it runs as, or mail_max_userip_connections). The code picks
+    // the response code: temporary_failure (a limit that lifts when another
+    // session ends) answers NO [LIMIT], anything else NO [UNAVAILABLE].
     std::function<mailstore::Status(const std::string& user, const mailstore::auth::FieldList& userdb)> on_login;
     // Parser bounds; defaults from the config (imap_max_line_length, ...)
     // are applied over these by the Session constructor.

@@ -19,7 +19,7 @@ Progress AuthFinisher::finish(Context& ctx, const auth::AuthReply& reply, const 
             break;
         case mailstore::Status::Code::permission_denied:
             // The daemon's on_login refused (its message says why).
-            ctx.finish_no("UNAVAILABLE", st.message());
+            ctx.finish_no(ctx.login_refusal_code(), st.message());
             break;
         default:
             ctx.finish_no("SERVERBUG", st.message());

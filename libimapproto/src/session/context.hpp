@@ -162,6 +162,12 @@ public:
     // the tagged NO ([UNAVAILABLE] / [SERVERBUG]); the command answers.
     virtual mailstore::Status login(const std::string& user, const std::string& mechanism,
                                     const mailstore::auth::FieldList& prefetched_userdb) = 0;
+    // The response code of the tagged NO when login() failed with
+    // permission_denied (the daemon's on_login refused): "LIMIT" (RFC 5530)
+    // when the hook answered temporary_failure, a per-user limit such as
+    // mail_max_userip_connections that lifts when a session ends;
+    // "UNAVAILABLE" otherwise.
+    virtual std::string_view login_refusal_code() const { return "UNAVAILABLE"; }
     // A failed authentication (LOGIN, AUTHENTICATE): after
     // kMaxAuthFailures of them the session sends "* BYE" behind the
     // command's tagged NO and closes.

@@ -531,8 +531,12 @@ ms::Status Session::Impl::login(const std::string& user, const std::string& mech
         fields.set(k, v);
     if (options_.on_login) {
         auto st = options_.on_login(name, fields);
-        if (!st)
+        if (!st) {
+            // A limit the user ran into (mail_max_userip_connections) is
+            // [LIMIT], as Dovecot answers; other refusals [UNAVAILABLE].
+            login_refusal_code_ = st.code() == ms::Status::Code::temporary_failure ? "LIMIT" : "UNAVAILABLE";
             return ms::Status::error(ms::Status::Code::permission_denied, st.message());
+        }
     }
     auto settings = st::user_settings_from_userdb(name, fields, "imap");
     auto opened = st::User::open(*options_.config, settings);

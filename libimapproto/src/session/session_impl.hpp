@@ -61,6 +61,7 @@ struct Session::Impl final : detail::Context {
     bool plaintext_allowed() const override;
     mailstore::Status login(const std::string& user, const std::string& mechanism,
                             const mailstore::auth::FieldList& prefetched_userdb) override;
+    std::string_view login_refusal_code() const override { return login_refusal_code_; }
     void auth_failed() override { ++auth_failures_; }
     void request_starttls() override { starttls_requested_ = true; }
     bool tls_active() const override { return options_.tls_active; }
@@ -110,6 +111,7 @@ struct Session::Impl final : detail::Context {
     std::unique_ptr<detail::Selected> selected_;
     std::uint64_t generation_ = 0;
     std::uint32_t recent_sent_ = 0;
+    std::string_view login_refusal_code_ = "UNAVAILABLE"; // see Context::login_refusal_code
 
     // The command running now.
     Command current_;

@@ -283,6 +283,26 @@ TEST_CASE("on_login may refuse the login") {
     CHECK(s.session().state() == imapproto::SessionState::not_authenticated);
 }
 
+TEST_CASE("on_login refusing for a limit answers NO [LIMIT]") {
+    // RFC 5530 §3 LIMIT: mail_max_userip_connections (Dovecot's code).
+    MailEnv env;
+    HarnessOptions o;
+    int calls = 0;
+    o.on_login = [&calls](const std::string&, const mailstore::auth::FieldList&) {
+        return ++calls == 1 ? mailstore::Status::error(mailstore::Status::Code::temporary_failure,
+                                                       "Maximum number of connections from user+IP exceeded "
+                                                       "(mail_max_userip_connections=2)")
+                            : mailstore::Status::ok();
+    };
+    SessionHarness s(env, o);
+    CHECK(s.cmd("a1 LOGIN alice secret") ==
+          "a1 NO [LIMIT] Maximum number of connections from user+IP exceeded (mail_max_userip_connections=2)\r\n");
+    CHECK(s.session().state() == imapproto::SessionState::not_authenticated);
+    // Once a slot is free the same session logs in.
+    CHECK(tagged_line(s.cmd("a2 LOGIN alice secret"), "a2").rfind("a2 OK [CAPABILITY ", 0) == 0);
+    CHECK(calls == 2);
+}
+
 TEST_CASE("passdb nologin with a reason: CONTACTADMIN and the reason") {
     loft_test::TempDir extra("loft-nologin");
     std::string users = extra.write("users", "dave:{PLAIN}secret::::::nologin reason=Disabled\n");
