@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 using namespace imap_test;
@@ -255,4 +256,24 @@ TEST_CASE("a refused RENAME of the selected mailbox leaves it selected") {
           std::vector<std::string>{"* 1 FETCH (FLAGS (\\Recent))", "a3 OK Fetch completed."});
     CHECK(exists(env, "box"));
     CHECK_FALSE(exists(env, "box.sub"));
+}
+
+TEST_CASE("a failed DELETE of the selected mailbox leaves it selected") {
+    MailEnv env;
+    env.add_message("alice", "Doomed", kMsg);
+    SessionHarness s(env);
+    s.login();
+    s.cmd("a1 SELECT Doomed");
+    // A plain file where the storage needs its tmp/ directory makes the
+    // delete fail even for root (mkdir: EEXIST).
+    const fs::path tmp = fs::path(env.maildir("alice")) / ".Doomed" / "tmp";
+    fs::remove_all(tmp);
+    { std::ofstream(tmp) << "x"; }
+    auto out = s.cmd("a2 DELETE Doomed");
+    CHECK(lines(out).size() == 1);
+    CHECK(tagged_line(out, "a2").rfind("a2 NO ", 0) == 0);
+    CHECK_FALSE(s.closed());
+    CHECK(lines(s.cmd("a3 FETCH 1:* FLAGS")) ==
+          std::vector<std::string>{"* 1 FETCH (FLAGS (\\Recent))", "a3 OK Fetch completed."});
+    CHECK(exists(env, "Doomed"));
 }
