@@ -60,6 +60,31 @@ TEST_CASE("STATUS RECENT is answered") {
           std::vector<std::string>{"* STATUS INBOX (RECENT 0)", "a1 OK Status completed."});
 }
 
+TEST_CASE("STATUS RECENT and EXAMINE count what no session has claimed; SELECT claims it") {
+    // Dovecot 2.3.19 answers so (RFC 3501 2.3.2: \Recent until a session
+    // that may claim it is told about the message).
+    MailEnv env;
+    add_unclaimed(env, "INBOX", kMsg);
+    add_unclaimed(env, "INBOX", kMsg);
+    SessionHarness w(env);
+    w.login();
+    CHECK(lines(w.cmd("a1 STATUS INBOX (RECENT)")) ==
+          std::vector<std::string>{"* STATUS INBOX (RECENT 2)", "a1 OK Status completed."});
+    CHECK(has_line(w.cmd("a2 EXAMINE INBOX"), "* 2 RECENT"));
+    CHECK(lines(w.cmd("a3 FETCH 1:* FLAGS")) ==
+          std::vector<std::string>{"* 1 FETCH (FLAGS (\\Recent))", "* 2 FETCH (FLAGS (\\Recent))",
+                                   "a3 OK Fetch completed."});
+    w.cmd("a4 UNSELECT");
+    CHECK(has_line(w.cmd("a5 STATUS INBOX (RECENT)"), "* STATUS INBOX (RECENT 2)"));
+    SessionHarness other(env);
+    other.login();
+    CHECK(has_line(other.cmd("b1 SELECT INBOX"), "* 2 RECENT"));
+    CHECK(has_line(w.cmd("a6 STATUS INBOX (RECENT)"), "* STATUS INBOX (RECENT 0)"));
+    CHECK(has_line(w.cmd("a7 EXAMINE INBOX"), "* 0 RECENT"));
+    CHECK(lines(w.cmd("a8 FETCH 1 FLAGS")) ==
+          std::vector<std::string>{"* 1 FETCH (FLAGS ())", "a8 OK Fetch completed."});
+}
+
 TEST_CASE("STATUS HIGHESTMODSEQ turns CONDSTORE on") {
     MailEnv env;
     env.add_message("alice", "INBOX", kMsg);
