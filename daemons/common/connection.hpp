@@ -85,6 +85,8 @@ public:
     // Frees the output buffer's memory between commands (a connection that
     // once sent a big answer and then idles for hours).
     void release_buffers();
+    // Bytes the output buffer holds allocated (tests of release_buffers()).
+    std::size_t output_capacity() const { return out_.capacity(); }
 
     // --- writing ---
     // Queue bytes; flushes (and waits for the client) when the buffer is full.

@@ -109,6 +109,8 @@ asio::awaitable<bool> send_output(Connection& conn, Session& session) {
     co_return flushed;
 }
 
+using WatchHandle = mailstore::storage::ChangeWatcher::Handle;
+
 class ConnectionLoop {
 public:
     ConnectionLoop(std::shared_ptr<Connection> conn, std::shared_ptr<ImapService> service)
@@ -126,10 +128,14 @@ public:
 private:
     imapproto::SessionOptions options();
     void after_run(Session& session);
-    void start_watch(Session& session);
-    void stop_watch();
+    // The watch registration and its release are filesystem calls
+    // (inotify_add_watch/inotify_rm_watch, stat): they run on the blocking
+    // pool, never on the I/O thread (DESIGN.md). false: the pool refused the
+    // job (overloaded).
+    asio::awaitable<bool> start_watch(Session& session);
+    asio::awaitable<void> stop_watch();
     void arm_tick(Session& session);
-    void finish(Session& session, const std::string& reason);
+    asio::awaitable<void> finish(Session& session, const std::string& reason);
 
     std::shared_ptr<Connection> conn_;
     std::shared_ptr<ImapService> service_;
@@ -138,7 +144,7 @@ private:
     std::shared_ptr<Wakeups> wakeups_;
     asio::steady_timer tick_timer_;
     bool tick_armed_ = false;
-    std::optional<mailstore::storage::ChangeWatcher::Handle> watch_;
+    std::optional<WatchHandle> watch_;
     std::uint64_t watched_generation_ = 0;
     bool pump_added_ = false;
     bool logged_in_ = false;
@@ -219,33 +225,67 @@ void ConnectionLoop::after_run(Session& session) {
                tls_text(*conn_), conn_->session_id());
 }
 
-void ConnectionLoop::start_watch(Session& session) {
+asio::awaitable<bool> ConnectionLoop::start_watch(Session& session) {
+    // The session is not running (run() returned idle), so reading its
+    // selection here and handing the mailbox to the pool is race-free: the
+    // next run() only starts after this returns.
     const mailstore::storage::Mailbox* mailbox = session.selected_mailbox();
     if (!mailbox) {
-        stop_watch();
-        return;
+        co_await stop_watch();
+        co_return true;
     }
     if (watch_ && watched_generation_ == session.selection_generation())
-        return;
+        co_return true;
     auto wakeups = wakeups_;
+    // The old watch (another mailbox) is released on the pool too, before
+    // the new one is made. The coroutine frame, and with it the session,
+    // lives until the job's completion is delivered, so `mailbox` stays
+    // valid while the job runs, even if the client goes away meanwhile.
+    // A refused job is destroyed at once, releasing `old` here: only
+    // under overload.
+    std::optional<WatchHandle> old = std::move(watch_);
     watch_.reset();
-    watch_ = mailstore::storage::ChangeWatcher::instance().watch(*mailbox, [wakeups] {
-        wakeups->changed = true;
-        wakeups->wake();
-    });
+    auto job = [old = std::move(old), mailbox, wakeups]() mutable {
+        old.reset();
+        return mailstore::storage::ChangeWatcher::instance().watch(*mailbox, [wakeups] {
+            wakeups->changed = true;
+            wakeups->wake();
+        });
+    };
+    bool refused = false;
+    try {
+        // Assigned as soon as the coroutine resumes: a connection closing
+        // meanwhile still finds the handle in watch_ and releases it.
+        watch_.emplace(co_await conn_->pool().run(std::move(job)));
+    } catch (const loft::BlockingPoolFull&) {
+        refused = true;
+    }
+    if (refused)
+        co_return false;
     watched_generation_ = session.selection_generation();
     if (!pump_added_) {
         asio::io_context& io = static_cast<asio::io_context&>(conn_->executor().get_inner_executor().context());
         service_->pump.add(io);
         pump_added_ = true;
     }
-    // A change between the session's own sync and this watch would go
-    // unnoticed until the next one: look once more.
+    // A change between the session's own sync and the registration would go
+    // unnoticed until the next one: the caller runs the session once more,
+    // which syncs (IDLE sends updates on wake()) now that the watch exists.
     session.wake();
+    co_return true;
 }
 
-void ConnectionLoop::stop_watch() {
-    watch_.reset();
+asio::awaitable<void> ConnectionLoop::stop_watch() {
+    if (watch_) {
+        auto job = [old = std::move(watch_)]() mutable { old.reset(); };
+        watch_.reset();
+        try {
+            co_await conn_->pool().run(std::move(job));
+        } catch (const loft::BlockingPoolFull&) {
+            // Refused (overloaded or stopping): the job, and the handle in
+            // it, was destroyed on this thread; nothing leaks.
+        }
+    }
     if (pump_added_) {
         service_->pump.remove();
         pump_added_ = false;
@@ -269,8 +309,8 @@ void ConnectionLoop::arm_tick(Session& session) {
     });
 }
 
-void ConnectionLoop::finish(Session& session, const std::string& reason) {
-    stop_watch();
+asio::awaitable<void> ConnectionLoop::finish(Session& session, const std::string& reason) {
+    co_await stop_watch();
     tick_timer_.cancel();
     if (slot_->held) {
         service_->userip.release(slot_->user, slot_->ip);
@@ -350,7 +390,13 @@ asio::awaitable<void> ConnectionLoop::run() {
             }
             std::uint64_t before = watched_generation_;
             bool had_watch = watch_.has_value();
-            start_watch(session);
+            bool watched = co_await start_watch(session);
+            if (!watched) {
+                conn_->log().error("Disconnected: the blocking pool queue is full (server overloaded)");
+                co_await conn_->write_line("* BYE Server is too busy, try again later.");
+                reason = "Server overloaded";
+                break;
+            }
             if (watch_ && (!had_watch || before != watched_generation_))
                 continue; // run() once more: the session looks for changes
             arm_tick(session);
@@ -360,7 +406,7 @@ asio::awaitable<void> ConnectionLoop::run() {
                 idle_state_shown_ = false;
             }
             if (watch_)
-                stop_watch();
+                co_await stop_watch();
             if (tick_armed_) {
                 tick_timer_.cancel();
                 tick_armed_ = false;
@@ -421,7 +467,7 @@ asio::awaitable<void> ConnectionLoop::run() {
         }
         break;
     }
-    finish(session, reason);
+    co_await finish(session, reason);
 }
 
 } // namespace

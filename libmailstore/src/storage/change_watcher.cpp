@@ -4,6 +4,10 @@
 // inotify fd and an eventfd the polling thread signals, so an event loop
 // needs just one fd.
 //
+// watch() and a Handle's release touch the filesystem (stat,
+// inotify_add_watch, inotify_rm_watch): daemons call them on their blocking
+// pool. dispatch() only reads the ready fds and is safe on an event loop.
+//
 // LOFT_STORAGE_FORCE_POLL=1 in the environment (read once, at first use)
 // forces the polling fallback; the tests use it.
 #include <mailstore/log.hpp>
@@ -201,14 +205,20 @@ void ChangeWatcher::Impl::add_path(std::uint64_t id, const std::string& path) {
 }
 
 std::uint64_t ChangeWatcher::Impl::watch(const std::vector<std::string>& paths, std::function<void()> callback) {
+    // The stat()s that resolve the paths need no lock: every other session
+    // of the process would wait for them behind the mutex.
+    std::vector<std::string> resolved;
+    resolved.reserve(paths.size());
+    for (const auto& p : paths) {
+        std::string w = watched_path(p);
+        if (std::find(resolved.begin(), resolved.end(), w) == resolved.end())
+            resolved.push_back(std::move(w));
+    }
     std::lock_guard lock(mutex_);
     std::uint64_t id = next_id_++;
     Entry& entry = entries_[id];
     entry.callback = std::move(callback);
-    for (const auto& p : paths) {
-        std::string w = watched_path(p);
-        if (std::find(entry.paths.begin(), entry.paths.end(), w) != entry.paths.end())
-            continue;
+    for (const auto& w : resolved) {
         entry.paths.push_back(w);
         add_path(id, w);
     }
