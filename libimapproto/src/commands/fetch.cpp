@@ -26,7 +26,8 @@ using fetch::MessageFetch;
 
 namespace {
 
-// Dovecot's wording: "Error in IMAP command UID FETCH: Invalid messageset".
+// Dovecot's wording: "Error in IMAP command FETCH: Invalid messageset", and
+// for UID FETCH (like every UID command) "... UID FETCH: Invalid uidset".
 void syntax_error(Context& ctx, std::string_view message) {
     std::string text = ctx.command().uid ? "Error in IMAP command UID FETCH: " : "Error in IMAP command FETCH: ";
     text += message;
@@ -240,7 +241,7 @@ std::unique_ptr<CommandRun> cmd_fetch(Context& ctx, const Command& cmd) {
     if (cmd.args[0].type == Arg::Type::atom)
         set = mailstore::search::SequenceSet::parse(cmd.args[0].text, true);
     if (!set) {
-        syntax_error(ctx, "Invalid messageset");
+        syntax_error(ctx, cmd.uid ? "Invalid uidset" : "Invalid messageset");
         return nullptr;
     }
     std::string error;

@@ -148,6 +148,8 @@ TEST_CASE("FETCH syntax errors are BAD with the reason") {
         {"e1 FETCH 2 FLAGS", "e1 BAD Error in IMAP command FETCH: Invalid messageset"},
         {"e2 FETCH 0 FLAGS", "e2 BAD Error in IMAP command FETCH: Invalid messageset"},
         {"e3 FETCH x FLAGS", "e3 BAD Error in IMAP command FETCH: Invalid messageset"},
+        {"u1 UID FETCH 0 FLAGS", "u1 BAD Error in IMAP command UID FETCH: Invalid uidset"},
+        {"u2 UID FETCH 1:x FLAGS", "u2 BAD Error in IMAP command UID FETCH: Invalid uidset"},
         {"e4 FETCH 1 FOO", "e4 BAD Error in IMAP command FETCH: Unknown parameter: FOO"},
         {"e5 fetch 1 (FLAGS foo)", "e5 BAD Error in IMAP command FETCH: Unknown parameter: FOO"},
         {"e6 FETCH 1", "e6 BAD Error in IMAP command FETCH: Invalid arguments"},
