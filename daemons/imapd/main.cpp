@@ -118,6 +118,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     server.run();
+    service->pump.close();
     service->server = nullptr;
     mailstore::log::flush();
     return 0;

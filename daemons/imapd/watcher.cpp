@@ -46,6 +46,19 @@ void ChangePump::add(asio::io_context& io) {
     });
 }
 
+void ChangePump::close() {
+    if (fd_) {
+        // A pending wait completes as aborted into the io_context's queue,
+        // where the io_context's destruction drops it without running it.
+        std::error_code ec;
+        fd_->close(ec);
+        fd_.reset();
+    }
+    running_ = false;
+    users_ = 0;
+    strand_.reset();
+}
+
 void ChangePump::remove() {
     if (!strand_)
         return;

@@ -30,6 +30,10 @@ public:
     void add(asio::io_context& io);
     // ... and stops. Thread-safe.
     void remove();
+    // Drops the descriptor and the strand, which belong to the io_context:
+    // call once its loop has returned and before it is destroyed (the pump
+    // lives in ImapService, which outlives the Server and its io_context).
+    void close();
 
 private:
     asio::awaitable<void> loop();

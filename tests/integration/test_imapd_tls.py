@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 from imapd_util import ImapServer
+from loftd_util import built_with_asan
 
 
 @pytest.fixture
@@ -90,6 +91,9 @@ def test_idle_tls_connections_release_their_buffers(srv):
     after = srv.rss_kb()
     per_connection = (after - before) / len(clients)
     print(f"\nidle TLS connection in IDLE: {per_connection:.1f} kB each (RSS {before} -> {after} kB)")
-    assert per_connection < 200, per_connection
+    # Under ASan the quarantine keeps freed blocks resident (up to 256 MB in
+    # all), so only a gross growth is caught there.
+    bound = 1536 if built_with_asan(srv.build_dir) else 200
+    assert per_connection < bound, per_connection
     for r in clients:
         r.close()
