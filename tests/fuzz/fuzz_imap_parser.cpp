@@ -61,6 +61,7 @@ ParserLimits pick_limits(std::uint64_t h)
         l.max_literal_size = (h >> 16) % 64;
         l.max_command_memory = 16 + (h >> 24) % 128;
         l.max_append_size = 64 + (h >> 32) % 512;
+        l.prelogin_literal_memory = (h >> 44) % 64;
         l.spool_threshold = (h >> 40) % 32;
         l.max_depth = 1 + (h >> 48) % 6;
         l.max_args = 1 + (h >> 52) % 24;
@@ -72,6 +73,7 @@ ParserLimits pick_limits(std::uint64_t h)
 struct Stats {
     std::size_t args = 0;
     std::uint64_t memory = 0;
+    std::size_t spooled = 0;
 };
 
 void check_args(const std::vector<Arg>& args, const ParserLimits& l, std::size_t depth, Stats& st, std::string& out)
@@ -93,6 +95,7 @@ void check_args(const std::vector<Arg>& args, const ParserLimits& l, std::size_t
             break;
         case Arg::Type::literal:
             if (a.spool) {
+                ++st.spooled;
                 FUZZ_CHECK(a.text.empty());
                 struct stat sb {};
                 FUZZ_CHECK(::fstat(a.spool->fd(), &sb) == 0);
@@ -126,20 +129,12 @@ std::size_t memory_bound(const ParserLimits& l)
     return 2 * (l.max_line_length + 2) + l.max_command_memory + 64 * 1024 + 4096;
 }
 
-// As a logged-in client, so APPEND reaches the spool (a parser that knows
-// the login state starts unauthenticated; this compiles with and without
-// that interface).
-template <typename Parser>
-void logged_in(Parser& p)
-{
-    if constexpr (requires { p.set_authenticated(true); })
-        p.set_authenticated(true);
-}
-
-std::string run(std::string_view input, const ParserLimits& limits, Rng* rng)
+// A parser starts as for a client that has not logged in; half of the
+// inputs speak as a logged-in client, so APPEND reaches the spool.
+std::string run(std::string_view input, const ParserLimits& limits, bool authenticated, Rng* rng)
 {
     CommandParser p(limits);
-    logged_in(p);
+    p.set_authenticated(authenticated);
     std::string log;
     std::string buf;
     std::size_t fed = 0;
@@ -173,6 +168,12 @@ std::string run(std::string_view input, const ParserLimits& limits, Rng* rng)
                 check_args(c.args, limits, 0, st, log);
                 FUZZ_CHECK(st.args <= limits.max_args);
                 FUZZ_CHECK(st.memory <= limits.max_command_memory);
+                // Before login nothing is spooled and all literals of a
+                // command together stay within the pre-login budget.
+                if (!authenticated) {
+                    FUZZ_CHECK(st.spooled == 0);
+                    FUZZ_CHECK(st.memory <= limits.prelogin_literal_memory);
+                }
                 log += '\n';
             } else if (r == ParseResult::continuation) {
                 log += "+\n";
@@ -199,9 +200,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::uint64_t h = fnv1a(data, size);
     const ParserLimits limits = pick_limits(h);
     const std::string_view input(reinterpret_cast<const char*>(data), size);
-    const std::string whole = run(input, limits, nullptr);
+    const bool authenticated = (h >> 62) & 1;
+    const std::string whole = run(input, limits, authenticated, nullptr);
     Rng rng{h | 1};
-    const std::string pieces = run(input, limits, &rng);
+    const std::string pieces = run(input, limits, authenticated, &rng);
     FUZZ_CHECK(whole == pieces);
     return 0;
 }

@@ -355,11 +355,14 @@ parser::SegmentResult CommandParser::State::parse_segment(std::string_view seg)
                     // A quoted string inside a section may hold ']' or ')'.
                     ++pos;
                     while (pos < n && seg[pos] != '"') {
-                        if (seg[pos] == '\0' || seg[pos] == '\r') {
-                            command_error(seg[pos] == '\r' ? "CR sent without LF" : "NULs not allowed in strings");
+                        // An escaped octet is checked too: "\<NUL>" must not
+                        // smuggle a NUL into the atom.
+                        const std::size_t at = (seg[pos] == '\\' && pos + 1 < n) ? pos + 1 : pos;
+                        if (seg[at] == '\0' || seg[at] == '\r') {
+                            command_error(seg[at] == '\r' ? "CR sent without LF" : "NULs not allowed in strings");
                             return SegmentResult::error;
                         }
-                        pos += (seg[pos] == '\\' && pos + 1 < n) ? 2 : 1;
+                        pos = at + 1;
                     }
                     if (pos >= n) {
                         command_error("Missing '\"'");

@@ -207,6 +207,12 @@ TEST_CASE("parser: bad atoms")
           "ERR a BAD Error in IMAP command LIST: Invalid characters in atom\nCMD b NOOP size=8\n");
     CHECK(parse_all("a LIST \"\" \xc3\xa4\r\n") == "ERR a BAD Error in IMAP command LIST: 8bit data in atom\n");
     CHECK(parse_all("a UID FETCH 1 \xff\r\n") == "ERR a BAD Error in IMAP command UID FETCH: 8bit data in atom\n");
+    // A quoted string inside a section: an escaped NUL or CR is refused like
+    // a bare one (fuzz_imap_parser found "\\<NUL>" slipping into the atom).
+    CHECK(parse_all("a FETCH 1 BODY[HEADER.FIELDS (\"\\\0\")]\r\nb NOOP\r\n"s) ==
+          "ERR a BAD Error in IMAP command FETCH: NULs not allowed in strings\nCMD b NOOP size=8\n");
+    CHECK(parse_all("a FETCH 1 BODY[HEADER.FIELDS (\"\\\rx\")]\r\n"s) ==
+          "ERR a BAD Error in IMAP command FETCH: CR sent without LF\n");
 }
 
 TEST_CASE("parser: quoted strings")
