@@ -63,8 +63,8 @@ struct IMAPPROTO_API SessionOptions {
     bool ssl_required = false;
     // Checks logins. Required unless `preauth_user` is set.
     std::shared_ptr<LoginBackend> login;
-    // Log in as this user at start (PREAUTH greeting): embedding programs,
-    // tests, and `loft-imapd --preauth USER` over stdin/stdout.
+    // Log in as this user at start (PREAUTH greeting): embedding programs
+    // that authenticated the user themselves, tests and the fuzzer.
     std::string preauth_user;
     // Called after authentication, before the user's storage is opened,
     // with the user name and the userdb fields. A non-ok status refuses the
