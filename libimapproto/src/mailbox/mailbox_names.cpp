@@ -10,15 +10,6 @@ namespace imapproto::detail {
 namespace ms = mailstore;
 namespace st = mailstore::storage;
 
-bool ascii_iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::toupper(static_cast<unsigned char>(a[i])) != std::toupper(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
-
 bool is_inbox_name(std::string_view name) {
     constexpr std::string_view inbox = "INBOX";
     if (name.size() != inbox.size())

@@ -4,6 +4,7 @@
 // for storage errors in Dovecot 2.3's wording.
 #pragma once
 
+#include "ascii.hpp"
 #include "session/context.hpp"
 
 #include <cstdint>
@@ -12,9 +13,6 @@
 #include <string_view>
 
 namespace imapproto::detail {
-
-// ASCII case-insensitive comparison (IMAP atoms: options, items).
-bool ascii_iequals(std::string_view a, std::string_view b);
 
 // "INBOX" in any case (RFC 3501 §5.1: INBOX is case-insensitive).
 bool is_inbox_name(std::string_view name);
