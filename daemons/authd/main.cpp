@@ -13,6 +13,7 @@
 #include "auth_protocol.hpp"
 #include "client_session.hpp"
 #include "master_session.hpp"
+#include "daemon_config.hpp"
 #include "server.hpp"
 
 #include <mailstore/auth/authenticator.hpp>
@@ -111,22 +112,10 @@ int main(int argc, char** argv) {
         usage();
         return 1;
     }
-    auto config = mailstore::config::Config::load_file(config_path);
-    if (!config) {
-        std::fprintf(stderr, "loft-authd: %s\n", config.status().message().c_str());
+    auto config = loft::load_daemon_config(config_path, "auth", "loft-authd");
+    if (!config)
         return 1;
-    }
-    if (auto st = mailstore::log::configure(mailstore::log::settings_from_config(*config, "auth")); !st) {
-        std::fprintf(stderr, "loft-authd: %s\n", st.message().c_str());
-        return 1;
-    }
     mailstore::log::Logger log("auth");
-    // Under loftd the config comes as /proc/self/fd/N, a snapshot loftd has
-    // already loaded and warned about with the real file names; repeating
-    // the warnings here would name the descriptor instead.
-    if (config_path.rfind("/proc/self/fd/", 0) != 0)
-        for (const auto& w : config->warnings())
-            log.warningf("{}: {}", w.where.to_string(), w.message);
     auto auth = mailstore::auth::Authenticator::create(*config);
     if (!auth) {
         log.fatal(auth.status().message());

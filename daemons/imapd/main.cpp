@@ -12,6 +12,7 @@
 #include "imap_connection.hpp"
 #include "login_backends.hpp"
 
+#include <daemon_config.hpp>
 #include <server.hpp>
 
 #include <mailstore/config.hpp>
@@ -64,21 +65,10 @@ int main(int argc, char** argv) {
         usage();
         return 1;
     }
-    auto config = mailstore::config::Config::load_file(config_path);
-    if (!config) {
-        std::fprintf(stderr, "loft-imapd: %s\n", config.status().message().c_str());
+    auto config = loft::load_daemon_config(config_path, "imap", "loft-imapd");
+    if (!config)
         return 1;
-    }
-    if (auto st = mailstore::log::configure(mailstore::log::settings_from_config(*config, "imap")); !st) {
-        std::fprintf(stderr, "loft-imapd: %s\n", st.message().c_str());
-        return 1;
-    }
     mailstore::log::Logger log("imap");
-    // Under loftd the config is a /proc/self/fd/N snapshot loftd has already
-    // warned about with the real file names.
-    if (config_path.rfind("/proc/self/fd/", 0) != 0)
-        for (const auto& w : config->warnings())
-            log.warningf("{}: {}", w.where.to_string(), w.message);
 
     auto service = std::make_shared<imapd::ImapService>();
     service->euid = ::geteuid();
