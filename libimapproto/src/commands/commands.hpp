@@ -69,5 +69,15 @@ std::unique_ptr<CommandRun> cmd_search(Context&, const Command&);
 std::unique_ptr<CommandRun> cmd_fetch(Context&, const Command&);
 std::unique_ptr<CommandRun> cmd_store(Context&, const Command&);
 std::unique_ptr<CommandRun> cmd_copy(Context&, const Command&);    // COPY and MOVE
+// --- extensions ---
+std::unique_ptr<CommandRun> cmd_sort(Context&, const Command&);         // SORT (RFC 5256, 5267, 5957)
+std::unique_ptr<CommandRun> cmd_thread(Context&, const Command&);       // THREAD (RFC 5256)
+std::unique_ptr<CommandRun> cmd_cancelupdate(Context&, const Command&); // CANCELUPDATE (RFC 5267)
+std::unique_ptr<CommandRun> cmd_notify(Context&, const Command&);       // NOTIFY (RFC 5465)
+std::unique_ptr<CommandRun> cmd_getmetadata(Context&, const Command&);  // GETMETADATA (RFC 5464)
+std::unique_ptr<CommandRun> cmd_setmetadata(Context&, const Command&);  // SETMETADATA (RFC 5464)
+std::unique_ptr<CommandRun> cmd_genurlauth(Context&, const Command&);   // GENURLAUTH (RFC 4467)
+std::unique_ptr<CommandRun> cmd_resetkey(Context&, const Command&);     // RESETKEY (RFC 4467)
+std::unique_ptr<CommandRun> cmd_urlfetch(Context&, const Command&);     // URLFETCH (RFC 4467)
 
 } // namespace imapproto::detail

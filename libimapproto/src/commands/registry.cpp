@@ -12,9 +12,10 @@ namespace {
 constexpr unsigned kSelectedOnly = in_selected;
 
 // Sorted by name for readability only; lookup is linear over ~35 entries.
-constexpr std::array<CommandSpec, 31> kCommands{{
+constexpr std::array<CommandSpec, 40> kCommands{{
     {"APPEND", in_logged_in, false, UpdatePolicy::full, cmd_append},
     {"AUTHENTICATE", in_not_authenticated, false, UpdatePolicy::none, cmd_authenticate},
+    {"CANCELUPDATE", kSelectedOnly, false, UpdatePolicy::full, cmd_cancelupdate},
     {"CAPABILITY", in_any, false, UpdatePolicy::full, cmd_capability},
     {"CHECK", kSelectedOnly, false, UpdatePolicy::full, cmd_check},
     {"CLOSE", kSelectedOnly, false, UpdatePolicy::none, cmd_close},
@@ -26,6 +27,8 @@ constexpr std::array<CommandSpec, 31> kCommands{{
     {"EXAMINE", in_logged_in, false, UpdatePolicy::none, cmd_select},
     {"EXPUNGE", kSelectedOnly, true, UpdatePolicy::full, cmd_expunge},
     {"FETCH", kSelectedOnly, true, UpdatePolicy::no_expunges, cmd_fetch},
+    {"GENURLAUTH", in_logged_in, false, UpdatePolicy::full, cmd_genurlauth},
+    {"GETMETADATA", in_logged_in, false, UpdatePolicy::full, cmd_getmetadata},
     {"ID", in_any, false, UpdatePolicy::full, cmd_id},
     {"IDLE", in_logged_in, false, UpdatePolicy::full, cmd_idle},
     {"LIST", in_logged_in, false, UpdatePolicy::full, cmd_list},
@@ -35,15 +38,21 @@ constexpr std::array<CommandSpec, 31> kCommands{{
     {"MOVE", kSelectedOnly, true, UpdatePolicy::full, cmd_copy},
     {"NAMESPACE", in_logged_in, false, UpdatePolicy::full, cmd_namespace},
     {"NOOP", in_any, false, UpdatePolicy::full, cmd_noop},
+    {"NOTIFY", in_logged_in, false, UpdatePolicy::full, cmd_notify},
     {"RENAME", in_logged_in, false, UpdatePolicy::full, cmd_rename},
+    {"RESETKEY", in_logged_in, false, UpdatePolicy::full, cmd_resetkey},
     {"SEARCH", kSelectedOnly, true, UpdatePolicy::no_expunges, cmd_search},
     {"SELECT", in_logged_in, false, UpdatePolicy::none, cmd_select},
+    {"SETMETADATA", in_logged_in, false, UpdatePolicy::full, cmd_setmetadata},
+    {"SORT", kSelectedOnly, true, UpdatePolicy::no_expunges, cmd_sort},
     {"STARTTLS", in_not_authenticated, false, UpdatePolicy::none, cmd_starttls},
     {"STATUS", in_logged_in, false, UpdatePolicy::full, cmd_status},
     {"STORE", kSelectedOnly, true, UpdatePolicy::no_expunges, cmd_store},
     {"SUBSCRIBE", in_logged_in, false, UpdatePolicy::full, cmd_subscribe},
+    {"THREAD", kSelectedOnly, true, UpdatePolicy::no_expunges, cmd_thread},
     {"UNSELECT", kSelectedOnly, false, UpdatePolicy::none, cmd_close},
     {"UNSUBSCRIBE", in_logged_in, false, UpdatePolicy::full, cmd_subscribe},
+    {"URLFETCH", in_logged_in, false, UpdatePolicy::full, cmd_urlfetch},
 }};
 
 } // namespace

@@ -94,6 +94,8 @@ enum class Progress {
 };
 
 class Context;
+class SearchUpdates; // session/search_updates.hpp
+class Notify;        // session/notify.hpp
 
 // A command that runs over several calls (FETCH of many messages, SEARCH,
 // AUTHENTICATE, IDLE, APPEND of many messages, COPY of many messages).
@@ -215,6 +217,11 @@ public:
 
     // SEARCHRES (RFC 5182): the saved result "$" refers to (UIDs).
     virtual mailstore::storage::UidSet& saved_result() = 0;
+
+    // ESEARCH/ESORT UPDATE contexts of the selected mailbox (RFC 5267).
+    virtual SearchUpdates& search_updates() = 0;
+    // The NOTIFY (RFC 5465) state of the session.
+    virtual Notify& notify() = 0;
 
     // Where to spool big APPEND data.
     virtual const std::string& spool_dir() const = 0;

@@ -569,15 +569,19 @@ void Session::Impl::select(std::unique_ptr<st::Mailbox> mailbox, bool read_only)
     recent_sent_ = selected_->mailbox->view().recent_count();
     state_ = SessionState::selected;
     saved_result_ = st::UidSet();
+    search_updates_.on_deselect();
     ++generation_;
+    notify_.on_select(*this);
 }
 
 void Session::Impl::deselect() {
+    search_updates_.on_deselect();
     selected_.reset();
     if (state_ == SessionState::selected)
         state_ = SessionState::authenticated;
     saved_result_ = st::UidSet();
     ++generation_;
+    notify_.on_select(*this);
 }
 
 std::string Session::Impl::capabilities() const { return detail::capability_list(*this); }

@@ -5,7 +5,9 @@
 
 #include "commands/commands.hpp"
 #include "session/context.hpp"
+#include "session/notify.hpp"
 #include "session/output.hpp"
+#include "session/search_updates.hpp"
 
 #include <imapproto/session.hpp>
 
@@ -79,6 +81,8 @@ struct Session::Impl final : detail::Context {
     Enabled& enabled() override { return enabled_; }
     mailstore::storage::UidSet& saved_result() override { return saved_result_; }
     const std::string& spool_dir() const override { return options_.limits.spool_dir; }
+    detail::SearchUpdates& search_updates() override { return search_updates_; }
+    detail::Notify& notify() override { return notify_; }
 
     // --- the run loop (session.cpp) ---
     void start();
@@ -139,6 +143,8 @@ struct Session::Impl final : detail::Context {
     std::string mechanism_;
     Enabled enabled_;
     mailstore::storage::UidSet saved_result_;
+    detail::SearchUpdates search_updates_;
+    detail::Notify notify_;
     SessionStats stats_;
 };
 

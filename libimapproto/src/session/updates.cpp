@@ -149,6 +149,10 @@ void Session::Impl::send_updates(bool allow_expunges) {
         }
     }
     selected_->own_changes.clear();
+    // Extensions that report on the same sync: UPDATE contexts (RFC 5267)
+    // and NOTIFY (RFC 5465).
+    search_updates_.after_sync(*this, r);
+    notify_.after_sync(*this, r);
 }
 
 } // namespace imapproto

@@ -1,0 +1,1 @@
+// IMAP URLs (RFC 5092) for URLAUTH and CATENATE.

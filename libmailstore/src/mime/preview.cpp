@@ -1,0 +1,1 @@
+// PREVIEW text (RFC 8970).

@@ -1,0 +1,1 @@
+// SORT (RFC 5256, 5957): include/mailstore/sort.hpp.

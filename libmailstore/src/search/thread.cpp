@@ -1,0 +1,1 @@
+// THREAD (RFC 5256): include/mailstore/thread.hpp.

@@ -1,0 +1,1 @@
+// METADATA entries (RFC 5464): include/mailstore/storage/metadata.hpp.

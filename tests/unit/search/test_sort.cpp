@@ -1,0 +1,1 @@
+// SORT orderings.
