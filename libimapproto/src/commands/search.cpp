@@ -10,6 +10,7 @@
 // form (RFC 3501 §7.4.1), so the sequence numbers stay valid throughout.
 #include "commands/commands.hpp"
 #include "commands/message_set.hpp"
+#include "commands/search_program.hpp"
 #include "commands/search_result.hpp"
 
 #include <mailstore/search.hpp>
@@ -29,27 +30,6 @@ namespace search = mailstore::search;
 // programs run over the whole view at once.
 constexpr ms::Seq kSliceWithBodies = 500;
 
-void add_tokens(const Arg& arg, std::vector<search::Token>& tokens) {
-    switch (arg.type) {
-    case Arg::Type::list:
-        tokens.push_back({search::Token::Kind::list_begin, {}});
-        for (const Arg& child : arg.children)
-            add_tokens(child, tokens);
-        tokens.push_back({search::Token::Kind::list_end, {}});
-        return;
-    case Arg::Type::nil:
-        tokens.push_back({search::Token::Kind::atom, "NIL"});
-        return;
-    case Arg::Type::atom:
-        tokens.push_back({search::Token::Kind::atom, arg.text});
-        return;
-    case Arg::Type::quoted:
-    case Arg::Type::literal:
-        tokens.push_back({search::Token::Kind::string, arg.text});
-        return;
-    }
-}
-
 bool has_key(const search::Node& node, search::Key key) {
     if (node.key == key)
         return true;
@@ -57,21 +37,6 @@ bool has_key(const search::Node& node, search::Key key) {
         if (has_key(child, key))
             return true;
     return false;
-}
-
-// "NO [BADCHARSET (UTF-8 US-ASCII ...)] Unsupported charset" (RFC 3501
-// §7.1: the code may list the charsets the server supports).
-void finish_bad_charset(Context& ctx) {
-    std::string code = "BADCHARSET (";
-    bool first = true;
-    for (const auto& name : search::supported_charsets()) {
-        if (!first)
-            code += ' ';
-        first = false;
-        code += name;
-    }
-    code += ')';
-    ctx.finish_no(code, "Unsupported charset");
 }
 
 class SearchRun final : public CommandRun {
@@ -188,10 +153,7 @@ std::unique_ptr<CommandRun> cmd_search(Context& ctx, const Command& cmd) {
         finish_syntax_error(ctx, "Missing search parameters");
         return nullptr;
     }
-    std::vector<search::Token> tokens;
-    for (std::size_t i = first; i < cmd.args.size(); ++i)
-        add_tokens(cmd.args[i], tokens);
-    auto program = search::parse(tokens, true);
+    auto program = search::parse(search_tokens(cmd.args, first), true);
     if (!program) {
         const auto& status = program.status();
         if (status.code() == mailstore::Status::Code::not_supported) {
