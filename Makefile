@@ -146,6 +146,24 @@ bench-storage:
 	    --cache-dir=$(BENCH_STORAGE_CACHE) \
 	    --markdown=bench/results/storage-$$(date -u +%Y-%m-%d).md $(BENCH_STORAGE_ARGS)
 
+# SORT and THREAD over a 100,000-message mailbox against Dovecot
+# (bench/imap_sort/run_bench.py): the generated Maildir is cached in
+# $(BENCH_SORT_CACHE); report in bench/results/sort-thread-DATE.md.
+# BENCH_SORT_ARGS go to run_bench.py (--rounds=N, --messages=N).
+BENCH_SORT_CACHE ?= /var/tmp/loft-bench-sort
+BENCH_SORT_ARGS ?=
+.PHONY: bench-sort-thread
+bench-sort-thread:
+	@./scripts/install-deps scripts/debian-packages.txt scripts/bench-packages.txt
+	[ -f $(BENCHDIR)/build.ninja ] || meson setup $(BENCHDIR) --buildtype=release -Dbench=true \
+	    -Dwerror=false $(MESONOPT)
+	meson configure $(BENCHDIR) --buildtype=release -Dbench=true
+	meson compile -C $(BENCHDIR) daemons/imapd/loft-imapd
+	mkdir -p bench/results
+	/usr/bin/python3 bench/imap_sort/run_bench.py --imapd=$(BENCHDIR)/daemons/imapd/loft-imapd \
+	    --cache-dir=$(BENCH_SORT_CACHE) \
+	    --markdown=bench/results/sort-thread-$$(date -u +%Y-%m-%d).md $(BENCH_SORT_ARGS)
+
 install: build
 	meson install -C $(BUILD)
 

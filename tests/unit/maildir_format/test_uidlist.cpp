@@ -81,6 +81,16 @@ TEST_CASE("uidlist: versions 1 and 2") {
     CHECK(format_uidlist(*v1) == "3 V1100000000 N5\n1 :1100000000.P1.h\n4 :other\n");
 }
 
+TEST_CASE("uidlist: a version 3 file name with its info part matches the base name") {
+    // Dovecot matches "1 :name:2,S" to the file name,S...:2,S in cur/
+    // (observed with Dovecot 2.3.19): the info part is not part of the key.
+    auto list = parse_uidlist("3 V1 N3 G0123456789abcdef0123456789abcdef\n1 :100.M1P1.h,S=12:2,S\n2 :200.M2P1.h\n");
+    REQUIRE(list);
+    REQUIRE(list->entries.size() == 2);
+    CHECK(list->entries[0].base == "100.M1P1.h,S=12");
+    CHECK(list->entries[1].base == "200.M2P1.h");
+}
+
 TEST_CASE("uidlist: the next UID never falls behind appended lines") {
     auto list = parse_uidlist("3 V1 N4 G0123456789abcdef0123456789abcdef\n1 :a\n2 :b\n4 :c\n");
     REQUIRE(list);

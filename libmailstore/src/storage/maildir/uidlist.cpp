@@ -113,7 +113,11 @@ Status parse_entry(std::string_view line, unsigned version, std::size_t line_no,
         while (true) {
             if (rest.empty()) return corrupt(line_no, "no ':' before the file name");
             if (rest[0] == ':') {
-                e.base = std::string(rest.substr(1));
+                // The base name ends at the info separator: a uidlist
+                // written by hand or by an old tool may carry the ":2,S"
+                // info part, which Dovecot ignores when matching files.
+                const std::string_view name = rest.substr(1);
+                e.base = std::string(name.substr(0, name.find(':')));
                 break;
             }
             sp = rest.find(' ');
