@@ -160,6 +160,19 @@ public:
     // every idle_notify_interval().
     bool idling() const;
     std::chrono::milliseconds idle_notify_interval() const;
+    // NOTIFY (RFC 5465) is in force: the client wants notifications while
+    // it sends no command, not only in IDLE. The daemon then watches
+    // notify_watch_paths() also while waiting for input (Step::read), calls
+    // wake() when one changes and run() again: the session sends what
+    // changed (unsolicited STATUS, LIST, and the selected mailbox's updates
+    // when the client asked for them) and returns Step::read.
+    bool notify_active() const;
+    // The paths to watch for NOTIFY (the watched mailboxes' and the mailbox
+    // root's; the selected mailbox's when it is watched too); empty when
+    // NOTIFY is not in force. Changes only inside run(): compare
+    // notify_generation() after each run() to know when to re-register.
+    std::vector<std::string> notify_watch_paths() const;
+    std::uint64_t notify_generation() const;
     const SessionStats& stats() const;
     // imap_logout_format expanded with the counters.
     std::string logout_stats() const;

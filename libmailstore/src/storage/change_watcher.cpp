@@ -323,4 +323,13 @@ ChangeWatcher::Handle ChangeWatcher::watch(const Mailbox& mailbox, std::function
     }
 }
 
+ChangeWatcher::Handle ChangeWatcher::watch_paths(const std::vector<std::string>& paths,
+                                                 std::function<void()> callback) {
+    try {
+        return Handle(impl_->watch(paths, std::move(callback)));
+    } catch (const std::exception&) {
+        return Handle();
+    }
+}
+
 } // namespace mailstore::storage

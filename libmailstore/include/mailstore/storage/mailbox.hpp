@@ -292,6 +292,12 @@ public:
     // Calls `callback` (from dispatch()) after any watch_paths() of `mailbox`
     // changes. The callback should just schedule a sync.
     Handle watch(const Mailbox& mailbox, std::function<void()> callback);
+    // Calls `callback` (from dispatch()) after any of `paths` changes: a
+    // directory is watched itself, a file through its directory. For a set
+    // of paths that is not one open mailbox (IMAP NOTIFY: the watch_paths()
+    // of several mailboxes and the mailbox root). An empty handle when the
+    // watch could not be made (out of memory).
+    Handle watch_paths(const std::vector<std::string>& paths, std::function<void()> callback);
 
     ChangeWatcher(const ChangeWatcher&) = delete;
     ChangeWatcher& operator=(const ChangeWatcher&) = delete;
