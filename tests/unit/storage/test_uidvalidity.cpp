@@ -4,6 +4,7 @@
 #include "conformance.hpp"
 
 #include <filesystem>
+#include <fstream>
 
 using namespace loft_test;
 
@@ -28,4 +29,31 @@ TEST_CASE("a lost dovecot-uidlist gives a new UIDVALIDITY that an open session i
     REQUIRE(s.is_ok());
     CHECK_FALSE(s->uidvalidity_changed);
     CHECK(s->expunged.empty());
+}
+
+TEST_CASE("messages a dovecot-uidlist already numbers are not \\Recent in a new index (a migrated Maildir)") {
+    // Dovecot 2.3.19, given a Maildir whose uidlist numbers the files in
+    // cur/ but no index, shows them without \Recent (0 RECENT); only files
+    // it numbers itself are recent. A mailbox migrated without Dovecot's
+    // index files must look the same in Loft.
+    StorageFixture f(conformance_locations()[2], "mail_fsync = never\n");
+    {
+        auto inbox = f.open();
+        save_all(inbox, {message_request(test_message(1)), message_request(test_message(2))});
+        REQUIRE(inbox.sync().is_ok());
+    }
+    std::filesystem::remove_all(f.dir.path / "index");
+    {
+        // A delivery that no uidlist knows yet.
+        std::ofstream(f.dir.path / "Maildir" / "new" / "1700000000.M9P9.other") << "Subject: new\n\nbody\n";
+    }
+    auto inbox = f.open();
+    REQUIRE(inbox.view().count() == 3);
+    CHECK(inbox.view().uid(1) == 1);
+    CHECK(inbox.view().uid(2) == 2);
+    CHECK(inbox.view().uid(3) == 3);
+    CHECK_FALSE(inbox.view().recent(1));
+    CHECK_FALSE(inbox.view().recent(2));
+    CHECK(inbox.view().recent(3));
+    CHECK(inbox.view().recent_count() == 1);
 }

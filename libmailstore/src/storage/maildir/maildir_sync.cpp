@@ -454,6 +454,12 @@ Status MaildirSyncRun::run(bool full) {
         want_new = want_cur = true;
         ctx.set_uidvalidity(sh.uidlist.header.uidvalidity);
         ctx.set_mailbox_guid(guid_bytes(sh.uidlist.header.guid));
+        // The messages an existing uidlist numbers were seen by whoever
+        // numbered them: a new index (a Maildir migrated without Dovecot's
+        // index files, or a lost index) shows them without \Recent, as
+        // Dovecot does; only the files numbered now are recent.
+        if (!ul_missing)
+            ctx.set_first_recent_uid(sh.uidlist.header.next_uid);
     }
 
     // The files.
