@@ -47,11 +47,12 @@ struct SortCriterion {
 inline constexpr std::size_t max_sort_criteria = 32;
 
 // Parses the sort criteria: the tokens inside the parentheses of
-// "SORT (REVERSE DATE SUBJECT) ..." (atoms, case-insensitive; without the
-// parentheses). Errors, Code::invalid_argument with a message for a BAD
-// reply: "Empty sort program" (no criteria), "Unknown sort argument: FOO",
-// "REVERSE without a sort key" (REVERSE last or followed by REVERSE),
-// "Too many sort criteria".
+// "SORT (REVERSE DATE SUBJECT) ..." (atoms or strings, case-insensitive;
+// without the parentheses). As Dovecot reads them, REVERSE toggles
+// (REVERSE REVERSE DATE is DATE). Errors, Code::invalid_argument with
+// Dovecot's message for a BAD reply: "Empty sort program" (no criteria),
+// "Unknown sort argument: FOO", "Sort list ends with REVERSE", "Invalid
+// sort list argument" (a nested list), "Too many sort criteria".
 MAILSTORE_API Result<std::vector<SortCriterion>> parse_sort_criteria(const std::vector<Token>& tokens);
 // The same from text: "REVERSE DATE SUBJECT" (for loftadm and the C API).
 MAILSTORE_API Result<std::vector<SortCriterion>> parse_sort_criteria(std::string_view text);
