@@ -14,8 +14,11 @@
 #include <cstring>
 #include <csignal>
 #include <functional>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <optional>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
@@ -387,6 +390,14 @@ asio::awaitable<void> Server::accept_loop(std::shared_ptr<Acceptor> acc) {
                 socket.close(close_ec);
                 continue;
             }
+        }
+        if (!peer.is_unix) {
+            // A reply often leaves in several writes (untagged data, then
+            // the tagged line): with Nagle's algorithm the last small write
+            // waits for the client's delayed ACK, 40 ms on Linux, after
+            // every such command. Output is already batched per reply.
+            const int one = 1;
+            ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         }
         SocketAddress local = local_address(fd);
         std::uint64_t id = next_id_++;
