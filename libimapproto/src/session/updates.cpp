@@ -72,6 +72,9 @@ void Session::Impl::send_updates(bool allow_expunges) {
         bye("Mailbox UIDVALIDITY changed, have to disconnect.");
         return;
     }
+    // RFC 5267 §4.3.4: REMOVEFROM for expunged results goes out before
+    // the EXPUNGE responses, while their sequence numbers are valid.
+    search_updates_.before_expunges(*this, r);
     if (enabled_.qresync) {
         // RFC 7162 §3.2.10: once QRESYNC is enabled, VANISHED replaces
         // EXPUNGE (UIDs, one response for the lot).
@@ -95,7 +98,9 @@ void Session::Impl::send_updates(bool allow_expunges) {
     }
     if (!r.changed.empty()) {
         const st::View& view = mailbox.view();
-        const bool with_uid = current_.uid;
+        // RFC 5465 §5.1: with FlagChange for the selected mailbox, FETCH
+        // carries UID.
+        const bool with_uid = current_.uid || notify_.fetch_with_uid();
         const auto& own = selected_->own_changes;
         std::string line;
         for (st::Uid uid : r.changed) {
@@ -110,41 +115,32 @@ void Session::Impl::send_updates(bool allow_expunges) {
                 mine = nullptr; // merged with a change the client has not heard of
             // This session's own silent changes are not echoed (RFC 3501
             // §6.4.6 allows either; Dovecot does not).
-            if (mine && mine->echo == Echo::none)
+            if (mine && (mine->echo == Echo::none || (mine->echo == Echo::modseq && !enabled_.condstore)))
                 continue;
+            // Dovecot's order for every unsolicited FETCH: UID (UID
+            // commands, and always once QRESYNC is on, whose VANISHED
+            // world needs UIDs), MODSEQ once CONDSTORE is on (RFC 7162
+            // §3.1: changes the client hears carry their modseq), FLAGS.
             line.clear();
             line += std::to_string(seq);
             line += " FETCH (";
-            if (with_uid) {
+            if (with_uid || enabled_.qresync) {
                 line += "UID ";
                 line += std::to_string(uid);
                 line += ' ';
             }
-            if (mine) {
-                // STORE's own reply: MODSEQ first, as Dovecot writes it.
-                if (enabled_.condstore) {
-                    line += "MODSEQ (";
-                    line += std::to_string(view.modseq(seq));
-                    line += ") ";
-                }
-                if (mine->echo == Echo::flags) {
-                    line += "FLAGS (";
-                    line += detail::flags_text(view.flags(seq), view.keywords(seq), view.recent(seq));
-                    line += ") ";
-                }
-                line.back() = ')';
-                untagged(line);
-                continue;
-            }
-            line += "FLAGS (";
-            line += detail::flags_text(view.flags(seq), view.keywords(seq), view.recent(seq));
-            line += ')';
             if (enabled_.condstore) {
-                line += " MODSEQ (";
+                line += "MODSEQ (";
                 line += std::to_string(view.modseq(seq));
-                line += ')';
+                line += ") ";
             }
-            line += ')';
+            // A silent STORE reports only the new modseq (RFC 7162 §3.1.3).
+            if (!mine || mine->echo == Echo::flags) {
+                line += "FLAGS (";
+                line += detail::flags_text(view.flags(seq), view.keywords(seq), view.recent(seq));
+                line += ") ";
+            }
+            line.back() = ')';
             untagged(line);
         }
     }
