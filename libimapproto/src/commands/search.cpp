@@ -1,7 +1,8 @@
 // SEARCH and UID SEARCH (RFC 3501 §6.4.4, §6.4.8), with ESEARCH's RETURN
 // options (RFC 4731), SEARCHRES's SAVE and "$" (RFC 5182), CONDSTORE's
-// MODSEQ key (RFC 7162 §3.1.5) and WITHIN's OLDER/YOUNGER (RFC 5032, from
-// the search parser).
+// MODSEQ key (RFC 7162 §3.1.5), WITHIN's OLDER/YOUNGER (RFC 5032, from
+// the search parser) and CONTEXT=SEARCH's CONTEXT, PARTIAL and UPDATE
+// (RFC 5267 §4; the UPDATE context lives in session/search_updates).
 //
 // The program is parsed by libmailstore's search module from the command's
 // arguments turned into tokens; it is evaluated in slices of the view so a
@@ -12,6 +13,7 @@
 #include "commands/message_set.hpp"
 #include "commands/search_program.hpp"
 #include "commands/search_result.hpp"
+#include "session/search_updates.hpp"
 
 #include <mailstore/search.hpp>
 
@@ -101,9 +103,25 @@ private:
             ctx.enabled().condstore = true;
             ctx.untagged("OK [HIGHESTMODSEQ " + std::to_string(view.highest_modseq()) + "] Highest");
         }
+        // "$" in an UPDATE context names the result saved before this
+        // command (RFC 5182 §2.1), which SAVE is about to replace.
+        ms::UidSet saved_before;
+        if (ret_.update && ret_.save)
+            saved_before = ctx.saved_result();
         if (ret_.save)
             ctx.saved_result() = saved_result_of(ret_, uids);
         write_search_response(ctx, ret_, uid_, matches);
+        if (ret_.update) {
+            SearchContextSpec spec;
+            spec.program = std::move(program_);
+            spec.ret = ret_;
+            spec.uid = uid_;
+            if (ret_.save)
+                std::swap(saved_before, ctx.saved_result());
+            ctx.search_updates().add_context(ctx, ctx.tag(), std::move(spec), seqs_);
+            if (ret_.save)
+                std::swap(saved_before, ctx.saved_result());
+        }
         ctx.finish_ok("", "Search completed.");
     }
 
@@ -148,6 +166,12 @@ std::unique_ptr<CommandRun> cmd_search(Context& ctx, const Command& cmd) {
         }
         ret = *parsed;
         first = 2;
+        // RFC 5267 §4.3: a tag that names an open UPDATE context may not
+        // start another one.
+        if (ret.update && ctx.search_updates().has_context(ctx.tag())) {
+            finish_syntax_error(ctx, "Duplicate search update tag");
+            return nullptr;
+        }
     }
     if (first >= cmd.args.size()) {
         finish_syntax_error(ctx, "Missing search parameters");

@@ -2,11 +2,45 @@
 
 #include <imapproto/string_writer.hpp>
 
+#include <algorithm>
+#include <cstddef>
+#include <string_view>
+
 #include <strings.h>
 
 namespace imapproto::detail {
 
 namespace ms = mailstore::storage;
+
+namespace {
+
+// An nz-number of at most 32 bits (RFC 3501 §9), or 0.
+std::uint32_t parse_nz_number(std::string_view text) {
+    if (text.empty() || text.size() > 10 || text[0] == '0')
+        return 0;
+    std::uint64_t value = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9')
+            return 0;
+        value = value * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return value > 0xFFFFFFFFu ? 0 : static_cast<std::uint32_t>(value);
+}
+
+// RFC 5267 §5: partial-range = nz-number ":" nz-number.
+std::optional<PartialRange> parse_partial_range(std::string_view text) {
+    const auto colon = text.find(':');
+    if (colon == std::string_view::npos)
+        return std::nullopt;
+    PartialRange range;
+    range.first = parse_nz_number(text.substr(0, colon));
+    range.last = parse_nz_number(text.substr(colon + 1));
+    if (range.first == 0 || range.last == 0)
+        return std::nullopt;
+    return range;
+}
+
+} // namespace
 
 std::optional<SearchReturn> parse_search_return(const Arg& list, std::string& error) {
     SearchReturn ret;
@@ -15,7 +49,9 @@ std::optional<SearchReturn> parse_search_return(const Arg& list, std::string& er
         error = "Invalid SEARCH return options";
         return std::nullopt;
     }
-    for (const Arg& option : list.children) {
+    const auto& options = list.children;
+    for (std::size_t i = 0; i < options.size(); ++i) {
+        const Arg& option = options[i];
         if (option.type != Arg::Type::atom) {
             error = "Unknown SEARCH return option";
             return std::nullopt;
@@ -31,13 +67,41 @@ std::optional<SearchReturn> parse_search_return(const Arg& list, std::string& er
             ret.count = true;
         else if (strcasecmp(name, "SAVE") == 0)
             ret.save = true;
-        else {
+        else if (strcasecmp(name, "CONTEXT") == 0)
+            ret.context = true;
+        else if (strcasecmp(name, "UPDATE") == 0)
+            ret.update = true;
+        else if (strcasecmp(name, "PARTIAL") == 0) {
+            if (i + 1 >= options.size() || options[i + 1].type != Arg::Type::atom) {
+                error = "PARTIAL range missing";
+                return std::nullopt;
+            }
+            auto range = parse_partial_range(options[i + 1].text);
+            if (!range) {
+                error = "PARTIAL range broken";
+                return std::nullopt;
+            }
+            if (ret.partial) {
+                error = "PARTIAL can be used only once";
+                return std::nullopt;
+            }
+            ret.partial = range;
+            ++i;
+        } else {
             error = "Unknown SEARCH return option";
             return std::nullopt;
         }
     }
-    if (list.children.empty())
-        ret.all = true; // RFC 4731 §3.1: RETURN () is RETURN (ALL)
+    // RFC 5267 §4.4: one PARTIAL, one ALL, or neither.
+    if (ret.partial && ret.all) {
+        error = "PARTIAL conflicts with ALL";
+        return std::nullopt;
+    }
+    // RFC 4731 §3.1: RETURN () is RETURN (ALL). So is a list with only
+    // the CONTEXT hint (Dovecot's answer); SAVE and UPDATE alone return
+    // no data (RFC 5182 §2.4; UPDATE gets an empty ESEARCH).
+    if (!ret.min && !ret.max && !ret.count && !ret.partial && !ret.save && !ret.update)
+        ret.all = true;
     return ret;
 }
 
@@ -92,8 +156,10 @@ void write_search_response(Context& ctx, const SearchReturn& ret, bool uid, cons
         flush_chunk(ctx, line, true);
         return;
     }
-    // RFC 5182 §2.4: SAVE alone returns no ESEARCH response.
-    if (!ret.min && !ret.max && !ret.all && !ret.count)
+    // RFC 5182 §2.4: SAVE alone returns no ESEARCH response. UPDATE
+    // without a data option gets an ESEARCH without data, as Dovecot
+    // answers it.
+    if (!ret.min && !ret.max && !ret.all && !ret.count && !ret.partial && !ret.update)
         return;
     line = "* ESEARCH (TAG ";
     write_string(line, ctx.tag());
@@ -111,6 +177,23 @@ void write_search_response(Context& ctx, const SearchReturn& ret, bool uid, cons
             line += " ALL ";
             append_set(ctx, line, ids);
         }
+    }
+    if (ret.partial) {
+        // RFC 5267 §4.4: the range as requested, then the results at those
+        // positions, or NIL when there are none.
+        const PartialRange& range = *ret.partial;
+        // Written low:high, as Dovecot does (§5: 500:400 means 400:500).
+        line += " PARTIAL (" + std::to_string(range.low()) + ':' + std::to_string(range.high()) + ' ';
+        const std::size_t low = range.low() - 1;
+        const std::size_t high = std::min<std::size_t>(range.high(), ids.size());
+        if (low >= high) {
+            line += "NIL";
+        } else {
+            const std::vector<std::uint32_t> part(ids.begin() + static_cast<std::ptrdiff_t>(low),
+                                                  ids.begin() + static_cast<std::ptrdiff_t>(high));
+            append_set(ctx, line, part);
+        }
+        line += ')';
     }
     if (ret.count)
         line += " COUNT " + std::to_string(ids.size());
