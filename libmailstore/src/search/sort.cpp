@@ -8,6 +8,8 @@
 // the index cache in that form, so a warm SORT opens no message file.
 #include <mailstore/sort.hpp>
 
+#include "storage/mailbox_impl.hpp"
+
 #include <mailstore/log.hpp>
 #include <mailstore/mime/casemap.hpp>
 #include <mailstore/mime/header.hpp>
@@ -52,6 +54,27 @@ constexpr std::array<KeyInfo, kKeyCount> kKeys{{
     {SortKey::display_from, "DISPLAYFROM", "sort.displayfrom", "From"},
     {SortKey::display_to, "DISPLAYTO", "sort.displayto", "To"},
 }};
+
+// Cache entries a Mailbox holds until its next sync are bounded (and the
+// ones over the bound are dropped): a SORT that computes keys for more
+// messages than that writes them to the index itself every so often, so
+// one SORT of a 100,000-message mailbox leaves all its keys cached.
+constexpr std::size_t kFlushEntries = 5000;
+constexpr std::size_t kFlushBytes = 2 << 20;
+
+void flush_cache_if_full(storage::Mailbox& mailbox) {
+    auto& im = mailbox.impl();
+    if (im.pending_cache.size() < kFlushEntries && im.pending_cache_bytes < kFlushBytes)
+        return;
+    auto done = im.commit([&](index::WriteContext& ctx) {
+        im.flush_pending(ctx);
+        return Status::ok();
+    });
+    if (!done)
+        log::Logger("mail")
+            .with("(" + mailbox.user().username() + ")")
+            .warningf("SORT: sort keys of {} not cached: {}", mailbox.name(), done.status().message());
+}
 
 const KeyInfo& info(SortKey key) { return kKeys[static_cast<std::size_t>(key)]; }
 
@@ -176,8 +199,10 @@ public:
         if (max_messages != 0 && end - loaded_ > max_messages)
             end = loaded_ + max_messages;
         try {
-            for (; loaded_ < end; ++loaded_)
-                load_one(mailbox, seqs_[loaded_]);
+            for (; loaded_ < end; ++loaded_) {
+                if (load_one(mailbox, seqs_[loaded_]))
+                    flush_cache_if_full(mailbox);
+            }
         } catch (const std::bad_alloc&) {
             return Status::error(Status::Code::internal, "SORT: out of memory");
         }
@@ -219,7 +244,8 @@ public:
     }
 
 private:
-    void load_one(storage::Mailbox& mailbox, Seq seq) {
+    // Returns whether keys were computed (and cached) for the message.
+    bool load_one(storage::Mailbox& mailbox, Seq seq) {
         storage::Message message = mailbox.message(seq);
         std::array<std::optional<std::string>, kKeyCount> cached;
         bool missing = false;
@@ -254,6 +280,7 @@ private:
                 break;
             }
         }
+        return missing;
     }
 
     // The sent date from "sort.date" (Unix seconds, UTC), or the internal
