@@ -290,6 +290,10 @@ void Session::Impl::dispatch(Command cmd) {
         return;
     }
     spec_ = spec;
+    // NOTIFY (RFC 5465 §5): others' pending changes go out before a command
+    // whose own changes are not reported back.
+    if (notify_.active())
+        notify_.before_command(*this, woken_);
     run_ = spec->start(*this, current_);
     if (run_ && !finished_ && !closing_) {
         running_ = true;
@@ -312,6 +316,11 @@ void Session::Impl::complete_command() {
         auto policy = current_.uid ? detail::UpdatePolicy::full : spec_->updates;
         if (policy != detail::UpdatePolicy::none)
             send_updates(policy == detail::UpdatePolicy::full);
+        if (closing_)
+            return;
+    }
+    if (notify_.active() && state_ != SessionState::not_authenticated) {
+        notify_.after_command(*this, woken_);
         if (closing_)
             return;
     }
@@ -414,8 +423,12 @@ Step Session::Impl::run_command() {
         // RFC 2177: updates go out while idling, as soon as they happen.
         if (ticked_.exchange(false))
             untagged("OK Still here");
-        if (woken_.exchange(false) && selected_)
+        const bool woken = woken_.exchange(false);
+        if (woken && selected_)
             send_updates(true);
+        // RFC 5465 §4: IDLE sends the events NOTIFY asked for.
+        if (woken && notify_.active() && !closing_)
+            notify_.poll(*this);
         if (closing_)
             return {};
     }
@@ -476,6 +489,12 @@ Step Session::Impl::run() {
             Step s;
             s.kind = Step::Kind::flush;
             return hand_out(s);
+        }
+        // NOTIFY (RFC 5465 §1): between commands, what changed goes out
+        // without waiting for the next one.
+        if (notify_.active() && state_ != SessionState::not_authenticated && woken_.exchange(false)) {
+            notify_.poll(*this, true);
+            continue;
         }
         bool again = false;
         Step s = next_command(again);
@@ -617,6 +636,9 @@ const st::Mailbox* Session::selected_mailbox() const {
 }
 std::uint64_t Session::selection_generation() const { return impl_->generation_; }
 bool Session::idling() const { return impl_->idling_; }
+bool Session::notify_active() const { return impl_->notify_.active(); }
+std::vector<std::string> Session::notify_watch_paths() const { return impl_->notify_.watch_paths(); }
+std::uint64_t Session::notify_generation() const { return impl_->notify_.generation(); }
 std::chrono::milliseconds Session::idle_notify_interval() const { return impl_->settings_.idle_notify_interval; }
 const SessionStats& Session::stats() const { return impl_->stats_; }
 const std::string& Session::login_mechanism() const { return impl_->mechanism_; }
