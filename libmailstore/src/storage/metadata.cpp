@@ -26,6 +26,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <filesystem>
 #include <fcntl.h>
 #include <map>
 #include <mutex>
@@ -244,6 +245,13 @@ public:
         const auto deadline = std::chrono::steady_clock::now() + kLockTimeout;
         for (;;) {
             int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+            if (fd < 0 && errno == ENOENT) {
+                // The home directory may not exist yet (Dovecot creates it
+                // on first use too).
+                std::error_code ec;
+                std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+                fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+            }
             if (fd < 0)
                 return errno_status(path, "open", errno);
             struct flock fl {};

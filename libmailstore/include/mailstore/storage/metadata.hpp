@@ -49,7 +49,9 @@ struct MetadataChange {
 
 // Bounds on what one user may store (RFC 5464 §4.3 lets a server choose).
 struct MetadataLimits {
-    std::size_t max_value_size = 64 * 1024;     // one value, in bytes ([METADATA MAXSIZE])
+    // One value, in bytes ([METADATA MAXSIZE]); below the IMAP parser's
+    // 64 KiB literal limit, so that a client learns the limit from MAXSIZE.
+    std::size_t max_value_size = 32 * 1024;
     std::size_t max_entries = 256;              // per mailbox, and for the server ([METADATA TOOMANY])
     std::size_t max_total_bytes = 1024 * 1024;  // names + values of all the user's entries ([TOOMANY])
 };
