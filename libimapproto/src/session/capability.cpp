@@ -52,6 +52,11 @@ std::string capability_list(const Session::Impl& s) {
             caps += " APPENDLIMIT=";
             caps += std::to_string(s.settings_.append_max_size);
         }
+        // RFC 5464: only with imap_metadata = yes, as in Dovecot. METADATA
+        // covers server entries too; METADATA-SERVER is listed for clients
+        // that look only for it.
+        if (s.settings_.metadata)
+            caps += " METADATA METADATA-SERVER";
     }
     if (append) {
         caps += ' ';

@@ -44,6 +44,9 @@ struct SessionSettings {
     bool literal_minus = false;
     std::string id_send; // imap_id_send
     std::string id_log;  // imap_id_log
+    // METADATA (RFC 5464): GETMETADATA/SETMETADATA and the capability
+    // only with imap_metadata = yes, as in Dovecot.
+    bool metadata = false; // imap_metadata
 };
 
 // One message's flag change made by this session (Selected::own_changes).

@@ -37,6 +37,7 @@ detail::SessionSettings read_settings(const ms::config::Config& config, const ms
     s.literal_minus = config.get_bool("imap_literal_minus", lc);
     s.id_send = config.get("imap_id_send", lc);
     s.id_log = config.get("imap_id_log", lc);
+    s.metadata = config.get_bool("imap_metadata", lc);
     return s;
 }
 
