@@ -8,6 +8,7 @@
 #include <mailstore/log.hpp>
 #include <mailstore/mutf7.hpp>
 #include <mailstore/storage/mailbox.hpp>
+#include <mailstore/storage/metadata.hpp>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -313,10 +314,24 @@ Status User::delete_mailbox(std::string_view name_in) const {
         return r.status();
     if (!exists(name))
         return Status::not_found("Mailbox doesn't exist: " + name);
+    // METADATA entries (RFC 5464 §3.1: they go with the mailbox) are keyed
+    // by the mailbox GUID, which is only known before the mailbox goes.
+    std::optional<MetadataStore> metadata;
+    std::string guid;
+    if (auto store = MetadataStore::open(*this); store) {
+        if (auto g = mailbox_guid(name); g) {
+            metadata = std::move(*store);
+            guid = std::move(*g);
+        }
+    }
     // The mailbox's own directory goes away; children keep theirs and the
     // name lists as \Noselect \HasChildren (Dovecot's Maildir++ behaviour).
     if (Status s = r->list->remove(r->storage_name); !s)
         return s;
+    if (metadata) {
+        if (Status s = metadata->remove_mailbox(guid); !s)
+            log::Logger("mail").with("(" + username() + ")").errorf("DELETE {}: its metadata entries stay: {}", name, s.message());
+    }
     forget_status(*this, r->namespace_index, r->name);
     const NamespaceRuntime& ns = ns_at(*this, r->namespace_index);
     if (read_special_use_file(ns).count(r->name))
