@@ -1,6 +1,7 @@
 // ENABLE (RFC 5161). Only extensions that are advertised and that Loft knows
 // how to switch on are enabled; the rest are ignored, as the RFC says.
 #include "commands/commands.hpp"
+#include "mailbox/condstore.hpp"
 
 #include <algorithm>
 #include <array>
@@ -44,14 +45,19 @@ std::unique_ptr<CommandRun> cmd_enable(Context& ctx, const Command& cmd) {
         if (std::find(done.begin(), done.end(), name) != done.end() || !advertised(caps, name))
             continue;
         auto& e = ctx.enabled();
-        if (name == "CONDSTORE")
-            e.condstore = true;
-        else if (name == "QRESYNC")
-            e.qresync = e.condstore = true; // RFC 7162 §3.2.3: QRESYNC implies CONDSTORE
-        else if (name == "UTF8=ACCEPT")
+        // With a mailbox selected, turning CONDSTORE on (QRESYNC implies it,
+        // RFC 7162 §3.2.3) reports its HIGHESTMODSEQ before ENABLED, as
+        // Dovecot does (enable_condstore).
+        if (name == "CONDSTORE") {
+            enable_condstore(ctx);
+        } else if (name == "QRESYNC") {
+            enable_condstore(ctx);
+            e.qresync = true;
+        } else if (name == "UTF8=ACCEPT") {
             e.utf8_accept = true;
-        else
+        } else {
             continue;
+        }
         done.push_back(std::move(name));
     }
     if (!done.empty()) {

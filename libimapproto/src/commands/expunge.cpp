@@ -1,7 +1,9 @@
 // EXPUNGE (RFC 3501 §6.4.3) and UID EXPUNGE (RFC 4315 §2.1: only the given
 // UIDs that are \Deleted). The command only commits the expunge; the
 // session's sync after it sends the "* n EXPUNGE" lines, each numbered
-// after the previous ones were removed.
+// after the previous ones were removed. With QRESYNC enabled the tagged OK
+// carries the new HIGHESTMODSEQ when something was expunged (RFC 7162
+// §3.2.7, §3.2.9; Dovecot: only then, and not for CLOSE).
 #include "commands/commands.hpp"
 #include "mailbox/expunge_deleted.hpp"
 
@@ -37,9 +39,22 @@ std::unique_ptr<CommandRun> cmd_expunge(Context& ctx, const Command& cmd) {
         ctx.finish_ok("", "Expunge completed.");
         return nullptr;
     }
+    const auto expunged_before = ctx.stats().expunged;
     if (auto status = expunge_deleted(ctx, *sel->mailbox, within ? &*within : nullptr); !status) {
         ctx.finish_status(status);
         return nullptr;
+    }
+    if (ctx.enabled().qresync && ctx.stats().expunged != expunged_before) {
+        // The VANISHED responses go out now rather than after the command,
+        // so the HIGHESTMODSEQ below is that of a view the client has been
+        // told everything about (RFC 7162 §3.2: the client must not lose a
+        // change when it resyncs from this value later).
+        ctx.send_updates(true);
+        if (Selected* now = ctx.selected(); now && now->mailbox) {
+            ctx.finish_ok("HIGHESTMODSEQ " + std::to_string(now->mailbox->view().highest_modseq()),
+                          "Expunge completed.");
+            return nullptr;
+        }
     }
     ctx.finish_ok("", "Expunge completed.");
     return nullptr;

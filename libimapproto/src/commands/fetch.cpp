@@ -7,9 +7,11 @@
 // ascending order (fetch/fetch_message.hpp). It is resumable: whenever the
 // output passes the high-water mark it returns Progress::more_output and
 // goes on after the flush, also in the middle of a big body.
+#include "ascii.hpp"
 #include "commands/commands.hpp"
 #include "fetch/fetch_items.hpp"
 #include "fetch/fetch_message.hpp"
+#include "mailbox/condstore.hpp"
 
 #include <mailstore/search.hpp>
 
@@ -34,41 +36,70 @@ void syntax_error(Context& ctx, std::string_view message) {
     ctx.finish_bad(text);
 }
 
-// "(CHANGEDSINCE <mod-sequence-valzer>)" (RFC 7162 §3.1.4.1). nullopt with
-// `error` for anything else.
-std::optional<ms::ModSeq> parse_modifiers(const Arg& arg, std::string& error) {
-    if (arg.type != Arg::Type::list || arg.children.size() != 2 || arg.children[0].type != Arg::Type::atom ||
-        arg.children[1].type != Arg::Type::atom) {
-        error = "Unknown FETCH modifier";
-        return std::nullopt;
-    }
-    const std::string& name = arg.children[0].text;
-    const std::string& value = arg.children[1].text;
-    bool is_changedsince = name.size() == 12;
-    for (std::size_t i = 0; is_changedsince && i < name.size(); ++i)
-        is_changedsince = std::toupper(static_cast<unsigned char>(name[i])) == "CHANGEDSINCE"[i];
-    if (!is_changedsince) {
-        error = "Unknown FETCH modifier";
-        return std::nullopt;
-    }
+// The FETCH modifiers: "(CHANGEDSINCE <mod-sequence-valzer>)" (RFC 7162
+// §3.1.4.1) and, for UID FETCH with QRESYNC enabled, VANISHED (§3.2.6), in
+// either order. false with `error` (the BAD text) for anything else.
+struct FetchModifiers {
+    std::optional<ms::ModSeq> changed_since;
+    bool vanished = false;
+};
+
+bool parse_modseq_value(const Arg& arg, ms::ModSeq& modseq) {
     // mod-sequence-valzer: 0 .. 2^63-1.
-    if (value.empty() || value.size() > 19) {
-        error = "Invalid CHANGEDSINCE modseq";
-        return std::nullopt;
-    }
-    ms::ModSeq modseq = 0;
-    for (char c : value) {
-        if (c < '0' || c > '9') {
-            error = "Invalid CHANGEDSINCE modseq";
-            return std::nullopt;
-        }
+    if (arg.type != Arg::Type::atom || arg.text.empty() || arg.text.size() > 19)
+        return false;
+    modseq = 0;
+    for (char c : arg.text) {
+        if (c < '0' || c > '9')
+            return false;
         modseq = modseq * 10 + static_cast<unsigned>(c - '0');
     }
-    if (modseq > static_cast<ms::ModSeq>(INT64_MAX)) {
-        error = "Invalid CHANGEDSINCE modseq";
-        return std::nullopt;
+    return modseq <= static_cast<ms::ModSeq>(INT64_MAX);
+}
+
+bool parse_modifiers(Context& ctx, const Arg& arg, FetchModifiers& mods, std::string& error) {
+    if (arg.type != Arg::Type::list || arg.children.empty() || arg.children.size() > 3) {
+        error = "Unknown FETCH modifier";
+        return false;
     }
-    return modseq;
+    const auto& items = arg.children;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (items[i].type != Arg::Type::atom) {
+            error = "Unknown FETCH modifier";
+            return false;
+        }
+        if (ascii_iequals(items[i].text, "CHANGEDSINCE") && !mods.changed_since) {
+            ms::ModSeq modseq = 0;
+            if (i + 1 >= items.size() || !parse_modseq_value(items[i + 1], modseq)) {
+                error = "Invalid CHANGEDSINCE modseq";
+                return false;
+            }
+            mods.changed_since = modseq;
+            ++i;
+        } else if (ascii_iequals(items[i].text, "VANISHED") && !mods.vanished) {
+            mods.vanished = true;
+        } else {
+            error = "Unknown FETCH modifier";
+            return false;
+        }
+    }
+    if (mods.vanished) {
+        // RFC 7162 §3.2.6: VANISHED needs UID FETCH, QRESYNC enabled and
+        // CHANGEDSINCE; a tagged BAD otherwise (Dovecot's texts).
+        if (!ctx.command().uid) {
+            error = "VANISHED only allowed with UID FETCH";
+            return false;
+        }
+        if (!ctx.enabled().qresync) {
+            error = "QRESYNC not enabled";
+            return false;
+        }
+        if (!mods.changed_since) {
+            error = "VANISHED used without CHANGEDSINCE";
+            return false;
+        }
+    }
+    return true;
 }
 
 // CHANGEDSINCE implies MODSEQ in every response (RFC 7162 §3.1.4.1).
@@ -85,9 +116,10 @@ void add_modseq(FetchRequest& req) {
 
 class FetchRun final : public CommandRun {
 public:
-    FetchRun(FetchRequest request, ms::UidSet uids, ms::UidSet seen_added, std::optional<ms::ModSeq> changed_since)
+    FetchRun(FetchRequest request, ms::UidSet uids, ms::UidSet seen_added, std::optional<ms::ModSeq> changed_since,
+             std::optional<ms::ModSeq> announce_highest)
         : request_(std::move(request)), uids_(std::move(uids)), seen_added_(std::move(seen_added)),
-          changed_since_(changed_since) {}
+          changed_since_(changed_since), announce_highest_(announce_highest) {}
 
     Progress resume(Context& ctx) override {
         Selected* sel = ctx.selected();
@@ -156,6 +188,12 @@ private:
     }
 
     void finish(Context& ctx) {
+        // RFC 7162 §3.1: the first CONDSTORE enabling command reports
+        // HIGHESTMODSEQ. After the FETCH data (Dovecot sends it first;
+        // either is allowed), with the value from before the command so it
+        // covers no change the client has not heard of yet.
+        if (announce_highest_)
+            ctx.untagged("OK [HIGHESTMODSEQ " + std::to_string(*announce_highest_) + "] Highest");
         if (!error_.is_ok())
             ctx.finish_no("SERVERBUG", internal_error_text());
         else if (unknown_cte_)
@@ -172,6 +210,7 @@ private:
     ms::UidSet uids_;
     ms::UidSet seen_added_;
     std::optional<ms::ModSeq> changed_since_;
+    std::optional<ms::ModSeq> announce_highest_;
     std::size_t range_ = 0;
     ms::Seq seq_ = 0;
     ms::Seq seq_last_ = 0;
@@ -214,7 +253,11 @@ ms::UidSet set_seen(Context& ctx, Selected& sel, const ms::UidSet& uids) {
                     own.modseq = committed->modseq;
                     own.flags = static_cast<ms::MailFlags>(view.flags(seq) | ms::flag_seen);
                     own.keywords = view.keywords(seq);
-                    own.echo = OwnChange::Echo::none;
+                    // RFC 7162 §3.1: with CONDSTORE the implicit \Seen
+                    // change is reported with its modseq ("* n FETCH
+                    // (MODSEQ (m))" after the data, as Dovecot does); the
+                    // FLAGS went out with the data.
+                    own.echo = ctx.enabled().condstore ? OwnChange::Echo::modseq : OwnChange::Echo::none;
                 }
             }
             return unseen;
@@ -250,14 +293,14 @@ std::unique_ptr<CommandRun> cmd_fetch(Context& ctx, const Command& cmd) {
         syntax_error(ctx, error);
         return nullptr;
     }
-    std::optional<ms::ModSeq> changed_since;
+    FetchModifiers mods;
     if (cmd.args.size() == 3) {
-        changed_since = parse_modifiers(cmd.args[2], error);
-        if (!changed_since) {
+        if (!parse_modifiers(ctx, cmd.args[2], mods, error)) {
             syntax_error(ctx, error);
             return nullptr;
         }
-        add_modseq(*request);
+        if (mods.changed_since)
+            add_modseq(*request);
     }
 
     ms::Mailbox& mailbox = *sel->mailbox;
@@ -274,8 +317,29 @@ std::unique_ptr<CommandRun> cmd_fetch(Context& ctx, const Command& cmd) {
         uids = std::move(resolved).value();
     }
     // RFC 7162 §3.1: MODSEQ and CHANGEDSINCE are CONDSTORE-enabling.
-    if (request->has_modseq)
+    std::optional<ms::ModSeq> announce_highest;
+    if (request->has_modseq && !ctx.enabled().condstore) {
         ctx.enabled().condstore = true;
+        announce_highest = view.highest_modseq();
+    }
+    // RFC 7162 §3.2.6: the UIDs of the set expunged since CHANGEDSINCE,
+    // before the FETCH data. Without the history that far back, every UID
+    // of the set that is gone (a superset, never a wrong answer).
+    if (mods.vanished) {
+        ms::UidSet asked;
+        const ms::Uid top = view.uidnext() > 1 ? view.uidnext() - 1 : 0;
+        for (const auto& r : set->ranges) {
+            const ms::Uid first = r.first == mailstore::search::SequenceSet::star ? top : r.first;
+            const ms::Uid last = r.last == mailstore::search::SequenceSet::star ? top : r.last;
+            asked.add(first, last);
+        }
+        if (set->saved)
+            asked = ctx.saved_result();
+        auto gone = mailbox.expunged_since(*mods.changed_since, &asked);
+        ms::UidSet vanished = gone ? std::move(gone).value() : missing_uids(view, asked);
+        if (!vanished.empty())
+            ctx.untagged("VANISHED (EARLIER) " + vanished.to_string());
+    }
 
     // RFC 3501 §6.4.5: reading a body part without PEEK sets \Seen (not in a
     // read-only mailbox). This session's own change is reported in the
@@ -286,7 +350,8 @@ std::unique_ptr<CommandRun> cmd_fetch(Context& ctx, const Command& cmd) {
         seen_added = set_seen(ctx, *sel, uids);
     }
 
-    auto run = std::make_unique<FetchRun>(std::move(*request), std::move(uids), std::move(seen_added), changed_since);
+    auto run = std::make_unique<FetchRun>(std::move(*request), std::move(uids), std::move(seen_added),
+                                          mods.changed_since, announce_highest);
     if (run->resume(ctx) == Progress::done)
         return nullptr;
     return run;

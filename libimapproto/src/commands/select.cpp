@@ -3,7 +3,12 @@
 // in its order: FLAGS, PERMANENTFLAGS, EXISTS, RECENT, UNSEEN, UIDVALIDITY,
 // UIDNEXT, HIGHESTMODSEQ.
 #include "commands/commands.hpp"
+#include "mailbox/condstore.hpp"
 #include "mailbox/mailbox_names.hpp"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
 
 namespace imapproto::detail {
 
@@ -11,13 +16,24 @@ namespace st = mailstore::storage;
 
 namespace {
 
-// RFC 7162 §3.2.5: SELECT mailbox (QRESYNC (uidvalidity modseq [known-uids])).
+// RFC 7162 §3.2.5: SELECT mailbox (QRESYNC (uidvalidity modseq
+// [known-uids [(seq-match-data)]])).
 struct Qresync {
     std::uint32_t uidvalidity = 0;
     st::ModSeq modseq = 0;
     std::optional<st::UidSet> known;
+    // §3.2.5.2: pairs of (sequence number, UID) the client holds, ascending.
+    std::vector<std::pair<st::Seq, st::Uid>> seq_match;
 };
 
+// Dovecot's BAD texts carry the command name.
+std::string bad_text(const Command& cmd, std::string_view message) {
+    return "Error in IMAP command " + cmd.name + ": " + std::string(message);
+}
+
+// A number up to `max`, 0 included: Dovecot takes a UIDVALIDITY or modseq
+// of 0 (no mailbox has UIDVALIDITY 0, so that is a plain SELECT; modseq 0
+// asks for every message).
 bool parse_number(const Arg& arg, std::uint64_t max, std::uint64_t& value) {
     if (arg.type != Arg::Type::atom || arg.text.empty() || arg.text.size() > 20)
         return false;
@@ -29,7 +45,44 @@ bool parse_number(const Arg& arg, std::uint64_t max, std::uint64_t& value) {
             return false;
         value = value * 10 + static_cast<std::uint64_t>(c - '0');
     }
-    return value != 0;
+    return true;
+}
+
+// A sequence-set of plain numbers (no '*'), as known-uids and the two
+// seq-match sets are written.
+std::optional<st::UidSet> parse_plain_set(const Arg& arg) {
+    if (arg.type != Arg::Type::atom || arg.text.find('*') != std::string::npos)
+        return std::nullopt;
+    return st::UidSet::parse(arg.text);
+}
+
+// The seq-match-data "(known-sequence-set known-uid-set)": two sets of the
+// same size, paired in ascending order (§3.2.5.2). At most
+// kMaxSeqMatchPairs pairs: clients send a sparse sample (RFC 7162 suggests
+// exponentially spaced ones), never the whole mailbox.
+constexpr std::uint64_t kMaxSeqMatchPairs = 100000;
+
+bool parse_seq_match(const Arg& arg, Qresync& q, std::string& error) {
+    if (arg.type != Arg::Type::list || arg.children.size() != 2) {
+        error = "Invalid QRESYNC known-uid-set";
+        return false;
+    }
+    auto seqs = parse_plain_set(arg.children[0]);
+    auto uids = parse_plain_set(arg.children[1]);
+    if (!seqs || !uids) {
+        error = "Invalid QRESYNC known-uid-set";
+        return false;
+    }
+    if (seqs->count() != uids->count() || seqs->count() > kMaxSeqMatchPairs) {
+        error = "Invalid QRESYNC sets";
+        return false;
+    }
+    auto s = seqs->to_vector();
+    auto u = uids->to_vector();
+    q.seq_match.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i)
+        q.seq_match.emplace_back(s[i], u[i]);
+    return true;
 }
 
 // The optional select parameter list: (CONDSTORE) (RFC 7162 §3.1.8) or
@@ -40,20 +93,22 @@ bool parse_select_params(Context& ctx, const Arg& list, std::optional<Qresync>& 
         return false;
     }
     const auto& params = list.children;
+    bool condstore = false;
     for (std::size_t i = 0; i < params.size(); ++i) {
         const Arg& param = params[i];
-        if (param.type == Arg::Type::atom && ascii_iequals(param.text, "CONDSTORE")) {
-            ctx.enabled().condstore = true;
+        if (param.type == Arg::Type::atom && ascii_iequals(param.text, "CONDSTORE") && !condstore) {
+            condstore = true;
             continue;
         }
-        if (param.type == Arg::Type::atom && ascii_iequals(param.text, "QRESYNC") && i + 1 < params.size()) {
+        if (param.type == Arg::Type::atom && ascii_iequals(param.text, "QRESYNC") && !qresync &&
+            i + 1 < params.size()) {
             if (!ctx.enabled().qresync) {
                 error = "QRESYNC not enabled";
                 return false;
             }
             const Arg& values = params[++i];
             std::uint64_t uidvalidity = 0, modseq = 0;
-            if (values.type != Arg::Type::list || values.children.size() < 2 ||
+            if (values.type != Arg::Type::list || values.children.size() < 2 || values.children.size() > 4 ||
                 !parse_number(values.children[0], 0xFFFFFFFFu, uidvalidity) ||
                 !parse_number(values.children[1], ~std::uint64_t{0} >> 1, modseq)) {
                 error = "Invalid QRESYNC parameters";
@@ -62,22 +117,49 @@ bool parse_select_params(Context& ctx, const Arg& list, std::optional<Qresync>& 
             Qresync q;
             q.uidvalidity = static_cast<std::uint32_t>(uidvalidity);
             q.modseq = modseq;
-            // known-uids; the optional seq-match-data after it only narrows
-            // what the server may leave out, so it is accepted and unused.
-            if (values.children.size() >= 3 && values.children[2].type == Arg::Type::atom) {
-                q.known = st::UidSet::parse(values.children[2].text);
+            if (values.children.size() >= 3) {
+                const Arg& third = values.children[2];
+                if (third.type == Arg::Type::list && values.children.size() == 3) {
+                    // seq-match-data without known-uids: not in the
+                    // grammar, but harmless; Dovecot refuses it too.
+                    error = "Invalid QRESYNC parameters";
+                    return false;
+                }
+                q.known = parse_plain_set(third);
                 if (!q.known) {
                     error = "Invalid QRESYNC known-uids";
                     return false;
                 }
             }
+            if (values.children.size() == 4 && !parse_seq_match(values.children[3], q, error))
+                return false;
             qresync = std::move(q);
             continue;
         }
         error = "Unknown select parameter";
         return false;
     }
+    // Only a SELECT that goes on turns CONDSTORE on (RFC 7162 §3.1.8).
+    if (condstore)
+        ctx.enabled().condstore = true;
     return true;
+}
+
+// §3.2.5.2: the highest UID of the client's (seq, uid) pairs that still
+// sits at the same sequence number. New messages only get higher UIDs and
+// an expunge moves every later message down, so when message `seq` still
+// has `uid`, none of the UIDs below it was expunged: only UIDs above it
+// need reporting. 0 when no pair matches.
+st::Uid seq_match_floor(const st::View& view, const Qresync& q) {
+    st::Uid floor = 0;
+    for (const auto& [seq, uid] : q.seq_match) {
+        if (seq == 0 || seq > view.count())
+            break;
+        if (view.uid(seq) != uid)
+            break;
+        floor = uid;
+    }
+    return floor;
 }
 
 // RFC 7162 §3.2.5.1: what changed since the client's modseq, when its
@@ -90,15 +172,28 @@ void send_qresync(Context& ctx, st::Mailbox& mailbox, const Qresync& q) {
     auto vanished = mailbox.expunged_since(q.modseq, q.known ? &*q.known : nullptr);
     st::UidSet gone;
     if (vanished) {
-        gone = *vanished;
-    } else if (q.known) {
-        // The history does not reach back that far: every known UID that is
-        // no longer here (UIDs from UIDNEXT on were never given out).
-        const std::uint64_t end = view.uidnext();
-        for (const auto& range : q.known->ranges())
-            for (std::uint64_t uid = range.first; uid <= range.last && uid < end; ++uid)
-                if (view.seq(static_cast<st::Uid>(uid)) == 0)
-                    gone.add(static_cast<st::Uid>(uid));
+        gone = std::move(vanished).value();
+    } else {
+        // The history does not reach back that far (an index rebuilt from
+        // the mail files, or more expunges than it keeps): every UID the
+        // client may know that is no longer here, known-uids defaulting
+        // to all UIDs ever given out (§3.2.5.1). The seq-match data
+        // (§3.2.5.2) narrows that down: up to the last pair that still
+        // matches, the client's messages are exactly the server's.
+        st::UidSet candidates;
+        if (q.known) {
+            candidates = *q.known;
+        } else if (view.uidnext() > 1) {
+            candidates.add(1, view.uidnext() - 1);
+        }
+        if (const st::Uid floor = seq_match_floor(view, q); floor != 0) {
+            st::UidSet above;
+            for (const auto& r : candidates.ranges())
+                if (r.last > floor)
+                    above.add(std::max<st::Uid>(r.first, floor + 1), r.last);
+            candidates = std::move(above);
+        }
+        gone = missing_uids(view, candidates);
     }
     if (!gone.empty())
         ctx.untagged("VANISHED (EARLIER) " + gone.to_string());
@@ -135,7 +230,7 @@ std::unique_ptr<CommandRun> cmd_select(Context& ctx, const Command& cmd) {
     std::optional<Qresync> qresync;
     if (cmd.args.size() == 2 && !parse_select_params(ctx, cmd.args[1], qresync, error)) {
         leave_old();
-        ctx.finish_bad(error);
+        ctx.finish_bad(bad_text(cmd, error));
         return nullptr;
     }
     auto name = take_mailbox_name(ctx, cmd.args[0]);

@@ -9,6 +9,7 @@
 // the client sees the flags the storage really holds.
 #include "commands/commands.hpp"
 #include "commands/message_set.hpp"
+#include "mailbox/condstore.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -195,11 +196,9 @@ std::unique_ptr<CommandRun> cmd_store(Context& ctx, const Command& cmd) {
     ms::Mailbox& mailbox = *sel.mailbox;
     const ms::View& view = mailbox.view();
     const bool conditional = req.update.unchanged_since.has_value();
-    if (conditional && !ctx.enabled().condstore) {
-        // RFC 7162 §3.1: UNCHANGEDSINCE turns CONDSTORE on.
-        ctx.enabled().condstore = true;
-        ctx.untagged("OK [HIGHESTMODSEQ " + std::to_string(view.highest_modseq()) + "] Highest");
-    }
+    // RFC 7162 §3.1: UNCHANGEDSINCE turns CONDSTORE on.
+    if (conditional)
+        enable_condstore(ctx);
 
     // What each message will look like; only real changes are stored, so
     // an unchanged message keeps its modseq.

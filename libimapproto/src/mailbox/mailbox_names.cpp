@@ -1,4 +1,5 @@
 #include "mailbox/mailbox_names.hpp"
+#include "mailbox/condstore.hpp"
 
 #include <mailstore/mutf7.hpp>
 
@@ -148,8 +149,10 @@ std::optional<std::uint32_t> parse_status_items(const Arg& list, std::string& er
 }
 
 void send_status_line(Context& ctx, std::string_view utf8_name, std::uint32_t items, const st::MailboxStatus& status) {
+    // A CONDSTORE enabling command (RFC 7162 §3.1); with a mailbox selected
+    // its HIGHESTMODSEQ comes first, as with Dovecot.
     if (items & st::status_highest_modseq)
-        ctx.enabled().condstore = true;
+        enable_condstore(ctx);
     std::string line = "STATUS ";
     write_mailbox_name(ctx, line, utf8_name);
     line += " (";
