@@ -164,7 +164,8 @@ TEST_CASE("settings that nothing in Loft reads yet are registered as not impleme
     }
     // The IMAP server reads these (docs/imap.md).
     for (const char* name : {"login_greeting", "mail_max_userip_connections", "imap_idle_notify_interval",
-                             "imap_capability", "imap_logout_format", "imap_max_append_size"}) {
+                             "imap_capability", "imap_logout_format", "imap_max_append_size",
+                             "imap_metadata", "mail_attribute_dict", "mail_server_admin", "mail_server_comment"}) {
         CAPTURE(name);
         REQUIRE(find_setting(name) != nullptr);
         CHECK(find_setting(name)->implemented);
@@ -279,7 +280,7 @@ TEST_CASE("every registered default parses as its type, and names are unique per
 TEST_CASE("well-known Dovecot settings are registered as not implemented") {
     for (const char* name : {"mail_plugins", "auth_policy_server_url", "postmaster_address",
                              "mail_privileged_group", "pop3_uidl_format", "lda_mailbox_autocreate",
-                             "managesieve_sieve_capability", "imap_metadata"}) {
+                             "managesieve_sieve_capability", "imapc_cmd_timeout"}) {
         CAPTURE(name);
         const SettingInfo* info = find_setting(name);
         REQUIRE(info != nullptr);
