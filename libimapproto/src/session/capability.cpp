@@ -44,6 +44,8 @@ std::string capability_list(const Session::Impl& s) {
         }
     } else {
         caps += kPostLogin;
+        // RFC 5465 NOTIFY.
+        caps += " NOTIFY";
         // RFC 5256 SORT, RFC 5957 SORT=DISPLAY, RFC 5267 ESORT, and RFC 5255
         // I18NLEVEL=1 (i;unicode-casemap in SEARCH and SORT), as Dovecot lists.
         caps += " SORT SORT=DISPLAY ESORT I18NLEVEL=1";
