@@ -9,8 +9,8 @@ namespace {
 
 // After login, in Dovecot's order where Dovecot has the same extension.
 constexpr std::string_view kPostLogin = " NAMESPACE UNSELECT UIDPLUS CHILDREN MOVE LIST-EXTENDED LIST-STATUS"
-                                        " SPECIAL-USE CREATE-SPECIAL-USE ESEARCH SEARCHRES WITHIN MULTIAPPEND"
-                                        " BINARY COMPRESS=DEFLATE STATUS=SIZE";
+                                        " SPECIAL-USE CREATE-SPECIAL-USE CONDSTORE QRESYNC ESEARCH SEARCHRES"
+                                        " WITHIN MULTIAPPEND BINARY COMPRESS=DEFLATE PREVIEW STATUS=SIZE SAVEDATE";
 
 } // namespace
 
@@ -24,7 +24,8 @@ std::string capability_list(const Session::Impl& s) {
     if (logged_in && !custom.empty() && !append)
         return custom;
 
-    std::string caps = "IMAP4rev1 SASL-IR ID ENABLE IDLE";
+    // LOGIN-REFERRALS (RFC 2221) before and after login, where Dovecot lists it.
+    std::string caps = "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE";
     caps += s.settings_.literal_minus ? " LITERAL-" : " LITERAL+";
     if (!logged_in) {
         if (s.starttls_available())
@@ -49,6 +50,8 @@ std::string capability_list(const Session::Impl& s) {
         // RFC 5256 SORT, RFC 5957 SORT=DISPLAY, RFC 5267 ESORT, and RFC 5255
         // I18NLEVEL=1 (i;unicode-casemap in SEARCH and SORT), as Dovecot lists.
         caps += " SORT SORT=DISPLAY ESORT I18NLEVEL=1";
+        // RFC 5267 §4: PARTIAL, UPDATE contexts and CANCELUPDATE for SEARCH.
+        caps += " CONTEXT=SEARCH";
         if (s.settings_.append_max_size != 0) {
             // RFC 7889: the largest message APPEND takes.
             caps += " APPENDLIMIT=";
@@ -59,6 +62,11 @@ std::string capability_list(const Session::Impl& s) {
         // that look only for it.
         if (s.settings_.metadata)
             caps += " METADATA METADATA-SERVER";
+        // RFC 5550 URL-PARTIAL and RFC 4469 CATENATE always; RFC 4467
+        // URLAUTH only with imap_urlauth_host set, as Dovecot does.
+        caps += " URL-PARTIAL CATENATE";
+        if (!s.settings_.urlauth_host.empty())
+            caps += " URLAUTH";
     }
     if (append) {
         caps += ' ';
