@@ -39,6 +39,14 @@ std::unique_ptr<CommandRun> cmd_expunge(Context& ctx, const Command& cmd) {
         ctx.finish_ok("", "Expunge completed.");
         return nullptr;
     }
+    // The \Deleted flags other sessions set count too (Dovecot expunges
+    // what is stored, not what this session was told): the flag changes
+    // are reported first, so the view the expunge works on is current.
+    ctx.send_updates(false);
+    if (ctx.selected() != sel) {
+        ctx.finish_no("", "Mailbox closed.");
+        return nullptr;
+    }
     const auto expunged_before = ctx.stats().expunged;
     if (auto status = expunge_deleted(ctx, *sel->mailbox, within ? &*within : nullptr); !status) {
         ctx.finish_status(status);

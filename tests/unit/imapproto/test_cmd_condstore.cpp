@@ -418,6 +418,19 @@ TEST_CASE("EXPUNGE and UID EXPUNGE: VANISHED and [HIGHESTMODSEQ] with QRESYNC (R
         // other sessions' changes, so a HIGHESTMODSEQ could hide them).
         CHECK(s.cmd("j CLOSE") == "j OK Close completed.\r\n");
     }
+    SUBCASE("the \\Deleted another session set counts; its FETCH comes first") {
+        s.cmd("a ENABLE QRESYNC");
+        s.cmd("b SELECT INBOX");
+        SessionHarness other(b.env);
+        other.login();
+        other.cmd("o1 SELECT INBOX");
+        other.cmd("o2 STORE 1:2 +FLAGS.SILENT (\\Deleted)");
+        const auto m = b.modseq(1);
+        auto out = s.cmd("c UID EXPUNGE 2");
+        CHECK(out == "* 1 FETCH (UID 1 MODSEQ (" + ms(m) + ") FLAGS (\\Deleted))\r\n* 2 FETCH (UID 2 MODSEQ (" + ms(m) +
+                         ") FLAGS (\\Deleted))\r\n* VANISHED 2\r\nc OK [HIGHESTMODSEQ " + ms(b.highest()) +
+                         "] Expunge completed.\r\n");
+    }
     SUBCASE("CONDSTORE only: EXPUNGE responses, no code") {
         s.cmd("b SELECT INBOX (CONDSTORE)");
         s.cmd("c STORE 2,4 +FLAGS.SILENT (\\Deleted)");
