@@ -27,17 +27,17 @@ struct UpdateContext {
     search::Program program;
     bool uid = false;
     std::vector<search::SortCriterion> sort;
-    ms::UidSet set;            // SEARCH: the matching UIDs
-    std::vector<ms::Uid> order; // SORT: the matching UIDs in sort order
+    ms::UidSet set;             // the matching UIDs
+    std::vector<ms::Uid> order; // SORT: the same UIDs in sort order
 
     bool sorted() const { return !sort.empty(); }
-    std::uint64_t size() const { return sorted() ? order.size() : set.count(); }
-    bool contains(ms::Uid uid) const {
-        if (!sorted())
-            return set.contains(uid);
-        return std::find(order.begin(), order.end(), uid) != order.end();
-    }
+    std::uint64_t size() const { return set.count(); }
+    bool contains(ms::Uid uid) const { return set.contains(uid); }
 };
+
+// Up to this many new matches of a SORT context are placed by binary
+// search; more are placed by sorting the whole result once.
+constexpr std::size_t kInsertOneByOne = 64;
 
 // One "position ids" pair of ADDTO/REMOVEFROM: ids in the requested order.
 struct Run {
@@ -175,6 +175,78 @@ bool sorts_before(ms::Mailbox& mailbox, ms::Seq a, ms::Seq b, const std::vector<
     return sorted.value().front() == a;
 }
 
+// Takes the UIDs in `gone` out of a SORT context's order in one pass and
+// returns the REMOVEFROM runs: positions count in the list as it shrinks
+// (RFC 5267 §4.3.4). `id_of` gives the number to report for a UID.
+template <typename IdOf>
+std::vector<Run> remove_sorted(std::vector<ms::Uid>& order, const ms::UidSet& gone, IdOf id_of) {
+    std::vector<Run> runs;
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        const ms::Uid uid = order[i];
+        if (gone.contains(uid)) {
+            push_run(runs, kept + 1, id_of(uid), true);
+            continue;
+        }
+        order[kept++] = uid;
+    }
+    order.resize(kept);
+    return runs;
+}
+
+// Places the new matches `gained` (sequence numbers) in a SORT context and
+// returns the ADDTO runs (RFC 5267 §4.3.3): inserted in sort order, each at
+// its final place, so neighbours join into one run.
+std::vector<Run> insert_sorted(ms::Mailbox& mailbox, UpdateContext& c, std::vector<ms::Seq> gained) {
+    std::vector<Run> runs;
+    if (gained.empty())
+        return runs;
+    const ms::View& view = mailbox.view();
+    auto report = [&](ms::Seq seq) { return c.uid ? view.uid(seq) : seq; };
+    for (ms::Seq seq : gained)
+        c.set.add(view.uid(seq));
+    if (gained.size() > kInsertOneByOne) {
+        // Many at once: sort the whole result again (keys come from the
+        // cache) and walk it.
+        std::vector<ms::Seq> all;
+        all.reserve(c.order.size() + gained.size());
+        for (ms::Uid uid : c.order)
+            if (const ms::Seq seq = view.seq(uid); seq != 0)
+                all.push_back(seq);
+        all.insert(all.end(), gained.begin(), gained.end());
+        auto sorted = search::sort(mailbox, all, c.sort);
+        if (sorted && sorted.value().size() == all.size()) {
+            std::sort(gained.begin(), gained.end());
+            c.order.clear();
+            for (ms::Seq seq : sorted.value()) {
+                c.order.push_back(view.uid(seq));
+                if (std::binary_search(gained.begin(), gained.end(), seq))
+                    push_run(runs, c.order.size(), report(seq), false);
+            }
+            return runs;
+        }
+    }
+    auto sorted = search::sort(mailbox, gained, c.sort);
+    if (sorted)
+        gained = std::move(sorted).value();
+    for (ms::Seq seq : gained) {
+        // Binary search over the sorted list.
+        std::size_t low = 0;
+        std::size_t high = c.order.size();
+        while (low < high) {
+            const std::size_t mid = low + (high - low) / 2;
+            const ms::Seq other = view.seq(c.order[mid]);
+            if (other != 0 && sorts_before(mailbox, other, seq, c.sort))
+                low = mid + 1;
+            else
+                high = mid;
+        }
+        c.order.insert(c.order.begin() + static_cast<std::ptrdiff_t>(low), view.uid(seq));
+        push_run(runs, low + 1, report(seq), false);
+    }
+    return runs;
+}
+
 } // namespace
 
 struct SearchUpdates::State {
@@ -227,10 +299,9 @@ bool SearchUpdates::add_context(Context& ctx, std::string tag, SearchContextSpec
         c.order.reserve(result.size());
         for (ms::Seq seq : result)
             c.order.push_back(view.uid(seq));
-    } else {
-        for (ms::Seq seq : result)
-            c.set.add(view.uid(seq));
     }
+    for (ms::Seq seq : result)
+        c.set.add(view.uid(seq));
     state_->contexts.push_back(std::move(c));
     return true;
 }
@@ -269,17 +340,14 @@ void SearchUpdates::before_expunges(Context& ctx, const ms::SyncResult& r) {
     for (auto& c : state_->contexts) {
         std::vector<Run> removed;
         if (c.sorted()) {
-            // Positions count in the list as it shrinks (§4.3.4).
-            std::size_t i = 0;
-            while (i < c.order.size()) {
-                const ms::Uid uid = c.order[i];
-                if (!r.expunged_uids.contains(uid)) {
-                    ++i;
-                    continue;
+            removed = remove_sorted(c.order, r.expunged_uids,
+                                    [&](ms::Uid uid) { return c.uid ? uid : old_seq(uid); });
+            for (const auto& gone : r.expunged_uids.ranges())
+                for (ms::Uid uid = gone.first; uid != 0 && uid <= gone.last; ++uid) {
+                    c.set.remove(uid);
+                    if (uid == gone.last)
+                        break;
                 }
-                push_run(removed, i + 1, c.uid ? uid : old_seq(uid), true);
-                c.order.erase(c.order.begin() + static_cast<std::ptrdiff_t>(i));
-            }
         } else {
             std::vector<std::uint32_t> ids;
             for (const auto& gone : r.expunged_uids.ranges()) {
@@ -361,31 +429,13 @@ void SearchUpdates::after_sync(Context& ctx, const ms::SyncResult& r) {
             }
             added = unordered_run(std::move(ids));
         } else {
+            ms::UidSet lost_set;
             for (ms::Uid uid : lost) {
-                auto pos = std::find(c.order.begin(), c.order.end(), uid);
-                push_run(removed, static_cast<std::size_t>(pos - c.order.begin()) + 1, c.uid ? uid : view.seq(uid), true);
-                c.order.erase(pos);
+                lost_set.add(uid);
+                c.set.remove(uid);
             }
-            // Insert in sort order, so consecutive ones join into one run.
-            auto sorted = search::sort(mailbox, gained, c.sort);
-            if (sorted)
-                gained = std::move(sorted).value();
-            for (ms::Seq seq : gained) {
-                // Binary search over the sorted list (RFC 5267 §4.3.3).
-                std::size_t low = 0;
-                std::size_t high = c.order.size();
-                while (low < high) {
-                    const std::size_t mid = low + (high - low) / 2;
-                    const ms::Seq other = view.seq(c.order[mid]);
-                    if (other != 0 && sorts_before(mailbox, other, seq, c.sort))
-                        low = mid + 1;
-                    else
-                        high = mid;
-                }
-                const ms::Uid uid = view.uid(seq);
-                c.order.insert(c.order.begin() + static_cast<std::ptrdiff_t>(low), uid);
-                push_run(added, low + 1, c.uid ? uid : seq, false);
-            }
+            removed = remove_sorted(c.order, lost_set, [&](ms::Uid uid) { return c.uid ? uid : view.seq(uid); });
+            added = insert_sorted(mailbox, c, std::move(gained));
         }
         write_update(ctx, c, removed, added);
         if (c.size() > kMaxContextResults) {
