@@ -77,8 +77,8 @@ MAILSTORE_API ThreadTree build_threads(ThreadAlgorithm algorithm, std::vector<Th
 
 // Threads the messages `seqs` of `mailbox`'s current view. Each message's
 // header is read once and what threading needs is kept in the index cache
-// (fields "thread.msgid", "thread.refs", "thread.subject", "thread.date"),
-// so threading again opens no message file. An expunged message whose file
+// (one field, "thread.v1": sent date, reply flag, Message-ID, base subject,
+// references), so threading again opens no message file. An expunged message whose file
 // is gone threads as one without header (its internal date, no ids).
 // Errors: those of the storage (io_error) when a needed header cannot be
 // read for another reason.

@@ -1,0 +1,182 @@
+// What THREAD needs of each message (include/mailstore/thread.hpp): read
+// from the header once, then kept in the index cache as one field, so that
+// threading a mailbox again opens no message file.
+#include "storage/mailbox_impl.hpp"
+
+#include <mailstore/log.hpp>
+#include <mailstore/mime/casemap.hpp>
+#include <mailstore/mime/header.hpp>
+#include <mailstore/mime/sort_keys.hpp>
+#include <mailstore/thread.hpp>
+
+#include <charconv>
+#include <string>
+
+namespace mailstore::search {
+
+namespace {
+
+namespace ms = mailstore::storage;
+
+// The cache field: "<date> <reply 0|1> <count>\n" then each of msgid,
+// subject and the references as "<length>:<bytes>". Version in the name:
+// a new layout takes a new name and the old entries are simply unused.
+constexpr std::string_view kCacheField = "thread.v1";
+
+// Bounds on what one message contributes (its header is bounded already;
+// these keep the cache entry and the id table small): References beyond
+// the last 256 ids add nothing a real thread needs (§3 step 1.A links
+// neighbours only, and the last one is the parent), and a msg-id over
+// 998 octets (a whole RFC 5322 line) is junk.
+constexpr std::size_t kMaxReferences = 256;
+constexpr std::size_t kMaxIdLength = 998;
+constexpr std::size_t kMaxSubjectLength = 4096;
+
+// Cache entries are written by committing after this many new ones, so the
+// pending list Message::cached() scans stays short.
+constexpr std::size_t kFlushEvery = 2000;
+
+void put_string(std::string& out, std::string_view s) {
+    out += std::to_string(s.size());
+    out += ':';
+    out += s;
+}
+
+bool get_string(std::string_view& in, std::string& out) {
+    std::size_t len = 0;
+    auto [p, ec] = std::from_chars(in.data(), in.data() + in.size(), len);
+    if (ec != std::errc() || p == in.data() + in.size() || *p != ':')
+        return false;
+    in.remove_prefix(static_cast<std::size_t>(p - in.data()) + 1);
+    if (len > in.size())
+        return false;
+    out.assign(in.substr(0, len));
+    in.remove_prefix(len);
+    return true;
+}
+
+std::string encode(const ThreadMessage& m) {
+    std::string out;
+    out.reserve(32 + m.message_id.size() + m.base_subject.size() + m.references.size() * 40);
+    out += std::to_string(m.sent_date);
+    out += m.reply_or_forward ? " 1 " : " 0 ";
+    out += std::to_string(m.references.size());
+    out += '\n';
+    put_string(out, m.message_id);
+    put_string(out, m.base_subject);
+    for (const auto& r : m.references)
+        put_string(out, r);
+    return out;
+}
+
+bool decode(std::string_view in, ThreadMessage& m) {
+    const char* end = in.data() + in.size();
+    auto [p1, e1] = std::from_chars(in.data(), end, m.sent_date);
+    if (e1 != std::errc() || end - p1 < 4 || p1[0] != ' ' || (p1[1] != '0' && p1[1] != '1') || p1[2] != ' ')
+        return false;
+    m.reply_or_forward = p1[1] == '1';
+    std::size_t count = 0;
+    auto [p2, e2] = std::from_chars(p1 + 3, end, count);
+    if (e2 != std::errc() || p2 == end || *p2 != '\n' || count > kMaxReferences)
+        return false;
+    in = std::string_view(p2 + 1, static_cast<std::size_t>(end - p2 - 1));
+    if (!get_string(in, m.message_id) || !get_string(in, m.base_subject))
+        return false;
+    m.references.resize(count);
+    for (auto& r : m.references)
+        if (!get_string(in, r))
+            return false;
+    return in.empty();
+}
+
+bool usable_id(const std::string& id) { return !id.empty() && id.size() <= kMaxIdLength; }
+
+// Writes the cache entries learned so far (what Mailbox::sync() and the
+// destructor do), so Message::cached() keeps scanning a short list.
+void flush_cache(ms::Mailbox& mailbox) {
+    auto& im = mailbox.impl();
+    if (!im.has_pending())
+        return;
+    auto done = im.commit([&](index::WriteContext& ctx) {
+        im.flush_pending(ctx);
+        return Status::ok();
+    });
+    if (!done)
+        log::write(log::Level::warning, log::Category::mail, "",
+                   "mailbox " + mailbox.name() + ": THREAD cache not written: " + done.status().message());
+}
+
+} // namespace
+
+ThreadMessage thread_message_from_header(std::uint32_t seq, std::string_view header, std::int64_t internal_date) {
+    ThreadMessage m;
+    m.seq = seq;
+    mime::Header h(header);
+    if (auto id = mime::parse_message_id(h.value("Message-ID")); id && usable_id(*id))
+        m.message_id = std::move(*id);
+    // RFC 5256 §3: References; without a valid id there, the first valid
+    // id of In-Reply-To is the only reference.
+    auto refs = mime::parse_message_ids(h.value("References"));
+    std::erase_if(refs, [](const std::string& r) { return !usable_id(r); });
+    if (refs.size() > kMaxReferences)
+        refs.erase(refs.begin(), refs.end() - static_cast<std::ptrdiff_t>(kMaxReferences));
+    if (refs.empty()) {
+        if (auto irt = mime::parse_message_id(h.value("In-Reply-To")); irt && usable_id(*irt))
+            refs.push_back(std::move(*irt));
+    }
+    m.references = std::move(refs);
+    bool reply = false;
+    std::string base = mime::base_subject(h.value("Subject"), &reply);
+    m.base_subject = mime::casemap(base);
+    if (m.base_subject.size() > kMaxSubjectLength)
+        m.base_subject.resize(kMaxSubjectLength);
+    m.reply_or_forward = reply;
+    if (auto date = mime::sent_date(h))
+        m.sent_date = date->utc;
+    else
+        m.sent_date = internal_date;
+    return m;
+}
+
+Result<ThreadTree> thread_messages(ms::Mailbox& mailbox, ThreadAlgorithm algorithm, const std::vector<ms::Seq>& seqs) {
+    try {
+        // Entries other commands left pending would make every lookup below
+        // scan them.
+        flush_cache(mailbox);
+        std::vector<ThreadMessage> msgs(seqs.size());
+        std::vector<std::size_t> missing;
+        for (std::size_t i = 0; i < seqs.size(); ++i) {
+            auto cached = mailbox.message(seqs[i]).cached(kCacheField);
+            if (!cached || !decode(*cached, msgs[i]))
+                missing.push_back(i);
+            msgs[i].seq = seqs[i];
+        }
+        std::size_t learned = 0;
+        for (std::size_t i : missing) {
+            ms::Message message = mailbox.message(seqs[i]);
+            auto internal = message.internal_date();
+            std::int64_t idate = internal ? internal.value() : 0;
+            auto data = message.open();
+            if (!data) {
+                if (data.status().code() != Status::Code::not_found)
+                    return data.status();
+                // Expunged by another session and gone: no header to use.
+                msgs[i] = ThreadMessage{};
+                msgs[i].seq = seqs[i];
+                msgs[i].sent_date = idate;
+                continue;
+            }
+            msgs[i] = thread_message_from_header(seqs[i], data->header(), idate);
+            message.cache(kCacheField, encode(msgs[i]));
+            if (++learned % kFlushEvery == 0)
+                flush_cache(mailbox);
+        }
+        if (learned > 0)
+            flush_cache(mailbox);
+        return build_threads(algorithm, std::move(msgs));
+    } catch (const std::bad_alloc&) {
+        return Status::error(Status::Code::internal, "THREAD: out of memory");
+    }
+}
+
+} // namespace mailstore::search
