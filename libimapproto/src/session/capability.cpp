@@ -50,6 +50,8 @@ std::string capability_list(const Session::Impl& s) {
         // RFC 5256 SORT, RFC 5957 SORT=DISPLAY, RFC 5267 ESORT, and RFC 5255
         // I18NLEVEL=1 (i;unicode-casemap in SEARCH and SORT), as Dovecot lists.
         caps += " SORT SORT=DISPLAY ESORT I18NLEVEL=1";
+        // RFC 5256 THREAD, and Dovecot's REFS.
+        caps += " THREAD=REFERENCES THREAD=REFS THREAD=ORDEREDSUBJECT";
         // RFC 5267 §4: PARTIAL, UPDATE contexts and CANCELUPDATE for SEARCH.
         caps += " CONTEXT=SEARCH";
         if (s.settings_.append_max_size != 0) {
