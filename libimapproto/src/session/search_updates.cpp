@@ -20,8 +20,8 @@ namespace imapproto::detail {
 namespace ms = mailstore::storage;
 namespace search = mailstore::search;
 
-namespace {
-
+// One open context. Not in the anonymous namespace: SearchUpdates::State
+// holds it.
 struct UpdateContext {
     std::string tag;
     search::Program program;
@@ -34,6 +34,8 @@ struct UpdateContext {
     std::uint64_t size() const { return set.count(); }
     bool contains(ms::Uid uid) const { return set.contains(uid); }
 };
+
+namespace {
 
 // Up to this many new matches of a SORT context are placed by binary
 // search; more are placed by sorting the whole result once.

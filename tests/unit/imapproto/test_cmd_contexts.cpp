@@ -351,3 +351,203 @@ TEST_CASE("a session closed with contexts open frees them") {
     s->cmd("u0 UID SEARCH RETURN (UPDATE) ALL");
     CHECK(tagged_line(s->cmd("l LOGOUT"), "l") == "l OK Logout completed.");
 }
+
+// --- sorted contexts (CONTEXT=SORT), driven directly ------------------------
+// SORT does not create UPDATE contexts yet, so the engine's sorted path is
+// driven here through a Context that holds a real mailbox and collects the
+// untagged lines; another session changes the mailbox.
+
+#include "session/context.hpp"
+// The engine is internal to libimapproto (hidden symbols): its definitions
+// are compiled into this program.
+#include "session/search_updates.cpp" // NOLINT(bugprone-suspicious-include)
+
+#include <mailstore/search.hpp>
+#include <mailstore/sort.hpp>
+
+#include <cstdlib>
+
+namespace {
+
+namespace st = mailstore::storage;
+namespace se = mailstore::search;
+using imapproto::detail::Context;
+
+[[noreturn]] void not_used() { std::abort(); }
+
+class ContextDouble final : public Context {
+public:
+    explicit ContextDouble(st::Mailbox mailbox) {
+        command_.tag = "S01";
+        command_.name = "SORT";
+        selected_.mailbox = std::make_unique<st::Mailbox>(std::move(mailbox));
+    }
+    st::Mailbox& mailbox() { return *selected_.mailbox; }
+    std::vector<std::string> lines;
+
+    const imapproto::Command& command() const override { return command_; }
+    void untagged(std::string_view line) override { lines.push_back("* " + std::string(line)); }
+    void continuation(std::string_view) override { not_used(); }
+    imapproto::detail::Output& out() override { not_used(); }
+    bool output_full() const override { return false; }
+    void finish_ok(std::string_view, std::string_view) override { not_used(); }
+    void finish_no(std::string_view, std::string_view) override { not_used(); }
+    void finish_bad(std::string_view) override { not_used(); }
+    void finish_status(const mailstore::Status&) override { not_used(); }
+    bool finished() const override { return false; }
+    std::optional<std::string> take_line() override { return std::nullopt; }
+    void set_delay(std::chrono::milliseconds) override {}
+    imapproto::SessionState state() const override { return imapproto::SessionState::selected; }
+    const imapproto::SessionOptions& options() const override { not_used(); }
+    const imapproto::detail::SessionSettings& settings() const override { not_used(); }
+    const mailstore::config::Config& config() const override { not_used(); }
+    const mailstore::log::Logger& log() const override { not_used(); }
+    imapproto::SessionStats& stats() override { not_used(); }
+    imapproto::LoginBackend* login_backend() override { return nullptr; }
+    bool plaintext_allowed() const override { return true; }
+    mailstore::Status login(const std::string&, const std::string&, const mailstore::auth::FieldList&) override {
+        not_used();
+    }
+    void request_starttls() override {}
+    bool tls_active() const override { return false; }
+    bool starttls_available() const override { return false; }
+    void request_compress() override {}
+    bool compress_active() const override { return false; }
+    void request_logout() override {}
+    std::string capabilities() const override { return ""; }
+    st::User& user() override { not_used(); }
+    imapproto::detail::Selected* selected() override { return &selected_; }
+    void select(std::unique_ptr<st::Mailbox>, bool) override { not_used(); }
+    void deselect() override { not_used(); }
+    void send_updates(bool) override { not_used(); }
+    void send_flags() override {}
+    Enabled& enabled() override { return enabled_; }
+    st::UidSet& saved_result() override { return saved_; }
+    imapproto::detail::SearchUpdates& search_updates() override { return updates_; }
+    imapproto::detail::Notify& notify() override { not_used(); }
+    const std::string& spool_dir() const override { return spool_; }
+
+    imapproto::detail::SearchUpdates updates_;
+
+    // What the session does after a command: sync, then the two hooks.
+    std::vector<std::string> sync() {
+        lines.clear();
+        auto r = mailbox().sync();
+        REQUIRE(r);
+        updates_.before_expunges(*this, r.value());
+        updates_.after_sync(*this, r.value());
+        return lines;
+    }
+
+private:
+    imapproto::Command command_;
+    imapproto::detail::Selected selected_;
+    Enabled enabled_;
+    st::UidSet saved_;
+    std::string spool_;
+};
+
+std::string subject_msg(const std::string& subject) {
+    return "From: a@example.com\r\nSubject: " + subject + "\r\n\r\nbody\r\n";
+}
+
+// A SORT (SUBJECT) context over UNSEEN, created the way SORT would.
+void add_sorted_context(ContextDouble& ctx, bool uid, const std::string& tag) {
+    auto program = se::parse(std::string_view("UNSEEN"));
+    REQUIRE(program);
+    auto criteria = se::parse_sort_criteria(std::string_view("SUBJECT"));
+    REQUIRE(criteria);
+    auto found = se::evaluate(ctx.mailbox(), program.value());
+    REQUIRE(found);
+    auto sorted = se::sort(ctx.mailbox(), found.value(), criteria.value());
+    REQUIRE(sorted);
+    imapproto::detail::SearchContextSpec spec;
+    spec.program = std::move(program).value();
+    spec.uid = uid;
+    spec.sort = criteria.value();
+    REQUIRE(ctx.search_updates().add_context(ctx, tag, std::move(spec), sorted.value()));
+}
+
+} // namespace
+
+TEST_CASE("sorted contexts report positions in the sort order (RFC 5267 §4.3.3, §4.3.4)") {
+    MailEnv env;
+    // UIDs 1..4: subjects d, b, f, h; all unseen. Sorted: b(2) d(1) f(3) h(4).
+    for (const char* subject : {"d", "b", "f", "h"})
+        env.add_message("alice", "INBOX", subject_msg(subject));
+    auto user = env.open_user("alice");
+    auto opened = st::Mailbox::open(user, "INBOX");
+    REQUIRE(opened);
+    ContextDouble ctx(std::move(opened).value());
+    add_sorted_context(ctx, true, "S01");
+    add_sorted_context(ctx, false, "S02");
+    CHECK(ctx.search_updates().has_context("S01"));
+
+    // New mail: c and e go to positions 2 and 4 (b c d e f h); a and g
+    // (UIDs 7, 8) to 1 and 7... each at its final place, in sort order.
+    env.add_message("alice", "INBOX", subject_msg("c")); // UID 5
+    env.add_message("alice", "INBOX", subject_msg("e")); // UID 6
+    CHECK(ctx.sync() == std::vector<std::string>{"* ESEARCH (TAG \"S01\") UID ADDTO (2 5 4 6)",
+                                                 "* ESEARCH (TAG \"S02\") ADDTO (2 5 4 6)"});
+    env.add_message("alice", "INBOX", subject_msg("a")); // UID 7
+    env.add_message("alice", "INBOX", subject_msg("g")); // UID 8
+    env.add_message("alice", "INBOX", subject_msg("g2")); // UID 9
+    // a b c d e f g g2 h
+    CHECK(ctx.sync() == std::vector<std::string>{"* ESEARCH (TAG \"S01\") UID ADDTO (1 7 7 8:9)",
+                                                 "* ESEARCH (TAG \"S02\") ADDTO (1 7 7 8:9)"});
+
+    // Another session sets \Seen on d (UID 1, position 4) and e (UID 6,
+    // position 5): one run at position 4.
+    auto other = selected(env);
+    other->cmd("o1 UID STORE 1,6 +FLAGS.SILENT (\\Seen)");
+    CHECK(ctx.sync() == std::vector<std::string>{"* ESEARCH (TAG \"S01\") UID REMOVEFROM (4 1,6)",
+                                                 "* ESEARCH (TAG \"S02\") REMOVEFROM (4 1,6)"});
+    // a b c f g g2 h. Expunging b (UID 2, seq 2) and g2 (UID 9, seq 9):
+    // removed at 2 and then 5 (after b is gone), before the expunge.
+    other->cmd("o2 UID STORE 2,9 +FLAGS.SILENT (\\Deleted)");
+    other->cmd("o3 EXPUNGE");
+    CHECK(ctx.sync() == std::vector<std::string>{"* ESEARCH (TAG \"S01\") UID REMOVEFROM (2 2 5 9)",
+                                                 "* ESEARCH (TAG \"S02\") REMOVEFROM (2 2 5 9)"});
+    // d unseen again: back at position 3 (a c d f g h); as a sequence
+    // number it is 1 now.
+    other->cmd("o4 UID STORE 1 -FLAGS.SILENT (\\Seen)");
+    CHECK(ctx.sync() == std::vector<std::string>{"* ESEARCH (TAG \"S01\") UID ADDTO (3 1)",
+                                                 "* ESEARCH (TAG \"S02\") ADDTO (3 1)"});
+    CHECK(ctx.search_updates().cancel("S02"));
+    CHECK(!ctx.search_updates().cancel("S02"));
+    CHECK(ctx.search_updates().size() == 1);
+}
+
+TEST_CASE("many new matches of a sorted context are placed by one sort") {
+    MailEnv env;
+    env.add_message("alice", "INBOX", subject_msg("m050"));
+    auto user = env.open_user("alice");
+    auto opened = st::Mailbox::open(user, "INBOX");
+    REQUIRE(opened);
+    ContextDouble ctx(std::move(opened).value());
+    add_sorted_context(ctx, true, "S01");
+    // 100 new messages (more than are placed one by one): subjects m000..m099
+    // in reverse arrival order; m050 (UID 1) already holds position 51.
+    for (int i = 99; i >= 0; --i) {
+        char subject[8];
+        std::snprintf(subject, sizeof subject, "m%03d", i);
+        if (i != 50)
+            env.add_message("alice", "INBOX", subject_msg(subject));
+        else
+            env.add_message("alice", "INBOX", subject_msg("m050b"));
+    }
+    auto out = ctx.sync();
+    REQUIRE(out.size() == 1);
+    // Final order: m000 (UID 101) ... m049 (UID 52), m050 (UID 1), m050b
+    // (UID 51), m051 (UID 50) ... m099 (UID 2): every new one is reported
+    // at its final position; consecutive positions share one pair, the
+    // UIDs in sort order (descending here, so no ranges: RFC 5267 §3.2).
+    std::string expected = "* ESEARCH (TAG \"S01\") UID ADDTO (1 ";
+    for (int uid = 101; uid >= 52; --uid)
+        expected += std::to_string(uid) + (uid > 52 ? "," : "");
+    expected += " 52 ";
+    for (int uid = 51; uid >= 2; --uid)
+        expected += std::to_string(uid) + (uid > 2 ? "," : "");
+    expected += ')';
+    CHECK(out[0] == expected);
+}
