@@ -567,6 +567,22 @@ ParsedUrl parse_imap_url(std::string_view text, UrlForm form, const ImapUrl* bas
     return result;
 }
 
+namespace {
+
+// A mailbox name or section as a path component: a '/' at its start or end
+// would read as a separator ("imap://h//x", "INBOX/;UID=1"), so it is
+// escaped there.
+std::string encode_component(std::string_view raw) {
+    std::string out = percent_encode(raw, Charset::bchar);
+    if (!out.empty() && out.back() == '/')
+        out.replace(out.size() - 1, 1, "%2F");
+    if (!out.empty() && out.front() == '/')
+        out.replace(0, 1, "%2F");
+    return out;
+}
+
+} // namespace
+
 std::string format_imap_url(const ImapUrl& url) {
     std::string out = "imap://";
     if (!url.user.empty() || url.auth) {
@@ -585,7 +601,7 @@ std::string format_imap_url(const ImapUrl& url) {
     out += '/';
     if (!url.mailbox)
         return out;
-    out += percent_encode(*url.mailbox, Charset::bchar);
+    out += encode_component(*url.mailbox);
     if (url.uidvalidity)
         out += ";UIDVALIDITY=" + std::to_string(*url.uidvalidity);
     if (url.search) {
@@ -597,7 +613,7 @@ std::string format_imap_url(const ImapUrl& url) {
         return out;
     out += "/;UID=" + std::to_string(*url.uid);
     if (url.section)
-        out += "/;SECTION=" + percent_encode(*url.section, Charset::bchar);
+        out += "/;SECTION=" + encode_component(*url.section);
     if (url.partial) {
         out += "/;PARTIAL=" + std::to_string(url.partial->offset);
         if (url.partial->length)

@@ -1,0 +1,67 @@
+#include "url/url_source.hpp"
+
+#include <algorithm>
+
+namespace imapproto::detail::url {
+
+namespace ms = mailstore;
+namespace st = mailstore::storage;
+namespace mime = mailstore::mime;
+
+UrlSource::~UrlSource() = default;
+
+ms::Result<std::unique_ptr<UrlSource>> UrlSource::open(const st::User& user, const ImapUrl& url) {
+    if (!url.is_message_part() || url.search)
+        return ms::Status::invalid("The URL does not name a message or message part");
+    mime::SectionSpec spec;
+    if (url.section) {
+        auto parsed = mime::parse_section_spec(*url.section);
+        if (!parsed)
+            return ms::Status::invalid("Invalid section");
+        spec = std::move(*parsed);
+    }
+    st::OpenOptions options;
+    options.read_only = true;
+    options.claim_recent = false;
+    auto opened = st::Mailbox::open(user, *url.mailbox, options);
+    if (!opened)
+        return opened.status();
+    auto source = std::make_unique<UrlSource>();
+    source->mailbox_ = std::make_unique<st::Mailbox>(std::move(opened.value()));
+    st::Mailbox& mailbox = *source->mailbox_;
+    if (url.uidvalidity && *url.uidvalidity != mailbox.view().uidvalidity())
+        return ms::Status::not_found("UIDVALIDITY does not match");
+    auto message = mailbox.message_by_uid(*url.uid);
+    if (!message)
+        return message.status();
+    auto data = message->open();
+    if (!data)
+        return data.status();
+    source->data_ = std::make_shared<st::MessageData>(std::move(data.value()));
+    source->parsed_.emplace(mime::ParsedMessage::parse(source->data_->bytes()));
+    auto content = mime::locate_section(*source->parsed_, spec);
+    if (!content)
+        return ms::Status::not_found("No such section");
+    source->content_ = std::move(*content);
+    std::uint64_t length = UINT64_MAX;
+    if (url.partial) {
+        source->origin_ = std::min<std::uint64_t>(url.partial->offset, source->content_.vsize);
+        if (url.partial->length)
+            length = *url.partial->length;
+    }
+    source->size_ = std::min(length, source->content_.vsize - source->origin_);
+    return source;
+}
+
+std::uint64_t UrlSource::write(std::uint64_t position, std::uint64_t max, const mime::ByteSink& sink) const {
+    if (position >= size_)
+        return 0;
+    const std::uint64_t n = std::min(max, size_ - position);
+    if (content_.generated) {
+        sink(std::string_view(content_.text).substr(origin_ + position, n));
+        return n;
+    }
+    return mime::write_section_range(*parsed_, content_, origin_ + position, n, sink);
+}
+
+} // namespace imapproto::detail::url
