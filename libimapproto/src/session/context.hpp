@@ -44,6 +44,10 @@ struct SessionSettings {
     bool literal_minus = false;
     std::string id_send; // imap_id_send
     std::string id_log;  // imap_id_log
+    // URLAUTH (RFC 4467): the host (and port) URLs must name; "" turns
+    // URLAUTH off, as in Dovecot.
+    std::string urlauth_host;      // imap_urlauth_host
+    std::uint64_t urlauth_port = 143; // imap_urlauth_port
     // METADATA (RFC 5464): GETMETADATA/SETMETADATA and the capability
     // only with imap_metadata = yes, as in Dovecot.
     bool metadata = false; // imap_metadata

@@ -37,6 +37,8 @@ detail::SessionSettings read_settings(const ms::config::Config& config, const ms
     s.literal_minus = config.get_bool("imap_literal_minus", lc);
     s.id_send = config.get("imap_id_send", lc);
     s.id_log = config.get("imap_id_log", lc);
+    s.urlauth_host = config.get("imap_urlauth_host", lc);
+    s.urlauth_port = config.get_uint("imap_urlauth_port", lc);
     s.metadata = config.get_bool("imap_metadata", lc);
     return s;
 }
