@@ -91,9 +91,13 @@ constexpr SettingInfo kDovecot[] = {
      "Enables the IMAP METADATA extension (RFC 5464): GETMETADATA, SETMETADATA and the METADATA "
      "capability; the entries are kept in mail_attribute_dict (docs/imap-metadata.md)",
      "", true},
-    {"imap_urlauth_host", T::string, "", "", kDoc, "", false},
+    {"imap_urlauth_host", T::string, "", "",
+     "Host name that IMAP URLs authorized with URLAUTH (RFC 4467) must name; empty disables "
+     "URLAUTH (GENURLAUTH, RESETKEY, URLFETCH) and its capability, as in Dovecot",
+     "", true},
     {"imap_urlauth_logout_format", T::string, "in=%i out=%o", "", kDoc, "", false},
-    {"imap_urlauth_port", T::uint, "143", "", kDoc, "", false},
+    {"imap_urlauth_port", T::uint, "143", "",
+     "Port that URLAUTH URLs must name (a URL without a port means 143)", "", true},
     {"imapc_cmd_timeout", T::time, "5 mins", "", kDoc, "", false},
     {"imapc_connection_retry_count", T::uint, "1", "", kDoc, "", false},
     {"imapc_connection_retry_interval", T::time, "1 secs", "", kDoc, "", false},

@@ -165,7 +165,8 @@ TEST_CASE("settings that nothing in Loft reads yet are registered as not impleme
     // The IMAP server reads these (docs/imap.md).
     for (const char* name : {"login_greeting", "mail_max_userip_connections", "imap_idle_notify_interval",
                              "imap_capability", "imap_logout_format", "imap_max_append_size",
-                             "imap_metadata", "mail_attribute_dict", "mail_server_admin", "mail_server_comment"}) {
+                             "imap_urlauth_host", "imap_urlauth_port", "imap_metadata",
+                             "mail_attribute_dict", "mail_server_admin", "mail_server_comment"}) {
         CAPTURE(name);
         REQUIRE(find_setting(name) != nullptr);
         CHECK(find_setting(name)->implemented);
