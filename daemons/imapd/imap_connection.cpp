@@ -134,6 +134,13 @@ private:
     // job (overloaded).
     asio::awaitable<bool> start_watch(Session& session);
     asio::awaitable<void> stop_watch();
+    // NOTIFY (RFC 5465): the session's notify_watch_paths() are watched
+    // while NOTIFY is in force, in every state, so notifications go out
+    // while the client sends nothing. Sets `registered` when a new watch was
+    // made (the caller runs the session once more: a change between its
+    // last look and the registration is not lost). false: pool refused.
+    asio::awaitable<bool> update_notify_watch(Session& session, bool& registered);
+    asio::awaitable<void> stop_notify_watch();
     void arm_tick(Session& session);
     asio::awaitable<void> finish(Session& session, const std::string& reason);
 
@@ -147,6 +154,9 @@ private:
     std::optional<WatchHandle> watch_;
     std::uint64_t watched_generation_ = 0;
     bool pump_added_ = false;
+    std::optional<WatchHandle> notify_watch_;
+    std::uint64_t notify_watched_generation_ = 0;
+    bool notify_pump_added_ = false;
     bool logged_in_ = false;
     bool idle_state_shown_ = false;
 };
@@ -292,6 +302,62 @@ asio::awaitable<void> ConnectionLoop::stop_watch() {
     }
 }
 
+asio::awaitable<bool> ConnectionLoop::update_notify_watch(Session& session, bool& registered) {
+    registered = false;
+    if (!session.notify_active()) {
+        co_await stop_notify_watch();
+        co_return true;
+    }
+    if (notify_watch_ && notify_watched_generation_ == session.notify_generation())
+        co_return true;
+    // The session is not running: reading its paths here is race-free.
+    std::vector<std::string> paths = session.notify_watch_paths();
+    std::uint64_t generation = session.notify_generation();
+    auto wakeups = wakeups_;
+    std::optional<WatchHandle> old = std::move(notify_watch_);
+    notify_watch_.reset();
+    auto job = [old = std::move(old), paths = std::move(paths), wakeups]() mutable {
+        old.reset();
+        return mailstore::storage::ChangeWatcher::instance().watch_paths(paths, [wakeups] {
+            wakeups->changed = true;
+            wakeups->wake();
+        });
+    };
+    bool refused = false;
+    try {
+        notify_watch_.emplace(co_await conn_->pool().run(std::move(job)));
+    } catch (const loft::BlockingPoolFull&) {
+        refused = true;
+    }
+    if (refused)
+        co_return false;
+    notify_watched_generation_ = generation;
+    if (!notify_pump_added_) {
+        asio::io_context& io = static_cast<asio::io_context&>(conn_->executor().get_inner_executor().context());
+        service_->pump.add(io);
+        notify_pump_added_ = true;
+    }
+    session.wake();
+    registered = true;
+    co_return true;
+}
+
+asio::awaitable<void> ConnectionLoop::stop_notify_watch() {
+    if (notify_watch_) {
+        auto job = [old = std::move(notify_watch_)]() mutable { old.reset(); };
+        notify_watch_.reset();
+        try {
+            co_await conn_->pool().run(std::move(job));
+        } catch (const loft::BlockingPoolFull&) {
+            // Refused: the job, and the handle in it, was destroyed here.
+        }
+    }
+    if (notify_pump_added_) {
+        service_->pump.remove();
+        notify_pump_added_ = false;
+    }
+}
+
 void ConnectionLoop::arm_tick(Session& session) {
     if (tick_armed_)
         return;
@@ -311,6 +377,7 @@ void ConnectionLoop::arm_tick(Session& session) {
 
 asio::awaitable<void> ConnectionLoop::finish(Session& session, const std::string& reason) {
     co_await stop_watch();
+    co_await stop_notify_watch();
     tick_timer_.cancel();
     if (slot_->held) {
         service_->userip.release(slot_->user, slot_->ip);
@@ -357,6 +424,7 @@ asio::awaitable<void> ConnectionLoop::run() {
         } else {
             step.kind = session.idling() ? Step::Kind::idle : Step::Kind::read;
         }
+        const bool session_ran = need_run;
         need_run = true;
 
         if (step.kind == Step::Kind::close) {
@@ -383,6 +451,17 @@ asio::awaitable<void> ConnectionLoop::run() {
             continue;
         }
         const bool idle = step.kind == Step::Kind::idle;
+        if (session_ran) {
+            bool registered = false;
+            if (!co_await update_notify_watch(session, registered)) {
+                conn_->log().error("Disconnected: the blocking pool queue is full (server overloaded)");
+                co_await conn_->write_line("* BYE Server is too busy, try again later.");
+                reason = "Server overloaded";
+                break;
+            }
+            if (registered)
+                continue; // run() once more: the session looks for changes
+        }
         if (idle) {
             if (!idle_state_shown_) {
                 conn_->set_state("IDLE");
@@ -424,6 +503,11 @@ asio::awaitable<void> ConnectionLoop::run() {
             continue;
         }
         if (rs == ReadStatus::woken) {
+            if (!idle && notify_watch_ && wakeups_->changed.exchange(false)) {
+                // NOTIFY: the session sends what changed now (RFC 5465 §1).
+                session.wake();
+                continue;
+            }
             if (!idle) {
                 // Nothing to tell a client that is not idling: updates wait
                 // for its next command (RFC 3501 §7.4.1 / §5.2).

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <thread>
 
 namespace imapproto::detail {
 
@@ -121,6 +122,7 @@ struct Notify::State {
     std::map<std::string, Watched> watched;
     std::map<std::string, NameEntry> names; // the last mailbox list
     std::set<std::string> subscribed;       // the last subscriptions
+    std::set<std::string> half_made;        // names the last poll saw half created
     std::string selected_name;              // "" when none
     std::string root;                       // the mailbox root (INBOX's directory)
     std::map<std::string, std::vector<std::string>> path_cache;
@@ -130,7 +132,9 @@ struct Notify::State {
 
     // --- helpers ---
     bool covers(Context& ctx, const NotifyGroup& g, const std::string& name) const;
-    bool load_list(Context& ctx, std::map<std::string, NameEntry>& out) const;
+    // `half_made`: where to put the names seen half created.
+    bool load_list(Context& ctx, std::map<std::string, NameEntry>& out,
+                   std::set<std::string>* half_made = nullptr) const;
     std::set<std::string> load_subscriptions(Context& ctx) const;
     bool rebuild(Context& ctx);
     void update_paths(Context& ctx);
@@ -170,7 +174,8 @@ bool Notify::State::covers(Context& ctx, const NotifyGroup& g, const std::string
     return false;
 }
 
-bool Notify::State::load_list(Context& ctx, std::map<std::string, NameEntry>& out) const {
+bool Notify::State::load_list(Context& ctx, std::map<std::string, NameEntry>& out,
+                              std::set<std::string>* half_made) const {
     st::ListQuery q;
     q.patterns = {"*"};
     auto listed = ctx.user().list(q);
@@ -182,6 +187,14 @@ bool Notify::State::load_list(Context& ctx, std::map<std::string, NameEntry>& ou
     for (const auto& info : *listed) {
         if (info.attributes & st::attr_nonexistent)
             continue;
+        // A \Noselect name without children is a mailbox seen half made
+        // (its directory exists, its new/ and cur/ not yet): it counts once
+        // it is complete, or the client would hear of it as \Noselect.
+        if ((info.attributes & st::attr_noselect) && !(info.attributes & st::attr_has_children)) {
+            if (half_made)
+                half_made->insert(info.name);
+            continue;
+        }
         NameEntry e;
         e.attributes = info.attributes;
         e.separator = info.separator;
@@ -350,8 +363,23 @@ void Notify::State::collect(Context& ctx, std::vector<std::string>& out) {
     if (track_subs)
         subs_now = load_subscriptions(ctx);
     std::map<std::string, NameEntry> now;
-    if (!load_list(ctx, now))
+    std::set<std::string> half;
+    if (!load_list(ctx, now, &half))
         return;
+    // The change that woke us may be a CREATE still in progress: its
+    // directory appeared, its new/ and cur/ (inside, where no watch sees
+    // them) not yet. Look again shortly, a bounded number of times; a name
+    // that stays half made (a broken directory) is not waited for again.
+    auto fresh_half = [&] {
+        return std::any_of(half.begin(), half.end(), [&](const std::string& n) { return !half_made.count(n); });
+    };
+    for (int i = 0; i < 25 && fresh_half(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        half.clear();
+        if (!load_list(ctx, now, &half))
+            return;
+    }
+    half_made = std::move(half);
     auto name_event = [&](const std::string& name, unsigned ev) {
         return std::any_of(request.groups.begin(), request.groups.end(),
                            [&](const NotifyGroup& g) { return (g.events & ev) && covers(ctx, g, name); });
