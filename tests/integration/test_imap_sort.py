@@ -7,6 +7,7 @@ same Maildir (a throwaway Dovecot imap process reading the commands on
 stdin; skipped only when Dovecot is not installed).
 """
 import email
+import email.parser
 import email.policy
 import email.utils
 import imaplib
@@ -59,7 +60,7 @@ def fill_maildir(maildir: pathlib.Path, messages: list[bytes]) -> None:
 
 def sent_date(i: int, data: bytes) -> int:
     """RFC 5256 §2.2: the Date field in UTC, else the internal date."""
-    msg = email.message_from_bytes(data, policy=email.policy.compat32)
+    msg = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(data)
     value = msg.get("Date")
     if value is not None:
         parsed = email.utils.parsedate_tz(str(value))

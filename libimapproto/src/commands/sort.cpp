@@ -1,6 +1,7 @@
 // SORT and UID SORT (RFC 5256 §3), ESORT's RETURN options (RFC 5267 §3),
-// SORT=DISPLAY's DISPLAYFROM/DISPLAYTO (RFC 5957) and SEARCHRES's SAVE
-// (RFC 5182 §2.4).
+// SORT=DISPLAY's DISPLAYFROM/DISPLAYTO (RFC 5957), SEARCHRES's SAVE
+// (RFC 5182 §2.4) and CONTEXT=SORT's PARTIAL and UPDATE (RFC 5267 §4; the
+// UPDATE context lives in session/search_updates).
 //
 //   SORT [RETURN (options)] (criteria) charset search-keys
 //
@@ -16,8 +17,7 @@
 #include "commands/message_set.hpp"
 #include "commands/search_program.hpp"
 #include "commands/search_result.hpp"
-
-#include <imapproto/string_writer.hpp>
+#include "session/search_updates.hpp"
 
 #include <mailstore/search.hpp>
 #include <mailstore/sort.hpp>
@@ -56,69 +56,17 @@ void flush_chunk(Context& ctx, std::string& line, bool force) {
     }
 }
 
-// ESORT's ALL: the ids in sort order; a run of consecutive ascending
-// numbers becomes a range, nothing else does (RFC 5267 §3.2: 12:10 SHOULD
-// be avoided, so a descending run stays "12,11,10").
-void append_sorted_set(Context& ctx, std::string& line, const std::vector<std::uint32_t>& ids) {
-    std::size_t i = 0;
-    while (i < ids.size()) {
-        std::size_t j = i;
-        while (j + 1 < ids.size() && ids[j + 1] == ids[j] + 1)
-            ++j;
-        if (i != 0)
-            line += ',';
-        line += std::to_string(ids[i]);
-        if (j > i) {
-            line += ':';
-            line += std::to_string(ids[j]);
-        }
-        i = j + 1;
+// "* SORT 3 1 2", with "(MODSEQ n)" after a MODSEQ search key (RFC 7162
+// §3.1.5), written in pieces.
+void write_sort_line(Context& ctx, const std::vector<std::uint32_t>& ids, std::uint64_t modseq) {
+    std::string line = "* SORT";
+    for (std::uint32_t id : ids) {
+        line += ' ';
+        line += std::to_string(id);
         flush_chunk(ctx, line, false);
     }
-}
-
-// "* SORT 3 1 2" / "* SORT 3 1 2 (MODSEQ n)" (RFC 7162 §3.1.5), or the
-// ESEARCH response for RETURN: MIN and MAX are the first and last in sort
-// order (RFC 5267 §3.1), items in Dovecot's order.
-void write_sort_response(Context& ctx, const SearchReturn& ret, bool uid, const std::vector<std::uint32_t>& ids,
-                         std::uint64_t modseq) {
-    std::string line;
-    if (!ret.extended) {
-        line = "* SORT";
-        for (std::uint32_t id : ids) {
-            line += ' ';
-            line += std::to_string(id);
-            flush_chunk(ctx, line, false);
-        }
-        if (modseq != 0 && !ids.empty())
-            line += " (MODSEQ " + std::to_string(modseq) + ")";
-        line += "\r\n";
-        flush_chunk(ctx, line, true);
-        return;
-    }
-    // RFC 5182 §2.4: SAVE alone returns no ESEARCH response.
-    if (!ret.min && !ret.max && !ret.all && !ret.count)
-        return;
-    line = "* ESEARCH (TAG ";
-    write_string(line, ctx.tag());
-    line += ')';
-    if (uid)
-        line += " UID";
-    // RFC 4731 §3.1: MIN, MAX and ALL are left out for an empty result.
-    if (!ids.empty()) {
-        if (ret.min)
-            line += " MIN " + std::to_string(ids.front());
-        if (ret.max)
-            line += " MAX " + std::to_string(ids.back());
-        if (ret.all) {
-            line += " ALL ";
-            append_sorted_set(ctx, line, ids);
-        }
-    }
-    if (ret.count)
-        line += " COUNT " + std::to_string(ids.size());
     if (modseq != 0 && !ids.empty())
-        line += " MODSEQ " + std::to_string(modseq);
+        line += " (MODSEQ " + std::to_string(modseq) + ")";
     line += "\r\n";
     flush_chunk(ctx, line, true);
 }
@@ -175,27 +123,31 @@ public:
     }
 
 private:
-    void finish(Context& ctx, ms::Mailbox& mailbox, const std::vector<ms::Seq>& sorted) {
+    void finish(Context& ctx, ms::Mailbox& mailbox, std::vector<ms::Seq> sorted) {
         const ms::View& view = mailbox.view();
-        std::vector<std::uint32_t> ids;
+        SearchMatches matches;
         std::vector<std::uint32_t> uids;
-        std::uint64_t modseq = 0;
-        ids.reserve(sorted.size());
+        matches.ids.reserve(sorted.size());
         if (ret_.save)
             uids.reserve(sorted.size());
         for (ms::Seq seq : sorted) {
             ms::Uid uid = view.uid(seq);
             if (ret_.save)
                 uids.push_back(uid);
-            ids.push_back(uid_ ? uid : seq);
+            matches.ids.push_back(uid_ ? uid : seq);
             if (want_modseq_)
-                modseq = std::max<std::uint64_t>(modseq, view.modseq(seq));
+                matches.modseq = std::max<std::uint64_t>(matches.modseq, view.modseq(seq));
         }
         if (want_modseq_ && !ctx.enabled().condstore) {
             // RFC 7162 §3.1: a MODSEQ search key turns CONDSTORE on.
             ctx.enabled().condstore = true;
             ctx.untagged("OK [HIGHESTMODSEQ " + std::to_string(view.highest_modseq()) + "] Highest");
         }
+        // "$" in an UPDATE context names the result saved before this
+        // command (RFC 5182 §2.1), which SAVE is about to replace.
+        ms::UidSet saved_before;
+        if (ret_.update && ret_.save)
+            saved_before = ctx.saved_result();
         // RFC 5182 §2.4 with ESORT: "$" holds the matches; with MIN/MAX
         // alone, the first/last in sort order (uids are in sort order).
         if (ret_.save) {
@@ -203,7 +155,27 @@ private:
                 std::sort(uids.begin(), uids.end()); // the whole set: ascending makes ranges
             ctx.saved_result() = saved_result_of(ret_, uids);
         }
-        write_sort_response(ctx, ret_, uid_, ids, modseq);
+        // ESORT (RFC 5267 §3): the ESEARCH response in sort order: MIN/MAX
+        // are the first/last sorted, ALL keeps the order (only ascending
+        // runs become ranges, §3.2), PARTIAL counts positions in it (§4.4).
+        if (ret_.extended)
+            write_search_response(ctx, ret_, uid_, matches);
+        else
+            write_sort_line(ctx, matches.ids, matches.modseq);
+        if (ret_.update) {
+            // CONTEXT=SORT (RFC 5267 §4.3): the session keeps the result
+            // in sort order and reports ADDTO/REMOVEFROM positions.
+            SearchContextSpec spec;
+            spec.program = std::move(program_);
+            spec.ret = ret_;
+            spec.uid = uid_;
+            spec.sort = criteria_;
+            if (ret_.save)
+                std::swap(saved_before, ctx.saved_result());
+            ctx.search_updates().add_context(ctx, ctx.tag(), std::move(spec), sorted);
+            if (ret_.save)
+                std::swap(saved_before, ctx.saved_result());
+        }
         ctx.finish_ok("", "Sort completed.");
     }
 
@@ -253,6 +225,12 @@ std::unique_ptr<CommandRun> cmd_sort(Context& ctx, const Command& cmd) {
         }
         ret = *parsed;
         i = 2;
+        // RFC 5267 §4.3: a tag that names an open UPDATE context may not
+        // start another one.
+        if (ret.update && ctx.search_updates().has_context(ctx.tag())) {
+            finish_syntax_error(ctx, "Duplicate search update tag");
+            return nullptr;
+        }
     }
     if (i >= args.size() || args[i].type != Arg::Type::list) {
         finish_syntax_error(ctx, "Invalid sort argument");

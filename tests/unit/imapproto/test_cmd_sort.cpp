@@ -215,3 +215,29 @@ TEST_CASE("SORT over many messages: the answer is one line, in order, and reads 
     // With a body search (sliced evaluation) too.
     CHECK(s.cmd("a3 SORT (SUBJECT) UTF-8 BODY x") == want + "a3 OK Sort completed.\r\n");
 }
+
+TEST_CASE("CONTEXT=SORT: PARTIAL counts positions in sort order; UPDATE keeps the sorted result (RFC 5267 §4)") {
+    Fixture f;
+    // DATE order: 2 4 3 1 5; positions 2..4 are 4 3 1.
+    CHECK(f.sort("p1 SORT RETURN (PARTIAL 2:4) (DATE) UTF-8 ALL") ==
+          "* ESEARCH (TAG \"p1\") PARTIAL (2:4 4,3,1)\r\np1 OK Sort completed.\r\n");
+    CHECK(f.sort("p2 UID SORT RETURN (PARTIAL 4:9 COUNT) (DATE) UTF-8 ALL") ==
+          "* ESEARCH (TAG \"p2\") UID PARTIAL (4:9 1,5) COUNT 5\r\np2 OK Sort completed.\r\n");
+    CHECK(f.sort("p3 SORT RETURN (PARTIAL 6:9) (DATE) UTF-8 ALL") ==
+          "* ESEARCH (TAG \"p3\") PARTIAL (6:9 NIL)\r\np3 OK Sort completed.\r\n");
+    // An UPDATE context: a new message that sorts first is added at
+    // position 1 (ADDTO (1 6)) after the next command's sync.
+    CHECK(f.sort("u1 SORT RETURN (UPDATE COUNT) (DATE) UTF-8 ALL") ==
+          "* ESEARCH (TAG \"u1\") COUNT 5\r\nu1 OK Sort completed.\r\n");
+    CHECK(f.sort("u1 SORT RETURN (UPDATE) (DATE) UTF-8 ALL") ==
+          "u1 BAD Error in IMAP command SORT: Duplicate search update tag\r\n");
+    f.env.add_message("alice", "INBOX", "Date: Sun, 31 Dec 2023 10:00:00 +0000\r\nSubject: early\r\n\r\nx\r\n");
+    auto r = f.s->cmd("n1 NOOP");
+    CHECK(r.find("* 6 EXISTS\r\n") != std::string::npos);
+    CHECK(r.find("* ESEARCH (TAG \"u1\") ADDTO (1 6)\r\n") != std::string::npos);
+    CHECK(f.sort("c1 CANCELUPDATE \"u1\"") == "c1 OK Updates cancelled\r\n");
+    f.env.add_message("alice", "INBOX", "Date: Sat, 30 Dec 2023 10:00:00 +0000\r\n\r\nx\r\n");
+    r = f.s->cmd("n2 NOOP");
+    CHECK(r.find("* 7 EXISTS\r\n") != std::string::npos);
+    CHECK(r.find("ESEARCH") == std::string::npos);
+}
