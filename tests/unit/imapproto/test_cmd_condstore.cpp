@@ -225,6 +225,13 @@ TEST_CASE("flag changes carry MODSEQ before FLAGS, UID once QRESYNC is on (Dovec
         auto out = s.cmd("b FETCH 2 (FLAGS BODY[TEXT])");
         CHECK(out == "* 2 FETCH (FLAGS (\\Seen) BODY[TEXT] {8}\r\nbody 2\r\n)\r\n* 2 FETCH (MODSEQ (" +
                          ms(b.modseq(2)) + "))\r\nb OK Fetch completed.\r\n");
+        // With MODSEQ asked for, the item has the modseq the data was read
+        // at, and the \Seen change follows with its own (as Dovecot).
+        const auto old1 = b.modseq(1);
+        out = s.cmd("b2 FETCH 1 (MODSEQ BODY[TEXT])");
+        CHECK(out == "* 1 FETCH (MODSEQ (" + ms(old1) + ") FLAGS (\\Seen) BODY[TEXT] {8}\r\nbody 1\r\n)\r\n* 1 FETCH (MODSEQ (" +
+                         ms(b.modseq(1)) + "))\r\nb2 OK Fetch completed.\r\n");
+        CHECK(b.modseq(1) > old1);
         out = s.cmd("c UID FETCH 3 (BODY[TEXT])");
         CHECK(out == "* 3 FETCH (UID 3 FLAGS (\\Seen) BODY[TEXT] {8}\r\nbody 3\r\n)\r\n* 3 FETCH (UID 3 MODSEQ (" +
                          ms(b.modseq(3)) + "))\r\nc OK Fetch completed.\r\n");
