@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <map>
+#include <span>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -197,13 +198,47 @@ bool tokens_equal(std::string_view a, std::string_view b) {
     return diff == 0;
 }
 
-UrlauthKeys::UrlauthKeys(const st::User& user) {
+UrlauthKeys::UrlauthKeys(const st::User& user) : user_(user) {
+    auto store = st::MetadataStore::open(user);
+    if (store) {
+        store_.emplace(std::move(store.value()));
+        return;
+    }
     const std::string dir = key_dir(user);
     if (!dir.empty())
         path_ = dir + "/loft-urlauth-keys";
 }
 
+namespace {
+
+ms::Status set_entry(st::MetadataStore& store, std::string_view guid, std::optional<std::string> value) {
+    const st::MetadataChange change{std::string(kKeyEntry), std::move(value)};
+    auto applied = store.set(guid, std::span<const st::MetadataChange>(&change, 1));
+    if (!applied)
+        return applied.status();
+    if (*applied != st::MetadataRefusal::none)
+        return ms::Status::io("the metadata store refused the URLAUTH key (size or count limit)");
+    return ms::Status::ok();
+}
+
+} // namespace
+
 ms::Result<std::optional<std::string>> UrlauthKeys::get(std::string_view mailbox_guid, bool create) {
+    if (store_) {
+        auto value = store_->get(mailbox_guid, kKeyEntry);
+        if (!value)
+            return value.status();
+        if (*value || !create)
+            return std::move(*value);
+        std::string key = random_key();
+        if (key.empty())
+            return ms::Status::io("RAND_bytes failed");
+        if (auto s = set_entry(*store_, mailbox_guid, key); !s)
+            return s;
+        // Another session may have stored its key at the same moment: the
+        // one in the store is the one URLs are checked against.
+        return store_->get(mailbox_guid, kKeyEntry);
+    }
     if (path_.empty())
         return ms::Status::io("No home or mail root for the URLAUTH keys");
     auto table = read_table(path_);
@@ -233,6 +268,12 @@ ms::Result<std::optional<std::string>> UrlauthKeys::get(std::string_view mailbox
 }
 
 ms::Status UrlauthKeys::reset(std::string_view mailbox_guid) {
+    if (store_) {
+        std::string key = random_key();
+        if (key.empty())
+            return ms::Status::io("RAND_bytes failed");
+        return set_entry(*store_, mailbox_guid, std::move(key));
+    }
     if (path_.empty())
         return ms::Status::io("No home or mail root for the URLAUTH keys");
     make_dirs(path_.substr(0, path_.rfind('/')));
@@ -250,6 +291,28 @@ ms::Status UrlauthKeys::reset(std::string_view mailbox_guid) {
 }
 
 ms::Status UrlauthKeys::reset_all() {
+    if (store_) {
+        // Every mailbox of the user, selectable or not: a key of a mailbox
+        // that became \Noselect must go too.
+        st::ListQuery query;
+        query.patterns = {"*"};
+        auto mailboxes = user_.list(query);
+        if (!mailboxes)
+            return mailboxes.status();
+        for (const auto& info : *mailboxes) {
+            auto guid = user_.mailbox_guid(info.name);
+            if (!guid)
+                continue; // \NonExistent parents have no GUID and no key
+            auto value = store_->get(*guid, kKeyEntry);
+            if (!value)
+                return value.status();
+            if (!*value)
+                continue;
+            if (auto s = set_entry(*store_, *guid, std::nullopt); !s)
+                return s;
+        }
+        return ms::Status::ok();
+    }
     if (path_.empty())
         return ms::Status::io("No home or mail root for the URLAUTH keys");
     KeyLock lock(path_);

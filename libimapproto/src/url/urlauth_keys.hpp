@@ -4,17 +4,23 @@
 // (RFC 4467 §2.4.1 recommends an HMAC such as HMAC-SHA1; Dovecot uses the
 // same construction, so tokens are 40 hex digits as Dovecot's are).
 //
-// Where the keys live: a file "loft-urlauth-keys" (mode 0600) in the user's
-// home, or in the mail root when the userdb gives no home, one line per
-// mailbox: "<mailbox GUID> <key in hex>". Keys are bound to the mailbox
+// Where the keys live: with `mail_attribute_dict` set (METADATA), in the
+// user's metadata store as the private entry
+// /private/vendor/vendor.loft/urlauth-key of each mailbox (as Dovecot keeps
+// its keys as a mailbox attribute); a client can see and change that entry
+// with GETMETADATA/SETMETADATA, which only affects its own URLs. Without a
+// dict, in a file "loft-urlauth-keys" (mode 0600) in the user's home, or in
+// the mail root when the userdb gives no home, one line per mailbox:
+// "<mailbox GUID> <key in hex>". Either way keys are bound to the mailbox
 // GUID, so RENAME keeps a mailbox's URLs valid and DELETE + CREATE of the
-// same name invalidates them. Changes are read-modify-write under an OFD
-// lock on "loft-urlauth-keys.lock" and replace the file by rename after an
-// fsync, so two sessions never lose each other's keys and a crash leaves
+// same name invalidates them. File changes are read-modify-write under an
+// OFD lock on "loft-urlauth-keys.lock" and replace the file by rename after
+// an fsync, so two sessions never lose each other's keys and a crash leaves
 // the old file or the new one.
 #pragma once
 
 #include <mailstore/status.hpp>
+#include <mailstore/storage/metadata.hpp>
 #include <mailstore/storage/user.hpp>
 
 #include <optional>
@@ -41,11 +47,17 @@ public:
     // RESETKEY without arguments: every key of the user is removed.
     mailstore::Status reset_all();
 
+    // The key file ("" when the metadata store holds the keys).
     const std::string& path() const { return path_; }
 
 private:
+    const mailstore::storage::User& user_;
+    std::optional<mailstore::storage::MetadataStore> store_;
     std::string path_;
 };
+
+// The metadata entry of a mailbox's key.
+inline constexpr std::string_view kKeyEntry = "/private/vendor/vendor.loft/urlauth-key";
 
 // HMAC-SHA1 of `data` with the (hex) key, in lower-case hex (40 digits).
 std::string urlauth_token(std::string_view key_hex, std::string_view data);

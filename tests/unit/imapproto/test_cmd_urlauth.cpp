@@ -6,6 +6,8 @@
 
 #include <doctest/doctest.h>
 
+#include <mailstore/storage/metadata.hpp>
+
 #include <sys/stat.h>
 
 #include <fstream>
@@ -469,4 +471,37 @@ TEST_CASE("CATENATE syntax: parts, literal8 TEXT, empty results") {
     CHECK(tagged_line(d, "x10").rfind("x10 OK [APPENDUID ", 0) == 0);
     s.cmd("x11 SELECT INBOX");
     CHECK(s.cmd("x12 FETCH 3 (FLAGS INTERNALDATE RFC822.SIZE)").find("FLAGS (\\Flagged \\Recent)") != std::string::npos);
+}
+
+TEST_CASE("With mail_attribute_dict the keys are private metadata entries of each mailbox") {
+    MailEnv env(std::string(kHostConfig) + "mail_attribute_dict = file:%h/dovecot-attributes\n");
+    env.add_message("alice", "INBOX", kMessage);
+    env.add_message("alice", "Archive", kMessage);
+    SessionHarness s(env);
+    s.login();
+    const std::string inbox = genurlauth(s, "imap://alice@mail.example.org/INBOX/;UID=1;URLAUTH=authuser");
+    const std::string archive = genurlauth(s, "imap://alice@mail.example.org/Archive/;UID=1;URLAUTH=authuser");
+    auto user = env.open_user("alice");
+    auto store = st::MetadataStore::open(user);
+    REQUIRE(store.is_ok());
+    auto guid = user.mailbox_guid("INBOX");
+    REQUIRE(guid.is_ok());
+    auto key = store->get(*guid, "/private/vendor/vendor.loft/urlauth-key");
+    REQUIRE(key.is_ok());
+    REQUIRE(key->has_value());
+    CHECK((*key)->size() == 64);
+    struct stat sb {};
+    CHECK(::stat((env.dir.str() + "/home/alice/loft-urlauth-keys").c_str(), &sb) != 0);
+
+    SessionHarness bob(env);
+    bob.login("bob");
+    CHECK(bob.cmd("m1 URLFETCH \"" + inbox + "\"") == urlfetch_data("m1", inbox, kMessage));
+    CHECK(s.cmd("m2 RESETKEY INBOX") == "m2 OK [URLMECH INTERNAL] Key reset.\r\n");
+    CHECK(bob.cmd("m3 URLFETCH \"" + inbox + "\"") == urlfetch_nil("m3", inbox));
+    CHECK(bob.cmd("m4 URLFETCH \"" + archive + "\"") == urlfetch_data("m4", archive, kMessage));
+    CHECK(s.cmd("m5 RESETKEY") == "m5 OK All keys removed.\r\n");
+    CHECK(bob.cmd("m6 URLFETCH \"" + archive + "\"") == urlfetch_nil("m6", archive));
+    auto gone = store->get(*guid, "/private/vendor/vendor.loft/urlauth-key");
+    REQUIRE(gone.is_ok());
+    CHECK_FALSE(gone->has_value());
 }
