@@ -11,6 +11,7 @@
 #include "storage/mailbox_impl.hpp"
 
 #include <mailstore/log.hpp>
+#include <mailstore/mime/address.hpp>
 #include <mailstore/mime/casemap.hpp>
 #include <mailstore/mime/header.hpp>
 #include <mailstore/mime/sort_keys.hpp>
@@ -172,6 +173,42 @@ Result<std::vector<SortCriterion>> parse_words(const std::vector<std::string_vie
     return criteria;
 }
 
+// DISPLAYFROM/DISPLAYTO (RFC 5957 §3). When the first address is a group,
+// Dovecot sorts by the group name as written, RFC 2047 encoded words left
+// encoded ("=?UTF-8?Q?Gr=C3=BCppe?=" before "Anna"); Loft does the same so
+// the order does not change for users coming from Dovecot.
+std::string display_key(std::string_view raw) {
+    auto list = mime::parse_address_list(raw);
+    if (!list.empty() && list.front().kind == mime::Address::Kind::group_start)
+        return list.front().name;
+    return mime::sort_display_key(raw);
+}
+
+// The rank of each string of `column` among its distinct values in octet
+// order (i;unicode-casemap order, the strings being casemapped already).
+std::vector<std::int64_t> ranks_of(const std::vector<std::string>& column) {
+    std::unordered_map<std::string_view, std::uint32_t> ids;
+    ids.reserve(column.size());
+    std::vector<std::string_view> distinct;
+    std::vector<std::int64_t> result(column.size());
+    for (std::size_t i = 0; i < column.size(); ++i) {
+        auto [it, added] = ids.emplace(column[i], static_cast<std::uint32_t>(distinct.size()));
+        if (added)
+            distinct.push_back(column[i]);
+        result[i] = it->second;
+    }
+    std::vector<std::uint32_t> order(distinct.size());
+    for (std::uint32_t i = 0; i < order.size(); ++i)
+        order[i] = i;
+    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return distinct[a] < distinct[b]; });
+    std::vector<std::int64_t> rank(distinct.size());
+    for (std::uint32_t r = 0; r < order.size(); ++r)
+        rank[order[r]] = r;
+    for (auto& v : result)
+        v = rank[static_cast<std::size_t>(v)];
+    return result;
+}
+
 std::string bounded(std::string s) {
     if (s.size() > kMaxStringKey)
         s.resize(kMaxStringKey);
@@ -263,21 +300,24 @@ public:
     }
 
     std::vector<Seq> finish() {
+        // String columns become ranks first (equal strings, equal ranks),
+        // so the sort below compares integers only: cheap for keys with
+        // few distinct values (FROM) and cache-friendly for the rest.
+        for (std::size_t k = 0; k < kKeyCount; ++k) {
+            if (used_[k] && !numeric(kKeys[k].key)) {
+                numbers_[k] = ranks_of(strings_[k]);
+                strings_[k] = {};
+            }
+        }
         std::vector<std::uint32_t> order(seqs_.size());
         for (std::uint32_t i = 0; i < order.size(); ++i)
             order[i] = i;
         std::sort(order.begin(), order.end(), [this](std::uint32_t a, std::uint32_t b) {
             for (const auto& c : criteria_) {
-                auto k = static_cast<std::size_t>(c.key);
-                int cmp;
-                if (numeric(c.key)) {
-                    std::int64_t x = numbers_[k][a], y = numbers_[k][b];
-                    cmp = x < y ? -1 : x > y ? 1 : 0;
-                } else {
-                    cmp = strings_[k][a].compare(strings_[k][b]);
-                }
-                if (cmp != 0)
-                    return c.reverse ? cmp > 0 : cmp < 0;
+                const auto& column = numbers_[static_cast<std::size_t>(c.key)];
+                std::int64_t x = column[a], y = column[b];
+                if (x != y)
+                    return c.reverse ? x > y : x < y;
             }
             // RFC 5256 §3: the implicit last criterion is the sequence
             // number, never reversed.
@@ -394,7 +434,7 @@ private:
                 break;
             case SortKey::display_from:
             case SortKey::display_to:
-                value = bounded(mime::casemap(mime::sort_display_key(raw)));
+                value = bounded(mime::casemap(display_key(raw)));
                 break;
             default:
                 break;
