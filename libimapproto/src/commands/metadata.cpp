@@ -24,6 +24,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <set>
 
 namespace imapproto::detail {
 
@@ -89,6 +90,9 @@ std::optional<st::MetadataStore> open_store(Context& ctx) {
     auto store = st::MetadataStore::open(ctx.user());
     if (!store) {
         if (store.status().code() == ms::Status::Code::not_supported) {
+            // An unsupported dict type is the admin's to fix: say so in the log.
+            if (store.status().message() != "mail_attribute_dict is not set")
+                ctx.log().warning("METADATA: " + store.status().message());
             ctx.finish_no("CANNOT", "Mailbox attributes not enabled");
         } else {
             ctx.log().error("METADATA: " + store.status().message());
@@ -314,49 +318,64 @@ std::unique_ptr<CommandRun> cmd_getmetadata(Context& ctx, const Command& cmd) {
     const bool server = guid.empty() && mailbox.empty();
     const auto settings_entries = server ? server_settings_entries(ctx) : std::vector<st::MetadataEntry>{};
 
-    std::vector<std::pair<std::string, std::optional<std::string>>> found;
+    // The file is read once, whatever the number of entry specifiers; each
+    // entry is listed once however many specifiers match it, so the answer
+    // stays bounded by what is stored.
+    std::vector<st::MetadataEntry> all;
+    for (std::string_view scope : {"/private", "/shared"}) {
+        auto r = store->get_tree(guid, scope, st::MetadataDepth::infinity);
+        if (!r) {
+            ctx.log().error("GETMETADATA: " + r.status().message());
+            ctx.finish_status(r.status());
+            return nullptr;
+        }
+        for (auto& e : *r)
+            all.push_back(std::move(e));
+    }
+    // The stored server /shared/admin and /shared/comment give way to the
+    // settings, which are the only source for them.
+    if (server) {
+        std::erase_if(all, [](const st::MetadataEntry& e) { return is_server_setting_entry(e.name); });
+        all.insert(all.end(), settings_entries.begin(), settings_entries.end());
+    }
+    std::erase_if(all, [](const st::MetadataEntry& e) { return is_internal(e.name); });
+    std::sort(all.begin(), all.end(),
+              [](const st::MetadataEntry& a, const st::MetadataEntry& b) { return a.name < b.name; });
+
+    std::vector<std::pair<std::string_view, const std::optional<std::string>*>> found;
+    std::set<std::string_view> listed;
+    const std::optional<std::string> nil;
+    std::vector<std::optional<std::string>> values;
+    values.reserve(all.size());
+    for (auto& e : all)
+        values.emplace_back(std::move(e.value));
     for (const auto& name : names) {
-        std::vector<st::MetadataEntry> tree;
-        if (!is_internal(name)) {
-            auto r = store->get_tree(guid, name, opts.depth);
-            if (!r) {
-                ctx.log().error("GETMETADATA: " + r.status().message());
-                ctx.finish_status(r.status());
-                return nullptr;
-            }
-            tree = std::move(*r);
+        bool self_found = false;
+        std::size_t first = found.size();
+        for (std::size_t i = 0; i < all.size(); ++i) {
+            if (!within(all[i].name, name, opts.depth))
+                continue;
+            self_found |= all[i].name == name;
+            if (listed.insert(all[i].name).second)
+                found.emplace_back(all[i].name, &values[i]);
         }
-        // The stored server /shared/admin and /shared/comment give way to
-        // the settings, which are the only source for them.
-        if (server) {
-            std::erase_if(tree, [](const st::MetadataEntry& e) { return is_server_setting_entry(e.name); });
-            for (const auto& e : settings_entries)
-                if (within(e.name, name, opts.depth))
-                    tree.push_back(e);
-            std::sort(tree.begin(), tree.end(),
-                      [](const st::MetadataEntry& a, const st::MetadataEntry& b) { return a.name < b.name; });
-        }
-        std::erase_if(tree, [](const st::MetadataEntry& e) { return is_internal(e.name); });
-        const bool self_found = std::any_of(tree.begin(), tree.end(), [&](const auto& e) { return e.name == name; });
         // DEPTH 0 answers NIL for an entry without a value (Dovecot does;
         // with a depth, only what exists is listed).
-        if (!self_found && opts.depth == st::MetadataDepth::zero)
-            found.emplace_back(name, std::nullopt);
-        for (auto& e : tree)
-            found.emplace_back(std::move(e.name), std::move(e.value));
+        if (!self_found && opts.depth == st::MetadataDepth::zero && listed.insert(name).second)
+            found.emplace(found.begin() + static_cast<std::ptrdiff_t>(first), name, &nil);
     }
 
     std::uint64_t longest = 0;
     std::string line;
     for (const auto& [name, value] : found) {
-        if (value && opts.maxsize && value->size() > *opts.maxsize) {
-            longest = std::max<std::uint64_t>(longest, value->size());
+        if (*value && opts.maxsize && (*value)->size() > *opts.maxsize) {
+            longest = std::max<std::uint64_t>(longest, (*value)->size());
             continue;
         }
         line += line.empty() ? "(" : " ";
         write_entry_name(line, name);
         line += ' ';
-        write_value(line, value);
+        write_value(line, *value);
     }
     if (!line.empty()) {
         std::string out = "* METADATA ";

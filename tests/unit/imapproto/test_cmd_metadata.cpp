@@ -113,6 +113,13 @@ TEST_CASE("METADATA: RFC 5464 §4.2 and §4.3 examples") {
           "a OK Getmetadata completed.\r\n");
     CHECK(s.cmd("a GETMETADATA (DEPTH 1 MAXSIZE 10) INBOX /private/filters/values") ==
           "a OK [METADATA LONGENTRIES 23] Getmetadata completed.\r\n");
+    // Every entry once, however many specifiers name it (a bounded answer).
+    CHECK(s.cmd("a GETMETADATA (DEPTH infinity) INBOX (/private /private/comment /private /private/none /private/none)") ==
+          "* METADATA INBOX (/private/comment \"My new comment\" /private/filters/values/boss {23}\r\n"
+          "FROM \"boss@example.com\" /private/filters/values/boss/x \"deep\" /private/filters/values/small \"SMALLER 5000\")\r\n"
+          "a OK Getmetadata completed.\r\n");
+    CHECK(s.cmd("a GETMETADATA INBOX (/private/none /private/comment /private/none)") ==
+          "* METADATA INBOX (/private/none NIL /private/comment \"My new comment\")\r\na OK Getmetadata completed.\r\n");
     // With a depth, a missing entry is not listed (DEPTH 0 says NIL).
     CHECK(s.cmd("a GETMETADATA (DEPTH 1) INBOX /private/none") == "a OK Getmetadata completed.\r\n");
 }
