@@ -82,6 +82,12 @@ struct Selected {
     // session's later change, or an earlier one our commit was merged into,
     // is reported like any other (RFC 3501 §7.4.1).
     std::map<mailstore::storage::Uid, OwnChange> own_changes;
+    // The HIGHESTMODSEQ of the last sync whose expunges the client was
+    // told (SELECT, or an update that may send VANISHED). While FETCH,
+    // STORE and SEARCH hold later expunges back, a QRESYNC client that
+    // sees newer MODSEQs is also told this lower value, so a resync from
+    // it still finds them (RFC 7162 §3.2).
+    mailstore::storage::ModSeq expunges_reported_at = 0;
 };
 
 // Which untagged updates may follow a command (RFC 3501 §7.4.1).
