@@ -40,9 +40,9 @@ std::unique_ptr<CommandRun> cmd_expunge(Context& ctx, const Command& cmd) {
         return nullptr;
     }
     // The \Deleted flags other sessions set count too (Dovecot expunges
-    // what is stored, not what this session was told): the flag changes
-    // are reported first, so the view the expunge works on is current.
-    ctx.send_updates(false);
+    // what is stored, not what this session was told): their changes are
+    // reported first, so the view the expunge works on is current.
+    ctx.send_updates(true);
     if (ctx.selected() != sel) {
         ctx.finish_no("", "Mailbox closed.");
         return nullptr;

@@ -262,6 +262,7 @@ std::unique_ptr<CommandRun> cmd_select(Context& ctx, const Command& cmd) {
     }
     ctx.send_flags();
     const st::View& view = sel->mailbox->view();
+    sel->expunges_reported_at = view.highest_modseq();
     ctx.untagged(std::to_string(view.count()) + " EXISTS");
     ctx.untagged(std::to_string(view.recent_count()) + " RECENT");
     if (st::Seq first = view.first_unseen(); first != 0)

@@ -35,6 +35,30 @@ bool same_flags(const st::View& view, st::Seq seq, const detail::OwnChange& told
     });
 }
 
+// RFC 7162 §3.2: "if the server sends MODSEQ FETCH data items while
+// EXPUNGE (or VANISHED) replies with lower mod-sequences being delayed, the
+// server MUST send the HIGHESTMODSEQ response code with a lower value than
+// the EXPUNGE's mod-sequence". A QRESYNC client remembers the highest
+// modseq it saw (in FETCH data and updates alike); the value of the last
+// sync whose expunges it was told makes its next resync find the held-back
+// ones. Sent after every command that holds them back, as Dovecot does (in
+// its tagged OK; an untagged OK carries it just as well). Held back means:
+// UIDs expunged since then are still in the view (one pass over the
+// bounded expunge history).
+bool expunges_held_back(const detail::Selected& sel) {
+    const st::Mailbox& mailbox = *sel.mailbox;
+    auto gone = mailbox.expunged_since(sel.expunges_reported_at);
+    if (!gone)
+        return false;
+    const st::View& view = mailbox.view();
+    for (const auto& range : gone->ranges()) {
+        const auto [first, last] = view.seq_range(range.first, range.last);
+        if (first != 0 && first <= last)
+            return true;
+    }
+    return false;
+}
+
 } // namespace
 
 void Session::Impl::send_flags() {
@@ -145,6 +169,10 @@ void Session::Impl::send_updates(bool allow_expunges) {
         }
     }
     selected_->own_changes.clear();
+    if (allow_expunges)
+        selected_->expunges_reported_at = mailbox.view().highest_modseq();
+    else if (enabled_.qresync && expunges_held_back(*selected_))
+        untagged("OK [HIGHESTMODSEQ " + std::to_string(selected_->expunges_reported_at) + "] Highest");
     // Extensions that report on the same sync: UPDATE contexts (RFC 5267)
     // and NOTIFY (RFC 5465).
     search_updates_.after_sync(*this, r);

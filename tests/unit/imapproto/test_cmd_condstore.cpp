@@ -457,6 +457,40 @@ TEST_CASE("EXPUNGE and UID EXPUNGE: VANISHED and [HIGHESTMODSEQ] with QRESYNC (R
     }
 }
 
+TEST_CASE("expunges held back by FETCH/STORE/SEARCH: a lower HIGHESTMODSEQ goes with newer MODSEQs (RFC 7162 §3.2)") {
+    Box b(4);
+    SessionHarness s(b.env);
+    s.login();
+    s.cmd("a ENABLE QRESYNC");
+    s.cmd("b SELECT INBOX");
+    const auto h0 = b.highest();
+    b.expunge(2, 2);
+    b.flags(3, st::flag_seen);
+    // FETCH may not send VANISHED; the change to UID 3 has a modseq above
+    // the expunge's, so the client is told h0 with it.
+    {
+        const std::string got = s.cmd("c FETCH 1 (UID)");
+        CHECK(got == "* 1 FETCH (UID 1)\r\n* 3 FETCH (UID 3 MODSEQ (" + ms(b.modseq(3)) + ") FLAGS (\\Seen))\r\n" +
+                         hms(h0) + "c OK Fetch completed.\r\n");
+    }
+    // Again on every command while the expunge is held back (Dovecot).
+    CHECK(s.cmd("d SEARCH UID 1") == "* SEARCH 1\r\n" + hms(h0) + "d OK Search completed.\r\n");
+    // A command that may expunge delivers it; nothing is held back then.
+    CHECK(s.cmd("e NOOP") == "* VANISHED 2\r\ne OK NOOP completed.\r\n");
+    CHECK(s.cmd("f FETCH 1 (UID)") == "* 1 FETCH (UID 1)\r\nf OK Fetch completed.\r\n");
+    // Without QRESYNC the expunge comes as EXPUNGE later, no code.
+    SessionHarness t(b.env);
+    t.login();
+    t.cmd("a SELECT INBOX (CONDSTORE)");
+    b.expunge(1, 1);
+    b.flags(4, st::flag_flagged);
+    {
+        const std::string got = t.cmd("b FETCH 1 (UID)");
+        CHECK(got == "* 1 FETCH (UID 1)\r\n* 3 FETCH (MODSEQ (" + ms(b.modseq(4)) +
+                         ") FLAGS (\\Flagged))\r\nb OK Fetch completed.\r\n");
+    }
+}
+
 TEST_CASE("SELECT (QRESYNC ...) needs ENABLE QRESYNC, which works after SELECT too") {
     Box b(3);
     SessionHarness s(b.env);
