@@ -324,16 +324,32 @@ TEST_CASE("NOTIFY in IDLE: the same events (§4)") {
     CHECK(s.send("DONE") == "a2 OK Idle completed.\r\n");
 }
 
-TEST_CASE("NOTIFY: too many mailboxes is NO [NOTIFICATIONOVERFLOW]; a named few still work") {
+TEST_CASE("NOTIFY: too many mailboxes: NO [NOTIFICATIONOVERFLOW], or * OK [NOTIFICATIONOVERFLOW] when the set "
+          "grows past the limit later (§5.8)") {
     MailEnv env;
+    env.add_message("alice", "INBOX", kMsg);
     auto user = env.open_user("alice");
-    for (std::size_t i = 0; i <= 500; ++i) // kMaxWatchedMailboxes (session/notify.hpp) + 1
+    // INBOX and 499 more: kMaxWatchedMailboxes (session/notify.hpp) is 500.
+    for (int i = 1; i < 500; ++i)
         REQUIRE(user.create_mailbox("box" + std::to_string(i)).is_ok());
     SessionHarness s(env);
     s.login();
-    CHECK(s.cmd("a1 NOTIFY SET (personal (MessageNew MessageExpunge))") ==
-          "a1 NO [NOTIFICATIONOVERFLOW] Too many mailboxes to watch.\r\n");
+    CHECK(s.cmd("a1 NOTIFY SET (personal (MessageNew MessageExpunge))") == "a1 OK NOTIFY completed.\r\n");
+    CHECK(s.session().notify_active());
+    // One more: the watched set is too big now, NOTIFY goes off.
+    REQUIRE(user.create_mailbox("box500").is_ok());
+    s.session().wake();
+    CHECK(s.send_raw("") == "* OK [NOTIFICATIONOVERFLOW] Too many notifications, NOTIFY is off now\r\n");
     CHECK_FALSE(s.session().notify_active());
-    CHECK(s.cmd("a2 NOTIFY SET (mailboxes (box1 box2) (MessageNew MessageExpunge)) (personal (MailboxName))") ==
-          "a2 OK NOTIFY completed.\r\n");
+    CHECK(s.session().notify_watch_paths().empty());
+    env.add_message("alice", "box1", kMsg);
+    CHECK(s.cmd("a2 NOOP") == "a2 OK NOOP completed.\r\n");
+    // Asking again is refused; a named few still work.
+    CHECK(s.cmd("a3 NOTIFY SET (personal (MessageNew MessageExpunge))") ==
+          "a3 NO [NOTIFICATIONOVERFLOW] Too many mailboxes to watch.\r\n");
+    CHECK_FALSE(s.session().notify_active());
+    CHECK(s.cmd("a4 NOTIFY SET (mailboxes (box1 box2) (MessageNew MessageExpunge)) (personal (MailboxName))") ==
+          "a4 OK NOTIFY completed.\r\n");
+    env.add_message("alice", "box2", kMsg);
+    CHECK(s.cmd("a5 NOOP") == "* STATUS box2 (MESSAGES 1 UIDNEXT 2 UNSEEN 1)\r\na5 OK NOOP completed.\r\n");
 }

@@ -120,3 +120,43 @@ TEST_CASE("ChangeWatcher: the polling fallback in a child process") {
     REQUIRE(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
 }
+
+TEST_CASE("ChangeWatcher::watch_paths: a path set (a mailbox root, another mailbox's paths)") {
+    StorageFixture f(conformance_locations()[0]);
+    auto inbox = f.open();
+    REQUIRE(f.user->create_mailbox("Other").is_ok());
+    auto other = f.open("Other");
+    auto writer = f.open("Other");
+    auto& watcher = ChangeWatcher::instance();
+    // The root: the directory that holds INBOX's new/ (where Maildir++
+    // creates the other mailboxes' directories).
+    std::string root;
+    for (const auto& p : inbox.watch_paths())
+        if (p.size() >= 4 && p.compare(p.size() - 4, 4, "/new") == 0)
+            root = p.substr(0, p.size() - 4);
+    REQUIRE_FALSE(root.empty());
+    std::vector<std::string> paths = other.watch_paths();
+    paths.push_back(root);
+    bool fired = false;
+    auto handle = watcher.watch_paths(paths, [&] { fired = true; });
+    drain();
+    fired = false;
+
+    // A message saved into the other mailbox.
+    save_all(writer, {message_request(test_message(1))});
+    CHECK(dispatch_until(fired));
+
+    // A mailbox created under the root.
+    drain();
+    fired = false;
+    REQUIRE(f.user->create_mailbox("Third").is_ok());
+    CHECK(dispatch_until(fired));
+
+    // Released: nothing fires any more.
+    handle = ChangeWatcher::Handle();
+    drain();
+    fired = false;
+    REQUIRE(f.user->create_mailbox("Fourth").is_ok());
+    drain();
+    CHECK_FALSE(fired);
+}
