@@ -91,6 +91,11 @@ enum class Key {
     // CONDSTORE (RFC 7162): number = modseq. The optional entry-name and
     // entry-type are accepted and ignored (field holds the entry name).
     modseq,
+    // SAVEDATE (RFC 8514 §4): the date the message was saved in this
+    // mailbox (date: days, as for BEFORE/ON/SINCE, in the server's local
+    // time zone); SAVEDATESUPPORTED matches every message of a mailbox
+    // that keeps save dates (every Loft mailbox does).
+    savedbefore, savedon, savedsince, savedatesupported,
 };
 
 struct MAILSTORE_API Node {

@@ -321,6 +321,22 @@ private:
         }
         case Key::modseq: // RFC 7162 §3.4: equal to or greater than
             return view_.modseq(seq) >= static_cast<storage::ModSeq>(n.number);
+        case Key::savedbefore:
+        case Key::savedon:
+        case Key::savedsince: {
+            // RFC 8514 §4: the save date, disregarding time and time zone
+            // (the calendar day in the server's zone, as BEFORE/ON/SINCE).
+            auto date = c.message().save_date();
+            if (!date) {
+                c.mark_unreadable();
+                return false;
+            }
+            return compare_day(n.key, detail::local_day(*date), n.date);
+        }
+        case Key::savedatesupported:
+            // Every Loft mailbox records save dates (messages saved before
+            // that was recorded fall back to their internal date).
+            return true;
         case Key::sentbefore:
         case Key::senton:
         case Key::sentsince:
@@ -353,11 +369,13 @@ private:
         switch (key) {
         case Key::before:
         case Key::sentbefore:
+        case Key::savedbefore:
             return day < wanted;
         case Key::on:
         case Key::senton:
+        case Key::savedon:
             return day == wanted;
-        default: // since, sentsince
+        default: // since, sentsince, savedsince
             return day >= wanted;
         }
     }

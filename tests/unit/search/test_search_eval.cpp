@@ -473,3 +473,31 @@ TEST_CASE("an empty string matches messages that have the field (Dovecot), every
     CHECK(run(f, "TEXT \"\"") == "1 2");
     CHECK(run(f, "TEXT \"x-a: b\"") == "2");
 }
+
+TEST_CASE("SAVEDBEFORE, SAVEDON, SAVEDSINCE: the save date's day, not the internal date's; SAVEDATESUPPORTED") {
+    SearchFixture f;
+    f.add("Subject: a\r\n\r\nx\r\n", 0, {}, utc("10-Mar-2001 12:00:00 +0000"));
+    f.add("Subject: b\r\n\r\nx\r\n", 0, {}, utc("10-Mar-2001 12:00:00 +0000"));
+    auto saved = f.box->message(1).save_date();
+    REQUIRE(saved.is_ok());
+    auto day = [](std::int64_t t) {
+        std::time_t tt = static_cast<std::time_t>(t);
+        std::tm tm{};
+        localtime_r(&tt, &tm);
+        char buf[32];
+        std::strftime(buf, sizeof buf, "%d-%b-%Y", &tm);
+        return std::string(buf);
+    };
+    const std::string today = day(*saved);
+    const std::string tomorrow = day(*saved + 86400);
+    CHECK(run(f, "SAVEDATESUPPORTED") == "1 2");
+    CHECK(run(f, "NOT SAVEDATESUPPORTED") == "");
+    CHECK(run(f, "SAVEDON " + today) == "1 2");
+    CHECK(run(f, "SAVEDSINCE " + today) == "1 2");
+    CHECK(run(f, "SAVEDSINCE " + tomorrow) == "");
+    CHECK(run(f, "SAVEDBEFORE " + today) == "");
+    CHECK(run(f, "SAVEDBEFORE " + tomorrow) == "1 2");
+    CHECK(run(f, "SAVEDON 10-Mar-2001") == "");
+    CHECK(run(f, "ON 10-Mar-2001") == "1 2");
+    CHECK(run(f, "OR SAVEDON 10-Mar-2001 UID 2") == "2");
+}

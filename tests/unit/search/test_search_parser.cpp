@@ -54,6 +54,10 @@ const char* key_name(Key k) {
     case Key::older: return "OLDER";
     case Key::younger: return "YOUNGER";
     case Key::modseq: return "MODSEQ";
+    case Key::savedbefore: return "SAVEDBEFORE";
+    case Key::savedon: return "SAVEDON";
+    case Key::savedsince: return "SAVEDSINCE";
+    case Key::savedatesupported: return "SAVEDATESUPPORTED";
     }
     return "?";
 }
@@ -77,6 +81,7 @@ std::string show(const Node& n) {
     case Key::subject: case Key::body: case Key::text:
         return out + "[" + n.text + "]";
     case Key::before: case Key::on: case Key::since: case Key::sentbefore: case Key::senton: case Key::sentsince:
+    case Key::savedbefore: case Key::savedon: case Key::savedsince:
         return out + "@" + std::to_string(n.date);
     case Key::larger: case Key::smaller: case Key::older: case Key::younger:
         return out + "=" + std::to_string(n.number);
@@ -340,4 +345,16 @@ TEST_CASE("bounds: 64 nesting levels, 10,000 keys") {
     for (int i = 0; i < 60000; ++i)
         many_tokens += "( ";
     CHECK(parsed(many_tokens) == "error: Too many search keys");
+}
+
+TEST_CASE("SAVEDATE keys (RFC 8514 §4): SAVEDBEFORE/SAVEDON/SAVEDSINCE take a date, SAVEDATESUPPORTED nothing") {
+    CHECK(parsed("SAVEDBEFORE 2-Feb-1994 savedon 1-Jan-1970 SAVEDSINCE \"31-Dec-1969\" SAVEDATESUPPORTED") ==
+          "AND(SAVEDBEFORE@8798 SAVEDON@0 SAVEDSINCE@-1 SAVEDATESUPPORTED)");
+    CHECK(parsed("NOT SAVEDATESUPPORTED") == "AND(NOT(SAVEDATESUPPORTED))");
+    CHECK(error_of("SAVEDON 32-Jan-2020").message() == "Invalid date");
+    CHECK(error_of("SAVEDSINCE").message().find("SAVEDSINCE") != std::string::npos);
+    // Answered from the index: no message is opened.
+    auto p = parse("SAVEDON 1-Jan-2020 SAVEDATESUPPORTED");
+    REQUIRE(p.is_ok());
+    CHECK_FALSE(p->needs_message);
 }
