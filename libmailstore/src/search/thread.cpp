@@ -39,7 +39,12 @@ bool ascii_iequals(std::string_view a, std::string_view b) {
 struct Key {
     std::int64_t date = 0;
     std::uint32_t seq = 0;
-    bool operator<(const Key& o) const { return date != o.date ? date < o.date : seq < o.seq; }
+    std::uint32_t group = 0; // REFS only: ranks before seq (see latest_keys)
+    bool operator<(const Key& o) const {
+        if (date != o.date)
+            return date < o.date;
+        return group != o.group ? group < o.group : seq < o.seq;
+    }
 };
 
 // A tree under construction: one node per message (same index as in
@@ -275,10 +280,17 @@ private:
                 f.parent[i] = slot;
             }
         }
+        promoted_.assign(n, false);
+        for (std::uint32_t slot : first_under)
+            if (slot != none && f.seq[slot] != 0)
+                promoted_[slot] = true;
         return f;
     }
 
-    // REFS: a thread's place is its latest message (date, then sequence).
+    // REFS: a thread's place is the sent date of its latest message. On a
+    // tie Dovecot (2.3.19, observed) puts first the threads whose top is a
+    // dummy (also one pruned away because it had a single child), then the
+    // others by their root's sequence number.
     const std::vector<Key>& latest_keys(const Forest& f) {
         const std::uint32_t n = f.size();
         latest_.assign(n, Key{});
@@ -297,8 +309,15 @@ private:
             for (auto v : path)
                 root[v] = r;
             path.clear();
-            if (f.seq[i] != 0 && latest_[r] < f.key[i])
+            if (f.seq[i] != 0 && (latest_[r].seq == 0 || latest_[r] < f.key[i]))
                 latest_[r] = f.key[i];
+        }
+        for (std::uint32_t r = 0; r < n; ++r) {
+            if (f.parent[r] != none)
+                continue;
+            bool dummy_top = f.seq[r] == 0 || (r < promoted_.size() && promoted_[r]);
+            latest_[r].group = dummy_top ? 0 : 1;
+            latest_[r].seq = f.seq[r] != 0 ? f.seq[r] : f.key[r].seq;
         }
         return latest_;
     }
@@ -398,6 +417,7 @@ private:
     std::vector<std::uint32_t> msg_box_;
     std::unordered_map<std::string_view, std::uint32_t> ids_;
     std::vector<Key> latest_;
+    std::vector<bool> promoted_; // a root only because its dummy parent had no other child
 };
 
 } // namespace

@@ -222,6 +222,14 @@ TEST_CASE("REFS: threads ordered by their latest message") {
     CHECK(ordered(m) == "(1 (8)(3))(6 7)(4 5)(2)");
 }
 
+TEST_CASE("REFS: ties of the latest date, as Dovecot orders them") {
+    // A thread under a (pruned) dummy comes before a plain one of the same
+    // date; plain ones by their root's sequence number, not the latest's.
+    CHECK(refs2({{"<a@x>", "", "A", 2}, {"<b@x>", "<gone@x>", "B", 2}}) == "(2)(1)");
+    CHECK(refs({{"<a@x>", "", "A", 2}, {"<b@x>", "<gone@x>", "B", 2}}) == "(1)(2)");
+    CHECK(refs2({{"<a@x>", "", "A", 1}, {"<c@x>", "", "C", 3}, {"<b@x>", "<a@x>", "B", 3}}) == "(1 3)(2)");
+}
+
 TEST_CASE("ORDEREDSUBJECT: groups by base subject, the empty one too") {
     CHECK(ordered({{"<a@x>", "", "", 3},
                    {"<b@x>", "", "Re:", 1},
