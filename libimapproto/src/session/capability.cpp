@@ -52,8 +52,9 @@ std::string capability_list(const Session::Impl& s) {
         caps += " SORT SORT=DISPLAY ESORT I18NLEVEL=1";
         // RFC 5256 THREAD, and Dovecot's REFS.
         caps += " THREAD=REFERENCES THREAD=REFS THREAD=ORDEREDSUBJECT";
-        // RFC 5267 §4: PARTIAL, UPDATE contexts and CANCELUPDATE for SEARCH.
-        caps += " CONTEXT=SEARCH";
+        // RFC 5267 §4: PARTIAL, UPDATE contexts and CANCELUPDATE for SEARCH
+        // and SORT.
+        caps += " CONTEXT=SEARCH CONTEXT=SORT";
         if (s.settings_.append_max_size != 0) {
             // RFC 7889: the largest message APPEND takes.
             caps += " APPENDLIMIT=";
