@@ -20,10 +20,10 @@ def selected(connect):
     return w
 
 
-def test_capability_advertises_context_search(connect):
+def test_capability_advertises_contexts(connect):
     w = connect("alice")
     caps = w.ok("CAPABILITY")[0].split()
-    assert "ESEARCH" in caps and "CONTEXT=SEARCH" in caps, caps
+    assert {"ESEARCH", "ESORT", "SORT", "CONTEXT=SEARCH", "CONTEXT=SORT"} <= set(caps), caps
 
 
 def test_rfc5267_context_hint_and_partial_pages(connect):
@@ -162,3 +162,38 @@ def test_clients_disconnecting_with_contexts_open(srv, connect):
     # 300 contexts over 200 messages came and went: what they held is
     # freed, so memory grows by far less than a megabyte per client.
     assert srv.rss_kb() - before < 16 * 1024, (before, srv.rss_kb())
+
+
+def test_rfc5267_sort_context_positions(connect):
+    a = connect("alice")
+    for subject in ("d", "b", "f", "h"):
+        assert " OK " in a.append("INBOX", message(subject))
+    a.ok("SELECT INBOX")
+    b = selected(connect)
+    # §3.3 / §4.3: a sorted context; its result in sort order (b d f h).
+    assert a.cmd("UID SORT RETURN (UPDATE ALL) (SUBJECT) UTF-8 UNSEEN", tag="S01") == (
+        ['* ESEARCH (TAG "S01") UID ALL 2,1,3:4'], "S01 OK Sort completed.")
+    untagged, tagged = a.cmd("UID SORT RETURN (UPDATE) (SUBJECT) UTF-8 ALL", tag="S01")
+    assert untagged == [] and tagged.startswith("S01 BAD "), tagged
+    # New mail goes in at its place in the sort order (§4.3.3).
+    assert " OK " in b.append("INBOX", message("c"))
+    assert " OK " in b.append("INBOX", message("e"))
+    untagged = a.ok("NOOP")
+    assert untagged[-1] == '* ESEARCH (TAG "S01") UID ADDTO (2 5 4 6)', untagged
+    # b c d e f h: d and e are read, one run at position 3 (§4.3.4).
+    b.ok(r"UID STORE 1,6 +FLAGS.SILENT (\Seen)")
+    untagged = a.ok("NOOP")
+    assert untagged[-1] == '* ESEARCH (TAG "S01") UID REMOVEFROM (3 1,6)', untagged
+    # b c f h: c is expunged; REMOVEFROM at its position before EXPUNGE.
+    b.ok(r"UID STORE 5 +FLAGS.SILENT (\Deleted)")
+    b.ok("EXPUNGE")
+    untagged = [u for u in a.ok("NOOP") if not u.endswith(" RECENT")]
+    assert untagged == ['* ESEARCH (TAG "S01") UID REMOVEFROM (2 5)', "* 5 EXPUNGE"], untagged
+    # A sequence-number SORT context reports sequence numbers; PARTIAL pages
+    # count positions in the sort order.
+    assert a.cmd("SORT RETURN (UPDATE PARTIAL 2:3) (REVERSE SUBJECT) UTF-8 UNSEEN", tag="S02")[0] == [
+        '* ESEARCH (TAG "S02") PARTIAL (2:3 3,2)']
+    assert " OK " in b.append("INBOX", message("a"))
+    untagged = a.ok("NOOP")
+    assert untagged[-2:] == ['* ESEARCH (TAG "S01") UID ADDTO (1 7)', '* ESEARCH (TAG "S02") ADDTO (4 6)'], untagged
+    assert a.cmd('CANCELUPDATE "S01" "S02"', tag="C1") == ([], "C1 OK Updates cancelled")
