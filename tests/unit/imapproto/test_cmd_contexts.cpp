@@ -370,9 +370,10 @@ TEST_CASE("a session closed with contexts open frees them") {
 }
 
 // --- sorted contexts (CONTEXT=SORT), driven directly ------------------------
-// SORT does not create UPDATE contexts yet, so the engine's sorted path is
-// driven here through a Context that holds a real mailbox and collects the
-// untagged lines; another session changes the mailbox.
+// The engine's sorted path is driven here through a Context that holds a
+// real mailbox and collects the untagged lines, independent of SORT's
+// command handling (test_imap_contexts.py covers SORT RETURN (UPDATE) on
+// the wire); another session changes the mailbox.
 
 #include "session/context.hpp"
 // The engine is internal to libimapproto (hidden symbols): its definitions
