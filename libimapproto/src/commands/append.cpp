@@ -17,7 +17,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
 #include <fcntl.h>
 #include <strings.h>
 #include <unistd.h>
@@ -45,7 +44,7 @@ struct Upload {
 
 // RFC 4469 §5: cat-part = "TEXT" SP literal / "URL" SP astring.
 bool valid_catenate_list(const Arg& list) {
-    if (list.type != Arg::Type::list || list.children.empty() || list.children.size() % 2 != 0)
+    if (list.type != Arg::Type::list || list.children.size() % 2 != 0)
         return false;
     for (std::size_t i = 0; i < list.children.size(); i += 2) {
         const Arg& kind = list.children[i];
@@ -91,6 +90,10 @@ bool parse_uploads(Context& ctx, const Command& cmd, std::vector<Upload>& upload
         }
         if (i + 1 < args.size() && args[i].type == Arg::Type::atom &&
             strcasecmp(args[i].text.c_str(), "CATENATE") == 0) {
+            if (args[i + 1].type == Arg::Type::list && args[i + 1].children.empty()) {
+                ctx.finish_bad("Empty CATENATE list"); // Dovecot's words
+                return false;
+            }
             if (!valid_catenate_list(args[i + 1])) {
                 ctx.finish_bad("Invalid arguments.");
                 return false;
@@ -272,19 +275,39 @@ url::ImapUrl catenate_base(Context& ctx) {
 
 // Opens the data of one CATENATE URL part: the user's own message part,
 // named by a relative URL or an absolute one for this server and user
-// (RFC 4469 §3: other URLs are out of its scope and answered NO).
-std::unique_ptr<url::UrlSource> open_catenate_url(Context& ctx, const url::ImapUrl& base, std::string_view text) {
+// (RFC 4469 §3: other URLs are out of its scope and answered NO). On
+// failure `why` is the BADURL text, in Dovecot's words where it has them.
+std::unique_ptr<url::UrlSource> open_catenate_url(Context& ctx, const url::ImapUrl& base, std::string_view text,
+                                                  std::string& why) {
     auto parsed = url::parse_imap_url(text, url::UrlForm::any, &base);
-    if (!parsed.url)
+    if (!parsed.url) {
+        why = "Invalid IMAP URL: " + parsed.error;
         return nullptr;
+    }
     const url::ImapUrl& u = *parsed.url;
-    if (u.user != base.user || u.host != base.host || u.port.value_or(143) != (ctx.settings().urlauth_host.empty() ? 143 : ctx.settings().urlauth_port))
+    const std::uint64_t port = ctx.settings().urlauth_host.empty() ? 143 : ctx.settings().urlauth_port;
+    if (u.user != base.user || u.host != base.host || u.port.value_or(143) != port) {
+        why = "Invalid IMAP URL: Relative URL required";
         return nullptr;
-    if (u.expire && *u.expire <= static_cast<std::int64_t>(std::time(nullptr)))
+    }
+    // URLAUTH components belong to URLFETCH and BURL, not to the user's
+    // own messages (Dovecot refuses them here too).
+    if (u.expire || u.urlauth) {
+        why = std::string("Invalid IMAP URL: `;") + (u.expire ? "EXPIRE" : "URLAUTH") +
+              "=' is not allowed in this context";
         return nullptr;
+    }
     auto source = url::UrlSource::open(ctx.user(), u);
-    if (!source)
+    if (!source) {
+        const auto code = source.status().code();
+        if (code == mailstore::Status::Code::not_found || code == mailstore::Status::Code::invalid_argument) {
+            why = source.status().message();
+        } else {
+            ctx.log().errorf("APPEND CATENATE: {}: {}", text, source.status().message());
+            why = internal_error_text();
+        }
         return nullptr;
+    }
     return std::move(source.value());
 }
 
@@ -301,9 +324,10 @@ Built build_catenated(Context& ctx, const Arg& list, Assembly& assembly) {
             ok = value.spool ? assembly.append_fd(value.spool->fd(), value.spool->size())
                              : assembly.append(value.text);
         } else {
-            auto source = open_catenate_url(ctx, base, value.text);
+            std::string why;
+            auto source = open_catenate_url(ctx, base, value.text, why);
             if (!source) {
-                ctx.finish_no(badurl_code(value.text), "Invalid URL.");
+                ctx.finish_no(badurl_code(value.text), why);
                 return Built::answered;
             }
             auto sink = [&assembly, &ok](std::string_view piece) {

@@ -51,11 +51,11 @@ bool lower_equals(std::string_view a, std::string_view b) {
     return true;
 }
 
-// The commands answer like unknown ones while URLAUTH is off.
+// While URLAUTH is off the commands are refused as Dovecot refuses them.
 bool urlauth_enabled(Context& ctx, const Command& cmd) {
     if (!ctx.settings().urlauth_host.empty())
         return true;
-    ctx.finish_bad("Error in IMAP command " + cmd.name + ": Unknown command.");
+    ctx.finish_bad("Error in IMAP command " + cmd.name + ": URLAUTH disabled"); // Dovecot's words
     return false;
 }
 

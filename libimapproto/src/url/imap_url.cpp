@@ -532,7 +532,10 @@ ParsedUrl parse_imap_url(std::string_view text, UrlForm form, const ImapUrl* bas
                     result.error = "Invalid relative URL";
                     return result;
                 }
-            } else if (starts_with_nocase(text, "imap:")) {
+            } else if (const auto first = text.substr(0, text.find_first_of("/;?"));
+                       first.find(':') != std::string_view::npos) {
+                // RFC 3986 §4.2: a relative path's first segment has no
+                // ':'; this is another scheme ("http:", "imap:/x").
                 result.error = "Invalid URL scheme";
                 return result;
             }

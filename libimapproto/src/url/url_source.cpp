@@ -1,5 +1,7 @@
 #include "url/url_source.hpp"
 
+#include "mailbox/mailbox_names.hpp"
+
 #include <algorithm>
 
 namespace imapproto::detail::url {
@@ -12,36 +14,42 @@ UrlSource::~UrlSource() = default;
 
 ms::Result<std::unique_ptr<UrlSource>> UrlSource::open(const st::User& user, const ImapUrl& url) {
     if (!url.is_message_part() || url.search)
-        return ms::Status::invalid("The URL does not name a message or message part");
+        return ms::Status::invalid("Invalid IMAP URL: Message UID is missing");
     mime::SectionSpec spec;
     if (url.section) {
         auto parsed = mime::parse_section_spec(*url.section);
         if (!parsed)
-            return ms::Status::invalid("Invalid section");
+            return ms::Status::invalid("Invalid IMAP URL: Invalid section");
         spec = std::move(*parsed);
     }
     st::OpenOptions options;
     options.read_only = true;
     options.claim_recent = false;
     auto opened = st::Mailbox::open(user, *url.mailbox, options);
-    if (!opened)
+    if (!opened) {
+        if (opened.status().code() == ms::Status::Code::not_found)
+            return ms::Status::not_found("Mailbox doesn't exist: " + mailbox_display_name(*url.mailbox));
         return opened.status();
+    }
     auto source = std::make_unique<UrlSource>();
     source->mailbox_ = std::make_unique<st::Mailbox>(std::move(opened.value()));
     st::Mailbox& mailbox = *source->mailbox_;
     if (url.uidvalidity && *url.uidvalidity != mailbox.view().uidvalidity())
-        return ms::Status::not_found("UIDVALIDITY does not match");
+        return ms::Status::not_found("Invalid UIDVALIDITY");
     auto message = mailbox.message_by_uid(*url.uid);
     if (!message)
-        return message.status();
+        return ms::Status::not_found("Message not found");
     auto data = message->open();
-    if (!data)
+    if (!data) {
+        if (data.status().code() == ms::Status::Code::not_found)
+            return ms::Status::not_found("Message not found");
         return data.status();
+    }
     source->data_ = std::make_shared<st::MessageData>(std::move(data.value()));
     source->parsed_.emplace(mime::ParsedMessage::parse(source->data_->bytes()));
     auto content = mime::locate_section(*source->parsed_, spec);
     if (!content)
-        return ms::Status::not_found("No such section");
+        return ms::Status::not_found("Body part not found");
     source->content_ = std::move(*content);
     std::uint64_t length = UINT64_MAX;
     if (url.partial) {

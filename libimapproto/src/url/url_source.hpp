@@ -29,7 +29,10 @@ public:
     // is not claimed, \Seen is not set, RFC 4469 §3). not_found when the
     // mailbox, UIDVALIDITY, UID or section does not match anything;
     // invalid_argument when the URL does not name a message part or the
-    // section is not a valid section-spec.
+    // section is not a valid section-spec. The messages of those two are
+    // Dovecot's BADURL texts ("Mailbox doesn't exist: X", "Invalid
+    // UIDVALIDITY", "Message not found", "Invalid IMAP URL: ..."); other
+    // codes are storage errors.
     static mailstore::Result<std::unique_ptr<UrlSource>> open(const mailstore::storage::User& user,
                                                               const ImapUrl& url);
     ~UrlSource();

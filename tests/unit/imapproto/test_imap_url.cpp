@@ -195,6 +195,7 @@ TEST_CASE("RFC 4469: CATENATE's relative URLs against imap://user@server/[mailbo
     CHECK(parse_error("/INBOX/;UID=5", UrlForm::any) == "Not an IMAP URL");
     CHECK(parse_error(";FOO=1", UrlForm::any, &base) == "Invalid relative URL");
     CHECK(parse_error("imap:/INBOX", UrlForm::any, &base) == "Invalid URL scheme");
+    CHECK(parse_error("http://example.org/", UrlForm::any, &base) == "Invalid URL scheme");
 }
 
 TEST_CASE("Malformed URLs are refused with the reason") {
