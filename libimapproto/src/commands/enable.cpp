@@ -48,17 +48,22 @@ std::unique_ptr<CommandRun> cmd_enable(Context& ctx, const Command& cmd) {
         // With a mailbox selected, turning CONDSTORE on (QRESYNC implies it,
         // RFC 7162 §3.2.3) reports its HIGHESTMODSEQ before ENABLED, as
         // Dovecot does (enable_condstore).
+        // RFC 5161 §3.1: ENABLED lists only what this command turned on, so
+        // an extension already on (also CONDSTORE that an enabling command
+        // turned on, RFC 7162 §3.1) is not listed again.
+        bool newly = false;
         if (name == "CONDSTORE") {
-            enable_condstore(ctx);
+            newly = enable_condstore(ctx);
         } else if (name == "QRESYNC") {
             enable_condstore(ctx);
+            newly = !e.qresync;
             e.qresync = true;
         } else if (name == "UTF8=ACCEPT") {
+            newly = !e.utf8_accept;
             e.utf8_accept = true;
-        } else {
-            continue;
         }
-        done.push_back(std::move(name));
+        if (newly)
+            done.push_back(std::move(name));
     }
     if (!done.empty()) {
         std::string line = "ENABLED";
