@@ -17,6 +17,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace imapproto::detail {
 
@@ -138,13 +139,20 @@ public:
             if (ctx.output_full())
                 return Progress::more_output;
             ms::Seq seq = next_seq(mailbox.view());
-            if (seq == 0)
+            if (seq == 0) {
+                if (!deferred_previews_.empty() && !previews_flushed_) {
+                    // PREVIEW (LAZY): the answers go out first (RFC 8970 §4).
+                    previews_flushed_ = true;
+                    return Progress::more_output;
+                }
                 break;
+            }
             if (changed_since_ && mailbox.view().modseq(seq) <= *changed_since_)
                 continue;
             bool seen = !seen_added_.empty() && seen_added_.contains(mailbox.view().uid(seq));
             current_ = std::make_unique<MessageFetch>(mailbox, request_, seq, seen);
         }
+        compute_deferred_previews(mailbox);
         finish(ctx);
         return Progress::done;
     }
@@ -169,8 +177,24 @@ private:
         }
     }
 
+    // RFC 8970 §4: a preview PREVIEW (LAZY) answered NIL for is made now,
+    // after the client has its answers, so a later FETCH finds it cached.
+    // Bounded per command; the rest are made when next asked for.
+    static constexpr std::size_t kMaxDeferredPreviews = 100;
+
+    void compute_deferred_previews(ms::Mailbox& mailbox) {
+        for (ms::Uid uid : deferred_previews_) {
+            ms::Seq seq = mailbox.view().seq(uid);
+            if (seq != 0)
+                fetch::message_preview(mailbox.message(seq));
+        }
+        deferred_previews_.clear();
+    }
+
     void account(Context& ctx, const MessageFetch& m) {
         const auto& o = m.outcome();
+        if (o.preview_deferred && deferred_previews_.size() < kMaxDeferredPreviews)
+            deferred_previews_.push_back(m.uid());
         expunged_ = expunged_ || o.expunged;
         unknown_cte_ = unknown_cte_ || o.unknown_cte;
         invalid_data_ = invalid_data_ || o.invalid_data;
@@ -215,6 +239,8 @@ private:
     ms::Seq seq_ = 0;
     ms::Seq seq_last_ = 0;
     std::unique_ptr<MessageFetch> current_;
+    std::vector<ms::Uid> deferred_previews_;
+    bool previews_flushed_ = false;
     bool expunged_ = false;
     bool unknown_cte_ = false;
     bool invalid_data_ = false;

@@ -170,6 +170,27 @@ FetchItem whole_message(Kind kind, std::string_view name, bool sets_seen) {
     return item;
 }
 
+// RFC 8970 §3.1: "PREVIEW" [SP "(" preview-mod *(SP preview-mod) ")"],
+// preview-mod = "LAZY". Dovecot's texts for the errors.
+bool parse_preview_modifiers(const Arg& list, FetchItem& item, std::string& error) {
+    if (list.children.empty()) {
+        error = "FETCH list contains non-atoms";
+        return false;
+    }
+    for (const Arg& mod : list.children) {
+        if (mod.type != Arg::Type::atom) {
+            error = "Invalid PREVIEW modifier";
+            return false;
+        }
+        if (!iequals(mod.text, "LAZY")) {
+            error = "'" + mod.text + "' is not a supported PREVIEW modifier";
+            return false;
+        }
+        item.lazy = true;
+    }
+    return true;
+}
+
 } // namespace
 
 bool FetchItem::is_header_data() const {
@@ -199,6 +220,8 @@ bool parse_fetch_item(std::string_view text, std::vector<FetchItem>& items, std:
         {"INTERNALDATE", ItemKind::internaldate},
         {"RFC822.SIZE", ItemKind::rfc822_size},
         {"MODSEQ", ItemKind::modseq},
+        {"SAVEDATE", ItemKind::savedate},
+        {"PREVIEW", ItemKind::preview},
         {"ENVELOPE", ItemKind::envelope},
         {"BODY", ItemKind::body},
         {"BODYSTRUCTURE", ItemKind::bodystructure},
@@ -300,13 +323,19 @@ std::optional<FetchRequest> parse_fetch_items(const Arg& arg, bool uid, std::str
             error = "Too many FETCH items";
             return std::nullopt;
         }
-        for (const Arg& child : arg.children) {
+        for (std::size_t i = 0; i < arg.children.size(); ++i) {
+            const Arg& child = arg.children[i];
             if (child.type != Arg::Type::atom) {
                 error = "FETCH list contains non-atoms";
                 return std::nullopt;
             }
             if (!parse_fetch_item(child.text, parsed, error))
                 return std::nullopt;
+            if (parsed.back().kind == ItemKind::preview && i + 1 < arg.children.size() &&
+                arg.children[i + 1].type == Arg::Type::list) {
+                if (!parse_preview_modifiers(arg.children[++i], parsed.back(), error))
+                    return std::nullopt;
+            }
         }
     } else {
         error = "Invalid arguments";
@@ -328,8 +357,14 @@ std::optional<FetchRequest> parse_fetch_items(const Arg& arg, bool uid, std::str
         req.has_flags = req.has_flags || item.kind == ItemKind::flags;
         req.has_modseq = req.has_modseq || item.kind == ItemKind::modseq;
         if (item.is_index_item()) {
-            if (!seen_kind(req.items, item.kind))
+            if (!seen_kind(req.items, item.kind)) {
                 req.items.push_back(std::move(item));
+            } else if (item.kind == ItemKind::preview) {
+                // PREVIEW and PREVIEW (LAZY) together: the text is wanted.
+                for (FetchItem& p : req.items)
+                    if (p.kind == ItemKind::preview)
+                        p.lazy = p.lazy && item.lazy;
+            }
         } else if (item.kind == ItemKind::envelope || item.kind == ItemKind::body ||
                    item.kind == ItemKind::bodystructure) {
             if (!seen_kind(rest, item.kind))

@@ -3,7 +3,8 @@
 // answer, in the order the answer gives them.
 //
 // Order (Dovecot 2.3's, so answers compare byte for byte): the items that
-// come from the index (UID, FLAGS, INTERNALDATE, RFC822.SIZE, MODSEQ) first,
+// come from the index (UID, FLAGS, INTERNALDATE, RFC822.SIZE, MODSEQ, and
+// SAVEDATE and PREVIEW, which Dovecot also answers there) first,
 // in request order, each once; then everything else (ENVELOPE, BODY,
 // BODYSTRUCTURE, body sections, BINARY, BINARY.SIZE) in request order,
 // repeats included. UID FETCH puts UID first. The FLAGS a \Seen change adds
@@ -29,6 +30,11 @@ enum class ItemKind {
     internaldate,
     rfc822_size,
     modseq,
+    // Answered with the index items, in request order, as Dovecot 2.3 orders
+    // them: SAVEDATE (RFC 8514) from the index, PREVIEW (RFC 8970) from the
+    // cache ("imap.preview") or the parsed message.
+    savedate,
+    preview,
     // From the cache or the parsed message.
     envelope,
     body,          // BODY (the non-extensible BODYSTRUCTURE)
@@ -49,13 +55,15 @@ struct FetchItem {
     std::uint64_t length = UINT64_MAX;
     // Sets \Seen: BODY[...], RFC822, RFC822.TEXT, BINARY[...].
     bool sets_seen = false;
+    // PREVIEW (LAZY) (RFC 8970 §4): only a cached preview, else NIL.
+    bool lazy = false;
     // The name the response gives the data: "BODY[HEADER.FIELDS (FROM)]<0>",
     // "RFC822.TEXT", "BINARY.SIZE[1]" (before its value; no trailing space).
     std::string name;
 
-    bool is_index_item() const { return kind <= ItemKind::modseq; }
+    bool is_index_item() const { return kind <= ItemKind::preview; }
     // Whether answering needs the message's bytes or structure.
-    bool needs_message() const { return kind >= ItemKind::envelope; }
+    bool needs_message() const { return kind >= ItemKind::envelope || kind == ItemKind::preview; }
     // Header-only data (Dovecot's fetch_hdr_* counters) rather than body
     // data (fetch_body_*).
     bool is_header_data() const;

@@ -1,8 +1,10 @@
 #include "fetch/fetch_message.hpp"
 
 #include <imapproto/fetch_writer.hpp>
+#include <imapproto/string_writer.hpp>
 
 #include <mailstore/mime/date.hpp>
+#include <mailstore/mime/preview.hpp>
 #include <mailstore/mime/transfer_encoding.hpp>
 
 #include <algorithm>
@@ -63,7 +65,25 @@ bool needs_literal8(const mime::MessagePart& part) {
     return false;
 }
 
+constexpr std::string_view kPreviewField = "imap.preview";
+
 } // namespace
+
+std::optional<std::string> message_preview(const ms::Message& message, const mime::ParsedMessage* parsed) {
+    if (auto cached = message.cached(kPreviewField))
+        return cached;
+    std::string text;
+    if (parsed != nullptr) {
+        text = mime::message_preview(*parsed);
+    } else {
+        auto data = message.open();
+        if (!data)
+            return std::nullopt;
+        text = mime::message_preview(mime::ParsedMessage::parse(data->bytes()));
+    }
+    message.cache(kPreviewField, text);
+    return text;
+}
 
 std::string internaldate_text(std::int64_t unix_seconds) {
     std::time_t t = static_cast<std::time_t>(unix_seconds);
@@ -273,6 +293,16 @@ void MessageFetch::write_item(Context& ctx, const FetchItem& item, std::size_t i
     case ItemKind::modseq:
         line_ += "MODSEQ (" + std::to_string(message_.modseq()) + ")";
         return;
+    case ItemKind::savedate: {
+        // RFC 8514 §3: NIL when the save date is unknown.
+        auto date = message_.save_date();
+        line_ += "SAVEDATE ";
+        line_ += date ? "\"" + internaldate_text(*date) + "\"" : std::string("NIL");
+        return;
+    }
+    case ItemKind::preview:
+        write_preview(ctx, item);
+        return;
     case ItemKind::envelope:
     case ItemKind::body:
     case ItemKind::bodystructure:
@@ -309,6 +339,29 @@ void MessageFetch::write_cached_shape(Context& ctx, const FetchItem& item) {
                                                        : bodystructure_text(*msg);
     message_.cache(field, text);
     line_ += text;
+}
+
+// PREVIEW (RFC 8970 §3.2): the cached text, else computed (and cached);
+// with LAZY (§4) a preview that is not cached yet is NIL, and FETCH
+// computes it after the responses (see commands/fetch.cpp). A message that
+// cannot be read is NIL too.
+void MessageFetch::write_preview(Context& ctx, const FetchItem& item) {
+    line_ += "PREVIEW ";
+    std::optional<std::string> text = message_.cached(kPreviewField);
+    if (!text && item.lazy) {
+        outcome_.preview_deferred = true;
+        line_ += "NIL";
+        return;
+    }
+    if (!text) {
+        const mime::ParsedMessage* msg = parsed(ctx);
+        if (msg != nullptr)
+            text = message_preview(message_, msg);
+    }
+    if (text)
+        write_string(line_, *text);
+    else
+        line_ += "NIL";
 }
 
 void MessageFetch::start_literal(Context& ctx, std::uint64_t size, bool literal8) {

@@ -36,6 +36,7 @@ struct MessageOutcome {
     bool expunged = false;     // the message file was gone
     bool unknown_cte = false;  // a BINARY item hit an encoding it cannot undo (RFC 3516 [UNKNOWN-CTE])
     bool invalid_data = false; // a BINARY item hit damaged base64/quoted-printable
+    bool preview_deferred = false; // PREVIEW (LAZY) answered NIL: no cached preview yet
     mailstore::Status error;   // the message could not be read (I/O error)
 };
 
@@ -54,6 +55,7 @@ public:
     bool write(Context& ctx);
 
     const MessageOutcome& outcome() const { return outcome_; }
+    mailstore::storage::Uid uid() const { return message_.uid(); }
 
     // Bytes of literal data sent, split as Dovecot's fetch_hdr_* and
     // fetch_body_* counters count them.
@@ -71,6 +73,7 @@ private:
     const mailstore::mime::ParsedMessage* parsed(Context& ctx);
     void write_item(Context& ctx, const FetchItem& item, std::size_t index);
     void write_cached_shape(Context& ctx, const FetchItem& item);
+    void write_preview(Context& ctx, const FetchItem& item);
     void write_section(Context& ctx, const FetchItem& item);
     void write_binary(Context& ctx, const FetchItem& item, std::size_t index);
     void start_literal(Context& ctx, std::uint64_t size, bool literal8);
@@ -103,6 +106,12 @@ private:
     bool sent_header_ = false;
     bool sent_body_ = false;
 };
+
+// The preview text (RFC 8970) of `message`: from the cache field
+// "imap.preview", else computed from the message and cached. nullopt when
+// the message cannot be read (expunged, I/O error).
+std::optional<std::string> message_preview(const mailstore::storage::Message& message,
+                                           const mailstore::mime::ParsedMessage* parsed = nullptr);
 
 // INTERNALDATE as FETCH sends it: "17-Jul-1996 02:44:25 -0700", in the
 // server's local time zone at that instant (Maildir keeps no zone).

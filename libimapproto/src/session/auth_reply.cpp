@@ -5,6 +5,41 @@ namespace imapproto::detail {
 
 namespace auth = mailstore::auth;
 
+namespace {
+
+// RFC 2221 §4.1 / RFC 2192 (IMAP URL) escaping of the user name and host,
+// as Dovecot 2.3 writes them: ALPHA DIGIT and -._~!$&'()*+,= stay, every
+// other octet (';', '/', ':', '@', '%', '?', '[', ']', 8-bit, ...) becomes
+// %xx in lower-case hex.
+std::string url_escape(std::string_view s) {
+    static constexpr std::string_view kKept = "-._~!$&'()*+,=";
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (char c : s) {
+        auto u = static_cast<unsigned char>(c);
+        if ((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
+            kKept.find(c) != std::string_view::npos) {
+            out += c;
+        } else {
+            out += '%';
+            out += kHex[u >> 4];
+            out += kHex[u & 0xF];
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+std::string referral_url(const auth::FieldList& passdb_fields, std::string_view user, std::string_view mechanism) {
+    std::string url = "imap://" + url_escape(passdb_fields.get_or("destuser", user)) + ";AUTH=" +
+                      std::string(mechanism) + "@" + url_escape(passdb_fields.get_or("host", ""));
+    std::string port = passdb_fields.get_or("port", "");
+    if (!port.empty() && port != "143")
+        url += ":" + url_escape(port);
+    return url + "/";
+}
+
 Progress AuthFinisher::finish(Context& ctx, const auth::AuthReply& reply, const std::string& mechanism) {
     using K = auth::AuthReply::Kind;
     if (reply.kind == K::success) {
@@ -38,6 +73,16 @@ Progress AuthFinisher::finish(Context& ctx, const auth::AuthReply& reply, const 
         return Progress::done;
     }
     ctx.auth_failed();
+    if (reply.passdb_fields.has("nologin") && !reply.passdb_fields.get_or("host", "").empty() &&
+        !reply.passdb_fields.has("proxy") && !reply.passdb_fields.has("proxy_maybe")) {
+        // RFC 2221 §4.2: a login referral, driven by the passdb's nologin +
+        // host (+ port, destuser, reason) fields as Dovecot 2.3 does it.
+        // A host without nologin logs in here without a referral (Dovecot
+        // 2.3.19 sends no OK [REFERRAL]).
+        ctx.finish_no("REFERRAL " + referral_url(reply.passdb_fields, reply.user, mechanism),
+                      reply.passdb_fields.get_or("reason", "Try this server instead."));
+        return Progress::done;
+    }
     if (!reply.reason.empty()) {
         // A passdb nologin with reason= (Dovecot: [CONTACTADMIN]).
         const bool nologin = reply.passdb_fields.has("nologin");

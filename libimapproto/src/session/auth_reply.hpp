@@ -21,6 +21,12 @@ private:
     bool slept_ = false;
 };
 
+// The RFC 2221 referral URL for a passdb reply with `host` (and optional
+// `port`, `destuser`): "imap://user;AUTH=MECH@host[:port]/", user and host
+// %-escaped, the port left out when it is 143 (Dovecot 2.3's form).
+std::string referral_url(const mailstore::auth::FieldList& passdb_fields, std::string_view user,
+                         std::string_view mechanism);
+
 // The refusal of plaintext authentication on an insecure connection
 // ([PRIVACYREQUIRED], with Dovecot's [ALERT] for a LOGIN that already sent
 // the password).

@@ -169,7 +169,14 @@ std::size_t html_entity(std::string_view text, std::size_t i, std::string& out) 
         return i + 1;
     }
     std::string_view body = text.substr(i + 1, semi - i - 1);
-    if (body.empty()) {
+    // A reference is '&', a name or '#' and digits, ';': "a & b;" is text.
+    bool well_formed = !body.empty();
+    for (std::size_t k = 0; k < body.size() && well_formed; ++k) {
+        char c = body[k];
+        well_formed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      (c == '#' && k == 0);
+    }
+    if (!well_formed) {
         out += '&';
         return i + 1;
     }
@@ -205,13 +212,8 @@ std::size_t html_entity(std::string_view text, std::size_t i, std::string& out) 
             return semi + 1;
         }
     }
-    for (const NamedEntity& e : kEntities) {
-        if (iequals(e.name, body)) {
-            if (e.cp != 0xAD)
-                append_utf8(e.cp, out);
-            return semi + 1;
-        }
-    }
+    // Entity names are case-sensitive (&Auml; is not &auml;): an unknown
+    // one, &NBSP; included, is left out, as Dovecot does.
     return semi + 1;
 }
 
