@@ -65,18 +65,22 @@ constexpr std::array<KeyInfo, kKeyCount> kKeys{{
 constexpr std::size_t kFlushEntries = 5000;
 constexpr std::size_t kFlushBytes = 2 << 20;
 
-void flush_cache_if_full(storage::Mailbox& mailbox) {
+// false when the index refused the entries (read-only index, lock
+// timeout): the caller then stops trying for the rest of its SORT.
+bool flush_cache_if_full(storage::Mailbox& mailbox) {
     auto& im = mailbox.impl();
     if (im.pending_cache.size() < kFlushEntries && im.pending_cache_bytes < kFlushBytes)
-        return;
+        return true;
     auto done = im.commit([&](index::WriteContext& ctx) {
         im.flush_pending(ctx);
         return Status::ok();
     });
-    if (!done)
-        log::Logger("mail")
-            .with("(" + mailbox.user().username() + ")")
-            .warningf("SORT: sort keys of {} not cached: {}", mailbox.name(), done.status().message());
+    if (done)
+        return true;
+    log::Logger("mail")
+        .with("(" + mailbox.user().username() + ")")
+        .warningf("SORT: sort keys of {} not cached: {}", mailbox.name(), done.status().message());
+    return false;
 }
 
 // A process-wide memo of header-derived sort keys, in front of the index
@@ -290,8 +294,8 @@ public:
                 memo_key_ = mailbox.user().username() + '\n' + mailbox.guid() + '\n' +
                             std::to_string(mailbox.view().uidvalidity());
             for (; loaded_ < end; ++loaded_) {
-                if (load_one(mailbox, seqs_[loaded_]))
-                    flush_cache_if_full(mailbox);
+                if (load_one(mailbox, seqs_[loaded_]) && flush_ok_)
+                    flush_ok_ = flush_cache_if_full(mailbox);
             }
         } catch (const std::bad_alloc&) {
             return Status::error(Status::Code::internal, "SORT: out of memory");
@@ -452,6 +456,7 @@ private:
     std::array<std::vector<std::int64_t>, kKeyCount> numbers_;
     std::array<std::vector<std::string>, kKeyCount> strings_;
     std::size_t loaded_ = 0;
+    bool flush_ok_ = true;
     std::string memo_key_; // user, mailbox GUID and UIDVALIDITY: where KeyMemo keeps this mailbox's keys
 };
 
