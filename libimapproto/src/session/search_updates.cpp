@@ -27,6 +27,7 @@ struct UpdateContext {
     search::Program program;
     bool uid = false;
     std::vector<search::SortCriterion> sort;
+    bool reads_flags = true;    // flag changes can change the result
     ms::UidSet set;             // the matching UIDs
     std::vector<ms::Uid> order; // SORT: the same UIDs in sort order
 
@@ -46,6 +47,25 @@ struct Run {
     std::size_t position = 0;
     std::vector<std::uint32_t> ids;
 };
+
+// Whether a message's match can change when only its flags, keywords or
+// modseq change (the rest of a message never changes).
+bool reads_flags(const search::Node& node) {
+    using K = search::Key;
+    switch (node.key) {
+    case K::answered: case K::deleted: case K::draft: case K::flagged: case K::seen:
+    case K::recent: case K::new_: case K::old: case K::unanswered: case K::undeleted:
+    case K::undraft: case K::unflagged: case K::unseen: case K::keyword: case K::unkeyword:
+    case K::modseq:
+        return true;
+    default:
+        break;
+    }
+    for (const auto& child : node.children)
+        if (reads_flags(child))
+            return true;
+    return false;
+}
 
 // Replaces sequence-number keys and "$" by the UIDs they name now
 // (RFC 5267 §4.3: they are evaluated when the command is received).
@@ -297,6 +317,7 @@ bool SearchUpdates::add_context(Context& ctx, std::string tag, SearchContextSpec
     c.sort = std::move(spec.sort);
     freeze_sets(c.program.root, view, &ctx.saved_result());
     c.program.uses_saved = false;
+    c.reads_flags = reads_flags(c.program.root);
     if (c.sorted()) {
         c.order.reserve(result.size());
         for (ms::Seq seq : result)
@@ -390,7 +411,10 @@ void SearchUpdates::after_sync(Context& ctx, const ms::SyncResult& r) {
         UpdateContext& c = *it;
         std::vector<ms::Seq> gained;
         std::vector<ms::Uid> lost;
-        for (ms::Uid uid : r.changed) {
+        // A program without flag keys (SUBJECT, BODY...) keeps its answer
+        // for a message whose flags changed: no need to read it again.
+        const std::vector<ms::Uid> none;
+        for (ms::Uid uid : c.reads_flags ? r.changed : none) {
             const ms::Seq seq = view.seq(uid);
             if (seq == 0 || seq >= first_new)
                 continue; // gone, or new (evaluated below)
