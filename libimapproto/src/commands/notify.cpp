@@ -6,8 +6,9 @@
 // Refusals: a syntax error, a second SELECTED/SELECTED-DELAYED, a
 // non-message event with SELECTED, fetch-att outside SELECTED, MessageNew
 // without MessageExpunge (or the reverse), FlagChange without both (§5):
-// BAD. Events Loft does not report (AnnotationChange, MailboxMetadataChange,
-// ServerMetadataChange, unknown ones): NO [BADEVENT (<the supported ones>)]
+// BAD. Events Loft does not report (AnnotationChange; MailboxMetadataChange
+// and ServerMetadataChange unless imap_metadata = yes; unknown ones):
+// NO [BADEVENT (<the supported ones>)]
 // (§3.1). Too many mailboxes: NO [NOTIFICATIONOVERFLOW].
 #include "commands/commands.hpp"
 #include "session/notify.hpp"
@@ -24,6 +25,9 @@ namespace {
 constexpr std::size_t kMaxGroups = 100;
 constexpr std::size_t kMaxNames = 1000;
 constexpr std::string_view kSupported = "MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange";
+// With METADATA on, its events are supported too (RFC 5465 §5.6, §5.7 make
+// them required then).
+constexpr std::string_view kSupportedMetadata = " MailboxMetadataChange ServerMetadataChange";
 
 bool is(const Arg& a, std::string_view word) { return a.type == Arg::Type::atom && ascii_iequals(a.text, word); }
 
@@ -118,9 +122,13 @@ Outcome parse_group(Context& ctx, const Arg& g, NotifyRequest& req, std::string&
                 events |= notify_mailbox_name;
             } else if (is(e, "SubscriptionChange")) {
                 events |= notify_subscription_change;
+            } else if (is(e, "MailboxMetadataChange") && ctx.settings().metadata) {
+                events |= notify_mailbox_metadata;
+            } else if (is(e, "ServerMetadataChange") && ctx.settings().metadata) {
+                events |= notify_server_metadata;
             } else {
-                // AnnotationChange (no ANNOTATE), the METADATA events, or
-                // an event-ext atom nobody defined for Loft.
+                // AnnotationChange (no ANNOTATE), the METADATA events with
+                // METADATA off, or an event-ext atom nobody defined for Loft.
                 unsupported = true;
             }
         }
@@ -201,7 +209,10 @@ std::unique_ptr<CommandRun> cmd_notify(Context& ctx, const Command& cmd) {
         }
     }
     if (badevent) {
-        ctx.finish_no("BADEVENT (" + std::string(kSupported) + ")", "Unsupported NOTIFY events.");
+        std::string supported(kSupported);
+        if (ctx.settings().metadata)
+            supported += kSupportedMetadata;
+        ctx.finish_no("BADEVENT (" + supported + ")", "Unsupported NOTIFY events.");
         return nullptr;
     }
     if (!ctx.notify().set(ctx, std::move(req), status)) {

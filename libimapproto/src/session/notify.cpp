@@ -6,6 +6,7 @@
 #include "session/context.hpp"
 #include "session/search_updates.hpp"
 
+#include <mailstore/storage/metadata.hpp>
 #include <mailstore/storage/user.hpp>
 
 #include <algorithm>
@@ -113,6 +114,12 @@ struct Notify::State {
     NotifyRequest request;
     bool track_names = false; // some group asks for MailboxName
     bool track_subs = false;  // SubscriptionChange, or a SUBSCRIBED filter
+    bool track_meta = false;  // MailboxMetadataChange or ServerMetadataChange
+    // METADATA entries (name -> value) the client was last told of, per
+    // mailbox ("" for the server's); where the store keeps them.
+    using Entries = std::map<std::string, std::string>;
+    std::map<std::string, Entries> meta;
+    std::string meta_path;
     // Mailboxes with message events (other than the selected one's), and
     // the STATUS the client last heard of each.
     struct Watched {
@@ -142,6 +149,8 @@ struct Notify::State {
     std::string list_line(Context& ctx, const std::string& name, const NameEntry* entry, bool nonexistent,
                           const std::string* old_name) const;
     void collect(Context& ctx, std::vector<std::string>& out);
+    std::map<std::string, Entries> load_meta(Context& ctx);
+    void collect_meta(Context& ctx, std::vector<std::string>& out);
     void absorb(Context& ctx);
     void overflow(Context& ctx);
 };
@@ -201,7 +210,7 @@ bool Notify::State::load_list(Context& ctx, std::map<std::string, NameEntry>& ou
         auto old = names.find(info.name);
         if (old != names.end() && !old->second.guid.empty()) {
             e.guid = old->second.guid;
-        } else if (track_names && !(info.attributes & st::attr_noselect)) {
+        } else if ((track_names || track_meta) && !(info.attributes & st::attr_noselect)) {
             auto guid = ctx.user().mailbox_guid(info.name);
             if (guid)
                 e.guid = *guid;
@@ -273,6 +282,8 @@ void Notify::State::update_paths(Context& ctx) {
     }
     if ((track_names || track_subs) && !root.empty())
         p.push_back(root);
+    if (track_meta && !meta_path.empty())
+        p.push_back(meta_path); // watched through its directory
     for (const auto& [name, w] : watched) {
         auto cached = path_cache.find(name);
         if (cached == path_cache.end()) {
@@ -481,6 +492,85 @@ void Notify::State::collect(Context& ctx, std::vector<std::string>& out) {
         if (out.size() > kMaxNotificationsPerPoll)
             return;
     }
+    if (track_meta)
+        collect_meta(ctx, out);
+}
+
+// Every entry of the mailboxes a MailboxMetadataChange group covers and,
+// for ServerMetadataChange, of the server. Dovecot's internal entries
+// (vendor.dovecot/pvt) are left out: clients never see them.
+std::map<std::string, Notify::State::Entries> Notify::State::load_meta(Context& ctx) {
+    std::map<std::string, Entries> result;
+    auto store = st::MetadataStore::open(ctx.user());
+    if (!store)
+        return meta;
+    meta_path = store->path();
+    auto read = [&](const std::string& key, const std::string& guid) {
+        Entries& e = result[key];
+        for (const char* scope : {"/private", "/shared"}) {
+            auto tree = store->get_tree(guid, scope, st::MetadataDepth::infinity);
+            if (!tree)
+                continue;
+            for (auto& entry : *tree)
+                if (entry.name.find("/vendor/vendor.dovecot/pvt") == std::string::npos)
+                    e.emplace(std::move(entry.name), std::move(entry.value));
+        }
+    };
+    const bool server = std::any_of(request.groups.begin(), request.groups.end(),
+                                    [](const NotifyGroup& g) { return g.events & notify_server_metadata; });
+    if (server)
+        read("", "");
+    std::size_t mailboxes = 0;
+    for (const auto& [name, entry] : names) {
+        if (entry.guid.empty() || mailboxes >= kMaxWatchedMailboxes)
+            continue;
+        const bool covered = std::any_of(request.groups.begin(), request.groups.end(), [&](const NotifyGroup& g) {
+            return (g.events & notify_mailbox_metadata) && covers(ctx, g, name);
+        });
+        if (covered) {
+            read(name, entry.guid);
+            ++mailboxes;
+        }
+    }
+    return result;
+}
+
+// RFC 5465 §5.6/§5.7, RFC 5464 §4.4.2: "METADATA mailbox entry ..." with the
+// names of the entries that changed (deleted ones included).
+void Notify::State::collect_meta(Context& ctx, std::vector<std::string>& out) {
+    auto now = load_meta(ctx);
+    for (const auto& [key, entries] : now) {
+        auto old = meta.find(key);
+        // A mailbox seen for the first time (created, renamed, newly
+        // covered) starts from what it has.
+        if (old == meta.end() && !key.empty())
+            continue;
+        static const Entries none;
+        const Entries& before = old == meta.end() ? none : old->second;
+        std::vector<std::string> changed;
+        for (const auto& [name, value] : entries) {
+            auto b = before.find(name);
+            if (b == before.end() || b->second != value)
+                changed.push_back(name);
+        }
+        for (const auto& [name, value] : before)
+            if (!entries.count(name))
+                changed.push_back(name);
+        if (changed.empty())
+            continue;
+        std::sort(changed.begin(), changed.end());
+        std::string line = "METADATA ";
+        if (key.empty())
+            line += "\"\"";
+        else
+            write_mailbox_name(ctx, line, key);
+        for (const auto& name : changed) {
+            line += ' ';
+            line += name;
+        }
+        out.push_back(std::move(line));
+    }
+    meta = std::move(now);
 }
 
 // The session's own changes: take the current state as what the client knows.
@@ -494,6 +584,8 @@ void Notify::State::absorb(Context& ctx) {
         overflow(ctx);
         return;
     }
+    if (track_meta)
+        meta = load_meta(ctx);
     for (auto& [name, w] : watched) {
         auto s = ctx.user().status(name, st::status_messages | st::status_uidnext | st::status_uidvalidity |
                                              st::status_unseen | st::status_highest_modseq);
@@ -541,12 +633,19 @@ bool Notify::set(Context& ctx, NotifyRequest request, bool send_status) {
     for (const auto& g : s.request.groups) {
         s.track_names = s.track_names || (g.events & notify_mailbox_name);
         s.track_subs = s.track_subs || (g.events & notify_subscription_change) || g.filter == NotifyFilter::subscribed;
+        s.track_meta = s.track_meta || (g.events & (notify_mailbox_metadata | notify_server_metadata));
     }
     if (ctx.selected() && ctx.selected()->mailbox)
         s.selected_name = ctx.selected()->mailbox->name();
     if (s.track_subs)
         s.subscribed = s.load_subscriptions(ctx);
-    if (!s.load_list(ctx, s.names) || !s.rebuild(ctx)) {
+    if (!s.load_list(ctx, s.names)) {
+        state_->path_cache = std::move(s.path_cache);
+        return false;
+    }
+    if (s.track_meta)
+        s.meta = s.load_meta(ctx); // before rebuild(): it learns the store's path
+    if (!s.rebuild(ctx)) {
         state_->path_cache = std::move(s.path_cache);
         return false;
     }

@@ -35,6 +35,9 @@ enum NotifyEvent : unsigned {
     notify_flag_change = 4,
     notify_mailbox_name = 8,
     notify_subscription_change = 16,
+    // Only with METADATA on (imap_metadata = yes): RFC 5465 §5.6, §5.7.
+    notify_mailbox_metadata = 32,
+    notify_server_metadata = 64,
 };
 inline constexpr unsigned kNotifyMessageEvents = notify_message_new | notify_message_expunge | notify_flag_change;
 

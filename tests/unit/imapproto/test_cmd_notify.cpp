@@ -353,3 +353,35 @@ TEST_CASE("NOTIFY: too many mailboxes: NO [NOTIFICATIONOVERFLOW], or * OK [NOTIF
     env.add_message("alice", "box2", kMsg);
     CHECK(s.cmd("a5 NOOP") == "* STATUS box2 (MESSAGES 1 UIDNEXT 2 UNSEEN 1)\r\na5 OK NOOP completed.\r\n");
 }
+
+TEST_CASE("NOTIFY with METADATA on: MailboxMetadataChange and ServerMetadataChange (§5.6, §5.7)") {
+    MailEnv env("imap_metadata = yes\nmail_attribute_dict = file:%h/dovecot-attributes\n");
+    env.add_message("alice", "Other", kMsg);
+    SessionHarness s(env);
+    s.login();
+    CHECK(s.cmd("a1 NOTIFY SET (selected (MailboxMetadataChange))") ==
+          "a1 BAD Error in IMAP command NOTIFY: Only message events are allowed with SELECTED and "
+          "SELECTED-DELAYED\r\n");
+    CHECK(s.cmd("a2 NOTIFY SET (personal (AnnotationChange))") ==
+          "a2 NO [BADEVENT (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange "
+          "MailboxMetadataChange ServerMetadataChange)] Unsupported NOTIFY events.\r\n");
+    CHECK(s.cmd("a3 NOTIFY SET (mailboxes Other (MailboxMetadataChange ServerMetadataChange))") ==
+          "a3 OK NOTIFY completed.\r\n");
+    SessionHarness other(env);
+    other.login();
+    CHECK(other.cmd("b1 SETMETADATA Other (/private/comment \"hello\" /shared/comment \"x\")") ==
+          "b1 OK Setmetadata completed.\r\n");
+    s.session().wake();
+    CHECK(s.send_raw("") == "* METADATA Other /private/comment /shared/comment\r\n");
+    CHECK(other.cmd("b2 SETMETADATA Other (/private/comment NIL)") == "b2 OK Setmetadata completed.\r\n");
+    CHECK(s.cmd("a4 NOOP") == "* METADATA Other /private/comment\r\na4 OK NOOP completed.\r\n");
+    // INBOX is not covered; the server's entries are.
+    other.cmd("b3 SETMETADATA INBOX (/private/comment \"in\")");
+    other.cmd("b4 SETMETADATA \"\" (/private/note \"srv\")");
+    s.session().wake();
+    CHECK(s.send_raw("") == "* METADATA \"\" /private/note\r\n");
+    // The session's own SETMETADATA is not reported back.
+    CHECK(s.cmd("a5 SETMETADATA Other (/private/comment \"mine\")") == "a5 OK Setmetadata completed.\r\n");
+    s.session().wake();
+    CHECK(s.send_raw("") == "");
+}
