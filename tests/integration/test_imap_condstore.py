@@ -211,3 +211,28 @@ def test_modseqs_survive_a_restart_and_only_grow(srv, connect):
     c.ok(r"STORE 1 +FLAGS.SILENT (\Answered)")
     after = modseqs(c)
     assert after[1][0] > h_before and after[2] == before[2] and after[3] == before[3]
+
+
+def test_rfc7162_store_example_3(connect):
+    """RFC 7162 §3.1.3 example 3: STORE 7,5,9 (UNCHANGEDSINCE m) +FLAGS.SILENT
+    (\\Deleted) where 7 and 9 changed after m: only 5 is stored and reported
+    with its MODSEQ (silently: no FLAGS), the tagged OK names 7,9."""
+    fill(connect, 9)
+    a = connect("alice")
+    b = connect("alice")
+    a.ok("SELECT INBOX (CONDSTORE)")
+    b.ok("SELECT INBOX")
+    m = max(ms for ms, _ in modseqs(a).values())
+    b.ok(r"STORE 7,9 +FLAGS.SILENT ($Important)")
+    untagged, tagged = a.cmd(f"STORE 7,5,9 (UNCHANGEDSINCE {m}) +FLAGS.SILENT (\\Deleted)")
+    assert norm(tagged).endswith("OK [MODIFIED 7,9] Conditional store failed"), tagged
+    now = modseqs(fresh(connect))
+    assert f"* 5 FETCH (MODSEQ ({now[5][0]}))" in untagged, untagged
+    assert not any(x.startswith("* 5 FETCH") and "FLAGS" in x for x in untagged), untagged
+    assert r"\Deleted" in now[5][1] and r"\Deleted" not in now[7][1] and r"\Deleted" not in now[9][1]
+    # UID STORE with the same test names UIDs; 8 is unchanged since m and
+    # is stored.
+    _, tagged = a.cmd(f"UID STORE 7:9 (UNCHANGEDSINCE {m}) FLAGS.SILENT (\\Seen)")
+    assert norm(tagged).endswith("OK [MODIFIED 7,9] Conditional store failed"), tagged
+    now = modseqs(fresh(connect))
+    assert now[8][1] == {r"\Seen"} and r"\Seen" not in now[7][1] and r"\Seen" not in now[9][1], now
