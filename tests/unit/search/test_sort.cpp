@@ -351,3 +351,15 @@ TEST_CASE("one sort of more messages than a Mailbox keeps pending leaves every k
         cached += f.box->message(s).cached("sort.date").has_value() ? 1 : 0;
     CHECK(cached == n);
 }
+
+TEST_CASE("DISPLAYFROM of a group: the group name as written, encoded words and all (Dovecot's key)") {
+    SearchFixture f;
+    f.add(msg("From: Anna <zz@example.org>\r\n"));
+    f.add(msg("From: =?UTF-8?Q?Gr=C3=BCppe?=: a@example.org, b@example.org;\r\n"));
+    f.add(msg("From: Friends: c@example.org;\r\n"));
+    f.add(msg("From: =?UTF-8?Q?=C3=89mile?= <e@example.org>\r\n"));
+    // "=?UTF-8?Q?GR=C3=BCPPE?=" ('=' sorts before letters), ANNA,
+    // E + U+0301 MILE (decoded: a person's name), FRIENDS.
+    CHECK(sorted(f, "DISPLAYFROM") == "2 1 4 3");
+    CHECK(sorted(f, "REVERSE DISPLAYFROM") == "3 4 1 2");
+}
