@@ -3,6 +3,7 @@
 #include "mailbox/mailbox_names.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace imapproto::detail::url {
 
@@ -61,15 +62,38 @@ ms::Result<std::unique_ptr<UrlSource>> UrlSource::open(const st::User& user, con
     return source;
 }
 
-std::uint64_t UrlSource::write(std::uint64_t position, std::uint64_t max, const mime::ByteSink& sink) const {
+std::uint64_t UrlSource::write(std::uint64_t position, std::uint64_t max, const mime::ByteSink& sink) {
     if (position >= size_)
         return 0;
     const std::uint64_t n = std::min(max, size_ - position);
+    const std::uint64_t start = origin_ + position; // offset in the section's CRLF form
     if (content_.generated) {
-        sink(std::string_view(content_.text).substr(origin_ + position, n));
+        sink(std::string_view(content_.text).substr(start, n));
         return n;
     }
-    return mime::write_section_range(*parsed_, content_, origin_ + position, n, sink);
+    const std::string_view raw = parsed_->raw().substr(content_.offset, content_.size);
+    if (start < line_virtual_) {
+        line_raw_ = 0;
+        line_virtual_ = 0;
+    }
+    // Move the checkpoint to the last line start at or before `start`.
+    while (line_raw_ < raw.size()) {
+        const char* from = raw.data() + line_raw_;
+        const auto* nl = static_cast<const char*>(std::memchr(from, '\n', raw.size() - line_raw_));
+        if (nl == nullptr)
+            break;
+        const std::uint64_t raw_len = static_cast<std::uint64_t>(nl - from) + 1;
+        const std::uint64_t virtual_len = raw_len + (nl > from && nl[-1] == '\r' ? 0 : 1);
+        if (line_virtual_ + virtual_len > start)
+            break;
+        line_raw_ += raw_len;
+        line_virtual_ += virtual_len;
+    }
+    mime::SectionContent rest = content_;
+    rest.offset += line_raw_;
+    rest.size -= line_raw_;
+    rest.vsize -= line_virtual_;
+    return mime::write_section_range(*parsed_, rest, start - line_virtual_, n, sink);
 }
 
 } // namespace imapproto::detail::url

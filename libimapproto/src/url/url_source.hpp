@@ -42,8 +42,11 @@ public:
     // Octets the URL names (after ;PARTIAL=).
     std::uint64_t size() const { return size_; }
     // Writes octets [position, position + max) of the data to `sink`;
-    // returns how many were written (0 at the end).
-    std::uint64_t write(std::uint64_t position, std::uint64_t max, const mailstore::mime::ByteSink& sink) const;
+    // returns how many were written (0 at the end). Reading forward piece
+    // by piece costs one pass over the section in all: each call resumes
+    // from a line start at or before `position` (a checkpoint, as FETCH's
+    // streamed sections do) instead of converting from the section start.
+    std::uint64_t write(std::uint64_t position, std::uint64_t max, const mailstore::mime::ByteSink& sink);
 
     UrlSource() = default;
 
@@ -54,6 +57,10 @@ private:
     mailstore::mime::SectionContent content_;
     std::uint64_t origin_ = 0;
     std::uint64_t size_ = 0;
+    // A line start of the section: its raw offset and its offset in the
+    // CRLF form.
+    std::uint64_t line_raw_ = 0;
+    std::uint64_t line_virtual_ = 0;
 };
 
 } // namespace imapproto::detail::url

@@ -518,3 +518,24 @@ TEST_CASE("With mail_attribute_dict the keys are private metadata entries of eac
     REQUIRE(gone.is_ok());
     CHECK_FALSE(gone->has_value());
 }
+
+TEST_CASE("Big messages stream in pieces: URLFETCH over several flushes, CATENATE through the spool") {
+    MailEnv env(std::string(kHostConfig) + "imap_max_append_size = 10M\n");
+    std::string big = "Subject: big\r\n\r\n";
+    for (int i = 0; big.size() < 2600 * 1024; ++i)
+        big += "line " + std::to_string(i) + " of a message that spans several URLFETCH pieces\r\n";
+    env.add_message("alice", "INBOX", big);
+    SessionHarness s(env);
+    s.login();
+    const std::string whole = genurlauth(s, "imap://alice@mail.example.org/INBOX/;UID=1;URLAUTH=anonymous");
+    CHECK(s.cmd("g2 URLFETCH \"" + whole + "\"") == urlfetch_data("g2", whole, big));
+    // A range across a piece boundary, starting mid-line.
+    const std::string range =
+        genurlauth(s, "imap://alice@mail.example.org/INBOX/;UID=1/;PARTIAL=1048000.100000;URLAUTH=anonymous");
+    CHECK(s.cmd("g3 URLFETCH \"" + range + "\"") == urlfetch_data("g3", range, big.substr(1048000, 100000)));
+    auto r = s.send_raw("g4 APPEND INBOX CATENATE (URL \"/INBOX/;UID=1/;SECTION=TEXT\" URL \"/INBOX/;UID=1\")\r\n");
+    CHECK(tagged_line(r, "g4").rfind("g4 OK [APPENDUID ", 0) == 0);
+    auto stored = bodies(env, "alice", "INBOX");
+    REQUIRE(stored.size() == 2);
+    CHECK(stored[1] == lf(big.substr(big.find("\r\n\r\n") + 4) + big));
+}
