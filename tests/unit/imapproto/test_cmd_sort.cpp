@@ -241,3 +241,25 @@ TEST_CASE("CONTEXT=SORT: PARTIAL counts positions in sort order; UPDATE keeps th
     CHECK(r.find("* 7 EXISTS\r\n") != std::string::npos);
     CHECK(r.find("ESEARCH") == std::string::npos);
 }
+
+TEST_CASE("SORT sends no EXPUNGE, UID SORT may (RFC 5256 §3)") {
+    Fixture f;
+    {
+        auto u = f.env.open_user("alice");
+        auto box = mailstore::storage::Mailbox::open(u, "INBOX");
+        REQUIRE(box.is_ok());
+        auto tx = box->begin();
+        mailstore::storage::UidSet one;
+        one.add(1);
+        REQUIRE(tx.expunge(one).is_ok());
+        REQUIRE(tx.commit().is_ok());
+    }
+    auto r = f.sort("x1 SORT (ARRIVAL) UTF-8 ALL");
+    CHECK(r.find("EXPUNGE") == std::string::npos);
+    CHECK(tagged_line(r, "x1") == "x1 OK Sort completed.");
+    r = f.sort("x2 UID SORT (ARRIVAL) UTF-8 ALL");
+    CHECK(r.find("* 1 EXPUNGE\r\n") != std::string::npos);
+    CHECK(tagged_line(r, "x2") == "x2 OK Sort completed.");
+    // Afterwards the sequence numbers have moved down.
+    CHECK(f.sort("x3 SORT (ARRIVAL) UTF-8 ALL") == "* SORT 2 4 3 1\r\nx3 OK Sort completed.\r\n");
+}
