@@ -53,9 +53,21 @@ struct Run {
 bool reads_flags(const search::Node& node) {
     using K = search::Key;
     switch (node.key) {
-    case K::answered: case K::deleted: case K::draft: case K::flagged: case K::seen:
-    case K::recent: case K::new_: case K::old: case K::unanswered: case K::undeleted:
-    case K::undraft: case K::unflagged: case K::unseen: case K::keyword: case K::unkeyword:
+    case K::answered:
+    case K::deleted:
+    case K::draft:
+    case K::flagged:
+    case K::seen:
+    case K::recent:
+    case K::new_:
+    case K::old:
+    case K::unanswered:
+    case K::undeleted:
+    case K::undraft:
+    case K::unflagged:
+    case K::unseen:
+    case K::keyword:
+    case K::unkeyword:
     case K::modseq:
         return true;
     default:
@@ -188,7 +200,8 @@ std::vector<Run> unordered_run(std::vector<std::uint32_t> ids) {
 }
 
 // Whether message `a` sorts before `b` (sequence numbers of the view).
-bool sorts_before(ms::Mailbox& mailbox, ms::Seq a, ms::Seq b, const std::vector<search::SortCriterion>& criteria) {
+bool sorts_before(ms::Mailbox& mailbox, ms::Seq a, ms::Seq b,
+                  const std::vector<search::SortCriterion>& criteria) {
     if (a == b)
         return false;
     auto sorted = search::sort(mailbox, {a, b}, criteria);
@@ -219,7 +232,8 @@ std::vector<Run> remove_sorted(std::vector<ms::Uid>& order, const ms::UidSet& go
 // Places the new matches `gained` (sequence numbers) in a SORT context and
 // returns the ADDTO runs (RFC 5267 §4.3.3): inserted in sort order, each at
 // its final place, so neighbours join into one run.
-std::vector<Run> insert_sorted(ms::Mailbox& mailbox, UpdateContext& c, std::vector<ms::Seq> gained) {
+std::vector<Run> insert_sorted(ms::Mailbox& mailbox, UpdateContext& c,
+                               std::vector<ms::Seq> gained) {
     std::vector<Run> runs;
     if (gained.empty())
         return runs;
@@ -289,7 +303,9 @@ bool SearchUpdates::has_context(std::string_view tag) const {
     return state_->find(tag) != nullptr;
 }
 
-std::size_t SearchUpdates::size() const { return state_->contexts.size(); }
+std::size_t SearchUpdates::size() const {
+    return state_->contexts.size();
+}
 
 bool SearchUpdates::add_context(Context& ctx, std::string tag, SearchContextSpec spec,
                                 const std::vector<ms::Seq>& result) {
@@ -331,7 +347,8 @@ bool SearchUpdates::add_context(Context& ctx, std::string tag, SearchContextSpec
 
 bool SearchUpdates::cancel(std::string_view tag) {
     auto& contexts = state_->contexts;
-    auto it = std::find_if(contexts.begin(), contexts.end(), [&](const UpdateContext& c) { return c.tag == tag; });
+    auto it = std::find_if(contexts.begin(), contexts.end(),
+                           [&](const UpdateContext& c) { return c.tag == tag; });
     if (it == contexts.end())
         return false;
     contexts.erase(it);
@@ -399,7 +416,9 @@ void SearchUpdates::after_sync(Context& ctx, const ms::SyncResult& r) {
     ms::Mailbox& mailbox = *sel->mailbox;
     const ms::View& view = mailbox.view();
     // Messages that arrived: the ones after those the client knew.
-    const ms::Seq kept = r.old_count >= r.expunged.size() ? r.old_count - static_cast<ms::Seq>(r.expunged.size()) : 0;
+    const ms::Seq kept = r.old_count >= r.expunged.size()
+                             ? r.old_count - static_cast<ms::Seq>(r.expunged.size())
+                             : 0;
     const ms::Seq first_new = kept + 1;
     const ms::Seq last_new = r.count > kept ? r.count : 0;
     if (r.changed.empty() && last_new == 0)
@@ -460,7 +479,8 @@ void SearchUpdates::after_sync(Context& ctx, const ms::SyncResult& r) {
                 lost_set.add(uid);
                 c.set.remove(uid);
             }
-            removed = remove_sorted(c.order, lost_set, [&](ms::Uid uid) { return c.uid ? uid : view.seq(uid); });
+            removed = remove_sorted(c.order, lost_set,
+                                    [&](ms::Uid uid) { return c.uid ? uid : view.seq(uid); });
             added = insert_sorted(mailbox, c, std::move(gained));
         }
         write_update(ctx, c, removed, added);
@@ -478,6 +498,8 @@ void SearchUpdates::after_sync(Context& ctx, const ms::SyncResult& r) {
     }
 }
 
-void SearchUpdates::on_deselect() { state_->contexts.clear(); }
+void SearchUpdates::on_deselect() {
+    state_->contexts.clear();
+}
 
 } // namespace imapproto::detail

@@ -14,7 +14,8 @@
 using namespace imap_test;
 
 namespace doctest {
-template <> struct StringMaker<std::vector<std::string>> {
+template <>
+struct StringMaker<std::vector<std::string>> {
     static String convert(const std::vector<std::string>& lines) {
         std::string text = "{";
         for (const auto& line : lines)
@@ -28,7 +29,8 @@ template <> struct StringMaker<std::vector<std::string>> {
 namespace {
 
 std::string msg(int i) {
-    return "From: a@example.com\r\nSubject: message " + std::to_string(i) + "\r\n\r\nbody " + std::to_string(i) + "\r\n";
+    return "From: a@example.com\r\nSubject: message " + std::to_string(i) + "\r\n\r\nbody " +
+           std::to_string(i) + "\r\n";
 }
 
 // Six messages in alice's INBOX, UIDs 1..6; 2 and 4 \Seen.
@@ -36,7 +38,8 @@ struct Six {
     MailEnv env;
     Six() {
         for (int i = 1; i <= 6; ++i)
-            env.add_message("alice", "INBOX", msg(i), (i == 2 || i == 4) ? mailstore::storage::flag_seen : 0);
+            env.add_message("alice", "INBOX", msg(i),
+                            (i == 2 || i == 4) ? mailstore::storage::flag_seen : 0);
     }
 };
 
@@ -128,13 +131,15 @@ TEST_CASE("UPDATE: another session's flag changes, appends and expunges (RFC 526
     Six f;
     auto s = selected(f.env);
     // UPDATE alone returns an ESEARCH without data.
-    CHECK(s->cmd("B01 UID SEARCH RETURN (UPDATE) UNSEEN") == "* ESEARCH (TAG \"B01\") UID\r\nB01 OK Search completed.\r\n");
+    CHECK(s->cmd("B01 UID SEARCH RETURN (UPDATE) UNSEEN") ==
+          "* ESEARCH (TAG \"B01\") UID\r\nB01 OK Search completed.\r\n");
     auto other = selected(f.env);
 
     // A message leaves the result.
     other->cmd("o1 STORE 3 +FLAGS.SILENT (\\Seen)");
     CHECK(untagged(s->cmd("n1 NOOP")) ==
-          std::vector<std::string>{"* 3 FETCH (FLAGS (\\Seen))", "* ESEARCH (TAG \"B01\") UID REMOVEFROM (0 3)"});
+          std::vector<std::string>{"* 3 FETCH (FLAGS (\\Seen))",
+                                   "* ESEARCH (TAG \"B01\") UID REMOVEFROM (0 3)"});
     // Two enter it: one set in mailbox order.
     other->cmd("o2 STORE 2,4 -FLAGS.SILENT (\\Seen)");
     CHECK(untagged(s->cmd("n2 NOOP")) ==
@@ -153,8 +158,8 @@ TEST_CASE("UPDATE: another session's flag changes, appends and expunges (RFC 526
     other->cmd("o7 STORE 1,3,4 +FLAGS.SILENT (\\Deleted)");
     other->cmd("o8 EXPUNGE");
     CHECK(untagged(s->cmd("n5 NOOP")) ==
-          std::vector<std::string>{"* ESEARCH (TAG \"B01\") UID REMOVEFROM (0 1,4)", "* 4 EXPUNGE", "* 3 EXPUNGE",
-                                   "* 1 EXPUNGE"});
+          std::vector<std::string>{"* ESEARCH (TAG \"B01\") UID REMOVEFROM (0 1,4)", "* 4 EXPUNGE",
+                                   "* 3 EXPUNGE", "* 1 EXPUNGE"});
     // What is left: UIDs 2 5 6 7.
     CHECK(untagged(s->cmd("c UID SEARCH RETURN (ALL) UNSEEN")) ==
           std::vector<std::string>{"* ESEARCH (TAG \"c\") UID ALL 2,5:7"});
@@ -182,7 +187,8 @@ TEST_CASE("UPDATE of a SEARCH without UID reports sequence numbers (RFC 5267 §4
           std::vector<std::string>{"* 5 EXISTS", "* ESEARCH (TAG \"B01\") ADDTO (0 5)"});
 }
 
-TEST_CASE("no REMOVEFROM for expunges where EXPUNGE may not be sent (RFC 5267 §4.3.4, RFC 3501 §7.4.1)") {
+TEST_CASE(
+    "no REMOVEFROM for expunges where EXPUNGE may not be sent (RFC 5267 §4.3.4, RFC 3501 §7.4.1)") {
     Six f;
     auto s = selected(f.env);
     s->cmd("B01 UID SEARCH RETURN (UPDATE) ALL");
@@ -204,7 +210,8 @@ TEST_CASE("the session's own STORE updates its contexts") {
     auto s = selected(f.env);
     s->cmd("B01 UID SEARCH RETURN (UPDATE) FLAGGED");
     CHECK(untagged(s->cmd("t1 STORE 2:3 +FLAGS (\\Flagged)")) ==
-          std::vector<std::string>{"* 2 FETCH (FLAGS (\\Flagged \\Seen))", "* 3 FETCH (FLAGS (\\Flagged))",
+          std::vector<std::string>{"* 2 FETCH (FLAGS (\\Flagged \\Seen))",
+                                   "* 3 FETCH (FLAGS (\\Flagged))",
                                    "* ESEARCH (TAG \"B01\") UID ADDTO (0 2:3)"});
     CHECK(untagged(s->cmd("t2 UID STORE 3 -FLAGS.SILENT (\\Flagged)")) ==
           std::vector<std::string>{"* ESEARCH (TAG \"B01\") UID REMOVEFROM (0 3)"});
@@ -216,7 +223,8 @@ TEST_CASE("the session's own EXPUNGE and MOVE: REMOVEFROM before the EXPUNGE res
     s->cmd("B01 SEARCH RETURN (UPDATE) UNSEEN");
     s->cmd("d STORE 3,5 +FLAGS.SILENT (\\Deleted)");
     CHECK(untagged(s->cmd("x EXPUNGE")) ==
-          std::vector<std::string>{"* ESEARCH (TAG \"B01\") REMOVEFROM (0 3,5)", "* 5 EXPUNGE", "* 3 EXPUNGE"});
+          std::vector<std::string>{"* ESEARCH (TAG \"B01\") REMOVEFROM (0 3,5)", "* 5 EXPUNGE",
+                                   "* 3 EXPUNGE"});
     // Now UIDs 1 2 4 6; unseen 1 and 6 (seqs 1, 4). MOVE takes 4 (UID 6).
     s->cmd("c CREATE Other");
     auto out = untagged(s->cmd("m MOVE 4 Other"));
@@ -260,7 +268,8 @@ TEST_CASE("a tag in use by an UPDATE context is refused (RFC 5267 §4.3)") {
     CHECK(s->cmd("B01 SEARCH RETURN (UPDATE) FLAGGED") ==
           "B01 BAD Error in IMAP command SEARCH: Duplicate search update tag\r\n");
     // Without UPDATE the tag may be used again (no context is created).
-    CHECK(tagged_line(s->cmd("B01 SEARCH RETURN (COUNT) FLAGGED"), "B01") == "B01 OK Search completed.");
+    CHECK(tagged_line(s->cmd("B01 SEARCH RETURN (COUNT) FLAGGED"), "B01") ==
+          "B01 OK Search completed.");
 }
 
 TEST_CASE("CANCELUPDATE ends contexts; unknown tags and bad arguments") {
@@ -268,25 +277,30 @@ TEST_CASE("CANCELUPDATE ends contexts; unknown tags and bad arguments") {
     auto s = selected(f.env);
     s->cmd("B01 UID SEARCH RETURN (UPDATE) UNSEEN");
     s->cmd("B02 UID SEARCH RETURN (UPDATE) SEEN");
-    CHECK(s->cmd("c1 CANCELUPDATE") == "c1 BAD Error in IMAP command CANCELUPDATE: Invalid parameters\r\n");
-    CHECK(s->cmd("c2 CANCELUPDATE B01") == "c2 BAD Error in IMAP command CANCELUPDATE: Invalid parameters\r\n");
+    CHECK(s->cmd("c1 CANCELUPDATE") ==
+          "c1 BAD Error in IMAP command CANCELUPDATE: Invalid parameters\r\n");
+    CHECK(s->cmd("c2 CANCELUPDATE B01") ==
+          "c2 BAD Error in IMAP command CANCELUPDATE: Invalid parameters\r\n");
     // One unknown tag: nothing is cancelled.
     CHECK(s->cmd("c3 CANCELUPDATE \"B01\" \"zz\"") == "c3 NO Unknown tag\r\n");
     auto other = selected(f.env);
     other->cmd("o1 STORE 1 +FLAGS.SILENT (\\Seen)");
     CHECK(untagged(s->cmd("n1 NOOP")) ==
-          std::vector<std::string>{"* 1 FETCH (FLAGS (\\Seen))", "* ESEARCH (TAG \"B01\") UID REMOVEFROM (0 1)",
+          std::vector<std::string>{"* 1 FETCH (FLAGS (\\Seen))",
+                                   "* ESEARCH (TAG \"B01\") UID REMOVEFROM (0 1)",
                                    "* ESEARCH (TAG \"B02\") UID ADDTO (0 1)"});
     CHECK(s->cmd("B04 CANCELUPDATE \"B01\"") == "B04 OK Updates cancelled\r\n");
     other->cmd("o2 STORE 3 +FLAGS.SILENT (\\Seen)");
     CHECK(untagged(s->cmd("n2 NOOP")) ==
-          std::vector<std::string>{"* 3 FETCH (FLAGS (\\Seen))", "* ESEARCH (TAG \"B02\") UID ADDTO (0 3)"});
+          std::vector<std::string>{"* 3 FETCH (FLAGS (\\Seen))",
+                                   "* ESEARCH (TAG \"B02\") UID ADDTO (0 3)"});
     CHECK(s->cmd("c5 CANCELUPDATE \"B01\"") == "c5 NO Unknown tag\r\n");
     CHECK(s->cmd("c6 CANCELUPDATE \"B02\"") == "c6 OK Updates cancelled\r\n");
     other->cmd("o3 STORE 5 +FLAGS.SILENT (\\Seen)");
     CHECK(untagged(s->cmd("n3 NOOP")) == std::vector<std::string>{"* 5 FETCH (FLAGS (\\Seen))"});
     // The tag may start a new context once cancelled.
-    CHECK(tagged_line(s->cmd("B01 SEARCH RETURN (UPDATE) ALL"), "B01") == "B01 OK Search completed.");
+    CHECK(tagged_line(s->cmd("B01 SEARCH RETURN (UPDATE) ALL"), "B01") ==
+          "B01 OK Search completed.");
 }
 
 TEST_CASE("CANCELUPDATE needs a selected mailbox") {
@@ -301,7 +315,8 @@ TEST_CASE("NOUPDATE when the context limit is reached (RFC 5267 §4.3.1)") {
     auto s = selected(f.env);
     for (int i = 0; i < 10; ++i) {
         const std::string tag = "u" + std::to_string(i);
-        CHECK(tagged_line(s->cmd(tag + " UID SEARCH RETURN (UPDATE) ALL"), tag) == tag + " OK Search completed.");
+        CHECK(tagged_line(s->cmd(tag + " UID SEARCH RETURN (UPDATE) ALL"), tag) ==
+              tag + " OK Search completed.");
     }
     // The other options are still honoured.
     CHECK(s->cmd("B02 UID SEARCH RETURN (UPDATE COUNT) UNSEEN") ==
@@ -319,7 +334,7 @@ TEST_CASE("contexts end with the selection") {
     auto s = selected(f.env);
     s->cmd("B01 UID SEARCH RETURN (UPDATE) UNSEEN");
     s->cmd("B02 SEARCH RETURN (UPDATE) UNSEEN");
-    CHECK(tagged_line(s->cmd("x UNSELECT"), "x") .rfind("x OK", 0) == 0);
+    CHECK(tagged_line(s->cmd("x UNSELECT"), "x").rfind("x OK", 0) == 0);
     s->cmd("s2 SELECT INBOX");
     CHECK(s->cmd("c CANCELUPDATE \"B01\"") == "c NO Unknown tag\r\n");
     auto other = selected(f.env);
@@ -340,7 +355,8 @@ TEST_CASE("PARTIAL with UPDATE: the updates cover every match (RFC 5267 §4.4)")
     auto other = selected(f.env);
     other->cmd("o1 STORE 6 +FLAGS.SILENT (\\Seen)");
     CHECK(untagged(s->cmd("n1 NOOP")) ==
-          std::vector<std::string>{"* 6 FETCH (FLAGS (\\Seen \\Recent))", "* ESEARCH (TAG \"A03\") UID REMOVEFROM (0 6)"});
+          std::vector<std::string>{"* 6 FETCH (FLAGS (\\Seen \\Recent))",
+                                   "* ESEARCH (TAG \"A03\") UID REMOVEFROM (0 6)"});
 }
 
 TEST_CASE("updates arrive during IDLE") {
@@ -391,7 +407,9 @@ namespace st = mailstore::storage;
 namespace se = mailstore::search;
 using imapproto::detail::Context;
 
-[[noreturn]] void not_used() { std::abort(); }
+[[noreturn]] void not_used() {
+    std::abort();
+}
 
 class ContextDouble final : public Context {
 public:
@@ -423,7 +441,8 @@ public:
     imapproto::SessionStats& stats() override { not_used(); }
     imapproto::LoginBackend* login_backend() override { return nullptr; }
     bool plaintext_allowed() const override { return true; }
-    mailstore::Status login(const std::string&, const std::string&, const mailstore::auth::FieldList&) override {
+    mailstore::Status login(const std::string&, const std::string&,
+                            const mailstore::auth::FieldList&) override {
         not_used();
     }
     void request_starttls() override {}
@@ -507,8 +526,8 @@ TEST_CASE("sorted contexts report positions in the sort order (RFC 5267 §4.3.3,
     env.add_message("alice", "INBOX", subject_msg("e")); // UID 6
     CHECK(ctx.sync() == std::vector<std::string>{"* ESEARCH (TAG \"S01\") UID ADDTO (2 5 4 6)",
                                                  "* ESEARCH (TAG \"S02\") ADDTO (2 5 4 6)"});
-    env.add_message("alice", "INBOX", subject_msg("a")); // UID 7
-    env.add_message("alice", "INBOX", subject_msg("g")); // UID 8
+    env.add_message("alice", "INBOX", subject_msg("a"));  // UID 7
+    env.add_message("alice", "INBOX", subject_msg("g"));  // UID 8
     env.add_message("alice", "INBOX", subject_msg("g2")); // UID 9
     // a b c d e f g g2 h
     CHECK(ctx.sync() == std::vector<std::string>{"* ESEARCH (TAG \"S01\") UID ADDTO (1 7 7 8:9)",
