@@ -313,6 +313,24 @@ public:
                 strings_[k] = {};
             }
         }
+        std::vector<Seq> result;
+        result.reserve(seqs_.size());
+        if (criteria_.size() == 1) {
+            // One key (the usual SORT): sort (key, seq) pairs in place,
+            // contiguous in memory, with no indirection in the comparator.
+            // ~x orders exactly opposite to x for any int64, so REVERSE
+            // needs no branch; the sequence number stays ascending.
+            const auto& column = numbers_[static_cast<std::size_t>(criteria_[0].key)];
+            const bool reverse = criteria_[0].reverse;
+            std::vector<std::pair<std::int64_t, Seq>> pairs(seqs_.size());
+            for (std::size_t i = 0; i < pairs.size(); ++i)
+                pairs[i] = {reverse ? ~column[i] : column[i], seqs_[i]};
+            std::sort(pairs.begin(), pairs.end());
+            for (const auto& pair : pairs)
+                result.push_back(pair.second);
+            clear();
+            return result;
+        }
         std::vector<std::uint32_t> order(seqs_.size());
         for (std::uint32_t i = 0; i < order.size(); ++i)
             order[i] = i;
@@ -327,20 +345,22 @@ public:
             // number, never reversed.
             return seqs_[a] < seqs_[b];
         });
-        std::vector<Seq> result;
-        result.reserve(order.size());
         for (std::uint32_t i : order)
             result.push_back(seqs_[i]);
-        seqs_.clear();
+        clear();
+        return result;
+    }
+
+private:
+    void clear() {
+        seqs_ = {};
         loaded_ = 0;
         for (auto& column : numbers_)
             column = {};
         for (auto& column : strings_)
             column = {};
-        return result;
     }
 
-private:
     // Returns whether keys were computed (and cached) for the message.
     bool load_one(storage::Mailbox& mailbox, Seq seq) {
         storage::Message message = mailbox.message(seq);
