@@ -37,6 +37,7 @@ namespace {
 // out as quoted strings (as in RFC 5464's examples); others as literals.
 constexpr std::size_t kMaxQuotedValue = 1024;
 constexpr std::string_view kDovecotPrivate = "vendor/vendor.dovecot/pvt";
+constexpr std::string_view kLoftPrivate = "vendor/vendor.loft";
 
 std::string lower(std::string_view s) {
     std::string out(s);
@@ -53,15 +54,18 @@ bool upper_equals(std::string_view a, std::string_view upper) {
            });
 }
 
-// Dovecot's internal attributes: "/private/vendor/vendor.dovecot/pvt..."
+// Entries clients neither see nor change: Dovecot's internal attributes
+// ("/private/vendor/vendor.dovecot/pvt...", where it keeps server entries and
+// its own state) and Loft's ("/private/vendor/vendor.loft...": the URLAUTH
+// keys of src/url/urlauth_keys.hpp, which must stay secret, RFC 4467 §7).
 bool is_internal(std::string_view lower_name) {
     for (std::string_view scope : {"/private/", "/shared/"}) {
         if (!lower_name.starts_with(scope))
             continue;
         std::string_view rest = lower_name.substr(scope.size());
-        if (rest.starts_with(kDovecotPrivate) &&
-            (rest.size() == kDovecotPrivate.size() || rest[kDovecotPrivate.size()] == '/'))
-            return true;
+        for (std::string_view internal : {kDovecotPrivate, kLoftPrivate})
+            if (rest.starts_with(internal) && (rest.size() == internal.size() || rest[internal.size()] == '/'))
+                return true;
     }
     return false;
 }

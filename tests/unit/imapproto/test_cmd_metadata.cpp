@@ -289,3 +289,26 @@ TEST_CASE("METADATA: entries follow RENAME and go with DELETE; another session s
     CHECK(bob.cmd("b GETMETADATA INBOX (/private/comment)") ==
           "* METADATA INBOX (/private/comment NIL)\r\nb OK Getmetadata completed.\r\n");
 }
+
+TEST_CASE("METADATA: Loft's internal entries (URLAUTH keys) are neither shown nor changed") {
+    MailEnv env(kOn);
+    {
+        auto user = env.open_user("alice");
+        auto store = st::MetadataStore::open(user);
+        REQUIRE(store.is_ok());
+        auto guid = user.mailbox_guid("INBOX");
+        REQUIRE(guid.is_ok());
+        std::vector<st::MetadataChange> c{{"/private/vendor/vendor.loft/urlauth-key", "secret-key"},
+                                          {"/private/comment", "visible"}};
+        REQUIRE(*store->set(*guid, c) == st::MetadataRefusal::none);
+    }
+    SessionHarness s(env);
+    s.login();
+    CHECK(s.cmd("a GETMETADATA INBOX (DEPTH infinity) (/private)") ==
+          "* METADATA INBOX (/private/comment \"visible\")\r\na OK Getmetadata completed.\r\n");
+    CHECK(s.cmd("a GETMETADATA INBOX (/private/vendor/vendor.loft/urlauth-key)") ==
+          "* METADATA INBOX (/private/vendor/vendor.loft/urlauth-key NIL)\r\na OK Getmetadata completed.\r\n");
+    CHECK(s.cmd("a SETMETADATA INBOX (/private/vendor/vendor.loft/urlauth-key NIL)") ==
+          "a NO [CANNOT] The /private/vendor/vendor.loft/urlauth-key attribute cannot be changed\r\n");
+    CHECK(read_file(dict_path(env)).find("secret-key") != std::string::npos);
+}
