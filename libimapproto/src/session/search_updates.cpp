@@ -363,17 +363,26 @@ void SearchUpdates::before_expunges(Context& ctx, const ms::SyncResult& r) {
         return;
     const ms::View& view = sel->mailbox->view();
     // The sequence number the client still knows for an expunged UID: the
-    // messages before it in the view now plus the expunged ones before it.
+    // messages before it in the view now plus the expunged ones before it
+    // (counted through prefix sums over the expunged ranges, so many
+    // expunges cost O(k log k), not O(k^2)).
+    const auto& gone_ranges = r.expunged_uids.ranges();
+    std::vector<std::uint32_t> gone_before(gone_ranges.size(), 0);
+    for (std::size_t i = 1; i < gone_ranges.size(); ++i)
+        gone_before[i] =
+            gone_before[i - 1] + (gone_ranges[i - 1].last - gone_ranges[i - 1].first + 1);
     auto old_seq = [&](ms::Uid uid) -> std::uint32_t {
         std::uint32_t before = 0;
-        if (uid > 1) {
-            const auto range = view.seq_range(1, uid - 1);
-            before = range.second;
-        }
-        for (const auto& gone : r.expunged_uids.ranges()) {
-            if (gone.first >= uid)
-                break;
-            before += std::min(gone.last, uid - 1) - gone.first + 1;
+        if (uid > 1)
+            before = view.seq_range(1, uid - 1).second;
+        auto next =
+            std::upper_bound(gone_ranges.begin(), gone_ranges.end(), uid,
+                             [](ms::Uid u, const ms::UidRange& range) { return u < range.first; });
+        if (next != gone_ranges.begin()) {
+            const auto i = static_cast<std::size_t>(next - gone_ranges.begin()) - 1;
+            before += gone_before[i];
+            if (uid > gone_ranges[i].first) // the part of its range below it
+                before += std::min(gone_ranges[i].last, uid - 1) - gone_ranges[i].first + 1;
         }
         return before + 1;
     };

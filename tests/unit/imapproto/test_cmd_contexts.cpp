@@ -205,6 +205,27 @@ TEST_CASE(
           std::vector<std::string>{"* ESEARCH (TAG \"B01\") UID REMOVEFROM (0 5)", "* 5 EXPUNGE"});
 }
 
+TEST_CASE("REMOVEFROM numbers several expunged runs as the client knew them") {
+    MailEnv env;
+    for (int i = 1; i <= 12; ++i)
+        env.add_message("alice", "INBOX", msg(i));
+    auto s = selected(env);
+    auto other = selected(env);
+    // Make UIDs 1 and 4 gone already (the client knows 10 messages: UIDs
+    // 2 3 5..12), then expunge UIDs 3, 5, 6, 9, 10 and 12 at once.
+    other->cmd("o1 UID STORE 1,4 +FLAGS.SILENT (\\Deleted)");
+    other->cmd("o2 EXPUNGE");
+    s->cmd("n0 NOOP");
+    s->cmd("B01 SEARCH RETURN (UPDATE) ALL");
+    s->cmd("B02 UID SEARCH RETURN (UPDATE) ALL");
+    other->cmd("o3 UID STORE 3,5:6,9:10,12 +FLAGS.SILENT (\\Deleted)");
+    other->cmd("o4 EXPUNGE");
+    auto out = untagged(s->cmd("n1 NOOP"));
+    REQUIRE(out.size() >= 2);
+    CHECK(out[0] == "* ESEARCH (TAG \"B01\") REMOVEFROM (0 2:4,7:8,10)");
+    CHECK(out[1] == "* ESEARCH (TAG \"B02\") UID REMOVEFROM (0 3,5:6,9:10,12)");
+}
+
 TEST_CASE("the session's own STORE updates its contexts") {
     Six f;
     auto s = selected(f.env);
