@@ -263,3 +263,21 @@ TEST_CASE("SORT sends no EXPUNGE, UID SORT may (RFC 5256 §3)") {
     // Afterwards the sequence numbers have moved down.
     CHECK(f.sort("x3 SORT (ARRIVAL) UTF-8 ALL") == "* SORT 2 4 3 1\r\nx3 OK Sort completed.\r\n");
 }
+
+TEST_CASE("I18NLEVEL=1: SEARCH and SORT compare with i;unicode-casemap (RFC 5255 §4)") {
+    MailEnv env;
+    env.add_message("alice", "INBOX", "Subject: =?utf-8?q?=C3=89t=C3=A9?= report\r\n\r\nx\r\n");    // Été
+    env.add_message("alice", "INBOX", "Subject: ETZ\r\n\r\nx\r\n");
+    env.add_message("alice", "INBOX", "Subject: =?iso-8859-1?q?=E9t=E9?=\r\n\r\nx\r\n");         // été
+    env.add_message("alice", "INBOX", "Subject: Stra\xc3\x9f" "e\r\n\r\nx\r\n");                  // Straße
+    SessionHarness s(env);
+    s.login();
+    s.cmd("s1 SELECT INBOX");
+    CHECK(s.cmd("a1 CAPABILITY").find(" I18NLEVEL=1") != std::string::npos);
+    // Case-insensitive beyond ASCII: "ÉTÉ" finds Été and été.
+    CHECK(s.cmd("a2 SEARCH CHARSET UTF-8 SUBJECT \"\xc3\x89T\xc3\x89\"") == "* SEARCH 1 3\r\na2 OK Search completed.\r\n");
+    CHECK(s.cmd("a3 SORT (SUBJECT) UTF-8 SUBJECT \"\xc3\xa9t\xc3\xa9\"") == "* SORT 3 1\r\na3 OK Sort completed.\r\n");
+    // Casemapped: "ETZ" < "E\u0301TE\u0301" (0xCC > 'T') < "E\u0301TE\u0301 REPORT"
+    // (a prefix first) < "STRA\u00DFE" ('S' > 'E'; ß has no simple titlecase).
+    CHECK(s.cmd("a4 SORT (SUBJECT) UTF-8 ALL") == "* SORT 2 3 1 4\r\na4 OK Sort completed.\r\n");
+}
