@@ -330,6 +330,11 @@ Result<MetadataStore> MetadataStore::open(const User& user, const MetadataLimits
     if (!dict.starts_with("file:"))
         return Status::error(Status::Code::not_supported,
                              "mail_attribute_dict: only file: dicts are supported ('" + dict + "')");
+    // Without a home, "%h/dovecot-attributes" would name a file in "/".
+    if (user.settings().home.empty() &&
+        (dict.find("%h") != std::string::npos || dict.find("%{home}") != std::string::npos))
+        return Status::invalid("mail_attribute_dict: '" + dict + "' uses the home directory, but user " +
+                               user.username() + " has none");
     auto expanded = expand_user_variables(std::string_view(dict).substr(5), user.settings());
     if (!expanded)
         return Status::invalid("mail_attribute_dict: " + expanded.status().message());

@@ -312,3 +312,16 @@ TEST_CASE("METADATA: Loft's internal entries (URLAUTH keys) are neither shown no
           "a NO [CANNOT] The /private/vendor/vendor.loft/urlauth-key attribute cannot be changed\r\n");
     CHECK(read_file(dict_path(env)).find("secret-key") != std::string::npos);
 }
+
+TEST_CASE("METADATA: a %h dict for a user without a home is refused, never a file in /") {
+    MailEnv env(kOn);
+    st::UserSettings settings;
+    settings.username = "alice";
+    auto user = st::User::open(*env.config, settings);
+    REQUIRE(user.is_ok());
+    auto store = st::MetadataStore::open(*user);
+    REQUIRE_FALSE(store.is_ok());
+    CHECK(store.status().code() == mailstore::Status::Code::invalid_argument);
+    CHECK(store.status().message() ==
+          "mail_attribute_dict: 'file:%h/dovecot-attributes' uses the home directory, but user alice has none");
+}
