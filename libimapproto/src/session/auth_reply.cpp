@@ -89,6 +89,12 @@ Progress AuthFinisher::finish(Context& ctx, const auth::AuthReply& reply, const 
         ctx.finish_no(nologin ? "CONTACTADMIN" : "AUTHENTICATIONFAILED", reply.reason);
         return Progress::done;
     }
+    if (reply.passdb_fields.has("nologin")) {
+        // nologin without reason= (the passdb fields come only with the
+        // right password): Dovecot 2.3's text.
+        ctx.finish_no("CONTACTADMIN", "Login disabled for this user");
+        return Progress::done;
+    }
     ctx.finish_no("AUTHENTICATIONFAILED", "Authentication failed.");
     return Progress::done;
 }

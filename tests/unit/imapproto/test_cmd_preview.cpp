@@ -330,7 +330,8 @@ std::string referral_config(loft_test::TempDir& dir) {
         "ref6:{PLAIN}secret::::::nologin=y host=::1 port=993\n"
         "ref7:{PLAIN}secret::::::nologin=y host=mail2.example.com port=143 destuser=a;b/c?d&e=f+g~h!i*j,k[l]m\n"
         "ref8:{PLAIN}secret::::::nologin=y reason=Go_away\n"
-        "ref9:{PLAIN}secret::::::proxy=y nologin=y host=mail2.example.com\n");
+        "ref9:{PLAIN}secret::::::proxy=y nologin=y host=mail2.example.com\n"
+        "ref10:{PLAIN}secret::::::nologin=y\n");
     return "auth_mechanisms = plain login\npassdb {\n  driver = passwd-file\n  args = " + path + "\n}\n";
 }
 
@@ -407,6 +408,8 @@ TEST_CASE("LOGIN-REFERRALS: no referral without nologin + host, nor for a wrong 
     MailEnv env(referral_config(dir));
     CHECK(login_answer(env, "a LOGIN ref1 wrong") == "a NO [AUTHENTICATIONFAILED] Authentication failed.\r\n");
     CHECK(login_answer(env, "b LOGIN ref8 secret") == "b NO [CONTACTADMIN] Go_away\r\n");
+    CHECK(login_answer(env, "b2 LOGIN ref10 secret") == "b2 NO [CONTACTADMIN] Login disabled for this user\r\n");
+    CHECK(login_answer(env, "b3 LOGIN ref10 wrong") == "b3 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n");
     // A referral= field means nothing to Dovecot 2.3 either.
     CHECK(tagged_line(login_answer(env, "c LOGIN ref3 secret"), "c").find("[REFERRAL") == std::string::npos);
     CHECK(tagged_line(login_answer(env, "d LOGIN ref9 secret"), "d").find("[REFERRAL") == std::string::npos);
