@@ -130,6 +130,65 @@ ThreadTree ordered_subject(const std::vector<ThreadMessage>& msgs) {
     return finish(f);
 }
 
+// Message-ID -> box index: open addressing with linear probing over a
+// power-of-two array, the hash kept per slot. The step 1 loop looks up
+// every reference of every message (millions in a big mailbox), where a
+// node-based std::unordered_map spends its time in cache misses.
+class IdTable {
+public:
+    void reserve(std::size_t entries) {
+        std::size_t cap = 16;
+        while (cap < entries * 2)
+            cap *= 2;
+        rehash(cap);
+    }
+
+    // The box of `id`, or `fresh` (then recorded) when it has none yet.
+    std::pair<std::uint32_t, bool> find_or_add(std::string_view id, std::uint32_t fresh) {
+        if ((size_ + 1) * 2 > box_.size())
+            rehash(box_.size() * 2);
+        const std::uint64_t h = std::hash<std::string_view>{}(id);
+        const std::size_t mask = box_.size() - 1;
+        for (std::size_t i = static_cast<std::size_t>(h) & mask;; i = (i + 1) & mask) {
+            if (box_[i] == none) {
+                box_[i] = fresh;
+                hash_[i] = h;
+                key_[i] = id;
+                ++size_;
+                return {fresh, true};
+            }
+            if (hash_[i] == h && key_[i] == id)
+                return {box_[i], false};
+        }
+    }
+
+private:
+    void rehash(std::size_t cap) {
+        std::vector<std::uint32_t> box(cap, none);
+        std::vector<std::uint64_t> hash(cap);
+        std::vector<std::string_view> key(cap);
+        const std::size_t mask = cap - 1;
+        for (std::size_t j = 0; j < box_.size(); ++j) {
+            if (box_[j] == none)
+                continue;
+            std::size_t i = static_cast<std::size_t>(hash_[j]) & mask;
+            while (box[i] != none)
+                i = (i + 1) & mask;
+            box[i] = box_[j];
+            hash[i] = hash_[j];
+            key[i] = key_[j];
+        }
+        box_.swap(box);
+        hash_.swap(hash);
+        key_.swap(key);
+    }
+
+    std::vector<std::uint32_t> box_;
+    std::vector<std::uint64_t> hash_;
+    std::vector<std::string_view> key_;
+    std::size_t size_ = 0;
+};
+
 // REFERENCES (RFC 5256 §3 steps 1-6) and REFS (steps 1-4 and 6, threads
 // ordered by their latest message).
 class ReferenceThreader {
@@ -155,10 +214,10 @@ private:
     };
 
     std::uint32_t box_of(std::string_view id) {
-        auto [it, added] = ids_.try_emplace(id, static_cast<std::uint32_t>(boxes_.size()));
+        auto [box, added] = ids_.find_or_add(id, static_cast<std::uint32_t>(boxes_.size()));
         if (added)
             boxes_.push_back(Box{});
-        return it->second;
+        return box;
     }
 
     // Whether making `p` the parent of `c` would make a loop: `p` is `c`
@@ -415,7 +474,7 @@ private:
     bool merge_subjects_;
     std::vector<Box> boxes_;
     std::vector<std::uint32_t> msg_box_;
-    std::unordered_map<std::string_view, std::uint32_t> ids_;
+    IdTable ids_;
     std::vector<Key> latest_;
     std::vector<bool> promoted_; // a root only because its dummy parent had no other child
 };
@@ -445,8 +504,9 @@ std::string_view thread_algorithm_name(ThreadAlgorithm algorithm) {
 }
 
 ThreadTree build_threads(ThreadAlgorithm algorithm, std::vector<ThreadMessage> messages) {
-    std::sort(messages.begin(), messages.end(),
-              [](const ThreadMessage& a, const ThreadMessage& b) { return a.seq < b.seq; });
+    auto by_seq = [](const ThreadMessage& a, const ThreadMessage& b) { return a.seq < b.seq; };
+    if (!std::is_sorted(messages.begin(), messages.end(), by_seq))
+        std::sort(messages.begin(), messages.end(), by_seq);
     if (algorithm == ThreadAlgorithm::orderedsubject)
         return ordered_subject(messages);
     ReferenceThreader threader(messages, algorithm == ThreadAlgorithm::references);
