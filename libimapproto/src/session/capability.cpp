@@ -7,10 +7,16 @@ namespace imapproto::detail {
 
 namespace {
 
-// After login, in Dovecot's order where Dovecot has the same extension.
-constexpr std::string_view kPostLogin = " NAMESPACE UNSELECT UIDPLUS CHILDREN MOVE LIST-EXTENDED LIST-STATUS"
-                                        " SPECIAL-USE CREATE-SPECIAL-USE CONDSTORE QRESYNC ESEARCH SEARCHRES"
-                                        " WITHIN MULTIAPPEND BINARY COMPRESS=DEFLATE PREVIEW STATUS=SIZE SAVEDATE";
+// After login, in Dovecot 2.3's order (observed with 2.3.19), then what
+// Loft has beyond Dovecot's default list. LITERAL+/LITERAL- sits where
+// Dovecot puts it; SPECIAL-USE follows as in Dovecot with special-use
+// mailboxes configured.
+constexpr std::string_view kPostLoginHead = " SORT SORT=DISPLAY THREAD=REFERENCES THREAD=REFS THREAD=ORDEREDSUBJECT"
+                                            " MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS"
+                                            " LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH ESORT SEARCHRES"
+                                            " WITHIN CONTEXT=SEARCH CONTEXT=SORT LIST-STATUS BINARY MOVE PREVIEW"
+                                            " STATUS=SIZE SAVEDATE";
+constexpr std::string_view kPostLoginTail = " NOTIFY SPECIAL-USE CREATE-SPECIAL-USE COMPRESS=DEFLATE";
 
 } // namespace
 
@@ -26,8 +32,9 @@ std::string capability_list(const Session::Impl& s) {
 
     // LOGIN-REFERRALS (RFC 2221) before and after login, where Dovecot lists it.
     std::string caps = "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE";
-    caps += s.settings_.literal_minus ? " LITERAL-" : " LITERAL+";
+    const std::string_view literal = s.settings_.literal_minus ? " LITERAL-" : " LITERAL+";
     if (!logged_in) {
+        caps += literal;
         if (s.starttls_available())
             caps += " STARTTLS";
         const bool plaintext = s.plaintext_allowed();
@@ -44,17 +51,13 @@ std::string capability_list(const Session::Impl& s) {
             }
         }
     } else {
-        caps += kPostLogin;
-        // RFC 5465 NOTIFY.
-        caps += " NOTIFY";
-        // RFC 5256 SORT, RFC 5957 SORT=DISPLAY, RFC 5267 ESORT, and RFC 5255
-        // I18NLEVEL=1 (i;unicode-casemap in SEARCH and SORT), as Dovecot lists.
-        caps += " SORT SORT=DISPLAY ESORT I18NLEVEL=1";
-        // RFC 5256 THREAD, and Dovecot's REFS.
-        caps += " THREAD=REFERENCES THREAD=REFS THREAD=ORDEREDSUBJECT";
-        // RFC 5267 §4: PARTIAL, UPDATE contexts and CANCELUPDATE for SEARCH
-        // and SORT.
-        caps += " CONTEXT=SEARCH CONTEXT=SORT";
+        // SORT/SORT=DISPLAY/ESORT/I18NLEVEL=1 (RFC 5256, 5957, 5267, 5255),
+        // THREAD (RFC 5256 and Dovecot's REFS), CONTEXT=SEARCH/SORT (RFC
+        // 5267 §4), CONDSTORE/QRESYNC (RFC 7162), PREVIEW (RFC 8970),
+        // SAVEDATE (RFC 8514), NOTIFY (RFC 5465): docs/imap.md lists them all.
+        caps += kPostLoginHead;
+        caps += literal;
+        caps += kPostLoginTail;
         if (s.settings_.append_max_size != 0) {
             // RFC 7889: the largest message APPEND takes.
             caps += " APPENDLIMIT=";
@@ -65,9 +68,7 @@ std::string capability_list(const Session::Impl& s) {
         // that look only for it.
         if (s.settings_.metadata)
             caps += " METADATA METADATA-SERVER";
-        // RFC 5550 URL-PARTIAL and RFC 4469 CATENATE always; RFC 4467
-        // URLAUTH only with imap_urlauth_host set, as Dovecot does.
-        caps += " URL-PARTIAL CATENATE";
+        // RFC 4467 URLAUTH only with imap_urlauth_host set, as Dovecot does.
         if (!s.settings_.urlauth_host.empty())
             caps += " URLAUTH";
     }
