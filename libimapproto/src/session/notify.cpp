@@ -136,6 +136,7 @@ struct Notify::State {
     std::vector<std::string> paths;
     std::uint64_t generation = 0;
     bool unsolicited = false; // inside poll(): no command is running
+    mutable bool list_too_big = false;
 
     // --- helpers ---
     bool covers(Context& ctx, const NotifyGroup& g, const std::string& name) const;
@@ -192,6 +193,11 @@ bool Notify::State::load_list(Context& ctx, std::map<std::string, NameEntry>& ou
         ctx.log().error("NOTIFY: listing mailboxes failed: " + listed.status().message());
         return false;
     }
+    if (listed->size() > kMaxListedMailboxes) {
+        // The snapshot of names is bounded too: refused / overflow.
+        list_too_big = true;
+        return false;
+    }
     std::map<std::string, NameEntry> now;
     for (const auto& info : *listed) {
         if (info.attributes & st::attr_nonexistent)
@@ -216,8 +222,6 @@ bool Notify::State::load_list(Context& ctx, std::map<std::string, NameEntry>& ou
                 e.guid = *guid;
         }
         now.emplace(info.name, std::move(e));
-        if (now.size() > kMaxWatchedMailboxes * 4)
-            break; // bounded; the watched-set check reports the overflow
     }
     out = std::move(now);
     return true;
@@ -375,8 +379,14 @@ void Notify::State::collect(Context& ctx, std::vector<std::string>& out) {
         subs_now = load_subscriptions(ctx);
     std::map<std::string, NameEntry> now;
     std::set<std::string> half;
-    if (!load_list(ctx, now, &half))
+    auto too_big = [&] {
+        if (list_too_big)
+            out.assign(kMaxNotificationsPerPoll + 1, std::string()); // poll() sees the overflow
+    };
+    if (!load_list(ctx, now, &half)) {
+        too_big();
         return;
+    }
     // The change that woke us may be a CREATE still in progress: its
     // directory appeared, its new/ and cur/ (inside, where no watch sees
     // them) not yet. Look again shortly, a bounded number of times; a name
@@ -387,8 +397,10 @@ void Notify::State::collect(Context& ctx, std::vector<std::string>& out) {
     for (int i = 0; i < 25 && fresh_half(); ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
         half.clear();
-        if (!load_list(ctx, now, &half))
+        if (!load_list(ctx, now, &half)) {
+            too_big();
             return;
+        }
     }
     half_made = std::move(half);
     auto name_event = [&](const std::string& name, unsigned ev) {
@@ -580,7 +592,7 @@ void Notify::State::absorb(Context& ctx) {
     std::map<std::string, NameEntry> now;
     if (load_list(ctx, now))
         names = std::move(now);
-    if (!rebuild(ctx)) {
+    if (list_too_big || !rebuild(ctx)) {
         overflow(ctx);
         return;
     }

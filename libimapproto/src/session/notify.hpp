@@ -64,6 +64,9 @@ struct NotifyRequest {
 // NO [NOTIFICATIONOVERFLOW] (RFC 5465 §3.1: "too expensive"); a set that
 // grows past it later ends with "* OK [NOTIFICATIONOVERFLOW]" (§5.8).
 inline constexpr std::size_t kMaxWatchedMailboxes = 500;
+// The mailbox list NOTIFY compares is bounded too: a user with more
+// mailboxes than this gets NO / OK [NOTIFICATIONOVERFLOW] the same way.
+inline constexpr std::size_t kMaxListedMailboxes = 5000;
 // More untagged notifications than this from one poll: §5.8 overflow.
 inline constexpr std::size_t kMaxNotificationsPerPoll = 2000;
 // New messages in the selected mailbox that get the MessageNew FETCH in one
