@@ -269,8 +269,10 @@ std::unique_ptr<CommandRun> cmd_select(Context& ctx, const Command& cmd) {
         ctx.untagged("OK [UNSEEN " + std::to_string(first) + "] First unseen.");
     ctx.untagged("OK [UIDVALIDITY " + std::to_string(view.uidvalidity()) + "] UIDs valid");
     ctx.untagged("OK [UIDNEXT " + std::to_string(view.uidnext()) + "] Predicted next UID");
-    // RFC 7162 allows HIGHESTMODSEQ always; Dovecot sends it only once the
-    // client has used CONDSTORE, and clients are used to that.
+    // RFC 7162 §3.1.2.1 asks for HIGHESTMODSEQ on every SELECT of a mailbox
+    // that keeps modseqs; Dovecot sends it once the session (or an earlier
+    // one on this mailbox) used CONDSTORE, Loft once the session did
+    // (docs/imap-condstore.md): clients that never enable it ignore it.
     if (ctx.enabled().condstore || ctx.enabled().qresync)
         ctx.untagged("OK [HIGHESTMODSEQ " + std::to_string(view.highest_modseq()) + "] Highest");
     if (qresync)
