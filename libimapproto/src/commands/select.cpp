@@ -269,6 +269,11 @@ std::unique_ptr<CommandRun> cmd_select(Context& ctx, const Command& cmd) {
         ctx.untagged("OK [UNSEEN " + std::to_string(first) + "] First unseen.");
     ctx.untagged("OK [UIDVALIDITY " + std::to_string(view.uidvalidity()) + "] UIDs valid");
     ctx.untagged("OK [UIDNEXT " + std::to_string(view.uidnext()) + "] Predicted next UID");
+    // RFC 4467 BASE.7.1.URLMECH: SELECT/EXAMINE return the URLAUTH
+    // mechanisms in an untagged OK (Dovecot 2.3 omits it); only while
+    // URLAUTH is advertised (imap_urlauth_host set).
+    if (!ctx.settings().urlauth_host.empty())
+        ctx.untagged("OK [URLMECH INTERNAL] URLAUTH mechanisms");
     // RFC 7162 §3.1.2.1 asks for HIGHESTMODSEQ on every SELECT of a mailbox
     // that keeps modseqs; Dovecot sends it once the session (or an earlier
     // one on this mailbox) used CONDSTORE, Loft once the session did
