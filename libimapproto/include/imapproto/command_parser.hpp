@@ -79,6 +79,15 @@ struct IMAPPROTO_API ParserLimits {
     std::size_t max_line_length = 64 * 1024;
     // Literals of commands other than APPEND.
     std::size_t max_literal_size = 64 * 1024;
+    // SETMETADATA entry values (RFC 5464 §4.3: a value the server cannot
+    // store because of its size MUST get "NO [METADATA MAXSIZE n]"). After
+    // login, a value literal larger than this is refused with that NO
+    // instead of the generic literal limits: a synchronising one before the
+    // client sends it (no "+"), a non-synchronising one is read and
+    // discarded as for any refused command (BYE beyond that bound). 0 (the
+    // default) leaves SETMETADATA to the generic limits; the session sets it
+    // to the metadata store's value limit when METADATA is on.
+    std::uint64_t max_metadata_value = 0;
     // All in-memory literals of one command together.
     std::size_t max_command_memory = 1024 * 1024;
     // One APPEND message literal (RFC 7889 APPENDLIMIT).
@@ -120,7 +129,8 @@ public:
     //
     // Errors: a syntax error skips the rest of the line; a synchronising
     // literal that is too big is refused before the client sends it (BAD,
-    // or for APPEND after login "NO [TOOBIG]") and parsing resumes at the
+    // for APPEND after login "NO [TOOBIG]", for a SETMETADATA value "NO
+    // [METADATA MAXSIZE n]") and parsing resumes at the
     // next line; a non-synchronising literal that is too big, or a line
     // longer than max_line_length, is fatal.
     ParseResult parse(std::string_view input, std::size_t& consumed);

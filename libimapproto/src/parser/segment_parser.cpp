@@ -271,6 +271,19 @@ parser::SegmentResult CommandParser::State::parse_segment(std::string_view seg)
                     return SegmentResult::error;
                 }
             }
+            // RFC 5464 §4.3: a SETMETADATA value (every second element of
+            // its list) above the store's limit gets [METADATA MAXSIZE],
+            // not the generic literal refusal: before the client sends a
+            // synchronising one; a non-synchronising one is skipped by the
+            // driver as for any refused command. LITERAL-'s rule for
+            // non-synchronising literals above 4096 octets still applies.
+            if (authenticated && limits.max_metadata_value > 0 && m.size > limits.max_metadata_value &&
+                cmd.name == "SETMETADATA" && !cmd.uid && stack.size() == 2 && top.size() % 2 == 1 &&
+                (m.sync || !limits.literal_minus || m.size <= parser::literal_minus_max)) {
+                set_error("NO", "[METADATA MAXSIZE " + std::to_string(limits.max_metadata_value) +
+                                    "] Metadata entry value too large");
+                return SegmentResult::error;
+            }
             // After login, APPEND's message literals (everything but the
             // mailbox name, including CATENATE's TEXT parts) have their own
             // limit and may go to the spool; all other literals stay in
