@@ -8,6 +8,7 @@
 #include "session/deflate.hpp"
 
 #include <mailstore/auth/fields.hpp>
+#include <mailstore/storage/metadata.hpp>
 #include <mailstore/storage/user.hpp>
 
 #include "auth/auth_settings.hpp"
@@ -96,6 +97,10 @@ Session::Impl::Impl(SessionOptions opts) : options_(std::move(opts)), log_(optio
     if (settings_.append_max_size != 0)
         limits.max_append_size = settings_.append_max_size;
     limits.literal_minus = settings_.literal_minus;
+    // RFC 5464 §4.3: an oversized SETMETADATA value literal gets [METADATA
+    // MAXSIZE] from the parser, not its generic "Literal too large".
+    if (settings_.metadata)
+        limits.max_metadata_value = mailstore::storage::MetadataLimits{}.max_value_size;
     parser_ = CommandParser(limits);
 }
 
