@@ -13,11 +13,10 @@
 // (server entries live there under INBOX): clients neither see nor change
 // them.
 //
-// Unsolicited METADATA responses (RFC 5464 §4.4) are sent only to a client
-// that asked for them; no extension Loft offers asks yet (NOTIFY refuses the
-// metadata events), so metadata_changed() is where NOTIFY's
-// MailboxMetadataChange/ServerMetadataChange would hook in.
+// After a successful SETMETADATA, metadata_changed() (metadata_entries.hpp)
+// gets the mailbox and the changed entry names.
 #include "commands/commands.hpp"
+#include "commands/metadata_entries.hpp"
 #include "mailbox/mailbox_names.hpp"
 
 #include <mailstore/storage/metadata.hpp>
@@ -54,21 +53,7 @@ bool upper_equals(std::string_view a, std::string_view upper) {
            });
 }
 
-// Entries clients neither see nor change: Dovecot's internal attributes
-// ("/private/vendor/vendor.dovecot/pvt...", where it keeps server entries and
-// its own state) and Loft's ("/private/vendor/vendor.loft...": the URLAUTH
-// keys of src/url/urlauth_keys.hpp, which must stay secret, RFC 4467 §7).
-bool is_internal(std::string_view lower_name) {
-    for (std::string_view scope : {"/private/", "/shared/"}) {
-        if (!lower_name.starts_with(scope))
-            continue;
-        std::string_view rest = lower_name.substr(scope.size());
-        for (std::string_view internal : {kDovecotPrivate, kLoftPrivate})
-            if (rest.starts_with(internal) && (rest.size() == internal.size() || rest[internal.size()] == '/'))
-                return true;
-    }
-    return false;
-}
+bool is_internal(std::string_view lower_name) { return is_internal_metadata_entry(lower_name); }
 
 // An entry name argument (astring). On failure answers BAD and returns
 // nullopt.
@@ -267,9 +252,34 @@ bool within(std::string_view name, std::string_view base, st::MetadataDepth dept
 
 } // namespace
 
-// Hook for unsolicited METADATA responses (RFC 5464 §4.4): entries changed
-// by another session. Nothing asks for them yet (see the file comment).
-void metadata_changed(Context&, std::string_view, const std::vector<std::string>&) {}
+bool is_internal_metadata_entry(std::string_view lower_name) {
+    for (std::string_view scope : {"/private/", "/shared/"}) {
+        if (!lower_name.starts_with(scope))
+            continue;
+        std::string_view rest = lower_name.substr(scope.size());
+        for (std::string_view internal : {kDovecotPrivate, kLoftPrivate})
+            if (rest.starts_with(internal) && (rest.size() == internal.size() || rest[internal.size()] == '/'))
+                return true;
+    }
+    return false;
+}
+
+void metadata_changed(Context& ctx, std::string_view mailbox, const std::vector<std::string>& names) {
+    // One bounded line: names are at most 1024 octets and a SETMETADATA's
+    // list is bounded by the parser; cut anyway so a log line stays short.
+    constexpr std::size_t kMaxLogged = 4096;
+    std::string line = "Metadata changed: ";
+    line += mailbox.empty() ? std::string_view("\"\"") : mailbox;
+    for (const auto& n : names) {
+        if (line.size() + n.size() + 1 > kMaxLogged) {
+            line += " ...";
+            break;
+        }
+        line += ' ';
+        line += n;
+    }
+    ctx.log().debug(line, ms::log::Category::mail);
+}
 
 std::unique_ptr<CommandRun> cmd_getmetadata(Context& ctx, const Command& cmd) {
     // GETMETADATA [SP getmetadata-options] SP mailbox SP entries
@@ -468,6 +478,11 @@ std::unique_ptr<CommandRun> cmd_setmetadata(Context& ctx, const Command& cmd) {
     case st::MetadataRefusal::none:
         break;
     }
+    std::vector<std::string> names;
+    names.reserve(changes.size());
+    for (const auto& c : changes)
+        names.push_back(c.name);
+    metadata_changed(ctx, mailbox, names);
     ctx.finish_ok("", "Setmetadata completed.");
     return nullptr;
 }

@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <mailstore/log.hpp>
 #include <mailstore/storage/metadata.hpp>
 
 #include <fstream>
@@ -206,8 +207,9 @@ TEST_CASE("METADATA: limits give [METADATA MAXSIZE] and [METADATA TOOMANY], all 
     s.login();
     const std::size_t max = st::MetadataLimits{}.max_value_size;
     const std::string max_text = std::to_string(max);
-    CHECK(s.send("a SETMETADATA INBOX (/private/ok \"fine\" /private/big {" + std::to_string(max + 1) + "}") == "+ OK\r\n");
-    CHECK(s.send(std::string(max + 1, 'x') + ")") == "a NO [METADATA MAXSIZE " + max_text + "] Metadata entry value too large\r\n");
+    // The store's own check (a quoted value is not seen by the parser's).
+    CHECK(s.cmd("a SETMETADATA INBOX (/private/ok \"fine\" /private/big \"" + std::string(max + 1, 'x') + "\")") ==
+          "a NO [METADATA MAXSIZE " + max_text + "] Metadata entry value too large\r\n");
     CHECK(s.cmd("a GETMETADATA INBOX (/private/ok /private/big)") ==
           "* METADATA INBOX (/private/ok NIL /private/big NIL)\r\na OK Getmetadata completed.\r\n");
     CHECK(s.send("a SETMETADATA INBOX (/private/big {" + max_text + "}") == "+ OK\r\n");
@@ -324,4 +326,153 @@ TEST_CASE("METADATA: a %h dict for a user without a home is refused, never a fil
     CHECK(store.status().code() == mailstore::Status::Code::invalid_argument);
     CHECK(store.status().message() ==
           "mail_attribute_dict: 'file:%h/dovecot-attributes' uses the home directory, but user alice has none");
+}
+
+namespace {
+
+constexpr std::string_view kMaxSize = "NO [METADATA MAXSIZE 32768] Metadata entry value too large\r\n";
+
+} // namespace
+
+TEST_CASE("METADATA: a value literal above the limit gets [METADATA MAXSIZE] without being read (RFC 5464 §4.3)") {
+    MailEnv env(kOn);
+    SessionHarness s(env);
+    s.login();
+    REQUIRE(st::MetadataLimits{}.max_value_size == 32768);
+    // Synchronising: no "+ OK", the tagged NO at once, and the client sends
+    // nothing more for the command. 100 KiB and 10 MB exceed the parser's
+    // 64 KiB literal limit too; 32769 only the store's.
+    CHECK(s.send("a SETMETADATA INBOX (/private/big {102400}") == "a " + std::string(kMaxSize));
+    CHECK(s.send("b SETMETADATA INBOX (/private/ok \"x\" /private/big {10485760}") == "b " + std::string(kMaxSize));
+    CHECK(s.send("c SETMETADATA INBOX (/private/big ~{32769}") == "c " + std::string(kMaxSize));
+    CHECK(s.cmd("d GETMETADATA INBOX (/private/ok /private/big)") ==
+          "* METADATA INBOX (/private/ok NIL /private/big NIL)\r\nd OK Getmetadata completed.\r\n");
+    // At the limit the literal is invited and stored.
+    CHECK(s.send("e SETMETADATA INBOX (/private/big {32768}") == "+ OK\r\n");
+    CHECK(s.send(std::string(32768, 'v') + ")") == "e OK Setmetadata completed.\r\n");
+    // Non-synchronising (LITERAL+): the octets arrive anyway; they are read,
+    // discarded (never kept in memory) with the rest of the command, and the
+    // command is answered NO. The next command is parsed normally.
+    CHECK(s.send_raw("f SETMETADATA INBOX (/private/big {102400+}\r\n" + std::string(102400, 'x') +
+                     " /private/other \"y\")\r\ng NOOP\r\n") ==
+          "f " + std::string(kMaxSize) + "g OK NOOP completed.\r\n");
+    CHECK(s.send_raw("h SETMETADATA INBOX (/private/big {10485760+}\r\n" + std::string(10485760, 'x') + ")\r\n") ==
+          "h " + std::string(kMaxSize));
+    CHECK(s.send_raw("i SETMETADATA INBOX (/private/big {32769+}\r\n" + std::string(32769, 'x') + ")\r\n") ==
+          "i " + std::string(kMaxSize));
+    CHECK(s.cmd("j GETMETADATA INBOX (/private/other)") ==
+          "* METADATA INBOX (/private/other NIL)\r\nj OK Getmetadata completed.\r\n");
+    CHECK(read_file(dict_path(env)).find(std::string(32768, 'v')) != std::string::npos);
+    CHECK(read_file(dict_path(env)).find("xxxx") == std::string::npos);
+    // Only values: an entry name or the mailbox as a big literal keeps the
+    // generic literal rules (read, then refused by the command).
+    CHECK(s.send("k SETMETADATA INBOX ({40000}") == "+ OK\r\n");
+    CHECK(s.send(std::string(40000, 'n') + " \"x\")").starts_with("k BAD "));
+    CHECK(s.send("l SETMETADATA {40000}") == "+ OK\r\n");
+    CHECK(s.send(std::string(40000, 'm') + " (/private/x \"x\")").starts_with("l "));
+    CHECK(s.send("m SETMETADATA INBOX ({70000}") == "m BAD Error in IMAP command SETMETADATA: Literal too large\r\n");
+    CHECK_FALSE(s.closed());
+}
+
+TEST_CASE("METADATA: with METADATA off a big value literal gets the generic refusal") {
+    MailEnv off;
+    SessionHarness s(off);
+    s.login();
+    CHECK(s.send("a SETMETADATA INBOX (/private/big {102400}") ==
+          "a BAD Error in IMAP command SETMETADATA: Literal too large\r\n");
+    CHECK(s.send("b SETMETADATA INBOX (/private/big {40000}") == "+ OK\r\n");
+    CHECK(s.send(std::string(40000, 'x') + ")") == "b NO [CANNOT] Generic mailbox attributes not enabled\r\n");
+}
+
+TEST_CASE("METADATA: LITERAL- keeps its rule for non-synchronising values above 4096 octets") {
+    MailEnv env(std::string(kOn) + "imap_literal_minus = yes\n");
+    SessionHarness s(env);
+    s.login();
+    CHECK(s.send("a SETMETADATA INBOX (/private/big {40000}") == "a " + std::string(kMaxSize));
+    const std::string out = s.send("b SETMETADATA INBOX (/private/big {40000+}");
+    CHECK(out.starts_with("* BYE [TOOBIG] "));
+    CHECK(s.closed());
+}
+
+TEST_CASE("METADATA: metadata_changed() runs after a successful SETMETADATA only") {
+    MailEnv env(kOn);
+    const std::string log_path = env.dir.str() + "/debug.log";
+    mailstore::log::LogSettings ls;
+    ls.set_log_path(log_path).set_log_timestamp("").set_mail_debug(true);
+    REQUIRE(mailstore::log::configure(ls).is_ok());
+    {
+        SessionHarness s(env);
+        s.login();
+        CHECK(s.cmd("a CREATE Work") == "a OK Create completed.\r\n");
+        CHECK(s.cmd("a SETMETADATA Work (/private/Comment \"x\" /shared/comment NIL /private/comment \"y\")") ==
+              "a OK Setmetadata completed.\r\n");
+        CHECK(s.cmd("b SETMETADATA \"\" (/private/comment \"srv\")") == "b OK Setmetadata completed.\r\n");
+        // Refused ones change nothing and are not reported.
+        CHECK(s.cmd("c SETMETADATA Work (/private/refused \"" + std::string(40000, 'x') + "\")").starts_with("c NO "));
+        CHECK(s.cmd("d SETMETADATA Work (/private/vendor/vendor.loft/k \"x\")").starts_with("d NO [CANNOT]"));
+        CHECK(s.cmd("e SETMETADATA Work (/bad \"x\")").starts_with("e BAD "));
+        CHECK(s.send("f SETMETADATA Work (/private/refused {40000}") == "f " + std::string(kMaxSize));
+    }
+    mailstore::log::flush();
+    const std::string logged = read_file(log_path);
+    (void)mailstore::log::configure(mailstore::log::LogSettings());
+    std::vector<std::string> changed;
+    std::istringstream in(logged);
+    for (std::string l; std::getline(in, l);)
+        if (l.find("Metadata changed: ") != std::string::npos)
+            changed.push_back(l.substr(l.find("Metadata changed: ")));
+    CHECK(changed == std::vector<std::string>{"Metadata changed: Work /shared/comment /private/comment",
+                                              "Metadata changed: \"\" /private/comment"});
+}
+
+TEST_CASE("METADATA: internal entries never show, whatever the path and depth") {
+    MailEnv env(std::string(kOn) + "mail_server_comment = srv\n");
+    {
+        auto user = env.open_user("alice");
+        auto store = st::MetadataStore::open(user);
+        REQUIRE(store.is_ok());
+        auto guid = user.mailbox_guid("INBOX");
+        REQUIRE(guid.is_ok());
+        std::vector<st::MetadataChange> mbox{{"/private/vendor/vendor.loft/urlauth-key", "secret-key"},
+                                             {"/shared/vendor/vendor.loft/x", "secret-shared"},
+                                             {"/private/vendor/vendor.dovecot/pvt/state", "dovecot-state"},
+                                             {"/shared/vendor/vendor.dovecot/pvt/y", "dovecot-shared"},
+                                             {"/private/vendor/vendor.loftish", "visible-1"},
+                                             {"/private/vendor/acme", "visible-2"}};
+        REQUIRE(*store->set(*guid, mbox) == st::MetadataRefusal::none);
+        std::vector<st::MetadataChange> server{{"/private/vendor/vendor.loft/urlauth-key", "secret-server"},
+                                               {"/private/comment", "visible-3"}};
+        REQUIRE(*store->set("", server) == st::MetadataRefusal::none);
+    }
+    SessionHarness s(env);
+    s.login();
+    const std::string mbox_all = "* METADATA INBOX (/private/vendor/acme \"visible-2\" "
+                                 "/private/vendor/vendor.loftish \"visible-1\")\r\n";
+    for (const char* spec : {"(/private /shared)", "/private", "(/private/vendor)", "(/private/vendor /shared/vendor)"}) {
+        CAPTURE(spec);
+        CHECK(s.cmd(std::string("a GETMETADATA (DEPTH infinity) INBOX ") + spec) == mbox_all + "a OK Getmetadata completed.\r\n");
+    }
+    CHECK(s.cmd("a GETMETADATA (DEPTH 1) INBOX (/private/vendor /shared/vendor)") ==
+          mbox_all + "a OK Getmetadata completed.\r\n");
+    CHECK(s.cmd("a GETMETADATA (DEPTH infinity) INBOX (/private/vendor/vendor.loft /shared/vendor/vendor.dovecot)") ==
+          "a OK Getmetadata completed.\r\n");
+    CHECK(s.cmd("a GETMETADATA (DEPTH infinity) INBOX (/private/vendor/vendor.dovecot/pvt)") ==
+          "a OK Getmetadata completed.\r\n");
+    // The server's entries, in every scope and depth.
+    const std::string server_all = "* METADATA \"\" (/private/comment \"visible-3\" /shared/comment \"srv\")\r\n";
+    CHECK(s.cmd("a GETMETADATA (DEPTH infinity) \"\" (/private /shared)") ==
+          server_all + "a OK Getmetadata completed.\r\n");
+    CHECK(s.cmd("a GETMETADATA (DEPTH infinity) \"\" (/private/vendor)") == "a OK Getmetadata completed.\r\n");
+    CHECK(s.cmd("a GETMETADATA \"\" (/private/vendor/vendor.loft/urlauth-key)") ==
+          "* METADATA \"\" (/private/vendor/vendor.loft/urlauth-key NIL)\r\na OK Getmetadata completed.\r\n");
+    // Mixed case reaches the same (lower-case) names and is refused the same way.
+    CHECK(s.cmd("a GETMETADATA INBOX (/Private/Vendor/Vendor.Loft/URLAUTH-key /SHARED/vendor/VENDOR.DOVECOT/pvt/y)") ==
+          "* METADATA INBOX (/private/vendor/vendor.loft/urlauth-key NIL /shared/vendor/vendor.dovecot/pvt/y NIL)\r\n"
+          "a OK Getmetadata completed.\r\n");
+    CHECK(s.cmd("a SETMETADATA INBOX (/Private/Vendor/Vendor.Loft/URLAUTH-key \"x\")") ==
+          "a NO [CANNOT] The /private/vendor/vendor.loft/urlauth-key attribute cannot be changed\r\n");
+    // Nothing secret went out on any of these.
+    const std::string all = s.cmd("z GETMETADATA (DEPTH infinity) INBOX (/private /shared)");
+    for (const char* secret : {"secret", "dovecot-state", "dovecot-shared"})
+        CHECK(all.find(secret) == std::string::npos);
 }
