@@ -7,13 +7,16 @@
 // without copying them into memory. A catenated message is assembled in
 // memory up to kAssembleInMemory octets and in an unlinked spool file
 // beyond, so its size never decides how much memory the command takes.
+#include "ascii.hpp"
 #include "commands/commands.hpp"
 #include "mailbox/internal_date.hpp"
 #include "mailbox/mailbox_names.hpp"
+#include "url/catenate_seam.hpp"
 #include "url/imap_url.hpp"
 #include "url/url_source.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -286,7 +289,9 @@ std::unique_ptr<url::UrlSource> open_catenate_url(Context& ctx, const url::ImapU
     }
     const url::ImapUrl& u = *parsed.url;
     const std::uint64_t port = ctx.settings().urlauth_host.empty() ? 143 : ctx.settings().urlauth_port;
-    if (u.user != base.user || u.host != base.host || u.port.value_or(143) != port) {
+    // RFC 3986 §3.2.2: the host is case-insensitive (the user name is not).
+    if (u.user != base.user || !ascii_iequals(u.host, base.host) ||
+        u.port.value_or(143) != port) {
         why = "Invalid IMAP URL: Relative URL required";
         return nullptr;
     }
@@ -309,6 +314,18 @@ std::unique_ptr<url::UrlSource> open_catenate_url(Context& ctx, const url::ImapU
         return nullptr;
     }
     return std::move(source.value());
+}
+
+// url/catenate_seam.hpp: UINT64_MAX is no limit.
+std::atomic<std::uint64_t> g_source_limit{UINT64_MAX};
+
+// The next piece of a URL part from offset `pos`: what the source wrote to
+// `sink` (0 when it has nothing more).
+std::uint64_t copy_piece(url::UrlSource& source, std::uint64_t pos, const mailstore::mime::ByteSink& sink) {
+    const std::uint64_t end = std::min(source.size(), g_source_limit.load(std::memory_order_relaxed));
+    if (pos >= end)
+        return 0;
+    return source.write(pos, std::min(kCopyPiece, end - pos), sink);
 }
 
 enum class Built { ok, answered };
@@ -334,11 +351,23 @@ Built build_catenated(Context& ctx, const Arg& list, Assembly& assembly) {
                 if (ok)
                     ok = assembly.append(piece);
             };
-            for (std::uint64_t pos = 0; ok && pos < source->size();) {
-                const std::uint64_t n = source->write(pos, std::min(kCopyPiece, source->size() - pos), sink);
+            std::uint64_t pos = 0;
+            while (ok && pos < source->size()) {
+                const std::uint64_t n = copy_piece(*source, pos, sink);
                 if (n == 0)
                     break;
                 pos += n;
+            }
+            if (ok && pos < source->size()) {
+                // The source ended before the size it announced (its mail
+                // file changed under us): saving the rest would store a
+                // silently truncated message, so the whole APPEND fails
+                // and the transaction rolls back (RFC 4469 §4: all or
+                // nothing).
+                ctx.finish_status(mailstore::Status::io("CATENATE " + value.text + ": the data ended after " +
+                                                        std::to_string(pos) + " of " +
+                                                        std::to_string(source->size()) + " octets"));
+                return Built::answered;
             }
         }
         if (!ok) {
@@ -355,6 +384,10 @@ Built build_catenated(Context& ctx, const Arg& list, Assembly& assembly) {
 }
 
 } // namespace
+
+void set_catenate_source_limit_for_tests(std::optional<std::uint64_t> limit) {
+    g_source_limit.store(limit.value_or(UINT64_MAX), std::memory_order_relaxed);
+}
 
 std::unique_ptr<CommandRun> cmd_append(Context& ctx, const Command& cmd) {
     if (cmd.args.size() < 2) {

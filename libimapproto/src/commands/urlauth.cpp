@@ -15,6 +15,8 @@
 #include <mailstore/auth/authenticator.hpp>
 
 #include <ctime>
+#include <map>
+#include <memory>
 
 namespace imapproto::detail {
 
@@ -26,6 +28,8 @@ namespace {
 // URLFETCH streams a URL's data in pieces of this size, letting the
 // session flush between them.
 constexpr std::uint64_t kFetchPiece = 1024 * 1024;
+// URLs one URLFETCH may name (BURL sends one per message part).
+constexpr std::size_t kMaxFetchUrls = 1000;
 
 bool upper_equals(std::string_view text, std::string_view upper) {
     if (text.size() != upper.size())
@@ -75,29 +79,40 @@ void write_url(std::string& out, std::string_view text) { write_string(out, text
 // the access identifier allowed the session's user.
 struct Owner {
     std::optional<st::User> other;
-    st::User* user = nullptr;
+    const st::User* user = nullptr; // nullptr: no such user (or it cannot be opened)
+    std::optional<url::UrlauthKeys> keys;
 };
 
-bool open_owner(Context& ctx, const std::string& name, Owner& owner) {
+// The owners one URLFETCH has looked up, by user name: a command naming the
+// same owner in each of its URLs costs one userdb lookup and one storage
+// open, not one per URL. Lives as long as the command; at most one entry
+// per URL, so bounded by kMaxFetchUrls.
+using OwnerCache = std::map<std::string, std::unique_ptr<Owner>, std::less<>>;
+
+Owner& open_owner(Context& ctx, const std::string& name, OwnerCache& cache) {
+    if (auto it = cache.find(name); it != cache.end())
+        return *it->second;
+    auto owner = std::make_unique<Owner>();
     if (name == ctx.user().username()) {
-        owner.user = &ctx.user();
-        return true;
+        owner->user = &ctx.user();
+    } else if (LoginBackend* backend = ctx.login_backend()) {
+        auto found = backend->lookup_user(name, ctx.options().client);
+        if (found.kind == ms::auth::LookupResult::Kind::found) {
+            auto settings = st::user_settings_from_userdb(found.user.empty() ? name : found.user, found.fields, "imap");
+            auto opened = st::User::open(ctx.config(), settings);
+            if (opened) {
+                owner->other.emplace(std::move(*opened));
+                owner->user = &*owner->other;
+            } else {
+                ctx.log().errorf("URLFETCH: cannot open the storage of {}: {}", name, opened.status().message());
+            }
+        }
     }
-    LoginBackend* backend = ctx.login_backend();
-    if (backend == nullptr)
-        return false;
-    auto found = backend->lookup_user(name, ctx.options().client);
-    if (found.kind != ms::auth::LookupResult::Kind::found)
-        return false;
-    auto settings = st::user_settings_from_userdb(found.user.empty() ? name : found.user, found.fields, "imap");
-    auto opened = st::User::open(ctx.config(), settings);
-    if (!opened) {
-        ctx.log().errorf("URLFETCH: cannot open the storage of {}: {}", name, opened.status().message());
-        return false;
-    }
-    owner.other.emplace(std::move(*opened));
-    owner.user = &*owner.other;
-    return true;
+    // The key table keeps a reference to the User: both live in the same
+    // heap object, which the map never moves.
+    if (owner->user)
+        owner->keys.emplace(*owner->user);
+    return *cache.emplace(name, std::move(owner)).first->second;
 }
 
 // Whether the access identifier lets this session use the URL (RFC 4467
@@ -113,7 +128,7 @@ bool access_allows(Context& ctx, const std::string& access) {
 
 // Checks a URLFETCH URL and opens its data; nullptr for any failure (the
 // response is NIL, RFC 4467 §6.3 / BASE.7.4.URLFETCH: never why).
-std::unique_ptr<url::UrlSource> resolve_fetch_url(Context& ctx, std::string_view text) {
+std::unique_ptr<url::UrlSource> resolve_fetch_url(Context& ctx, std::string_view text, OwnerCache& owners) {
     auto parsed = url::parse_imap_url(text, url::UrlForm::absolute);
     if (!parsed.url) {
         ctx.log().debugf("URLFETCH: invalid URL: {}", parsed.error);
@@ -130,13 +145,12 @@ std::unique_ptr<url::UrlSource> resolve_fetch_url(Context& ctx, std::string_view
         return nullptr;
     if (!access_allows(ctx, u.urlauth->access))
         return nullptr;
-    Owner owner;
+    Owner& owner = open_owner(ctx, u.user, owners);
     std::optional<std::string> key;
-    if (open_owner(ctx, u.user, owner)) {
+    if (owner.user) {
         auto guid = owner.user->mailbox_guid(*u.mailbox);
         if (guid) {
-            url::UrlauthKeys keys(*owner.user);
-            auto found = keys.get(*guid, false);
+            auto found = owner.keys->get(*guid, false);
             if (found && *found)
                 key = **found;
             else if (!found)
@@ -171,7 +185,7 @@ public:
                 std::string head = " ";
                 write_url(head, urls_[next_]);
                 head += ' ';
-                source_ = resolve_fetch_url(ctx, urls_[next_]);
+                source_ = resolve_fetch_url(ctx, urls_[next_], owners_);
                 ++next_;
                 if (!source_) {
                     head += "NIL";
@@ -186,16 +200,25 @@ public:
             const std::uint64_t left = source_->size() - position_;
             const std::uint64_t written = left == 0 ? 0 : source_->write(position_, std::min(left, kFetchPiece), sink);
             if (written == 0 && left > 0) {
-                // Cannot happen with a mapped, immutable mail file: pad so
-                // the literal keeps its promised size.
-                out.append(std::string(static_cast<std::size_t>(left), ' '));
-                position_ = source_->size();
+                // The source ended early (its mail file changed under us):
+                // the literal's size is on the wire, so it is kept by
+                // padding, a piece at a time so memory stays bounded.
+                if (!padding_)
+                    ctx.log().errorf("URLFETCH: {}: the data ended after {} of {} octets", urls_[next_ - 1],
+                                     position_, source_->size());
+                const std::uint64_t pad = std::min(left, kFetchPiece);
+                out.append(std::string(static_cast<std::size_t>(pad), ' '));
+                position_ += pad;
+                padding_ = true;
             }
             position_ += written;
-            if (position_ >= source_->size())
+            if (position_ >= source_->size()) {
                 source_.reset();
+                padding_ = false;
+            }
         }
         out.append("\r\n");
+        owners_.clear();
         ctx.finish_ok("", "URLFETCH completed.");
         return Progress::done;
     }
@@ -204,8 +227,10 @@ private:
     std::vector<std::string> urls_;
     std::size_t next_ = 0;
     bool started_ = false;
+    OwnerCache owners_; // before source_: outlives the mailbox it opened
     std::unique_ptr<url::UrlSource> source_;
     std::uint64_t position_ = 0;
+    bool padding_ = false; // the current source ended early
 };
 
 } // namespace
@@ -331,6 +356,14 @@ std::unique_ptr<CommandRun> cmd_urlfetch(Context& ctx, const Command& cmd) {
         return nullptr;
     if (cmd.args.empty()) {
         ctx.finish_bad("Invalid arguments.");
+        return nullptr;
+    }
+    // Each URL may cost a userdb lookup, a storage open and a key file
+    // read: one command gets a bounded number of them. The command is
+    // valid and the server declines it, so NO with RFC 5530's LIMIT code
+    // (not BAD), before any URL is resolved.
+    if (cmd.args.size() > kMaxFetchUrls) {
+        ctx.finish_no("LIMIT", "Too many URLs in one URLFETCH (at most " + std::to_string(kMaxFetchUrls) + ")");
         return nullptr;
     }
     std::vector<std::string> urls;

@@ -1,6 +1,7 @@
 #include "url/urlauth_keys.hpp"
 
 #include "storage/mail_location.hpp"
+#include "user/user_impl.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -119,30 +120,74 @@ ms::Result<KeyTable> read_table(const std::string& path) {
     return table;
 }
 
-ms::Status write_table(const std::string& path, const KeyTable& table) {
+// fsync of the directory `dir`, so a rename or unlink in it is durable.
+ms::Status fsync_dir(const std::string& dir) {
+    FdCloser fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fd.get() < 0)
+        return errno_status("open(" + dir + ")");
+    if (::fsync(fd.get()) != 0)
+        return errno_status("fsync(" + dir + ")");
+    return ms::Status::ok();
+}
+
+std::string dir_of(const std::string& path) {
+    const auto slash = path.rfind('/');
+    return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// Replaces the key file: a temporary file (0600 whatever the umask) is
+// written, fsynced, renamed over the file and the directory fsynced, as
+// metadata.cpp's write() does: an acknowledged RESETKEY must not roll back
+// to the old key after a crash (that would make revoked URLs work again),
+// so only mail_fsync = never (`fsync` false) skips the fsyncs. The temporary file is
+// removed on every error path. The caller holds the KeyLock.
+ms::Status write_table(const std::string& path, const KeyTable& table, bool fsync) {
     if (table.size() > kMaxKeys)
         return ms::Status::invalid("Too many mailbox access keys");
     std::string text;
     for (const auto& [guid, key] : table)
         text += guid + ' ' + key + '\n';
     const std::string tmp = path + ".tmp";
-    FdCloser fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    if (fd.get() < 0)
+    ::unlink(tmp.c_str()); // a leftover of a writer that crashed
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
         return errno_status("open(" + tmp + ")");
+    auto fail = [&](const std::string& what) {
+        const int err = errno;
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        errno = err;
+        return errno_status(what + "(" + tmp + ")");
+    };
+    // The umask may have narrowed the mode; the keys stay the user's alone.
+    if (::fchmod(fd, 0600) != 0)
+        return fail("fchmod");
     std::size_t done = 0;
     while (done < text.size()) {
-        const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
+        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            return errno_status("write(" + tmp + ")");
+            return fail("write");
         }
         done += static_cast<std::size_t>(n);
     }
-    if (::fsync(fd.get()) != 0)
-        return errno_status("fsync(" + tmp + ")");
-    if (::rename(tmp.c_str(), path.c_str()) != 0)
+    if (fsync && ::fsync(fd) != 0)
+        return fail("fsync");
+    if (::close(fd) != 0) {
+        const int err = errno;
+        ::unlink(tmp.c_str());
+        errno = err;
+        return errno_status("close(" + tmp + ")");
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        const int err = errno;
+        ::unlink(tmp.c_str());
+        errno = err;
         return errno_status("rename(" + tmp + ")");
+    }
+    if (fsync)
+        return fsync_dir(dir_of(path));
     return ms::Status::ok();
 }
 
@@ -198,7 +243,8 @@ bool tokens_equal(std::string_view a, std::string_view b) {
     return diff == 0;
 }
 
-UrlauthKeys::UrlauthKeys(const st::User& user) : user_(user) {
+UrlauthKeys::UrlauthKeys(const st::User& user)
+    : user_(user), fsync_(st::user_storage_settings(user).fsync != mailstore::index::FsyncMode::never) {
     auto store = st::MetadataStore::open(user);
     if (store) {
         store_.emplace(std::move(store.value()));
@@ -262,7 +308,7 @@ ms::Result<std::optional<std::string>> UrlauthKeys::get(std::string_view mailbox
     if (key.empty())
         return ms::Status::io("RAND_bytes failed");
     table->emplace(std::string(mailbox_guid), key);
-    if (auto s = write_table(path_, *table); !s)
+    if (auto s = write_table(path_, *table, fsync_); !s)
         return s;
     return std::optional<std::string>(std::move(key));
 }
@@ -287,7 +333,7 @@ ms::Status UrlauthKeys::reset(std::string_view mailbox_guid) {
     if (key.empty())
         return ms::Status::io("RAND_bytes failed");
     (*table)[std::string(mailbox_guid)] = std::move(key);
-    return write_table(path_, *table);
+    return write_table(path_, *table, fsync_);
 }
 
 ms::Status UrlauthKeys::reset_all() {
@@ -318,9 +364,13 @@ ms::Status UrlauthKeys::reset_all() {
     KeyLock lock(path_);
     if (auto s = lock.take(); !s)
         return s;
-    if (::unlink(path_.c_str()) != 0 && errno != ENOENT)
+    if (::unlink(path_.c_str()) != 0) {
+        if (errno == ENOENT)
+            return ms::Status::ok();
         return errno_status("unlink(" + path_ + ")");
-    return ms::Status::ok();
+    }
+    // RESETKEY without arguments revokes every URL: durable before OK.
+    return fsync_ ? fsync_dir(dir_of(path_)) : ms::Status::ok();
 }
 
 } // namespace imapproto::detail::url

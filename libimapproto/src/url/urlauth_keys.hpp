@@ -15,8 +15,9 @@
 // GUID, so RENAME keeps a mailbox's URLs valid and DELETE + CREATE of the
 // same name invalidates them. File changes are read-modify-write under an
 // OFD lock on "loft-urlauth-keys.lock" and replace the file by rename after
-// an fsync, so two sessions never lose each other's keys and a crash leaves
-// the old file or the new one.
+// an fsync, then fsync the directory (unless mail_fsync = never), so two
+// sessions never lose each other's keys and a crash after an acknowledged
+// change leaves the new file (a RESETKEY never rolls back).
 #pragma once
 
 #include <mailstore/status.hpp>
@@ -54,6 +55,7 @@ private:
     const mailstore::storage::User& user_;
     std::optional<mailstore::storage::MetadataStore> store_;
     std::string path_;
+    bool fsync_ = true; // mail_fsync is not "never"
 };
 
 // The metadata entry of a mailbox's key.

@@ -3,12 +3,16 @@
 // RFC examples, access identifiers, revocation, expiry, and what APPEND
 // CATENATE leaves on disk.
 #include "session_harness.hpp"
+#include "url/catenate_seam.hpp"
 
 #include <doctest/doctest.h>
 
 #include <mailstore/storage/metadata.hpp>
 
+#include <csignal>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -130,7 +134,9 @@ TEST_CASE("RFC 4467 examples: GENURLAUTH checks, then URLFETCH returns the part"
     env.add_message("alice", "INBOX", kMessage);
     SessionHarness s(env);
     s.login();
-    CHECK(s.cmd("a0 CAPABILITY").find(" URL-PARTIAL CATENATE URLAUTH\r\n") != std::string::npos);
+    const std::string caps = s.cmd("a0 CAPABILITY");
+    CHECK(caps.find(" URL-PARTIAL CATENATE ") != std::string::npos);
+    CHECK(caps.find(" URLAUTH\r\n") != std::string::npos);
 
     // a775: no access identifier; a776: no owner.
     CHECK(s.cmd("a775 GENURLAUTH \"imap://alice@mail.example.org/INBOX/;uid=1/;section=1.2\" INTERNAL") ==
@@ -538,4 +544,154 @@ TEST_CASE("Big messages stream in pieces: URLFETCH over several flushes, CATENAT
     auto stored = bodies(env, "alice", "INBOX");
     REQUIRE(stored.size() == 2);
     CHECK(stored[1] == lf(big.substr(big.find("\r\n\r\n") + 4) + big));
+}
+
+TEST_CASE("The key file: a failed write leaves no temporary file and the old keys; the file stays 0600") {
+    MailEnv env(kHostConfig);
+    env.add_message("alice", "INBOX", kMessage);
+    SessionHarness s(env);
+    s.login();
+    const std::string url = genurlauth(s, "imap://alice@mail.example.org/INBOX/;UID=1;URLAUTH=anonymous");
+    const std::string key_file = env.dir.str() + "/home/alice/loft-urlauth-keys";
+    const std::string tmp = key_file + ".tmp";
+    const std::string keys = read_file(key_file);
+    REQUIRE(keys.size() > 64);
+    struct stat sb {};
+
+    // A write that fails half way (a file size limit below one key line,
+    // as a full disk would): RESETKEY is NO, no temporary file remains,
+    // the old key still signs the URL.
+    {
+        struct rlimit old {};
+        REQUIRE(::getrlimit(RLIMIT_FSIZE, &old) == 0);
+        auto* old_handler = std::signal(SIGXFSZ, SIG_IGN);
+        struct rlimit small = old;
+        small.rlim_cur = 40;
+        REQUIRE(::setrlimit(RLIMIT_FSIZE, &small) == 0);
+        const std::string r = s.cmd("k1 RESETKEY INBOX");
+        ::setrlimit(RLIMIT_FSIZE, &old);
+        std::signal(SIGXFSZ, old_handler);
+        CHECK(r.rfind("k1 NO [SERVERBUG] ", 0) == 0);
+    }
+    CHECK(::stat(tmp.c_str(), &sb) != 0);
+    CHECK(read_file(key_file) == keys);
+    CHECK(s.cmd("k2 URLFETCH \"" + url + "\"") == urlfetch_data("k2", url, kMessage));
+
+    // A temporary file a crashed writer left behind, readable by others, is
+    // not reused: the new key file is 0600 whatever was in the way.
+    {
+        std::ofstream stale(tmp);
+        stale << "left over\n";
+    }
+    REQUIRE(::chmod(tmp.c_str(), 0644) == 0);
+    REQUIRE(::chmod(key_file.c_str(), 0644) == 0);
+    const mode_t old_umask = ::umask(0);
+    const std::string r = s.cmd("k3 RESETKEY INBOX");
+    ::umask(old_umask);
+    CHECK(r == "k3 OK [URLMECH INTERNAL] Key reset.\r\n");
+    CHECK(::stat(tmp.c_str(), &sb) != 0);
+    REQUIRE(::stat(key_file.c_str(), &sb) == 0);
+    CHECK((sb.st_mode & 07777) == 0600);
+    CHECK(read_file(key_file) != keys);
+    CHECK(s.cmd("k4 URLFETCH \"" + url + "\"") == urlfetch_nil("k4", url));
+}
+
+TEST_CASE("URLFETCH takes at most 1,000 URLs; beyond that the whole command is NO [LIMIT]") {
+    MailEnv env(kHostConfig);
+    env.add_message("alice", "INBOX", kMessage);
+    SessionHarness alice(env);
+    alice.login("alice");
+    const std::string url =
+        genurlauth(alice, "imap://alice@mail.example.org/INBOX/;UID=1/;SECTION=1.2;URLAUTH=authuser");
+    const std::string data = "Si vis pacem, para bellum.\r\n";
+    SessionHarness bob(env);
+    bob.login("bob");
+    // 1,000 URLs of another user's mailbox (one owner lookup for them all),
+    // sent as literals: the command line itself stays short (1,000 quoted
+    // URLs would exceed imap_max_line_length).
+    std::string args;
+    std::string expected = "* URLFETCH";
+    for (int i = 0; i < 1000; ++i) {
+        args += " {" + std::to_string(url.size()) + "+}\r\n" + url;
+        expected += " \"" + url + "\" {28}\r\n" + data;
+    }
+    expected += "\r\nu1 OK URLFETCH completed.\r\n";
+    const std::string all = bob.send_raw("u1 URLFETCH" + args + "\r\n");
+    CHECK(all.size() == expected.size());
+    CHECK(tagged_line(all, "u1") == "u1 OK URLFETCH completed.");
+    CHECK_MESSAGE(all == expected, "1,000 URLs: the response differs");
+    // One more is refused as a whole, before any URL is resolved.
+    const std::string over = " {" + std::to_string(url.size()) + "+}\r\n" + url;
+    CHECK(bob.send_raw("u2 URLFETCH" + args + over + "\r\n") ==
+          "u2 NO [LIMIT] Too many URLs in one URLFETCH (at most 1000)\r\n");
+    CHECK(bob.cmd("u3 NOOP") == "u3 OK NOOP completed.\r\n");
+}
+
+TEST_CASE("CATENATE: a URL source that ends before its size fails the APPEND and saves nothing") {
+    MailEnv env;
+    env.add_message("alice", "INBOX", kMessage);
+    SessionHarness s(env);
+    s.login();
+    // The source stops after 10 octets, as when its mail file shrank
+    // between resolving the URL and copying it.
+    imapproto::detail::set_catenate_source_limit_for_tests(10);
+    auto r = s.send_raw("t1 APPEND INBOX CATENATE (TEXT {20+}\r\nSubject: forward\r\n\r\n URL \"/INBOX/;UID=1\")\r\n");
+    // MULTIAPPEND: the first message is fine, the second one's URL ends early.
+    auto m = s.send_raw("t2 APPEND INBOX {6+}\r\nA: b\r\n CATENATE (URL \"/INBOX/;UID=1\")\r\n");
+    imapproto::detail::set_catenate_source_limit_for_tests(std::nullopt);
+    CHECK(r.rfind("t1 NO [SERVERBUG] Internal error occurred.", 0) == 0);
+    CHECK(m.rfind("t2 NO [SERVERBUG] Internal error occurred.", 0) == 0);
+    CHECK(bodies(env, "alice", "INBOX").size() == 1);
+    // Without the limit the same command saves the whole message.
+    auto ok = s.send_raw("t3 APPEND INBOX CATENATE (TEXT {20+}\r\nSubject: forward\r\n\r\n URL \"/INBOX/;UID=1\")\r\n");
+    CHECK(tagged_line(ok, "t3").rfind("t3 OK [APPENDUID ", 0) == 0);
+    auto stored = bodies(env, "alice", "INBOX");
+    REQUIRE(stored.size() == 2);
+    CHECK(stored[1] == lf("Subject: forward\r\n\r\n" + kMessage));
+}
+
+TEST_CASE("CATENATE: the host of an absolute URL is case-insensitive, the user name is not") {
+    SUBCASE("imap_urlauth_host set") {
+        MailEnv env(kHostConfig);
+        env.add_message("alice", "INBOX", kMessage);
+        SessionHarness s(env);
+        s.login();
+        auto r = s.send_raw("h1 APPEND INBOX CATENATE (URL \"imap://alice@MAIL.Example.ORG/INBOX/;UID=1/;SECTION=1.2\")\r\n");
+        CHECK(tagged_line(r, "h1").rfind("h1 OK [APPENDUID ", 0) == 0);
+        auto u = s.send_raw("h2 APPEND INBOX CATENATE (URL \"imap://ALICE@mail.example.org/INBOX/;UID=1\")\r\n");
+        CHECK(u == "h2 NO [BADURL imap://ALICE@mail.example.org/INBOX/;UID=1] Invalid IMAP URL: Relative URL "
+                   "required\r\n");
+        auto stored = bodies(env, "alice", "INBOX");
+        REQUIRE(stored.size() == 2);
+        CHECK(stored[1] == "Si vis pacem, para bellum.\n");
+    }
+    SUBCASE("no imap_urlauth_host: localhost") {
+        MailEnv env;
+        env.add_message("alice", "INBOX", kMessage);
+        SessionHarness s(env);
+        s.login();
+        auto r = s.send_raw("h3 APPEND INBOX CATENATE (URL \"IMAP://alice@LOCALHOST/INBOX/;UID=1/;SECTION=1.2\")\r\n");
+        CHECK(tagged_line(r, "h3").rfind("h3 OK [APPENDUID ", 0) == 0);
+        CHECK(bodies(env, "alice", "INBOX").size() == 2);
+    }
+}
+
+TEST_CASE("SELECT and EXAMINE send the URLAUTH mechanisms while URLAUTH is on (RFC 4467 BASE.7.1.URLMECH)") {
+    {
+        MailEnv env(kHostConfig);
+        SessionHarness s(env);
+        s.login();
+        auto r = s.cmd("s1 SELECT INBOX");
+        CHECK(has_line(r, "* OK [URLMECH INTERNAL] URLAUTH mechanisms"));
+        CHECK(r.find("* OK [UIDNEXT 1] Predicted next UID\r\n* OK [URLMECH INTERNAL] URLAUTH mechanisms\r\n") !=
+              std::string::npos);
+        CHECK(has_line(s.cmd("s2 EXAMINE INBOX"), "* OK [URLMECH INTERNAL] URLAUTH mechanisms"));
+    }
+    {
+        MailEnv env;
+        SessionHarness s(env);
+        s.login();
+        CHECK(s.cmd("s3 SELECT INBOX").find("URLMECH") == std::string::npos);
+        CHECK(s.cmd("s4 EXAMINE INBOX").find("URLMECH") == std::string::npos);
+    }
 }
