@@ -170,6 +170,33 @@ def test_limits_and_bad_names(server):
     c.close()
 
 
+MAXSIZE_NO = b"NO [METADATA MAXSIZE 32768] Metadata entry value too large\r\n"
+
+
+@pytest.mark.parametrize("size", [100 * 1024, 10 * 1024 * 1024])
+def test_value_literal_above_the_limit_gets_maxsize(server, size):
+    """RFC 5464 §4.3: [METADATA MAXSIZE], never the parser's "Literal too
+    large": a synchronising literal is refused before it is sent (no "+"),
+    a non-synchronising one is read, discarded, and the command answered
+    NO; the connection goes on either way."""
+    c = login(server)
+    c.sock.sendall(b"a SETMETADATA INBOX (/private/big {%d}\r\n" % size)
+    assert c.line() == b"a " + MAXSIZE_NO
+    # The client sends nothing more for "a": the next command is answered.
+    assert c.cmd("b", "NOOP") == b"b OK NOOP completed.\r\n"
+    out = c.cmd("c", b"SETMETADATA INBOX (/private/ok \"v\" /private/big {%d+}\r\n" % size +
+                b"x" * size + b" /private/after \"v\")")
+    assert out == b"c " + MAXSIZE_NO
+    assert c.cmd("d", "GETMETADATA INBOX (/private/ok /private/big /private/after)") == \
+        b"* METADATA INBOX (/private/ok NIL /private/big NIL /private/after NIL)\r\nd OK Getmetadata completed.\r\n"
+    # At the limit a value is invited and stored.
+    c.sock.sendall(b"e SETMETADATA INBOX (/private/big {32768}\r\n")
+    assert c.line().startswith(b"+ ")
+    c.sock.sendall(b"x" * 32768 + b")\r\n")
+    assert c.line() == b"e OK Setmetadata completed.\r\n"
+    c.close()
+
+
 def test_binary_value_round_trips(server):
     c = login(server)
     value = bytes(range(256))
