@@ -110,3 +110,14 @@ def test_multiappend_all_or_nothing(alice):
     assert tagged.endswith(f" OK [APPENDUID {v} 2:4] Append completed."), tagged
     assert fetch_body(alice, 2) == ORIGINAL
     assert fetch_body(alice, 3) == b"x\r\n"
+
+
+def test_absolute_url_host_is_case_insensitive(alice):
+    """RFC 3986 §3.2.2: the host compares case-insensitively; the user name
+    does not."""
+    _, tagged = alice.cmd('APPEND INBOX CATENATE (URL "IMAP://alice@LocalHost/INBOX/;UID=1/;SECTION=1")')
+    assert tagged.endswith(" Append completed.") and " OK [APPENDUID " in tagged, tagged
+    assert fetch_body(alice, 2) == b"See the attachment."
+    _, tagged = alice.cmd('APPEND INBOX CATENATE (URL "imap://ALICE@localhost/INBOX/;UID=1")')
+    assert tagged.endswith(" NO [BADURL imap://ALICE@localhost/INBOX/;UID=1]"
+                           " Invalid IMAP URL: Relative URL required"), tagged

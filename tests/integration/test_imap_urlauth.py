@@ -65,7 +65,7 @@ def urlfetch(w, *urls):
 def test_capability_and_round_trip(srv, connect):
     a = connect("alice")
     caps = a.ok("CAPABILITY")[0]
-    assert " URL-PARTIAL CATENATE URLAUTH" in caps
+    assert " URL-PARTIAL CATENATE " in caps and caps.endswith(" URLAUTH")
     assert " OK " in a.append("INBOX", MESSAGE)
     rump = f"imap://alice@{HOST}/INBOX/;uid=1/;section=2;urlauth=user+alice"
     url = genurlauth(a, rump)
@@ -102,7 +102,7 @@ def test_other_users_and_access_identifiers(connect):
     assert tagged.endswith(" BAD Owner username in supplied URL is not the logged in user"), tagged
 
 
-def test_resetkey_invalidates(connect):
+def test_resetkey_invalidates(srv, connect):
     a = connect("alice")
     assert " OK " in a.append("INBOX", MESSAGE)
     a.ok("CREATE Archive")
@@ -113,6 +113,10 @@ def test_resetkey_invalidates(connect):
     assert urlfetch(b, inbox).startswith(f'* URLFETCH "{inbox}" {{{len(MESSAGE)}}}')
     _, tagged = a.cmd("RESETKEY INBOX")
     assert tagged.endswith(" OK [URLMECH INTERNAL] Key reset."), tagged
+    # The key file was replaced whole: 0600, no temporary file left.
+    keys = srv.mail_root / "alice" / "loft-urlauth-keys"
+    assert stat.S_IMODE(keys.stat().st_mode) == 0o600
+    assert not (srv.mail_root / "alice" / "loft-urlauth-keys.tmp").exists()
     assert urlfetch(b, inbox, archive) == (f'* URLFETCH "{inbox}" NIL "{archive}" {{{len(MESSAGE)}}}\r\n' +
                                            MESSAGE.decode())
     _, tagged = a.cmd("RESETKEY")
@@ -160,3 +164,30 @@ def test_without_urlauth_host_the_commands_are_unknown(build_dir, tmp_path):
         _, tagged = w.cmd('URLFETCH "imap://alice@mail.test/INBOX/;UID=1"')
         assert tagged.endswith(" BAD Error in IMAP command URLFETCH: URLAUTH disabled"), tagged
         w.close()
+
+
+def test_select_and_examine_send_urlmech(connect):
+    """RFC 4467 BASE.7.1.URLMECH: an untagged OK with the mechanisms."""
+    a = connect("alice")
+    for command in ("SELECT INBOX", "EXAMINE INBOX"):
+        untagged, tagged = a.cmd(command)
+        assert " OK [READ-" in tagged, tagged
+        assert "* OK [URLMECH INTERNAL] URLAUTH mechanisms" in untagged, untagged
+
+
+def test_urlfetch_takes_at_most_1000_urls(connect):
+    a = connect("alice")
+    assert " OK " in a.append("INBOX", MESSAGE)
+    url = genurlauth(a, f"imap://alice@{HOST}/INBOX/;UID=1/;SECTION=2;URLAUTH=authuser")
+    b = connect("bob")
+    # Literals keep the command line short; 1,000 URLs are fetched.
+    args = f" {{{len(url)}+}}\r\n{url}" * 1000
+    untagged, tagged = b.cmd("URLFETCH" + args)
+    assert tagged.endswith(" OK URLFETCH completed."), tagged
+    one = f' "{url}" {{{len(PART)}}}\r\n' + PART.decode()
+    assert untagged == ["* URLFETCH" + one * 1000]
+    # One more: the whole command is refused, the session goes on.
+    untagged, tagged = b.cmd("URLFETCH" + args + f" {{{len(url)}+}}\r\n{url}")
+    assert untagged == []
+    assert tagged.endswith(" NO [LIMIT] Too many URLs in one URLFETCH (at most 1000)"), tagged
+    b.ok("NOOP")
