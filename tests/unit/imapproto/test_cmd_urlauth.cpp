@@ -433,7 +433,10 @@ TEST_CASE("RFC 4469 example 4: a BADURL fails the APPEND and stores nothing") {
         {"/Sent/;UID=1;URLAUTH=anonymous", "Invalid IMAP URL: `;URLAUTH=' is not allowed in this context"},
         {"http://example.org/", "Invalid IMAP URL: Invalid URL scheme"},
     };
-    for (const auto& [bad, why] : cases) {
+    for (const auto& c : cases) {
+        // Not a structured binding: clang 14 cannot capture one (CAPTURE).
+        const std::string& bad = c.first;
+        const std::string& why = c.second;
         CAPTURE(bad);
         auto b = s.send_raw("A004 APPEND Sent CATENATE (URL \"" + bad + "\")\r\n");
         CHECK(b == "A004 NO [BADURL " + bad + "] " + why + "\r\n");
