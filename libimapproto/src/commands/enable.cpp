@@ -36,6 +36,12 @@ bool advertised(const std::string& caps, std::string_view name) {
 std::unique_ptr<CommandRun> cmd_enable(Context& ctx, const Command& cmd) {
     const std::string caps = ctx.capabilities();
     std::vector<std::string> done;
+    // RFC 5161 §4: enable = "ENABLE" 1*(SP capability). Dovecot answers an
+    // empty ENABLE with OK; the grammar makes it a syntax error.
+    if (cmd.args.empty()) {
+        ctx.finish_bad("Error in IMAP command ENABLE: Missing arguments.");
+        return nullptr;
+    }
     for (const auto& a : cmd.args) {
         if (a.type != Arg::Type::atom) {
             ctx.finish_bad("Error in IMAP command ENABLE: Invalid arguments.");
@@ -65,12 +71,12 @@ std::unique_ptr<CommandRun> cmd_enable(Context& ctx, const Command& cmd) {
         if (newly)
             done.push_back(std::move(name));
     }
-    if (!done.empty()) {
-        std::string line = "ENABLED";
-        for (const auto& n : done)
-            line += " " + n;
-        ctx.untagged(line);
-    }
+    // RFC 5161 §3.1: a successful ENABLE MUST send ENABLED, an empty one
+    // when nothing new was turned on (§3.2 allows the empty list).
+    std::string line = "ENABLED";
+    for (const auto& n : done)
+        line += " " + n;
+    ctx.untagged(line);
     ctx.finish_ok("", "Enabled.");
     return nullptr;
 }

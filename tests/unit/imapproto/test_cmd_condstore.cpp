@@ -133,10 +133,10 @@ TEST_CASE("the first CONDSTORE enabling command with a mailbox selected reports 
         s.login();
         s.cmd("a SELECT INBOX");
         CHECK(s.cmd("b ENABLE CONDSTORE") == hms(h) + "* ENABLED CONDSTORE\r\nb OK Enabled.\r\n");
-        // Again: not listed again (RFC 5161 §3.1 SHOULD; Dovecot lists it).
-        CHECK(s.cmd("c ENABLE CONDSTORE") == "c OK Enabled.\r\n");
+        // Again: an empty ENABLED (RFC 5161 §3.1 MUST send it, §3.2 allows it empty; Dovecot lists it again).
+        CHECK(s.cmd("c ENABLE CONDSTORE") == "* ENABLED\r\nc OK Enabled.\r\n");
         CHECK(s.cmd("d ENABLE QRESYNC CONDSTORE") == "* ENABLED QRESYNC\r\nd OK Enabled.\r\n");
-        CHECK(s.cmd("e ENABLE QRESYNC") == "e OK Enabled.\r\n");
+        CHECK(s.cmd("e ENABLE QRESYNC") == "* ENABLED\r\ne OK Enabled.\r\n");
     }
     SUBCASE("ENABLE QRESYNC") {
         SessionHarness s(b.env);
@@ -150,7 +150,7 @@ TEST_CASE("the first CONDSTORE enabling command with a mailbox selected reports 
         CHECK(s.cmd("b ENABLE CONDSTORE") == "* ENABLED CONDSTORE\r\nb OK Enabled.\r\n");
         // SELECT (CONDSTORE) turned nothing more on: not listed.
         s.cmd("c SELECT INBOX (CONDSTORE)");
-        CHECK(s.cmd("d ENABLE CONDSTORE") == "d OK Enabled.\r\n");
+        CHECK(s.cmd("d ENABLE CONDSTORE") == "* ENABLED\r\nd OK Enabled.\r\n");
     }
     SUBCASE("FETCH MODSEQ: after the data") {
         SessionHarness s(b.env);

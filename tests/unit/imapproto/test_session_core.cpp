@@ -278,7 +278,7 @@ TEST_CASE("ENABLE turns on only advertised extensions it knows") {
     MailEnv env("imap_capability = +CONDSTORE\n");
     SessionHarness s(env);
     s.login();
-    CHECK(s.cmd("a1 ENABLE FOO") == "a1 OK Enabled.\r\n");
+    CHECK(s.cmd("a1 ENABLE FOO") == "* ENABLED\r\na1 OK Enabled.\r\n");
     CHECK(s.cmd("a2 ENABLE FOO condstore CONDSTORE") == "* ENABLED CONDSTORE\r\na2 OK Enabled.\r\n");
     // QRESYNC is advertised (RFC 7162); it implies CONDSTORE, on already.
     CHECK(s.cmd("a3 ENABLE QRESYNC") == "* ENABLED QRESYNC\r\na3 OK Enabled.\r\n");
