@@ -258,17 +258,40 @@ std::string cont_line(std::uint32_t id, std::string_view base64) {
     return "CONT\t" + std::to_string(id) + "\t" + std::string(base64);
 }
 
-std::string fail_line(std::uint32_t id, const FailInfo& info) {
+namespace {
+
+// The FAIL line's own keys: a passdb field of the same name would change
+// what the reply means to the client.
+bool reserved_fail_key(std::string_view key) {
+    return key == "user" || key == "code" || key == "reason" || key == "temp";
+}
+
+} // namespace
+
+std::string fail_line(std::uint32_t id, const FailInfo& info, bool* fields_dropped) {
     std::string line = "FAIL\t" + std::to_string(id);
     if (!info.user.empty())
         line += "\tuser=" + tab_escape(info.user);
     if (!info.code.empty())
         line += "\tcode=" + tab_escape(info.code);
+    std::string tail;
     if (!info.reason.empty())
-        line += "\treason=" + tab_escape(info.reason);
+        tail += "\treason=" + tab_escape(info.reason);
     if (info.temp)
-        line += "\ttemp";
-    return line;
+        tail += "\ttemp";
+
+    std::vector<std::pair<std::string, std::string>> sent;
+    for (const auto& [key, value] : info.fields)
+        if (!key.empty() && key.find('=') == std::string::npos && !reserved_fail_key(key))
+            sent.emplace_back(key, value);
+    if (!sent.empty()) {
+        std::string extra = "\t" + format_fields(sent);
+        if (sent.size() <= kMaxFailFields && line.size() + extra.size() + tail.size() <= kMaxLineLength)
+            line += extra;
+        else if (fields_dropped)
+            *fields_dropped = true;
+    }
+    return line + tail;
 }
 
 std::optional<MasterCommand> parse_master(const std::vector<std::string_view>& fields, ParseError& error) {

@@ -128,14 +128,28 @@ std::string mech_line(std::string_view name, const MechFlags& flags);
 std::string ok_line(std::uint32_t id, std::string_view user, const std::vector<std::pair<std::string, std::string>>& fields);
 // "CONT\t<id>\t<base64>"
 std::string cont_line(std::uint32_t id, std::string_view base64);
-// "FAIL\t<id>[\tuser=..][\tcode=..][\treason=..][\ttemp]"
+// "FAIL\t<id>[\tuser=..][\tcode=..][\t<fields...>][\treason=..][\ttemp]"
 struct FailInfo {
     std::string user;
     std::string code;
     std::string reason;
     bool temp = false;
+    // Passdb extra fields for the client to act on, in the passdb's order:
+    // a nologin refusal's nologin, host, port, destuser ... (the login
+    // process turns them into an RFC 2221 login referral). Dovecot sends
+    // passdb fields on FAIL lines the same way, key[=value], escaped.
+    // Fields named user, code, reason or temp are never sent (a passdb
+    // field "temp" would turn a refusal into a temporary failure), nor
+    // fields with an empty key or a '=' in the key.
+    std::vector<std::pair<std::string, std::string>> fields{};
 };
-std::string fail_line(std::uint32_t id, const FailInfo& info);
+// At most this many FailInfo::fields go out in one FAIL line.
+inline constexpr std::size_t kMaxFailFields = 32;
+// When the fields are more than kMaxFailFields or would make the line longer
+// than kMaxLineLength (what the reading side accepts), none of them is sent
+// (a referral with its port cut off would send the user to the wrong
+// server) and *fields_dropped, when given, is set to true.
+std::string fail_line(std::uint32_t id, const FailInfo& info, bool* fields_dropped = nullptr);
 
 // Formats a key=value pair list the way both protocols send fields: "key"
 // for an empty value, "key=value" otherwise, each escaped.

@@ -204,6 +204,71 @@ TEST_CASE("reply lines") {
     CHECK(ap::fail_line(7, {.user = "x", .code = {}, .reason = {}, .temp = true}) == "FAIL\t7\tuser=x\ttemp");
 }
 
+TEST_CASE("FAIL lines carry passdb fields between code= and reason=, escaped") {
+    ap::FailInfo info;
+    info.user = "ref2";
+    info.reason = "Moved away";
+    info.fields = {{"nologin", ""}, {"host", "mail2.example.com"}, {"port", "1143"}, {"destuser", "b\tob@x"}};
+    CHECK(ap::fail_line(1, info) ==
+          "FAIL\t1\tuser=ref2\tnologin\thost=mail2.example.com\tport=1143\tdestuser=b\001tob@x\treason=Moved away");
+    info.code = "c";
+    info.temp = true;
+    CHECK(ap::fail_line(2, info) == "FAIL\t2\tuser=ref2\tcode=c\tnologin\thost=mail2.example.com\tport=1143"
+                                    "\tdestuser=b\001tob@x\treason=Moved away\ttemp");
+    // What a client reads back: every field, unescaped, in order.
+    auto r = ap::parse_reply(ap::fail_line(3, info));
+    REQUIRE(r.has_value());
+    CHECK(r->command == "FAIL");
+    CHECK(r->id == 3u);
+    CHECK(r->args == std::vector<std::string>{"user=ref2", "code=c", "nologin", "host=mail2.example.com",
+                                              "port=1143", "destuser=b\tob@x", "reason=Moved away", "temp"});
+}
+
+TEST_CASE("FAIL lines never send fields that would change the reply's meaning") {
+    ap::FailInfo info;
+    info.user = "u";
+    info.fields = {{"temp", ""},   {"user", "other"}, {"reason", "r2"}, {"code", "x"}, {"", "v"},
+                   {"a=b", "c"},   {"nologin", ""},   {"host\n", "h\001"}};
+    bool dropped = false;
+    CHECK(ap::fail_line(4, info, &dropped) == "FAIL\t4\tuser=u\tnologin\thost\001n=h\0011");
+    CHECK_FALSE(dropped);
+}
+
+TEST_CASE("FAIL line fields are bounded: all or none") {
+    ap::FailInfo info;
+    info.user = "u";
+    info.reason = "why";
+    for (std::size_t i = 0; i < ap::kMaxFailFields; ++i)
+        info.fields.emplace_back("k" + std::to_string(i), "v");
+    bool dropped = false;
+    std::string line = ap::fail_line(5, info, &dropped);
+    CHECK_FALSE(dropped);
+    CHECK(line.find("\tk31=v\treason=why") != std::string::npos);
+    CHECK(ap::split_fields(line).has_value());
+
+    // One field too many: none goes out, the rest of the reply does.
+    info.fields.emplace_back("k32", "v");
+    CHECK(ap::fail_line(6, info, &dropped) == "FAIL\t6\tuser=u\treason=why");
+    CHECK(dropped);
+
+    // A line the reading side would refuse (kMaxLineLength): none either.
+    info.fields = {{"nologin", ""}, {"host", std::string(ap::kMaxLineLength, 'h')}};
+    dropped = false;
+    CHECK(ap::fail_line(7, info, &dropped) == "FAIL\t7\tuser=u\treason=why");
+    CHECK(dropped);
+    // Exactly at the limit still fits (escaping counted: a TAB is two bytes).
+    const std::string head = "FAIL\t8\tuser=u\thost=";
+    const std::string tail = "\treason=why";
+    info.fields = {{"host", std::string(ap::kMaxLineLength - head.size() - tail.size() - 2, 'h') + "\t"}};
+    dropped = false;
+    line = ap::fail_line(8, info, &dropped);
+    CHECK_FALSE(dropped);
+    CHECK(line.size() == ap::kMaxLineLength);
+    info.fields[0].second += "h";
+    CHECK(ap::fail_line(8, info, &dropped) == "FAIL\t8\tuser=u\treason=why");
+    CHECK(dropped);
+}
+
 TEST_CASE("parse_master: USER, PASS, LIST") {
     ap::ParseError err;
     auto u = ap::parse_master(split("USER\t1\tal\001tice\tservice=lmtp\trip=192.0.2.1"), err);
