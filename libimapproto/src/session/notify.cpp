@@ -2,6 +2,7 @@
 // told, and the unsolicited responses that report the differences.
 #include "session/notify.hpp"
 
+#include "commands/metadata_entries.hpp"
 #include "fetch/fetch_message.hpp"
 #include "session/context.hpp"
 #include "session/search_updates.hpp"
@@ -10,9 +11,14 @@
 #include <mailstore/storage/user.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <map>
 #include <set>
 #include <thread>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace imapproto::detail {
 
@@ -94,8 +100,11 @@ struct NameEntry {
 // Commands that change other mailboxes or the mailbox list themselves: their
 // own changes are not reported back (RFC 5465 §5).
 bool changes_others(const Command& cmd) {
-    static const char* const names[] = {"CREATE", "DELETE", "RENAME", "SUBSCRIBE", "UNSUBSCRIBE",
-                                        "APPEND", "COPY",   "MOVE",   "SETMETADATA"};
+    // GENURLAUTH and RESETKEY write the mailbox's URLAUTH key (a METADATA
+    // entry with mail_attribute_dict).
+    static const char* const names[] = {"CREATE", "DELETE", "RENAME",      "SUBSCRIBE",  "UNSUBSCRIBE",
+                                        "APPEND", "COPY",   "MOVE",        "SETMETADATA", "GENURLAUTH",
+                                        "RESETKEY"};
     return std::any_of(std::begin(names), std::end(names), [&](const char* n) { return cmd.name == n; });
 }
 
@@ -107,7 +116,86 @@ std::string separator_text(char sep) {
     return std::string("\"") + sep + '"';
 }
 
+// The METADATA dict file as last read: a poll whose file has the same
+// identity, size and times is not read again.
+struct FileStamp {
+    bool exists = false;
+    dev_t dev = 0;
+    ino_t ino = 0;
+    off_t size = 0;
+    std::int64_t mtime_ns = 0;
+    std::int64_t ctime_ns = 0;
+    bool operator==(const FileStamp&) const = default;
+};
+
+FileStamp stamp_of(const struct stat& sb) {
+    FileStamp f;
+    f.exists = true;
+    f.dev = sb.st_dev;
+    f.ino = sb.st_ino;
+    f.size = sb.st_size;
+    f.mtime_ns = static_cast<std::int64_t>(sb.st_mtim.tv_sec) * 1000000000 + sb.st_mtim.tv_nsec;
+    f.ctime_ns = static_cast<std::int64_t>(sb.st_ctim.tv_sec) * 1000000000 + sb.st_ctim.tv_nsec;
+    return f;
+}
+
+// A dict file bigger than this is not read (Loft writes at most 1 MiB of
+// entries, MetadataLimits::max_total_bytes; a larger one was written by
+// someone else): the metadata events stay silent and an error is logged.
+constexpr off_t kMaxMetadataFile = 16 * 1024 * 1024;
+
+std::atomic<std::uint64_t> g_metadata_reads{0};
+
+// Dovecot's file dict (mail_attribute_dict = file:...): a key line and a
+// value line per entry, with \001-escapes for \001, TAB, CR and LF. Calls
+// `entry(key, value)` for each complete pair.
+template <typename F>
+void parse_dict(std::string_view text, F&& entry) {
+    auto unescape = [](std::string_view in) {
+        std::string out;
+        out.reserve(in.size());
+        for (std::size_t i = 0; i < in.size(); ++i) {
+            if (in[i] != '\001' || i + 1 == in.size()) {
+                out += in[i];
+                continue;
+            }
+            switch (in[++i]) {
+            case '1': out += '\001'; break;
+            case 't': out += '\t'; break;
+            case 'r': out += '\r'; break;
+            case 'n': out += '\n'; break;
+            default: out += in[i]; break;
+            }
+        }
+        return out;
+    };
+    std::size_t pos = 0;
+    auto next_line = [&](std::string_view& line) {
+        if (pos >= text.size())
+            return false;
+        std::size_t nl = text.find('\n', pos);
+        if (nl == std::string_view::npos)
+            nl = text.size();
+        line = text.substr(pos, nl - pos);
+        pos = nl + 1;
+        return true;
+    };
+    std::string_view key, value;
+    while (next_line(key) && next_line(value))
+        entry(unescape(key), unescape(value));
+}
+
+std::string lower_ascii(std::string_view in) {
+    std::string out(in);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
 } // namespace
+
+std::uint64_t notify_metadata_reads() { return g_metadata_reads.load(); }
 
 struct Notify::State {
     bool active = false;
@@ -120,6 +208,11 @@ struct Notify::State {
     using Entries = std::map<std::string, std::string>;
     std::map<std::string, Entries> meta;
     std::string meta_path;
+    // What `meta` was read from: the file and the GUIDs it was sliced by
+    // (mailbox GUID -> name; "" -> the server). Unchanged: no read.
+    std::optional<FileStamp> meta_stamp;
+    std::map<std::string, std::string> meta_keys;
+    std::string inbox_guid; // lower case: Dovecot keeps server entries under it
     // Mailboxes with message events (other than the selected one's), and
     // the STATUS the client last heard of each.
     struct Watched {
@@ -150,7 +243,7 @@ struct Notify::State {
     std::string list_line(Context& ctx, const std::string& name, const NameEntry* entry, bool nonexistent,
                           const std::string* old_name) const;
     void collect(Context& ctx, std::vector<std::string>& out);
-    std::map<std::string, Entries> load_meta(Context& ctx);
+    std::optional<std::map<std::string, Entries>> load_meta(Context& ctx);
     void collect_meta(Context& ctx, std::vector<std::string>& out);
     void absorb(Context& ctx);
     void overflow(Context& ctx);
@@ -318,8 +411,9 @@ void Notify::State::update_paths(Context& ctx) {
 
 // "STATUS name (MESSAGES n UIDNEXT n [UIDVALIDITY n] UNSEEN n [HIGHESTMODSEQ n])":
 // §5.2/§5.3 ask for UIDNEXT and MESSAGES, §5.1 for UIDVALIDITY when it
-// changed and HIGHESTMODSEQ with CONDSTORE/QRESYNC; UNSEEN reports \Seen
-// changes (§5.1 allows it).
+// changed or when FlagChange is watched with CONDSTORE/QRESYNC enabled
+// (`validity`), and HIGHESTMODSEQ with CONDSTORE/QRESYNC; UNSEEN reports
+// \Seen changes (§5.1 allows it).
 std::string Notify::State::status_line(Context& ctx, const std::string& name, const st::MailboxStatus& s,
                                        bool validity) const {
     std::string line = "STATUS ";
@@ -498,8 +592,11 @@ void Notify::State::collect(Context& ctx, std::vector<std::string>& out) {
             if (ctx.enabled().condstore || ctx.enabled().qresync)
                 report = report || s->highest_modseq != o.highest_modseq;
         }
+        // §5.1: with FlagChange and CONDSTORE/QRESYNC enabled, "at least
+        // HIGHESTMODSEQ and UIDVALIDITY".
+        const bool modseqs = ctx.enabled().condstore || ctx.enabled().qresync;
         if (report)
-            out.push_back(status_line(ctx, name, *s, validity));
+            out.push_back(status_line(ctx, name, *s, validity || ((w.events & notify_flag_change) && modseqs)));
         w.told = *s;
         if (out.size() > kMaxNotificationsPerPoll)
             return;
@@ -509,29 +606,27 @@ void Notify::State::collect(Context& ctx, std::vector<std::string>& out) {
 }
 
 // Every entry of the mailboxes a MailboxMetadataChange group covers and,
-// for ServerMetadataChange, of the server. Dovecot's internal entries
-// (vendor.dovecot/pvt) are left out: clients never see them.
-std::map<std::string, Notify::State::Entries> Notify::State::load_meta(Context& ctx) {
-    std::map<std::string, Entries> result;
+// for ServerMetadataChange, of the server, from one read of the dict file
+// sliced by GUID. nullopt when nothing was read: neither the file (inode,
+// size, times) nor the covered mailboxes changed since the last call, or
+// the file cannot be read now (the client keeps what it was told). Internal
+// entries (Dovecot's vendor.dovecot/pvt, Loft's vendor.loft: the URLAUTH
+// keys) are left out, as GETMETADATA leaves them out: clients never see
+// them, and their values are not kept.
+std::optional<std::map<std::string, Notify::State::Entries>> Notify::State::load_meta(Context& ctx) {
     auto store = st::MetadataStore::open(ctx.user());
     if (!store)
-        return meta;
+        return std::nullopt;
     meta_path = store->path();
-    auto read = [&](const std::string& key, const std::string& guid) {
-        Entries& e = result[key];
-        for (const char* scope : {"/private", "/shared"}) {
-            auto tree = store->get_tree(guid, scope, st::MetadataDepth::infinity);
-            if (!tree)
-                continue;
-            for (auto& entry : *tree)
-                if (entry.name.find("/vendor/vendor.dovecot/pvt") == std::string::npos)
-                    e.emplace(std::move(entry.name), std::move(entry.value));
-        }
-    };
+    // Which GUIDs to slice out: key "priv/<guid>/..." / "shared/<guid>/...".
+    std::map<std::string, std::string> keys; // lower-case GUID -> mailbox name
     const bool server = std::any_of(request.groups.begin(), request.groups.end(),
                                     [](const NotifyGroup& g) { return g.events & notify_server_metadata; });
-    if (server)
-        read("", "");
+    if (server && inbox_guid.empty()) {
+        auto guid = ctx.user().mailbox_guid("INBOX");
+        if (guid)
+            inbox_guid = lower_ascii(*guid);
+    }
     std::size_t mailboxes = 0;
     for (const auto& [name, entry] : names) {
         if (entry.guid.empty() || mailboxes >= kMaxWatchedMailboxes)
@@ -540,17 +635,103 @@ std::map<std::string, Notify::State::Entries> Notify::State::load_meta(Context& 
             return (g.events & notify_mailbox_metadata) && covers(ctx, g, name);
         });
         if (covered) {
-            read(name, entry.guid);
+            keys.emplace(lower_ascii(entry.guid), name);
             ++mailboxes;
         }
     }
+
+    struct stat sb {};
+    FileStamp now_stamp;
+    if (::stat(meta_path.c_str(), &sb) == 0)
+        now_stamp = stamp_of(sb);
+    else if (errno != ENOENT)
+        return std::nullopt; // unreadable now: keep what the client knows
+    if (meta_stamp && *meta_stamp == now_stamp && keys == meta_keys)
+        return std::nullopt;
+
+    std::string text;
+    if (now_stamp.exists) {
+        int fd = ::open(meta_path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            if (errno != ENOENT)
+                return std::nullopt;
+            now_stamp = FileStamp{};
+        } else {
+            struct Closer {
+                int fd;
+                ~Closer() { ::close(fd); }
+            } closer{fd};
+            if (::fstat(fd, &sb) != 0)
+                return std::nullopt;
+            if (sb.st_size > kMaxMetadataFile) {
+                ctx.log().error("NOTIFY: " + meta_path + " is too large to read for metadata events");
+                return std::nullopt;
+            }
+            now_stamp = stamp_of(sb); // the file actually read
+            text.resize(static_cast<std::size_t>(sb.st_size));
+            std::size_t got = 0;
+            while (got < text.size()) {
+                ssize_t n = ::read(fd, text.data() + got, text.size() - got);
+                if (n < 0 && errno == EINTR)
+                    continue;
+                if (n < 0)
+                    return std::nullopt;
+                if (n == 0)
+                    break;
+                got += static_cast<std::size_t>(n);
+            }
+            text.resize(got);
+        }
+    }
+    g_metadata_reads.fetch_add(1);
+
+    std::map<std::string, Entries> result;
+    if (server)
+        result[""];
+    for (const auto& [guid, name] : keys)
+        result[name];
+    // Server entries: under INBOX's key with Dovecot's server prefix.
+    constexpr std::string_view kServerPrefix = "vendor/vendor.dovecot/pvt/server/";
+    parse_dict(text, [&](std::string key, std::string value) {
+        std::string_view scope;
+        std::string_view rest(key);
+        if (rest.starts_with("priv/"))
+            scope = "/private/";
+        else if (rest.starts_with("shared/"))
+            scope = "/shared/";
+        else
+            return;
+        rest.remove_prefix(scope == "/private/" ? 5 : 7);
+        const std::size_t slash = rest.find('/');
+        if (slash == std::string_view::npos)
+            return;
+        const std::string guid = lower_ascii(rest.substr(0, slash));
+        std::string_view sub = rest.substr(slash + 1);
+        Entries* into = nullptr;
+        if (server && guid == inbox_guid && sub.starts_with(kServerPrefix)) {
+            sub.remove_prefix(kServerPrefix.size());
+            into = &result[""];
+        } else if (auto k = keys.find(guid); k != keys.end() && !sub.starts_with(kServerPrefix)) {
+            into = &result[k->second];
+        }
+        if (!into || sub.empty())
+            return;
+        std::string name = std::string(scope) + std::string(sub);
+        if (!is_internal_metadata_entry(name))
+            into->insert_or_assign(std::move(name), std::move(value));
+    });
+    meta_stamp = now_stamp;
+    meta_keys = std::move(keys);
     return result;
 }
 
 // RFC 5465 §5.6/§5.7, RFC 5464 §4.4.2: "METADATA mailbox entry ..." with the
 // names of the entries that changed (deleted ones included).
 void Notify::State::collect_meta(Context& ctx, std::vector<std::string>& out) {
-    auto now = load_meta(ctx);
+    auto loaded = load_meta(ctx);
+    if (!loaded)
+        return;
+    auto& now = *loaded;
     for (const auto& [key, entries] : now) {
         auto old = meta.find(key);
         // A mailbox seen for the first time (created, renamed, newly
@@ -596,8 +777,10 @@ void Notify::State::absorb(Context& ctx) {
         overflow(ctx);
         return;
     }
-    if (track_meta)
-        meta = load_meta(ctx);
+    if (track_meta) {
+        if (auto loaded = load_meta(ctx))
+            meta = std::move(*loaded);
+    }
     for (auto& [name, w] : watched) {
         auto s = ctx.user().status(name, st::status_messages | st::status_uidnext | st::status_uidvalidity |
                                              st::status_unseen | st::status_highest_modseq);
@@ -655,8 +838,11 @@ bool Notify::set(Context& ctx, NotifyRequest request, bool send_status) {
         state_->path_cache = std::move(s.path_cache);
         return false;
     }
-    if (s.track_meta)
-        s.meta = s.load_meta(ctx); // before rebuild(): it learns the store's path
+    if (s.track_meta) {
+        // Before rebuild(): it learns the store's path.
+        if (auto loaded = s.load_meta(ctx))
+            s.meta = std::move(*loaded);
+    }
     if (!s.rebuild(ctx)) {
         state_->path_cache = std::move(s.path_cache);
         return false;
@@ -672,7 +858,10 @@ bool Notify::set(Context& ctx, NotifyRequest request, bool send_status) {
             line += " (MESSAGES " + std::to_string(w.told.messages) + " UIDNEXT " +
                     std::to_string(w.told.uidnext) + " UIDVALIDITY " + std::to_string(w.told.uidvalidity) +
                     " UNSEEN " + std::to_string(w.told.unseen);
-            if (ctx.enabled().condstore || ctx.enabled().qresync)
+            // §3.1: with FlagChange the STATUS MUST contain HIGHESTMODSEQ
+            // when the server supports CONDSTORE (Loft always does, enabled
+            // or not); §5.2/§5.3 ask for it with CONDSTORE/QRESYNC enabled.
+            if ((w.events & notify_flag_change) || ctx.enabled().condstore || ctx.enabled().qresync)
                 line += " HIGHESTMODSEQ " + std::to_string(w.told.highest_modseq);
             line += ')';
             ctx.untagged(line);

@@ -15,6 +15,8 @@
 
 #include "fetch/fetch_items.hpp"
 
+#include <imapproto/export.hpp>
+
 #include <mailstore/storage/mailbox.hpp>
 
 #include <atomic>
@@ -73,6 +75,11 @@ inline constexpr std::size_t kMaxNotificationsPerPoll = 2000;
 // update; beyond it the client has EXISTS and fetches itself (§5.8 spirit:
 // the server does not pile up unbounded output).
 inline constexpr std::size_t kMaxNewMessageFetches = 1000;
+
+// How many times NOTIFY read the METADATA dict file in this process (a
+// test seam: a poll whose file did not change must not read it). Exported
+// (the library hides its internals) so the unit tests reach it.
+IMAPPROTO_API std::uint64_t notify_metadata_reads();
 
 class Notify {
 public:

@@ -4,6 +4,9 @@
 // STATUS for other mailboxes, LIST for CREATE/DELETE/RENAME and
 // subscriptions, EXISTS + FETCH for the selected mailbox.
 #include "session_harness.hpp"
+#include "session/notify.hpp"
+
+#include <mailstore/storage/metadata.hpp>
 
 #include <doctest/doctest.h>
 
@@ -18,6 +21,13 @@ const std::string kBadEvent =
 
 std::string append_cmd(const std::string& tag, const std::string& mailbox) {
     return tag + " APPEND " + mailbox + " {" + std::to_string(kMsg.size()) + "+}\r\n" + kMsg;
+}
+
+// The HIGHESTMODSEQ the storage has for `mailbox`.
+std::string highest_modseq(MailEnv& env, const std::string& mailbox) {
+    auto st = env.open_user("alice").status(mailbox, mailstore::storage::status_highest_modseq);
+    REQUIRE(st.is_ok());
+    return std::to_string(st->highest_modseq);
 }
 
 // The UIDVALIDITY the storage gave `mailbox`.
@@ -384,4 +394,119 @@ TEST_CASE("NOTIFY with METADATA on: MailboxMetadataChange and ServerMetadataChan
     CHECK(s.cmd("a5 SETMETADATA Other (/private/comment \"mine\")") == "a5 OK Setmetadata completed.\r\n");
     s.session().wake();
     CHECK(s.send_raw("") == "");
+}
+
+TEST_CASE("NOTIFY FlagChange with CONDSTORE enabled: another mailbox's STATUS has HIGHESTMODSEQ and UIDVALIDITY "
+          "(§5.1)") {
+    MailEnv env;
+    env.add_message("alice", "Other", kMsg);
+    SessionHarness s(env);
+    s.login();
+    CHECK(s.cmd("a0 ENABLE CONDSTORE") == "* ENABLED CONDSTORE\r\na0 OK Enabled.\r\n");
+    CHECK(s.cmd("a1 NOTIFY SET (personal (MessageNew MessageExpunge FlagChange))") == "a1 OK NOTIFY completed.\r\n");
+    SessionHarness other(env);
+    other.login();
+    other.cmd("b1 SELECT Other");
+    other.cmd("b2 STORE 1 +FLAGS.SILENT ($Junk)");
+    // The RFC's example: "* STATUS Lists/Lemonade (HIGHESTMODSEQ 65666665
+    // UIDVALIDITY 101)": both items although UIDVALIDITY did not change.
+    s.session().wake();
+    CHECK(s.send_raw("") == "* STATUS Other (MESSAGES 1 UIDNEXT 2 UIDVALIDITY " + uidvalidity(env, "Other") +
+                                " UNSEEN 1 HIGHESTMODSEQ " + highest_modseq(env, "Other") + ")\r\n");
+    // Without FlagChange (MessageNew/MessageExpunge only), a new message
+    // gets HIGHESTMODSEQ (§5.2) but UIDVALIDITY only when it changed.
+    CHECK(s.cmd("a2 NOTIFY SET (personal (MessageNew MessageExpunge))") == "a2 OK NOTIFY completed.\r\n");
+    CHECK(tagged_line(other.send(append_cmd("b3", "Other")), "b3").find("b3 OK") == 0);
+    s.session().wake();
+    CHECK(s.send_raw("") == "* STATUS Other (MESSAGES 2 UIDNEXT 3 UNSEEN 2 HIGHESTMODSEQ " +
+                                highest_modseq(env, "Other") + ")\r\n");
+}
+
+TEST_CASE("NOTIFY SET STATUS with FlagChange: HIGHESTMODSEQ although CONDSTORE is not enabled (§3.1)") {
+    MailEnv env;
+    env.add_message("alice", "Other", kMsg);
+    SessionHarness s(env);
+    s.login();
+    CHECK(s.cmd("a1 NOTIFY SET STATUS (mailboxes Other (MessageNew MessageExpunge FlagChange))") ==
+          "* STATUS Other (MESSAGES 1 UIDNEXT 2 UIDVALIDITY " + uidvalidity(env, "Other") +
+              " UNSEEN 1 HIGHESTMODSEQ " + highest_modseq(env, "Other") + ")\r\na1 OK NOTIFY completed.\r\n");
+    // Without FlagChange and without CONDSTORE: no HIGHESTMODSEQ.
+    CHECK(s.cmd("a2 NOTIFY SET STATUS (mailboxes Other (MessageNew MessageExpunge))") ==
+          "* STATUS Other (MESSAGES 1 UIDNEXT 2 UIDVALIDITY " + uidvalidity(env, "Other") +
+              " UNSEEN 1)\r\na2 OK NOTIFY completed.\r\n");
+}
+
+TEST_CASE("NOTIFY metadata events leave out Loft's internal entries: another session's GENURLAUTH and RESETKEY "
+          "are not reported") {
+    MailEnv env("imap_metadata = yes\nmail_attribute_dict = file:%h/dovecot-attributes\n"
+                "imap_urlauth_host = mail.example.org\n");
+    env.add_message("alice", "INBOX", kMsg);
+    SessionHarness s(env);
+    s.login();
+    CHECK(s.cmd("a1 NOTIFY SET (personal (MailboxMetadataChange ServerMetadataChange))") ==
+          "a1 OK NOTIFY completed.\r\n");
+    SessionHarness other(env);
+    other.login();
+    const std::string rump = "imap://alice@mail.example.org/INBOX/;uid=1;urlauth=anonymous";
+    CHECK(tagged_line(other.cmd("b1 GENURLAUTH \"" + rump + "\" INTERNAL"), "b1") == "b1 OK GENURLAUTH completed.");
+    // The key is in the dict file (the store's layout), yet not reported.
+    auto store = mailstore::storage::MetadataStore::open(env.open_user("alice"));
+    REQUIRE(store.is_ok());
+    auto guid = env.open_user("alice").mailbox_guid("INBOX");
+    REQUIRE(guid.is_ok());
+    auto key = store->get(*guid, "/private/vendor/vendor.loft/urlauth-key");
+    REQUIRE(key.is_ok());
+    CHECK(key->has_value());
+    s.session().wake();
+    CHECK(s.send_raw("") == "");
+    CHECK(other.cmd("b2 RESETKEY") == "b2 OK All keys removed.\r\n");
+    CHECK(s.cmd("a2 NOOP") == "a2 OK NOOP completed.\r\n");
+    // A visible entry next to it is reported, and only it.
+    other.cmd("b3 SETMETADATA INBOX (/private/comment \"c\")");
+    CHECK(other.cmd("b4 RESETKEY INBOX") == "b4 OK [URLMECH INTERNAL] Key reset.\r\n");
+    CHECK(s.cmd("a3 NOOP") == "* METADATA INBOX /private/comment\r\na3 OK NOOP completed.\r\n");
+    // The session's own GENURLAUTH / RESETKEY are not reported either.
+    CHECK(tagged_line(s.cmd("a4 GENURLAUTH \"" + rump + "\" INTERNAL"), "a4") == "a4 OK GENURLAUTH completed.");
+    CHECK(s.cmd("a5 RESETKEY") == "a5 OK All keys removed.\r\n");
+    CHECK(s.cmd("a6 NOOP") == "a6 OK NOOP completed.\r\n");
+}
+
+TEST_CASE("NOTIFY metadata events read the dict file once per change, not per mailbox or per poll") {
+    MailEnv env("imap_metadata = yes\nmail_attribute_dict = file:%h/dovecot-attributes\n");
+    for (const char* box : {"A", "B", "C", "D"})
+        env.add_message("alice", box, kMsg);
+    SessionHarness other(env);
+    other.login();
+    other.cmd("b0 SETMETADATA \"\" (/private/note \"before\")");
+    SessionHarness s(env);
+    s.login();
+    CHECK(s.cmd("a1 NOTIFY SET (personal (MailboxMetadataChange ServerMetadataChange))") ==
+          "a1 OK NOTIFY completed.\r\n");
+    const auto base = imapproto::detail::notify_metadata_reads();
+    // Polls with the file unchanged: no read at all.
+    for (int i = 0; i < 3; ++i) {
+        CHECK(s.cmd("n" + std::to_string(i) + " NOOP") == "n" + std::to_string(i) + " OK NOOP completed.\r\n");
+        s.session().wake();
+        CHECK(s.send_raw("") == "");
+    }
+    CHECK(imapproto::detail::notify_metadata_reads() == base);
+    // One change to several mailboxes and the server: one read, every slice right.
+    other.cmd("b1 SETMETADATA A (/private/comment \"a\" /shared/comment \"s\")");
+    other.cmd("b2 SETMETADATA D (/shared/x \"d\")");
+    other.cmd("b3 SETMETADATA \"\" (/private/note \"after\")");
+    CHECK(s.cmd("a2 NOOP") == "* METADATA \"\" /private/note\r\n* METADATA A /private/comment /shared/comment\r\n"
+                              "* METADATA D /shared/x\r\na2 OK NOOP completed.\r\n");
+    CHECK(imapproto::detail::notify_metadata_reads() == base + 1);
+    CHECK(s.cmd("a3 NOOP") == "a3 OK NOOP completed.\r\n");
+    CHECK(imapproto::detail::notify_metadata_reads() == base + 1);
+    // A new mailbox is covered: read again (its entries are its start).
+    other.cmd("b4 CREATE E");
+    other.cmd("b5 SETMETADATA E (/private/comment \"e\")");
+    s.session().wake();
+    CHECK(s.send_raw("") == "");
+    CHECK(imapproto::detail::notify_metadata_reads() == base + 2);
+    other.cmd("b6 SETMETADATA E (/private/comment \"e2\")");
+    s.session().wake();
+    CHECK(s.send_raw("") == "* METADATA E /private/comment\r\n");
+    CHECK(imapproto::detail::notify_metadata_reads() == base + 3);
 }
