@@ -186,3 +186,51 @@ def test_idle_with_notify(srv):
     assert r.read_until_tagged("i")[-1] == "i OK Idle completed."
     other.logout()
     r.close()
+
+
+def test_flag_change_status_items_with_condstore(srv):
+    """RFC 5465 §3.1: with FlagChange NOTIFY SET STATUS has HIGHESTMODSEQ
+    (Loft supports CONDSTORE) even before ENABLE; §5.1: with CONDSTORE
+    enabled, a flag change elsewhere brings UIDVALIDITY and HIGHESTMODSEQ."""
+    other = srv.login("alice")
+    assert other.create("Other")[0] == "OK"
+    assert other.append("Other", None, None, MESSAGE)[0] == "OK"
+    r = login_raw(srv)
+    lines = command(r, "n", "NOTIFY SET STATUS (mailboxes Other (MessageNew MessageExpunge FlagChange))")
+    assert lines[-1] == "n OK NOTIFY completed."
+    assert len(lines) == 2 and lines[0].startswith("* STATUS Other (MESSAGES 1 UIDNEXT 2 UIDVALIDITY "), lines
+    assert " UNSEEN 1 HIGHESTMODSEQ " in lines[0], lines
+    assert command(r, "e", "ENABLE CONDSTORE") == ["* ENABLED CONDSTORE", "e OK Enabled."]
+    assert other.select("Other")[0] == "OK"
+    assert other.store("1", "+FLAGS.SILENT", "($Junk)")[0] == "OK"
+    pushed = read_pushed_until(r, lambda line: line.startswith("* STATUS Other"))
+    assert len(pushed) == 1 and pushed[0].startswith("* STATUS Other (MESSAGES 1 UIDNEXT 2 UIDVALIDITY "), pushed
+    assert " UNSEEN 1 HIGHESTMODSEQ " in pushed[0], pushed
+    other.logout()
+    r.close()
+
+
+def test_metadata_events_hide_urlauth_keys(build_dir, tmp_path):
+    """Another client's GENURLAUTH and RESETKEY write the mailbox's URLAUTH
+    key (an internal METADATA entry): no METADATA line names it; a visible
+    entry set afterwards is the only one reported."""
+    config = ("imap_metadata = yes\nmail_attribute_dict = file:%h/dovecot-attributes\n"
+              "imap_urlauth_host = mail.example.org\nimap_idle_notify_interval = 10 mins\n")
+    with ImapServer(build_dir, tmp_path, extra_config=config, tls=False) as server:
+        setup = server.login("alice")
+        assert setup.append("INBOX", None, None, MESSAGE)[0] == "OK"
+        setup.logout()
+        r = login_raw(server)
+        assert command(r, "n", "NOTIFY SET (personal (MailboxMetadataChange ServerMetadataChange))") == [
+            "n OK NOTIFY completed."]
+        b = login_raw(server)
+        rump = "imap://alice@mail.example.org/INBOX/;uid=1;urlauth=anonymous"
+        assert command(b, "g", f'GENURLAUTH "{rump}" INTERNAL')[-1] == "g OK GENURLAUTH completed."
+        assert command(b, "k", "RESETKEY INBOX") == ["k OK [URLMECH INTERNAL] Key reset."]
+        assert command(b, "s", 'SETMETADATA INBOX (/private/comment "c")') == ["s OK Setmetadata completed."]
+        pushed = read_pushed_until(r, lambda line: line.startswith("* METADATA"))
+        assert pushed == ["* METADATA INBOX /private/comment"]
+        assert command(b, "k2", "RESETKEY") == ["k2 OK All keys removed."]
+        assert command(r, "x", "NOOP") == ["x OK NOOP completed."]
+        b.close()
+        r.close()
