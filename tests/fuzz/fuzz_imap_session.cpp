@@ -135,6 +135,12 @@ Env* make_env()
     const std::string text = "mail_location = maildir:" + e->mail.string() + "/%u/Maildir\n"
                              "mail_fsync = never\n"
                              "log_path = /dev/null\n"
+                             // The optional extensions on, so METADATA and
+                             // URLAUTH are fuzzed too (the dict and the
+                             // key file live in the home, restored per input).
+                             "imap_metadata = yes\n"
+                             "mail_attribute_dict = file:%h/dovecot-attributes\n"
+                             "imap_urlauth_host = localhost\n"
                              "passdb {\n  driver = passwd-file\n  args = " + users.string() + "\n}\n"
                              "userdb {\n  driver = static\n  args = home=" + e->home.string() + "\n}\n";
     auto loaded = ms::config::Config::load_string(text, "fuzz.conf");
