@@ -418,6 +418,77 @@ Result<std::vector<MetadataEntry>> MetadataStore::get_tree(std::string_view mail
     return out;
 }
 
+Result<MetadataFileVersion> MetadataStore::file_version() const {
+    struct stat sb {};
+    if (::stat(impl_->path.c_str(), &sb) != 0) {
+        if (errno == ENOENT)
+            return MetadataFileVersion{};
+        return errno_status(impl_->path, "stat", errno);
+    }
+    MetadataFileVersion v;
+    v.exists = true;
+    v.device = static_cast<std::uint64_t>(sb.st_dev);
+    v.inode = static_cast<std::uint64_t>(sb.st_ino);
+    v.size = static_cast<std::uint64_t>(sb.st_size);
+    v.mtime_ns = static_cast<std::int64_t>(sb.st_mtim.tv_sec) * 1000000000 + sb.st_mtim.tv_nsec;
+    v.ctime_ns = static_cast<std::int64_t>(sb.st_ctim.tv_sec) * 1000000000 + sb.st_ctim.tv_nsec;
+    return v;
+}
+
+Result<MetadataSnapshot> MetadataStore::read_all() const {
+    MetadataSnapshot snap;
+    // Stat first, then read: a replacement in between makes the kept
+    // version older than the entries, which costs a poller one more read
+    // but never hides a change.
+    auto version = file_version();
+    if (!version)
+        return version.status();
+    snap.version = *version;
+    auto entries = read_entries(impl_->path);
+    if (!entries)
+        return entries.status();
+    std::string inbox; // looked up only when a server entry is there
+    for (auto& [key, value] : *entries) {
+        std::string_view rest(key);
+        std::string_view scope;
+        if (rest.starts_with("priv/"))
+            scope = "priv";
+        else if (rest.starts_with("shared/"))
+            scope = "shared";
+        else
+            continue; // another dict user's key
+        rest.remove_prefix(scope.size() + 1);
+        const std::size_t slash = rest.find('/');
+        if (slash == std::string_view::npos || slash + 1 == rest.size())
+            continue;
+        std::string guid(rest.substr(0, slash));
+        // get/get_tree look keys up by the lower-case GUID; a key spelled
+        // otherwise is not an entry of any mailbox for them either.
+        if (guid != lower(guid))
+            continue;
+        std::string_view sub = rest.substr(slash + 1);
+        if (sub.starts_with(kServerPrefix)) {
+            // Server entries live under INBOX's key only; under another
+            // GUID they are nobody's (get_tree skips them too).
+            if (inbox.empty()) {
+                auto in = impl_->inbox();
+                if (!in)
+                    return in.status();
+                inbox = *in;
+            }
+            sub.remove_prefix(kServerPrefix.size());
+            if (guid != inbox || sub.empty())
+                continue;
+            guid.clear();
+        }
+        snap.owners[guid].push_back({entry_name(scope, sub), std::move(value)});
+    }
+    // Each list is sorted by name already: the keys are read in order, a
+    // GUID's "priv/" keys (-> "/private/...") all come before its "shared/"
+    // ones, and within a scope the key order is the name order.
+    return snap;
+}
+
 Result<MetadataRefusal> MetadataStore::set(std::string_view mailbox_guid, std::span<const MetadataChange> changes) {
     struct Planned {
         std::string key;

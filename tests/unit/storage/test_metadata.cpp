@@ -359,3 +359,125 @@ TEST_CASE("metadata: a leftover temporary file or a truncated tail does not brea
     CHECK(get1(s, kInbox, "/private/comment") == "v");
     CHECK_FALSE(get1(s, kInbox, "/private/cut"));
 }
+
+TEST_CASE("metadata: read_all groups every entry of a Dovecot file by GUID, the server under \"\"") {
+    TempDir dir;
+    auto s = open_store(dir);
+    // No file yet: an empty snapshot of a version that does not exist.
+    auto empty = s.read_all();
+    REQUIRE(empty.is_ok());
+    CHECK(empty->owners.empty());
+    CHECK_FALSE(empty->version.exists);
+    auto none = s.file_version();
+    REQUIRE(none.is_ok());
+    CHECK(*none == MetadataFileVersion{});
+    // The Dovecot 2.3.19 file of the test above (hash order), plus internal
+    // entries (read_all leaves filtering them to the caller), a server key
+    // under a GUID that is not INBOX's and keys that are not entries.
+    write(dir.file(), std::string("shared/") + kOther + "/comment\nab\001ncd\n" +
+                          "priv/" + kInbox + "/vendor/foo/bar\nx\n" +  //
+                          "priv/" + kInbox + "/comment\ninbox priv\n" +
+                          "shared/" + kInbox + "/vendor/vendor.dovecot/pvt/server/foo\nsrv shared\n" +
+                          "priv/" + kOther + "/comment\nother priv\n" +
+                          "priv/" + kInbox + "/vendor/vendor.dovecot/pvt/server/comment\nsrv priv\n" +
+                          "priv/" + kInbox + "/vendor/vendor.dovecot/pvt/server/vendor/vendor.loft/urlauth\nk\n" +
+                          "shared/" + kInbox + "/comment\ninbox shared\n" +  //
+                          "priv/" + kOther + "/x\na\001tb\001r\0011c\\\n" +    //
+                          "priv/" + kOther + "/vendor/vendor.dovecot/pvt/server/stray\nnobody's\n" +
+                          "priv/" + kOther + "/vendor/vendor.dovecot/pvt/quota\n1\n" +
+                          "priv/4073980E79A60B6BC13C000083ECC375/upper\nnot an entry\n" +
+                          "priv/" + kOther + "\nno slash\n" +  //
+                          "other-dict-user/key\nkept\n" +
+                          "priv/" + kOther + "/cut");
+    auto snap = s.read_all();
+    REQUIRE(snap.is_ok());
+    CHECK(snap->version.exists);
+    CHECK(snap->owners.size() == 3);
+    // Every list is what get_tree answers for /private then /shared.
+    for (const char* guid : {kInbox, kOther, ""}) {
+        std::vector<MetadataEntry> tree;
+        for (const char* scope : {"/private", "/shared"}) {
+            auto t = s.get_tree(guid, scope, MetadataDepth::infinity);
+            REQUIRE(t.is_ok());
+            tree.insert(tree.end(), t->begin(), t->end());
+        }
+        CAPTURE(guid);
+        CHECK(snap->owners.at(guid) == tree);
+    }
+    CHECK(snap->owners.at(kInbox) == std::vector<MetadataEntry>{{"/private/comment", "inbox priv"},
+                                                                {"/private/vendor/foo/bar", "x"},
+                                                                {"/shared/comment", "inbox shared"}});
+    CHECK(snap->owners.at(kOther) ==
+          std::vector<MetadataEntry>{{"/private/comment", "other priv"},
+                                     {"/private/vendor/vendor.dovecot/pvt/quota", "1"},
+                                     {"/private/x", std::string("a\tb\r\001c\\")},
+                                     {"/shared/comment", "ab\ncd"}});
+    CHECK(snap->owners.at("") == std::vector<MetadataEntry>{{"/private/comment", "srv priv"},
+                                                            {"/private/vendor/vendor.loft/urlauth", "k"},
+                                                            {"/shared/foo", "srv shared"}});
+    auto v = s.file_version();
+    REQUIRE(v.is_ok());
+    CHECK(*v == snap->version);
+    CHECK(v->size == fs::file_size(dir.file()));
+}
+
+TEST_CASE("metadata: file_version changes with every write and not without one") {
+    TempDir dir;
+    auto s = open_store(dir);
+    CHECK(set1(s, kInbox, "/private/a", "1") == MetadataRefusal::none);
+    auto v1 = s.file_version();
+    REQUIRE(v1.is_ok());
+    CHECK(v1->exists);
+    // Reads change nothing.
+    CHECK(get1(s, kInbox, "/private/a") == "1");
+    REQUIRE(s.read_all().is_ok());
+    CHECK(*s.file_version() == *v1);
+    // A write of the same size replaces the file: a new inode, so a
+    // different version even within one timestamp tick.
+    CHECK(set1(s, kInbox, "/private/a", "2") == MetadataRefusal::none);
+    auto v2 = s.file_version();
+    REQUIRE(v2.is_ok());
+    CHECK(v2->size == v1->size);
+    CHECK(*v2 != *v1);
+    auto snap = s.read_all();
+    REQUIRE(snap.is_ok());
+    CHECK(snap->version == *v2);
+    CHECK(snap->owners.at(kInbox) == std::vector<MetadataEntry>{{"/private/a", "2"}});
+    // A write that changes nothing does not touch the file.
+    CHECK(set1(s, kInbox, "/private/a", "2") == MetadataRefusal::none);
+    CHECK(*s.file_version() == *v2);
+    // Deleting the last entry leaves an empty file: no owners.
+    CHECK(set1(s, kInbox, "/private/a", std::nullopt) == MetadataRefusal::none);
+    auto last = s.read_all();
+    REQUIRE(last.is_ok());
+    CHECK(last->version.exists);
+    CHECK(last->owners.empty());
+}
+
+TEST_CASE("metadata: read_all errors: server entries without an INBOX GUID, a file too large") {
+    TempDir dir;
+    write(dir.file(), std::string("priv/") + kOther + "/comment\nc\npriv/" + kInbox +
+                          "/vendor/vendor.dovecot/pvt/server/comment\ns\n");
+    auto no_inbox = MetadataStore::open_file(dir.file(), "", {}, false);
+    REQUIRE(no_inbox.is_ok());
+    auto r = no_inbox->read_all();
+    CHECK(r.status().code() == mailstore::Status::Code::internal);
+    // Without server entries the INBOX GUID is not needed.
+    write(dir.file(), std::string("priv/") + kOther + "/comment\nc\n");
+    auto ok = no_inbox->read_all();
+    REQUIRE(ok.is_ok());
+    CHECK(ok->owners.at(kOther) == std::vector<MetadataEntry>{{"/private/comment", "c"}});
+    // Beyond 64 MiB the file is refused, not read into memory (sparse).
+    REQUIRE(truncate(dir.file().c_str(), 64ll * 1024 * 1024 + 1) == 0);
+    auto big = no_inbox->read_all();
+    CHECK(big.status().code() == mailstore::Status::Code::invalid_argument);
+    auto v = no_inbox->file_version();
+    REQUIRE(v.is_ok());
+    CHECK(v->size == 64ull * 1024 * 1024 + 1);
+    // Unreadable (a directory where the file should be): io_error, and
+    // file_version still answers.
+    fs::remove(dir.file());
+    fs::create_directory(dir.file());
+    auto dir_read = no_inbox->read_all();
+    CHECK_FALSE(dir_read.is_ok());
+}

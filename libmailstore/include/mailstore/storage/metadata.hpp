@@ -20,6 +20,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -64,6 +65,35 @@ enum class MetadataRefusal {
     too_many,  // max_entries or max_total_bytes would be exceeded: [METADATA TOOMANY]
 };
 
+// Which dict file a read saw: its identity (device, inode), size and times.
+// Writers replace the file by rename (Loft and Dovecot's file dict alike),
+// so an equal version means the same entries; a caller that polls compares
+// versions to skip reading an unchanged file. `exists` false: no file yet
+// (no entries).
+struct MetadataFileVersion {
+    bool exists = false;
+    std::uint64_t device = 0;
+    std::uint64_t inode = 0;
+    std::uint64_t size = 0;
+    std::int64_t mtime_ns = 0;
+    std::int64_t ctime_ns = 0;
+    bool operator==(const MetadataFileVersion&) const = default;
+};
+
+// Every entry of the dict from one read, grouped by owner.
+struct MetadataSnapshot {
+    // The file as stat'ed just before it was read: a change after that
+    // gives a different version, so a poller that keeps this one reads
+    // again rather than miss it.
+    MetadataFileVersion version;
+    // Lower-case mailbox GUID -> that mailbox's entries; "" -> the server's
+    // entries. Each list holds what get_tree(guid, "/private" and "/shared",
+    // infinity) would return, sorted by name, internal entries included
+    // (callers filter them). Keys of other dict users are not entries and
+    // are left out; a mailbox or the server without entries has no element.
+    std::map<std::string, std::vector<MetadataEntry>> owners;
+};
+
 // Checks an RFC 5464 entry name: starts with "/private" or "/shared", ASCII
 // printable without '*' '%', no "//", no trailing '/', bounded length
 // (1024). invalid_argument names the problem.
@@ -99,6 +129,16 @@ public:
     Result<MetadataRefusal> set(std::string_view mailbox_guid, std::span<const MetadataChange> changes);
     // Drops every entry of a deleted mailbox (private and shared).
     Status remove_mailbox(std::string_view mailbox_guid);
+
+    // The version of the dict file now: one stat, nothing read. io_error
+    // when it cannot be stat'ed (other than not existing).
+    Result<MetadataFileVersion> file_version() const;
+    // Every entry of every mailbox and of the server from one read of the
+    // file (for NOTIFY, RFC 5465 §5.6/§5.7, which compares all of them).
+    // A missing file is an empty snapshot. io_error when it cannot be read,
+    // invalid_argument when it is larger than the store reads (64 MiB),
+    // internal when it holds server entries and INBOX's GUID is unknown.
+    Result<MetadataSnapshot> read_all() const;
 
     const MetadataLimits& limits() const;
     // The dict file's path.
