@@ -28,29 +28,11 @@ namespace {
 namespace ms = mailstore::storage;
 namespace search = mailstore::search;
 
-// Messages per slice when the program reads message contents; index-only
-// programs run over the whole view at once.
-constexpr ms::Seq kSliceWithBodies = 500;
-
-bool has_key(const search::Node& node, search::Key key) {
-    if (node.key == key)
-        return true;
-    for (const auto& child : node.children)
-        if (has_key(child, key))
-            return true;
-    return false;
-}
-
 class SearchRun final : public CommandRun {
 public:
     SearchRun(search::Program program, SearchReturn ret, bool uid)
-        : program_(std::move(program)), ret_(ret), uid_(uid) {
-        want_modseq_ = has_key(program_.root, search::Key::modseq);
-        options_.now = static_cast<std::int64_t>(std::time(nullptr));
-        // Dovecot answers "SEARCH 2:10" in a 4-message mailbox with what
-        // exists instead of BAD; clients rely on it.
-        options_.clamp_sequence_numbers = true;
-    }
+        : want_modseq_(program_uses(program, search::Key::modseq)), search_(std::move(program)), ret_(ret),
+          uid_(uid) {}
 
     Progress resume(Context& ctx) override {
         Selected* sel = ctx.selected();
@@ -59,24 +41,14 @@ public:
             return Progress::done;
         }
         ms::Mailbox& mailbox = *sel->mailbox;
-        const ms::Seq total = mailbox.view().count();
-        options_.saved_result = &ctx.saved_result();
-        while (next_ <= total) {
-            ms::Seq last = total;
-            if (program_.needs_message && total - next_ >= kSliceWithBodies)
-                last = next_ + kSliceWithBodies - 1;
-            options_.first = next_;
-            options_.last = last;
-            auto found = search::evaluate(mailbox, program_, options_);
-            if (!found) {
-                fail(ctx, found.status());
-                return Progress::done;
-            }
-            for (ms::Seq seq : found.value())
-                seqs_.push_back(seq);
-            next_ = last + 1;
-            if (next_ <= total)
-                return Progress::more_output; // let the session breathe between slices
+        switch (search_.run(ctx, mailbox)) {
+        case SlicedSearch::Step::more:
+            return Progress::more_output; // let the session breathe between slices
+        case SlicedSearch::Step::failed:
+            fail(ctx, search_.error());
+            return Progress::done;
+        case SlicedSearch::Step::done:
+            break;
         }
         finish(ctx, mailbox);
         return Progress::done;
@@ -85,6 +57,7 @@ public:
 private:
     void finish(Context& ctx, ms::Mailbox& mailbox) {
         const ms::View& view = mailbox.view();
+        std::vector<ms::Seq>& seqs_ = search_.matches();
         SearchMatches matches;
         std::vector<std::uint32_t> uids;
         matches.ids.reserve(seqs_.size());
@@ -113,7 +86,7 @@ private:
         write_search_response(ctx, ret_, uid_, matches);
         if (ret_.update) {
             SearchContextSpec spec;
-            spec.program = std::move(program_);
+            spec.program = std::move(search_.program());
             spec.ret = ret_;
             spec.uid = uid_;
             if (ret_.save)
@@ -141,13 +114,10 @@ private:
         ctx.finish_status(status);
     }
 
-    search::Program program_;
+    bool want_modseq_;
+    SlicedSearch search_;
     SearchReturn ret_;
     bool uid_;
-    bool want_modseq_ = false;
-    search::EvaluateOptions options_;
-    ms::Seq next_ = 1;
-    std::vector<ms::Seq> seqs_;
 };
 
 } // namespace

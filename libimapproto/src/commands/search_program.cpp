@@ -1,5 +1,7 @@
-// Search arguments shared by SEARCH, SORT and THREAD.
+// Search arguments and sliced evaluation shared by SEARCH, SORT and THREAD.
 #include "commands/search_program.hpp"
+
+#include <ctime>
 
 namespace imapproto::detail {
 
@@ -48,6 +50,45 @@ void finish_bad_charset(Context& ctx) {
     }
     code += ')';
     ctx.finish_no(code, "Unsupported charset");
+}
+
+bool program_uses(const search::Program& program, search::Key key) {
+    // Iterative: the parser bounds nesting, but a walk needs no stack depth.
+    std::vector<const search::Node*> todo{&program.root};
+    while (!todo.empty()) {
+        const search::Node* node = todo.back();
+        todo.pop_back();
+        if (node->key == key)
+            return true;
+        for (const auto& child : node->children)
+            todo.push_back(&child);
+    }
+    return false;
+}
+
+SlicedSearch::SlicedSearch(search::Program program) : program_(std::move(program)) {
+    options_.now = static_cast<std::int64_t>(std::time(nullptr));
+    options_.clamp_sequence_numbers = true;
+}
+
+SlicedSearch::Step SlicedSearch::run(Context& ctx, mailstore::storage::Mailbox& mailbox) {
+    const mailstore::storage::Seq total = mailbox.view().count();
+    options_.saved_result = &ctx.saved_result();
+    if (next_ > total)
+        return Step::done;
+    mailstore::storage::Seq last = total;
+    if (program_.needs_message && total - next_ >= kSliceWithBodies)
+        last = next_ + kSliceWithBodies - 1;
+    options_.first = next_;
+    options_.last = last;
+    auto found = search::evaluate(mailbox, program_, options_);
+    if (!found) {
+        error_ = found.status();
+        return Step::failed;
+    }
+    seqs_.insert(seqs_.end(), found->begin(), found->end());
+    next_ = last + 1;
+    return next_ <= total ? Step::more : Step::done;
 }
 
 } // namespace imapproto::detail

@@ -33,21 +33,11 @@ namespace {
 namespace ms = mailstore::storage;
 namespace search = mailstore::search;
 
-// Messages per slice when the program reads message contents, and per
-// slice of sort keys when they need headers not cached.
-constexpr ms::Seq kSliceWithBodies = 500;
+// Messages per slice of sort keys when they need headers not cached (the
+// search itself runs in SlicedSearch's slices).
 constexpr std::size_t kSortSlice = 1000;
 // Bytes collected before they are handed to the output queue.
 constexpr std::size_t kChunk = 16 * 1024;
-
-bool has_key(const search::Node& node, search::Key key) {
-    if (node.key == key)
-        return true;
-    for (const auto& child : node.children)
-        if (has_key(child, key))
-            return true;
-    return false;
-}
 
 void flush_chunk(Context& ctx, std::string& line, bool force) {
     if (line.size() >= kChunk || (force && !line.empty())) {
@@ -74,12 +64,8 @@ void write_sort_line(Context& ctx, const std::vector<std::uint32_t>& ids, std::u
 class SortRun final : public CommandRun {
 public:
     SortRun(search::Program program, std::vector<search::SortCriterion> criteria, SearchReturn ret, bool uid)
-        : program_(std::move(program)), criteria_(std::move(criteria)), ret_(ret), uid_(uid) {
-        want_modseq_ = has_key(program_.root, search::Key::modseq);
-        options_.now = static_cast<std::int64_t>(std::time(nullptr));
-        // As SEARCH: "2:10" in a 4-message mailbox names what exists.
-        options_.clamp_sequence_numbers = true;
-    }
+        : want_modseq_(program_uses(program, search::Key::modseq)), search_(std::move(program)),
+          criteria_(std::move(criteria)), ret_(ret), uid_(uid) {}
 
     Progress resume(Context& ctx) override {
         Selected* sel = ctx.selected();
@@ -89,26 +75,16 @@ public:
         }
         ms::Mailbox& mailbox = *sel->mailbox;
         if (!sorter_) {
-            const ms::Seq total = mailbox.view().count();
-            options_.saved_result = &ctx.saved_result();
-            while (next_ <= total) {
-                ms::Seq last = total;
-                if (program_.needs_message && total - next_ >= kSliceWithBodies)
-                    last = next_ + kSliceWithBodies - 1;
-                options_.first = next_;
-                options_.last = last;
-                auto found = search::evaluate(mailbox, program_, options_);
-                if (!found) {
-                    fail(ctx, found.status());
-                    return Progress::done;
-                }
-                seqs_.insert(seqs_.end(), found->begin(), found->end());
-                next_ = last + 1;
-                if (next_ <= total)
-                    return Progress::more_output; // let the session breathe between slices
+            switch (search_.run(ctx, mailbox)) {
+            case SlicedSearch::Step::more:
+                return Progress::more_output; // let the session breathe between slices
+            case SlicedSearch::Step::failed:
+                fail(ctx, search_.error());
+                return Progress::done;
+            case SlicedSearch::Step::done:
+                break;
             }
-            sorter_.emplace(criteria_, std::move(seqs_));
-            seqs_ = {};
+            sorter_.emplace(criteria_, std::move(search_.matches()));
         }
         std::size_t slice = sorter_->needs_header() ? kSortSlice : 0;
         auto loaded = sorter_->load(mailbox, slice);
@@ -166,7 +142,7 @@ private:
             // CONTEXT=SORT (RFC 5267 §4.3): the session keeps the result
             // in sort order and reports ADDTO/REMOVEFROM positions.
             SearchContextSpec spec;
-            spec.program = std::move(program_);
+            spec.program = std::move(search_.program());
             spec.ret = ret_;
             spec.uid = uid_;
             spec.sort = criteria_;
@@ -194,14 +170,11 @@ private:
         ctx.finish_status(status);
     }
 
-    search::Program program_;
+    bool want_modseq_;
+    SlicedSearch search_;
     std::vector<search::SortCriterion> criteria_;
     SearchReturn ret_;
     bool uid_;
-    bool want_modseq_ = false;
-    search::EvaluateOptions options_;
-    ms::Seq next_ = 1;
-    std::vector<ms::Seq> seqs_;
     std::optional<search::Sorter> sorter_;
 };
 
