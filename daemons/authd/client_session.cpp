@@ -56,6 +56,22 @@ bool hidden_field(const std::string& key, bool proxy) {
            key == "allow_nets" || key == "nodelay";
 }
 
+// The passdb fields a nologin refusal's FAIL carries (docs/authd.md
+// "Protocol"): what the login process needs for an RFC 2221 referral
+// (nologin, host, port, destuser ...), never the password or what only the
+// passdb chain acts on; reason= goes out in its own place. Only nologin
+// refusals carry them: a wrong password has no fields, and other refusals
+// (allow_nets, deny) must not tell the client where the user lives.
+std::vector<std::pair<std::string, std::string>> refusal_fields(const AuthReply& reply) {
+    std::vector<std::pair<std::string, std::string>> fields;
+    if (!reply.passdb_fields.has("nologin"))
+        return fields;
+    for (const auto& [k, v] : reply.passdb_fields.items())
+        if (!hidden_field(k, true) && k != "reason")
+            fields.emplace_back(k, v);
+    return fields;
+}
+
 struct Pending {
     std::uint32_t id = 0;
     std::shared_ptr<const Authenticator> auth; // the one this exchange began on
@@ -92,7 +108,14 @@ private:
     static asio::awaitable<void> step(std::shared_ptr<ClientSession> self, std::shared_ptr<Pending> p,
                                       std::string response, bool has_response);
     void finish(const std::shared_ptr<Pending>& p, const AuthReply& reply);
-    void fail(std::uint32_t id, ap::FailInfo info) { out_->send(ap::fail_line(id, info)); }
+    void fail(std::uint32_t id, const ap::FailInfo& info) {
+        bool dropped = false;
+        out_->send(ap::fail_line(id, info, &dropped));
+        if (dropped)
+            conn_->log().warningf("auth client {}: request {}: more passdb fields than fit in a FAIL line "
+                                  "(at most {} fields, {} bytes); sent without them",
+                                  cpid_, id, ap::kMaxFailFields, ap::kMaxLineLength);
+    }
     void violation(const std::string& what) {
         conn_->log().errorf("auth client {}: {}; disconnecting", cpid_, what);
     }
@@ -357,6 +380,7 @@ void ClientSession::finish(const std::shared_ptr<Pending>& p, const AuthReply& r
             ap::FailInfo info;
             info.user = reply.user;
             info.reason = reply.passdb_fields.get_or("reason", "");
+            info.fields = refusal_fields(reply);
             fail(p->id, info);
         } else {
             std::vector<std::pair<std::string, std::string>> fields;
@@ -375,6 +399,7 @@ void ClientSession::finish(const std::shared_ptr<Pending>& p, const AuthReply& r
         ap::FailInfo info;
         info.user = reply.user;
         info.reason = reply.reason;
+        info.fields = refusal_fields(reply);
         fail(p->id, info);
         break;
     }

@@ -91,6 +91,21 @@ auth::AuthReply reply_of(const Result<loft::AuthStep>& step) {
         else
             reply.passdb_fields.set(k, v);
     }
+    // Dovecot's auth server answers a nologin user (without proxy) with OK
+    // and the nologin field, leaving the refusal to its login process:
+    // refuse here, as loft-authd and the in-process passdb chain do, so
+    // that such a user never logs in and a host= still makes a referral.
+    if (reply.kind == auth::AuthReply::Kind::success && reply.passdb_fields.has("nologin") &&
+        !reply.passdb_fields.has("proxy") && !reply.passdb_fields.has("proxy_maybe")) {
+        reply.kind = auth::AuthReply::Kind::failure;
+        reply.reason = reply.passdb_fields.get_or("reason", "");
+    }
+    // A nologin refusal's reason= is the passdb's reason field (loft-authd
+    // sends it in FAIL's own reason= place): the referral's text
+    // (auth_reply.cpp) reads it from the passdb fields, as in-process.
+    if (reply.kind == auth::AuthReply::Kind::failure && reply.passdb_fields.has("nologin") && !r.reason.empty() &&
+        !reply.passdb_fields.has("reason"))
+        reply.passdb_fields.set("reason", r.reason);
     // loft-authd has already waited out the failure delay before its FAIL.
     reply.delay = std::chrono::milliseconds(0);
     return reply;

@@ -502,6 +502,7 @@ def test_master_list_streams_to_a_slow_reader(build_dir):
 PROXY_PASSWD = PASSWD + """\
 dave:{PLAIN}pw:1003:1003::/home/dave::proxy=y host=10.0.0.2 port=1143 destuser=dave2 nologin reason=Moved
 erin:{PLAIN}pw:1004:1004::/home/erin::proxy_maybe=y host=10.0.0.3 nologin reason=Referral
+fred:{PLAIN}pw:1005:1005::/home/fred::nodelay=y nologin host=mail2.example.com port=1143 destuser=fred2 reason=Moved allow_nets=0.0.0.0/0
 """
 
 
@@ -519,9 +520,28 @@ def test_proxy_with_nologin_is_ok_with_its_fields(build_dir):
         c.send(f"AUTH\t2\tPLAIN\tservice=imap\tresp={plain('erin', 'pw')}\n")
         assert c.line() == "OK\t2\tuser=erin\tproxy_maybe=y\thost=10.0.0.3\tnologin\treason=Referral"
         c.send(f"AUTH\t3\tPLAIN\tservice=imap\tresp={plain('bob', 'pw')}\n")
-        assert c.line() == "FAIL\t3\tuser=bob\treason=Suspended"
+        assert c.line() == "FAIL\t3\tuser=bob\tnologin\treason=Suspended"
         c.send(f"AUTH\t4\tPLAIN\tservice=imap\tresp={plain('dave', 'wrong')}\n")
         assert fail_id(c.line()) == 4
+        c.close()
+    finally:
+        proc.stop()
+
+
+def test_nologin_fail_carries_the_passdb_fields(build_dir):
+    """nologin without proxy: FAIL with the passdb's fields (nologin, host,
+    port, destuser) before reason=, for the login process's RFC 2221
+    referral; never the password, nodelay or allow_nets. A wrong password
+    gets no fields."""
+    proc = start_authd(build_dir, passwd_text=PROXY_PASSWD)
+    try:
+        proc.wait_ready()
+        c, _ = client_conn(proc.socket_path("auth-client"))
+        c.send(f"AUTH\t1\tPLAIN\tservice=imap\tresp={plain('fred', 'pw')}\n")
+        assert c.line() == ("FAIL\t1\tuser=fred\tnologin\thost=mail2.example.com\tport=1143"
+                            "\tdestuser=fred2\treason=Moved")
+        c.send(f"AUTH\t2\tPLAIN\tservice=imap\tresp={plain('fred', 'wrong')}\n")
+        assert c.line() == "FAIL\t2\tuser=fred"
         c.close()
     finally:
         proc.stop()
@@ -648,5 +668,5 @@ def test_fail_lines_name_the_attempted_user(authd):
     c.send(f"AUTH\t2\tPLAIN\tservice=smtp\tresp={plain('nobody-here', 'x')}\n")
     assert c.line() == "FAIL\t2\tuser=nobody-here"
     c.send(f"AUTH\t3\tPLAIN\tservice=smtp\tresp={plain('bob', 'pw')}\n")
-    assert c.line() == "FAIL\t3\tuser=bob\treason=Suspended"
+    assert c.line() == "FAIL\t3\tuser=bob\tnologin\treason=Suspended"
     c.close()

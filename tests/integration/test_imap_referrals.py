@@ -1,16 +1,20 @@
 """LOGIN-REFERRALS (RFC 2221) through a real loft-imapd: a passdb entry with
 nologin + host (+ port, destuser, reason) answers LOGIN and AUTHENTICATE
-with NO [REFERRAL imap://...], in Dovecot 2.3's form, both when the daemon
-checks logins itself and when it asks loft-authd (loftd's setup)."""
+with NO [REFERRAL imap://...], in Dovecot 2.3's form, when the daemon
+checks logins itself, when it asks loft-authd (loftd's setup) and when it
+asks a Dovecot auth server."""
 import base64
 import grp
 import imaplib
 import os
 import pwd
+import shutil
+import socket
+import subprocess
 
 import pytest
 
-from imapd_util import ImapServer
+from imapd_util import ImapServer, wait_for
 from loftd_util import free_port, start_loftd, workdir  # noqa: F401
 
 # nodelay: every referral is a failed login, and the failure delay would
@@ -98,11 +102,10 @@ def test_imaplib_sees_the_referral(srv):
     check_referrals(srv.port)
 
 
-@pytest.mark.xfail(strict=True, reason="loft-authd's FAIL line carries user, code and reason only, not the "
-                   "passdb's host/port/destuser, so loft-imapd behind loft-authd cannot build the referral")
 def test_referrals_through_loft_authd(build_dir, workdir, start_loftd):
-    """Under loftd the passdb fields must reach loft-imapd through
-    loft-authd's FAIL reply (as Dovecot's auth server sends them)."""
+    """Under loftd the passdb fields reach loft-imapd through loft-authd's
+    FAIL reply for a nologin refusal (nologin, host, port, destuser before
+    reason=)."""
     if os.geteuid() != 0:
         pytest.skip("needs root: loftd runs workers as mail_uid")
     nobody = pwd.getpwnam("nobody")
@@ -142,3 +145,76 @@ service imap-login {{
 """)
     assert loftd.wait_for_output(r"Authentication through loft-authd: \S+/run/auth-login"), loftd.output
     check_referrals(port)
+
+
+DOVECOT = shutil.which("dovecot") or (os.path.exists("/usr/sbin/dovecot") and "/usr/sbin/dovecot") or None
+
+
+@pytest.fixture
+def dovecot_auth(tmp_path):
+    """A throwaway Dovecot auth server (no protocols) with the referral
+    users; yields its auth-login socket (the auth-client protocol)."""
+    d = tmp_path / "dovecot"
+    (d / "run").mkdir(parents=True)
+    (d / "state").mkdir()
+    users = d / "users"
+    users.write_text(REFERRAL_USERS)
+    me, group = pwd.getpwuid(os.getuid()).pw_name, grp.getgrgid(os.getgid()).gr_name
+    conf = d / "dovecot.conf"
+    conf.write_text(f"""base_dir = {d}/run
+state_dir = {d}/state
+log_path = {d}/dovecot.log
+protocols =
+ssl = no
+auth_mechanisms = plain login
+auth_failure_delay = 0
+default_internal_user = {me}
+default_internal_group = {group}
+default_login_user = {me}
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN {users}
+}}
+userdb {{
+  driver = static
+  args = uid={os.getuid()} gid={os.getgid()} home={d}/home/%u
+}}
+""")
+    proc = subprocess.Popen([DOVECOT, "-c", str(conf), "-F"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    socket_path = d / "run" / "auth-login"
+
+    def ready():
+        if proc.poll() is not None:
+            raise AssertionError(f"dovecot exited: {proc.stderr.read().decode(errors='replace')}")
+        with socket.socket(socket.AF_UNIX) as s:
+            try:
+                s.connect(str(socket_path))
+                return True
+            except OSError:
+                return False
+
+    try:
+        wait_for(ready, "Dovecot's auth-login socket")
+        yield socket_path
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        proc.stderr.close()
+
+
+@pytest.mark.skipif(DOVECOT is None, reason="dovecot (dovecot-core) is not installed")
+def test_referrals_through_a_dovecot_auth_server(build_dir, tmp_path, dovecot_auth):
+    """Dovecot 2.3's auth server answers a nologin user with OK and the
+    passdb fields (the refusal is the login process's): loft-imapd on its
+    auth-login socket refuses that OK itself, with the same referral (and
+    never logs such a user in)."""
+    run = tmp_path / "srv" / "run"
+    run.mkdir(parents=True)
+    # loft-imapd finds the auth-login socket under its base_dir.
+    (run / "auth-login").symlink_to(dovecot_auth)
+    with ImapServer(build_dir, tmp_path / "srv", extra_config="auth_mechanisms = plain login\n") as server:
+        assert "Authentication through loft-authd: " + str(run / "auth-login") in server.log_text()
+        for n, (user, expected) in enumerate(EXPECTED.items()):
+            assert answer(server, f"l{n} LOGIN {user} secret") == [f"l{n} {expected}"]
+            assert answer(server, f"p{n} AUTHENTICATE PLAIN {plain(user)}") == [f"p{n} {expected}"]
+        assert answer(server, "w LOGIN ref1 wrong") == ["w NO [AUTHENTICATIONFAILED] Authentication failed."]
