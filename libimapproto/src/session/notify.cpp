@@ -11,14 +11,9 @@
 #include <mailstore/storage/user.hpp>
 
 #include <algorithm>
-#include <cerrno>
 #include <map>
 #include <set>
 #include <thread>
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace imapproto::detail {
 
@@ -116,74 +111,12 @@ std::string separator_text(char sep) {
     return std::string("\"") + sep + '"';
 }
 
-// The METADATA dict file as last read: a poll whose file has the same
-// identity, size and times is not read again.
-struct FileStamp {
-    bool exists = false;
-    dev_t dev = 0;
-    ino_t ino = 0;
-    off_t size = 0;
-    std::int64_t mtime_ns = 0;
-    std::int64_t ctime_ns = 0;
-    bool operator==(const FileStamp&) const = default;
-};
-
-FileStamp stamp_of(const struct stat& sb) {
-    FileStamp f;
-    f.exists = true;
-    f.dev = sb.st_dev;
-    f.ino = sb.st_ino;
-    f.size = sb.st_size;
-    f.mtime_ns = static_cast<std::int64_t>(sb.st_mtim.tv_sec) * 1000000000 + sb.st_mtim.tv_nsec;
-    f.ctime_ns = static_cast<std::int64_t>(sb.st_ctim.tv_sec) * 1000000000 + sb.st_ctim.tv_nsec;
-    return f;
-}
-
 // A dict file bigger than this is not read (Loft writes at most 1 MiB of
 // entries, MetadataLimits::max_total_bytes; a larger one was written by
 // someone else): the metadata events stay silent and an error is logged.
-constexpr off_t kMaxMetadataFile = 16 * 1024 * 1024;
+constexpr std::uint64_t kMaxMetadataFile = 16 * 1024 * 1024;
 
 std::atomic<std::uint64_t> g_metadata_reads{0};
-
-// Dovecot's file dict (mail_attribute_dict = file:...): a key line and a
-// value line per entry, with \001-escapes for \001, TAB, CR and LF. Calls
-// `entry(key, value)` for each complete pair.
-template <typename F>
-void parse_dict(std::string_view text, F&& entry) {
-    auto unescape = [](std::string_view in) {
-        std::string out;
-        out.reserve(in.size());
-        for (std::size_t i = 0; i < in.size(); ++i) {
-            if (in[i] != '\001' || i + 1 == in.size()) {
-                out += in[i];
-                continue;
-            }
-            switch (in[++i]) {
-            case '1': out += '\001'; break;
-            case 't': out += '\t'; break;
-            case 'r': out += '\r'; break;
-            case 'n': out += '\n'; break;
-            default: out += in[i]; break;
-            }
-        }
-        return out;
-    };
-    std::size_t pos = 0;
-    auto next_line = [&](std::string_view& line) {
-        if (pos >= text.size())
-            return false;
-        std::size_t nl = text.find('\n', pos);
-        if (nl == std::string_view::npos)
-            nl = text.size();
-        line = text.substr(pos, nl - pos);
-        pos = nl + 1;
-        return true;
-    };
-    std::string_view key, value;
-    while (next_line(key) && next_line(value))
-        entry(unescape(key), unescape(value));
-}
 
 std::string lower_ascii(std::string_view in) {
     std::string out(in);
@@ -210,9 +143,8 @@ struct Notify::State {
     std::string meta_path;
     // What `meta` was read from: the file and the GUIDs it was sliced by
     // (mailbox GUID -> name; "" -> the server). Unchanged: no read.
-    std::optional<FileStamp> meta_stamp;
+    std::optional<st::MetadataFileVersion> meta_stamp; // the dict file as last read
     std::map<std::string, std::string> meta_keys;
-    std::string inbox_guid; // lower case: Dovecot keeps server entries under it
     // Mailboxes with message events (other than the selected one's), and
     // the STATUS the client last heard of each.
     struct Watched {
@@ -607,8 +539,9 @@ void Notify::State::collect(Context& ctx, std::vector<std::string>& out) {
 
 // Every entry of the mailboxes a MailboxMetadataChange group covers and,
 // for ServerMetadataChange, of the server, from one read of the dict file
-// sliced by GUID. nullopt when nothing was read: neither the file (inode,
-// size, times) nor the covered mailboxes changed since the last call, or
+// (MetadataStore::read_all, grouped by GUID). nullopt when nothing was read:
+// neither the file (MetadataStore::file_version: inode, size, times) nor the
+// covered mailboxes changed since the last call, or
 // the file cannot be read now (the client keeps what it was told). Internal
 // entries (Dovecot's vendor.dovecot/pvt, Loft's vendor.loft: the URLAUTH
 // keys) are left out, as GETMETADATA leaves them out: clients never see
@@ -618,15 +551,10 @@ std::optional<std::map<std::string, Notify::State::Entries>> Notify::State::load
     if (!store)
         return std::nullopt;
     meta_path = store->path();
-    // Which GUIDs to slice out: key "priv/<guid>/..." / "shared/<guid>/...".
+    // Which GUIDs to slice out of the store's snapshot.
     std::map<std::string, std::string> keys; // lower-case GUID -> mailbox name
     const bool server = std::any_of(request.groups.begin(), request.groups.end(),
                                     [](const NotifyGroup& g) { return g.events & notify_server_metadata; });
-    if (server && inbox_guid.empty()) {
-        auto guid = ctx.user().mailbox_guid("INBOX");
-        if (guid)
-            inbox_guid = lower_ascii(*guid);
-    }
     std::size_t mailboxes = 0;
     for (const auto& [name, entry] : names) {
         if (entry.guid.empty() || mailboxes >= kMaxWatchedMailboxes)
@@ -640,49 +568,18 @@ std::optional<std::map<std::string, Notify::State::Entries>> Notify::State::load
         }
     }
 
-    struct stat sb {};
-    FileStamp now_stamp;
-    if (::stat(meta_path.c_str(), &sb) == 0)
-        now_stamp = stamp_of(sb);
-    else if (errno != ENOENT)
+    auto version = store->file_version();
+    if (!version)
         return std::nullopt; // unreadable now: keep what the client knows
-    if (meta_stamp && *meta_stamp == now_stamp && keys == meta_keys)
+    if (meta_stamp && *meta_stamp == *version && keys == meta_keys)
         return std::nullopt;
-
-    std::string text;
-    if (now_stamp.exists) {
-        int fd = ::open(meta_path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-            if (errno != ENOENT)
-                return std::nullopt;
-            now_stamp = FileStamp{};
-        } else {
-            struct Closer {
-                int fd;
-                ~Closer() { ::close(fd); }
-            } closer{fd};
-            if (::fstat(fd, &sb) != 0)
-                return std::nullopt;
-            if (sb.st_size > kMaxMetadataFile) {
-                ctx.log().error("NOTIFY: " + meta_path + " is too large to read for metadata events");
-                return std::nullopt;
-            }
-            now_stamp = stamp_of(sb); // the file actually read
-            text.resize(static_cast<std::size_t>(sb.st_size));
-            std::size_t got = 0;
-            while (got < text.size()) {
-                ssize_t n = ::read(fd, text.data() + got, text.size() - got);
-                if (n < 0 && errno == EINTR)
-                    continue;
-                if (n < 0)
-                    return std::nullopt;
-                if (n == 0)
-                    break;
-                got += static_cast<std::size_t>(n);
-            }
-            text.resize(got);
-        }
+    if (version->size > kMaxMetadataFile) {
+        ctx.log().error("NOTIFY: " + meta_path + " is too large to read for metadata events");
+        return std::nullopt;
     }
+    auto snapshot = store->read_all();
+    if (!snapshot)
+        return std::nullopt;
     g_metadata_reads.fetch_add(1);
 
     std::map<std::string, Entries> result;
@@ -690,37 +587,21 @@ std::optional<std::map<std::string, Notify::State::Entries>> Notify::State::load
         result[""];
     for (const auto& [guid, name] : keys)
         result[name];
-    // Server entries: under INBOX's key with Dovecot's server prefix.
-    constexpr std::string_view kServerPrefix = "vendor/vendor.dovecot/pvt/server/";
-    parse_dict(text, [&](std::string key, std::string value) {
-        std::string_view scope;
-        std::string_view rest(key);
-        if (rest.starts_with("priv/"))
-            scope = "/private/";
-        else if (rest.starts_with("shared/"))
-            scope = "/shared/";
-        else
-            return;
-        rest.remove_prefix(scope == "/private/" ? 5 : 7);
-        const std::size_t slash = rest.find('/');
-        if (slash == std::string_view::npos)
-            return;
-        const std::string guid = lower_ascii(rest.substr(0, slash));
-        std::string_view sub = rest.substr(slash + 1);
+    for (auto& [guid, list] : snapshot->owners) {
         Entries* into = nullptr;
-        if (server && guid == inbox_guid && sub.starts_with(kServerPrefix)) {
-            sub.remove_prefix(kServerPrefix.size());
-            into = &result[""];
-        } else if (auto k = keys.find(guid); k != keys.end() && !sub.starts_with(kServerPrefix)) {
+        if (guid.empty()) {
+            if (server)
+                into = &result[""];
+        } else if (auto k = keys.find(guid); k != keys.end()) {
             into = &result[k->second];
         }
-        if (!into || sub.empty())
-            return;
-        std::string name = std::string(scope) + std::string(sub);
-        if (!is_internal_metadata_entry(name))
-            into->insert_or_assign(std::move(name), std::move(value));
-    });
-    meta_stamp = now_stamp;
+        if (!into)
+            continue;
+        for (auto& entry : list)
+            if (!is_internal_metadata_entry(entry.name))
+                into->insert_or_assign(std::move(entry.name), std::move(entry.value));
+    }
+    meta_stamp = snapshot->version;
     meta_keys = std::move(keys);
     return result;
 }
