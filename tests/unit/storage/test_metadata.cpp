@@ -66,6 +66,19 @@ std::optional<std::string> get1(const MetadataStore& s, std::string_view guid, s
     return *r;
 }
 
+// Written by Dovecot 2.3.19 (SETMETADATA on INBOX, Other and ""; its file
+// dict keeps hash order).
+std::string dovecot_file() {
+    return std::string("shared/") + kOther + "/comment\nab\001ncd\n" +  //
+           "priv/" + kInbox + "/vendor/foo/bar\nx\n" +                    //
+           "priv/" + kInbox + "/comment\ninbox priv\n" +                  //
+           "shared/" + kInbox + "/vendor/vendor.dovecot/pvt/server/foo\nsrv shared\n" +
+           "priv/" + kOther + "/comment\nother priv\n" +
+           "priv/" + kInbox + "/vendor/vendor.dovecot/pvt/server/comment\nsrv priv\n" +
+           "shared/" + kInbox + "/comment\ninbox shared\n" +  //
+           "priv/" + kOther + "/x\na\001tb\001r\0011c\\\n";
+}
+
 } // namespace
 
 TEST_CASE("metadata: entry names are checked as RFC 5464 §3.2 says") {
@@ -136,18 +149,7 @@ TEST_CASE("metadata: the file is Dovecot's: keys, escapes and server entries und
 
 TEST_CASE("metadata: a file written by Dovecot 2.3 is read as it is, unknown keys are kept") {
     TempDir dir;
-    // Written by Dovecot 2.3.19 (SETMETADATA on INBOX, Other and "";
-    // its file dict keeps hash order).
-    const std::string dovecot = std::string("shared/") + kOther + "/comment\nab\001ncd\n" +
-                                "priv/" + kInbox + "/vendor/foo/bar\nx\n" +  //
-                                "priv/" + kInbox + "/comment\ninbox priv\n" +
-                                "shared/" + kInbox + "/vendor/vendor.dovecot/pvt/server/foo\nsrv shared\n" +
-                                "priv/" + kOther + "/comment\nother priv\n" +
-                                "priv/" + kInbox + "/vendor/vendor.dovecot/pvt/server/comment\nsrv priv\n" +
-                                "shared/" + kInbox + "/comment\ninbox shared\n" +  //
-                                "priv/" + kOther + "/x\na\001tb\001r\0011c\\\n" +    //
-                                "other-dict-user/key\nkept\n";
-    write(dir.file(), dovecot);
+    write(dir.file(), dovecot_file() + "other-dict-user/key\nkept\n");
     auto s = open_store(dir);
     CHECK(get1(s, kOther, "/shared/comment") == "ab\ncd");
     CHECK(get1(s, kOther, "/private/comment") == "other priv");
@@ -371,18 +373,11 @@ TEST_CASE("metadata: read_all groups every entry of a Dovecot file by GUID, the 
     auto none = s.file_version();
     REQUIRE(none.is_ok());
     CHECK(*none == MetadataFileVersion{});
-    // The Dovecot 2.3.19 file of the test above (hash order), plus internal
-    // entries (read_all leaves filtering them to the caller), a server key
-    // under a GUID that is not INBOX's and keys that are not entries.
-    write(dir.file(), std::string("shared/") + kOther + "/comment\nab\001ncd\n" +
-                          "priv/" + kInbox + "/vendor/foo/bar\nx\n" +  //
-                          "priv/" + kInbox + "/comment\ninbox priv\n" +
-                          "shared/" + kInbox + "/vendor/vendor.dovecot/pvt/server/foo\nsrv shared\n" +
-                          "priv/" + kOther + "/comment\nother priv\n" +
-                          "priv/" + kInbox + "/vendor/vendor.dovecot/pvt/server/comment\nsrv priv\n" +
+    // Dovecot's file, plus internal entries (read_all leaves filtering
+    // them to the caller), a server key under a GUID that is not INBOX's
+    // and keys that are not entries.
+    write(dir.file(), dovecot_file() +
                           "priv/" + kInbox + "/vendor/vendor.dovecot/pvt/server/vendor/vendor.loft/urlauth\nk\n" +
-                          "shared/" + kInbox + "/comment\ninbox shared\n" +  //
-                          "priv/" + kOther + "/x\na\001tb\001r\0011c\\\n" +    //
                           "priv/" + kOther + "/vendor/vendor.dovecot/pvt/server/stray\nnobody's\n" +
                           "priv/" + kOther + "/vendor/vendor.dovecot/pvt/quota\n1\n" +
                           "priv/4073980E79A60B6BC13C000083ECC375/upper\nnot an entry\n" +
