@@ -5,15 +5,20 @@
 // when it reads message contents, so the session breathes between slices.
 // The plain form sends no EXPUNGE while it runs (RFC 5256: "Untagged
 // EXPUNGE responses are not permitted while the server is responding to a
-// THREAD command"), so sequence numbers stay valid throughout.
+// THREAD command"), so sequence numbers stay valid throughout. What
+// threading needs of each message is then loaded in slices too (a cold
+// THREAD of 100,000 messages reads every header).
 #include "commands/commands.hpp"
 #include "commands/message_set.hpp"
 #include "commands/search_program.hpp"
 
+#include <mailstore/log.hpp>
 #include <mailstore/search.hpp>
 #include <mailstore/thread.hpp>
 
 #include <ctime>
+#include <optional>
+#include <utility>
 
 namespace imapproto::detail {
 
@@ -23,6 +28,9 @@ namespace ms = mailstore::storage;
 namespace search = mailstore::search;
 
 constexpr ms::Seq kSliceWithBodies = 500;
+// Messages whose thread data is loaded per resume: a cold THREAD reads
+// this many headers, then lets the session answer (as SORT's slices).
+constexpr std::size_t kThreadSlice = 1000;
 // The response goes to the output queue in pieces of this size, never
 // built whole (a 100,000-message mailbox makes a line of about 800 KB).
 constexpr std::size_t kPieceSize = 16 * 1024;
@@ -65,12 +73,22 @@ public:
             if (next_ <= total)
                 return Progress::more_output;
         }
-        auto tree = search::thread_messages(mailbox, algorithm_, seqs_);
-        if (!tree) {
-            ctx.finish_status(tree.status());
+        if (!loader_) {
+            to_load_ = seqs_.size();
+            loader_.emplace(std::exchange(seqs_, {}));
+        }
+        auto loaded = loader_->load(mailbox, kThreadSlice);
+        if (!loaded) {
+            ctx.finish_status(loaded.status());
             return Progress::done;
         }
-        write_response(ctx, mailbox.view(), tree.value());
+        if (!*loaded) {
+            loaded_ += kThreadSlice;
+            ctx.log().logf(mailstore::log::Level::debug, mailstore::log::Category::mail,
+                           "THREAD: {} of {} messages of {} loaded", loaded_, to_load_, mailbox.name());
+            return Progress::more_output;
+        }
+        write_response(ctx, mailbox.view(), loader_->finish(algorithm_));
         ctx.finish_ok("", "Thread completed.");
         return Progress::done;
     }
@@ -99,6 +117,9 @@ private:
     search::EvaluateOptions options_;
     ms::Seq next_ = 1;
     std::vector<ms::Seq> seqs_;
+    std::optional<search::ThreadLoader> loader_; // once the search is done
+    std::size_t to_load_ = 0;                     // messages the loader threads
+    std::size_t loaded_ = 0;                      // of them, loaded so far
 };
 
 } // namespace

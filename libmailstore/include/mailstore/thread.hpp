@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -78,12 +79,39 @@ MAILSTORE_API ThreadTree build_threads(ThreadAlgorithm algorithm, std::vector<Th
 // Threads the messages `seqs` of `mailbox`'s current view. Each message's
 // header is read once and what threading needs is kept in the index cache
 // (one field, "thread.v1": sent date, reply flag, Message-ID, base subject,
-// references), so threading again opens no message file. An expunged message whose file
+// references), so threading again opens no message file, and in a bounded
+// process-wide memo, so threading again in the same process reads no
+// index cache either. An expunged message whose file
 // is gone threads as one without header (its internal date, no ids).
 // Errors: those of the storage (io_error) when a needed header cannot be
 // read for another reason.
 MAILSTORE_API Result<ThreadTree> thread_messages(storage::Mailbox& mailbox, ThreadAlgorithm algorithm,
                                                  const std::vector<storage::Seq>& seqs);
+
+// thread_messages() in steps, so that a session can do other work between
+// them: load() reads what threading needs of up to `max_messages` more
+// messages (the memo, then the index cache, opening message files only for
+// messages never threaded), then, once it returned true, finish() threads.
+// The mailbox's view must not be synced in between (sequence numbers must
+// stay valid).
+class MAILSTORE_API ThreadLoader {
+public:
+    explicit ThreadLoader(std::vector<storage::Seq> seqs);
+    ThreadLoader(ThreadLoader&&) noexcept;
+    ThreadLoader& operator=(ThreadLoader&&) noexcept;
+    ~ThreadLoader();
+
+    // Loads up to `max_messages` further messages (0: all). true when
+    // every message is loaded. Errors: those of thread_messages().
+    Result<bool> load(storage::Mailbox& mailbox, std::size_t max_messages = 0);
+    // The threads of the loaded messages; the loader is empty afterwards.
+    ThreadTree finish(ThreadAlgorithm algorithm);
+
+    class Impl;
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
 
 // Writes `tree` as RFC 5256 §4 thread-list text ("(2)(3 6 (4 23)(44 7 96))";
 // nothing for an empty tree), in pieces of about `piece_size` bytes handed

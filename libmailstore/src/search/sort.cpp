@@ -8,6 +8,7 @@
 // the index cache in that form, so a warm SORT opens no message file.
 #include <mailstore/sort.hpp>
 
+#include "search/key_memo.hpp"
 #include "storage/mailbox_impl.hpp"
 
 #include <mailstore/log.hpp>
@@ -20,7 +21,6 @@
 #include <array>
 #include <charconv>
 #include <cctype>
-#include <mutex>
 #include <new>
 #include <optional>
 #include <string>
@@ -83,53 +83,10 @@ bool flush_cache_if_full(storage::Mailbox& mailbox) {
     return false;
 }
 
-// A process-wide memo of header-derived sort keys, in front of the index
-// cache: reading a key from the index cache costs a few pread()s per
-// message, which for 100,000 messages is most of a warm SORT's time. A
-// message's keys never change (its header is immutable; the internal-date
-// fallback of DATE is read from the index each time), so an entry is valid
-// for as long as the mailbox keeps its UIDVALIDITY, which is in the key.
-// Bounded: past kMemoBytes the memo is emptied and fills again from the
-// index cache.
-constexpr std::size_t kMemoBytes = 64 << 20;
-constexpr std::size_t kMemoEntryOverhead = 64; // hash node and string header, roughly
-
-class KeyMemo {
-public:
-    static KeyMemo& instance() {
-        static KeyMemo memo;
-        return memo;
-    }
-
-    std::optional<std::string> get(const std::string& box, std::size_t field, storage::Uid uid) {
-        std::lock_guard lock(mutex_);
-        auto b = boxes_.find(box);
-        if (b == boxes_.end())
-            return std::nullopt;
-        auto v = b->second[field].find(uid);
-        if (v == b->second[field].end())
-            return std::nullopt;
-        return v->second;
-    }
-
-    void put(const std::string& box, std::size_t field, storage::Uid uid, std::string_view value) {
-        std::size_t cost = value.size() + kMemoEntryOverhead;
-        std::lock_guard lock(mutex_);
-        if (bytes_ + cost > kMemoBytes) {
-            boxes_.clear();
-            bytes_ = 0;
-        }
-        auto& column = boxes_[box][field];
-        if (column.emplace(uid, std::string(value)).second)
-            bytes_ += cost + (column.size() == 1 ? box.size() + kMemoEntryOverhead : 0);
-    }
-
-private:
-    using Columns = std::array<std::unordered_map<storage::Uid, std::string>, kKeyCount>;
-    std::mutex mutex_;
-    std::unordered_map<std::string, Columns> boxes_;
-    std::size_t bytes_ = 0;
-};
+// Header-derived keys go through the process-wide memo (key_memo.hpp),
+// one column per key: a warm SORT reads no index cache.
+using detail::KeyMemo;
+static_assert(kKeyCount <= detail::kThreadMemoColumn, "sort keys and THREAD share the memo's columns");
 
 const KeyInfo& info(SortKey key) { return kKeys[static_cast<std::size_t>(key)]; }
 
@@ -291,8 +248,7 @@ public:
             end = loaded_ + max_messages;
         try {
             if (header_keys_ && memo_key_.empty())
-                memo_key_ = mailbox.user().username() + '\n' + mailbox.guid() + '\n' +
-                            std::to_string(mailbox.view().uidvalidity());
+                memo_key_ = detail::memo_box_key(mailbox);
             for (; loaded_ < end; ++loaded_) {
                 if (load_one(mailbox, seqs_[loaded_]) && flush_ok_)
                     flush_ok_ = flush_cache_if_full(mailbox);

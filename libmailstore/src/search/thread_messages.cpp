@@ -1,6 +1,11 @@
 // What THREAD needs of each message (include/mailstore/thread.hpp): read
 // from the header once, then kept in the index cache as one field, so that
-// threading a mailbox again opens no message file.
+// threading a mailbox again opens no message file, and in the process-wide
+// memo (key_memo.hpp), so that threading it again in the same process
+// reads no index cache either (one pread per message was most of a warm
+// THREAD's time). Loaded in slices (ThreadLoader) so a session can answer
+// between them.
+#include "search/key_memo.hpp"
 #include "storage/mailbox_impl.hpp"
 
 #include <mailstore/log.hpp>
@@ -11,6 +16,8 @@
 
 #include <charconv>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace mailstore::search {
 
@@ -138,22 +145,69 @@ ThreadMessage thread_message_from_header(std::uint32_t seq, std::string_view hea
     return m;
 }
 
-Result<ThreadTree> thread_messages(ms::Mailbox& mailbox, ThreadAlgorithm algorithm, const std::vector<ms::Seq>& seqs) {
-    try {
-        // Entries other commands left pending would make every lookup below
-        // scan them.
-        flush_cache(mailbox);
-        std::vector<ThreadMessage> msgs(seqs.size());
-        std::vector<std::size_t> missing;
-        for (std::size_t i = 0; i < seqs.size(); ++i) {
-            auto cached = mailbox.message(seqs[i]).cached(kCacheField);
-            if (!cached || !decode(*cached, msgs[i]))
-                missing.push_back(i);
-            msgs[i].seq = seqs[i];
+// --- ThreadLoader ---
+
+class ThreadLoader::Impl {
+public:
+    explicit Impl(std::vector<ms::Seq> seqs) : seqs_(std::move(seqs)), msgs_(seqs_.size()) {}
+
+    Result<bool> load(ms::Mailbox& mailbox, std::size_t max_messages) {
+        std::size_t end = seqs_.size();
+        if (max_messages != 0 && end - loaded_ > max_messages)
+            end = loaded_ + max_messages;
+        try {
+            if (!started_) {
+                // Entries other commands left pending would make every
+                // index cache lookup below scan them.
+                flush_cache(mailbox);
+                memo_key_ = detail::memo_box_key(mailbox);
+                started_ = true;
+            }
+            auto status = load_slice(mailbox, end);
+            if (!status)
+                return status;
+            loaded_ = end;
+            if (loaded_ == seqs_.size() && learned_ > 0)
+                flush_cache(mailbox);
+        } catch (const std::bad_alloc&) {
+            return Status::error(Status::Code::internal, "THREAD: out of memory");
         }
-        std::size_t learned = 0;
-        for (std::size_t i : missing) {
-            ms::Message message = mailbox.message(seqs[i]);
+        return loaded_ == seqs_.size();
+    }
+
+    ThreadTree finish(ThreadAlgorithm algorithm) {
+        seqs_ = {};
+        loaded_ = 0;
+        return build_threads(algorithm, std::exchange(msgs_, {}));
+    }
+
+private:
+    // Messages [loaded_, end): first what the memo has (one lock for the
+    // slice), then the index cache, then the header itself.
+    Status load_slice(ms::Mailbox& mailbox, std::size_t end) {
+        const ms::View& view = mailbox.view();
+        uids_.clear();
+        for (std::size_t i = loaded_; i < end; ++i)
+            uids_.push_back(view.uid(seqs_[i]));
+        found_.assign(end - loaded_, false);
+        detail::KeyMemo& memo = detail::KeyMemo::instance();
+        memo.visit(memo_key_, detail::kThreadMemoColumn, uids_, [&](std::size_t i, std::string_view value) {
+            found_[i] = decode(value, msgs_[loaded_ + i]);
+        });
+        for (std::size_t i = loaded_; i < end; ++i) {
+            ThreadMessage& m = msgs_[i];
+            const ms::Seq seq = seqs_[i];
+            const ms::Uid uid = uids_[i - loaded_];
+            if (found_[i - loaded_]) {
+                m.seq = seq;
+                continue;
+            }
+            ms::Message message = mailbox.message(seq);
+            if (auto cached = message.cached(kCacheField); cached && decode(*cached, m)) {
+                m.seq = seq;
+                memo.put(memo_key_, detail::kThreadMemoColumn, uid, *cached);
+                continue;
+            }
             auto internal = message.internal_date();
             std::int64_t idate = internal ? internal.value() : 0;
             auto data = message.open();
@@ -161,19 +215,49 @@ Result<ThreadTree> thread_messages(ms::Mailbox& mailbox, ThreadAlgorithm algorit
                 if (data.status().code() != Status::Code::not_found)
                     return data.status();
                 // Expunged by another session and gone: no header to use.
-                msgs[i] = ThreadMessage{};
-                msgs[i].seq = seqs[i];
-                msgs[i].sent_date = idate;
+                m = ThreadMessage{};
+                m.seq = seq;
+                m.sent_date = idate;
                 continue;
             }
-            msgs[i] = thread_message_from_header(seqs[i], data->header(), idate);
-            message.cache(kCacheField, encode(msgs[i]));
-            if (++learned % kFlushEvery == 0)
+            m = thread_message_from_header(seq, data->header(), idate);
+            std::string entry = encode(m);
+            message.cache(kCacheField, entry);
+            memo.put(memo_key_, detail::kThreadMemoColumn, uid, entry);
+            if (++learned_ % kFlushEvery == 0)
                 flush_cache(mailbox);
         }
-        if (learned > 0)
-            flush_cache(mailbox);
-        return build_threads(algorithm, std::move(msgs));
+        return Status::ok();
+    }
+
+    std::vector<ms::Seq> seqs_;
+    std::vector<ThreadMessage> msgs_;
+    std::size_t loaded_ = 0;
+    std::size_t learned_ = 0; // entries computed from headers (cache writes)
+    bool started_ = false;
+    std::string memo_key_;           // where the memo keeps this mailbox's entries
+    std::vector<ms::Uid> uids_;      // of the current slice
+    std::vector<bool> found_;        // of the current slice: decoded from the memo
+};
+
+ThreadLoader::ThreadLoader(std::vector<storage::Seq> seqs) : impl_(std::make_unique<Impl>(std::move(seqs))) {}
+ThreadLoader::ThreadLoader(ThreadLoader&&) noexcept = default;
+ThreadLoader& ThreadLoader::operator=(ThreadLoader&&) noexcept = default;
+ThreadLoader::~ThreadLoader() = default;
+
+Result<bool> ThreadLoader::load(storage::Mailbox& mailbox, std::size_t max_messages) {
+    return impl_->load(mailbox, max_messages);
+}
+
+ThreadTree ThreadLoader::finish(ThreadAlgorithm algorithm) { return impl_->finish(algorithm); }
+
+Result<ThreadTree> thread_messages(ms::Mailbox& mailbox, ThreadAlgorithm algorithm, const std::vector<ms::Seq>& seqs) {
+    try {
+        ThreadLoader loader(seqs);
+        auto loaded = loader.load(mailbox, 0);
+        if (!loaded)
+            return loaded.status();
+        return loader.finish(algorithm);
     } catch (const std::bad_alloc&) {
         return Status::error(Status::Code::internal, "THREAD: out of memory");
     }

@@ -5,7 +5,12 @@
 
 #include <doctest/doctest.h>
 
+#include <mailstore/log.hpp>
+
+#include <fstream>
+#include <sstream>
 #include <string>
+#include <vector>
 
 using namespace imap_test;
 
@@ -136,4 +141,60 @@ TEST_CASE("THREAD over many messages: one long line, bounded pieces, same on a s
     CHECK(ls[0].find("(1498 (1499)(1500))") != std::string::npos);
     auto second = s.cmd("b THREAD REFERENCES UTF-8 ALL");
     CHECK(lines(second)[0] == ls[0]);
+}
+
+TEST_CASE("THREAD over more messages than one slice loads them over several resumes, same answer") {
+    MailEnv env;
+    // 2500 messages (two and a half slices of 1000): 1250 threads of a
+    // root and a reply.
+    for (int i = 0; i < 1250; ++i) {
+        std::string root = "<r" + std::to_string(i) + "@x>";
+        env.add_message("alice", "INBOX", msg(root, "", "topic " + std::to_string(i), 1 + i % 28));
+        env.add_message("alice", "INBOX", msg("<q" + std::to_string(i) + "@x>", root, "Re: topic", 1 + i % 28));
+    }
+    // Each resume that hands control back (Progress::more_output) logs a
+    // debug line: the seam that shows the slices.
+    const std::string log_path = env.dir.str() + "/debug.log";
+    mailstore::log::LogSettings ls;
+    ls.set_log_path(log_path).set_log_timestamp("").set_mail_debug(true);
+    REQUIRE(mailstore::log::configure(ls).is_ok());
+    std::string cold, warm, small;
+    {
+        SessionHarness s(env);
+        s.login();
+        s.cmd("s SELECT INBOX");
+        cold = s.cmd("a THREAD REFERENCES UTF-8 ALL");
+        warm = s.cmd("b THREAD REFERENCES UTF-8 ALL");
+        small = s.cmd("c THREAD REFERENCES UTF-8 1:4");
+    }
+    mailstore::log::flush();
+    std::ifstream in(log_path, std::ios::binary);
+    std::stringstream logged;
+    logged << in.rdbuf();
+    (void)mailstore::log::configure(mailstore::log::LogSettings());
+    std::vector<std::string> slices;
+    for (std::string line; std::getline(logged, line);)
+        if (line.find("THREAD: ") != std::string::npos)
+            slices.push_back(line.substr(line.find("THREAD: ")));
+    // Cold and warm alike: two resumes came back before the third slice
+    // finished; the 4-message THREAD took one.
+    CHECK(slices == std::vector<std::string>{"THREAD: 1000 of 2500 messages of INBOX loaded",
+                                             "THREAD: 2000 of 2500 messages of INBOX loaded",
+                                             "THREAD: 1000 of 2500 messages of INBOX loaded",
+                                             "THREAD: 2000 of 2500 messages of INBOX loaded"});
+    auto ls_cold = lines(cold);
+    REQUIRE(ls_cold.size() == 2);
+    CHECK(ls_cold[1] == "a OK Thread completed.");
+    // Same day, ties by sequence number: thread i is (2i+1 2i+2), in the
+    // order of days 1..28.
+    CHECK(ls_cold[0].rfind("* THREAD (1 2)(57 58)", 0) == 0);
+    CHECK(ls_cold[0].find("(2499 2500)") != std::string::npos);
+    CHECK(ls_cold[0].size() == std::string("* THREAD ").size() + 1250 * 2 + [] {
+              std::size_t digits = 0;
+              for (int n = 1; n <= 2500; ++n)
+                  digits += std::to_string(n).size();
+              return digits + 1250; // the space inside each pair
+          }());
+    CHECK(warm == ls_cold[0] + "\r\nb OK Thread completed.\r\n");
+    CHECK(small == "* THREAD (1 2)(3 4)\r\nc OK Thread completed.\r\n");
 }

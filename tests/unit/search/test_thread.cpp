@@ -310,3 +310,36 @@ TEST_CASE("threading a Maildir view: the cache makes a second run read no messag
     REQUIRE(some.is_ok());
     CHECK(search::format_thread_list(*some) == "(2)(3)");
 }
+
+TEST_CASE("ThreadLoader loads in slices and threads as thread_messages does") {
+    SearchFixture f;
+    f.add("Message-ID: <a@x>\r\nSubject: Hello\r\nDate: 1 Jan 2020 00:00:00 +0000\r\n\r\nbody\r\n");
+    f.add("Message-ID: <b@x>\r\nIn-Reply-To: <a@x>\r\nSubject: Re: Hello\r\nDate: 2 Jan 2020 00:00:00 +0000\r\n\r\nb\r\n");
+    f.add("Message-ID: <c@x>\r\nSubject: Other\r\nDate: 3 Jan 2020 00:00:00 +0000\r\n\r\nc\r\n");
+    f.add("Message-ID: <d@x>\r\nReferences: <c@x>\r\nSubject: Re: Other\r\nDate: 4 Jan 2020 00:00:00 +0000\r\n\r\nd\r\n");
+    f.add("Message-ID: <e@x>\r\nReferences: <a@x> <b@x>\r\nSubject: Re: Hello\r\nDate: 5 Jan 2020 00:00:00 +0000\r\n\r\ne\r\n");
+    // Twice: cold (headers read), then from the memo and the cache.
+    for (int round = 0; round < 2; ++round) {
+        CAPTURE(round);
+        search::ThreadLoader loader({1, 2, 3, 4, 5});
+        std::vector<bool> steps;
+        for (int guard = 0; guard < 10; ++guard) {
+            auto loaded = loader.load(*f.box, 2);
+            REQUIRE(loaded.is_ok());
+            steps.push_back(*loaded);
+            if (*loaded)
+                break;
+        }
+        CHECK(steps == std::vector<bool>{false, false, true});
+        CHECK(search::format_thread_list(loader.finish(ThreadAlgorithm::references)) == "(1 2 5)(3 4)");
+        auto whole = search::thread_messages(*f.box, ThreadAlgorithm::references, {1, 2, 3, 4, 5});
+        REQUIRE(whole.is_ok());
+        CHECK(search::format_thread_list(*whole) == "(1 2 5)(3 4)");
+    }
+    // Nothing to load: done at once, an empty tree.
+    search::ThreadLoader none({});
+    auto loaded = none.load(*f.box, 2);
+    REQUIRE(loaded.is_ok());
+    CHECK(*loaded);
+    CHECK(search::format_thread_list(none.finish(ThreadAlgorithm::refs)).empty());
+}
