@@ -556,7 +556,10 @@ std::optional<std::map<std::string, Notify::State::Entries>> Notify::State::load
     const bool server = std::any_of(request.groups.begin(), request.groups.end(),
                                     [](const NotifyGroup& g) { return g.events & notify_server_metadata; });
     std::size_t mailboxes = 0;
-    for (const auto& [name, entry] : names) {
+    for (const auto& item : names) {
+        // Not a structured binding: clang 14 cannot capture one in the lambda.
+        const std::string& name = item.first;
+        const auto& entry = item.second;
         if (entry.guid.empty() || mailboxes >= kMaxWatchedMailboxes)
             continue;
         const bool covered = std::any_of(request.groups.begin(), request.groups.end(), [&](const NotifyGroup& g) {
