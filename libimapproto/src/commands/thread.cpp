@@ -75,7 +75,7 @@ public:
         }
         if (!loader_) {
             to_load_ = seqs_.size();
-            loader_.emplace(std::exchange(seqs_, {}));
+            loader_.emplace(algorithm_, std::exchange(seqs_, {}));
         }
         auto loaded = loader_->load(mailbox, kThreadSlice);
         if (!loaded) {
@@ -88,7 +88,7 @@ public:
                            "THREAD: {} of {} messages of {} loaded", loaded_, to_load_, mailbox.name());
             return Progress::more_output;
         }
-        write_response(ctx, mailbox.view(), loader_->finish(algorithm_));
+        write_response(ctx, mailbox.view(), loader_->finish());
         ctx.finish_ok("", "Thread completed.");
         return Progress::done;
     }

@@ -92,11 +92,14 @@ MAILSTORE_API Result<ThreadTree> thread_messages(storage::Mailbox& mailbox, Thre
 // them: load() reads what threading needs of up to `max_messages` more
 // messages (the memo, then the index cache, opening message files only for
 // messages never threaded), then, once it returned true, finish() threads.
+// The last tree of each algorithm is kept (process-wide, for up to a
+// million messages): threading the same UIDs of the same mailbox again
+// loads nothing and gives that tree.
 // The mailbox's view must not be synced in between (sequence numbers must
 // stay valid).
 class MAILSTORE_API ThreadLoader {
 public:
-    explicit ThreadLoader(std::vector<storage::Seq> seqs);
+    ThreadLoader(ThreadAlgorithm algorithm, std::vector<storage::Seq> seqs);
     ThreadLoader(ThreadLoader&&) noexcept;
     ThreadLoader& operator=(ThreadLoader&&) noexcept;
     ~ThreadLoader();
@@ -105,7 +108,7 @@ public:
     // every message is loaded. Errors: those of thread_messages().
     Result<bool> load(storage::Mailbox& mailbox, std::size_t max_messages = 0);
     // The threads of the loaded messages; the loader is empty afterwards.
-    ThreadTree finish(ThreadAlgorithm algorithm);
+    ThreadTree finish();
 
     class Impl;
 

@@ -14,7 +14,11 @@
 #include <mailstore/mime/sort_keys.hpp>
 #include <mailstore/thread.hpp>
 
+#include <algorithm>
+#include <array>
 #include <charconv>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -145,11 +149,57 @@ ThreadMessage thread_message_from_header(std::uint32_t seq, std::string_view hea
     return m;
 }
 
+// --- The last trees ---
+
+// The last tree of each algorithm, for a mailbox and a list of UIDs: a
+// message's thread data never changes, so threading the same UIDs again
+// gives the same tree (sent-date ties go by sequence number, which orders
+// as the UID does). A session that threads repeatedly (a client refreshing
+// its thread view) gets it without loading or threading again. Nodes hold
+// positions in the UID list (1-based), not sequence numbers, which the
+// loader maps back. Bounded: one tree per algorithm, for up to
+// kTreeMemoMessages messages.
+constexpr std::size_t kTreeMemoMessages = 1'000'000;
+
+class TreeMemo {
+public:
+    static TreeMemo& instance() {
+        static TreeMemo memo;
+        return memo;
+    }
+
+    std::optional<ThreadTree> get(ThreadAlgorithm algorithm, const std::string& box, const std::vector<ms::Uid>& uids) {
+        std::lock_guard lock(mutex_);
+        const Slot& slot = slots_[static_cast<std::size_t>(algorithm)];
+        if (slot.box != box || slot.uids != uids)
+            return std::nullopt;
+        return slot.tree;
+    }
+
+    void put(ThreadAlgorithm algorithm, const std::string& box, std::vector<ms::Uid> uids, ThreadTree tree) {
+        std::lock_guard lock(mutex_);
+        Slot& slot = slots_[static_cast<std::size_t>(algorithm)];
+        slot.box = box;
+        slot.uids = std::move(uids);
+        slot.tree = std::move(tree);
+    }
+
+private:
+    struct Slot {
+        std::string box;
+        std::vector<ms::Uid> uids;
+        ThreadTree tree;
+    };
+    std::mutex mutex_;
+    std::array<Slot, 3> slots_;
+};
+
 // --- ThreadLoader ---
 
 class ThreadLoader::Impl {
 public:
-    explicit Impl(std::vector<ms::Seq> seqs) : seqs_(std::move(seqs)), msgs_(seqs_.size()) {}
+    Impl(ThreadAlgorithm algorithm, std::vector<ms::Seq> seqs)
+        : algorithm_(algorithm), seqs_(std::move(seqs)), msgs_(seqs_.size()) {}
 
     Result<bool> load(ms::Mailbox& mailbox, std::size_t max_messages) {
         std::size_t end = seqs_.size();
@@ -162,6 +212,8 @@ public:
                 flush_cache(mailbox);
                 memo_key_ = detail::memo_box_key(mailbox);
                 started_ = true;
+                if (start_from_tree_memo(mailbox))
+                    return true;
             }
             auto status = load_slice(mailbox, end);
             if (!status)
@@ -175,13 +227,59 @@ public:
         return loaded_ == seqs_.size();
     }
 
-    ThreadTree finish(ThreadAlgorithm algorithm) {
+    ThreadTree finish() {
+        ThreadTree tree;
+        if (remembered_) {
+            tree = std::move(*remembered_);
+            for (auto& node : tree.nodes)
+                if (node.seq != 0)
+                    node.seq = seqs_[node.seq - 1];
+        } else {
+            tree = build_threads(algorithm_, std::exchange(msgs_, {}));
+            remember(tree);
+        }
         seqs_ = {};
+        msgs_ = {};
+        all_uids_ = {};
+        remembered_.reset();
         loaded_ = 0;
-        return build_threads(algorithm, std::exchange(msgs_, {}));
+        return tree;
     }
 
 private:
+    // The UIDs of all messages, when the tree memo may hold their tree:
+    // the sequence numbers ascending (so a position in the list orders as
+    // the sequence number does) and not too many.
+    bool start_from_tree_memo(ms::Mailbox& mailbox) {
+        if (seqs_.empty() || seqs_.size() > kTreeMemoMessages || !std::is_sorted(seqs_.begin(), seqs_.end()) ||
+            std::adjacent_find(seqs_.begin(), seqs_.end()) != seqs_.end())
+            return false;
+        const ms::View& view = mailbox.view();
+        all_uids_.reserve(seqs_.size());
+        for (ms::Seq seq : seqs_)
+            all_uids_.push_back(view.uid(seq));
+        remembered_ = TreeMemo::instance().get(algorithm_, memo_key_, all_uids_);
+        if (!remembered_)
+            return false;
+        loaded_ = seqs_.size();
+        return true;
+    }
+
+    // Keeps `tree` (in positions) for the next THREAD of the same UIDs,
+    // unless a message was threaded without its data (gone from disk).
+    void remember(const ThreadTree& tree) {
+        if (all_uids_.empty() || incomplete_)
+            return;
+        ThreadTree positions = tree;
+        for (auto& node : positions.nodes) {
+            if (node.seq == 0)
+                continue;
+            auto it = std::lower_bound(seqs_.begin(), seqs_.end(), node.seq);
+            node.seq = static_cast<std::uint32_t>(it - seqs_.begin()) + 1;
+        }
+        TreeMemo::instance().put(algorithm_, memo_key_, std::exchange(all_uids_, {}), std::move(positions));
+    }
+
     // Messages [loaded_, end): first what the memo has (one lock for the
     // slice), then the index cache, then the header itself.
     Status load_slice(ms::Mailbox& mailbox, std::size_t end) {
@@ -215,6 +313,7 @@ private:
                 if (data.status().code() != Status::Code::not_found)
                     return data.status();
                 // Expunged by another session and gone: no header to use.
+                incomplete_ = true;
                 m = ThreadMessage{};
                 m.seq = seq;
                 m.sent_date = idate;
@@ -230,8 +329,12 @@ private:
         return Status::ok();
     }
 
+    ThreadAlgorithm algorithm_;
     std::vector<ms::Seq> seqs_;
     std::vector<ThreadMessage> msgs_;
+    std::vector<ms::Uid> all_uids_;           // for the tree memo (empty: not used)
+    std::optional<ThreadTree> remembered_;    // the tree memo's answer, in positions
+    bool incomplete_ = false;                 // a message threaded without its data
     std::size_t loaded_ = 0;
     std::size_t learned_ = 0; // entries computed from headers (cache writes)
     bool started_ = false;
@@ -240,7 +343,8 @@ private:
     std::vector<bool> found_;        // of the current slice: decoded from the memo
 };
 
-ThreadLoader::ThreadLoader(std::vector<storage::Seq> seqs) : impl_(std::make_unique<Impl>(std::move(seqs))) {}
+ThreadLoader::ThreadLoader(ThreadAlgorithm algorithm, std::vector<storage::Seq> seqs)
+    : impl_(std::make_unique<Impl>(algorithm, std::move(seqs))) {}
 ThreadLoader::ThreadLoader(ThreadLoader&&) noexcept = default;
 ThreadLoader& ThreadLoader::operator=(ThreadLoader&&) noexcept = default;
 ThreadLoader::~ThreadLoader() = default;
@@ -249,15 +353,15 @@ Result<bool> ThreadLoader::load(storage::Mailbox& mailbox, std::size_t max_messa
     return impl_->load(mailbox, max_messages);
 }
 
-ThreadTree ThreadLoader::finish(ThreadAlgorithm algorithm) { return impl_->finish(algorithm); }
+ThreadTree ThreadLoader::finish() { return impl_->finish(); }
 
 Result<ThreadTree> thread_messages(ms::Mailbox& mailbox, ThreadAlgorithm algorithm, const std::vector<ms::Seq>& seqs) {
     try {
-        ThreadLoader loader(seqs);
+        ThreadLoader loader(algorithm, seqs);
         auto loaded = loader.load(mailbox, 0);
         if (!loaded)
             return loaded.status();
-        return loader.finish(algorithm);
+        return loader.finish();
     } catch (const std::bad_alloc&) {
         return Status::error(Status::Code::internal, "THREAD: out of memory");
     }

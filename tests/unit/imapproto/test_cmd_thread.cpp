@@ -158,13 +158,14 @@ TEST_CASE("THREAD over more messages than one slice loads them over several resu
     mailstore::log::LogSettings ls;
     ls.set_log_path(log_path).set_log_timestamp("").set_mail_debug(true);
     REQUIRE(mailstore::log::configure(ls).is_ok());
-    std::string cold, warm, small;
+    std::string cold, warm, refs, small;
     {
         SessionHarness s(env);
         s.login();
         s.cmd("s SELECT INBOX");
         cold = s.cmd("a THREAD REFERENCES UTF-8 ALL");
         warm = s.cmd("b THREAD REFERENCES UTF-8 ALL");
+        refs = s.cmd("d THREAD REFS UTF-8 ALL");
         small = s.cmd("c THREAD REFERENCES UTF-8 1:4");
     }
     mailstore::log::flush();
@@ -176,8 +177,10 @@ TEST_CASE("THREAD over more messages than one slice loads them over several resu
     for (std::string line; std::getline(logged, line);)
         if (line.find("THREAD: ") != std::string::npos)
             slices.push_back(line.substr(line.find("THREAD: ")));
-    // Cold and warm alike: two resumes came back before the third slice
-    // finished; the 4-message THREAD took one.
+    // Cold (headers read) and REFS (thread data from the memo) alike: two
+    // resumes came back before the third slice finished. REFERENCES again
+    // (the same messages: the last tree is kept) and the 4-message THREAD
+    // took one.
     CHECK(slices == std::vector<std::string>{"THREAD: 1000 of 2500 messages of INBOX loaded",
                                              "THREAD: 2000 of 2500 messages of INBOX loaded",
                                              "THREAD: 1000 of 2500 messages of INBOX loaded",
@@ -196,5 +199,8 @@ TEST_CASE("THREAD over more messages than one slice loads them over several resu
               return digits + 1250; // the space inside each pair
           }());
     CHECK(warm == ls_cold[0] + "\r\nb OK Thread completed.\r\n");
+    // No subject merging in REFS, the same threads here; ordered by their
+    // latest message, on the same days.
+    CHECK(refs == "* THREAD " + ls_cold[0].substr(9) + "\r\nd OK Thread completed.\r\n");
     CHECK(small == "* THREAD (1 2)(3 4)\r\nc OK Thread completed.\r\n");
 }

@@ -318,10 +318,7 @@ TEST_CASE("ThreadLoader loads in slices and threads as thread_messages does") {
     f.add("Message-ID: <c@x>\r\nSubject: Other\r\nDate: 3 Jan 2020 00:00:00 +0000\r\n\r\nc\r\n");
     f.add("Message-ID: <d@x>\r\nReferences: <c@x>\r\nSubject: Re: Other\r\nDate: 4 Jan 2020 00:00:00 +0000\r\n\r\nd\r\n");
     f.add("Message-ID: <e@x>\r\nReferences: <a@x> <b@x>\r\nSubject: Re: Hello\r\nDate: 5 Jan 2020 00:00:00 +0000\r\n\r\ne\r\n");
-    // Twice: cold (headers read), then from the memo and the cache.
-    for (int round = 0; round < 2; ++round) {
-        CAPTURE(round);
-        search::ThreadLoader loader({1, 2, 3, 4, 5});
+    auto load_steps = [&f](search::ThreadLoader& loader) {
         std::vector<bool> steps;
         for (int guard = 0; guard < 10; ++guard) {
             auto loaded = loader.load(*f.box, 2);
@@ -330,16 +327,34 @@ TEST_CASE("ThreadLoader loads in slices and threads as thread_messages does") {
             if (*loaded)
                 break;
         }
-        CHECK(steps == std::vector<bool>{false, false, true});
-        CHECK(search::format_thread_list(loader.finish(ThreadAlgorithm::references)) == "(1 2 5)(3 4)");
-        auto whole = search::thread_messages(*f.box, ThreadAlgorithm::references, {1, 2, 3, 4, 5});
-        REQUIRE(whole.is_ok());
-        CHECK(search::format_thread_list(*whole) == "(1 2 5)(3 4)");
-    }
+        return steps;
+    };
+    // Cold: the headers are read, two messages a slice.
+    search::ThreadLoader cold(ThreadAlgorithm::references, {1, 2, 3, 4, 5});
+    CHECK(load_steps(cold) == std::vector<bool>{false, false, true});
+    CHECK(search::format_thread_list(cold.finish()) == "(1 2 5)(3 4)");
+    // The same messages again: the last tree is kept, nothing is loaded.
+    search::ThreadLoader again(ThreadAlgorithm::references, {1, 2, 3, 4, 5});
+    CHECK(load_steps(again) == std::vector<bool>{true});
+    CHECK(search::format_thread_list(again.finish()) == "(1 2 5)(3 4)");
+    auto whole = search::thread_messages(*f.box, ThreadAlgorithm::references, {1, 2, 3, 4, 5});
+    REQUIRE(whole.is_ok());
+    CHECK(search::format_thread_list(*whole) == "(1 2 5)(3 4)");
+    // Other messages or another algorithm: loaded (from the memo) in slices.
+    search::ThreadLoader some(ThreadAlgorithm::references, {2, 3, 4, 5});
+    CHECK(load_steps(some) == std::vector<bool>{false, true});
+    CHECK(search::format_thread_list(some.finish()) == "(2 5)(3 4)");
+    search::ThreadLoader subject(ThreadAlgorithm::orderedsubject, {1, 2, 3, 4, 5});
+    CHECK(load_steps(subject) == std::vector<bool>{false, false, true});
+    CHECK(search::format_thread_list(subject.finish()) == "(1 (2)(5))(3 4)");
+    // The kept tree maps positions back to the sequence numbers asked for.
+    search::ThreadLoader some_again(ThreadAlgorithm::references, {2, 3, 4, 5});
+    CHECK(load_steps(some_again) == std::vector<bool>{true});
+    CHECK(search::format_thread_list(some_again.finish()) == "(2 5)(3 4)");
     // Nothing to load: done at once, an empty tree.
-    search::ThreadLoader none({});
+    search::ThreadLoader none(ThreadAlgorithm::refs, {});
     auto loaded = none.load(*f.box, 2);
     REQUIRE(loaded.is_ok());
     CHECK(*loaded);
-    CHECK(search::format_thread_list(none.finish(ThreadAlgorithm::refs)).empty());
+    CHECK(search::format_thread_list(none.finish()).empty());
 }
