@@ -16,7 +16,6 @@
 #include <mailstore/search.hpp>
 #include <mailstore/thread.hpp>
 
-#include <ctime>
 #include <optional>
 #include <utility>
 
@@ -27,7 +26,6 @@ namespace {
 namespace ms = mailstore::storage;
 namespace search = mailstore::search;
 
-constexpr ms::Seq kSliceWithBodies = 500;
 // Messages whose thread data is loaded per resume: a cold THREAD reads
 // this many headers, then lets the session answer (as SORT's slices).
 constexpr std::size_t kThreadSlice = 1000;
@@ -38,11 +36,7 @@ constexpr std::size_t kPieceSize = 16 * 1024;
 class ThreadRun final : public CommandRun {
 public:
     ThreadRun(search::ThreadAlgorithm algorithm, search::Program program, bool uid)
-        : algorithm_(algorithm), program_(std::move(program)), uid_(uid) {
-        options_.now = static_cast<std::int64_t>(std::time(nullptr));
-        // As SEARCH: sequence numbers beyond the view name what exists.
-        options_.clamp_sequence_numbers = true;
-    }
+        : algorithm_(algorithm), search_(std::move(program)), uid_(uid) {}
 
     Progress resume(Context& ctx) override {
         Selected* sel = ctx.selected();
@@ -52,30 +46,21 @@ public:
             return Progress::done;
         }
         ms::Mailbox& mailbox = *sel->mailbox;
-        const ms::Seq total = mailbox.view().count();
-        options_.saved_result = &ctx.saved_result();
-        while (next_ <= total) {
-            ms::Seq last = total;
-            if (program_.needs_message && total - next_ >= kSliceWithBodies)
-                last = next_ + kSliceWithBodies - 1;
-            options_.first = next_;
-            options_.last = last;
-            auto found = search::evaluate(mailbox, program_, options_);
-            if (!found) {
-                if (found.status().code() == mailstore::Status::Code::invalid_argument)
-                    finish_syntax_error(ctx, found.status().message());
-                else
-                    ctx.finish_status(found.status());
-                return Progress::done;
-            }
-            seqs_.insert(seqs_.end(), found.value().begin(), found.value().end());
-            next_ = last + 1;
-            if (next_ <= total)
-                return Progress::more_output;
-        }
         if (!loader_) {
-            to_load_ = seqs_.size();
-            loader_.emplace(algorithm_, std::exchange(seqs_, {}));
+            switch (search_.run(ctx, mailbox)) {
+            case SlicedSearch::Step::more:
+                return Progress::more_output; // let the session breathe between slices
+            case SlicedSearch::Step::failed:
+                if (search_.error().code() == mailstore::Status::Code::invalid_argument)
+                    finish_syntax_error(ctx, search_.error().message());
+                else
+                    ctx.finish_status(search_.error());
+                return Progress::done;
+            case SlicedSearch::Step::done:
+                break;
+            }
+            to_load_ = search_.matches().size();
+            loader_.emplace(algorithm_, std::move(search_.matches()));
         }
         auto loaded = loader_->load(mailbox, kThreadSlice);
         if (!loaded) {
@@ -112,11 +97,8 @@ private:
     }
 
     search::ThreadAlgorithm algorithm_;
-    search::Program program_;
+    SlicedSearch search_;
     bool uid_;
-    search::EvaluateOptions options_;
-    ms::Seq next_ = 1;
-    std::vector<ms::Seq> seqs_;
     std::optional<search::ThreadLoader> loader_; // once the search is done
     std::size_t to_load_ = 0;                     // messages the loader threads
     std::size_t loaded_ = 0;                      // of them, loaded so far
