@@ -18,7 +18,11 @@
    running every command against Loft then Dovecot (A B A B ...), one
    connection per server kept open, the time from sending the command to the
    tagged OK, measured by the client. The UID answers of the two servers are
-   compared and the report says whether they were identical.
+   compared and the report says whether they were identical. THREAD is
+   measured three ways: over a different set of messages each round (what
+   a client sees after new mail: no thread tree of a previous command
+   applies), over ALL right after another set, and the same ALL again
+   (Loft keeps the last tree per algorithm, Dovecot a thread index).
 
 The report (medians, spread, Loft/Dovecot ratio) goes to --markdown and
 stdout. Nothing here is a pass/fail test: `make test` never times anything.
@@ -39,14 +43,28 @@ import subprocess
 import sys
 import time
 
+# A command is a string, or a function of the round (-1 for the warm-up)
+# giving a different command each round: "changed set" threads a different
+# set of messages every time, so no server can answer from the tree it built
+# for the previous command (Loft keeps the last tree per algorithm; Dovecot
+# keeps a thread index), which is what a client sees after new mail.
 COMMANDS = [
     ("UID SORT (DATE)", "UID SORT (DATE) UTF-8 ALL"),
     ("UID SORT (REVERSE ARRIVAL)", "UID SORT (REVERSE ARRIVAL) UTF-8 ALL"),
     ("UID SORT (SUBJECT)", "UID SORT (SUBJECT) UTF-8 ALL"),
     ("UID SORT (FROM)", "UID SORT (FROM) UTF-8 ALL"),
-    ("UID THREAD REFERENCES", "UID THREAD REFERENCES UTF-8 ALL"),
-    ("UID THREAD ORDEREDSUBJECT", "UID THREAD ORDEREDSUBJECT UTF-8 ALL"),
+    ("UID THREAD REFERENCES, a new set each round", lambda r: f"UID THREAD REFERENCES UTF-8 1:{99990 - r}"),
+    ("UID THREAD REFERENCES ALL, after another set", "UID THREAD REFERENCES UTF-8 ALL"),
+    ("UID THREAD REFERENCES ALL, the same again", "UID THREAD REFERENCES UTF-8 ALL"),
+    ("UID THREAD ORDEREDSUBJECT, a new set each round", lambda r: f"UID THREAD ORDEREDSUBJECT UTF-8 1:{99990 - r}"),
+    ("UID THREAD ORDEREDSUBJECT ALL, after another set", "UID THREAD ORDEREDSUBJECT UTF-8 ALL"),
+    ("UID THREAD ORDEREDSUBJECT ALL, the same again", "UID THREAD ORDEREDSUBJECT UTF-8 ALL"),
 ]
+
+
+def command_text(cmd, round_no: int) -> str:
+    return cmd(round_no) if callable(cmd) else cmd
+
 
 NAMES = ["Alice Archer", "Bob Baker", "Carol Cooper", "Dave Dyer", "Eve Ellis", "Frank Fisher",
          "Grace Gardner", "Heidi Hunter", "Ivan Ivanov", "Judy Jones", "Mallory Miller", "Niaj Nowak",
@@ -280,16 +298,16 @@ def main() -> None:
             if exists != [f"* {args.messages} EXISTS".encode()]:
                 raise SystemExit(f"run_bench: {name} SELECT says {exists}")
         answers = {}
-        for _, cmd in COMMANDS:  # warm-up: both cache sort/thread keys on first use
+        for label, cmd in COMMANDS:  # warm-up: both cache sort/thread keys on first use
             for name, conn in servers.items():
-                conn.command(cmd)
-                _, lines = conn.command(cmd)
-                answers[(name, cmd)] = lines
+                conn.command(command_text(cmd, -1))
+                _, lines = conn.command(command_text(cmd, -1))
+                answers[(name, label)] = lines
         times = {(name, label): [] for name in servers for label, _ in COMMANDS}
-        for _ in range(args.rounds):
+        for round_no in range(args.rounds):
             for label, cmd in COMMANDS:
                 for name, conn in servers.items():
-                    t, _ = conn.command(cmd)
+                    t, _ = conn.command(command_text(cmd, round_no))
                     times[(name, label)].append(t)
     finally:
         for p in procs:
@@ -316,9 +334,9 @@ def main() -> None:
         "| command | Loft median ms | Dovecot median ms | Loft / Dovecot time | Loft min–max | Dovecot min–max | same answer |",
         "|---|---:|---:|---:|---|---|---|",
     ]
-    for label, cmd in COMMANDS:
+    for label, _ in COMMANDS:
         lt, dt = times[("Loft", label)], times[("Dovecot", label)]
-        same = "yes" if answers[("Loft", cmd)] == answers[("Dovecot", cmd)] else "no"
+        same = "yes" if answers[("Loft", label)] == answers[("Dovecot", label)] else "no"
         out.append(f"| {label} | {med(lt) * 1000:.1f} | {med(dt) * 1000:.1f} | {med(lt) / med(dt):.2f} | "
                    f"{min(lt) * 1000:.1f}–{max(lt) * 1000:.1f} | {min(dt) * 1000:.1f}–{max(dt) * 1000:.1f} | {same} |")
     out.append("")

@@ -3,6 +3,8 @@
 
 #include <mailstore/storage/user.hpp>
 
+#include <algorithm>
+
 namespace mailstore::search::detail {
 
 namespace {
@@ -29,24 +31,61 @@ std::optional<std::string> KeyMemo::get(const std::string& box, std::size_t colu
     auto b = boxes_.find(box);
     if (b == boxes_.end())
         return std::nullopt;
-    auto v = b->second[column].find(uid);
-    if (v == b->second[column].end())
+    Column& c = b->second[column];
+    c.last_use = ++tick_;
+    auto v = c.values.find(uid);
+    if (v == c.values.end())
         return std::nullopt;
     return v->second;
 }
 
-void KeyMemo::put(const std::string& box, std::size_t column, storage::Uid uid, std::string_view value) {
-    std::size_t cost = value.size() + kMemoEntryOverhead;
-    std::lock_guard lock(mutex_);
-    if (bytes_ + cost > kMemoBytes) {
-        boxes_.clear();
-        bytes_ = 0;
+void KeyMemo::make_room(std::size_t cost, const Column* keep) {
+    while (bytes_ + cost > kMemoBytes) {
+        Column* oldest = nullptr;
+        decltype(boxes_)::iterator oldest_box = boxes_.end();
+        for (auto it = boxes_.begin(); it != boxes_.end(); ++it)
+            for (Column& c : it->second)
+                if (&c != keep && c.bytes != 0 && (!oldest || c.last_use < oldest->last_use)) {
+                    oldest = &c;
+                    oldest_box = it;
+                }
+        if (!oldest) {
+            // Only the column being filled holds values and it is over
+            // budget by itself: start it again.
+            auto* column = const_cast<Column*>(keep);
+            bytes_ -= std::min(bytes_, column->bytes);
+            column->values = {};
+            column->bytes = 0;
+            return;
+        }
+        bytes_ -= std::min(bytes_, oldest->bytes);
+        oldest->values = {};
+        oldest->bytes = 0;
+        // A mailbox with nothing left goes, unless it holds `keep`: the
+        // memo's size stays bounded by its budget, not by how many
+        // mailboxes a long-lived process ever sorted.
+        bool holds_keep = false;
+        bool empty = true;
+        for (const Column& c : oldest_box->second) {
+            holds_keep = holds_keep || &c == keep;
+            empty = empty && c.bytes == 0;
+        }
+        if (empty && !holds_keep)
+            boxes_.erase(oldest_box);
     }
-    auto [b, added_box] = boxes_.try_emplace(box);
-    if (added_box)
-        bytes_ += box.size() + kMemoEntryOverhead;
-    if (b->second[column].emplace(uid, std::string(value)).second)
+}
+
+void KeyMemo::put(const std::string& box, std::size_t column, storage::Uid uid, std::string_view value) {
+    const std::size_t cost = value.size() + kMemoEntryOverhead;
+    std::lock_guard lock(mutex_);
+    Column& c = boxes_.try_emplace(box).first->second[column];
+    c.last_use = ++tick_;
+    if (bytes_ + cost > kMemoBytes)
+        make_room(cost, &c);
+    if (c.values.emplace(uid, std::string(value)).second) {
+        c.bytes += cost;
         bytes_ += cost;
+    }
 }
 
 std::size_t KeyMemo::visit(const std::string& box, std::size_t column, const std::vector<storage::Uid>& uids,
@@ -55,7 +94,9 @@ std::size_t KeyMemo::visit(const std::string& box, std::size_t column, const std
     auto b = boxes_.find(box);
     if (b == boxes_.end())
         return 0;
-    const Column& values = b->second[column];
+    Column& c = b->second[column];
+    c.last_use = ++tick_;
+    const auto& values = c.values;
     std::size_t found = 0;
     for (std::size_t i = 0; i < uids.size(); ++i) {
         auto v = values.find(uids[i]);

@@ -5,14 +5,18 @@
 // which for 100,000 messages is most of a warm SORT's or THREAD's time. A
 // message's header never changes, so a value is valid for as long as the
 // mailbox keeps its UIDVALIDITY, which the caller puts in the box key
-// (memo_box_key()). Bounded: past a byte budget the memo is emptied and
-// fills again from the index cache.
+// (memo_box_key()). Bounded: past a byte budget the least recently used
+// columns (one key of one mailbox) are dropped and fill again from the
+// index cache, so SORT's keys and THREAD's data of a big mailbox do not
+// push each other out when they fit together, and a column in use is
+// never dropped for another.
 #pragma once
 
 #include <mailstore/storage/mailbox.hpp>
 #include <mailstore/storage/types.hpp>
 
 #include <array>
+#include <cstdint>
 #include <cstddef>
 #include <functional>
 #include <mutex>
@@ -48,11 +52,20 @@ public:
                       const std::function<void(std::size_t, std::string_view)>& use);
 
 private:
-    using Column = std::unordered_map<storage::Uid, std::string>;
+    struct Column {
+        std::unordered_map<storage::Uid, std::string> values;
+        std::size_t bytes = 0;
+        std::uint64_t last_use = 0;
+    };
     using Columns = std::array<Column, kMemoColumns>;
+    // Drops least recently used columns other than `keep` until `cost`
+    // more bytes fit; empties `keep` too when it alone is over budget.
+    void make_room(std::size_t cost, const Column* keep);
+
     std::mutex mutex_;
     std::unordered_map<std::string, Columns> boxes_;
     std::size_t bytes_ = 0;
+    std::uint64_t tick_ = 0;
 };
 
 } // namespace mailstore::search::detail
