@@ -73,15 +73,15 @@ def test_two_sessions_see_each_others_changes_with_modseq(connect):
     b = connect("alice")
     h0 = highest(a.ok("SELECT INBOX (CONDSTORE)"))
     assert highest(b.ok("SELECT INBOX (CONDSTORE)")) == h0
-    # A flags message 1; its own echo: MODSEQ before FLAGS (Dovecot's order).
+    # A flags message 1; its own echo: UID and MODSEQ before FLAGS (RFC 7162 §3.1; Dovecot's order).
     echo = a.ok(r"STORE 1 +FLAGS (\Flagged)")
-    m = re.fullmatch(r"\* 1 FETCH \(MODSEQ \((\d+)\) FLAGS \(\\Flagged( \\Recent)?\)\)", echo[0])
+    m = re.fullmatch(r"\* 1 FETCH \(UID 1 MODSEQ \((\d+)\) FLAGS \(\\Flagged( \\Recent)?\)\)", echo[0])
     assert m and len(echo) == 1, echo
     m1 = int(m.group(1))
     assert m1 > h0
     # B hears of it at its next command, with the same modseq.
     got = b.ok("NOOP")
-    assert got == [f"* 1 FETCH (MODSEQ ({m1}) FLAGS (\\Flagged))"], got
+    assert got == [f"* 1 FETCH (UID 1 MODSEQ ({m1}) FLAGS (\\Flagged))"], got
     # Both change flags of different messages; each sees the other's.
     # (A silent STORE of B's own shows only B's modseq echo; A's change
     # comes with it, as the update after the command.)
@@ -89,9 +89,9 @@ def test_two_sessions_see_each_others_changes_with_modseq(connect):
     seen_by_b = b.ok(r"STORE 3 +FLAGS.SILENT (\Answered)") + b.ok("NOOP")
     seen_by_a = a.ok("NOOP")
     now = modseqs(a)
-    assert f"* 2 FETCH (MODSEQ ({now[2][0]}) FLAGS (\\Seen))" in seen_by_b, seen_by_b
-    assert f"* 3 FETCH (MODSEQ ({now[3][0]}))" in seen_by_b, seen_by_b
-    assert len(seen_by_a) == 1 and seen_by_a[0].startswith(f"* 3 FETCH (MODSEQ ({now[3][0]}) FLAGS (\\Answered")
+    assert f"* 2 FETCH (UID 2 MODSEQ ({now[2][0]}) FLAGS (\\Seen))" in seen_by_b, seen_by_b
+    assert f"* 3 FETCH (UID 3 MODSEQ ({now[3][0]}))" in seen_by_b, seen_by_b
+    assert len(seen_by_a) == 1 and seen_by_a[0].startswith(f"* 3 FETCH (UID 3 MODSEQ ({now[3][0]}) FLAGS (\\Answered")
     assert now[3][0] > now[2][0] > m1
 
 
@@ -112,7 +112,7 @@ def test_unchangedsince_conflict_yields_modified(connect):
     assert r"\Seen" in now[1][1] and r"\Seen" in now[3][1] and r"\Seen" not in now[2][1]
     # Each stored message is reported with its new modseq, MODSEQ first.
     for seq in (1, 3):
-        assert any(re.fullmatch(rf"\* {seq} FETCH \(MODSEQ \({now[seq][0]}\) FLAGS \(\\Seen( \\Recent)?\)\)", x)
+        assert any(re.fullmatch(rf"\* {seq} FETCH \(UID {seq} MODSEQ \({now[seq][0]}\) FLAGS \(\\Seen( \\Recent)?\)\)", x)
                    for x in untagged), untagged
     # The UID form names UIDs; UNCHANGEDSINCE 0 always fails.
     _, tagged = a.cmd("UID STORE 1:3 (UNCHANGEDSINCE 0) +FLAGS ($Done)")
@@ -227,7 +227,7 @@ def test_rfc7162_store_example_3(connect):
     untagged, tagged = a.cmd(f"STORE 7,5,9 (UNCHANGEDSINCE {m}) +FLAGS.SILENT (\\Deleted)")
     assert norm(tagged).endswith("OK [MODIFIED 7,9] Conditional store failed"), tagged
     now = modseqs(fresh(connect))
-    assert f"* 5 FETCH (MODSEQ ({now[5][0]}))" in untagged, untagged
+    assert f"* 5 FETCH (UID 5 MODSEQ ({now[5][0]}))" in untagged, untagged
     assert not any(x.startswith("* 5 FETCH") and "FLAGS" in x for x in untagged), untagged
     assert r"\Deleted" in now[5][1] and r"\Deleted" not in now[7][1] and r"\Deleted" not in now[9][1]
     # UID STORE with the same test names UIDs; 8 is unchanged since m and

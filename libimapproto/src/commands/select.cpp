@@ -274,12 +274,11 @@ std::unique_ptr<CommandRun> cmd_select(Context& ctx, const Command& cmd) {
     // URLAUTH is advertised (imap_urlauth_host set).
     if (!ctx.settings().urlauth_host.empty())
         ctx.untagged("OK [URLMECH INTERNAL] URLAUTH mechanisms");
-    // RFC 7162 §3.1.2.1 asks for HIGHESTMODSEQ on every SELECT of a mailbox
-    // that keeps modseqs; Dovecot sends it once the session (or an earlier
-    // one on this mailbox) used CONDSTORE, Loft once the session did
-    // (docs/imap-condstore.md): clients that never enable it ignore it.
-    if (ctx.enabled().condstore || ctx.enabled().qresync)
-        ctx.untagged("OK [HIGHESTMODSEQ " + std::to_string(view.highest_modseq()) + "] Highest");
+    // RFC 7162 §3.1.2.1 (as RFC 4551 §3.1.1): a server that keeps modseqs
+    // MUST send HIGHESTMODSEQ with every successful SELECT or EXAMINE; Loft
+    // keeps them for every mailbox. (Dovecot sends it only once CONDSTORE
+    // was used; clients that never enable it ignore the code.)
+    ctx.untagged("OK [HIGHESTMODSEQ " + std::to_string(view.highest_modseq()) + "] Highest");
     if (qresync)
         send_qresync(ctx, *sel->mailbox, *qresync);
     ctx.finish_ok(read_only ? "READ-ONLY" : "READ-WRITE", examine ? "Examine completed." : "Select completed.");

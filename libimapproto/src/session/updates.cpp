@@ -141,14 +141,14 @@ void Session::Impl::send_updates(bool allow_expunges) {
             // §6.4.6 allows either; Dovecot does not).
             if (mine && (mine->echo == Echo::none || (mine->echo == Echo::modseq && !enabled_.condstore)))
                 continue;
-            // Dovecot's order for every unsolicited FETCH: UID (UID
-            // commands, and always once QRESYNC is on, whose VANISHED
-            // world needs UIDs), MODSEQ once CONDSTORE is on (RFC 7162
-            // §3.1: changes the client hears carry their modseq), FLAGS.
+            // Dovecot's order for every unsolicited FETCH: UID, MODSEQ,
+            // FLAGS. RFC 7162 §3.1: once CONDSTORE is enabled, every
+            // untagged FETCH carries both the UID and the modseq (Dovecot
+            // adds the UID only once QRESYNC is on).
             line.clear();
             line += std::to_string(seq);
             line += " FETCH (";
-            if (with_uid || enabled_.qresync) {
+            if (with_uid || enabled_.condstore || enabled_.qresync) {
                 line += "UID ";
                 line += std::to_string(uid);
                 line += ' ';

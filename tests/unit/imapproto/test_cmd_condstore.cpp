@@ -101,14 +101,19 @@ TEST_CASE("CAPABILITY advertises CONDSTORE and QRESYNC") {
     CHECK(s.cmd("b ENABLE CONDSTORE QRESYNC") == "* ENABLED CONDSTORE QRESYNC\r\nb OK Enabled.\r\n");
 }
 
-TEST_CASE("HIGHESTMODSEQ on SELECT/EXAMINE once CONDSTORE is on, and only then (Dovecot)") {
+TEST_CASE("HIGHESTMODSEQ on every SELECT/EXAMINE, never NOMODSEQ (RFC 7162 §3.1.2.1)") {
     Box b(2);
     SessionHarness s(b.env);
     s.login();
+    // Loft keeps modseqs for every mailbox: HIGHESTMODSEQ on every SELECT,
+    // also before CONDSTORE is enabled (Dovecot sends it only after), and
+    // never NOMODSEQ (§3.1.2.2).
     auto plain = s.cmd("a SELECT INBOX");
-    CHECK_FALSE(has_line(plain, "* OK [HIGHESTMODSEQ"));
+    CHECK(plain.find("* OK [UIDNEXT 3] Predicted next UID\r\n" + hms(b.highest()) + "a OK [READ-WRITE]") !=
+          std::string::npos);
     CHECK_FALSE(has_line(plain, "* OK [NOMODSEQ"));
-    // Loft keeps modseqs for every mailbox: never NOMODSEQ (RFC 7162 §3.1.2.2).
+    // Selecting alone turns nothing on: no MODSEQ in FETCH yet.
+    CHECK(s.cmd("a2 FETCH 1 (FLAGS)").find("MODSEQ") == std::string::npos);
     auto cond = s.cmd("b EXAMINE INBOX (CONDSTORE)");
     CHECK(cond.find("* OK [UIDNEXT 3] Predicted next UID\r\n" + hms(b.highest()) + "b OK [READ-ONLY]") !=
           std::string::npos);
@@ -122,7 +127,8 @@ TEST_CASE("SELECT with a bad CONDSTORE parameter turns nothing on") {
     SessionHarness s(b.env);
     s.login();
     CHECK(s.cmd("a SELECT INBOX (CONDSTORE FOO)") == "a BAD Error in IMAP command SELECT: Unknown select parameter\r\n");
-    CHECK_FALSE(has_line(s.cmd("b SELECT INBOX"), "* OK [HIGHESTMODSEQ"));
+    s.cmd("b SELECT INBOX");
+    CHECK(s.cmd("c FETCH 1 (FLAGS)").find("MODSEQ") == std::string::npos);
 }
 
 TEST_CASE("the first CONDSTORE enabling command with a mailbox selected reports HIGHESTMODSEQ") {
@@ -195,13 +201,13 @@ TEST_CASE("flag changes carry MODSEQ before FLAGS, UID once QRESYNC is on (Dovec
     s.cmd("a SELECT INBOX (CONDSTORE)");
     SUBCASE("STORE echo") {
         auto out = s.cmd("b STORE 1 +FLAGS (\\Seen)");
-        CHECK(out == "* 1 FETCH (MODSEQ (" + ms(b.modseq(1)) + ") FLAGS (\\Seen))\r\nb OK Store completed.\r\n");
+        CHECK(out == "* 1 FETCH (UID 1 MODSEQ (" + ms(b.modseq(1)) + ") FLAGS (\\Seen))\r\nb OK Store completed.\r\n");
         out = s.cmd("c UID STORE 2 +FLAGS (\\Flagged)");
         CHECK(out == "* 2 FETCH (UID 2 MODSEQ (" + ms(b.modseq(2)) +
                          ") FLAGS (\\Flagged))\r\nc OK Store completed.\r\n");
         // .SILENT still reports the new modseq (RFC 7162 §3.1.3).
         out = s.cmd("d STORE 3 +FLAGS.SILENT (\\Draft)");
-        CHECK(out == "* 3 FETCH (MODSEQ (" + ms(b.modseq(3)) + "))\r\nd OK Store completed.\r\n");
+        CHECK(out == "* 3 FETCH (UID 3 MODSEQ (" + ms(b.modseq(3)) + "))\r\nd OK Store completed.\r\n");
         // Nothing changes, nothing is reported.
         CHECK(s.cmd("e STORE 3 +FLAGS (\\Draft)") == "e OK Store completed.\r\n");
     }
@@ -210,7 +216,7 @@ TEST_CASE("flag changes carry MODSEQ before FLAGS, UID once QRESYNC is on (Dovec
         {
             const std::string got = s.cmd("b NOOP");
             CHECK(got ==
-              "* 2 FETCH (MODSEQ (" + ms(b.modseq(2)) + ") FLAGS (\\Answered))\r\nb OK NOOP completed.\r\n");
+              "* 2 FETCH (UID 2 MODSEQ (" + ms(b.modseq(2)) + ") FLAGS (\\Answered))\r\nb OK NOOP completed.\r\n");
         }
         b.flags(3, st::flag_seen);
         {
@@ -228,13 +234,13 @@ TEST_CASE("flag changes carry MODSEQ before FLAGS, UID once QRESYNC is on (Dovec
     }
     SUBCASE("the \\Seen a FETCH sets is reported with its modseq (RFC 7162 §3.1)") {
         auto out = s.cmd("b FETCH 2 (FLAGS BODY[TEXT])");
-        CHECK(out == "* 2 FETCH (FLAGS (\\Seen) BODY[TEXT] {8}\r\nbody 2\r\n)\r\n* 2 FETCH (MODSEQ (" +
+        CHECK(out == "* 2 FETCH (FLAGS (\\Seen) BODY[TEXT] {8}\r\nbody 2\r\n)\r\n* 2 FETCH (UID 2 MODSEQ (" +
                          ms(b.modseq(2)) + "))\r\nb OK Fetch completed.\r\n");
         // With MODSEQ asked for, the item has the modseq the data was read
         // at, and the \Seen change follows with its own (as Dovecot).
         const auto old1 = b.modseq(1);
         out = s.cmd("b2 FETCH 1 (MODSEQ BODY[TEXT])");
-        CHECK(out == "* 1 FETCH (MODSEQ (" + ms(old1) + ") FLAGS (\\Seen) BODY[TEXT] {8}\r\nbody 1\r\n)\r\n* 1 FETCH (MODSEQ (" +
+        CHECK(out == "* 1 FETCH (MODSEQ (" + ms(old1) + ") FLAGS (\\Seen) BODY[TEXT] {8}\r\nbody 1\r\n)\r\n* 1 FETCH (UID 1 MODSEQ (" +
                          ms(b.modseq(1)) + "))\r\nb2 OK Fetch completed.\r\n");
         CHECK(b.modseq(1) > old1);
         out = s.cmd("c UID FETCH 3 (BODY[TEXT])");
@@ -364,12 +370,12 @@ TEST_CASE("STORE UNCHANGEDSINCE (RFC 7162 §3.1.3)") {
         // to the stored modseqs.
         auto out = s.cmd("b STORE 1:5 (UNCHANGEDSINCE " + ms(base) + ") +FLAGS (\\Flagged)");
         CHECK(tagged_line(out, "b") == "b OK [MODIFIED 2,4] Conditional store failed.");
-        CHECK(has_line(out, "* 1 FETCH (MODSEQ (" + ms(b.modseq(1)) + ") FLAGS (\\Flagged))"));
-        CHECK(has_line(out, "* 3 FETCH (MODSEQ (" + ms(b.modseq(3)) + ") FLAGS (\\Flagged))"));
-        CHECK(has_line(out, "* 5 FETCH (MODSEQ (" + ms(b.modseq(5)) + ") FLAGS (\\Flagged))"));
+        CHECK(has_line(out, "* 1 FETCH (UID 1 MODSEQ (" + ms(b.modseq(1)) + ") FLAGS (\\Flagged))"));
+        CHECK(has_line(out, "* 3 FETCH (UID 3 MODSEQ (" + ms(b.modseq(3)) + ") FLAGS (\\Flagged))"));
+        CHECK(has_line(out, "* 5 FETCH (UID 5 MODSEQ (" + ms(b.modseq(5)) + ") FLAGS (\\Flagged))"));
         // The others' change is reported as such, and they were not stored.
-        CHECK(has_line(out, "* 2 FETCH (MODSEQ (" + ms(b.modseq(2)) + ") FLAGS (\\Seen))"));
-        CHECK(has_line(out, "* 4 FETCH (MODSEQ (" + ms(b.modseq(4)) + ") FLAGS (\\Seen))"));
+        CHECK(has_line(out, "* 2 FETCH (UID 2 MODSEQ (" + ms(b.modseq(2)) + ") FLAGS (\\Seen))"));
+        CHECK(has_line(out, "* 4 FETCH (UID 4 MODSEQ (" + ms(b.modseq(4)) + ") FLAGS (\\Seen))"));
     }
     SUBCASE("a value no modseq reaches: stored") {
         {
@@ -491,7 +497,7 @@ TEST_CASE("expunges held back by FETCH/STORE/SEARCH: a lower HIGHESTMODSEQ goes 
     b.flags(4, st::flag_flagged);
     {
         const std::string got = t.cmd("b FETCH 1 (UID)");
-        CHECK(got == "* 1 FETCH (UID 1)\r\n* 3 FETCH (MODSEQ (" + ms(b.modseq(4)) +
+        CHECK(got == "* 1 FETCH (UID 1)\r\n* 3 FETCH (UID 4 MODSEQ (" + ms(b.modseq(4)) +
                          ") FLAGS (\\Flagged))\r\nb OK Fetch completed.\r\n");
     }
 }

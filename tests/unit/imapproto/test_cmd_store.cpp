@@ -233,9 +233,9 @@ TEST_CASE("STORE UNCHANGEDSINCE (CONDSTORE)") {
     out = m.s->cmd("h2 STORE 1:2 (UNCHANGEDSINCE 9223372036854775807) +FLAGS (\\Seen)");
     l = lines(out);
     REQUIRE(l.size() == 3);
-    CHECK(l[0].rfind("* 1 FETCH (MODSEQ (", 0) == 0);
+    CHECK(l[0].rfind("* 1 FETCH (UID 2 MODSEQ (", 0) == 0);
     CHECK(l[0].find(") FLAGS (\\Seen \\Recent))") != std::string::npos);
-    CHECK(l[1].rfind("* 2 FETCH (MODSEQ (", 0) == 0);
+    CHECK(l[1].rfind("* 2 FETCH (UID 3 MODSEQ (", 0) == 0);
     CHECK(l[2] == "h2 OK Store completed.");
     CHECK(m.on_disk(2) == "\\Seen |");
     // UID STORE reports UIDs in [MODIFIED]; .SILENT still reports MODSEQ.
