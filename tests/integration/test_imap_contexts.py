@@ -7,6 +7,7 @@ import imaplib
 import re
 
 from imap_raw import Wire, connect, message, srv  # noqa: F401
+from loftd_util import built_with_asan
 
 
 def fill(w, count):
@@ -140,7 +141,7 @@ def test_imaplib_reads_partial_pages(srv):
     imap.logout()
 
 
-def test_clients_disconnecting_with_contexts_open(srv, connect):
+def test_clients_disconnecting_with_contexts_open(srv, connect, build_dir):
     w = connect("alice")
     fill(w, 200)
     w.close()
@@ -160,8 +161,12 @@ def test_clients_disconnecting_with_contexts_open(srv, connect):
         ['* ESEARCH (TAG "Z1") UID COUNT 200'], "Z1 OK Search completed.")
     assert w.cmd("LOGOUT", tag="Z2")[1] == "Z2 OK Logout completed."
     # 300 contexts over 200 messages came and went: what they held is
-    # freed, so memory grows by far less than a megabyte per client.
-    assert srv.rss_kb() - before < 16 * 1024, (before, srv.rss_kb())
+    # freed, so memory grows by far less than a megabyte per client. Checked
+    # in the plain build only: under ASan freed memory sits in its
+    # quarantine, so RSS measures the sanitizer (its leak check covers the
+    # contexts there instead).
+    if not built_with_asan(build_dir):
+        assert srv.rss_kb() - before < 16 * 1024, (before, srv.rss_kb())
 
 
 def test_rfc5267_sort_context_positions(connect):
