@@ -1,6 +1,8 @@
 // Search arguments and sliced evaluation shared by SEARCH, SORT and THREAD.
 #include "commands/search_program.hpp"
 
+#include "commands/message_set.hpp"
+
 #include <ctime>
 
 namespace imapproto::detail {
@@ -50,6 +52,23 @@ void finish_bad_charset(Context& ctx) {
     }
     code += ')';
     ctx.finish_no(code, "Unsupported charset");
+}
+
+void finish_search_failure(Context& ctx, const mailstore::Status& status, bool save) {
+    if (status.code() == mailstore::Status::Code::invalid_argument) {
+        finish_syntax_error(ctx, status.message());
+        return;
+    }
+    if (save)
+        ctx.saved_result() = mailstore::storage::UidSet();
+    ctx.finish_status(status);
+}
+
+void enable_condstore_by_search(Context& ctx, const mailstore::storage::View& view) {
+    if (ctx.enabled().condstore)
+        return;
+    ctx.enabled().condstore = true;
+    ctx.untagged("OK [HIGHESTMODSEQ " + std::to_string(view.highest_modseq()) + "] Highest");
 }
 
 bool program_uses(const search::Program& program, search::Key key) {

@@ -24,6 +24,14 @@ std::vector<mailstore::search::Token> search_tokens(const std::vector<Arg>& args
 // §7.1: the code may list the charsets the server supports).
 void finish_bad_charset(Context& ctx);
 
+// A SEARCH/SORT/THREAD that failed. RFC 5182 §2.1: with SAVE, a NO
+// empties "$" and a BAD (invalid_argument: a syntax error) leaves it alone.
+void finish_search_failure(Context& ctx, const mailstore::Status& status, bool save);
+
+// RFC 7162 §3.1: a MODSEQ search key turns CONDSTORE on; the first time it
+// does, the client hears the mailbox's HIGHESTMODSEQ.
+void enable_condstore_by_search(Context& ctx, const mailstore::storage::View& view);
+
 // Whether `key` occurs anywhere in the program (MODSEQ turns on CONDSTORE
 // and the "(MODSEQ n)" result, RFC 7162 §3.1.5).
 bool program_uses(const mailstore::search::Program& program, mailstore::search::Key key);

@@ -70,7 +70,9 @@ public:
     Progress resume(Context& ctx) override {
         Selected* sel = ctx.selected();
         if (sel == nullptr || !sel->mailbox) {
-            fail_no(ctx, mailstore::Status::error(mailstore::Status::Code::internal, "mailbox closed during SORT"));
+            finish_search_failure(
+                ctx, mailstore::Status::error(mailstore::Status::Code::internal, "mailbox closed during SORT"),
+                ret_.save);
             return Progress::done;
         }
         ms::Mailbox& mailbox = *sel->mailbox;
@@ -79,7 +81,7 @@ public:
             case SlicedSearch::Step::more:
                 return Progress::more_output; // let the session breathe between slices
             case SlicedSearch::Step::failed:
-                fail(ctx, search_.error());
+                finish_search_failure(ctx, search_.error(), ret_.save);
                 return Progress::done;
             case SlicedSearch::Step::done:
                 break;
@@ -89,7 +91,7 @@ public:
         std::size_t slice = sorter_->needs_header() ? kSortSlice : 0;
         auto loaded = sorter_->load(mailbox, slice);
         if (!loaded) {
-            fail_no(ctx, loaded.status());
+            finish_search_failure(ctx, loaded.status(), ret_.save);
             return Progress::done;
         }
         if (!*loaded)
@@ -114,11 +116,8 @@ private:
             if (want_modseq_)
                 matches.modseq = std::max<std::uint64_t>(matches.modseq, view.modseq(seq));
         }
-        if (want_modseq_ && !ctx.enabled().condstore) {
-            // RFC 7162 §3.1: a MODSEQ search key turns CONDSTORE on.
-            ctx.enabled().condstore = true;
-            ctx.untagged("OK [HIGHESTMODSEQ " + std::to_string(view.highest_modseq()) + "] Highest");
-        }
+        if (want_modseq_)
+            enable_condstore_by_search(ctx, view);
         // "$" in an UPDATE context names the result saved before this
         // command (RFC 5182 §2.1), which SAVE is about to replace.
         ms::UidSet saved_before;
@@ -153,21 +152,6 @@ private:
                 std::swap(saved_before, ctx.saved_result());
         }
         ctx.finish_ok("", "Sort completed.");
-    }
-
-    // RFC 5182 §2.1: a failure with NO empties "$", one with BAD does not.
-    void fail(Context& ctx, const mailstore::Status& status) {
-        if (status.code() == mailstore::Status::Code::invalid_argument) {
-            finish_syntax_error(ctx, status.message());
-            return;
-        }
-        fail_no(ctx, status);
-    }
-
-    void fail_no(Context& ctx, const mailstore::Status& status) {
-        if (ret_.save)
-            ctx.saved_result() = ms::UidSet();
-        ctx.finish_status(status);
     }
 
     bool want_modseq_;
