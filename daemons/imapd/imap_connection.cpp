@@ -1,6 +1,6 @@
 #include "imap_connection.hpp"
 
-#include "login_tracker.hpp"
+#include <login_tracker.hpp>
 
 #include <imapproto/session.hpp>
 
@@ -29,6 +29,7 @@ using imapproto::Session;
 using imapproto::SessionState;
 using imapproto::Step;
 using loft::Connection;
+using loft::LoginTracker;
 using loft::ReadStatus;
 using mailstore::Status;
 

@@ -6,7 +6,7 @@
 // IDLE waits for input or a wake-up from the mailbox change watcher.
 #pragma once
 
-#include "user_limits.hpp"
+#include <user_limits.hpp>
 #include "watcher.hpp"
 
 #include <connection.hpp>
@@ -27,7 +27,7 @@ struct ImapService {
     // How logins are checked: loft-authd's auth-login socket, or an
     // in-process Authenticator (main.cpp decides at start).
     std::shared_ptr<imapproto::LoginBackend> login;
-    UserIpLimits userip;
+    loft::UserIpLimits userip;
     ChangePump pump;
     uid_t euid = 0; // the only uid a userdb may give (workers run as one user)
 };

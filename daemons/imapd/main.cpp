@@ -10,7 +10,7 @@
 // shadow or PAM as the mail user), else through an in-process Authenticator
 // built from the same config.
 #include "imap_connection.hpp"
-#include "login_backends.hpp"
+#include <login_backends.hpp>
 
 #include <daemon_config.hpp>
 #include <server.hpp>
@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
 
     auto service = std::make_shared<imapd::ImapService>();
     service->euid = ::geteuid();
-    auto backend = imapd::make_login_backend(*config, log);
+    auto backend = loft::make_login_backend(*config, log);
     if (!backend) {
         log.fatal(backend.status().message());
         mailstore::log::flush();

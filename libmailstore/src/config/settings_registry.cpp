@@ -18,14 +18,21 @@ struct Registry {
 
     Registry() {
         auto dovecot = dovecot_unimplemented_settings();
-        for (auto table : {core_settings(), auth_settings(), section_settings(), dovecot}) {
+        for (auto table : {core_settings(), auth_settings(), pop3_settings(), delivery_settings(), section_settings(), dovecot}) {
             for (const auto& info : table) {
                 auto key = std::make_pair(std::string(info.name), std::string(info.scope));
                 // The first table wins, so a setting Loft implements is never
                 // shadowed by its entry in the Dovecot list.
                 if (index.emplace(key, settings.size()).second) {
                     settings.push_back(info);
-                    from_dovecot_list.push_back(table.data() == dovecot.data());
+                    // The pop3/delivery tables hold Dovecot rows too until
+                    // each is implemented: their types are Dovecot's
+                    // approximations as well.
+                    bool dovecot_row = table.data() == dovecot.data() ||
+                                       ((table.data() == pop3_settings().data() ||
+                                         table.data() == delivery_settings().data()) &&
+                                        !info.implemented);
+                    from_dovecot_list.push_back(dovecot_row);
                 }
             }
         }

@@ -14,6 +14,10 @@ namespace mailstore::config {
 std::span<const SettingInfo> core_settings();
 // The auth_* settings and the plaintext policy (settings_auth.cpp).
 std::span<const SettingInfo> auth_settings();
+// The pop3_* settings (settings_pop3.cpp).
+std::span<const SettingInfo> pop3_settings();
+// LMTP, LDA and the delivery pipeline (settings_delivery.cpp).
+std::span<const SettingInfo> delivery_settings();
 // Settings of service, listener, namespace, mailbox, passdb and userdb blocks.
 std::span<const SettingInfo> section_settings();
 // Dovecot 2.3 global settings that Loft accepts with a warning.

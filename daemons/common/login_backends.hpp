@@ -1,10 +1,10 @@
-// Which LoginBackend loft-imapd uses (docs/imapd.md "Authentication"):
+// Which LoginBackend a protocol daemon uses (docs/imapd.md "Authentication"):
 // loft-authd's auth-login socket when it is there (the normal case under
 // loftd: workers run as the mail user and cannot read shadow or PAM), else
 // an in-process Authenticator over the config's passdb/userdb blocks.
 #pragma once
 
-#include <imapproto/login_backend.hpp>
+#include <mailstore/auth/login_backend.hpp>
 
 #include <mailstore/config.hpp>
 #include <mailstore/log.hpp>
@@ -14,7 +14,7 @@
 #include <memory>
 #include <string>
 
-namespace imapd {
+namespace loft {
 
 // The sockets of `service auth`: auth-login (the auth-client protocol) and
 // auth-userdb (the master protocol), absolute paths ("" when the config
@@ -29,12 +29,13 @@ AuthSockets auth_sockets(const mailstore::config::Config& config);
 // auth-userdb. Fails when auth-login cannot be connected to.
 // `disable_plaintext`: plaintext mechanisms are refused on connections that
 // are not secured (disable_plaintext_auth / auth_allow_cleartext).
-mailstore::Result<std::shared_ptr<imapproto::LoginBackend>>
-remote_login_backend(const AuthSockets& sockets, std::chrono::milliseconds timeout, bool disable_plaintext);
+mailstore::Result<std::shared_ptr<mailstore::auth::LoginBackend>>
+remote_login_backend(const AuthSockets& sockets, std::chrono::milliseconds timeout, bool disable_plaintext,
+                     const mailstore::log::Logger& log);
 
 // The remote backend when loft-authd answers on auth-login, else the
 // in-process one; logs which.
-mailstore::Result<std::shared_ptr<imapproto::LoginBackend>> make_login_backend(const mailstore::config::Config& config,
+mailstore::Result<std::shared_ptr<mailstore::auth::LoginBackend>> make_login_backend(const mailstore::config::Config& config,
                                                                               const mailstore::log::Logger& log);
 
-} // namespace imapd
+} // namespace loft

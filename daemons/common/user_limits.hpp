@@ -9,7 +9,7 @@
 #include <mutex>
 #include <string>
 
-namespace imapd {
+namespace loft {
 
 class UserIpLimits {
 public:
@@ -25,4 +25,4 @@ private:
     std::map<std::string, std::size_t> counts_; // user NUL ip -> sessions
 };
 
-} // namespace imapd
+} // namespace loft

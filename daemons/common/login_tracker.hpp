@@ -8,19 +8,19 @@
 // Session::run(); the daemon reads the counters between run() calls.
 #pragma once
 
-#include <imapproto/login_backend.hpp>
+#include <mailstore/auth/login_backend.hpp>
 
 #include <memory>
 #include <string>
 
-namespace imapd {
+namespace loft {
 
-class LoginTracker final : public imapproto::LoginBackend {
+class LoginTracker final : public mailstore::auth::LoginBackend {
 public:
-    explicit LoginTracker(std::shared_ptr<imapproto::LoginBackend> inner) : inner_(std::move(inner)) {}
+    explicit LoginTracker(std::shared_ptr<mailstore::auth::LoginBackend> inner) : inner_(std::move(inner)) {}
 
     std::vector<mailstore::auth::MechanismInfo> mechanisms() const override;
-    mailstore::Result<std::unique_ptr<imapproto::SaslExchange>>
+    mailstore::Result<std::unique_ptr<mailstore::auth::SaslExchange>>
     begin(std::string_view mechanism, const mailstore::auth::ClientInfo& client) override;
     mailstore::auth::AuthReply verify_plain(std::string_view user, std::string_view password,
                                             const mailstore::auth::ClientInfo& client) override;
@@ -35,10 +35,10 @@ public:
     void note_reply(const mailstore::auth::AuthReply& reply);
 
 private:
-    std::shared_ptr<imapproto::LoginBackend> inner_;
+    std::shared_ptr<mailstore::auth::LoginBackend> inner_;
     unsigned attempts_ = 0;
     std::string last_user_;
     std::string last_mechanism_;
 };
 
-} // namespace imapd
+} // namespace loft

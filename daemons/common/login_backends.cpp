@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <sys/stat.h>
 
-namespace imapd {
+namespace loft {
 
 AuthSockets auth_sockets(const mailstore::config::Config& config) {
     AuthSockets out;
@@ -24,7 +24,7 @@ AuthSockets auth_sockets(const mailstore::config::Config& config) {
     return out;
 }
 
-mailstore::Result<std::shared_ptr<imapproto::LoginBackend>> make_login_backend(const mailstore::config::Config& config,
+mailstore::Result<std::shared_ptr<mailstore::auth::LoginBackend>> make_login_backend(const mailstore::config::Config& config,
                                                                               const mailstore::log::Logger& log) {
     AuthSockets sockets = auth_sockets(config);
     struct stat st {};
@@ -32,7 +32,7 @@ mailstore::Result<std::shared_ptr<imapproto::LoginBackend>> make_login_backend(c
         // Dovecot 2.4 renamed disable_plaintext_auth to auth_allow_cleartext.
         bool disable_plaintext = config.is_set("auth_allow_cleartext") ? !config.get_bool("auth_allow_cleartext")
                                                                        : config.get_bool("disable_plaintext_auth");
-        auto remote = remote_login_backend(sockets, std::chrono::seconds(30), disable_plaintext);
+        auto remote = remote_login_backend(sockets, std::chrono::seconds(30), disable_plaintext, log);
         if (remote) {
             log.infof("Authentication through loft-authd: {} (userdb lookups: {})", sockets.login,
                       sockets.userdb.empty() ? "none" : sockets.userdb);
@@ -45,8 +45,8 @@ mailstore::Result<std::shared_ptr<imapproto::LoginBackend>> make_login_backend(c
     if (!auth)
         return auth.status();
     log.info("Authentication in this process (passdb/userdb of the config): no loft-authd auth-login socket");
-    return imapproto::authenticator_backend(
+    return mailstore::auth::authenticator_backend(
         std::make_shared<const mailstore::auth::Authenticator>(std::move(*auth)));
 }
 
-} // namespace imapd
+} // namespace loft

@@ -1,14 +1,14 @@
 #include "login_tracker.hpp"
 
-namespace imapd {
+namespace loft {
 
 namespace auth = mailstore::auth;
 
 namespace {
 
-class TrackedExchange final : public imapproto::SaslExchange {
+class TrackedExchange final : public mailstore::auth::SaslExchange {
 public:
-    TrackedExchange(std::unique_ptr<imapproto::SaslExchange> inner, LoginTracker& tracker)
+    TrackedExchange(std::unique_ptr<mailstore::auth::SaslExchange> inner, LoginTracker& tracker)
         : inner_(std::move(inner)), tracker_(tracker) {}
     auth::AuthReply step(std::string_view response, bool has_initial_response) override {
         auth::AuthReply reply = inner_->step(response, has_initial_response);
@@ -17,7 +17,7 @@ public:
     }
 
 private:
-    std::unique_ptr<imapproto::SaslExchange> inner_;
+    std::unique_ptr<mailstore::auth::SaslExchange> inner_;
     LoginTracker& tracker_; // the session owns both and drops the exchange first
 };
 
@@ -25,14 +25,14 @@ private:
 
 std::vector<auth::MechanismInfo> LoginTracker::mechanisms() const { return inner_->mechanisms(); }
 
-mailstore::Result<std::unique_ptr<imapproto::SaslExchange>>
+mailstore::Result<std::unique_ptr<mailstore::auth::SaslExchange>>
 LoginTracker::begin(std::string_view mechanism, const auth::ClientInfo& client) {
     ++attempts_;
     last_mechanism_ = std::string(mechanism);
     auto exchange = inner_->begin(mechanism, client);
     if (!exchange)
         return exchange.status();
-    return std::unique_ptr<imapproto::SaslExchange>(std::make_unique<TrackedExchange>(std::move(*exchange), *this));
+    return std::unique_ptr<mailstore::auth::SaslExchange>(std::make_unique<TrackedExchange>(std::move(*exchange), *this));
 }
 
 auth::AuthReply LoginTracker::verify_plain(std::string_view user, std::string_view password,
@@ -56,4 +56,4 @@ void LoginTracker::note_reply(const auth::AuthReply& reply) {
         last_user_ = reply.user;
 }
 
-} // namespace imapd
+} // namespace loft

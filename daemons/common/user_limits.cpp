@@ -1,6 +1,6 @@
 #include "user_limits.hpp"
 
-namespace imapd {
+namespace loft {
 
 namespace {
 std::string key_of(const std::string& user, const std::string& ip) { return user + '\0' + ip; }
@@ -33,4 +33,4 @@ std::size_t UserIpLimits::count(const std::string& user, const std::string& ip) 
     return it == counts_.end() ? 0 : it->second;
 }
 
-} // namespace imapd
+} // namespace loft

@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-namespace imapd {
+namespace loft {
 
 namespace {
 
@@ -113,7 +113,7 @@ auth::AuthReply reply_of(const Result<loft::AuthStep>& step) {
 
 class RemoteLoginBackend;
 
-class RemoteExchange final : public imapproto::SaslExchange {
+class RemoteExchange final : public mailstore::auth::SaslExchange {
 public:
     RemoteExchange(std::shared_ptr<RemoteLoginBackend> backend, AuthClient client, std::string mechanism,
                    loft::AuthClientParams params)
@@ -132,11 +132,12 @@ private:
     bool broken_ = false;
 };
 
-class RemoteLoginBackend final : public imapproto::LoginBackend,
+class RemoteLoginBackend final : public mailstore::auth::LoginBackend,
                                  public std::enable_shared_from_this<RemoteLoginBackend> {
 public:
-    RemoteLoginBackend(AuthSockets sockets, std::chrono::milliseconds timeout, bool disable_plaintext)
-        : sockets_(std::move(sockets)), timeout_(timeout), disable_plaintext_(disable_plaintext) {}
+    RemoteLoginBackend(AuthSockets sockets, std::chrono::milliseconds timeout, bool disable_plaintext,
+                       mailstore::log::Logger log)
+        : sockets_(std::move(sockets)), timeout_(timeout), disable_plaintext_(disable_plaintext), log_(std::move(log)) {}
 
     Status connect_first() {
         auto client = AuthClient::connect(sockets_.login, false, timeout_);
@@ -150,7 +151,7 @@ public:
 
     std::vector<auth::MechanismInfo> mechanisms() const override { return mechs_; }
 
-    Result<std::unique_ptr<imapproto::SaslExchange>> begin(std::string_view mechanism,
+    Result<std::unique_ptr<mailstore::auth::SaslExchange>> begin(std::string_view mechanism,
                                                            const auth::ClientInfo& client) override {
         const auth::MechanismInfo* found = nullptr;
         for (const auto& m : mechs_)
@@ -166,7 +167,7 @@ public:
         auto conn = take(false);
         if (!conn)
             return conn.status();
-        return std::unique_ptr<imapproto::SaslExchange>(
+        return std::unique_ptr<mailstore::auth::SaslExchange>(
             std::make_unique<RemoteExchange>(shared_from_this(), std::move(*conn), found->name, params_of(client)));
     }
 
@@ -191,7 +192,7 @@ public:
         return reply;
     }
 
-    auth::LookupResult lookup_user(std::string_view user, const auth::ClientInfo&) override {
+    auth::LookupResult lookup_user(std::string_view user, const auth::ClientInfo& client) override {
         auth::LookupResult out;
         if (sockets_.userdb.empty()) {
             out.kind = auth::LookupResult::Kind::temporary_failure;
@@ -204,7 +205,7 @@ public:
             out.error = conn.status().message();
             return out;
         }
-        auto reply = conn->lookup_user(user, "imap");
+        auto reply = conn->lookup_user(user, client.service.empty() ? "imap" : client.service);
         if (!reply) {
             out.kind = auth::LookupResult::Kind::temporary_failure;
             out.error = reply.status().message();
@@ -256,7 +257,7 @@ private:
     std::vector<auth::MechanismInfo> mechs_;
     std::mutex mutex_;
     std::vector<AuthClient> idle_login_, idle_userdb_;
-    mailstore::log::Logger log_{"imap-login"};
+    mailstore::log::Logger log_;
 };
 
 RemoteExchange::~RemoteExchange() {
@@ -288,13 +289,13 @@ auth::AuthReply RemoteExchange::step(std::string_view response, bool has_initial
 
 } // namespace
 
-Result<std::shared_ptr<imapproto::LoginBackend>> remote_login_backend(const AuthSockets& sockets,
-                                                                     std::chrono::milliseconds timeout,
-                                                                     bool disable_plaintext) {
-    auto backend = std::make_shared<RemoteLoginBackend>(sockets, timeout, disable_plaintext);
+Result<std::shared_ptr<mailstore::auth::LoginBackend>>
+remote_login_backend(const AuthSockets& sockets, std::chrono::milliseconds timeout, bool disable_plaintext,
+                     const mailstore::log::Logger& log) {
+    auto backend = std::make_shared<RemoteLoginBackend>(sockets, timeout, disable_plaintext, log);
     if (auto st = backend->connect_first(); !st)
         return st;
-    return std::shared_ptr<imapproto::LoginBackend>(std::move(backend));
+    return std::shared_ptr<mailstore::auth::LoginBackend>(std::move(backend));
 }
 
-} // namespace imapd
+} // namespace loft

@@ -1,0 +1,43 @@
+// Settings of the delivery pipeline, LMTP and LDA (docs/lmtp.md, docs/lda.md):
+// lmtp_*, lda_*, recipient_delimiter, postmaster_address, ...
+// A row's last field says whether Loft acts on the setting: false rows load
+// with a one-line warning per use, as the rest of settings_dovecot.cpp.
+#include "config/settings_tables.hpp"
+
+namespace mailstore::config {
+namespace {
+
+using T = SettingType;
+
+constexpr std::string_view kDoc = "Dovecot setting, accepted but not implemented by Loft yet.";
+
+constexpr SettingInfo kSettings[] = {
+    {"deliver_log_format", T::string, "msgid=%m: %$", "", kDoc, "", false},
+    {"lda_mailbox_autocreate", T::boolean, "no", "", kDoc, "", false},
+    {"lda_mailbox_autosubscribe", T::boolean, "no", "", kDoc, "", false},
+    {"lda_original_recipient_header", T::string, "", "", kDoc, "", false},
+    {"lmtp_add_received_header", T::boolean, "yes", "", kDoc, "", false},
+    {"lmtp_client_workarounds", T::string, "", "", kDoc, "", false},
+    {"lmtp_hdr_delivery_address", T::string, "final", "", kDoc, "", false},
+    {"lmtp_proxy", T::boolean, "no", "", kDoc, "", false},
+    {"lmtp_proxy_rawlog_dir", T::string, "", "", kDoc, "", false},
+    {"lmtp_rawlog_dir", T::string, "", "", kDoc, "", false},
+    {"lmtp_rcpt_check_quota", T::boolean, "no", "", kDoc, "", false},
+    {"lmtp_save_to_detail_mailbox", T::boolean, "no", "", kDoc, "", false},
+    {"lmtp_user_concurrency_limit", T::uint, "0", "", kDoc, "", false},
+    {"lmtp_verbose_replies", T::boolean, "no", "", kDoc, "", false},
+    {"mail_temp_dir", T::string, "/tmp", "", kDoc, "", false},
+    {"postmaster_address", T::string, "postmaster@%{if;%d;ne;;%d;%{hostname}}", "", kDoc, "", false},
+    {"quota_full_tempfail", T::boolean, "no", "", kDoc, "", false},
+    {"recipient_delimiter", T::string, "+", "", kDoc, "", false},
+    {"rejection_reason", T::string, "Your message to <%t> was automatically rejected:%n%r", "", kDoc, "", false},
+    {"rejection_subject", T::string, "Rejected: %s", "", kDoc, "", false},
+    {"sendmail_path", T::string, "/usr/sbin/sendmail", "", kDoc, "", false},
+    {"submission_host", T::string, "", "", kDoc, "", false},
+};
+
+} // namespace
+
+std::span<const SettingInfo> delivery_settings() { return kSettings; }
+
+} // namespace mailstore::config
