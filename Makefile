@@ -164,6 +164,28 @@ bench-sort-thread:
 	    --cache-dir=$(BENCH_SORT_CACHE) \
 	    --markdown=bench/results/sort-thread-$$(date -u +%Y-%m-%d).md $(BENCH_SORT_ARGS)
 
+# LMTP delivery (smtp-source -L, 10,000 messages over 10 sessions) and POP3
+# download (10,000 messages) against Dovecot (bench/lmtp_pop3/run_bench.py):
+# the POP3 Maildir is generated once into $(BENCH_LMTP_POP3_CACHE); report in
+# bench/results/lmtp-pop3-DATE.md. QUICK=1: 1,000 messages, a smoke run.
+# BENCH_LMTP_POP3_ARGS go to run_bench.py (--rounds=N, --perf, --only=lmtp).
+BENCH_LMTP_POP3_CACHE ?= /var/tmp/loft-bench-lmtp-pop3
+BENCH_LMTP_POP3_ARGS ?=
+BENCH_LMTP_POP3_SIZE = $(if $(QUICK),--messages=1000 --pop3-messages=1000 --sample=200,)
+.PHONY: bench-lmtp-pop3
+bench-lmtp-pop3:
+	@./scripts/install-deps scripts/debian-packages.txt scripts/bench-packages.txt
+	[ -f $(BENCHDIR)/build.ninja ] || meson setup $(BENCHDIR) --buildtype=release -Dbench=true \
+	    -Dwerror=false $(MESONOPT)
+	meson configure $(BENCHDIR) --buildtype=release -Dbench=true
+	ninja -C $(BENCHDIR) build.ninja
+	meson compile -C $(BENCHDIR) daemons/lmtpd/loft-lmtpd daemons/pop3d/loft-pop3d bench/lmtp_pop3/pop3_load
+	mkdir -p bench/results
+	/usr/bin/python3 bench/lmtp_pop3/run_bench.py --lmtpd=$(BENCHDIR)/daemons/lmtpd/loft-lmtpd \
+	    --pop3d=$(BENCHDIR)/daemons/pop3d/loft-pop3d --client=$(BENCHDIR)/bench/lmtp_pop3/pop3_load \
+	    --cache-dir=$(BENCH_LMTP_POP3_CACHE) $(BENCH_LMTP_POP3_SIZE) \
+	    --markdown=bench/results/lmtp-pop3-$$(date -u +%Y-%m-%d)$(if $(QUICK),-quick,).md $(BENCH_LMTP_POP3_ARGS)
+
 install: build
 	meson install -C $(BUILD)
 

@@ -1,0 +1,713 @@
+#!/usr/bin/python3
+"""LMTP delivery and POP3 download, Loft against Dovecot
+(make bench-lmtp-pop3; issue 8's benchmark note).
+
+Both servers run side by side on loopback with the same settings that matter
+(mail_fsync = optimized, maildir:~/Maildir, the same passwd-file users, the
+same hostname): loft-lmtpd and loft-pop3d from the release build, and
+Debian's Dovecot 2.3 (dovecot -F, a temporary config; its mail belongs to the
+unprivileged system user `loftbench`, created here if missing, because
+Dovecot refuses to access mail as root).
+
+LMTP: Postfix's `smtp-source -L -d` sends --messages messages of --size
+bytes of body (its own From/To/Date/Message-Id/Subject headers) over
+--sessions parallel sessions, each session delivering one message after the
+other on its connection as Postfix's LMTP client does with its connection
+cache. Two workloads: every message to one user (all sessions contend for one
+Maildir), and the same number spread over --users users (one smtp-source
+per user, --sessions/--users sessions each). Each round delivers into new,
+empty homes (new user names, so no server can keep state of a previous
+round); after each run every user's Maildir must hold exactly the messages
+it was sent (files in new/ and cur/), else the run fails. A warm-up run
+before the timed rounds starts Dovecot's lmtp processes. Then one unmeasured
+run of --sample messages to one user under `strace -f -c -e
+trace=fsync,fdatasync,syncfs` attached to the server's processes (Dovecot:
+the master and all its children, following new ones; Loft: every thread of
+loft-lmtpd) counts the sync calls per delivered message.
+
+POP3: a Maildir of --pop3-messages messages of realistic sizes (log-normal,
+median 8 KB, a few up to 2 MB with base64 attachments; LF line endings, S=
+and W= in the file names and a dovecot-uidlist, as Dovecot's deliveries
+leave them; every message already \\Seen so RETR changes no flags) is
+generated once into --cache-dir. Each round each server gets a fresh copy
+of it (hard links to the message files, a copy of the uidlist, no index),
+then a session runs on each with a cold index (the first login builds it
+from the uidlist and the file names) and again warm. A session is: connect,
+USER/PASS, STAT, LIST, UIDL, RETR of every message, QUIT (no DELE, so it
+can be repeated), timed from connect to the QUIT reply. The client is
+pop3_load (pop3_load.cpp, built with the benches: one command at a time, no
+pipelining, reads of up to 256 KB, memmem for the terminator; a Python
+client spent a quarter of the session in itself); its CPU time is reported
+next to the wall time so one can see it is not the bottleneck. Every RETR's
+octets (dot-stuffing undone) must equal the size LIST gave, STAT must count
+every message, and the UIDL lists of both servers are compared.
+
+Rounds are interleaved (Loft, Dovecot, Loft, Dovecot ...); medians, min-max
+spread and the Loft/Dovecot ratio go to --markdown and stdout. --perf
+records loft-lmtpd and loft-pop3d with `perf record -g` during one extra
+run of each and adds their top symbols to the report. Nothing here is a
+pass/fail test: `make test` never times anything.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime
+import math
+import os
+import pathlib
+import platform
+import pwd
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+BENCH_USER = "loftbench"
+PASSWORD = "secret"
+DOMAIN = "example.org"
+HOSTNAME = "bench.example"
+SYNC_CALLS = ("fsync", "fdatasync", "syncfs")
+
+
+def fail(msg: str) -> None:
+    raise SystemExit(f"run_bench: {msg}")
+
+
+# ---------------------------------------------------------------------------
+# The POP3 mailbox.
+
+WORDS = ("meeting budget report quarterly release server migration invoice schedule review "
+         "design proposal holiday party lunch deadline update question answer patch build test "
+         "performance memory network storage backup outage incident ticket customer contract").split()
+NAMES = ["Alice Archer", "Bob Baker", "Carol Cooper", "Dave Dyer", "Eve Ellis", "Frank Fisher",
+         "Grace Gardner", "Heidi Hunter", "Ivan Ivanov", "Judy Jones", "Mallory Miller"]
+
+
+def text_lines(rnd: random.Random, size: int) -> list[str]:
+    lines, total = [], 0
+    while total < size:
+        if rnd.random() < 0.01:
+            line = "." + " ".join(rnd.choice(WORDS) for _ in range(rnd.randint(0, 6)))  # needs dot-stuffing
+        elif rnd.random() < 0.05:
+            line = ""
+        else:
+            line = " ".join(rnd.choice(WORDS) for _ in range(rnd.randint(6, 12)))
+        lines.append(line)
+        total += len(line) + 1
+    return lines
+
+
+def pop3_message(rnd: random.Random, n: int, t: float, size: int) -> bytes:
+    """About `size` bytes, LF line endings (how Dovecot stores mail)."""
+    name = rnd.choice(NAMES)
+    addr = name.split()[0].lower() + "@example.com"
+    date = datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%a, %d %b %Y %H:%M:%S +0000")
+    head = [f"Return-Path: <{addr}>", f"Delivered-To: pop@{DOMAIN}",
+            f"Received: from mx.example.com by {HOSTNAME} with LMTP id {n:08x}; {date}",
+            f"From: {name} <{addr}>", f"To: pop@{DOMAIN}",
+            f"Subject: {' '.join(rnd.choice(WORDS) for _ in range(rnd.randint(2, 7))).capitalize()}",
+            f"Date: {date}", f"Message-ID: <{n}.{rnd.randrange(1 << 30):x}@example.com>", "MIME-Version: 1.0"]
+    if size < 20000:
+        head.append("Content-Type: text/plain; charset=utf-8")
+        body = text_lines(rnd, size - 600)
+    else:
+        boundary = f"=-b{n:x}"
+        head.append(f'Content-Type: multipart/mixed; boundary="{boundary}"')
+        body = ["This is a multi-part message in MIME format.", "", f"--{boundary}",
+                "Content-Type: text/plain; charset=utf-8", ""]
+        body += text_lines(rnd, 3000)
+        raw = rnd.randbytes((size - 4500) * 3 // 4)
+        enc = base64.b64encode(raw).decode()
+        body += [f"--{boundary}", "Content-Type: application/octet-stream; name=\"data.bin\"",
+                 "Content-Transfer-Encoding: base64", "Content-Disposition: attachment; filename=\"data.bin\"", ""]
+        body += [enc[i:i + 76] for i in range(0, len(enc), 76)]
+        body += [f"--{boundary}--"]
+    return ("\n".join(head) + "\n\n" + "\n".join(body) + "\n").encode()
+
+
+def generate_pop3_maildir(maildir: pathlib.Path, count: int, seed: int) -> None:
+    rnd = random.Random(seed)
+    tmp = maildir.with_name(maildir.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    for d in ("cur", "new", "tmp"):
+        (tmp / d).mkdir(parents=True)
+    start = datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc).timestamp()
+    uidlist = []
+    for n in range(1, count + 1):
+        size = int(min(2_000_000, max(800, rnd.lognormvariate(math.log(8000), 1.5))))
+        t = start + n * 600
+        data = pop3_message(rnd, n, t, size)
+        vsize = len(data) + data.count(b"\n")  # CRLF size: what RETR sends before dot-stuffing
+        fname = f"{int(t)}.M{n}P1.{HOSTNAME},S={len(data)},W={vsize}:2,S"
+        path = tmp / "cur" / fname
+        path.write_bytes(data)
+        os.utime(path, (t, t))
+        uidlist.append(f"{n} :{fname}\n")
+    (tmp / "dovecot-uidlist").write_text(f"3 V1735689600 N{count + 1} G{'%032x' % (seed + 1)}\n" + "".join(uidlist))
+    shutil.rmtree(maildir, ignore_errors=True)
+    tmp.rename(maildir)
+
+
+def link_tree(src: pathlib.Path, dst: pathlib.Path, owner) -> None:
+    """dst/{cur,new,tmp}: hard links to src's message files, a copy of its uidlist, no index."""
+    shutil.rmtree(dst, ignore_errors=True)
+    for d in ("cur", "new", "tmp"):
+        (dst / d).mkdir(parents=True)
+    for f in os.scandir(src / "cur"):
+        os.link(f.path, dst / "cur" / f.name)
+    shutil.copy(src / "dovecot-uidlist", dst / "dovecot-uidlist")
+    for root, dirs, files in os.walk(dst.parent):
+        os.chown(root, *owner)
+        for name in files:
+            os.chown(os.path.join(root, name), *owner)
+
+
+# ---------------------------------------------------------------------------
+# Processes.
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, proc: subprocess.Popen, what: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            fail(f"{what} exited with {proc.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    fail(f"{what} did not listen on {port}")
+
+
+def descendants(pid: int) -> list[int]:
+    """pid and every process below it (for strace -p)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = pathlib.Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += children.get(p, [])
+    return out
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+class Server:
+    """One side of the comparison: its ports, users, homes and processes."""
+
+    def __init__(self, name: str, work: pathlib.Path, owner):
+        self.name = name
+        self.dir = work / name.lower()
+        self.dir.mkdir()
+        self.owner = owner  # (uid, gid) of its users' mail
+        self.lmtp_port = free_port()
+        self.pop3_port = free_port()
+        self.procs: list[subprocess.Popen] = []
+        self.lmtp_pid = 0  # the process(es) to trace: loft-lmtpd / dovecot's master
+        self.pop3_pid = 0
+
+    def home(self, user: str) -> pathlib.Path:
+        return self.dir / "home" / user.split("@")[0]
+
+    def write_users(self, users: list[str]) -> None:
+        lines = []
+        for u in users:
+            home = self.home(u)
+            home.mkdir(parents=True, exist_ok=True)
+            os.chown(home, *self.owner)
+            lines.append(f"{u}:{{PLAIN}}{PASSWORD}:{self.owner[0]}:{self.owner[1]}::{home}::\n")
+        (self.dir / "users").write_text("".join(lines))
+
+    def common_config(self) -> str:
+        return (f"base_dir = {self.dir}/run\nlog_path = {self.dir}/server.log\n"
+                "protocols = lmtp pop3\nssl = no\ndisable_plaintext_auth = no\n"
+                f"hostname = {HOSTNAME}\npostmaster_address = postmaster@{DOMAIN}\n"
+                "mail_location = maildir:~/Maildir\nmail_fsync = optimized\n"
+                f"passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN {self.dir}/users\n}}\n"
+                f"userdb {{\n  driver = passwd-file\n  args = {self.dir}/users\n}}\n"
+                f"service lmtp {{\n  inet_listener lmtp {{\n    address = 127.0.0.1\n    port = {self.lmtp_port}\n  }}\n}}\n"
+                f"service pop3-login {{\n  inet_listener pop3 {{\n    address = 127.0.0.1\n    port = {self.pop3_port}\n  }}\n"
+                "  inet_listener pop3s {\n    port = 0\n  }\n}\n")
+
+    def stop(self) -> None:
+        for p in reversed(self.procs):
+            stop(p)
+        self.procs = []
+
+
+class Loft(Server):
+    def __init__(self, work, lmtpd: str, pop3d: str, threads: int):
+        super().__init__("Loft", work, (os.getuid(), os.getgid()))
+        self.lmtpd, self.pop3d, self.threads = lmtpd, pop3d, threads
+
+    def start(self) -> None:
+        conf = self.dir / "loft.conf"
+        conf.write_text(self.common_config())
+        for binary, port, attr in ((self.lmtpd, self.lmtp_port, "lmtp_pid"), (self.pop3d, self.pop3_port, "pop3_pid")):
+            if not binary:
+                continue
+            cmd = [binary, "-c", str(conf)]
+            if self.threads:
+                cmd += ["--threads", str(self.threads)]
+            name = os.path.basename(binary)
+            p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(self.dir / f"{name}.stderr", "wb"))
+            self.procs.append(p)
+            wait_port(port, p, name)
+            setattr(self, attr, p.pid)
+
+    def trace_pids(self, proto: str) -> list[int]:
+        return [self.lmtp_pid if proto == "lmtp" else self.pop3_pid]
+
+    def settings(self) -> str:
+        return (f"loft-lmtpd and loft-pop3d each one process, "
+                f"{'--threads ' + str(self.threads) if self.threads else 'their default thread pools'}; "
+                "see docs/lmtp.md and docs/pop3.md.")
+
+
+class Dovecot(Server):
+    def __init__(self, work, owner):
+        super().__init__("Dovecot", work, owner)
+
+    def start(self) -> None:
+        conf = self.dir / "dovecot.conf"
+        for d in ("run", "state"):
+            (self.dir / d).mkdir(exist_ok=True)
+        conf.write_text(self.common_config() + f"state_dir = {self.dir}/state\nlisten = 127.0.0.1\n"
+                        f"first_valid_uid = 1\ndefault_internal_user = {BENCH_USER}\n"
+                        f"default_login_user = {BENCH_USER}\n")
+        self.conf = conf
+        p = subprocess.Popen(["dovecot", "-F", "-c", str(conf)], stdout=subprocess.DEVNULL,
+                             stderr=open(self.dir / "dovecot.stderr", "wb"))
+        self.procs.append(p)
+        wait_port(self.lmtp_port, p, "dovecot (lmtp)")
+        wait_port(self.pop3_port, p, "dovecot (pop3)")
+        self.lmtp_pid = self.pop3_pid = p.pid
+
+    def trace_pids(self, proto: str) -> list[int]:
+        return descendants(self.lmtp_pid)
+
+    def settings(self) -> str:
+        out = []
+        for svc in ("lmtp", "pop3", "pop3-login"):
+            vals = []
+            for key in ("process_limit", "client_limit", "service_count", "process_min_avail"):
+                p = subprocess.run(["doveconf", "-c", str(self.conf), "-h", f"service/{svc}/{key}"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                vals.append(f"{key} = {p.stdout.strip() or '?'}")
+            out.append(f"service {svc}: " + ", ".join(vals))
+        for key in ("default_process_limit", "default_client_limit", "lmtp_user_concurrency_limit"):
+            p = subprocess.run(["doveconf", "-c", str(self.conf), "-h", key],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            out.append(f"{key} = {p.stdout.strip() or '?'}")
+        return "; ".join(out) + " (Debian's defaults: the config sets none of them)."
+
+
+class Attached:
+    """strace -c or perf record attached to running processes for one run."""
+
+    def __init__(self, kind: str, pids: list[int], out: pathlib.Path):
+        self.kind = kind
+        if kind == "strace":
+            cmd = ["strace", "-f", "-c", "-e", "trace=" + ",".join(SYNC_CALLS), "-o", str(out)]
+            for p in pids:
+                cmd += ["-p", str(p)]
+        else:
+            cmd = ["perf", "record", "-q", "-g", "-o", str(out), "-p", ",".join(map(str, pids))]
+        self.errfile = out.with_suffix(".stderr")
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(self.errfile, "wb"))
+        if kind == "strace":  # wait until every process is attached
+            deadline = time.monotonic() + 20
+            while self.errfile.read_text(errors="replace").count("attached") < len(pids):
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    fail(f"strace did not attach: {self.errfile.read_text(errors='replace')}")
+                time.sleep(0.05)
+        else:
+            time.sleep(1.0)
+
+    def finish(self) -> None:
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def strace_syncs(trace: pathlib.Path) -> dict[str, int]:
+    """fsync / fdatasync / syncfs calls in an `strace -c` summary."""
+    counts = {c: 0 for c in SYNC_CALLS}
+    for line in trace.read_text().splitlines():
+        f = line.split()
+        if len(f) >= 5 and f[-1] in SYNC_CALLS:
+            counts[f[-1]] = int(f[3])
+    return counts
+
+
+def perf_top(data: pathlib.Path, limit: int = 15) -> list[str]:
+    p = subprocess.run(["perf", "report", "-i", str(data), "--stdio", "--no-children", "-g", "none",
+                        "--sort", "dso,symbol", "--percent-limit", "0.8"],
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    rows = [line.rstrip() for line in p.stdout.splitlines() if line.strip() and not line.startswith("#")]
+    return rows[:limit]
+
+
+# ---------------------------------------------------------------------------
+# LMTP.
+
+def lmtp_users(tag: str, count: int) -> list[str]:
+    return [f"{tag}u{k}@{DOMAIN}" for k in range(count)]
+
+
+def deliver(server: Server, users: list[str], messages: int, sessions: int, size: int) -> float:
+    """smtp-source -L into `users`; the seconds until the last one exits."""
+    per_user, rest = divmod(messages, len(users))
+    if rest or sessions % len(users) and len(users) > 1:
+        fail(f"{messages} messages over {sessions} sessions do not split evenly over {len(users)} users")
+    sess = sessions if len(users) == 1 else sessions // len(users)
+    t0 = time.perf_counter()
+    procs = []
+    for u in users:
+        procs.append(subprocess.Popen(
+            ["smtp-source", "-L", "-d", "-s", str(sess), "-m", str(per_user), "-l", str(size),
+             "-S", "LMTP benchmark", "-M", "client.example", "-f", f"sender@{DOMAIN}", "-t", u,
+             f"127.0.0.1:{server.lmtp_port}"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
+    outputs = [p.communicate()[0] for p in procs]
+    elapsed = time.perf_counter() - t0
+    for p, out in zip(procs, outputs):
+        if p.returncode != 0:
+            fail(f"{server.name}: smtp-source exited {p.returncode}: {out.decode(errors='replace')[-500:]}")
+    for u in users:  # a fast server that loses mail fails the run
+        md = server.home(u) / "Maildir"
+        got = sum(len(os.listdir(md / d)) for d in ("new", "cur") if (md / d).is_dir())
+        if got != per_user:
+            fail(f"{server.name}: {u} has {got} messages in {md}, {per_user} were delivered")
+    return elapsed
+
+
+def check_delivered_file(server: Server, user: str, size: int) -> str:
+    """One delivered file's headers must name the recipient; returns its first lines."""
+    md = server.home(user) / "Maildir"
+    files = sorted((md / "new").iterdir()) + sorted((md / "cur").iterdir())
+    data = files[0].read_bytes()
+    head = data.split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0]
+    if not re.search(rb"^Return-Path: <sender@", head, re.M | re.I) or len(data) < size:
+        fail(f"{server.name}: {files[0]} does not look like a delivered message:\n{data[:600]!r}")
+    return head.decode(errors="replace")
+
+
+def remove_homes(server: Server, users: list[str]) -> None:
+    for u in users:
+        shutil.rmtree(server.home(u) / "Maildir", ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------
+# POP3.
+
+def pop3_session(client: str, port: int, user: str, expect: int, checksum: bool) -> dict:
+    """One session of pop3_load (connect ... RETR every message ... QUIT)."""
+    cmd = [client, "--port", str(port), "--user", user, "--password", PASSWORD]
+    if checksum:
+        cmd.append("--checksum")
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0:
+        fail(f"pop3_load on port {port}: {p.stderr.strip()}")
+    res = {}
+    for line in p.stdout.splitlines():
+        key, value = line.split()
+        res[key] = float(value) if key in ("seconds", "cpu") else value if "crc" in key else int(value)
+    if res["stat_count"] != expect or res["list_count"] != expect:
+        fail(f"POP3 on port {port}: STAT {res['stat_count']}, LIST {res['list_count']} messages, {expect} expected")
+    return res
+
+
+# ---------------------------------------------------------------------------
+
+def spread(xs: list[float], fmt: str = "{:.2f}") -> str:
+    return fmt.format(min(xs)) + "–" + fmt.format(max(xs))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lmtpd", default="", help="loft-lmtpd (release build)")
+    ap.add_argument("--pop3d", default="", help="loft-pop3d (release build)")
+    ap.add_argument("--client", default="", help="bench/lmtp_pop3/pop3_load (the POP3 client)")
+    ap.add_argument("--threads", type=int, default=0, help="--threads for the Loft daemons (0: their default)")
+    ap.add_argument("--cache-dir", default="/var/tmp/loft-bench-lmtp-pop3")
+    ap.add_argument("--messages", type=int, default=10000, help="LMTP messages per run")
+    ap.add_argument("--sessions", type=int, default=10)
+    ap.add_argument("--users", type=int, default=10, help="users of the spread LMTP workload")
+    ap.add_argument("--size", type=int, default=4096, help="LMTP body bytes (smtp-source -l)")
+    ap.add_argument("--sample", type=int, default=1000, help="LMTP messages of the strace fsync count")
+    ap.add_argument("--pop3-messages", type=int, default=10000)
+    ap.add_argument("--seed", type=int, default=8)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--only", choices=("lmtp", "pop3", "both"), default="both")
+    ap.add_argument("--servers", default="Loft,Dovecot", help="comma-separated: Loft, Dovecot")
+    ap.add_argument("--perf", action="store_true", help="profile Loft's daemons during one extra run")
+    ap.add_argument("--markdown", default="")
+    args = ap.parse_args()
+    names = [s.strip() for s in args.servers.split(",") if s.strip()]
+    if not set(names) <= {"Loft", "Dovecot"} or not names:
+        fail("--servers takes Loft and/or Dovecot")
+    if "Loft" in names and not (args.lmtpd or args.pop3d):
+        fail("Loft needs --lmtpd and/or --pop3d")
+    do_lmtp = args.only in ("lmtp", "both")
+    do_pop3 = args.only in ("pop3", "both")
+    if "Loft" in names and do_lmtp and not args.lmtpd:
+        fail("the LMTP part needs --lmtpd")
+    if "Loft" in names and do_pop3 and not args.pop3d:
+        fail("the POP3 part needs --pop3d")
+    if do_pop3 and not args.client:
+        fail("the POP3 part needs --client (pop3_load)")
+
+    cache = pathlib.Path(args.cache_dir)
+    cache.mkdir(parents=True, exist_ok=True)
+    cache.chmod(0o755)
+    src = cache / f"pop3-maildir-{args.pop3_messages}-{args.seed}"
+    if do_pop3 and not (src / "dovecot-uidlist").exists():
+        print(f"generating {args.pop3_messages} messages into {src} ...", flush=True)
+        generate_pop3_maildir(src, args.pop3_messages, args.seed)
+    work = cache / "work"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    work.chmod(0o755)
+
+    created_user = False
+    try:
+        pw = pwd.getpwnam(BENCH_USER)
+    except KeyError:
+        subprocess.run(["useradd", "-r", "-M", "-d", "/nonexistent", "-s", "/usr/sbin/nologin", BENCH_USER],
+                       check=True)
+        created_user = True
+        pw = pwd.getpwnam(BENCH_USER)
+    load_before = os.getloadavg()
+
+    servers: dict[str, Server] = {}
+    workloads = [("one user", 1), (f"{args.users} users", args.users)]
+    lmtp_times = {(n, w): [] for n in names for w, _ in workloads}
+    syncs: dict[str, dict[str, int]] = {}
+    headers: dict[str, str] = {}
+    pop3 = {(n, kind): [] for n in names for kind in ("cold", "warm")}
+    profiles: dict[str, list[str]] = {}
+    settings: dict[str, str] = {}
+    try:
+        users = [f"pop@{DOMAIN}"]
+        users += lmtp_users("warm", 1) + lmtp_users("sync", 1) + lmtp_users("perf", 1)
+        for r in range(args.rounds):
+            for wi, (_, k) in enumerate(workloads):
+                users += lmtp_users(f"r{r}w{wi}", k)
+        for n in names:
+            s = (Loft(work, args.lmtpd if do_lmtp else "", args.pop3d if do_pop3 else "", args.threads)
+                 if n == "Loft" else Dovecot(work, (pw.pw_uid, pw.pw_gid)))
+            s.write_users(users)
+            s.start()
+            servers[n] = s
+            settings[n] = s.settings()
+
+        if do_lmtp:
+            for n, s in servers.items():  # warm-up: Dovecot forks its lmtp processes here
+                deliver(s, lmtp_users("warm", 1), args.sessions * 20, args.sessions, args.size)
+                headers[n] = check_delivered_file(s, lmtp_users("warm", 1)[0], args.size)
+                remove_homes(s, lmtp_users("warm", 1))
+            for r in range(args.rounds):
+                for wi, (w, k) in enumerate(workloads):
+                    for n, s in servers.items():
+                        us = lmtp_users(f"r{r}w{wi}", k)
+                        t = deliver(s, us, args.messages, args.sessions, args.size)
+                        lmtp_times[(n, w)].append(t)
+                        print(f"lmtp round {r + 1} {w} {n}: {t:.2f} s, {args.messages / t:.0f} messages/s", flush=True)
+                        remove_homes(s, us)
+            for n, s in servers.items():  # unmeasured: sync calls per message
+                trace = work / f"strace-{n}.txt"
+                a = Attached("strace", s.trace_pids("lmtp"), trace)
+                deliver(s, lmtp_users("sync", 1), args.sample, args.sessions, args.size)
+                a.finish()
+                syncs[n] = strace_syncs(trace)
+                remove_homes(s, lmtp_users("sync", 1))
+            if args.perf and "Loft" in servers:
+                s = servers["Loft"]
+                data = work / "perf-lmtp.data"
+                a = Attached("perf", s.trace_pids("lmtp"), data)
+                deliver(s, lmtp_users("perf", 1), args.messages, args.sessions, args.size)
+                a.finish()
+                profiles["loft-lmtpd"] = perf_top(data)
+                remove_homes(s, lmtp_users("perf", 1))
+
+        if do_pop3:
+            user = f"pop@{DOMAIN}"
+            answers = {}
+            for r in range(args.rounds):
+                for s in servers.values():
+                    link_tree(src, s.home(user) / "Maildir", s.owner)
+                for kind in ("cold", "warm"):
+                    for n, s in servers.items():
+                        res = pop3_session(args.client, s.pop3_port, user, args.pop3_messages,
+                                           checksum=(kind == "cold"))
+                        pop3[(n, kind)].append(res)
+                        if kind == "cold":
+                            answers.setdefault(n, res)
+                        print(f"pop3 round {r + 1} {kind} {n}: {res['seconds']:.2f} s, "
+                              f"{args.pop3_messages / res['seconds']:.0f} messages/s, "
+                              f"{res['octets'] / res['seconds'] / 1e6:.1f} MB/s, client CPU {res['cpu']:.2f} s",
+                              flush=True)
+            if args.perf and "Loft" in servers:
+                s = servers["Loft"]
+                data = work / "perf-pop3.data"
+                a = Attached("perf", s.trace_pids("pop3"), data)
+                pop3_session(args.client, s.pop3_port, user, args.pop3_messages, checksum=False)
+                a.finish()
+                profiles["loft-pop3d"] = perf_top(data)
+    finally:
+        for s in servers.values():
+            s.stop()
+        if created_user:
+            subprocess.run(["userdel", BENCH_USER], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    # -----------------------------------------------------------------------
+    med = statistics.median
+    load_after = os.getloadavg()
+    fs = subprocess.run(["stat", "-f", "-c", "%T", str(cache)], stdout=subprocess.PIPE).stdout.decode().strip()
+    dv_version = subprocess.run(["dovecot", "--version"], stdout=subprocess.PIPE, text=True).stdout.strip()
+    cpu = ""
+    for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    out = [
+        f"# LMTP and POP3 benchmark, {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
+        "",
+        f"Machine: {platform.machine()} ({cpu}), {os.cpu_count()} CPUs, Linux {platform.release()}, file system "
+        f"{fs} ({cache}); load average {load_before[0]:.1f} before, {load_after[0]:.1f} after (the machine is "
+        "shared: absolute rates vary between runs, the interleaved ratios less). Dovecot " + dv_version + ".",
+        "Made by `make bench-lmtp-pop3` (bench/lmtp_pop3/run_bench.py); arguments: "
+        f"`{' '.join(sys.argv[1:])}`. {args.rounds} interleaved rounds (Loft, Dovecot, Loft, ...); "
+        "medians, min–max over the rounds. Both servers: mail_fsync = optimized, "
+        "mail_location = maildir:~/Maildir, the same passwd-file passdb/userdb, hostname, on loopback.",
+        "",
+    ]
+    if do_lmtp:
+        out += [
+            f"## LMTP delivery: {args.messages:,} messages, {args.sessions} parallel sessions",
+            "",
+            f"`smtp-source -L -d -s {args.sessions} -m {args.messages} -l {args.size}` (Postfix's; `-d` keeps "
+            "each session's connection for its next message as Postfix's LMTP connection cache does; a body "
+            f"of {args.size} bytes after smtp-source's five header lines). \"{args.users} users\": one "
+            f"smtp-source per user, {args.sessions // max(1, args.users) or 1} session(s) and "
+            f"{args.messages // args.users} messages each, all at once. Every round delivers into new empty "
+            "homes; after every run each Maildir held exactly the messages sent to it (counted in new/ and "
+            "cur/). Time: from starting smtp-source to its exit.",
+            "",
+            "| workload | Loft messages/s | Dovecot messages/s | Loft / Dovecot | Loft rounds (s) | Dovecot rounds (s) |",
+            "|---|---:|---:|---:|---|---|",
+        ]
+        for w, _ in workloads:
+            lt = lmtp_times.get(("Loft", w), [])
+            dt = lmtp_times.get(("Dovecot", w), [])
+            lr = f"{args.messages / med(lt):.0f}" if lt else "–"
+            dr = f"{args.messages / med(dt):.0f}" if dt else "–"
+            ratio = f"{med(dt) / med(lt):.2f}" if lt and dt else "–"
+            out.append(f"| {w} | {lr} | {dr} | {ratio} | {', '.join(f'{x:.2f}' for x in lt) or '–'} | "
+                       f"{', '.join(f'{x:.2f}' for x in dt) or '–'} |")
+        out += ["", f"Sync calls per delivered message (an unmeasured run of {args.sample} messages to one "
+                f"user over {args.sessions} sessions under `strace -f -c -e trace=fsync,fdatasync,syncfs` "
+                "attached to the server: Dovecot's master and all its processes, following new ones; "
+                "every thread of loft-lmtpd):", "",
+                "| server | fsync | fdatasync | syncfs | total per message |", "|---|---:|---:|---:|---:|"]
+        for n, c in syncs.items():
+            out.append(f"| {n} | {c['fsync'] / args.sample:.2f} | {c['fdatasync'] / args.sample:.2f} | "
+                       f"{c['syncfs'] / args.sample:.2f} | {sum(c.values()) / args.sample:.2f} |")
+        out.append("")
+        for n, h in headers.items():
+            out += [f"Headers of a message {n} delivered:", "", "```", h.replace("\r\n", "\n"), "```", ""]
+    if do_pop3:
+        total = pop3[(names[0], "cold")][0]["octets"]
+        out += [
+            f"## POP3 download: {args.pop3_messages:,} messages, {total / 1e6:.1f} MB",
+            "",
+            "One session: connect, USER/PASS, STAT, LIST, UIDL, RETR of every message one at a time, QUIT, "
+            "timed from connect to the QUIT reply. \"cold\": the first login on a fresh copy of the Maildir "
+            "(the uidlist, no index); \"warm\": the next session. MB/s counts the message octets RETR sent "
+            "(10^6 bytes).",
+            "",
+            "| session | Loft messages/s | Loft MB/s | Dovecot messages/s | Dovecot MB/s | Loft / Dovecot | "
+            "Loft rounds (s) | Dovecot rounds (s) | client CPU Loft / Dovecot (s) |",
+            "|---|---:|---:|---:|---:|---:|---|---|---|",
+        ]
+        for kind in ("cold", "warm"):
+            cells = []
+            secs = {}
+            for n in ("Loft", "Dovecot"):
+                rs = pop3.get((n, kind), [])
+                if rs:
+                    secs[n] = [x["seconds"] for x in rs]
+                    m = med(secs[n])
+                    cells += [f"{args.pop3_messages / m:.0f}", f"{total / m / 1e6:.1f}"]
+                else:
+                    cells += ["–", "–"]
+            ratio = f"{med(secs['Dovecot']) / med(secs['Loft']):.2f}" if len(secs) == 2 else "–"
+            rounds = [", ".join(f"{x:.2f}" for x in secs.get(n, [])) or "–" for n in ("Loft", "Dovecot")]
+            cpu_med = " / ".join(f"{med([x['cpu'] for x in pop3[(n, kind)]]):.2f}" if pop3.get((n, kind)) else "–"
+                                 for n in ("Loft", "Dovecot"))
+            out.append(f"| {kind} | {' | '.join(cells[:2])} | {' | '.join(cells[2:])} | {ratio} | "
+                       f"{rounds[0]} | {rounds[1]} | {cpu_med} |")
+        out.append("")
+        checks = []
+        for n in names:
+            rs = pop3[(n, "cold")] + pop3[(n, "warm")]
+            bad = sum(x["bad_sizes"] for x in rs)
+            checks.append(f"{n}: STAT {rs[0]['stat_octets']:,} octets, RETR sent {rs[0]['octets']:,}, "
+                          f"{bad} RETR(s) differing from their LIST size, data CRC-32 {rs[0]['crc']}")
+        if len(names) == 2:
+            same_uidl = pop3[("Loft", "cold")][0]["uidl_crc"] == pop3[("Dovecot", "cold")][0]["uidl_crc"]
+            same_crc = pop3[("Loft", "cold")][0]["crc"] == pop3[("Dovecot", "cold")][0]["crc"]
+            checks.append(f"UIDL lists identical: {'yes' if same_uidl else 'NO'}; "
+                          f"retrieved bytes identical: {'yes' if same_crc else 'NO'}")
+        out += ["Checks: " + "; ".join(checks) + ".", "",
+                "The client (bench/lmtp_pop3/pop3_load.cpp: one blocking socket, reads of up to 256 KB, "
+                "memmem for the terminator) used the CPU time in the last column per session; the rest of "
+                "the wall time is the server and the loopback round trips, one per command.", ""]
+    out += ["## Settings", ""]
+    for n, text in settings.items():
+        out.append(f"- {n}: {text}")
+    out.append("")
+    for name, rows in profiles.items():
+        out += [f"## Profile of {name} (`perf record -g`, one extra run, self time, top symbols)", "", "```"]
+        out += rows
+        out += ["```", ""]
+    text = "\n".join(out)
+    print(text)
+    if args.markdown:
+        pathlib.Path(args.markdown).write_text(text)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
