@@ -49,4 +49,25 @@ mailstore::Result<std::shared_ptr<mailstore::auth::LoginBackend>> make_login_bac
         std::make_shared<const mailstore::auth::Authenticator>(std::move(*auth)));
 }
 
+mailstore::Result<std::shared_ptr<mailstore::auth::LoginBackend>> make_userdb_backend(const mailstore::config::Config& config,
+                                                                               const mailstore::log::Logger& log) {
+    AuthSockets sockets = auth_sockets(config);
+    struct stat st {};
+    if (!sockets.userdb.empty() && ::stat(sockets.userdb.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) {
+        auto remote = remote_userdb_backend(sockets, std::chrono::seconds(30), log);
+        if (remote) {
+            log.infof("Userdb lookups through loft-authd: {}", sockets.userdb);
+            return remote;
+        }
+        log.warningf("loft-authd's {} does not answer ({}); looking users up in this process", sockets.userdb,
+                     remote.status().message());
+    }
+    auto auth = mailstore::auth::Authenticator::create(config);
+    if (!auth)
+        return auth.status();
+    log.info("Userdb lookups in this process (userdb of the config): no loft-authd auth-userdb socket");
+    return mailstore::auth::authenticator_backend(
+        std::make_shared<const mailstore::auth::Authenticator>(std::move(*auth)));
+}
+
 } // namespace loft

@@ -38,4 +38,16 @@ remote_login_backend(const AuthSockets& sockets, std::chrono::milliseconds timeo
 mailstore::Result<std::shared_ptr<mailstore::auth::LoginBackend>> make_login_backend(const mailstore::config::Config& config,
                                                                               const mailstore::log::Logger& log);
 
+// Userdb lookups only, through loft-authd's auth-userdb socket (the master
+// protocol). Fails when it cannot be connected to. The SASL side is empty.
+mailstore::Result<std::shared_ptr<mailstore::auth::LoginBackend>>
+remote_userdb_backend(const AuthSockets& sockets, std::chrono::milliseconds timeout, const mailstore::log::Logger& log);
+
+// For services that only look users up (LMTP, the LDA): the remote userdb
+// backend when loft-authd answers on auth-userdb, else the in-process one;
+// logs which. Once chosen, an unreachable loft-authd makes lookups fail
+// temporarily (LMTP: 451 4.3.0), never silently switches.
+mailstore::Result<std::shared_ptr<mailstore::auth::LoginBackend>> make_userdb_backend(const mailstore::config::Config& config,
+                                                                               const mailstore::log::Logger& log);
+
 } // namespace loft

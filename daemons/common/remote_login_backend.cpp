@@ -298,4 +298,17 @@ remote_login_backend(const AuthSockets& sockets, std::chrono::milliseconds timeo
     return std::shared_ptr<mailstore::auth::LoginBackend>(std::move(backend));
 }
 
+Result<std::shared_ptr<mailstore::auth::LoginBackend>>
+remote_userdb_backend(const AuthSockets& sockets, std::chrono::milliseconds timeout, const mailstore::log::Logger& log) {
+    // No auth-login: mechanisms() is empty and logins fail (temporarily).
+    AuthSockets userdb_only;
+    userdb_only.userdb = sockets.userdb;
+    auto backend = std::make_shared<RemoteLoginBackend>(userdb_only, timeout, true, log);
+    auto first = backend->take(true);
+    if (!first)
+        return first.status();
+    backend->give(std::move(*first), true);
+    return std::shared_ptr<mailstore::auth::LoginBackend>(std::move(backend));
+}
+
 } // namespace loft
