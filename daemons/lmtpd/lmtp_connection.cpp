@@ -1,0 +1,261 @@
+#include "lmtp_connection.hpp"
+
+#include <cidr.hpp>
+
+#include "lmtp_session.hpp"
+
+#include <mailstore/log.hpp>
+
+#include <cerrno>
+#include <cstdlib>
+#include <optional>
+#include <pwd.h>
+#include <string>
+#include <unistd.h>
+
+namespace lmtpd {
+
+namespace {
+
+using loft::Connection;
+using loft::ReadStatus;
+using mailstore::Status;
+namespace auth = mailstore::auth;
+
+// Bytes taken from the socket per read. The session bounds what it has not
+// parsed yet (command lines); DATA and BDAT bytes go on to the spool file.
+constexpr std::size_t kReadChunk = 64 * 1024;
+
+// A userdb uid, numeric or a user name (as Dovecot's userdb allows).
+std::optional<uid_t> parse_uid(const std::string& text) {
+    if (text.empty())
+        return std::nullopt;
+    char* end = nullptr;
+    errno = 0;
+    unsigned long n = std::strtoul(text.c_str(), &end, 10);
+    if (errno == 0 && end && *end == '\0')
+        return static_cast<uid_t>(n);
+    passwd pw{};
+    passwd* found = nullptr;
+    char buf[4096];
+    if (getpwnam_r(text.c_str(), &pw, buf, sizeof buf, &found) == 0 && found)
+        return found->pw_uid;
+    return std::nullopt;
+}
+
+class UidCheckingUserdb final : public auth::LoginBackend {
+public:
+    UidCheckingUserdb(std::shared_ptr<auth::LoginBackend> inner, uid_t euid) : inner_(std::move(inner)), euid_(euid) {}
+
+    std::vector<auth::MechanismInfo> mechanisms() const override { return {}; }
+    mailstore::Result<std::unique_ptr<auth::SaslExchange>> begin(std::string_view, const auth::ClientInfo&) override {
+        return Status::not_found("LMTP has no logins");
+    }
+    auth::AuthReply verify_plain(std::string_view, std::string_view, const auth::ClientInfo&) override {
+        auth::AuthReply reply;
+        reply.kind = auth::AuthReply::Kind::failure;
+        return reply;
+    }
+    auth::LookupResult lookup_user(std::string_view user, const auth::ClientInfo& client) override {
+        auth::LookupResult result = inner_->lookup_user(user, client);
+        if (result.kind != auth::LookupResult::Kind::found)
+            return result;
+        if (auto uid_text = result.fields.get("uid")) {
+            auto uid = parse_uid(*uid_text);
+            if (!uid || *uid != euid_) {
+                mailstore::log::Logger::session("lmtp", result.user, client.session_id)
+                    .errorf("Mail access for users with UID {} not permitted: this server runs as UID {} "
+                            "(mail_uid) and delivers only to users of that UID",
+                            *uid_text, static_cast<unsigned long>(euid_));
+                auth::LookupResult refused;
+                refused.kind = auth::LookupResult::Kind::temporary_failure;
+                refused.error = "Mail access for users with UID " + *uid_text + " not permitted";
+                return refused;
+            }
+        }
+        return result;
+    }
+
+private:
+    std::shared_ptr<auth::LoginBackend> inner_;
+    uid_t euid_;
+};
+
+// "127.0.0.1", or "local" for a unix-socket client, as Dovecot's
+// "Connect from ..." line says.
+std::string peer_name(const Connection& conn) { return conn.remote_ip().empty() ? "local" : conn.remote_ip(); }
+
+asio::awaitable<bool> send_output(Connection& conn, Session& session) {
+    while (session.has_output()) {
+        std::string_view chunk = session.output_front();
+        // write() copies the bytes before it may suspend.
+        bool ok = co_await conn.write(chunk);
+        session.output_consume(chunk.size());
+        if (!ok)
+            co_return false;
+    }
+    bool flushed = co_await conn.flush();
+    co_return flushed;
+}
+
+class ConnectionLoop {
+public:
+    ConnectionLoop(std::shared_ptr<Connection> conn, std::shared_ptr<LmtpService> service)
+        : conn_(std::move(conn)), service_(std::move(service)) {}
+
+    asio::awaitable<void> run();
+
+private:
+    SessionOptions options();
+    bool xclient_allowed(const mailstore::config::Config& config) const;
+
+    std::shared_ptr<Connection> conn_;
+    std::shared_ptr<LmtpService> service_;
+};
+
+bool ConnectionLoop::xclient_allowed(const mailstore::config::Config& config) const {
+    // Unix-socket clients are local (Postfix's lmtp client on the same
+    // host); TCP clients only from login_trusted_networks, as Dovecot.
+    if (conn_->remote_ip().empty())
+        return true;
+    loft::NetworkList trusted(config.get_list("login_trusted_networks"));
+    return trusted.contains(conn_->remote_ip());
+}
+
+SessionOptions ConnectionLoop::options() {
+    SessionOptions o;
+    o.config = service_->server->config();
+    o.client.service = "lmtp";
+    o.client.remote_ip = conn_->remote_ip();
+    o.client.local_ip = conn_->local_ip();
+    o.client.remote_port = conn_->remote_port();
+    o.client.local_port = conn_->local_port();
+    o.client.secured = conn_->secured();
+    o.client.session_id = conn_->session_id();
+    o.userdb = service_->userdb;
+    o.deliverer = service_->deliverer();
+    o.xclient_allowed = xclient_allowed(*o.config);
+    o.starttls_available = conn_->starttls_available();
+    o.tls_active = conn_->tls_active();
+    o.log = mailstore::log::Logger::session("lmtp", "", conn_->session_id());
+    const std::uint64_t limit = o.config->get_uint("lmtp_user_concurrency_limit");
+    // Called from Session::run() on a pool thread; the service outlives
+    // every session (the connection holds it).
+    auto service = service_;
+    o.acquire_user = [service, limit](const std::string& user) { return service->acquire_user(user, limit); };
+    o.release_user = [service](const std::string& user) { service->release_user(user); };
+    return o;
+}
+
+asio::awaitable<void> ConnectionLoop::run() {
+    conn_->log().infof("Connect from {}", peer_name(*conn_));
+    const std::string peer = peer_name(*conn_);
+    Session session(options());
+    session.start();
+    std::string reason;
+    for (;;) {
+        Step step;
+        bool overloaded = false;
+        try {
+            step = co_await conn_->pool().run([&session] { return session.run(); });
+        } catch (const loft::BlockingPoolFull&) {
+            overloaded = true;
+        }
+        if (overloaded) {
+            // Nothing was acknowledged by this run(): the client retries.
+            conn_->log().error("Disconnected: the blocking pool queue is full (server overloaded)");
+            co_await conn_->write_line("421 4.3.2 Server is too busy, try again later");
+            reason = "Server overloaded";
+            break;
+        }
+        if (!co_await send_output(*conn_, session)) {
+            reason = "Connection closed";
+            break;
+        }
+        if (step.kind == Step::Kind::close) {
+            reason = step.reason.empty() ? "Logged out" : step.reason;
+            break;
+        }
+        if (step.kind == Step::Kind::flush)
+            continue;
+        if (step.kind == Step::Kind::starttls) {
+            if (!co_await conn_->starttls()) {
+                reason = "TLS handshake failed";
+                break;
+            }
+            session.tls_started();
+            continue;
+        }
+        conn_->release_buffers();
+        std::string input;
+        ReadStatus rs = co_await conn_->read_some(input, kReadChunk);
+        if (rs == ReadStatus::ok) {
+            session.feed(input);
+            continue;
+        }
+        if (rs == ReadStatus::woken)
+            continue; // nothing wakes an LMTP connection; read again
+        if (rs == ReadStatus::timeout) {
+            session.shutdown("Disconnected for inactivity");
+            reason = "Disconnected for inactivity";
+        } else if (rs == ReadStatus::shutdown) {
+            session.shutdown("Server shutting down");
+            reason = "Server shutting down";
+        } else if (rs == ReadStatus::kicked) {
+            session.shutdown("Disconnected by administrator");
+            reason = "Disconnected by administrator";
+        } else {
+            // eof, error: a transaction in progress was not acknowledged,
+            // so the client delivers it again.
+            reason = "Connection closed";
+            break;
+        }
+        // Let the session write its 421, then close.
+        bool ran = true;
+        try {
+            co_await conn_->pool().run([&session] { return session.run(); });
+        } catch (const loft::BlockingPoolFull&) {
+            ran = false;
+        }
+        if (ran)
+            co_await send_output(*conn_, session);
+        break;
+    }
+    conn_->log().infof("Disconnect from {}: {}", peer, reason);
+}
+
+} // namespace
+
+std::shared_ptr<const mailstore::delivery::Deliverer> LmtpService::deliverer() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return deliverer_;
+}
+
+void LmtpService::set_deliverer(std::shared_ptr<const mailstore::delivery::Deliverer> deliverer) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    deliverer_ = std::move(deliverer);
+}
+
+Status LmtpService::acquire_user(const std::string& user, std::uint64_t limit) {
+    if (!users_.acquire(user, "", static_cast<std::size_t>(limit))) {
+        mailstore::log::Logger::session("lmtp", user, "")
+            .infof("Too many concurrent deliveries for user (lmtp_user_concurrency_limit={})", limit);
+        return Status::error(Status::Code::temporary_failure, "Too many concurrent deliveries for user");
+    }
+    return Status::ok();
+}
+
+void LmtpService::release_user(const std::string& user) { users_.release(user, ""); }
+
+std::size_t LmtpService::deliveries_to(const std::string& user) const { return users_.count(user, ""); }
+
+std::shared_ptr<auth::LoginBackend> uid_checking_userdb(std::shared_ptr<auth::LoginBackend> inner, uid_t euid) {
+    return std::make_shared<UidCheckingUserdb>(std::move(inner), euid);
+}
+
+asio::awaitable<void> serve_connection(std::shared_ptr<Connection> conn, std::shared_ptr<LmtpService> service) {
+    ConnectionLoop loop(std::move(conn), std::move(service));
+    co_await loop.run();
+}
+
+} // namespace lmtpd
