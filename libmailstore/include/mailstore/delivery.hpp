@@ -98,6 +98,10 @@ struct Recipient {
     // INBOX. A mailbox that does not exist (and is not autocreated)
     // falls back to INBOX, as Dovecot does.
     std::string mailbox;
+    // This recipient's id in the logs and in the 250 reply ("<sid>:R2"); ""
+    // makes it as Dovecot does: Envelope::session_id for the first recipient
+    // of deliver(), then session_id + ":R<n>" for the n-th.
+    std::string session_id;
 };
 
 // user+detail@domain split at recipient_delimiter (each character of the
@@ -168,6 +172,10 @@ public:
     ~Deliverer();
 
     AddressParts split_address(std::string_view address) const;
+    // mail_temp_dir: where the protocol makes its Spool.
+    const std::string& temp_dir() const;
+    // hostname (the system's when unset): the LMTP greeting and Received's "by".
+    const std::string& hostname() const;
 
     // A filter to ask for every recipient (nullptr: none). Not owned
     // exclusively: the same filter may serve several Deliverers.

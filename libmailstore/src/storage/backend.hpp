@@ -61,6 +61,8 @@ struct PendingSave {
     std::vector<std::string> keywords;
     std::string guid;
     std::string pop3_uidl;
+    // After commit_saves(): the file holding the message, "" when none.
+    virtual std::string stored_path() const { return {}; }
 };
 
 // One saved message after commit_saves(): the UID it got.

@@ -372,6 +372,11 @@ Result<CommitResult> Transaction::commit() {
             mb.flush_pending(ctx);
             return Status::ok();
         });
+        std::vector<std::string> saved_files;
+        if (saves_done)
+            for (std::size_t i = 0; i < t.saves.size() && i < t.copy_src.size(); ++i)
+                if (t.copy_src[i] == 0)
+                    saved_files.push_back(t.saves[i]->stored_path());
         if (saves_done)
             t.saves.clear(); // visible in the driver's files now; never remove them
         if (!info) {
@@ -382,6 +387,7 @@ Result<CommitResult> Transaction::commit() {
         result.modseq = info->modseq;
         result.modified = std::move(modified);
         result.expunged = std::move(expunged);
+        result.saved_files = std::move(saved_files);
         for (std::size_t i = 0; i < uids.size() && i < t.copy_src.size(); ++i) {
             if (t.copy_src[i] == 0) {
                 result.saved.push_back(uids[i]);

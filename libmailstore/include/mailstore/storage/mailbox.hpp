@@ -161,6 +161,15 @@ struct SaveRequest {
     std::optional<std::int64_t> internal_date; // Unix seconds; default: now
     std::string guid;                    // "" makes one
     std::string pop3_uidl;               // "" for none
+    // Bytes stored before the message (data or fd), with its line ends
+    // normalized the same way: the trace headers delivery adds. The message
+    // read from `fd` is streamed, never held whole in memory.
+    std::string_view header_prefix;
+    // A file that already holds exactly what this save stores (an earlier
+    // CommitResult::saved_files entry): hard-linked instead of written when
+    // it is on the same file system and its size and first bytes match what
+    // would be written; otherwise ignored and the message is written.
+    std::string link_from;
 };
 
 struct FlagUpdate {
@@ -181,6 +190,10 @@ struct CommitResult {
     UidSet modified;           // UNCHANGEDSINCE failures
     UidSet expunged;           // messages this commit expunged
     ModSeq modseq = 0;         // the modseq of this commit's changes (0: nothing changed)
+    // Per save (in save() order, as `saved`): the file now holding the
+    // message (Maildir: its full path at commit time), for
+    // SaveRequest::link_from; "" where the driver has no such file.
+    std::vector<std::string> saved_files;
 };
 
 // A set of changes to one mailbox that commit() applies atomically: all or

@@ -115,6 +115,11 @@ private:
     friend struct MaildirSyncRun;
     friend struct MaildirSaveRun;
 
+    // Save helpers (maildir_save.cpp).
+    Result<int> create_tmp_file(std::string& base, std::string& path, std::uint64_t psize, std::uint64_t vsize);
+    Status finish_tmp_file(int fd, const std::string& path, std::int64_t date, bool& data_synced);
+    Result<std::unique_ptr<PendingSave>> prepare_streamed_save(const SaveRequest& request, std::uint64_t limit);
+
     MailboxPaths paths_;
     StorageSettings settings_;
     std::shared_ptr<MaildirShared> shared_;

@@ -8,6 +8,7 @@
 
 #include "storage/compress.hpp"
 #include "storage/maildir/maildir_io.hpp"
+#include "storage/maildir/save_stream.hpp"
 
 #include <mailstore/log.hpp>
 
@@ -33,6 +34,7 @@ constexpr std::uint64_t default_read_limit = std::uint64_t(1) << 31;
 struct MaildirPendingSave final : PendingSave {
     std::string base;     // the file's base name, tmp/<base> until committed
     std::string rel;      // where commit put it ("new/..." or "cur/...")
+    std::string mail_dir; // the folder (for stored_path)
     bool committed = false;
     // false: only its writeback was started; commit makes it durable
     // before the rename (a batch, see batch_sync_after).
@@ -46,6 +48,7 @@ struct MaildirPendingSave final : PendingSave {
         open_count.reset();
     }
     ~MaildirPendingSave() override { release(); }
+    std::string stored_path() const override { return committed ? mail_dir + "/" + rel : std::string(); }
 };
 
 Status write_all(int fd, std::string_view data, const std::string& path) {
@@ -116,16 +119,186 @@ std::int64_t base_time(std::string_view base) {
 
 } // namespace
 
+// tmp/<base> made with O_EXCL under a fresh unique name.
+Result<int> MaildirBackend::create_tmp_file(std::string& base, std::string& path, std::uint64_t psize,
+                                            std::uint64_t vsize) {
+    int fd = -1;
+    for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
+        base = new_base_name(settings_.hostname, psize, vsize);
+        path = tmp_dir() + "/" + base;
+        fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0 && errno != EEXIST)
+            return errno_status("open", path);
+        if (fd < 0)
+            ::usleep(1); // same microsecond as another save of this process: next name
+    }
+    if (fd < 0)
+        return Status::io("maildir: " + tmp_dir() + ": no unique file name found");
+    return fd;
+}
+
+// The file's data durable per mail_fsync, its times set, closed; on failure
+// the file is removed. Shared by the in-memory and the streamed save.
+Status MaildirBackend::finish_tmp_file(int fd, const std::string& path, std::int64_t date, bool& data_synced) {
+    auto fail = [&](Status s) {
+        ::close(fd);
+        ::unlink(path.c_str());
+        return s;
+    };
+    struct timespec times[2];
+    times[0].tv_sec = times[1].tv_sec = time_t(date);
+    times[0].tv_nsec = times[1].tv_nsec = 0;
+    if (::futimens(fd, times) != 0)
+        return fail(errno_status("futimens", path));
+    // Durable before commit: the data now, the rename and the directory
+    // at commit (mail_fsync = optimized and always; never skips both).
+    // In a batch (optimized only) the data sync waits for commit, which
+    // makes all the batch's files durable at once before any rename;
+    // writeback starts now so that the wait is short.
+    const bool batched = settings_.fsync == index::FsyncMode::optimized &&
+                         open_saves_->load(std::memory_order_relaxed) >= batch_sync_after;
+    data_synced = true;
+    if (batched) {
+        data_synced = false;
+        (void)::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE); // a hint: commit syncs
+    } else if (settings_.fsync != index::FsyncMode::never && ::fdatasync(fd) != 0) {
+        return fail(errno_status("fdatasync", path));
+    }
+    if (::close(fd) != 0) {
+        Status s = errno_status("close", path);
+        ::unlink(path.c_str());
+        return s;
+    }
+    return Status::ok();
+}
+
+namespace {
+
+// Whether `source` holds exactly the bytes a save would write: a regular
+// file of `psize` bytes whose first bytes equal `head` (the first bytes of
+// the normalized message). A compressed file or one stored with the other
+// line ends differs in size or in its first bytes.
+bool same_stored_bytes(const std::string& source, std::uint64_t psize, std::string_view head) {
+    int fd = ::open(source.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return false;
+    struct stat st {};
+    bool same = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && std::uint64_t(st.st_size) == psize;
+    if (same) {
+        std::string buf(head.size(), '\0');
+        std::size_t done = 0;
+        while (done < buf.size()) {
+            ssize_t n = ::pread(fd, buf.data() + done, buf.size() - done, off_t(done));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break;
+            done += std::size_t(n);
+        }
+        same = done == buf.size() && buf == head;
+    }
+    ::close(fd);
+    return same;
+}
+
+} // namespace
+
+// A save read from a file descriptor: two passes over the descriptor, the
+// first counting the sizes the file name carries (S=, W=), the second
+// writing; at most a few chunks are in memory at once, whatever the size.
+// With link_from (delivery's copies for several recipients) the second pass
+// becomes a hard link when the file there holds the same bytes.
+Result<std::unique_ptr<PendingSave>> MaildirBackend::prepare_streamed_save(const SaveRequest& request,
+                                                                           std::uint64_t limit) {
+    constexpr std::size_t head_bytes = 4096;
+    LineEndNormalizer counter(settings_.save_crlf);
+    std::string head;
+    if (auto s = stream_normalized(request.header_prefix, request.fd, counter, limit,
+                                   [&](std::string_view chunk) {
+                                       if (head.size() < head_bytes)
+                                           head.append(chunk.substr(0, head_bytes - head.size()));
+                                       return Status::ok();
+                                   });
+        !s)
+        return s;
+    const std::uint64_t psize = counter.physical_size(), vsize = counter.virtual_size();
+    if (psize == 0)
+        return Status::invalid("cannot save an empty message");
+    const std::int64_t date = request.internal_date ? *request.internal_date : std::int64_t(std::time(nullptr));
+
+    auto pending = std::make_unique<MaildirPendingSave>();
+    pending->mail_dir = paths().mail_dir;
+    bool linked = false;
+    if (!request.link_from.empty() && same_stored_bytes(request.link_from, psize, head)) {
+        for (int attempt = 0; attempt < 100; ++attempt) {
+            pending->base = new_base_name(settings_.hostname, psize, vsize);
+            const std::string dst = tmp_dir() + "/" + pending->base;
+            if (::link(request.link_from.c_str(), dst.c_str()) == 0) {
+                linked = true;
+                break;
+            }
+            if (errno != EEXIST)
+                break; // EXDEV, EMLINK, gone meanwhile: write the bytes instead
+            ::usleep(1);
+        }
+    }
+    std::int64_t received = date;
+    if (linked) {
+        // The linked file's data is durable already (its save was
+        // committed); its mtime is that save's date, shared by the links.
+        struct stat st {};
+        if (::stat((tmp_dir() + "/" + pending->base).c_str(), &st) == 0)
+            received = st.st_mtime;
+    } else {
+        std::string path;
+        auto made = create_tmp_file(pending->base, path, psize, vsize);
+        if (!made)
+            return made.status();
+        const int fd = made.value();
+        LineEndNormalizer writer(settings_.save_crlf);
+        Status written = stream_normalized(request.header_prefix, request.fd, writer, limit,
+                                           [&](std::string_view chunk) { return write_all(fd, chunk, path); });
+        if (written && (writer.physical_size() != psize || writer.virtual_size() != vsize))
+            written = Status::io("maildir: the message changed while it was saved");
+        if (!written) {
+            ::close(fd);
+            ::unlink(path.c_str());
+            return written;
+        }
+        bool synced = true;
+        if (auto s = finish_tmp_file(fd, path, date, synced); !s)
+            return s;
+        pending->data_synced = synced;
+    }
+    pending->open_count = open_saves_;
+    open_saves_->fetch_add(1, std::memory_order_relaxed);
+    pending->physical_size = psize;
+    pending->virtual_size = vsize;
+    pending->received_date = received;
+    pending->flags = request.flags & all_mail_flags;
+    pending->keywords = request.keywords;
+    pending->guid = request.guid;
+    pending->pop3_uidl = request.pop3_uidl;
+    return std::unique_ptr<PendingSave>(std::move(pending));
+}
+
 Result<std::unique_ptr<PendingSave>> MaildirBackend::prepare_save(const SaveRequest& request) {
     try {
         std::string owned;
         std::string_view input = request.data;
         const std::uint64_t limit = settings_.max_message_size ? settings_.max_message_size : default_read_limit;
+        // Compressed files are made from the whole message in memory.
+        if (request.fd >= 0 && settings_.compress == CompressFormat::none)
+            return prepare_streamed_save(request, limit);
         if (request.fd >= 0) {
             auto read = read_fd(request.fd, limit);
             if (!read)
                 return read.status();
             owned = std::move(read.value());
+            input = owned;
+        }
+        if (!request.header_prefix.empty()) {
+            owned = std::string(request.header_prefix) + std::string(input);
             input = owned;
         }
         if (input.empty())
@@ -150,51 +323,22 @@ Result<std::unique_ptr<PendingSave>> MaildirBackend::prepare_save(const SaveRequ
         }
 
         auto pending = std::make_unique<MaildirPendingSave>();
-        int fd = -1;
+        pending->mail_dir = paths().mail_dir;
         std::string path;
-        for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
-            pending->base = new_base_name(settings_.hostname, psize, vsize);
-            path = tmp_dir() + "/" + pending->base;
-            fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-            if (fd < 0 && errno != EEXIST)
-                return errno_status("open", path);
-            if (fd < 0)
-                ::usleep(1); // same microsecond as another save of this process: next name
-        }
-        if (fd < 0)
-            return Status::io("maildir: " + tmp_dir() + ": no unique file name found");
-        auto fail = [&](Status s) -> Result<std::unique_ptr<PendingSave>> {
+        auto made = create_tmp_file(pending->base, path, psize, vsize);
+        if (!made)
+            return made.status();
+        const int fd = made.value();
+        if (auto s = write_all(fd, file_bytes, path); !s) {
             ::close(fd);
             ::unlink(path.c_str());
             return s;
-        };
-        if (auto s = write_all(fd, file_bytes, path); !s)
-            return fail(s);
+        }
         const std::int64_t date = request.internal_date ? *request.internal_date : std::int64_t(std::time(nullptr));
-        struct timespec times[2];
-        times[0].tv_sec = times[1].tv_sec = time_t(date);
-        times[0].tv_nsec = times[1].tv_nsec = 0;
-        if (::futimens(fd, times) != 0)
-            return fail(errno_status("futimens", path));
-        // Durable before commit: the data now, the rename and the directory
-        // at commit (mail_fsync = optimized and always; never skips both).
-        // In a batch (optimized only) the data sync waits for commit, which
-        // makes all the batch's files durable at once before any rename;
-        // writeback starts now so that the wait is short.
-        const bool batched = settings_.fsync == index::FsyncMode::optimized &&
-                             open_saves_->load(std::memory_order_relaxed) >= batch_sync_after;
-        if (batched) {
-            pending->data_synced = false;
-            (void)::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE); // a hint: commit syncs
-        } else if (settings_.fsync != index::FsyncMode::never && ::fdatasync(fd) != 0) {
-            return fail(errno_status("fdatasync", path));
-        }
-        if (::close(fd) != 0) {
-            fd = -1;
-            Status s = errno_status("close", path);
-            ::unlink(path.c_str());
+        bool synced = true;
+        if (auto s = finish_tmp_file(fd, path, date, synced); !s)
             return s;
-        }
+        pending->data_synced = synced;
         pending->open_count = open_saves_;
         open_saves_->fetch_add(1, std::memory_order_relaxed);
         pending->physical_size = psize;
@@ -234,6 +378,7 @@ Result<std::unique_ptr<PendingSave>> MaildirBackend::prepare_copy(MailboxBackend
         if (psize == 0 || vsize == 0)
             return std::unique_ptr<PendingSave>(); // sizes unknown: read and save instead
         auto pending = std::make_unique<MaildirPendingSave>();
+        pending->mail_dir = paths().mail_dir;
         for (int attempt = 0; attempt < 100; ++attempt) {
             pending->base = new_base_name(settings_.hostname, psize, vsize);
             const std::string dst = tmp_dir() + "/" + pending->base;
