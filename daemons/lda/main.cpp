@@ -101,7 +101,8 @@ public:
     int fail(int code, const std::string& message) const {
         logger_.error(message);
         mlog::flush();
-        const std::string& path = mlog::current_settings().log_path();
+        mlog::LogSettings settings = mlog::current_settings();
+        const std::string& path = settings.log_path();
         if (!path.empty() && path != "/dev/stderr")
             std::fprintf(stderr, "loft-lda: Error: %s\n", mlog::escape_control(message).c_str());
         return code;
@@ -167,7 +168,8 @@ int run(const Options& opt) {
     std::string session_id = make_session_id();
     report.set_logger(mlog::Logger::session("lda", username, session_id));
 
-    auto deliverer = delivery::Deliverer::create(config, "lda", report.logger());
+    // The pipeline adds "(user)<pid><session>" for each recipient itself.
+    auto deliverer = delivery::Deliverer::create(config, "lda", mlog::Logger("lda"));
     if (!deliverer)
         return report.fail(lda::exit_tempfail, deliverer.status().message());
 

@@ -70,10 +70,23 @@ auth::LookupResult lookup_through_socket(const std::string& path, std::string_vi
 } // namespace
 
 auth::LookupResult lookup_user(const mailstore::config::Config& config, std::string_view user) {
-    std::string socket = loft::auth_sockets(config).userdb;
+    // auth_socket_path (Dovecot's setting for the LDA's userdb socket,
+    // relative to base_dir) when the config sets it, else the auth
+    // service's auth-userdb listener.
+    std::string socket;
+    bool mandatory = false;
+    if (config.is_set("auth_socket_path")) {
+        socket = config.get("auth_socket_path");
+        if (!socket.empty() && socket.front() != '/')
+            socket = config.get("base_dir") + "/" + socket;
+        mandatory = !socket.empty();
+    } else {
+        socket = loft::auth_sockets(config).userdb;
+        mandatory = !socket.empty() && config_declares_userdb_socket(config);
+    }
     struct stat st {};
     bool exists = !socket.empty() && ::stat(socket.c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
-    if (!socket.empty() && (exists || config_declares_userdb_socket(config)))
+    if (exists || mandatory)
         return lookup_through_socket(socket, user);
 
     auto authenticator = auth::Authenticator::create(config, mailstore::log::Logger("auth"));
