@@ -171,6 +171,14 @@ TEST_CASE("settings that nothing in Loft reads yet are registered as not impleme
         REQUIRE(find_setting(name) != nullptr);
         CHECK(find_setting(name)->implemented);
     }
+    // The POP3 engine reads these (docs/pop3.md).
+    for (const char* name : {"pop3_client_workarounds", "pop3_deleted_flag", "pop3_enable_last",
+                             "pop3_lock_session", "pop3_logout_format", "pop3_no_flag_updates",
+                             "pop3_reuse_xuidl", "pop3_save_uidl", "pop3_uidl_duplicates", "pop3_uidl_format"}) {
+        CAPTURE(name);
+        REQUIRE(find_setting(name) != nullptr);
+        CHECK(find_setting(name)->implemented);
+    }
     REQUIRE(find_setting("reuse_port", "inet_listener") != nullptr);
     CHECK_FALSE(find_setting("reuse_port", "inet_listener")->implemented);
     for (const char* name : {"path", "mode", "user", "group"}) {
@@ -280,7 +288,7 @@ TEST_CASE("every registered default parses as its type, and names are unique per
 
 TEST_CASE("well-known Dovecot settings are registered as not implemented") {
     for (const char* name : {"mail_plugins", "auth_policy_server_url", "postmaster_address",
-                             "mail_privileged_group", "pop3_uidl_format", "lda_mailbox_autocreate",
+                             "mail_privileged_group", "pop3_fast_size_lookups", "quota_full_tempfail",
                              "managesieve_sieve_capability", "imapc_cmd_timeout"}) {
         CAPTURE(name);
         const SettingInfo* info = find_setting(name);
@@ -305,6 +313,16 @@ TEST_CASE("defaults come from the registry") {
     CHECK(c.warnings().empty());
     CHECK(c.path().empty());
     CHECK(c.root().entries().empty());
+}
+
+TEST_CASE("the delivery pipeline's settings are registered as implemented") {
+    for (const char* name : {"recipient_delimiter", "lmtp_save_to_detail_mailbox", "lda_mailbox_autocreate",
+                             "lda_mailbox_autosubscribe", "lmtp_hdr_delivery_address", "lmtp_add_received_header",
+                             "lda_original_recipient_header", "mail_temp_dir"}) {
+        CAPTURE(name);
+        REQUIRE(find_setting(name) != nullptr);
+        CHECK(find_setting(name)->implemented);
+    }
 }
 
 TEST_CASE("the storage settings the mail user reads are registered as implemented") {
