@@ -1,0 +1,83 @@
+// QUIT in the TRANSACTION state (RFC 1939 §6): the UPDATE state applies the
+// DELE marks in one transaction (or sets pop3_deleted_flag instead); a
+// connection that ends any other way deletes nothing. \Seen for RETR.
+#include "session/session_impl.hpp"
+
+namespace pop3proto {
+
+namespace ms = mailstore;
+namespace st = mailstore::storage;
+
+void Session::Impl::mark_seen(std::size_t index) {
+    if (no_flag_updates_ || !mailbox_)
+        return;
+    const auto& m = messages_[index];
+    if (mailbox_->view().flags(m.seq) & st::flag_seen)
+        return;
+    seen_pending_.push_back(m.uid);
+    if (seen_pending_.size() >= detail::kSeenBatch)
+        flush_seen();
+}
+
+void Session::Impl::flush_seen() {
+    if (seen_pending_.empty() || !mailbox_)
+        return;
+    st::UidSet uids;
+    for (auto uid : seen_pending_)
+        uids.add(uid);
+    seen_pending_.clear();
+    auto tx = mailbox_->begin();
+    st::FlagUpdate update;
+    update.flags = st::flag_seen;
+    auto status = tx.update_flags(uids, update);
+    if (status) {
+        auto committed = tx.commit();
+        if (!committed)
+            status = committed.status();
+    }
+    if (!status)
+        log_.error("Couldn't set \\Seen flags: " + status.message());
+}
+
+void Session::Impl::update_and_quit() {
+    state_ = SessionState::update;
+    st::UidSet deleted;
+    std::uint64_t marked_bytes = 0;
+    for (const auto& m : messages_)
+        if (m.deleted) {
+            deleted.add(m.uid);
+            marked_bytes += m.size;
+        }
+    flush_seen();
+    if (!deleted.empty()) {
+        auto tx = mailbox_->begin();
+        ms::Status status;
+        if (deleted_flag_.empty()) {
+            status = tx.expunge(deleted);
+        } else {
+            st::FlagUpdate update;
+            update.keywords.push_back(deleted_flag_);
+            status = tx.update_flags(deleted, update);
+        }
+        std::uint64_t gone = deleted.count();
+        if (status) {
+            auto committed = tx.commit();
+            if (!committed)
+                status = committed.status();
+            else if (deleted_flag_.empty())
+                gone = committed->expunged.count();
+        }
+        if (!status) {
+            log_.error("Couldn't delete messages: " + status.message());
+            err("[SYS/TEMP] Couldn't delete messages.");
+            request_close("Storage error during logout.");
+            return;
+        }
+        stats_.deleted_count = gone;
+        stats_.deleted_bytes = marked_bytes;
+    }
+    ok(stats_.deleted_count > 0 ? "Logging out, messages deleted." : "Logging out.");
+    request_close("Logged out");
+}
+
+} // namespace pop3proto
