@@ -210,6 +210,22 @@ def descendants(pid: int) -> list[int]:
     return out
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of pid and every process below it, including
+    the children they have already reaped (cutime/cstime): Dovecot's pop3
+    processes exit after one session and its master reaps them, so the
+    difference of two readings is what the whole server spent between them."""
+    ticks = 0
+    for p in descendants(pid):
+        try:
+            stat = pathlib.Path(f"/proc/{p}/stat").read_text()
+        except OSError:
+            continue
+        f = stat[stat.rindex(")") + 2:].split()
+        ticks += int(f[11]) + int(f[12]) + int(f[13]) + int(f[14])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def stop(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         proc.terminate()
@@ -287,9 +303,17 @@ class Loft(Server):
         return [self.lmtp_pid if proto == "lmtp" else self.pop3_pid]
 
     def settings(self) -> str:
-        return (f"loft-lmtpd and loft-pop3d each one process, "
-                f"{'--threads ' + str(self.threads) if self.threads else 'their default thread pools'}; "
-                "see docs/lmtp.md and docs/pop3.md.")
+        if self.threads:
+            pools = f"--threads {self.threads} (blocking pool threads)"
+        else:  # the defaults, as the sources define them
+            repo = pathlib.Path(__file__).resolve().parents[2]
+            pools = []
+            for d in ("lmtpd", "pop3d"):
+                m = re.search(r"kDefaultPoolThreads\s*=\s*(\d+)", (repo / "daemons" / d / "main.cpp").read_text())
+                pools.append(f"loft-{d} {m.group(1) if m else '?'}")
+            pools = "their default blocking pools (" + ", ".join(pools) + " threads)"
+        return (f"loft-lmtpd and loft-pop3d each one process with one I/O thread and {pools}; "
+                "no other setting beyond the common ones above.")
 
 
 class Dovecot(Server):
@@ -371,11 +395,16 @@ def strace_syncs(trace: pathlib.Path) -> dict[str, int]:
     return counts
 
 
-def perf_top(data: pathlib.Path, limit: int = 15) -> list[str]:
+def perf_top(data: pathlib.Path, limit: int = 20) -> list[str]:
+    """The symbols with the most self time in a `perf record` file."""
     p = subprocess.run(["perf", "report", "-i", str(data), "--stdio", "--no-children", "-g", "none",
-                        "--sort", "dso,symbol", "--percent-limit", "0.8"],
+                        "--sort", "dso,symbol", "--percent-limit", "0.5"],
                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    rows = [line.rstrip() for line in p.stdout.splitlines() if line.strip() and not line.startswith("#")]
+    rows = []
+    for line in p.stdout.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        rows.append(re.sub(r"( -)+$", "", re.sub(r"\s+", " ", line).strip()))
     return rows[:limit]
 
 
@@ -386,12 +415,14 @@ def lmtp_users(tag: str, count: int) -> list[str]:
     return [f"{tag}u{k}@{DOMAIN}" for k in range(count)]
 
 
-def deliver(server: Server, users: list[str], messages: int, sessions: int, size: int) -> float:
-    """smtp-source -L into `users`; the seconds until the last one exits."""
+def deliver(server: Server, users: list[str], messages: int, sessions: int, size: int) -> tuple[float, float]:
+    """smtp-source -L into `users`; the seconds until the last one exits and the
+    CPU seconds the server spent meanwhile."""
     per_user, rest = divmod(messages, len(users))
     if rest or sessions % len(users) and len(users) > 1:
         fail(f"{messages} messages over {sessions} sessions do not split evenly over {len(users)} users")
     sess = sessions if len(users) == 1 else sessions // len(users)
+    cpu0 = tree_cpu(server.lmtp_pid)
     t0 = time.perf_counter()
     procs = []
     for u in users:
@@ -401,6 +432,7 @@ def deliver(server: Server, users: list[str], messages: int, sessions: int, size
              f"127.0.0.1:{server.lmtp_port}"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
     outputs = [p.communicate()[0] for p in procs]
     elapsed = time.perf_counter() - t0
+    cpu = tree_cpu(server.lmtp_pid) - cpu0
     for p, out in zip(procs, outputs):
         if p.returncode != 0:
             fail(f"{server.name}: smtp-source exited {p.returncode}: {out.decode(errors='replace')[-500:]}")
@@ -409,7 +441,7 @@ def deliver(server: Server, users: list[str], messages: int, sessions: int, size
         got = sum(len(os.listdir(md / d)) for d in ("new", "cur") if (md / d).is_dir())
         if got != per_user:
             fail(f"{server.name}: {u} has {got} messages in {md}, {per_user} were delivered")
-    return elapsed
+    return elapsed, cpu
 
 
 def check_delivered_file(server: Server, user: str, size: int) -> str:
@@ -472,6 +504,7 @@ def main() -> None:
     ap.add_argument("--only", choices=("lmtp", "pop3", "both"), default="both")
     ap.add_argument("--servers", default="Loft,Dovecot", help="comma-separated: Loft, Dovecot")
     ap.add_argument("--perf", action="store_true", help="profile Loft's daemons during one extra run")
+    ap.add_argument("--keep", action="store_true", help="keep the work directory (logs, perf data)")
     ap.add_argument("--markdown", default="")
     args = ap.parse_args()
     names = [s.strip() for s in args.servers.split(",") if s.strip()]
@@ -513,6 +546,7 @@ def main() -> None:
     servers: dict[str, Server] = {}
     workloads = [("one user", 1), (f"{args.users} users", args.users)]
     lmtp_times = {(n, w): [] for n in names for w, _ in workloads}
+    lmtp_cpu = {(n, w): [] for n in names for w, _ in workloads}
     syncs: dict[str, dict[str, int]] = {}
     headers: dict[str, str] = {}
     pop3 = {(n, kind): [] for n in names for kind in ("cold", "warm")}
@@ -541,9 +575,11 @@ def main() -> None:
                 for wi, (w, k) in enumerate(workloads):
                     for n, s in servers.items():
                         us = lmtp_users(f"r{r}w{wi}", k)
-                        t = deliver(s, us, args.messages, args.sessions, args.size)
+                        t, cpu = deliver(s, us, args.messages, args.sessions, args.size)
                         lmtp_times[(n, w)].append(t)
-                        print(f"lmtp round {r + 1} {w} {n}: {t:.2f} s, {args.messages / t:.0f} messages/s", flush=True)
+                        lmtp_cpu[(n, w)].append(cpu)
+                        print(f"lmtp round {r + 1} {w} {n}: {t:.2f} s, {args.messages / t:.0f} messages/s, "
+                              f"server CPU {cpu:.2f} s", flush=True)
                         remove_homes(s, us)
             for n, s in servers.items():  # unmeasured: sync calls per message
                 trace = work / f"strace-{n}.txt"
@@ -569,14 +605,18 @@ def main() -> None:
                     link_tree(src, s.home(user) / "Maildir", s.owner)
                 for kind in ("cold", "warm"):
                     for n, s in servers.items():
+                        cpu0 = tree_cpu(s.pop3_pid)
                         res = pop3_session(args.client, s.pop3_port, user, args.pop3_messages,
                                            checksum=(kind == "cold"))
+                        time.sleep(0.2)  # let Dovecot's master reap the session's pop3 process
+                        res["server_cpu"] = tree_cpu(s.pop3_pid) - cpu0
                         pop3[(n, kind)].append(res)
                         if kind == "cold":
                             answers.setdefault(n, res)
                         print(f"pop3 round {r + 1} {kind} {n}: {res['seconds']:.2f} s, "
                               f"{args.pop3_messages / res['seconds']:.0f} messages/s, "
-                              f"{res['octets'] / res['seconds'] / 1e6:.1f} MB/s, client CPU {res['cpu']:.2f} s",
+                              f"{res['octets'] / res['seconds'] / 1e6:.1f} MB/s, server CPU {res['server_cpu']:.2f} s, "
+                              f"client CPU {res['cpu']:.2f} s",
                               flush=True)
             if args.perf and "Loft" in servers:
                 s = servers["Loft"]
@@ -613,6 +653,15 @@ def main() -> None:
         "mail_location = maildir:~/Maildir, the same passwd-file passdb/userdb, hostname, on loopback.",
         "",
     ]
+    def ms(xs: list[float], per: int) -> str:
+        return f"{med(xs) * 1000 / per:.2f}" if xs else "–"
+
+    def ratio(a: list[float], b: list[float]) -> str:
+        return f"{med(b) / med(a):.2f}" if a and b else "–"
+
+    def rounds(xs: list[float]) -> str:
+        return ", ".join(f"{x:.2f}" for x in xs) or "–"
+
     if do_lmtp:
         out += [
             f"## LMTP delivery: {args.messages:,} messages, {args.sessions} parallel sessions",
@@ -620,22 +669,25 @@ def main() -> None:
             f"`smtp-source -L -d -s {args.sessions} -m {args.messages} -l {args.size}` (Postfix's; `-d` keeps "
             "each session's connection for its next message as Postfix's LMTP connection cache does; a body "
             f"of {args.size} bytes after smtp-source's five header lines). \"{args.users} users\": one "
-            f"smtp-source per user, {args.sessions // max(1, args.users) or 1} session(s) and "
+            f"smtp-source per user, {max(1, args.sessions // max(1, args.users))} session(s) and "
             f"{args.messages // args.users} messages each, all at once. Every round delivers into new empty "
             "homes; after every run each Maildir held exactly the messages sent to it (counted in new/ and "
-            "cur/). Time: from starting smtp-source to its exit.",
+            "cur/). Time: from starting smtp-source to its exit. Server CPU: user + system time of the "
+            "server's processes during the run (Dovecot: the master and every process below it, exited ones "
+            "included; Loft: loft-lmtpd), per message: less sensitive to the other load on the machine than "
+            "the wall time.",
             "",
-            "| workload | Loft messages/s | Dovecot messages/s | Loft / Dovecot | Loft rounds (s) | Dovecot rounds (s) |",
-            "|---|---:|---:|---:|---|---|",
+            "| workload | Loft messages/s | Dovecot messages/s | Loft / Dovecot | Loft rounds (s) | "
+            "Dovecot rounds (s) | Loft CPU ms/message | Dovecot CPU ms/message | Dovecot / Loft CPU |",
+            "|---|---:|---:|---:|---|---|---:|---:|---:|",
         ]
         for w, _ in workloads:
-            lt = lmtp_times.get(("Loft", w), [])
-            dt = lmtp_times.get(("Dovecot", w), [])
+            lt, dt = lmtp_times.get(("Loft", w), []), lmtp_times.get(("Dovecot", w), [])
+            lc, dc = lmtp_cpu.get(("Loft", w), []), lmtp_cpu.get(("Dovecot", w), [])
             lr = f"{args.messages / med(lt):.0f}" if lt else "–"
             dr = f"{args.messages / med(dt):.0f}" if dt else "–"
-            ratio = f"{med(dt) / med(lt):.2f}" if lt and dt else "–"
-            out.append(f"| {w} | {lr} | {dr} | {ratio} | {', '.join(f'{x:.2f}' for x in lt) or '–'} | "
-                       f"{', '.join(f'{x:.2f}' for x in dt) or '–'} |")
+            out.append(f"| {w} | {lr} | {dr} | {ratio(lt, dt)} | {rounds(lt)} | {rounds(dt)} | "
+                       f"{ms(lc, args.messages)} | {ms(dc, args.messages)} | {ratio(lc, dc)} |")
         out += ["", f"Sync calls per delivered message (an unmeasured run of {args.sample} messages to one "
                 f"user over {args.sessions} sessions under `strace -f -c -e trace=fsync,fdatasync,syncfs` "
                 "attached to the server: Dovecot's master and all its processes, following new ones; "
@@ -655,29 +707,28 @@ def main() -> None:
             "One session: connect, USER/PASS, STAT, LIST, UIDL, RETR of every message one at a time, QUIT, "
             "timed from connect to the QUIT reply. \"cold\": the first login on a fresh copy of the Maildir "
             "(the uidlist, no index); \"warm\": the next session. MB/s counts the message octets RETR sent "
-            "(10^6 bytes).",
+            "(10^6 bytes). Server CPU as for LMTP (Loft: loft-pop3d; Dovecot: every process, the session's "
+            "pop3 and pop3-login included).",
             "",
             "| session | Loft messages/s | Loft MB/s | Dovecot messages/s | Dovecot MB/s | Loft / Dovecot | "
-            "Loft rounds (s) | Dovecot rounds (s) | client CPU Loft / Dovecot (s) |",
-            "|---|---:|---:|---:|---:|---:|---|---|---|",
+            "Loft rounds (s) | Dovecot rounds (s) | Loft CPU ms/1000 messages | Dovecot CPU ms/1000 messages | "
+            "Dovecot / Loft CPU | client CPU Loft / Dovecot (s) |",
+            "|---|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---|",
         ]
         for kind in ("cold", "warm"):
+            secs = {n: [x["seconds"] for x in pop3.get((n, kind), [])] for n in ("Loft", "Dovecot")}
+            scpu = {n: [x["server_cpu"] for x in pop3.get((n, kind), [])] for n in ("Loft", "Dovecot")}
             cells = []
-            secs = {}
             for n in ("Loft", "Dovecot"):
-                rs = pop3.get((n, kind), [])
-                if rs:
-                    secs[n] = [x["seconds"] for x in rs]
-                    m = med(secs[n])
-                    cells += [f"{args.pop3_messages / m:.0f}", f"{total / m / 1e6:.1f}"]
-                else:
-                    cells += ["–", "–"]
-            ratio = f"{med(secs['Dovecot']) / med(secs['Loft']):.2f}" if len(secs) == 2 else "–"
-            rounds = [", ".join(f"{x:.2f}" for x in secs.get(n, [])) or "–" for n in ("Loft", "Dovecot")]
+                m = med(secs[n]) if secs[n] else 0
+                cells += [f"{args.pop3_messages / m:.0f}", f"{total / m / 1e6:.1f}"] if m else ["–", "–"]
+            per1000 = {n: f"{med(scpu[n]) * 1e6 / args.pop3_messages:.0f}" if scpu[n] else "–"
+                       for n in ("Loft", "Dovecot")}
             cpu_med = " / ".join(f"{med([x['cpu'] for x in pop3[(n, kind)]]):.2f}" if pop3.get((n, kind)) else "–"
                                  for n in ("Loft", "Dovecot"))
-            out.append(f"| {kind} | {' | '.join(cells[:2])} | {' | '.join(cells[2:])} | {ratio} | "
-                       f"{rounds[0]} | {rounds[1]} | {cpu_med} |")
+            out.append(f"| {kind} | {' | '.join(cells)} | {ratio(secs['Loft'], secs['Dovecot'])} | "
+                       f"{rounds(secs['Loft'])} | {rounds(secs['Dovecot'])} | {per1000['Loft']} | "
+                       f"{per1000['Dovecot']} | {ratio(scpu['Loft'], scpu['Dovecot'])} | {cpu_med} |")
         out.append("")
         checks = []
         for n in names:
@@ -706,7 +757,8 @@ def main() -> None:
     print(text)
     if args.markdown:
         pathlib.Path(args.markdown).write_text(text)
-    shutil.rmtree(work, ignore_errors=True)
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
