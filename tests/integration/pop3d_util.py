@@ -276,8 +276,9 @@ class Pop3Server:
         for d in ("tmp", "new", "cur"):
             (md / d).mkdir(parents=True, exist_ok=True)
         self._seq += 1
-        now = time.time()
-        name = f"{int(now)}.M{int(now * 1e6) % 1000000}P{os.getpid()}Q{self._seq}.pop3test"
+        # Names sort in delivery order (the sync numbers new files by name):
+        # the time, then a zero-padded counter where the microseconds go.
+        name = f"{int(time.time())}.M{self._seq:07d}P{os.getpid()}.pop3test"
         tmp = md / "tmp" / name
         tmp.write_bytes(message)
         dest = md / subdir / (name + (":2," if subdir == "cur" else ""))
