@@ -21,9 +21,9 @@ namespace {
 using sasl::Verdict;
 
 // The mechanisms Loft implements (sasl/mechanism.hpp lists the same).
-constexpr std::array<std::string_view, 10> kMechanisms = {
+constexpr std::array<std::string_view, 11> kMechanisms = {
     "PLAIN",         "LOGIN",         "CRAM-MD5",           "DIGEST-MD5", "SCRAM-SHA-1", "SCRAM-SHA-1-PLUS",
-    "SCRAM-SHA-256", "SCRAM-SHA-256-PLUS", "EXTERNAL", "ANONYMOUS"};
+    "SCRAM-SHA-256", "SCRAM-SHA-256-PLUS", "EXTERNAL", "ANONYMOUS", "APOP"};
 
 bool known_mechanism(std::string_view name) {
     return std::find(kMechanisms.begin(), kMechanisms.end(), name) != kMechanisms.end();

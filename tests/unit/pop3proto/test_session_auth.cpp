@@ -4,6 +4,8 @@
 
 #include "auth/crypto.hpp"
 
+#include <mailstore/auth/authenticator.hpp>
+
 using pop3_test::HarnessOptions;
 using pop3_test::Pop3Env;
 using pop3_test::Pop3Harness;
@@ -169,4 +171,61 @@ TEST_CASE("on_login sees the userdb fields") {
     Pop3Harness s(env, o);
     s.login();
     CHECK(home == env.dir.str() + "/home/alice");
+}
+
+namespace {
+// RFC 1939 §7: MD5 of the greeting's timestamp and the password, in hex.
+std::string apop_digest(const std::string& greeting, const std::string& password) {
+    auto lt = greeting.find('<');
+    auto gt = greeting.find('>', lt);
+    REQUIRE(lt != std::string::npos);
+    REQUIRE(gt != std::string::npos);
+    const std::string ts = greeting.substr(lt, gt - lt + 1);
+    return mailstore::auth::crypto::hex(mailstore::auth::crypto::md5(ts + password));
+}
+} // namespace
+
+TEST_CASE("APOP with auth_mechanisms = apop: timestamp in the greeting, digest checked") {
+    Pop3Env env("auth_mechanisms = plain apop\n");
+    Pop3Harness s(env);
+    CHECK(s.greeting().starts_with("+OK Loft ready. <"));
+    CHECK(s.greeting().ends_with(">\r\n"));
+    // APOP is never announced (Dovecot: MECH APOP private).
+    CHECK(s.send("CAPA").find("SASL PLAIN\r\n") != std::string::npos);
+    CHECK(s.send("AUTH") == "+OK\r\nPLAIN\r\n.\r\n");
+    CHECK(s.send("AUTH APOP") == "-ERR [AUTH] Unsupported authentication mechanism.\r\n");
+    CHECK(s.send("APOP alice 0123456789abcdef0123456789abcdef") == "-ERR [AUTH] Authentication failed.\r\n");
+    CHECK(s.send("APOP alice short") == "-ERR Invalid APOP parameters.\r\n");
+    CHECK(s.send("APOP alice " + apop_digest(s.greeting(), "secret")) == "+OK Logged in.\r\n");
+    CHECK(s.session().username() == "alice");
+}
+
+TEST_CASE("APOP: another connection's timestamp does not work") {
+    Pop3Env env("auth_mechanisms = plain apop\n");
+    Pop3Harness a(env);
+    Pop3Harness b(env);
+    CHECK(a.greeting() != b.greeting());
+    CHECK(b.send("APOP alice " + apop_digest(a.greeting(), "secret")) == "-ERR [AUTH] Authentication failed.\r\n");
+}
+
+TEST_CASE("APOP needs a plaintext password: a hashed one fails") {
+    Pop3Env env("auth_mechanisms = plain apop\n");
+    // A passwd-file with a SHA256-CRYPT-style hash instead of {PLAIN}.
+    const std::string users =
+        env.dir.write("hashed", "dave:{SHA256}K7gNU3sdo+OL0wNhqoVWhr3g6s1xYv72ol/pe/Unols=::::\n");
+    auto loaded = mailstore::config::Config::load_string(
+        "mail_location = maildir:" + env.dir.str() + "/mail/%u/Maildir\nauth_mechanisms = plain apop\n"
+        "passdb {\n  driver = passwd-file\n  args = " + users + "\n}\n"
+        "userdb {\n  driver = static\n  args = home=" + env.dir.str() + "/home/%u\n}\n");
+    REQUIRE(loaded.is_ok());
+    auto auth = mailstore::auth::Authenticator::create(*loaded);
+    REQUIRE(auth.is_ok());
+    HarnessOptions o;
+    o.backend = mailstore::auth::authenticator_backend(
+        std::make_shared<const mailstore::auth::Authenticator>(std::move(*auth)));
+    Pop3Harness s(env, o);
+    CHECK(s.send("APOP dave " + apop_digest(s.greeting(), "secret")) == "-ERR [AUTH] Authentication failed.\r\n");
+    // USER/PASS still works for that user.
+    CHECK(s.send("USER dave") == "+OK\r\n");
+    CHECK(s.send("PASS secret") == "+OK Logged in.\r\n");
 }

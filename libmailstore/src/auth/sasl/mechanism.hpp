@@ -132,7 +132,7 @@ inline constexpr std::size_t max_client_input = 8192;
 
 // Every mechanism Loft implements, upper-case: PLAIN LOGIN CRAM-MD5
 // DIGEST-MD5 SCRAM-SHA-1 SCRAM-SHA-1-PLUS SCRAM-SHA-256 SCRAM-SHA-256-PLUS
-// EXTERNAL ANONYMOUS.
+// EXTERNAL ANONYMOUS APOP.
 MAILSTORE_INTERNAL_API const std::vector<std::string>& known_mechanisms();
 // Its security flags; nullopt for an unknown name.
 MAILSTORE_INTERNAL_API std::optional<MechanismInfo> mechanism_info(std::string_view name);

@@ -66,5 +66,7 @@ std::unique_ptr<Mechanism> make_scram(Backend& backend, const MechanismSettings&
                                       bool plus);
 std::unique_ptr<Mechanism> make_external(Backend& backend);
 std::unique_ptr<Mechanism> make_anonymous(Backend& backend, const MechanismSettings& settings);
+// POP3 APOP (RFC 1939 §7), private: never announced.
+std::unique_ptr<Mechanism> make_apop(Backend& backend);
 
 } // namespace mailstore::auth::sasl

@@ -47,6 +47,11 @@ const std::vector<MechanismInfo>& table() {
         auto anon = info("ANONYMOUS");
         anon.anonymous = true;
         v.push_back(anon);
+        // POP3's APOP: usable only through the greeting's timestamp, so
+        // never in a mechanism list.
+        auto apop = info("APOP");
+        apop.dictionary = apop.active = apop.private_ = true;
+        v.push_back(apop);
         return v;
     }();
     return mechs;
@@ -94,6 +99,8 @@ std::unique_ptr<Mechanism> make_mechanism(std::string_view name, Backend& backen
         return make_external(backend);
     if (n == "ANONYMOUS")
         return make_anonymous(backend, settings);
+    if (n == "APOP")
+        return make_apop(backend);
     return nullptr;
 }
 

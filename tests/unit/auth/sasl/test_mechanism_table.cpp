@@ -7,7 +7,7 @@ using namespace sasl_test;
 TEST_CASE("table: every mechanism in order") {
     std::vector<std::string> expected = {"PLAIN",         "LOGIN",           "CRAM-MD5",           "DIGEST-MD5",
                                          "SCRAM-SHA-1",   "SCRAM-SHA-1-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-256-PLUS",
-                                         "EXTERNAL",      "ANONYMOUS"};
+                                         "EXTERNAL",      "ANONYMOUS",       "APOP"};
     CHECK(sasl::known_mechanisms() == expected);
     TestBackend b;
     sasl::MechanismSettings s;
@@ -58,6 +58,9 @@ TEST_CASE("table: security flags as Dovecot announces them") {
     CHECK(flags("SCRAM-SHA-256-PLUS") == "mutual-auth ");
     CHECK(flags("ANONYMOUS") == "anonymous ");
     CHECK(flags("EXTERNAL") == "");
+    // MECH APOP private dictionary active (Dovecot 2.3.19 with apop in
+    // auth_mechanisms).
+    CHECK(flags("APOP") == "dictionary active private ");
 }
 
 TEST_CASE("every mechanism: out-of-order calls, oversized input, nothing after the end") {
