@@ -310,3 +310,17 @@ TEST_CASE("XCLIENT: a trusted client sets who the real client is") {
     c.send("MAIL FROM:<a@b>\r\nRCPT TO:<alice>\r\n");
     CHECK(env.userdb->clients.back().remote_ip == "");
 }
+
+TEST_CASE("lmtp_max_mail_size and lmtp_max_recipients from the config") {
+    LmtpEnv env("lmtp_max_mail_size = 50\nlmtp_max_recipients = 2\n");
+    LmtpClient c(env);
+    CHECK(c.send("LHLO x\r\n").find("250-SIZE 50\r\n") != std::string::npos);
+    CHECK(c.send("MAIL FROM:<a@b> SIZE=51\r\n") == "552 5.3.4 Message size exceeds fixed maximum message size\r\n");
+    CHECK(c.send("MAIL FROM:<a@b> SIZE=50\r\nRCPT TO:<alice>\r\nRCPT TO:<bob>\r\nRCPT TO:<carol>\r\n") ==
+          "250 2.1.0 OK\r\n250 2.1.5 OK\r\n250 2.1.5 OK\r\n452 4.5.3 Too many recipients\r\n");
+    // Options given by the daemon take precedence.
+    ClientOptions o;
+    o.max_message_size = 70;
+    LmtpClient d(env, o);
+    CHECK(d.send("LHLO x\r\n").find("250-SIZE 70\r\n") != std::string::npos);
+}
