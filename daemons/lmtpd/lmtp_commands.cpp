@@ -299,7 +299,7 @@ void Session::Impl::cmd_starttls(std::string_view args) {
         return;
     }
     if (tls_active) {
-        reply(503, "5.5.1 TLS is already active.");
+        reply(502, "5.5.1 TLS is already active.");
         return;
     }
     if (!o.starttls_available) {

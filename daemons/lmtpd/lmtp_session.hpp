@@ -3,7 +3,7 @@
 // drive it directly. The same shape as imapproto::Session.
 //
 //   Session s(options);
-//   s.start();                              // "220 <hostname> Loft ready."
+//   s.start();                              // "220 <hostname> <login_greeting>"
 //   for (;;) {
 //       Step step = s.run();                // may block: userdb lookups, delivery
 //       send s.output_front() until !s.has_output() (output_consume())
@@ -16,6 +16,13 @@
 // memory) and, at the end of the data, handed to the Deliverer, then one
 // reply per accepted recipient is sent, each only after its copy is
 // durable.
+//
+// Replies, codes, limits and XCLIENT: docs/lmtp.md. The bounds not given
+// in SessionOptions come from the config (lmtp_max_mail_size,
+// lmtp_max_recipients, hostname, login_greeting, mail_temp_dir, looked up
+// for protocol "lmtp"). The session id in options.client.session_id names
+// the transactions ("<id>", "<id>:T2", ...); without one the engine makes
+// a Dovecot-style id.
 //
 // Threads: not thread-safe; run() blocks, so the daemon calls it from its
 // blocking pool, one call at a time per session.

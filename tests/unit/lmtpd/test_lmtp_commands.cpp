@@ -270,7 +270,7 @@ TEST_CASE("STARTTLS") {
     c.session().tls_started();
     CHECK(c.send("") == "");
     CHECK(c.send("RCPT TO:<alice>\r\n") == "503 5.5.0 MAIL needed first\r\n");
-    CHECK(c.send("STARTTLS\r\n") == "503 5.5.1 TLS is already active.\r\n");
+    CHECK(c.send("STARTTLS\r\n") == "502 5.5.1 TLS is already active.\r\n");
     CHECK(c.send("LHLO x\r\n").find("STARTTLS") == std::string::npos);
 }
 
