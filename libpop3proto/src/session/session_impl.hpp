@@ -47,6 +47,16 @@ struct SnapshotMessage {
     bool deleted = false;            // DELE this session
 };
 
+// An authenticated login not completed yet: the userdb, INBOX and
+// pop3_lock_session (whose waits make it span several run() calls).
+struct PendingLogin {
+    std::string user;
+    std::string mechanism;
+    mailstore::auth::FieldList userdb;
+    unsigned attempts = 0;
+    bool opened = false;
+};
+
 // A multi-line response made a piece at a time (RETR/TOP, LIST, UIDL).
 class Producer {
 public:
@@ -137,14 +147,7 @@ public:
     mailstore::auth::AuthReply sasl_final_;
     std::string apop_timestamp_;
     // A login waiting to be completed (lock retries).
-    struct PendingLogin {
-        std::string user;
-        std::string mechanism;
-        mailstore::auth::FieldList userdb;
-        unsigned attempts = 0;
-        bool opened = false;
-    };
-    std::optional<PendingLogin> pending_login_;
+    std::optional<detail::PendingLogin> pending_login_;
 
     // TRANSACTION
     std::optional<mailstore::storage::User> user_;
