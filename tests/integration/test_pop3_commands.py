@@ -347,3 +347,28 @@ def test_prelogin_disconnect_is_logged(srv):
     log = srv.wait_log("pop3-login: ")
     assert re.search(r"Disconnected \(auth failed, 1 attempts in \d+ secs\): user=<alice>, method=PLAIN, "
                      r"rip=127\.0\.0\.1, lip=127\.0\.0\.1, secured, session=<", srv.wait_log("auth failed")), log
+
+
+def test_lock_session_answers_in_use(build_dir, tmp_path):
+    # pop3_lock_session: one POP3 session per mailbox; the second waits a
+    # while and then gets RFC 2449 §8.1.1's [IN-USE]. Once the first has
+    # quit, logins work again.
+    with Pop3Server(build_dir, tmp_path, extra_config="pop3_lock_session = yes\n") as srv:
+        srv.deliver("alice", message(1))
+        first = srv.raw()
+        first.greeting()
+        first.login("alice", "secret")
+        second = srv.raw()
+        second.greeting()
+        assert second.cmd("USER alice") == "+OK"
+        assert second.cmd("PASS secret") == "-ERR [IN-USE] Mailbox is locked by another POP3 session."
+        # Another user's mailbox is not locked.
+        other = srv.raw()
+        other.greeting()
+        other.login("bob", "secret")
+        assert first.cmd("QUIT") == "+OK Logging out."
+        assert first.closed_by_server()
+        third = srv.raw()
+        third.greeting()
+        third.login("alice", "secret")
+        assert third.cmd("STAT") == f"+OK 1 {len(message(1))}"
