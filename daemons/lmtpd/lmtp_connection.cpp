@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <map>
 #include <optional>
 #include <pwd.h>
 #include <string>
@@ -139,11 +140,33 @@ SessionOptions ConnectionLoop::options() {
     o.tls_active = conn_->tls_active();
     o.log = mailstore::log::Logger::session("lmtp", "", conn_->session_id());
     const std::uint64_t limit = o.config->get_uint("lmtp_user_concurrency_limit");
-    // Called from Session::run() on a pool thread; the service outlives
-    // every session (the connection holds it).
+    // Called from Session::run() on a pool thread, one call at a time per
+    // session; the service outlives every session (the connection holds
+    // it). A connection delivers one message at a time, so two addresses
+    // of one user in a transaction (alice+a, alice+b) count once: only
+    // the first hold of a user takes a slot.
     auto service = service_;
-    o.acquire_user = [service, limit](const std::string& user) { return service->acquire_user(user, limit); };
-    o.release_user = [service](const std::string& user) { service->release_user(user); };
+    auto held = std::make_shared<std::map<std::string, std::size_t>>();
+    o.acquire_user = [service, limit, held](const std::string& user) {
+        auto it = held->find(user);
+        if (it != held->end()) {
+            ++it->second;
+            return Status::ok();
+        }
+        Status st = service->acquire_user(user, limit);
+        if (st)
+            held->emplace(user, 1);
+        return st;
+    };
+    o.release_user = [service, held](const std::string& user) {
+        auto it = held->find(user);
+        if (it == held->end())
+            return;
+        if (--it->second == 0) {
+            held->erase(it);
+            service->release_user(user);
+        }
+    };
     return o;
 }
 

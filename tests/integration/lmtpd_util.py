@@ -209,7 +209,7 @@ class LmtpServer:
         exe = self.build_dir / "daemons" / "lmtpd" / "loft-lmtpd"
         err = open(self.dir / "lmtpd.stderr", "ab")
         self._files.append(err)
-        before = self.log_text().count("Listening on")
+        before = self.log_text().count("lmtp: Info: Listening on")
         argv = [str(exe), "-c", str(self.config_path)]
         if self.strace_log:
             argv = ["strace", "-f", "-qq", "-o", str(self.strace_log),
@@ -221,7 +221,7 @@ class LmtpServer:
             if self.proc.poll() is not None:
                 raise AssertionError(f"loft-lmtpd exited with {self.proc.returncode}: "
                                      f"{(self.dir / 'lmtpd.stderr').read_text(errors='replace')} {self.log_text()}")
-            return self.log_text().count("Listening on") >= before + 2
+            return self.log_text().count("lmtp: Info: Listening on") >= before + 2
 
         wait_for(ready, "loft-lmtpd to listen")
         return self
@@ -266,8 +266,9 @@ class LmtpServer:
     # --- clients --------------------------------------------------------------
 
     def lmtp(self, unix: bool = False) -> smtplib.LMTP:
-        c = smtplib.LMTP(str(self.socket_path), timeout=WAIT) if unix else \
-            smtplib.LMTP(self.host, self.port, timeout=WAIT)
+        # A fixed LHLO name (smtplib would send this host's FQDN).
+        c = smtplib.LMTP(str(self.socket_path), timeout=WAIT, local_hostname="client.example") if unix else \
+            smtplib.LMTP(self.host, self.port, timeout=WAIT, local_hostname="client.example")
         self._clients.append(c)
         return c
 

@@ -4,9 +4,12 @@ on disk: the trace headers of each recipient's own file and the body
 byte for byte."""
 from __future__ import annotations
 
+import os
 import re
 import smtplib
 import socket
+import ssl
+import subprocess
 
 import pytest
 
@@ -16,7 +19,7 @@ ALICE, BOB, CAROL = "alice@example.com", "bob@example.com", "carol@example.com"
 
 
 def message(n: int | str, body: bytes = b"Hello.\r\n", extra: bytes = b"") -> bytes:
-    return (b"From: sender@example.org\r\nTo: alice@example.com\r\n"
+    return (b"From: sender@example.org\r\nTo: undisclosed-recipients:;\r\n"
             b"Subject: test " + str(n).encode() + b"\r\n"
             b"Message-ID: <" + str(n).encode() + b"@lmtp.test>\r\n" + extra + b"\r\n" + body)
 
@@ -118,12 +121,15 @@ def test_delivery_to_two_users_each_gets_own_file(srv):
         assert header_values(head, "Delivered-To") == [user]
         received = header_values(head, "Received")
         assert len(received) == 1
+        # "for <rcpt>" names this copy's recipient, or nobody.
         assert re.match(r"from client\.example \(\[127\.0\.0\.1\]\) by lmtp\.test with LMTP id \S+ "
-                        rf"\(envelope-from <sender@example\.org>\) for <{re.escape(user)}>; ", received[0]), received
+                        rf"\(envelope-from <sender@example\.org>\)(?: for <{re.escape(user)}>)?; ", received[0]), \
+            received
         assert head.startswith(b"Return-Path: <sender@example.org>\n")
         # The message as sent follows the added headers, byte for byte.
         assert data.endswith(stored(msg)), data
-        assert stored_body == stored(body.replace(b"\r\n..", b"\r\n."))
+        # smtplib dot-stuffed the "." line and the server took the stuffing off.
+        assert stored_body == stored(body)
     log = srv.wait_log("saved mail to INBOX", 2)
     assert "msgid=<two@lmtp.test>: saved mail to INBOX" in log
 
@@ -287,9 +293,11 @@ def test_thousand_recipients(srv):
     assert srv.messages(ALICE) == []
 
 
-def test_two_gigabyte_size_is_refused_at_mail(srv):
+def test_two_gigabyte_size_is_refused_at_mail(build_dir, tmp_path):
+    srv = LmtpServer(build_dir, tmp_path, extra_config="lmtp_max_mail_size = 50M\n")
     c = srv.raw()
-    lhlo(c)
+    caps = lhlo(c)
+    assert "250-SIZE 52428800" in caps or "250 SIZE 52428800" in caps, caps
     reply = c.command("MAIL FROM:<sender@example.org> SIZE=2147483648")
     assert reply.startswith("552 5.3.4 "), reply
     # A size beyond 64 bits is refused the same way, not wrapped around.
@@ -298,6 +306,7 @@ def test_two_gigabyte_size_is_refused_at_mail(srv):
     # The session goes on.
     assert c.command("MAIL FROM:<sender@example.org> SIZE=1000") == "250 2.1.0 OK"
     assert c.command("QUIT") == "221 2.0.0 Bye"
+    srv.stop()
 
 
 def deliver_raw(c, msg: bytes, rcpt: str = ALICE) -> list[str]:
@@ -373,3 +382,104 @@ def test_sigterm_answers_421_and_exits(srv):
     line = c.read_line()
     assert line.startswith("421 4.3.2 "), line
     assert srv.proc.wait(timeout=15) == 0
+
+
+# --- STARTTLS, XCLIENT, per-user concurrency ----------------------------------------
+
+
+def test_starttls_then_delivery(build_dir, tmp_path):
+    key, crt = tmp_path / "lmtp.key", tmp_path / "lmtp.crt"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", str(key), "-out", str(crt), "-days", "2", "-subj", "/CN=lmtp.test"],
+                   check=True, capture_output=True)
+    extra = f"ssl = yes\nssl_cert = <{crt}\nssl_key = <{key}\n"
+    with LmtpServer(build_dir, tmp_path / "srv", extra_config=extra) as srv:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        with srv.lmtp() as c:
+            c.ehlo_or_helo_if_needed()
+            assert c.has_extn("starttls")
+            code, _ = c.starttls(context=ctx)
+            assert code == 220
+            c.ehlo()
+            assert not c.has_extn("starttls")
+            c.sendmail("sender@example.org", [ALICE], message("tls"))
+        (data,) = srv.messages(ALICE)
+        assert data.endswith(stored(message("tls")))
+
+
+def test_xclient_from_unix_socket_sets_received(srv):
+    c = srv.raw(unix=True)
+    lhlo(c)
+    c.send_line("XCLIENT ADDR=192.0.2.7 NAME=relay.example.net")
+    assert c.read_line().startswith("220 "), "XCLIENT greets again"
+    lhlo(c)
+    reply = deliver_raw(c, message("xclient"))
+    assert reply[0].startswith("250 2.0.0 "), reply
+    (data,) = srv.messages(ALICE)
+    received = header_values(split(data)[0], "Received")
+    assert received[0].startswith("from client.example (relay.example.net [192.0.2.7]) "), received
+
+
+def test_xclient_refused_from_untrusted_tcp(srv):
+    c = srv.raw()
+    lhlo(c)
+    reply = c.command("XCLIENT ADDR=192.0.2.7")
+    assert reply.startswith("550 5.7."), reply
+    reply = deliver_raw(c, message("untrusted"))
+    (data,) = srv.messages(ALICE)
+    assert header_values(split(data)[0], "Received")[0].startswith("from client.example ([127.0.0.1])")
+
+
+def test_xclient_allowed_from_login_trusted_networks(build_dir, tmp_path):
+    with LmtpServer(build_dir, tmp_path, extra_config="login_trusted_networks = 127.0.0.0/8\n") as srv:
+        c = srv.raw()
+        caps = lhlo(c)
+        assert any(line[4:].startswith("XCLIENT") for line in caps), caps
+        c.send_line("XCLIENT ADDR=198.51.100.1 HELO=mx.example.net")
+        assert c.read_line().startswith("220 ")
+
+
+def test_user_concurrency_limit(build_dir, tmp_path):
+    """While one delivery to alice waits for her mailbox's lock, a second
+    one to her gets 451 4.3.0 (lmtp_user_concurrency_limit = 1); bob is not
+    affected; once the lock goes the first delivery completes."""
+    with LmtpServer(build_dir, tmp_path, extra_config="lmtp_user_concurrency_limit = 1\n") as srv:
+        with srv.lmtp() as c:
+            c.sendmail("sender@example.org", [ALICE], message("warm-up"))
+        maildir = srv.maildir(ALICE)
+
+        def files():
+            return sum(len(os.listdir(maildir / d)) for d in ("tmp", "new", "cur"))
+
+        before = files()
+        # A live process's lock (ours): the delivery waits for it.
+        lock = maildir / "dovecot-uidlist.lock"
+        lock.write_text(f"{os.getpid()}:{socket.gethostname()}")
+        first = srv.raw()
+        lhlo(first)
+        assert first.command("MAIL FROM:<sender@example.org>") == "250 2.1.0 OK"
+        assert first.command(f"RCPT TO:<{ALICE}>") == "250 2.1.5 OK"
+        assert first.command("DATA").startswith("354 ")
+        first.send(message("first") + b".\r\n")
+        wait_for(lambda: files() > before, "the first delivery to start writing")
+
+        second = srv.raw()
+        lhlo(second)
+        assert second.command("MAIL FROM:<sender@example.org>") == "250 2.1.0 OK"
+        assert second.command(f"RCPT TO:<{ALICE}>") == "250 2.1.5 OK"
+        assert second.command(f"RCPT TO:<{BOB}>") == "250 2.1.5 OK"
+        assert second.command("DATA").startswith("354 ")
+        second.send(message("second") + b".\r\n")
+        replies = second.read_replies(2)
+        assert replies[0] == "451 4.3.0 <alice@example.com> Too many concurrent deliveries for user", replies
+        assert replies[1].startswith("250 2.0.0 <bob@example.com> "), replies
+        lock.unlink()
+        reply = first.read_reply()
+        assert reply[0].startswith("250 2.0.0 <alice@example.com> "), reply
+        assert srv.wait_log("Too many concurrent deliveries for user (lmtp_user_concurrency_limit=1)")
+        ids = sorted(re.search(rb"Message-ID: <([^@]+)@", m).group(1) for m in srv.messages(ALICE))
+        assert ids == [b"first", b"warm-up"]
+        # The slot is free again.
+        assert deliver_raw(second, message("third"))[0].startswith("250 2.0.0 ")
