@@ -70,7 +70,9 @@ std::string trace_headers(const TraceSettings& settings, const Envelope& envelop
     if (!envelope.session_id.empty())
         out += "\r\n\tid " + clean(envelope.session_id);
     out += "\r\n\t(envelope-from <" + from + ">)";
-    if (single_recipient) {
+    // Dovecot 2.3 writes "for" for a lone recipient unless
+    // lmtp_hdr_delivery_address = none.
+    if (single_recipient && settings.delivered_to != DeliveryAddressHeader::none) {
         std::string for_address = delivery_address.empty() ? clean(recipient.address) : delivery_address;
         out += "\r\n\tfor <" + for_address + ">";
     }

@@ -32,7 +32,8 @@ struct TraceSettings {
 // Delivered-To names the address lmtp_hdr_delivery_address picks (final:
 // the RCPT TO address, original: ORCPT or -a, left out when there is
 // none); the "for" clause appears only when the transaction has a single
-// recipient (`single_recipient`), as in Dovecot 2.3. `original` is the
+// recipient (`single_recipient`) and lmtp_hdr_delivery_address is not none,
+// as in Dovecot 2.3. `original` is the
 // recipient's original address (Recipient::original_address or the one
 // read from lda_original_recipient_header). `date` is the RFC 5322 date
 // text. Line ends are CRLF (the storage stores its own). CR, LF and NUL in

@@ -156,12 +156,21 @@ TEST_CASE("without per-recipient headers the recipients share one file by hard l
     CHECK(text.find("Delivered-To") == std::string::npos);
     CHECK(text.find("\tfor <") == std::string::npos);
     check_sizes(b[0]);
-    // A single recipient gets "for <...>": nothing to share with.
-    Spool one = f.spool(message);
-    d.deliver(test_envelope(), {f.recipient("alice@example.com", "alice@example.com")}, one);
+    // With the default (final), the same three recipients get three files.
+    auto named = f.deliverer();
+    Spool again = f.spool(message);
+    named.deliver(test_envelope(),
+                  {f.recipient("alice@example.com", "alice@example.com"),
+                   f.recipient("bob@example.com", "bob@example.com")},
+                  again);
     auto a2 = f.files("alice@example.com");
+    auto b2 = f.files("bob@example.com");
     REQUIRE(a2.size() == 2);
-    CHECK(inode(a2[0]) != inode(a2[1]));
+    REQUIRE(b2.size() == 2);
+    const auto& a_new = a2[0] == a[0] ? a2[1] : a2[0];
+    const auto& b_new = b2[0] == b[0] ? b2[1] : b2[0];
+    CHECK(inode(a_new) != inode(b_new));
+    CHECK(inode(a_new) != inode(a[0]));
 }
 
 TEST_CASE("lmtp_hdr_delivery_address = original names ORCPT, or lda_original_recipient_header's address") {
