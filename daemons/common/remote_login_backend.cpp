@@ -199,16 +199,26 @@ public:
             out.error = "no auth-userdb socket for userdb lookups";
             return out;
         }
-        auto conn = take(true);
+        bool reused = false;
+        auto conn = take(true, &reused);
         if (!conn) {
             out.kind = auth::LookupResult::Kind::temporary_failure;
             out.error = conn.status().message();
             return out;
         }
-        auto reply = conn->lookup_user(user, client.service.empty() ? "imap" : client.service);
-        if (!reply) {
+        const std::string_view service = client.service.empty() ? "imap" : client.service;
+        auto reply = conn->lookup_user(user, service);
+        if (!reply && reused) {
+            // An idle connection may have outlived its loft-authd (a
+            // restart): once more on a new one before answering "temporary
+            // failure" (LMTP 451, an address verification probe deferred).
+            conn = AuthClient::connect(sockets_.userdb, true, timeout_);
+            if (conn)
+                reply = conn->lookup_user(user, service);
+        }
+        if (!conn || !reply) {
             out.kind = auth::LookupResult::Kind::temporary_failure;
-            out.error = reply.status().message();
+            out.error = !conn ? conn.status().message() : reply.status().message();
             return out;
         }
         give(std::move(*conn), true);
@@ -228,13 +238,16 @@ public:
         return out;
     }
 
-    Result<AuthClient> take(bool master) {
+    // `reused` (when given) tells whether the connection was idle in the pool.
+    Result<AuthClient> take(bool master, bool* reused = nullptr) {
         {
             std::lock_guard<std::mutex> lock(mutex_);
             auto& idle = master ? idle_userdb_ : idle_login_;
             if (!idle.empty()) {
                 AuthClient c = std::move(idle.back());
                 idle.pop_back();
+                if (reused)
+                    *reused = true;
                 return c;
             }
         }
