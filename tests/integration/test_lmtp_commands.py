@@ -158,24 +158,27 @@ def test_userdb_through_authd_and_unreachable_is_451(build_dir, tmp_path):
         assert c.command("MAIL FROM:<sender@example.org>") == "250 2.1.0 OK"
         assert c.command("RCPT TO:<alice@example.com>") == "250 2.1.5 OK"
         assert c.command("RCPT TO:<nobody@example.com>").startswith("550 5.1.1 ")
+        # loft-authd restarts while the connection to it idles: the first
+        # lookup afterwards already works (the dead connection is replaced,
+        # not reported as a failure).
+        srv.stop_authd()
+        srv.start_authd()
+        assert c.command("RCPT TO:<carol@example.com>") == "250 2.1.5 OK"
         srv.stop_authd()
         # The userdb cannot answer: a temporary failure, so Postfix keeps
         # the mail queued instead of bouncing it.
         reply = c.command("RCPT TO:<bob@example.com>")
-        assert reply.startswith("451 4.3.0 <bob@example.com> "), reply
+        assert reply == "451 4.3.0 <bob@example.com> Temporary user lookup failure", reply
         # What was accepted before is still delivered.
         assert c.command("DATA").startswith("354 ")
         c.send(message("authd") + b".\r\n")
-        assert c.read_reply()[0].startswith("250 2.0.0 <alice@example.com> ")
+        replies = c.read_replies(2)
+        assert replies[0].startswith("250 2.0.0 <alice@example.com> "), replies
+        assert replies[1].startswith("250 2.0.0 <carol@example.com> "), replies
         assert srv.messages(BOB) == []
         srv.start_authd()
         assert c.command("MAIL FROM:<sender@example.org>") == "250 2.1.0 OK"
-        reply = c.command("RCPT TO:<bob@example.com>")
-        if reply.startswith("451"):
-            # A pooled connection to the stopped loft-authd is found dead
-            # once; the next lookup connects anew.
-            reply = c.command("RCPT TO:<bob@example.com>")
-        assert reply == "250 2.1.5 OK"
+        assert c.command("RCPT TO:<bob@example.com>") == "250 2.1.5 OK"
         assert c.command("RSET").startswith("250 ")
         assert c.command("QUIT") == "221 2.0.0 Bye"
 
