@@ -193,7 +193,7 @@ void Session::Impl::handle_sasl_line(std::string_view line) {
     auto decoded = auth::crypto::unbase64(line);
     if (!decoded) {
         sasl_.reset();
-        err("[AUTH] Invalid base64 data in continued response");
+        err("[AUTH] Invalid base64 in response");
         return;
     }
     detail::handle_auth_step(*this, sasl_->step(*decoded, true));
