@@ -171,6 +171,9 @@ TEST_CASE("settings that nothing in Loft reads yet are registered as not impleme
         REQUIRE(find_setting(name) != nullptr);
         CHECK(find_setting(name)->implemented);
     }
+    // loft-lda reads it (docs/lda.md).
+    REQUIRE(find_setting("auth_socket_path") != nullptr);
+    CHECK(find_setting("auth_socket_path")->implemented);
     // The POP3 engine reads these (docs/pop3.md).
     for (const char* name : {"pop3_client_workarounds", "pop3_deleted_flag", "pop3_enable_last",
                              "pop3_lock_session", "pop3_logout_format", "pop3_no_flag_updates",
