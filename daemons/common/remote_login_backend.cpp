@@ -206,7 +206,8 @@ public:
             out.error = conn.status().message();
             return out;
         }
-        const std::string_view service = client.service.empty() ? "imap" : client.service;
+        const std::string_view service =
+            client.service.empty() ? std::string_view("imap") : std::string_view(client.service);
         auto reply = conn->lookup_user(user, service);
         if (!reply && reused) {
             // An idle connection may have outlived its loft-authd (a
