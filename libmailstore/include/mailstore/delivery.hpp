@@ -62,6 +62,7 @@ public:
     bool has_nul() const;       // a NUL byte was seen
     bool has_8bit() const;      // a byte >= 0x80 was seen
     bool has_bare_lf() const;   // an LF not preceded by CR was seen
+    std::uint64_t bare_lf_count() const; // how many: size() + this is the size with CRLF line ends
     int fd() const;             // readable from offset 0; owned by the Spool
 
     class Impl;

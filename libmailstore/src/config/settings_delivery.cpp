@@ -12,7 +12,8 @@ using T = SettingType;
 constexpr std::string_view kDoc = "Dovecot setting, accepted but not implemented by Loft yet.";
 
 constexpr SettingInfo kSettings[] = {
-    {"deliver_log_format", T::string, "msgid=%m: %$", "", kDoc, "", false},
+    {"deliver_log_format", T::string, "msgid=%m: %$", "",
+     "Per-message delivery log lines: %$ the event, %m Message-ID, %s subject, %f From, %e MAIL FROM, %{to_envelope}, %p/%w sizes.", "", true},
     {"lda_mailbox_autocreate", T::boolean, "no", "",
      "A missing mailbox that delivery saves to (-m, the detail mailbox, a filter's fileinto) is created instead of saving to INBOX.", "", true},
     {"lda_mailbox_autosubscribe", T::boolean, "no", "",

@@ -3,6 +3,7 @@
 // front, durably (Transaction::commit fsyncs per mail_fsync), and answer.
 // One recipient's failure never touches the others.
 #include "delivery/address.hpp"
+#include "delivery/delivery_log.hpp"
 #include "delivery/mailbox_choice.hpp"
 #include "delivery/message_info.hpp"
 #include "delivery/trace_headers.hpp"
@@ -103,6 +104,7 @@ public:
     bool save_to_detail = false;
     bool autocreate = false;
     bool autosubscribe = false;
+    std::string log_format; // deliver_log_format
     TraceSettings trace;
     std::shared_ptr<DeliveryFilter> filter;
 
@@ -113,8 +115,7 @@ public:
     // Saves into `target` (or INBOX when it cannot be used): the mailbox
     // name it went to.
     Result<std::string> save(const storage::User& user, const SaveTarget& target, const std::string& prefix,
-                             const Spool& message, const log::Logger& rlog, const std::string& msgid,
-                             std::vector<SavedFile>& files) const;
+                             const Spool& message, const DeliveryLog& dlog, std::vector<SavedFile>& files) const;
     Result<std::string> save_into(const storage::User& user, const std::string& name, const SaveTarget& target,
                                   const std::string& prefix, const Spool& message,
                                   std::vector<SavedFile>& files) const;
@@ -150,8 +151,7 @@ Result<std::string> Deliverer::Impl::save_into(const storage::User& user, const 
 }
 
 Result<std::string> Deliverer::Impl::save(const storage::User& user, const SaveTarget& target,
-                                          const std::string& prefix, const Spool& message,
-                                          const log::Logger& rlog, const std::string& msgid,
+                                          const std::string& prefix, const Spool& message, const DeliveryLog& dlog,
                                           std::vector<SavedFile>& files) const {
     std::string name = user.normalize_name(target.mailbox);
     if (name != "INBOX") {
@@ -163,7 +163,7 @@ Result<std::string> Deliverer::Impl::save(const storage::User& user, const SaveT
                     usable = Status::ok(); // created meanwhile by another delivery
                 if (usable && autosubscribe)
                     if (auto s = user.subscribe(name); !s)
-                        rlog.warning("msgid=" + msgid + ": failed to subscribe to " + name + ": " + s.message());
+                        dlog.warning("failed to subscribe to " + name + ": " + s.message());
             } else {
                 usable = Status::not_found("Mailbox doesn't exist: " + name);
             }
@@ -177,7 +177,7 @@ Result<std::string> Deliverer::Impl::save(const storage::User& user, const SaveT
         }
         // Dovecot's fallback: a mailbox that cannot be used (missing, bad
         // name, \Noselect) makes the message go to INBOX.
-        rlog.info("msgid=" + msgid + ": save failed to open mailbox " + name + ": " + usable.message());
+        dlog.info("save failed to open mailbox " + name + ": " + usable.message());
     }
     return save_into(user, "INBOX", target, prefix, message, files);
 }
@@ -191,14 +191,21 @@ RecipientResult Deliverer::Impl::deliver_one(const Envelope& envelope, const Rec
     const std::string& detail = recipient.detail.empty() ? parts.detail : recipient.detail;
     storage::UserSettings settings = storage::user_settings_from_userdb(username, recipient.userdb_fields, service);
     const std::string prefix_name = log.prefix().empty() ? service : log.prefix();
-    const log::Logger rlog = log::Logger::session(prefix_name, settings.username, session_id);
-    const std::string msgid = log_msgid(info);
+    LogValues values;
+    values.msgid = log_msgid(info);
+    values.subject = info.subject;
+    values.from = info.from;
+    values.from_envelope = envelope.mail_from;
+    values.to_envelope = recipient.address;
+    values.size = message.size();
+    values.vsize = message.size() + message.bare_lf_count();
+    const DeliveryLog dlog(log::Logger::session(prefix_name, settings.username, session_id), log_format, values);
 
     auto user = storage::User::open(*config, settings);
     if (!user) {
         // A broken userdb entry or mail location: the admin can fix it, so
         // the sender retries (never a bounce).
-        rlog.error("msgid=" + msgid + ": Failed to initialize user: " + user.status().message());
+        dlog.error("Failed to initialize user: " + user.status().message());
         return failure(Status::io(user.status().message()), recipient.address);
     }
 
@@ -209,8 +216,7 @@ RecipientResult Deliverer::Impl::deliver_one(const Envelope& envelope, const Rec
         if (decided)
             actions = std::move(decided.value());
         else
-            rlog.error("msgid=" + msgid + ": delivery filter failed: " + decided.status().message() +
-                       " (falling back to keep)");
+            dlog.error("delivery filter failed: " + decided.status().message() + " (falling back to keep)");
     }
     const std::string fallback_name = default_mailbox(recipient, detail, save_to_detail);
     const std::vector<SaveTarget> targets = choose_targets(actions, fallback_name);
@@ -222,18 +228,18 @@ RecipientResult Deliverer::Impl::deliver_one(const Envelope& envelope, const Rec
     RecipientResult result;
     Status first_error;
     for (const auto& target : targets) {
-        auto saved = save(*user, target, prefix, message, rlog, msgid, files);
+        auto saved = save(*user, target, prefix, message, dlog, files);
         if (!saved) {
-            rlog.error("msgid=" + msgid + ": save failed to " + target.mailbox + ": " + saved.status().message());
+            dlog.error("save failed to " + target.mailbox + ": " + saved.status().message());
             if (first_error.is_ok())
                 first_error = saved.status();
             continue;
         }
-        rlog.info("msgid=" + msgid + ": saved mail to " + saved.value());
+        dlog.info("saved mail to " + saved.value());
         result.saved_to.push_back(saved.value());
     }
     if (targets.empty())
-        rlog.info("msgid=" + msgid + ": discarded by the delivery filter");
+        dlog.info("discarded by the delivery filter");
     // A copy that failed while another was saved: the message is not lost,
     // and a retry would duplicate the saved copy, so the recipient succeeds.
     if (result.saved_to.empty() && !first_error.is_ok()) {
@@ -274,6 +280,9 @@ Result<Deliverer> Deliverer::create(std::shared_ptr<const config::Config> config
         impl->save_to_detail = impl->service == "lmtp" && c.get_bool("lmtp_save_to_detail_mailbox", ctx);
         impl->autocreate = c.get_bool("lda_mailbox_autocreate", ctx);
         impl->autosubscribe = c.get_bool("lda_mailbox_autosubscribe", ctx);
+        impl->log_format = c.get("deliver_log_format", ctx);
+        if (auto st = check_deliver_log_format(impl->log_format); !st)
+            return st;
         // Dovecot 2.3's LDA adds no header of its own (Postfix's pipe and
         // local agents add Return-Path and Delivered-To); LMTP adds them.
         impl->trace.add_trace = impl->service != "lda";

@@ -60,6 +60,17 @@ std::string address_of(std::string_view value) {
     return std::string(value);
 }
 
+// At most `max` bytes, not cutting a UTF-8 sequence.
+std::string cut(std::string text, std::size_t max) {
+    if (text.size() <= max)
+        return text;
+    std::size_t n = max;
+    while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xc0) == 0x80)
+        --n;
+    text.resize(n);
+    return text;
+}
+
 } // namespace
 
 MessageInfo read_message_info(int fd, std::string_view original_header) {
@@ -70,6 +81,10 @@ MessageInfo read_message_info(int fd, std::string_view original_header) {
             continue;
         if (info.message_id.empty() && mime::field_name_equals(field.name, "Message-ID"))
             info.message_id = mime::unfold_trim(field.value);
+        else if (info.subject.empty() && mime::field_name_equals(field.name, "Subject"))
+            info.subject = cut(mime::decoded_value(field.value), 80);
+        else if (info.from.empty() && mime::field_name_equals(field.name, "From"))
+            info.from = cut(address_of(mime::unfold_trim(field.value)), 200);
         else if (!original_header.empty() && info.original_recipient.empty() &&
                  mime::field_name_equals(field.name, original_header))
             info.original_recipient = address_of(mime::unfold_trim(field.value));

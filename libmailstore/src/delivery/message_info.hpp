@@ -13,6 +13,8 @@ namespace mailstore::delivery {
 struct MessageInfo {
     std::string message_id;         // "<...>" as written (unfolded, trimmed), "" when none
     std::string original_recipient; // the address in `original_header`, "" when none
+    std::string subject;            // decoded Subject, cut at 80 characters
+    std::string from;               // the From header's address
 };
 
 // Reads the header of the message in `fd` (pread from offset 0; at most

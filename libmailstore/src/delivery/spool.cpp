@@ -36,7 +36,7 @@ public:
     bool too_big = false;
     bool nul = false;
     bool eight_bit = false;
-    bool bare_lf = false;
+    std::uint64_t bare_lfs = 0;
     bool last_cr = false; // the last byte appended was CR (a CRLF may span two appends)
 
     ~Impl() {
@@ -53,7 +53,7 @@ public:
             else if (c >= 0x80)
                 eight_bit = true;
             else if (c == '\n' && !last_cr)
-                bare_lf = true;
+                ++bare_lfs;
             last_cr = c == '\r';
         }
     }
@@ -145,7 +145,8 @@ std::uint64_t Spool::size() const { return impl_->size(); }
 bool Spool::too_big() const { return impl_->too_big; }
 bool Spool::has_nul() const { return impl_->nul; }
 bool Spool::has_8bit() const { return impl_->eight_bit; }
-bool Spool::has_bare_lf() const { return impl_->bare_lf; }
+bool Spool::has_bare_lf() const { return impl_->bare_lfs != 0; }
+std::uint64_t Spool::bare_lf_count() const { return impl_->bare_lfs; }
 int Spool::fd() const { return impl_->fd; }
 
 } // namespace mailstore::delivery

@@ -365,3 +365,20 @@ TEST_CASE("bad delivery settings are refused when the configuration loads or the
     CHECK(made.status().message().find("lda_original_recipient_header") == 0);
     CHECK_FALSE(Deliverer::create(nullptr, "lmtp", log::Logger()).is_ok());
 }
+
+TEST_CASE("deliver_log_format shapes the per-message lines; an unknown variable is refused") {
+    DeliveryFixture f;
+    auto d = f.deliverer("deliver_log_format = from=%f subject=%s size=%p vsize=%w env=%e to=%{to_envelope} "
+                         "id=%{msgid}: %$\n");
+    Spool spool = f.spool("From: Someone <someone@example.org>\r\nSubject: =?utf-8?q?caf=C3=A9?=\r\n"
+                          "Message-ID: <fmt@x>\r\n\r\nbare\nline\r\n");
+    d.deliver(test_envelope(), {f.recipient("alice+x@example.com", "alice@example.com")}, spool);
+    CHECK(f.log_text().find("Info: from=someone@example.org subject=caf\xc3\xa9 size=" + std::to_string(spool.size()) +
+                            " vsize=" + std::to_string(spool.size() + 1) +
+                            " env=sender@remote.org to=alice+x@example.com id=<fmt@x>: saved mail to INBOX\n") !=
+          std::string::npos);
+    CHECK(spool.bare_lf_count() == 1);
+    auto bad = Deliverer::create(f.config("deliver_log_format = %q %$\n"), "lmtp", log::Logger("lmtp"));
+    REQUIRE_FALSE(bad.is_ok());
+    CHECK(bad.status().message().find("deliver_log_format: ") == 0);
+}
