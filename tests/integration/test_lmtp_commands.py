@@ -486,3 +486,22 @@ def test_user_concurrency_limit(build_dir, tmp_path):
         assert ids == [b"first", b"warm-up"]
         # The slot is free again.
         assert deliver_raw(second, message("third"))[0].startswith("250 2.0.0 ")
+
+
+def test_sighup_reload_changes_delivery_settings(srv):
+    """After SIGHUP new sessions use the new config (greeting, delivery
+    settings); one open across the reload keeps its own."""
+    old = srv.raw()
+    lhlo(old)
+    text = srv.config_path.read_text().replace("hostname = lmtp.test\n", "hostname = reloaded.test\n")
+    srv.config_path.write_text(text + "lmtp_save_to_detail_mailbox = yes\nlda_mailbox_autocreate = yes\n")
+    srv.proc.send_signal(1)
+    srv.wait_log("Configuration reloaded")
+    new = srv.raw(greeting=False)
+    assert new.read_line().startswith("220 reloaded.test ")
+    lhlo(new)
+    assert deliver_raw(new, message("reloaded"), "alice+folder@example.com")[0].startswith("250 2.0.0 ")
+    assert len(srv.messages(ALICE, "folder")) == 1
+    assert new.command("QUIT") == "221 2.0.0 Bye"
+    assert old.command("NOOP").startswith("250 ")
+    assert old.command("QUIT") == "221 2.0.0 Bye"
