@@ -514,3 +514,22 @@ def test_sighup_reload_changes_delivery_settings(srv):
     assert new.command("QUIT") == "221 2.0.0 Bye"
     assert old.command("NOOP").startswith("250 ")
     assert old.command("QUIT") == "221 2.0.0 Bye"
+
+
+def test_oversize_data_is_552_for_each_recipient_and_nothing_stored(build_dir, tmp_path):
+    with LmtpServer(build_dir, tmp_path, extra_config="lmtp_max_mail_size = 4k\n") as srv:
+        c = srv.raw()
+        lhlo(c)
+        # No SIZE= announced: the bound applies while the data arrives; the
+        # rest is read and dropped, then every recipient gets 552.
+        assert c.command("MAIL FROM:<sender@example.org>") == "250 2.1.0 OK"
+        assert c.command(f"RCPT TO:<{ALICE}>") == "250 2.1.5 OK"
+        assert c.command(f"RCPT TO:<{BOB}>") == "250 2.1.5 OK"
+        assert c.command("DATA").startswith("354 ")
+        c.send(message("big", b"y" * 70 + b"\r\n") * 200 + b".\r\n")
+        replies = c.read_replies(2)
+        assert all(r.startswith("552 5.3.4 ") for r in replies), replies
+        assert srv.messages(ALICE) == [] and srv.messages(BOB) == []
+        # The same session still delivers what fits.
+        assert deliver_raw(c, message("small"))[0].startswith("250 2.0.0 ")
+        assert len(srv.messages(ALICE)) == 1
