@@ -270,8 +270,6 @@ Status LmtpService::acquire_user(const std::string& user, std::uint64_t limit) {
 
 void LmtpService::release_user(const std::string& user) { users_.release(user, ""); }
 
-std::size_t LmtpService::deliveries_to(const std::string& user) const { return users_.count(user, ""); }
-
 std::shared_ptr<auth::LoginBackend> uid_checking_userdb(std::shared_ptr<auth::LoginBackend> inner, uid_t euid) {
     return std::make_shared<UidCheckingUserdb>(std::move(inner), euid);
 }

@@ -45,7 +45,6 @@ public:
     // mail_max_userip_connections). 0: no limit.
     mailstore::Status acquire_user(const std::string& user, std::uint64_t limit);
     void release_user(const std::string& user);
-    std::size_t deliveries_to(const std::string& user) const;
 
 private:
     mutable std::mutex mutex_;
