@@ -1,7 +1,8 @@
 // loft-lda: local delivery from a pipe, Dovecot's dovecot-lda for Loft
 // (docs/lda.md).
 //
-//   loft-lda [-ek] [-a ADDRESS] [-c CONFIG] [-d USER] [-f FROM] [-m MAILBOX] [-o KEY=VALUE]... [-p FILE]
+//   loft-lda [-ek] [-a ADDRESS] [-r ADDRESS] [-c CONFIG] [-d USER] [-f FROM] [-m MAILBOX] [-o KEY=VALUE]...
+//            [-p FILE]
 //
 // Reads one message on stdin (or -p FILE) into a temporary file, looks the
 // user up (loft-authd's auth-userdb socket, else the config's userdbs) and
@@ -47,7 +48,8 @@ constexpr std::size_t kMaxMailbox = 1024;
 
 struct Options {
     std::string user;      // -d
-    std::string address;   // -a
+    std::string address;   // -a: the original recipient
+    std::string final_address; // -r: the final recipient
     std::string sender;    // -f
     bool have_sender = false;
     std::string mailbox;   // -m
@@ -173,7 +175,10 @@ int run(const Options& opt) {
     if (!deliverer)
         return report.fail(lda::exit_tempfail, deliverer.status().message());
 
-    std::string address = opt.address.empty() ? username : opt.address;
+    // The recipient: -r (final), else -a (original), else the user.
+    std::string address = !opt.final_address.empty() ? opt.final_address
+                          : !opt.address.empty()     ? opt.address
+                                                     : username;
     std::string canonical = username;
     if (!opt.user.empty()) {
         auth::LookupResult found = lda::lookup_user(*config, username);
@@ -208,9 +213,7 @@ int run(const Options& opt) {
                                "open(" + opt.path + ") failed: " + std::strerror(errno));
         input = opened;
     }
-    mailstore::config::LookupContext ctx;
-    ctx.protocol = "lda";
-    auto message = lda::read_message(input, config->get("mail_temp_dir", ctx));
+    auto message = lda::read_message(input, deliverer->temp_dir());
     if (opened >= 0)
         ::close(opened);
     if (!message)
@@ -278,7 +281,8 @@ int main(int argc, char** argv) {
     CLI::App app{"Loft local delivery agent (dovecot-lda compatible): delivers the message on stdin", "loft-lda"};
     Options opt;
     app.add_option("-d", opt.user, "Destination user, looked up in the userdb (default: the invoking user)");
-    app.add_option("-a", opt.address, "Destination address (Delivered-To; default: the user)");
+    app.add_option("-a", opt.address, "Original envelope recipient (default: the user)");
+    app.add_option("-r", opt.final_address, "Final envelope recipient (default: -a, else the user)");
     auto* from = app.add_option("-f", opt.sender, "Envelope sender (default: Return-Path, From_ line, MAILER-DAEMON)");
     app.add_option("-m", opt.mailbox, "Destination mailbox (default INBOX; a missing one means INBOX)");
     app.add_option("-p", opt.path, "Read the message from this file instead of stdin");
@@ -303,13 +307,15 @@ int main(int argc, char** argv) {
         }
         opt.sender = *sender;
     }
-    if (!opt.address.empty()) {
-        auto address = command_line_address(opt.address);
+    for (auto [value, name] : {std::pair{&opt.address, "-a"}, std::pair{&opt.final_address, "-r"}}) {
+        if (value->empty())
+            continue;
+        auto address = command_line_address(*value);
         if (!address || address->empty()) {
-            std::fputs("loft-lda: Fatal: Invalid -a parameter\n", stderr);
+            std::fprintf(stderr, "loft-lda: Fatal: Invalid %s parameter\n", name);
             return lda::exit_usage;
         }
-        opt.address = *address;
+        *value = *address;
     }
     if (opt.user.size() > kMaxAddress || has_control(opt.user)) {
         std::fputs("loft-lda: Fatal: Invalid -d parameter\n", stderr);

@@ -200,6 +200,7 @@ def test_userdb_through_authd_socket(build_dir, workdir):
     ["-d", "alice", "-o", "mail_fsync"],       # -o without =
     ["-d", "alice", "-f", "a\nb@example.org"],  # a control character in the sender
     ["-d", "alice", "-a", "x" * 300 + "@example.org"],  # longer than an SMTP path
+    ["-d", "alice", "-r", "final\t@example.org"],  # a control character in the final recipient
     ["-d", "alice", "extra"],                  # a stray argument
 ])
 def test_bad_arguments_exit_64(lda, args):
