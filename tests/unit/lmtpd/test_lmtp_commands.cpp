@@ -324,3 +324,31 @@ TEST_CASE("lmtp_max_mail_size and lmtp_max_recipients from the config") {
     LmtpClient d(env, o);
     CHECK(d.send("LHLO x\r\n").find("250-SIZE 70\r\n") != std::string::npos);
 }
+
+TEST_CASE("commands inside a transaction") {
+    LmtpEnv env;
+    LmtpClient c(env);
+    c.lhlo();
+    CHECK(c.send("MAIL FROM:<a@b>\r\nRCPT TO:<alice>\r\nNOOP\r\nVRFY bob\r\nHELP\r\n") ==
+          "250 2.1.0 OK\r\n250 2.1.5 OK\r\n250 2.0.0 OK\r\n252 2.3.3 Try RCPT instead\r\n"
+          "214 2.0.0 Commands: LHLO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY\r\n");
+    // NOOP, VRFY and HELP leave the transaction alone; LHLO ends it
+    // (RFC 5321 §4.1.4).
+    CHECK(c.send("RCPT TO:<bob>\r\n") == "250 2.1.5 OK\r\n");
+    CHECK(c.send("LHLO again\r\n").rfind("250-mx.example.org\r\n", 0) == 0);
+    CHECK(c.send("RCPT TO:<bob>\r\n") == "503 5.5.0 MAIL needed first\r\n");
+    // Inside a chunked transaction NOOP is still a command.
+    CHECK(c.send("MAIL FROM:<a@b>\r\nRCPT TO:<alice>\r\nBDAT 2\r\nabNOOP\r\nBDAT 1 LAST\r\nc") ==
+          "250 2.1.0 OK\r\n250 2.1.5 OK\r\n250 2.0.0 Added 2 octets\r\n250 2.0.0 OK\r\n"
+          "250 2.0.0 <alice> SESSID:T2 Saved\r\n");
+    // Inside DATA, command words are message text.
+    CHECK(c.send("MAIL FROM:<a@b>\r\nRCPT TO:<bob>\r\nDATA\r\nRSET\r\nQUIT\r\n.\r\n") ==
+          "250 2.1.0 OK\r\n250 2.1.5 OK\r\n354 OK\r\n250 2.0.0 <bob> SESSID:T3 Saved\r\n");
+    const auto bobs = env.delivered("bob");
+    REQUIRE(bobs.size() == 1);
+    CHECK(bobs[0].size() >= 11);
+    CHECK(bobs[0].substr(bobs[0].size() - 10) == "RSET\nQUIT\n");
+    // QUIT in the middle of a transaction delivers nothing.
+    CHECK(c.send("MAIL FROM:<a@b>\r\nRCPT TO:<carol>\r\nQUIT\r\n") == "250 2.1.0 OK\r\n250 2.1.5 OK\r\n221 2.0.0 Bye\r\n");
+    CHECK(env.delivered("carol").empty());
+}
