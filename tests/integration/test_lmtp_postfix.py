@@ -277,6 +277,13 @@ class Setup:
         except AssertionError as e:
             raise AssertionError(f"{e}{self.logs()}") from None
 
+    def wait_maillog(self, pattern: str) -> re.Match:
+        """Postfix logs a delivery after the file is in place: wait for it."""
+        try:
+            return wait_for(lambda: re.search(pattern, self.postfix.maillog()), f"{pattern!r} in the maillog", WAIT)
+        except AssertionError as e:
+            raise AssertionError(f"{e}{self.logs()}") from None
+
     def wait_queue_empty(self):
         def empty():
             out = self.postfix.queue()
@@ -339,9 +346,8 @@ def test_lmtp_delivery_visible_in_imap_with_trace_headers(setup):
         received[0]
     assert "by mx.loft-test.localdomain (Postfix) with ESMTP" in received[1], received[1]
     assert b"\n\nHello through Postfix.\n" in data, data[-200:]
-    log = setup.postfix.maillog()
-    assert re.search(r"postfix/lmtp\[\d+\]: \w+: to=<alice@example\.com>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:\d+,"
-                     r".* status=sent \(250 2\.0\.0 <alice@example\.com> \S+ Saved\)", log), log
+    setup.wait_maillog(r"postfix/lmtp\[\d+\]: \w+: to=<alice@example\.com>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:\d+,"
+                       r".* status=sent \(250 2\.0\.0 <alice@example\.com> \S+ Saved\)")
 
     imap = imaplib.IMAP4("127.0.0.1", setup.imap_port, timeout=WAIT)
     try:
@@ -391,8 +397,8 @@ def test_pipe_transport_runs_loft_lda(setup):
     assert head.startswith("Return-Path: <sender@example.com>\nDelivered-To: Carol@Pipe.Example\n"
                            "Received: from client.test (localhost [127.0.0.1])\n"), head
     assert b"\n\nHello through Postfix.\n" in saved.read_bytes()
-    assert re.search(r"postfix/pipe\[\d+\]: \w+: to=<Carol@Pipe\.Example>, relay=loftlda,.* dsn=2\.0\.0, "
-                     r"status=sent \(delivered via loftlda service\)", setup.postfix.maillog()), setup.logs()
+    setup.wait_maillog(r"postfix/pipe\[\d+\]: \w+: to=<Carol@Pipe\.Example>, relay=loftlda,.* dsn=2\.0\.0, "
+                       r"status=sent \(delivered via loftlda service\)")
     assert re.search(r"lda\(carol@pipe\.example\)<\d+><[^>]+>: Info: msgid=<[^>]+>: saved mail to INBOX",
                      setup.lda_log.read_text()), setup.logs()
     setup.wait_queue_empty()
@@ -432,8 +438,8 @@ def test_mailbox_command_runs_loft_lda_as_the_local_user(setup):
     # local(8) adds Delivered-To and Return-Path itself.
     assert re.match(rf"Return-Path: <sender@example\.com>\nX-Original-To: {setup.local.pw_name}@local\.test\n"
                     rf"Delivered-To: {setup.local.pw_name}@local\.test\n", head), head
-    assert re.search(rf"postfix/local\[\d+\]: \w+: to=<{setup.local.pw_name}@local\.test>, relay=local,"
-                     r".* status=sent \(delivered to command: ", setup.postfix.maillog()), setup.logs()
+    setup.wait_maillog(rf"postfix/local\[\d+\]: \w+: to=<{setup.local.pw_name}@local\.test>, relay=local,"
+                       r".* status=sent \(delivered to command: ")
     assert re.search(rf"lda\({setup.local.pw_name}\)<\d+><[^>]+>: Info: msgid=<[^>]+>: saved mail to INBOX",
                      setup.lda_log.read_text()), setup.logs()
     setup.wait_queue_empty()
