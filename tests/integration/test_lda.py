@@ -289,6 +289,32 @@ def test_a_message_starting_like_from_is_kept(lda):
     assert sorted(p.read_bytes() for p in lda.messages("bob")) == sorted([b"Fro", b"From:x@y\n\nbody\n"])
 
 
+ENVELOPE_LOG = "deliver_log_format=from=%e to=%{to_envelope}: %$"
+
+
+@pytest.mark.parametrize("args,data,logged", [
+    (["-a", "Orig@Example.com", "-f", "<bounce@example.org>"], MESSAGE,
+     "from=bounce@example.org to=Orig@Example.com: saved mail to INBOX"),
+    # -r is the final recipient, -a the original one.
+    (["-a", "orig@example.com", "-r", "final@example.com"], MESSAGE, "from=MAILER-DAEMON to=final@example.com:"),
+    (["-f", "<>"], MESSAGE, "from= to=alice:"),
+    # Without -f: the Return-Path header, else the From_ line's sender, else
+    # MAILER-DAEMON (dovecot-lda's order).
+    ([], b"Return-Path: <rp@example.net>\n" + MESSAGE, "from=rp@example.net to=alice:"),
+    ([], b"From fl@example.net Sat Nov 28 10:00:00 2026\nReturn-Path: <rp@example.net>\n" + MESSAGE,
+     "from=rp@example.net to=alice:"),
+    ([], b"From fl@example.net Sat Nov 28 10:00:00 2026\n" + MESSAGE, "from=fl@example.net to=alice:"),
+    ([], MESSAGE, "from=MAILER-DAEMON to=alice:"),
+    (["-f", "given@example.org"], b"Return-Path: <rp@example.net>\n" + MESSAGE, "from=given@example.org to=alice:"),
+])
+def test_envelope_sender_and_recipient(lda, args, data, logged):
+    """What -f, -a and -r (and their defaults) hand the pipeline, seen through
+    deliver_log_format's %e (envelope sender) and %{to_envelope}."""
+    r = lda.run("-d", "alice", "-o", ENVELOPE_LOG, *args, input=data)
+    assert r.returncode == EX_OK, explain(r, lda)
+    assert re.search(r"lda\(alice\)<\d+><[^>]+>: Info: " + re.escape(logged), lda.log()), lda.log()
+
+
 def test_a_and_f_accepted_message_unchanged(lda):
     """-a (the original recipient) and -f (the envelope sender) reach the
     pipeline; like dovecot-lda it writes neither into the message (Postfix's
