@@ -194,6 +194,23 @@ def test_userdb_through_authd_socket(build_dir, workdir):
         authd.stop()
 
 
+def test_storage_failure_exit_75(lda):
+    """A mail directory the user cannot write: a temporary failure (the MTA
+    retries), with the pipeline's reason on stderr."""
+    lda.mail.chmod(0o555)
+    try:
+        r = lda.run("-d", "alice")
+    finally:
+        lda.mail.chmod(0o755)
+    assert r.returncode == EX_TEMPFAIL, explain(r, lda)
+    assert re.search(rb"loft-lda: Error: 4\.\d\.\d ", r.stderr), r.stderr
+    assert not (lda.mail / "alice").exists()
+    # Writable again: the retry delivers.
+    r = lda.run("-d", "alice")
+    assert r.returncode == EX_OK, explain(r, lda)
+    assert [p.read_bytes() for p in lda.messages()] == [MESSAGE]
+
+
 @pytest.mark.parametrize("args", [
     ["-d", "alice", "-x"],                     # an option dovecot-lda does not have
     ["-d"],                                    # a missing value
