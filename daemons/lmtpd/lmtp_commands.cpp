@@ -6,25 +6,6 @@
 
 namespace lmtpd {
 
-namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'a' && x <= 'z')
-            x = char(x - 'a' + 'A');
-        if (y >= 'a' && y <= 'z')
-            y = char(y - 'a' + 'A');
-        if (x != y)
-            return false;
-    }
-    return true;
-}
-
-} // namespace
-
 std::string Session::Impl::capabilities() const {
     // Dovecot's order (alphabetical after the host name), with the
     // extensions Loft adds in their places. RFC 2034 ENHANCEDSTATUSCODES,
@@ -102,11 +83,11 @@ void Session::Impl::cmd_mail(std::string_view args) {
                 bad_command(501, "5.5.4 Invalid BODY parameter");
                 return;
             }
-            if (iequals(*p.value, "7BIT"))
+            if (iequals_ascii(*p.value, "7BIT"))
                 body = "7BIT";
-            else if (iequals(*p.value, "8BITMIME"))
+            else if (iequals_ascii(*p.value, "8BITMIME"))
                 body = "8BITMIME";
-            else if (iequals(*p.value, "BINARYMIME"))
+            else if (iequals_ascii(*p.value, "BINARYMIME"))
                 body = "BINARYMIME";
             else {
                 reply(555, "5.5.4 Unsupported mail BODY type");
@@ -122,7 +103,7 @@ void Session::Impl::cmd_mail(std::string_view args) {
         } else if (p.keyword == "RET") {
             // RFC 3461 §4.3; accepted for Postfix's DSN-aware clients.
             // Loft's LMTP does not advertise DSN and sends no DSNs itself.
-            if (have_ret || !p.value || !(iequals(*p.value, "FULL") || iequals(*p.value, "HDRS"))) {
+            if (have_ret || !p.value || !(iequals_ascii(*p.value, "FULL") || iequals_ascii(*p.value, "HDRS"))) {
                 bad_command(501, "5.5.4 Invalid RET parameter");
                 return;
             }
@@ -203,7 +184,7 @@ void Session::Impl::cmd_rcpt(std::string_view args) {
             have_orcpt = true;
             // Only an RFC 822 address means anything to delivery
             // (Delivered-To with lmtp_hdr_delivery_address = original).
-            if (iequals(value.substr(0, semi), "rfc822"))
+            if (iequals_ascii(value.substr(0, semi), "rfc822"))
                 original = std::move(*decoded);
         } else {
             reply(555, "5.5.4 Unsupported parameters");

@@ -11,21 +11,6 @@ namespace lmtpd {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'a' && x <= 'z')
-            x = char(x - 'a' + 'A');
-        if (y >= 'a' && y <= 'z')
-            y = char(y - 'a' + 'A');
-        if (x != y)
-            return false;
-    }
-    return true;
-}
-
 // How much of the input is handed to the spool per step, so one run()
 // call never builds an unbounded decoded copy.
 constexpr std::size_t kDataStep = 256 * 1024;
@@ -122,7 +107,7 @@ void Session::Impl::cmd_bdat(std::string_view args) {
     chunk_last = false;
     chunk_error.reset();
     if (!rest.empty()) {
-        if (iequals(rest, "LAST"))
+        if (iequals_ascii(rest, "LAST"))
             chunk_last = true;
         else
             chunk_error = std::make_pair(501, std::string("5.5.4 Invalid end marker parameter"));

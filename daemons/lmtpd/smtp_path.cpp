@@ -32,15 +32,6 @@ bool is_domain_char(unsigned char c) {
 
 char upper(char c) { return (c >= 'a' && c <= 'z') ? char(c - 'a' + 'A') : c; }
 
-bool iequals_prefix(std::string_view text, std::string_view prefix) {
-    if (text.size() < prefix.size())
-        return false;
-    for (std::size_t i = 0; i < prefix.size(); ++i)
-        if (upper(text[i]) != upper(prefix[i]))
-            return false;
-    return true;
-}
-
 struct PathParser {
     std::string_view in;
     std::size_t pos = 0;
@@ -184,7 +175,7 @@ std::optional<ArgumentError> parse_path_argument(std::string_view argument, std:
                                                  std::string_view command, PathArgument& out) {
     out = PathArgument{};
     const std::string prefix = std::string(keyword) + ":";
-    if (!iequals_prefix(argument, prefix))
+    if (!istarts_with_ascii(argument, prefix))
         return ArgumentError{501, "5.5.4 Invalid parameters"};
     PathParser p;
     p.in = argument;
@@ -360,5 +351,16 @@ bool is_smtp_string(std::string_view text) {
             return false;
     return true;
 }
+
+bool istarts_with_ascii(std::string_view text, std::string_view prefix) {
+    if (text.size() < prefix.size())
+        return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i)
+        if (upper(text[i]) != upper(prefix[i]))
+            return false;
+    return true;
+}
+
+bool iequals_ascii(std::string_view a, std::string_view b) { return a.size() == b.size() && istarts_with_ascii(a, b); }
 
 } // namespace lmtpd

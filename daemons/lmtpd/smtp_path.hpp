@@ -68,4 +68,9 @@ bool valid_utf8(std::string_view text);
 // RFC 5321 §4.1.2 "String" (Atom / Quoted-string) as VRFY takes it.
 bool is_smtp_string(std::string_view text);
 
+// ASCII case-insensitive comparison (keywords and verbs, RFC 5321 §2.4).
+bool iequals_ascii(std::string_view a, std::string_view b);
+// Whether `text` starts with `prefix`, ASCII case-insensitively.
+bool istarts_with_ascii(std::string_view text, std::string_view prefix);
+
 } // namespace lmtpd

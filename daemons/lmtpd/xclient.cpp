@@ -13,19 +13,6 @@ namespace lmtpd {
 
 namespace {
 
-bool iequals_prefix(std::string_view text, std::string_view prefix) {
-    if (text.size() < prefix.size())
-        return false;
-    for (std::size_t i = 0; i < prefix.size(); ++i) {
-        char x = text[i], y = prefix[i];
-        if (x >= 'a' && x <= 'z')
-            x = char(x - 'a' + 'A');
-        if (x != y)
-            return false;
-    }
-    return true;
-}
-
 // "[UNAVAILABLE]" and "[TEMPUNAVAIL]" say the value is unknown.
 bool unavailable(std::string_view value) { return value == "[UNAVAILABLE]" || value == "[TEMPUNAVAIL]"; }
 
@@ -34,7 +21,7 @@ bool unavailable(std::string_view value) { return value == "[UNAVAILABLE]" || va
 std::optional<std::string> parse_addr(std::string_view value) {
     std::string text(value);
     int family = AF_INET;
-    if (iequals_prefix(value, "IPV6:")) {
+    if (istarts_with_ascii(value, "IPV6:")) {
         text = std::string(value.substr(5));
         family = AF_INET6;
     } else if (value.find(':') != std::string_view::npos) {
