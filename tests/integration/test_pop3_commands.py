@@ -372,3 +372,24 @@ def test_lock_session_answers_in_use(build_dir, tmp_path):
         third.greeting()
         third.login("alice", "secret")
         assert third.cmd("STAT") == f"+OK 1 {len(message(1))}"
+
+
+def test_retr_of_a_big_message_streams_intact(srv):
+    # 4 MB with bare LF line ends and dot lines: more than the session hands
+    # out at once, so the daemon's flush/backpressure path carries it.
+    body = b"".join(b"." * (i % 3) + f"line {i:07d} ".encode() + b"x" * 60 + b"\n" for i in range(60000))
+    big = b"Subject: big\nMessage-ID: <big@pop3.test>\n\n" + body
+    srv.deliver("alice", big)
+    c = srv.raw()
+    c.greeting()
+    c.login("alice", "secret")
+    assert c.cmd("LIST 1") == f"+OK 1 {len(crlf(big))}"
+    c.send_line("RETR 1")
+    assert c.line() == f"+OK {len(crlf(big))} octets"
+    wire = c.read_multi_raw()
+    assert undot(wire) == crlf(big)
+    assert c.cmd("NOOP") == "+OK"
+    assert c.cmd("QUIT") == "+OK Logging out."
+    # retr bytes are what went out: the +OK line and the dot-stuffed lines
+    # (as Dovecot counts them), not the terminating ".".
+    assert f"retr=1/{len(f'+OK {len(crlf(big))} octets') + 2 + len(wire)}, " in srv.wait_log("Logged out")
