@@ -151,3 +151,25 @@ def test_loftd_builtin_default_serves_pop3(build_dir, workdir, start_loftd):  # 
     stop = loftd.run_command("stop")
     assert stop.returncode == 0, stop.stderr
     assert loftd.wait_exit() == 0
+
+
+def test_client_gone_during_retr_deletes_nothing(build_dir, tmp_path):
+    # The client marks a message, starts a big RETR and disappears: the
+    # write fails, the session ends without the UPDATE state, the server
+    # keeps serving.
+    with Pop3Server(build_dir, tmp_path) as srv:
+        big = b"Subject: big\r\n\r\n" + b"y" * 76 + b"\r\n" * 1 + (b"z" * 78 + b"\r\n") * 80000
+        srv.deliver("alice", message(1))
+        srv.deliver("alice", big)
+        c = logged_in(srv)
+        assert c.cmd("DELE 1") == "+OK Marked to be deleted."
+        c.send_line("RETR 2")
+        assert c.line().startswith("+OK ")
+        c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        c.close()  # reset, with megabytes unsent
+        log = srv.wait_log("Disconnected: Connection closed")
+        assert re.search(r"pop3\(alice\)<\d+><[^>]+>: Info: Disconnected: Connection closed top=0/0, retr=1/\d+, "
+                         r"del=0/2, ", log), log
+        assert len(srv.mail_files()) == 2
+        again = logged_in(srv)
+        assert again.cmd("STAT") == f"+OK 2 {len(message(1)) + len(big)}"
