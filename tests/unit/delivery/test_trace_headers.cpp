@@ -105,7 +105,7 @@ TEST_CASE("CR, LF and NUL in envelope values cannot start a header of their own"
     Envelope e = test_envelope();
     e.mail_from = "a@b>\r\nX-Injected: 1";
     e.helo = "h\r\nX-Evil: 2";
-    const std::string h = trace_headers(lmtp_settings(), e, rcpt(std::string("r@x\nX-Bad: 3\0", 15)), "", true, date);
+    const std::string h = trace_headers(lmtp_settings(), e, rcpt("r@x\nX-Bad: 3\0!"s), "", true, date);
     CHECK(h.find("\r\nX-Injected") == std::string::npos);
     CHECK(h.find("\r\nX-Evil") == std::string::npos);
     CHECK(h.find("\nX-Bad") == std::string::npos);
