@@ -108,6 +108,12 @@ public:
           service_(std::move(service)),
           tracker_(std::make_shared<LoginTracker>(service_->login)),
           slot_(std::make_shared<UserSlot>()) {}
+    // finish() releases the mail_max_userip_connections slot; this covers
+    // the way around it (an exception out of run()), so a slot is never
+    // held after its connection is gone.
+    ~ConnectionLoop() { release_slot(); }
+    ConnectionLoop(const ConnectionLoop&) = delete;
+    ConnectionLoop& operator=(const ConnectionLoop&) = delete;
 
     asio::awaitable<void> run();
 
@@ -118,6 +124,7 @@ private:
     // line, and sends that line.
     asio::awaitable<void> say_goodbye(Session& session);
     void finish(Session& session, const std::string& reason);
+    void release_slot();
 
     std::shared_ptr<Connection> conn_;
     std::shared_ptr<Pop3Service> service_;
@@ -216,11 +223,15 @@ asio::awaitable<void> ConnectionLoop::say_goodbye(Session& session) {
     }
 }
 
-void ConnectionLoop::finish(Session& session, const std::string& reason) {
+void ConnectionLoop::release_slot() {
     if (slot_->held) {
         service_->userip.release(slot_->user, slot_->ip);
         slot_->held = false;
     }
+}
+
+void ConnectionLoop::finish(Session& session, const std::string& reason) {
+    release_slot();
     if (logged_in_) {
         // Dovecot's pop3(user) line: "Disconnected: Logged out top=0/0,
         // retr=1/1234, del=1/1, size=1234" (pop3_logout_format).

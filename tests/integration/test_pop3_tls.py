@@ -42,6 +42,20 @@ def test_stls_discards_pipelined_bytes(srv):
     assert re.search(r"Login: user=<alice>, method=PLAIN, rip=127\.0\.0\.1, lip=127\.0\.0\.1, mpid=\d+, TLS, ", log)
 
 
+def test_user_before_stls_is_forgotten(srv):
+    # RFC 2595 §4: the client must discard what it learnt before TLS, and
+    # the server must not pair a USER from the plaintext part (which an
+    # attacker in the path could have injected) with a PASS sent under TLS.
+    c = srv.raw()
+    c.greeting()
+    assert c.cmd("USER bob") == "+OK"
+    assert c.cmd("STLS") == "+OK Begin TLS negotiation now."
+    c.starttls()
+    assert c.cmd("PASS secret") == "-ERR No username given."
+    c.login("alice", "secret")
+    assert c.cmd("QUIT") == "+OK Logging out."
+
+
 def test_poplib_stls(srv):
     p = srv.connect()
     assert p.stls(context=client_tls_context()).startswith(b"+OK")
