@@ -21,10 +21,12 @@ void cmd_dele(Session::Impl& s, std::string_view args) {
 
 void cmd_rset(Session::Impl& s) {
     for (auto& m : s.messages_)
-        m.deleted = false;
+        m.deleted = m.set_seen = false;
     s.deleted_count_ = 0;
     s.deleted_bytes_ = 0;
-    // RFC 1460 §4 (LAST): RSET makes the highest message accessed 0 again.
+    // RFC 1460 §4 (LAST): RSET makes the highest message accessed 0 again
+    // (as Dovecot answers). The \Seen flags RETR would set at QUIT are
+    // forgotten too.
     s.last_accessed_ = 0;
     s.ok();
 }

@@ -144,7 +144,7 @@ bool Session::Impl::try_login() {
                        size.status().message());
             return fail("[SYS/TEMP] Couldn't get message sizes.");
         }
-        messages_.push_back({seq, view.uid(seq), *size, false});
+        messages_.push_back({seq, view.uid(seq), *size, false, false});
         stats_.mailbox_size += *size;
     }
     stats_.message_count = messages_.size();

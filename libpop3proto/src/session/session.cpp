@@ -211,7 +211,6 @@ Step Session::Impl::run() {
             }
         }
         if (close_requested_) {
-            flush_seen();
             lock_.release();
             state_ = SessionState::closed;
             continue;
@@ -257,8 +256,6 @@ Step Session::Impl::run() {
             }
             if (in_.empty() && in_.capacity() > kInputCompact)
                 std::string().swap(in_);
-            // The client waits: what it retrieved is \Seen now.
-            flush_seen();
             Step s;
             s.kind = Step::Kind::read;
             return s;

@@ -34,9 +34,6 @@ inline constexpr unsigned kMaxAuthFailures = 3;
 // pop3_lock_session: Dovecot waits about 10 s for another session's lock.
 inline constexpr unsigned kLockAttempts = 20;
 inline constexpr std::chrono::milliseconds kLockRetryDelay{500};
-// \Seen updates of RETR are committed in batches of this many (and whenever
-// the client waits for input, and at QUIT).
-inline constexpr std::size_t kSeenBatch = 256;
 
 // One message of the snapshot taken at login (RFC 1939 §5: its number
 // stays the same for the whole session).
@@ -45,6 +42,7 @@ struct SnapshotMessage {
     mailstore::storage::Uid uid = 0;
     std::uint64_t size = 0;          // virtual (CRLF) size: what LIST says
     bool deleted = false;            // DELE this session
+    bool set_seen = false;           // RETR this session: \Seen at QUIT
 };
 
 // An authenticated login not completed yet: the userdb, INBOX and
@@ -103,7 +101,7 @@ public:
     // false when the login must be retried later (lock busy: Step::sleep).
     bool try_login();
     void update_and_quit();
-    void flush_seen();
+    // RETR: remember to set \Seen at QUIT.
     void mark_seen(std::size_t index);
     // The message of number `text` (RFC 1939: "msg"), or an -ERR sent and
     // nullopt; `rest` gets what follows the number.
@@ -156,7 +154,6 @@ public:
     std::vector<detail::SnapshotMessage> messages_;
     std::vector<std::string> uidls_;
     bool uidls_ready_ = false;
-    std::vector<mailstore::storage::Uid> seen_pending_;
     std::size_t last_accessed_ = 0; // LAST (RFC 1460)
     std::uint64_t deleted_count_ = 0, deleted_bytes_ = 0; // marked with DELE
     std::string deleted_flag_;   // pop3_deleted_flag

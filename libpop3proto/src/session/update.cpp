@@ -1,6 +1,7 @@
 // QUIT in the TRANSACTION state (RFC 1939 §6): the UPDATE state applies the
-// DELE marks in one transaction (or sets pop3_deleted_flag instead); a
-// connection that ends any other way deletes nothing. \Seen for RETR.
+// DELE marks in one transaction (or sets pop3_deleted_flag instead), with
+// the \Seen flags of the messages RETR sent, as Dovecot 2.3 does; a
+// connection that ends any other way changes nothing.
 #include "session/session_impl.hpp"
 
 namespace pop3proto {
@@ -11,53 +12,41 @@ namespace st = mailstore::storage;
 void Session::Impl::mark_seen(std::size_t index) {
     if (no_flag_updates_ || !mailbox_)
         return;
-    const auto& m = messages_[index];
-    if (mailbox_->view().flags(m.seq) & st::flag_seen)
-        return;
-    seen_pending_.push_back(m.uid);
-    if (seen_pending_.size() >= detail::kSeenBatch)
-        flush_seen();
-}
-
-void Session::Impl::flush_seen() {
-    if (seen_pending_.empty() || !mailbox_)
-        return;
-    st::UidSet uids;
-    for (auto uid : seen_pending_)
-        uids.add(uid);
-    seen_pending_.clear();
-    auto tx = mailbox_->begin();
-    st::FlagUpdate update;
-    update.flags = st::flag_seen;
-    auto status = tx.update_flags(uids, update);
-    if (status) {
-        auto committed = tx.commit();
-        if (!committed)
-            status = committed.status();
-    }
-    if (!status)
-        log_.error("Couldn't set \\Seen flags: " + status.message());
+    auto& m = messages_[index];
+    if (!(mailbox_->view().flags(m.seq) & st::flag_seen))
+        m.set_seen = true;
 }
 
 void Session::Impl::update_and_quit() {
     state_ = SessionState::update;
-    st::UidSet deleted;
+    st::UidSet deleted, seen;
     std::uint64_t marked_bytes = 0;
-    for (const auto& m : messages_)
+    for (const auto& m : messages_) {
         if (m.deleted) {
             deleted.add(m.uid);
             marked_bytes += m.size;
+        } else if (m.set_seen) {
+            seen.add(m.uid);
         }
-    flush_seen();
-    if (!deleted.empty()) {
+    }
+    if (!deleted.empty() || !seen.empty()) {
+        // One transaction: the \Seen flags of RETR and the deletions are
+        // applied together or not at all.
         auto tx = mailbox_->begin();
         ms::Status status;
-        if (deleted_flag_.empty()) {
-            status = tx.expunge(deleted);
-        } else {
+        if (!seen.empty()) {
             st::FlagUpdate update;
-            update.keywords.push_back(deleted_flag_);
-            status = tx.update_flags(deleted, update);
+            update.flags = st::flag_seen;
+            status = tx.update_flags(seen, update);
+        }
+        if (status && !deleted.empty()) {
+            if (deleted_flag_.empty()) {
+                status = tx.expunge(deleted);
+            } else {
+                st::FlagUpdate update;
+                update.keywords.push_back(deleted_flag_);
+                status = tx.update_flags(deleted, update);
+            }
         }
         std::uint64_t gone = deleted.count();
         if (status) {
@@ -73,8 +62,10 @@ void Session::Impl::update_and_quit() {
             request_close("Storage error during logout.");
             return;
         }
-        stats_.deleted_count = gone;
-        stats_.deleted_bytes = marked_bytes;
+        if (!deleted.empty()) {
+            stats_.deleted_count = gone;
+            stats_.deleted_bytes = marked_bytes;
+        }
     }
     ok(stats_.deleted_count > 0 ? "Logging out, messages deleted." : "Logging out.");
     request_close("Logged out");

@@ -154,22 +154,54 @@ TEST_CASE("a message expunged by IMAP during the session: -ERR, no renumbering")
     CHECK(inbox_count(env) == 1);
 }
 
-TEST_CASE("RETR sets \\Seen (committed when the client waits), TOP does not") {
+TEST_CASE("RETR sets \\Seen at QUIT (as Dovecot 2.3), TOP does not") {
     Pop3Env env;
     add_three(env);
+    auto seen = [&](st::Seq seq) { return (env.open_inbox("alice").view().flags(seq) & st::flag_seen) != 0; };
     Pop3Harness s(env);
     s.login();
     CHECK(s.send("TOP 1 0").starts_with("+OK\r\n"));
     CHECK(s.send("RETR 2").starts_with("+OK 34 octets\r\n"));
-    {
-        // Still in the session: another session sees it already, as with
-        // Dovecot.
-        auto box = env.open_inbox("alice");
-        CHECK((box.view().flags(1) & st::flag_seen) == 0);
-        CHECK((box.view().flags(2) & st::flag_seen) != 0);
-        CHECK((box.view().flags(3) & st::flag_seen) == 0);
-    }
+    CHECK(s.send("RETR 3").starts_with("+OK 17 octets\r\n"));
+    CHECK(s.send("TOP 3 0").starts_with("+OK\r\n")); // TOP after RETR keeps the change
+    CHECK_FALSE(seen(2)); // nothing before UPDATE
     CHECK(s.send("QUIT") == "+OK Logging out.\r\n");
+    CHECK_FALSE(seen(1));
+    CHECK(seen(2));
+    CHECK(seen(3));
+}
+
+TEST_CASE("\\Seen: a dropped connection sets nothing; RSET forgets the RETRs before it") {
+    Pop3Env env;
+    add_three(env);
+    auto seen = [&](st::Seq seq) { return (env.open_inbox("alice").view().flags(seq) & st::flag_seen) != 0; };
+    {
+        Pop3Harness s(env);
+        s.login();
+        CHECK(s.send("RETR 1").starts_with("+OK"));
+    }
+    CHECK_FALSE(seen(1));
+    Pop3Harness s(env);
+    s.login();
+    CHECK(s.send("RETR 1").starts_with("+OK"));
+    CHECK(s.send("RSET") == "+OK\r\n");
+    CHECK(s.send("RETR 2").starts_with("+OK"));
+    CHECK(s.send("DELE 3") == "+OK Marked to be deleted.\r\n");
+    CHECK(s.send("QUIT") == "+OK Logging out, messages deleted.\r\n");
+    auto box = env.open_inbox("alice");
+    REQUIRE(box.view().count() == 2);
+    CHECK((box.view().flags(1) & st::flag_seen) == 0);
+    CHECK((box.view().flags(2) & st::flag_seen) != 0);
+}
+
+TEST_CASE("\\Seen already set stays set; RETR of a seen message changes nothing") {
+    Pop3Env env;
+    env.add_message("alice", "Subject: a\r\n\r\nx\r\n", st::flag_seen | st::flag_flagged);
+    Pop3Harness s(env);
+    s.login();
+    CHECK(s.send("RETR 1").starts_with("+OK"));
+    CHECK(s.send("QUIT") == "+OK Logging out.\r\n");
+    CHECK(env.open_inbox("alice").view().flags(1) == (st::flag_seen | st::flag_flagged));
 }
 
 TEST_CASE("pop3_no_flag_updates: RETR leaves \\Seen alone") {
