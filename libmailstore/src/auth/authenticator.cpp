@@ -341,6 +341,12 @@ std::vector<MechanismInfo> Authenticator::mechanisms() const {
     for (const auto& name : impl_->settings.mechanisms) {
         if (std::any_of(out.begin(), out.end(), [&](const MechanismInfo& m) { return m.name == name; }))
             continue;
+        // APOP needs a plaintext password (RFC 1939 §7): off when no passdb
+        // can return one, so POP3 sends no timestamp it cannot honour.
+        if (name == "APOP" && std::none_of(impl_->passdbs.begin(), impl_->passdbs.end(), [](const PassdbBlock& b) {
+                return !b.deny && !b.master && b.db && b.db->may_store_plaintext();
+            }))
+            continue;
         auto info = sasl::mechanism_info(name);
         out.push_back(info ? *info : builtin_info(name));
     }

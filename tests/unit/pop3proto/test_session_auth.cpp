@@ -210,9 +210,10 @@ TEST_CASE("APOP: another connection's timestamp does not work") {
 
 TEST_CASE("APOP needs a plaintext password: a hashed one fails") {
     Pop3Env env("auth_mechanisms = plain apop\n");
-    // A passwd-file with a SHA256-CRYPT-style hash instead of {PLAIN}.
-    const std::string users =
-        env.dir.write("hashed", "dave:{SHA256}K7gNU3sdo+OL0wNhqoVWhr3g6s1xYv72ol/pe/Unols=::::\n");
+    // One user with a hash, one with {PLAIN}: APOP is offered (erin can
+    // use it) but cannot check dave's password.
+    const std::string users = env.dir.write("hashed", "dave:{SHA256}K7gNU3sdo+OL0wNhqoVWhr3g6s1xYv72ol/pe/Unols=::::\n"
+                                                      "erin:{PLAIN}secret::::\n");
     auto loaded = mailstore::config::Config::load_string(
         "mail_location = maildir:" + env.dir.str() + "/mail/%u/Maildir\nauth_mechanisms = plain apop\n"
         "passdb {\n  driver = passwd-file\n  args = " + users + "\n}\n"
@@ -225,7 +226,30 @@ TEST_CASE("APOP needs a plaintext password: a hashed one fails") {
         std::make_shared<const mailstore::auth::Authenticator>(std::move(*auth)));
     Pop3Harness s(env, o);
     CHECK(s.send("APOP dave " + apop_digest(s.greeting(), "secret")) == "-ERR [AUTH] Authentication failed.\r\n");
-    // USER/PASS still works for that user.
+    CHECK(s.send("APOP erin " + apop_digest(s.greeting(), "secret")) == "+OK Logged in.\r\n");
+    Pop3Harness t(env, o);
+    // USER/PASS still works for the hashed user.
+    CHECK(t.send("USER dave") == "+OK\r\n");
+    CHECK(t.send("PASS secret") == "+OK Logged in.\r\n");
+}
+
+TEST_CASE("APOP is not offered when no passdb can return a plaintext password") {
+    Pop3Env env;
+    const std::string users =
+        env.dir.write("hashed", "dave:K7gNU3sdo+OL0wNhqoVWhr3g6s1xYv72ol/pe/Unols=::::\n");
+    auto loaded = mailstore::config::Config::load_string(
+        "mail_location = maildir:" + env.dir.str() + "/mail/%u/Maildir\nauth_mechanisms = plain apop\n"
+        "passdb {\n  driver = passwd-file\n  args = scheme=SHA256 " + users + "\n}\n"
+        "userdb {\n  driver = static\n  args = home=" + env.dir.str() + "/home/%u\n}\n");
+    REQUIRE(loaded.is_ok());
+    auto auth = mailstore::auth::Authenticator::create(*loaded);
+    REQUIRE(auth.is_ok());
+    HarnessOptions o;
+    o.backend = mailstore::auth::authenticator_backend(
+        std::make_shared<const mailstore::auth::Authenticator>(std::move(*auth)));
+    Pop3Harness s(env, o);
+    CHECK(s.greeting() == "+OK Loft ready.\r\n");
+    CHECK(s.send("APOP dave 0123456789abcdef0123456789abcdef") == "-ERR APOP not enabled.\r\n");
     CHECK(s.send("USER dave") == "+OK\r\n");
     CHECK(s.send("PASS secret") == "+OK Logged in.\r\n");
 }

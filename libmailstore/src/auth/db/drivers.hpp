@@ -52,6 +52,10 @@ public:
     // Drivers that never reveal a password (pam) check it themselves: they
     // return true here and implement verify().
     virtual bool verifies_plaintext() const { return false; }
+    // Whether lookups may return a plaintext password (APOP needs one, so
+    // POP3 offers it only when some passdb may): passwd-file says so from
+    // its scheme=, the system passdbs never, others (sql, static) may.
+    virtual bool may_store_plaintext() const { return !verifies_plaintext(); }
     virtual PassdbResult verify(const AuthRequest& request, std::string_view password) {
         (void)password;
         return lookup(request);

@@ -9,6 +9,7 @@
 
 #include <mailstore/var_expand.hpp>
 
+#include <cctype>
 #include <chrono>
 #include <unordered_map>
 #include <vector>
@@ -77,6 +78,16 @@ public:
             return Status::ok();
         auto r = fixed_->get(log_, generation_);
         return r ? Status::ok() : r.status();
+    }
+
+    bool templated() const { return templated_; }
+    // The fixed-path file's current contents; nullptr when the path is
+    // templated or the file cannot be read.
+    std::shared_ptr<const Parsed> fixed_contents() {
+        if (templated_)
+            return nullptr;
+        auto r = fixed_->get(log_, generation_);
+        return r ? *r : nullptr;
     }
 
     enum class Kind { found, unknown, failure };
@@ -204,9 +215,44 @@ private:
     std::atomic<std::uint64_t> generation_{0};
 };
 
+bool plaintext_scheme(std::string_view scheme) {
+    std::string s(scheme);
+    for (auto& c : s)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s == "PLAIN" || s == "CLEARTEXT";
+}
+
 class PasswdFilePassdb final : public PassdbDriver {
 public:
     explicit PasswdFilePassdb(std::unique_ptr<PasswdFileSource> source) : source_(std::move(source)) {}
+
+    // Plaintext when scheme= is a plaintext scheme, or some entry is
+    // written {PLAIN}/{CLEARTEXT} (the answer is kept per generation of the
+    // file: mechanisms() asks on every connection).
+    bool may_store_plaintext() const override {
+        if (plaintext_scheme(source_->options().scheme))
+            return true;
+        if (source_->templated())
+            return true; // one file per user: cannot tell
+        auto parsed = source_->fixed_contents();
+        if (!parsed)
+            return false;
+        const std::uint64_t gen = source_->generation();
+        if (checked_generation_.load() == gen)
+            return plaintext_entries_.load();
+        bool any = false;
+        for (const auto& e : parsed->entries) {
+            auto close = e.password.find('}');
+            if (e.password.starts_with("{") && close != std::string::npos &&
+                plaintext_scheme(std::string_view(e.password).substr(1, close - 1))) {
+                any = true;
+                break;
+            }
+        }
+        plaintext_entries_.store(any);
+        checked_generation_.store(gen);
+        return any;
+    }
 
     PassdbResult lookup(const AuthRequest& request) override {
         PassdbResult r;
@@ -235,6 +281,8 @@ public:
 
 private:
     std::unique_ptr<PasswdFileSource> source_;
+    mutable std::atomic<std::uint64_t> checked_generation_{~std::uint64_t(0)};
+    mutable std::atomic<bool> plaintext_entries_{false};
 };
 
 class PasswdFileUserdb final : public UserdbDriver {

@@ -9,6 +9,8 @@ namespace {
 
 class SystemPassdb final : public PassdbDriver {
 public:
+    // crypt() hashes only (APOP cannot use them).
+    bool may_store_plaintext() const override { return false; }
     explicit SystemPassdb(bool shadow) : shadow_(shadow) {}
 
     PassdbResult lookup(const AuthRequest& request) override {
