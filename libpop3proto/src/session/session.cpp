@@ -156,9 +156,13 @@ void Session::Impl::tls_started() {
     options_.tls_active = true;
     options_.stls_available = false;
     options_.client.secured = true;
-    // RFC 2595 §4: nothing the client sent before the handshake counts.
+    // RFC 2595 §4: nothing the client sent before the handshake counts,
+    // not even a USER it sent in the clear (an attacker in the path could
+    // have injected it, to be paired with the PASS sent under TLS).
     in_.clear();
     in_pos_ = 0;
+    have_user_ = false;
+    user_arg_.clear();
 }
 
 void Session::Impl::shutdown(std::string_view text) {

@@ -126,6 +126,18 @@ TEST_CASE("STLS: input pipelined after it is discarded (RFC 2595 §4)") {
     CHECK(s.send("PASS secret") == "-ERR No username given.\r\n");
 }
 
+TEST_CASE("STLS: a USER sent before it is forgotten (RFC 2595 §4)") {
+    Pop3Env env;
+    HarnessOptions o;
+    o.stls_available = true;
+    Pop3Harness s(env, o);
+    CHECK(s.send("USER bob") == "+OK\r\n");
+    CHECK(s.send("STLS") == "+OK Begin TLS negotiation now.\r\n");
+    CHECK(s.send("PASS secret") == "-ERR No username given.\r\n");
+    s.login();
+    CHECK(s.session().username() == "alice");
+}
+
 TEST_CASE("STLS without TLS configured") {
     Pop3Env env;
     Pop3Harness s(env);
