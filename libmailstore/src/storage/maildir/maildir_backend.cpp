@@ -15,6 +15,8 @@
 #include <mutex>
 #include <random>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -294,8 +296,13 @@ const UidlistEntry* MaildirBackend::entry_locked(Uid uid) {
 // The lookup order: the name we last saw, the name the index's flags give,
 // new/BASE, cur/BASE:2, and finally a readdir of cur/ (and new/) for BASE,
 // since another process (Dovecot, another session) may have renamed it.
+// That readdir records the name of every file it sees whose base the
+// uidlist knows, so a session that finds its names stale (a new process,
+// flags changed by Dovecot) reads the directories once, not once per
+// message (which made reading a whole mailbox quadratic).
 Result<std::string> MaildirBackend::locate_locked(Uid uid, const std::string& index_flags_name) {
-    auto& names = shared_->names;
+    auto& sh = *shared_;
+    auto& names = sh.names;
     if (auto it = names.find(uid); it != names.end()) {
         std::string full = paths_.mail_dir + "/" + it->second;
         if (path_exists(full))
@@ -319,17 +326,38 @@ Result<std::string> MaildirBackend::locate_locked(Uid uid, const std::string& in
             return paths_.mail_dir + "/" + rel;
         }
     }
-    for (const char* sub : {"cur", "new"}) {
-        auto listed = list_dir(paths_.mail_dir + "/" + sub);
-        if (!listed)
-            continue;
-        for (const auto& n : listed.value()) {
-            if (filename_base(n) == base) {
-                std::string rel = std::string(sub) + "/" + n;
-                names[uid] = rel;
-                return paths_.mail_dir + "/" + rel;
+    const std::int64_t cur_mtime = mtime_ns(cur_dir());
+    const std::int64_t new_mtime = mtime_ns(new_dir());
+    const bool unchanged = cur_mtime >= 0 && new_mtime >= 0 && cur_mtime == sh.listed_cur_mtime_ns &&
+                           new_mtime == sh.listed_new_mtime_ns &&
+                           sh.listed_at_ns - std::max(cur_mtime, new_mtime) > dirty_window_ns;
+    if (!unchanged) {
+        // Bases of the uidlist -> UIDs, to record every listed name (the
+        // entries are sorted by UID, not by base).
+        std::unordered_map<std::string_view, Uid> uid_of;
+        uid_of.reserve(sh.uidlist.entries.size());
+        for (const auto& e : sh.uidlist.entries)
+            uid_of.emplace(e.base, e.uid);
+        const std::int64_t started = now_ns();
+        ++sh.locate_listings;
+        bool complete = true;
+        for (const char* sub : {"cur", "new"}) {
+            auto listed = list_dir(paths_.mail_dir + "/" + sub);
+            if (!listed) {
+                complete = false;
+                continue;
+            }
+            for (const auto& n : listed.value()) {
+                auto found = uid_of.find(filename_base(n));
+                if (found != uid_of.end())
+                    names[found->second] = std::string(sub) + "/" + n;
             }
         }
+        sh.listed_cur_mtime_ns = complete ? cur_mtime : -1;
+        sh.listed_new_mtime_ns = complete ? new_mtime : -1;
+        sh.listed_at_ns = started;
+        if (auto it = names.find(uid); it != names.end())
+            return paths_.mail_dir + "/" + it->second;
     }
     return Status::not_found("maildir: " + paths_.mail_dir + ": the file of UID " + std::to_string(uid) + " (" +
                              base + ") is gone");
@@ -585,7 +613,7 @@ Status MaildirBackend::remove_all() {
             if (n.rfind("loft.index", 0) == 0)
                 ::unlink((paths_.index_dir + "/" + n).c_str());
     }
-    shared_->names.clear();
+    shared_->forget_names();
     shared_->uidlist = Uidlist{};
     shared_->uidlist_loaded = false;
     return Status::ok();

@@ -41,6 +41,23 @@ struct MaildirShared {
     // uid -> current file name relative to the folder ("cur/NAME" or "new/NAME").
     std::unordered_map<Uid, std::string> names;
     std::time_t last_tmp_cleanup = 0;
+    // The last time locate_locked() read cur/ and new/ to find a renamed
+    // file: every name it saw was recorded in `names`, so while both
+    // directories keep the mtimes seen before that read (and the read was
+    // not within dirty_window_ns of them), a UID still without a name has
+    // no file and the directories are not read again (one listing per
+    // change instead of one per message).
+    std::int64_t listed_cur_mtime_ns = -1;
+    std::int64_t listed_new_mtime_ns = -1;
+    std::int64_t listed_at_ns = 0;
+    // How many times locate_locked() has read the directories (for tests).
+    std::uint64_t locate_listings = 0;
+
+    // Drops every recorded name (and so the proof that a listing was complete).
+    void forget_names() {
+        names.clear();
+        listed_cur_mtime_ns = listed_new_mtime_ns = -1;
+    }
 };
 
 // Directory mtimes and uidlist identity recorded in the index header

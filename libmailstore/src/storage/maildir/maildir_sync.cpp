@@ -438,7 +438,7 @@ Status MaildirSyncRun::run(bool full) {
         sh.uidlist.header.next_uid = 1;
         sh.uidlist.header.guid = random_guid_hex();
         sh.uidlist_loaded = false; // not on disk yet
-        sh.names.clear();
+        sh.forget_names();
         lost_uidvalidity = v; // logged once the files are known (below)
         if (!fresh)
             ctx.reset();
@@ -447,7 +447,7 @@ Status MaildirSyncRun::run(bool full) {
         logger.infof("{}: UIDVALIDITY changed from {} to {} in dovecot-uidlist, rebuilding the index",
                      b.paths().mail_dir, hdr0.uidvalidity, sh.uidlist.header.uidvalidity);
         ctx.reset();
-        sh.names.clear();
+        sh.forget_names();
         rebuild = true;
     }
     if (rebuild) {
@@ -672,7 +672,7 @@ Status MaildirSyncRun::run(bool full) {
     // Make the index agree.
     const std::int64_t now = std::time(nullptr);
     if (want_cur && complete)
-        sh.names.clear();
+        sh.forget_names();
     Uid last_index_uid = 0;
     {
         const auto& st = ctx.current();
