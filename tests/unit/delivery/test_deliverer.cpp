@@ -382,3 +382,18 @@ TEST_CASE("deliver_log_format shapes the per-message lines; an unknown variable 
     REQUIRE_FALSE(bad.is_ok());
     CHECK(bad.status().message().find("deliver_log_format: ") == 0);
 }
+
+TEST_CASE("Recipient::session_id overrides the derived id in the reply and the log") {
+    DeliveryFixture f;
+    auto d = f.deliverer();
+    Spool spool = f.spool(message);
+    Recipient a = f.recipient("alice@example.com", "alice@example.com");
+    Recipient b = f.recipient("bob@example.com", "bob@example.com");
+    b.session_id = "custom:R9";
+    auto results = d.deliver(test_envelope(), {a, b}, spool);
+    REQUIRE(results.size() == 2);
+    CHECK(results[0].text == "2.0.0 <alice@example.com> 0S7/CULVC2vyMAAAg+zDdQ Saved");
+    CHECK(results[1].text == "2.0.0 <bob@example.com> custom:R9 Saved");
+    CHECK(f.log_text().find("lmtp(bob@example.com)<" + std::to_string(::getpid()) +
+                            "><custom:R9>: Info: msgid=<m1@x>: saved mail to INBOX\n") != std::string::npos);
+}
