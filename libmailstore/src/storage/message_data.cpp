@@ -41,7 +41,10 @@ std::size_t header_size(std::string_view bytes) {
     return bytes.size();
 }
 
-// Reads a whole file into memory (when it cannot be mapped).
+// Files up to this size are read, larger ones mapped.
+constexpr std::size_t kReadInsteadOfMap = 128 * 1024;
+
+// Reads a whole file into memory (a small one, or one that cannot be mapped).
 Result<std::string> read_whole(int fd, std::size_t size) {
     std::string data(size, '\0');
     std::size_t done = 0;
@@ -83,16 +86,13 @@ Result<MessageData> map_message_file(int fd) {
             return Status::io("mail file is not a regular file");
         if (st.st_size == 0)
             return make_message_data(nullptr, {});
-        // A guarded read-only mapping: Maildir files are replaced by rename,
-        // never rewritten, but one truncated by its owner while we read it
-        // must give NULs, not a SIGBUS that kills every session of the
-        // worker (index/mapping_guard.hpp). When no mapping can be had, the
-        // file is read into memory.
-        auto mapping = std::make_shared<index::GuardedMapping>(fd, std::size_t(st.st_size));
-        if (mapping->address() == nullptr) {
+        // Read into memory (decompressed when compressed).
+        auto read_in = [&]() -> Result<MessageData> {
             auto data = read_whole(fd, std::size_t(st.st_size));
             if (!data)
                 return data.status();
+            // Truncated meanwhile: NULs for the missing tail, as a mapping gives.
+            data.value().resize(std::size_t(st.st_size), '\0');
             auto owned = std::make_shared<const std::string>(std::move(data.value()));
             std::string_view bytes(*owned);
             if (detect_compression(bytes.substr(0, 4)) == CompressFormat::none)
@@ -102,7 +102,21 @@ Result<MessageData> map_message_file(int fd) {
                 return plain.status();
             auto buffer = std::make_shared<const std::string>(std::move(plain.value()));
             return make_message_data(buffer, std::string_view(*buffer));
-        }
+        };
+        // Most mail is small: reading it costs one pread, where a mapping
+        // costs mmap, page faults and an munmap whose TLB shootdown
+        // interrupts every CPU running a thread of the process (a POP3 or
+        // IMAP worker reads thousands of messages in a row).
+        if (std::size_t(st.st_size) <= kReadInsteadOfMap)
+            return read_in();
+        // A guarded read-only mapping: Maildir files are replaced by rename,
+        // never rewritten, but one truncated by its owner while we read it
+        // must give NULs, not a SIGBUS that kills every session of the
+        // worker (index/mapping_guard.hpp). When no mapping can be had, the
+        // file is read into memory.
+        auto mapping = std::make_shared<index::GuardedMapping>(fd, std::size_t(st.st_size));
+        if (mapping->address() == nullptr)
+            return read_in();
         std::string_view bytes(mapping->address(), mapping->size());
         CompressFormat format = detect_compression(bytes.substr(0, 4));
         if (format == CompressFormat::none)

@@ -56,8 +56,9 @@ TEST_CASE("map_message_file maps a file and keeps it alive after unlink") {
 
 TEST_CASE("a mail file truncated while mapped reads as NULs instead of killing the process (SIGBUS)") {
     loft_test::TempDir dir;
-    // Three pages and a bit, so whole pages vanish.
-    std::string text = "Subject: big\n\n" + std::string(3 * 4096 + 100, 'x');
+    // Whole pages vanish; larger than the 128 KB up to which
+    // map_message_file reads a file instead of mapping it.
+    std::string text = "Subject: big\n\n" + std::string(40 * 4096 + 100, 'x');
     std::string path = dir.write("msg", text);
     auto data = map_path(path);
     REQUIRE(data.is_ok());
@@ -75,6 +76,27 @@ TEST_CASE("a mail file truncated while mapped reads as NULs instead of killing t
     auto again = map_path(path);
     REQUIRE(again.is_ok());
     CHECK(again->bytes() == text.substr(0, 10));
+}
+
+TEST_CASE("map_message_file: a small file is read into memory, a large one mapped") {
+    loft_test::TempDir dir;
+    // Up to 128 KB the bytes are a copy: a later truncation leaves them as read.
+    std::string small = "Subject: s\n\n" + std::string(128 * 1024 - 12, 'y');
+    REQUIRE(small.size() == 128 * 1024);
+    std::string small_path = dir.write("small", small);
+    auto read = map_path(small_path);
+    REQUIRE(read.is_ok());
+    REQUIRE(::truncate(small_path.c_str(), 10) == 0);
+    CHECK(read->bytes() == small);
+    CHECK(read->body().size() == small.size() - 12);
+    // One byte more is mapped: past the new end of a truncated file, NULs.
+    std::string large = small + "z";
+    std::string large_path = dir.write("large", large);
+    auto mapped = map_path(large_path);
+    REQUIRE(mapped.is_ok());
+    REQUIRE(::truncate(large_path.c_str(), 10) == 0);
+    CHECK(mapped->bytes().size() == large.size());
+    CHECK(mapped->bytes().back() == '\0');
 }
 
 TEST_CASE("map_message_file: an empty file, a directory, a bad fd") {
