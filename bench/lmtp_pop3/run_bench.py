@@ -156,7 +156,8 @@ def generate_pop3_maildir(maildir: pathlib.Path, count: int, seed: int) -> None:
 
 def link_tree(src: pathlib.Path, dst: pathlib.Path, owner) -> None:
     """dst/{cur,new,tmp}: hard links to src's message files, a copy of its uidlist, no index."""
-    shutil.rmtree(dst, ignore_errors=True)
+    if dst.exists():
+        shutil.rmtree(dst)
     for d in ("cur", "new", "tmp"):
         (dst / d).mkdir(parents=True)
     for f in os.scandir(src / "cur"):
