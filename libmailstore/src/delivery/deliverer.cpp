@@ -124,7 +124,7 @@ public:
 Result<std::string> Deliverer::Impl::save_into(const storage::User& user, const std::string& name,
                                                const SaveTarget& target, const std::string& prefix,
                                                const Spool& message, std::vector<SavedFile>& files) const {
-    auto mailbox = storage::Mailbox::open(user, name);
+    auto mailbox = storage::Mailbox::open(user, name, storage::OpenOptions{.save_only = true});
     if (!mailbox)
         return mailbox.status();
     auto transaction = mailbox->begin();

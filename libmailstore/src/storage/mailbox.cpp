@@ -120,6 +120,23 @@ Result<Mailbox> Mailbox::open(const User& user, std::string_view name, const Ope
             return shared.status();
         impl->index = std::move(shared.value());
         Mailbox mailbox(std::move(impl));
+        if (options.save_only) {
+            // No backend sync, no counting, no status cache: a delivery's
+            // commit syncs what it needs under the index lock.
+            Impl& im = *mailbox.impl_;
+            std::shared_ptr<const index::IndexState> state;
+            {
+                std::lock_guard lock(im.index->mutex);
+                auto refreshed = im.index->index->refresh();
+                if (!refreshed)
+                    return refreshed.status();
+                state = std::move(refreshed.value());
+            }
+            im.guid = hex_guid(state->header().mailbox_guid);
+            im.view_impl.state = std::move(state);
+            im.view_impl.reset_counters();
+            return mailbox;
+        }
         auto synced = mailbox.sync(0);
         if (!synced)
             return synced.status();

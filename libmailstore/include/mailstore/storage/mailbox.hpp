@@ -34,6 +34,12 @@ class Mailbox;
 struct OpenOptions {
     bool read_only = false;   // EXAMINE: no changes, \Recent not claimed (but unclaimed ones shown: View::recent)
     bool claim_recent = true; // this session becomes the owner of \Recent messages
+    // Delivery (LMTP, LDA): the mailbox is opened only to save into it. No
+    // view is built (view() shows the index as it was, without counters),
+    // \Recent is not claimed (the next IMAP session gets it) and the status
+    // cache is not rewritten: opening costs the same whatever the mailbox's
+    // size. Transaction::commit still syncs with the files under the lock.
+    bool save_only = false;
 };
 
 // The messages one session sees. Valid until the next Mailbox::sync(); a
