@@ -135,7 +135,9 @@ struct FilterContext {
 
 // Implemented by Sieve (a later issue) or an embedding program. Errors make
 // the pipeline fall back to keep, logged, as Dovecot does for a failing
-// script.
+// script. Must be thread-safe: one Deliverer (and its filter) serves every
+// delivery thread of a daemon at once, so filter() is called concurrently
+// for different recipients.
 class MAILSTORE_API DeliveryFilter {
 public:
     virtual ~DeliveryFilter() = default;

@@ -118,15 +118,18 @@ public:
                              const Spool& message, const DeliveryLog& dlog, std::vector<SavedFile>& files) const;
     Result<std::string> save_into(const storage::User& user, const std::string& name, const SaveTarget& target,
                                   const std::string& prefix, const Spool& message,
-                                  std::vector<SavedFile>& files) const;
+                                  std::vector<SavedFile>& files, bool* opened = nullptr) const;
 };
 
 Result<std::string> Deliverer::Impl::save_into(const storage::User& user, const std::string& name,
                                                const SaveTarget& target, const std::string& prefix,
-                                               const Spool& message, std::vector<SavedFile>& files) const {
+                                               const Spool& message, std::vector<SavedFile>& files,
+                                               bool* opened) const {
     auto mailbox = storage::Mailbox::open(user, name, storage::OpenOptions{.save_only = true});
     if (!mailbox)
         return mailbox.status();
+    if (opened)
+        *opened = true;
     auto transaction = mailbox->begin();
     storage::SaveRequest request;
     request.fd = message.fd();
@@ -169,9 +172,15 @@ Result<std::string> Deliverer::Impl::save(const storage::User& user, const SaveT
             }
         }
         if (usable) {
-            auto saved = save_into(user, name, target, prefix, message, files);
-            if (saved || (saved.status().code() != Status::Code::not_found &&
-                          saved.status().code() != Status::Code::invalid_argument))
+            // Only a mailbox that cannot be opened falls back to INBOX; a
+            // save that fails once the mailbox is open (a message over the
+            // size limit, an empty one, an I/O error) would fail the same
+            // way there, so it is answered as it is.
+            bool opened = false;
+            auto saved = save_into(user, name, target, prefix, message, files, &opened);
+            if (saved || opened ||
+                (saved.status().code() != Status::Code::not_found &&
+                 saved.status().code() != Status::Code::invalid_argument))
                 return saved;
             usable = saved.status();
         }

@@ -253,6 +253,22 @@ TEST_CASE("a missing -m mailbox without autocreate, or a bad name, falls back to
                             "Missing\n") != std::string::npos);
 }
 
+TEST_CASE("a save that fails in an opened -m mailbox is not tried again in INBOX") {
+    // The INBOX fallback is for a mailbox that cannot be opened; an empty
+    // message (or one over the size limit) fails the same way everywhere.
+    DeliveryFixture f;
+    auto d = f.deliverer("lda_mailbox_autocreate = yes\n", "lda");
+    Spool spool = f.spool("");
+    Recipient r = f.recipient("alice@example.com", "alice@example.com");
+    r.mailbox = "Box";
+    auto results = d.deliver(test_envelope(), {r}, spool);
+    REQUIRE(results.size() == 1);
+    CHECK(results[0].outcome != RecipientResult::Outcome::delivered);
+    CHECK(results[0].saved_to.empty());
+    CHECK(f.files("alice@example.com").empty());
+    CHECK(f.log_text().find("save failed to open mailbox Box") == std::string::npos);
+}
+
 TEST_CASE("lmtp_save_to_detail_mailbox: an existing detail mailbox, a missing one, autocreate and autosubscribe") {
     DeliveryFixture f;
     Recipient r = f.recipient("alice+lists@example.com", "alice@example.com");
