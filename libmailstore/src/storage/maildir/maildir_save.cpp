@@ -11,6 +11,7 @@
 #include "storage/maildir/save_stream.hpp"
 
 #include <mailstore/log.hpp>
+#include <mailstore/storage/limits.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -29,7 +30,7 @@ namespace {
 
 // Without mail_max_message_size, a message read from a file descriptor is
 // still bounded (the index stores sizes in 64 bits, but memory is finite).
-constexpr std::uint64_t default_read_limit = std::uint64_t(1) << 31;
+constexpr std::uint64_t default_read_limit = max_saved_message_size;
 
 struct MaildirPendingSave final : PendingSave {
     std::string base;     // the file's base name, tmp/<base> until committed
