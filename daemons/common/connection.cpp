@@ -18,6 +18,9 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <sys/socket.h>
+#include <sys/types.h>
+
 namespace loft {
 
 namespace {
@@ -103,6 +106,19 @@ void Connection::set_user(const std::string& user) {
     }
     logged_in_ = !user.empty();
     update_logger();
+}
+
+std::optional<uid_t> Connection::peer_uid() {
+    ucred cred{};
+    socklen_t len = sizeof cred;
+    const int fd = socket_.native_handle();
+    sockaddr_storage addr{};
+    socklen_t addr_len = sizeof addr;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &addr_len) != 0 || addr.ss_family != AF_UNIX)
+        return std::nullopt;
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof cred)
+        return std::nullopt;
+    return cred.uid;
 }
 
 std::string Connection::remote_ip_shared() const {

@@ -23,7 +23,9 @@
 #include <ctime>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <sys/types.h>
 
 namespace loft {
 
@@ -124,6 +126,9 @@ public:
     const std::string& local_ip() const { return local_ip_; }
     unsigned local_port() const { return local_port_; }
     bool proxied() const { return proxied_; }
+    // A unix-socket client's uid (SO_PEERCRED); nullopt for TCP clients or
+    // when the kernel does not say.
+    std::optional<uid_t> peer_uid();
     const std::string& listener_name() const { return listener_; }
     // The user once logged in (shown by WHO, matched by KICK, in log prefixes).
     void set_user(const std::string& user);
