@@ -38,6 +38,8 @@ constexpr SettingInfo kSettings[] = {
     {"lmtp_user_concurrency_limit", T::uint, "0", "",
      "Deliveries to one user at once in one loft-lmtpd process (0: no limit); one more gets 451 4.3.0 and is retried by the MTA.", "", true},
     {"lmtp_verbose_replies", T::boolean, "no", "", kDoc, "", false},
+    {"lmtp_xclient_trusted_users", T::list, "", "",
+     "Loft: user names whose processes may send XCLIENT over loft-lmtpd's unix socket (SO_PEERCRED), besides root and the server's own user.", "", true},
     {"mail_temp_dir", T::string, "/tmp", "",
      "Directory of the unlinked temporary files LMTP and the LDA spool incoming messages to.", "", true},
     {"postmaster_address", T::string, "postmaster@%{if;%d;ne;;%d;%{hostname}}", "", kDoc, "", false},

@@ -322,7 +322,8 @@ TEST_CASE("the delivery pipeline's settings are registered as implemented") {
     for (const char* name : {"recipient_delimiter", "lmtp_save_to_detail_mailbox", "lda_mailbox_autocreate",
                              "lda_mailbox_autosubscribe", "lmtp_hdr_delivery_address", "lmtp_add_received_header",
                              "lda_original_recipient_header", "mail_temp_dir", "lmtp_max_mail_size", "deliver_log_format",
-                             "lmtp_max_recipients", "lmtp_user_concurrency_limit"}) {
+                             "lmtp_max_recipients", "lmtp_user_concurrency_limit",
+                             "lmtp_xclient_trusted_users"}) {
         CAPTURE(name);
         REQUIRE(find_setting(name) != nullptr);
         CHECK(find_setting(name)->implemented);
