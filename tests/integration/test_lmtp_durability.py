@@ -28,6 +28,7 @@ import pytest
 from lmtpd_util import LmtpRaw, LmtpServer, wait_for
 
 ALICE = "alice@example.com"
+BOB = "bob@example.com"
 CLIENTS = 3
 KILLS = 15
 MESSAGES_PER_SESSION = 8
@@ -226,10 +227,19 @@ def resolve(dir_arg: str, name_arg: str) -> str:
     return os.path.normpath(os.path.join(fd_path(dir_arg), name))
 
 
-def check_delivery_order(events, maildir: str) -> list[str]:
-    """Problems with the durability order of one delivery, [] when right."""
+def check_delivery_order(events, maildir: str, rcpt: str = ALICE) -> list[str]:
+    """Problems with the durability order of one recipient's delivery, []
+    when right. A file may reach the recipient's tmp/ as a hard link of
+    another recipient's copy (several recipients, no per-recipient header):
+    links and renames keep the inode, so a sync through any of its names
+    counts, before or after the link."""
     tmp_dir, new_dir = os.path.join(maildir, "tmp"), os.path.join(maildir, "new")
-    synced: dict[str, int] = {}
+    inode: dict[str, int] = {}  # path -> inode group (names made by link/rename share one)
+
+    def group(path: str) -> int:
+        return inode.setdefault(path, len(inode))
+
+    synced: dict[int, int] = {}  # inode group -> index of its first sync
     rename_at = renamed_from = None
     dir_sync_at = reply_at = None
     for i, (call, args, res) in enumerate(events):
@@ -237,22 +247,24 @@ def check_delivery_order(events, maildir: str) -> list[str]:
             continue
         if call in ("fdatasync", "fsync"):
             path = fd_path(args[0])
-            if os.path.dirname(path) == tmp_dir:
-                synced.setdefault(path, i)
-            elif path == new_dir and rename_at is not None and dir_sync_at is None:
-                dir_sync_at = i
+            if path == new_dir:
+                if rename_at is not None and dir_sync_at is None:
+                    dir_sync_at = i
+            else:
+                synced.setdefault(group(path), i)
         elif call in ("rename", "renameat", "renameat2", "link", "linkat"):
             if call in ("rename", "link"):
                 src, dst = os.path.normpath(args[0].strip('"')), os.path.normpath(args[1].strip('"'))
             else:
                 src, dst = resolve(args[0], args[1]), resolve(args[2], args[3])
+            inode[dst] = group(src)
             if os.path.dirname(src) == tmp_dir and os.path.dirname(dst) == new_dir and rename_at is None:
                 rename_at, renamed_from = i, src
         elif call in ("write", "sendto", "sendmsg") and reply_at is None:
             # The "->" in a socket's <TCP:[a->b]> defeats the argument
             # split: look at the whole call.
             text = ",".join(args)
-            if ("<TCP:" in text or "<UNIX" in text) and "250 2.0.0 <alice@example.com>" in text:
+            if ("<TCP:" in text or "<UNIX" in text) and f"250 2.0.0 <{rcpt}>" in text:
                 reply_at = i
     if reply_at is None:
         return ["the 250 reply was never written to the socket"]
@@ -261,7 +273,7 @@ def check_delivery_order(events, maildir: str) -> list[str]:
     problems = []
     if rename_at > reply_at:
         problems.append("the rename into new/ comes after the 250 was sent")
-    data_sync = synced.get(renamed_from)
+    data_sync = synced.get(group(renamed_from))
     if data_sync is None:
         problems.append(f"no fdatasync/fsync of {renamed_from} before its rename")
     elif data_sync > rename_at:
@@ -273,14 +285,25 @@ def check_delivery_order(events, maildir: str) -> list[str]:
     return problems
 
 
-def traced_delivery(build_dir, tmp_path, mode: str) -> tuple[list, str, str]:
+def traced_delivery(build_dir, tmp_path, mode: str, rcpts: tuple[str, ...] = (ALICE,),
+                    extra_config: str = "") -> tuple[list, str, LmtpServer]:
     trace = tmp_path / f"strace-{mode}.txt"
-    srv = LmtpServer(build_dir, tmp_path / mode, strace_log=trace, mail_fsync=mode)
+    srv = LmtpServer(build_dir, tmp_path / mode, strace_log=trace, mail_fsync=mode, extra_config=extra_config)
     try:
-        # A first delivery makes the Maildir and its index; the second is checked.
+        # A first delivery makes the Maildirs and their indexes; the second is checked.
         for n in (1, 2):
-            with srv.lmtp() as c:
-                c.sendmail("sender@example.org", [ALICE], message_for(n))
+            # Raw: smtplib's sendmail reads one reply after the data, LMTP
+            # sends one per recipient (RFC 2033 §4.2).
+            c = srv.raw()
+            c.command("LHLO client.example")
+            assert c.command("MAIL FROM:<sender@example.org>") == "250 2.1.0 OK"
+            for rcpt in rcpts:
+                assert c.command(f"RCPT TO:<{rcpt}>") == "250 2.1.5 OK"
+            assert c.command("DATA").startswith("354 ")
+            c.send(message_for(n) + b".\r\n")
+            replies = c.read_replies(len(rcpts))
+            assert all(r.startswith("250 2.0.0 ") for r in replies), replies
+            c.sock.close()
             if n == 1:
                 wait_for(lambda: "250 2.0.0" in trace.read_text(errors="replace"), "the first delivery traced")
                 start = len(trace.read_text(errors="replace").splitlines())
@@ -288,23 +311,44 @@ def traced_delivery(build_dir, tmp_path, mode: str) -> tuple[list, str, str]:
         srv.stop()
     lines = trace.read_text(errors="replace").splitlines()
     text = "\n".join(lines[start:])
-    return parse_trace(text), text, str(srv.maildir(ALICE))
+    return parse_trace(text), text, srv
 
 
 @pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed")
 def test_delivery_syscall_order(build_dir, tmp_path):
-    events, raw, maildir = traced_delivery(build_dir, tmp_path, "optimized")
-    problems = check_delivery_order(events, maildir)
+    events, raw, srv = traced_delivery(build_dir, tmp_path, "optimized")
+    problems = check_delivery_order(events, str(srv.maildir(ALICE)))
     assert problems == [], "mail_fsync=optimized: " + "; ".join(problems) + "\n" + raw[-6000:]
 
-    events, raw, maildir = traced_delivery(build_dir, tmp_path, "always")
-    problems = check_delivery_order(events, maildir)
+    events, raw, srv = traced_delivery(build_dir, tmp_path, "always")
+    problems = check_delivery_order(events, str(srv.maildir(ALICE)))
     assert problems == [], "mail_fsync=always: " + "; ".join(problems) + "\n" + raw[-6000:]
 
-    events, raw, maildir = traced_delivery(build_dir, tmp_path, "never")
-    problems = check_delivery_order(events, maildir)
+    events, raw, srv = traced_delivery(build_dir, tmp_path, "never")
+    problems = check_delivery_order(events, str(srv.maildir(ALICE)))
     assert any("no fdatasync/fsync of" in p for p in problems), \
         f"mail_fsync=never passed the durability check ({problems}): the check cannot fail\n" + raw[-6000:]
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed")
+def test_hard_linked_delivery_syscall_order(build_dir, tmp_path):
+    """Two recipients with lmtp_hdr_delivery_address = none: one copy, hard
+    linked into the second Maildir. For each recipient the file is synced,
+    renamed into new/ and new/ synced before its 250."""
+    extra = "lmtp_hdr_delivery_address = none\n"
+    events, raw, srv = traced_delivery(build_dir, tmp_path, "optimized", (ALICE, BOB), extra)
+    links = [e for e in events if e[0] in ("link", "linkat") and e[2] == 0]
+    assert links, "no hard link was made: the shared-copy path was not taken\n" + raw[-6000:]
+    for rcpt in (ALICE, BOB):
+        problems = check_delivery_order(events, str(srv.maildir(rcpt)), rcpt)
+        assert problems == [], f"{rcpt}: " + "; ".join(problems) + "\n" + raw[-6000:]
+    inodes = [sorted(f.stat().st_ino for f in srv.message_files(rcpt)) for rcpt in (ALICE, BOB)]
+    assert len(inodes[0]) == 2 and inodes[0] == inodes[1], inodes
+
+    events, raw, srv = traced_delivery(build_dir, tmp_path, "never", (ALICE, BOB), extra)
+    problems = check_delivery_order(events, str(srv.maildir(BOB)), BOB)
+    assert any("no fdatasync/fsync of" in p for p in problems), \
+        f"mail_fsync=never passed the check for the linked copy ({problems})\n" + raw[-6000:]
 
 
 def test_check_delivery_order_rejects_wrong_orders():
