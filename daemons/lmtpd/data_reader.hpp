@@ -3,10 +3,13 @@
 // Lines are not bounded here: a line of any length is passed through as it
 // comes, so memory stays bounded by the pieces fed in.
 //
-// Line ends: CRLF, and a bare LF as well, as Dovecot's LMTP accepts it
-// (docs/lmtp.md "Message data"): a "." alone on a line ends the data when it
-// is followed by CRLF or LF and preceded by either; bare LFs inside the
-// message are kept byte-exact.
+// The end of the data is CRLF "." CRLF only (RFC 5321 §4.1.1.4, §4.5.2),
+// where the data's start counts as a CRLF: a "." line next to a bare LF
+// ("\n.\r\n", "\r\n.\n", "\n.\n") is message data, kept as it came, so a
+// relay that passes bare LFs through cannot have one message read as two
+// transactions (SMTP smuggling). Dovecot 2.3.19's LMTP ends the data on
+// those too (docs/lmtp.md "Message data"). Bare LFs are line ends for
+// unstuffing and are kept byte-exact.
 #pragma once
 
 #include <cstddef>
@@ -23,7 +26,11 @@ public:
     std::size_t decode(std::string_view in, std::string& out);
     // The end-of-data line was seen.
     bool done() const { return state_ == State::done; }
-    void reset() { state_ = State::line_start; }
+    void reset() {
+        state_ = State::line_start;
+        after_crlf_ = true;
+        last_cr_ = false;
+    }
 
 private:
     enum class State {
@@ -34,6 +41,8 @@ private:
         done,
     };
     State state_ = State::line_start;
+    bool after_crlf_ = true; // the current line began after a CRLF (or the data's start)
+    bool last_cr_ = false;   // in_line: the last byte passed on was a CR
 };
 
 } // namespace lmtpd

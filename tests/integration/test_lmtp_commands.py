@@ -326,7 +326,10 @@ def deliver_raw(c, msg: bytes, rcpt: str = ALICE) -> list[str]:
 
 def test_bare_lf_and_nul_in_data(srv):
     """Accepted and stored as they came (docs/lmtp.md, "Message data"), as
-    Dovecot does; a bare LF is a line end, so "." + LF ends the data."""
+    Dovecot does. Only CRLF "." CRLF ends the data (RFC 5321 §4.1.1.4):
+    a "." line next to a bare LF is data (Dovecot 2.3.19 ends the data
+    there), so a smuggled second transaction stays inside the first
+    message."""
     c = srv.raw()
     lhlo(c)
     msg = message("odd", b"bare\nline feed\r\nnul \x00 byte\r\n")
@@ -334,15 +337,21 @@ def test_bare_lf_and_nul_in_data(srv):
     assert reply[0].startswith("250 2.0.0 <alice@example.com> "), reply
     (data,) = srv.messages(ALICE)
     assert data.endswith(stored(msg)), data
-    # The lone "." ending with a bare LF ends the data too.
+    # "\r\n.\n" and "\n.\r\n" are data: the commands after them are message
+    # text, and one 250 answers the whole.
     assert c.command("MAIL FROM:<sender@example.org>") == "250 2.1.0 OK"
     assert c.command("RCPT TO:<bob@example.com>") == "250 2.1.5 OK"
     assert c.command("DATA").startswith("354 ")
-    c.send(message("lf-dot", b"x\n") + b".\n")
-    assert c.read_reply()[0].startswith("250 2.0.0 <bob@example.com> ")
-    (data,) = srv.messages(BOB)
-    assert data.endswith(stored(message("lf-dot", b"x\n")))
+    smuggled = (b"x\r\n.\nMAIL FROM:<evil@example.net>\r\nRCPT TO:<alice@example.com>\r\nDATA\r\n"
+                b"y\n.\r\nQUIT\r\n")
+    c.send(message("lf-dot", smuggled) + b".\r\n")
+    reply = c.read_reply()
+    assert len(reply) == 1 and reply[0].startswith("250 2.0.0 <bob@example.com> "), reply
+    assert reply[0].endswith(" Saved"), reply
     assert c.command("NOOP").startswith("250 ")
+    (data,) = srv.messages(BOB)
+    assert data.endswith(stored(message("lf-dot", smuggled)))
+    assert len(srv.messages(ALICE)) == 1
 
 
 def test_eight_bit_body_in_seven_bit_session(srv):

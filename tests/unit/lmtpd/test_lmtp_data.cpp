@@ -141,11 +141,11 @@ TEST_CASE("bare LF, NUL and 8-bit bytes in DATA of a 7-bit session are accepted 
     LmtpClient c(env);
     c.lhlo();
     c.send("MAIL FROM:<a@b>\r\nRCPT TO:<alice>\r\nDATA\r\n");
-    const std::string data("A: b\nbare lf\r\nnul\0here\r\n\xE9t\xE9\r\nno crlf\n.\r\n", 40);
+    const std::string data("A: b\nbare lf\r\nnul\0here\r\n\xE9t\xE9\r\nno crlf\n\r\n.\r\n", 42);
     CHECK(c.send(data) == "250 2.0.0 <alice> SESSID Saved\r\n");
     auto files = env.delivered("alice");
     REQUIRE(files.size() == 1);
-    CHECK(body_of(files[0]) == std::string("A: b\nbare lf\nnul\0here\n\xE9t\xE9\nno crlf\n", 34));
+    CHECK(body_of(files[0]) == std::string("A: b\nbare lf\nnul\0here\n\xE9t\xE9\nno crlf\n\n", 35));
 }
 
 TEST_CASE("a data line longer than the command bound is stored whole") {

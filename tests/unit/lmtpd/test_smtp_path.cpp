@@ -151,8 +151,22 @@ TEST_CASE("dot-unstuffing (RFC 5321 §4.5.2)") {
     CHECK(done);
     // "..": one dot of content; a lone "." inside a line is content.
     CHECK(unstuff("..\r\nx.\r\n. \r\n.\r\n", &done) == ".\r\nx.\r\n \r\n");
-    // Bare LF ends lines too (Dovecot), and ".\n" ends the data.
-    CHECK(unstuff("a\nb\n.\n", &done) == "a\nb\n");
+    // Only CRLF "." CRLF ends the data (RFC 5321 §4.1.1.4); a "." line next
+    // to a bare LF is data kept as it came (the SMTP smuggling patterns,
+    // which Dovecot 2.3.19 takes as the end).
+    CHECK(unstuff("a\nb\n.\n", &done) == "a\nb\n.\n");
+    CHECK(!done);
+    CHECK(unstuff("a\r\n.\nMAIL FROM:<x>\r\n.\r\n", &done) == "a\r\n.\nMAIL FROM:<x>\r\n");
+    CHECK(done);
+    CHECK(unstuff("a\n.\r\nMAIL FROM:<x>\r\n.\r\n", &done) == "a\n.\r\nMAIL FROM:<x>\r\n");
+    CHECK(done);
+    CHECK(unstuff(".\n.\r\n", &done) == ".\n.\r\n");
+    CHECK(!done);
+    // Bare LF still ends lines for unstuffing: "..x" after it is ".x".
+    CHECK(unstuff("a\n..x\r\n.\r\n", &done) == "a\n.x\r\n");
+    CHECK(done);
+    // A line ending in a bare LF, then CRLF "." CRLF: the end.
+    CHECK(unstuff("a\n\r\n.\r\n", &done) == "a\n\r\n");
     CHECK(done);
     // ".\r" followed by something other than LF: content.
     CHECK(unstuff(".\rx\r\n.\r\n", &done) == "\rx\r\n");
@@ -165,7 +179,7 @@ TEST_CASE("dot-unstuffing (RFC 5321 §4.5.2)") {
 }
 
 TEST_CASE("dot-unstuffing split at every byte gives the same result") {
-    const std::string wire = "H: v\r\n\r\n..a\r\n.b\r\n\r\n..\r\nlast\r\n.\r\nAFTER";
+    const std::string wire = "H: v\r\n\r\n..a\r\n.b\r\n\r\n..\r\nx\n.\r\ny\r\n.\nlast\r\n.\r\nAFTER";
     const std::string whole = unstuff(wire);
     for (std::size_t cut = 0; cut <= wire.size(); ++cut) {
         DotDecoder d;
@@ -183,5 +197,5 @@ TEST_CASE("dot-unstuffing split at every byte gives the same result") {
         if (!d.done())
             d.decode(std::string_view(&c, 1), out);
     CHECK(out == whole);
-    CHECK(whole == "H: v\r\n\r\n.a\r\nb\r\n\r\n.\r\nlast\r\n");
+    CHECK(whole == "H: v\r\n\r\n.a\r\nb\r\n\r\n.\r\nx\n.\r\ny\r\n.\nlast\r\n");
 }
