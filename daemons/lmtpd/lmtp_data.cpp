@@ -223,6 +223,21 @@ std::vector<std::string> Session::Impl::recipient_replies() {
     // the limit gets 451 and is left out of this delivery.
     std::vector<mailstore::delivery::RecipientResult> results(unique.size());
     std::vector<bool> acquired(unique.size(), false);
+    // The slots are given back however this function is left: an exception
+    // from the Deliverer, a DeliveryFilter or an allocation would otherwise
+    // hold the user's slot until the process ends.
+    struct SlotGuard {
+        const SessionOptions& opts;
+        const std::vector<mailstore::delivery::Recipient>& users;
+        const std::vector<bool>& held;
+        ~SlotGuard() {
+            if (!opts.release_user)
+                return;
+            for (std::size_t i = users.size(); i-- > 0;)
+                if (held[i])
+                    opts.release_user(users[i].user);
+        }
+    } slot_guard{o, unique, acquired};
     std::vector<bool> refused(unique.size(), false);
     std::vector<mailstore::delivery::Recipient> to_deliver;
     std::vector<std::size_t> delivered_index;
@@ -258,11 +273,6 @@ std::vector<std::string> Session::Impl::recipient_replies() {
             }
         }
     }
-    if (o.release_user)
-        for (std::size_t i = unique.size(); i-- > 0;)
-            if (acquired[i])
-                o.release_user(unique[i].user);
-
     for (const Accepted& a : recipients) {
         const mailstore::delivery::RecipientResult& r = results[a.unique];
         int code = r.smtp_code;

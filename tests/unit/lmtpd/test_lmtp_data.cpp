@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <stdexcept>
 
 using namespace lmtp_test;
 
@@ -305,6 +306,34 @@ TEST_CASE("lmtp_user_concurrency_limit: acquire_user refusing a user answers 451
     CHECK(events == std::vector<std::string>{"acquire alice", "acquire bob", "release alice"});
     CHECK(env.delivered("alice").size() == 1);
     CHECK(env.delivered("bob").empty());
+}
+
+TEST_CASE("lmtp_user_concurrency_limit: the slots taken are given back when an exception leaves the delivery") {
+    LmtpEnv env;
+    std::vector<std::string> events;
+    lmtpd::SessionOptions so;
+    so.config = env.config;
+    so.client.remote_ip = "127.0.0.1";
+    so.client.session_id = "SESSID";
+    so.userdb = env.userdb;
+    so.deliverer = env.deliverer;
+    so.acquire_user = [&](const std::string& user) {
+        if (user == "bob")
+            throw std::runtime_error("acquire failed");
+        events.push_back("acquire " + user);
+        return mailstore::Status::ok();
+    };
+    so.release_user = [&](const std::string& user) { events.push_back("release " + user); };
+    LmtpClient c(env, so);
+    c.lhlo();
+    bool thrown = false;
+    try {
+        c.send("MAIL FROM:<a@b>\r\nRCPT TO:<alice>\r\nRCPT TO:<bob>\r\nDATA\r\nS: x\r\n\r\nb\r\n.\r\n");
+    } catch (const std::runtime_error&) {
+        thrown = true;
+    }
+    CHECK(thrown);
+    CHECK(events == std::vector<std::string>{"acquire alice", "release alice"});
 }
 
 TEST_CASE("XCLIENT changes the Received header") {
