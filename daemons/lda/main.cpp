@@ -221,6 +221,11 @@ int run(const Options& opt) {
     const delivery::Spool& spool = *message->spool;
     if (spool.size() == 0)
         return report.fail(lda::exit_dataerr, "Empty mail: nothing to deliver");
+    // Larger than the storage saves: a permanent refusal (EX_NOPERM, as
+    // dovecot-lda exits for a message it will never store), so the MTA
+    // bounces instead of retrying it for days.
+    if (spool.too_big())
+        return report.fail(lda::exit_noperm, "Message size exceeds fixed maximum message size");
 
     // The envelope sender: -f, else the message's Return-Path, else the
     // mbox From_ line, else MAILER-DAEMON (dovecot-lda's order).

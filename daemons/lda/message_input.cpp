@@ -54,12 +54,21 @@ std::string address_of(std::string_view value) {
 
 } // namespace
 
-mailstore::Result<MessageInput> read_message(int fd, std::string_view temp_dir) {
-    auto spool = mailstore::delivery::Spool::create(temp_dir);
+mailstore::Result<MessageInput> read_message(int fd, std::string_view temp_dir, std::uint64_t max_size) {
+    auto spool = mailstore::delivery::Spool::create(temp_dir, max_size);
     if (!spool)
         return spool.status();
     MessageInput out;
     out.spool.emplace(std::move(*spool));
+    // Past max_size the spool drops the bytes (invalid_argument) and
+    // too_big() says so: the input is still read to its end, so the MTA
+    // writing into the pipe sees the message taken, then the exit status.
+    auto append = [&out](std::string_view bytes) {
+        mailstore::Status st = out.spool->append(bytes);
+        if (!st && st.code() == mailstore::Status::Code::invalid_argument)
+            return mailstore::Status::ok();
+        return st;
+    };
 
     // The first bytes decide whether there is a From_ line: they are held
     // back until "From " can be told apart from a header.
@@ -89,7 +98,7 @@ mailstore::Result<MessageInput> read_message(int fd, std::string_view temp_dir) 
                     state = State::from_line;
                     out.from_line_sender.emplace();
                 } else {
-                    if (auto st = out.spool->append(head); !st)
+                    if (auto st = append(head); !st)
                         return st;
                     state = State::copy;
                 }
@@ -117,14 +126,14 @@ mailstore::Result<MessageInput> read_message(int fd, std::string_view temp_dir) 
                 state = State::copy;
                 continue;
             }
-            if (auto st = out.spool->append(chunk); !st)
+            if (auto st = append(chunk); !st)
                 return st;
             chunk = {};
         }
     }
     // A message shorter than "From " that merely starts like it.
     if (state == State::detect && !head.empty())
-        if (auto st = out.spool->append(head); !st)
+        if (auto st = append(head); !st)
             return st;
     if (out.from_line_sender)
         *out.from_line_sender = sender;

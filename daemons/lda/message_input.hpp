@@ -7,7 +7,9 @@
 
 #include <mailstore/delivery.hpp>
 #include <mailstore/status.hpp>
+#include <mailstore/storage/limits.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,8 +24,10 @@ struct MessageInput {
 };
 
 // Reads `fd` to its end into a new Spool in `temp_dir` and finishes it.
-// io_error names what failed (the read or the temporary file).
-mailstore::Result<MessageInput> read_message(int fd, std::string_view temp_dir);
+// io_error names what failed (the read or the temporary file). Bytes past
+// `max_size` are read and dropped; the spool's too_big() is then true.
+mailstore::Result<MessageInput> read_message(int fd, std::string_view temp_dir,
+                                             std::uint64_t max_size = mailstore::storage::max_saved_message_size);
 
 // The address of the message's first Return-Path header ("" for <>), read
 // from the start of the spooled message at `fd` (only its first 64 KB are

@@ -121,9 +121,12 @@ void Session::Impl::cmd_mail(std::string_view args) {
             return;
         }
     }
-    // RFC 1870 §6.1: a declared size over the fixed maximum is refused at
-    // MAIL time. A SIZE of any number of digits is parsed without overflow.
-    if (size && max_message_size != 0 && *size > max_message_size) {
+    // RFC 1870 §6.1: a declared size over the fixed maximum
+    // (lmtp_max_mail_size, else the storage's largest message) is refused
+    // at MAIL time. The grammar is 1*20DIGIT: a longer SIZE is a syntax error
+    // (501 above, from parse_decimal_saturating), a 20-digit one past 2^64
+    // saturates and is refused here as too big.
+    if (size && *size > spool_limit) {
         reply(552, "5.3.4 Message size exceeds fixed maximum message size");
         return;
     }

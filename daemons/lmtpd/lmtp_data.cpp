@@ -19,7 +19,7 @@ constexpr std::size_t kDataStep = 256 * 1024;
 
 void Session::Impl::open_spool() {
     spool_failed = false;
-    auto made = mailstore::delivery::Spool::create(temp_dir, max_message_size);
+    auto made = mailstore::delivery::Spool::create(temp_dir, spool_limit);
     if (!made.is_ok()) {
         o.log.error(envelope.session_id + ": Failed to create temporary file for the message: " +
                     made.status().message());

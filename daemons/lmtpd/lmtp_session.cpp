@@ -86,6 +86,9 @@ Session::Impl::Impl(SessionOptions options) : o(std::move(options)) {
     if (temp_dir.empty())
         temp_dir = "/tmp";
     max_message_size = o.max_message_size;
+    spool_limit = max_message_size != 0 ? max_message_size : o.storage_max_message_size;
+    if (spool_limit == 0)
+        spool_limit = mailstore::storage::max_saved_message_size;
     // Without a configured bound the recipients of one transaction are
     // still bounded (RFC 5321 §4.5.3.1.8 asks for at least 100).
     max_recipients = o.max_recipients != 0 ? o.max_recipients : 1000;

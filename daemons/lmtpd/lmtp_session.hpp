@@ -32,6 +32,7 @@
 #include <mailstore/config.hpp>
 #include <mailstore/delivery.hpp>
 #include <mailstore/log.hpp>
+#include <mailstore/storage/limits.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -62,6 +63,10 @@ struct SessionOptions {
     // recipients" (RFC 5321 §4.5.3.1.8), which the client retries later.
     std::size_t max_recipients = 0;      // 0: from the config
     std::uint64_t max_message_size = 0;  // 0: from the config; advertised as SIZE
+    // The spool's bound when max_message_size and lmtp_max_mail_size are 0:
+    // the storage's largest message, so a client cannot fill
+    // mail_temp_dir (past it: drained, 552 5.3.4). Tests lower it.
+    std::uint64_t storage_max_message_size = mailstore::storage::max_saved_message_size;
     // Called with the user of each accepted RCPT before delivery; a
     // non-ok status (temporary_failure) answers that recipient 451 4.3.0
     // (lmtp_user_concurrency_limit is enforced here by the daemon).

@@ -64,7 +64,8 @@ public:
     SessionOptions o;
     std::string hostname;
     std::string greeting; // login_greeting
-    std::uint64_t max_message_size = 0; // 0: none
+    std::uint64_t max_message_size = 0; // 0: none advertised
+    std::uint64_t spool_limit = 0;      // what the spool takes: never 0
     std::size_t max_recipients = 0;
     std::string temp_dir;
     std::string session_id;

@@ -336,6 +336,36 @@ TEST_CASE("lmtp_user_concurrency_limit: the slots taken are given back when an e
     CHECK(events == std::vector<std::string>{"acquire alice", "release alice"});
 }
 
+TEST_CASE("lmtp_max_mail_size = 0: the spool is bounded by the storage's largest message") {
+    LmtpEnv env;
+    lmtpd::SessionOptions so;
+    so.config = env.config;
+    so.client.remote_ip = "127.0.0.1";
+    so.client.session_id = "SESSID";
+    so.userdb = env.userdb;
+    so.deliverer = env.deliverer;
+    so.storage_max_message_size = 1000; // stands for the storage's 2 GiB
+    LmtpClient c(env, so);
+    // No fixed maximum is announced (as Dovecot with lmtp_max_mail_size = 0).
+    c.lhlo();
+    const std::string caps = c.send("LHLO again.example\r\n");
+    CHECK(caps.find("SIZE\r\n") != std::string::npos);
+    CHECK(caps.find("SIZE ") == std::string::npos);
+    // A declared size past the storage's bound is refused at MAIL.
+    CHECK(c.send("MAIL FROM:<a@b> SIZE=1001\r\n") == "552 5.3.4 Message size exceeds fixed maximum message size\r\n");
+    CHECK(c.send("MAIL FROM:<a@b> SIZE=1000\r\nRSET\r\n") == "250 2.1.0 OK\r\n250 2.0.0 OK\r\n");
+    // Undeclared: drained, 552 after the data, nothing stored.
+    CHECK(c.send("MAIL FROM:<a@b>\r\nRCPT TO:<alice>\r\nDATA\r\nS: big\r\n\r\n" + std::string(5000, 'y') +
+                 "\r\n.\r\nNOOP\r\n") ==
+          "250 2.1.0 OK\r\n250 2.1.5 OK\r\n354 OK\r\n552 5.3.4 Message size exceeds fixed maximum message size\r\n"
+          "250 2.0.0 OK\r\n");
+    CHECK(env.delivered("alice").empty());
+    // Below the bound: stored.
+    CHECK(c.send("MAIL FROM:<a@b>\r\nRCPT TO:<alice>\r\nDATA\r\nS: small\r\n\r\nb\r\n.\r\n") ==
+          "250 2.1.0 OK\r\n250 2.1.5 OK\r\n354 OK\r\n250 2.0.0 <alice> SESSID:T3 Saved\r\n");
+    CHECK(env.delivered("alice").size() == 1);
+}
+
 TEST_CASE("XCLIENT changes the Received header") {
     LmtpEnv env;
     ClientOptions o;
