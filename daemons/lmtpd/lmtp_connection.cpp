@@ -46,7 +46,8 @@ std::optional<uid_t> parse_uid(const std::string& text) {
 
 class UidCheckingUserdb final : public auth::LoginBackend {
 public:
-    UidCheckingUserdb(std::shared_ptr<auth::LoginBackend> inner, uid_t euid) : inner_(std::move(inner)), euid_(euid) {}
+    UidCheckingUserdb(std::shared_ptr<auth::LoginBackend> inner, uid_t euid, ConfigSource config)
+        : inner_(std::move(inner)), euid_(euid), config_(std::move(config)) {}
 
     std::vector<auth::MechanismInfo> mechanisms() const override { return {}; }
     mailstore::Result<std::unique_ptr<auth::SaslExchange>> begin(std::string_view, const auth::ClientInfo&) override {
@@ -61,18 +62,57 @@ public:
         auth::LookupResult result = inner_->lookup_user(user, client);
         if (result.kind != auth::LookupResult::Kind::found)
             return result;
-        if (auto uid_text = result.fields.get("uid")) {
-            auto uid = parse_uid(*uid_text);
-            if (!uid || *uid != euid_) {
-                mailstore::log::Logger::session("lmtp", result.user, client.session_id)
-                    .errorf("Mail access for users with UID {} not permitted: this server runs as UID {} "
-                            "(mail_uid) and delivers only to users of that UID",
-                            *uid_text, static_cast<unsigned long>(euid_));
-                auth::LookupResult refused;
-                refused.kind = auth::LookupResult::Kind::temporary_failure;
-                refused.error = "Mail access for users with UID " + *uid_text + " not permitted";
-                return refused;
+        const auto log = mailstore::log::Logger::session("lmtp", result.user, client.session_id);
+        auto refuse = [](std::string error) {
+            auth::LookupResult refused;
+            refused.kind = auth::LookupResult::Kind::temporary_failure;
+            refused.error = std::move(error);
+            return refused;
+        };
+        // The uid the files would be written as: the userdb's, else
+        // mail_uid, else this process's own (workers do not change uid).
+        std::string source = "userdb lookup";
+        std::optional<uid_t> uid;
+        std::optional<std::string> uid_text = result.fields.get("uid");
+        const std::shared_ptr<const mailstore::config::Config> config = config_ ? config_() : nullptr;
+        if (!uid_text && config) {
+            mailstore::config::LookupContext ctx;
+            ctx.protocol = "lmtp";
+            if (std::string mail_uid = config->get("mail_uid", ctx); !mail_uid.empty()) {
+                uid_text = mail_uid;
+                source = "mail_uid setting";
             }
+        }
+        if (uid_text) {
+            uid = parse_uid(*uid_text);
+            if (!uid) {
+                log.errorf("Mail access for users with UID {} not permitted: no such user", *uid_text);
+                return refuse("Mail access for users with UID " + *uid_text + " not permitted");
+            }
+        } else {
+            uid = euid_;
+            source = "process uid";
+        }
+        // Dovecot's first_valid_uid/last_valid_uid check, with its wording
+        // (loft-lda's too): with the default first_valid_uid (500) neither
+        // root nor a system account; uid 0 only where the admin set
+        // first_valid_uid = 0. A userdb that names such a uid is a
+        // configuration error, answered 451 4.3.0 so the mail waits while
+        // the admin fixes it.
+        const unsigned long n = static_cast<unsigned long>(*uid);
+        const unsigned long first = config ? config->get_uint("first_valid_uid") : 500;
+        const unsigned long last = config ? config->get_uint("last_valid_uid") : 0;
+        if ((n == 0 && first != 0) || n < first || (last != 0 && n > last)) {
+            const std::string message = "Mail access for users with UID " + std::to_string(n) +
+                                        " not permitted (see first_valid_uid in config file, uid from " + source + ")";
+            log.error(message);
+            return refuse(message);
+        }
+        if (*uid != euid_) {
+            log.errorf("Mail access for users with UID {} not permitted: this server runs as UID {} "
+                       "(mail_uid) and delivers only to users of that UID",
+                       n, static_cast<unsigned long>(euid_));
+            return refuse("Mail access for users with UID " + std::to_string(n) + " not permitted");
         }
         return result;
     }
@@ -80,6 +120,7 @@ public:
 private:
     std::shared_ptr<auth::LoginBackend> inner_;
     uid_t euid_;
+    ConfigSource config_;
 };
 
 // "127.0.0.1", or "local" for a unix-socket client, as Dovecot's
@@ -270,8 +311,9 @@ Status LmtpService::acquire_user(const std::string& user, std::uint64_t limit) {
 
 void LmtpService::release_user(const std::string& user) { users_.release(user, ""); }
 
-std::shared_ptr<auth::LoginBackend> uid_checking_userdb(std::shared_ptr<auth::LoginBackend> inner, uid_t euid) {
-    return std::make_shared<UidCheckingUserdb>(std::move(inner), euid);
+std::shared_ptr<auth::LoginBackend> uid_checking_userdb(std::shared_ptr<auth::LoginBackend> inner, uid_t euid,
+                                                       ConfigSource config) {
+    return std::make_shared<UidCheckingUserdb>(std::move(inner), euid, std::move(config));
 }
 
 asio::awaitable<void> serve_connection(std::shared_ptr<Connection> conn, std::shared_ptr<LmtpService> service) {

@@ -17,6 +17,7 @@
 
 #include <asio/awaitable.hpp>
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -52,13 +53,19 @@ private:
     loft::UserIpLimits users_; // keyed by user, with an empty IP
 };
 
-// A LoginBackend that refuses recipients whose userdb uid is not this
-// process's: a worker runs as one mail user and cannot write another uid's
-// Maildir (Dovecot's "Mail access for users with UID n not permitted").
-// Such a recipient is a temporary failure (451 4.3.0): the admin fixes
-// the userdb or mail_uid, the mail waits in the client's queue meanwhile.
+// The current config (after a reload, the new one); nullptr before the
+// server has one.
+using ConfigSource = std::function<std::shared_ptr<const mailstore::config::Config>()>;
+
+// A LoginBackend that refuses recipients whose uid (the userdb's, else
+// mail_uid, else the process's) is 0, outside first_valid_uid ..
+// last_valid_uid, or not this process's: a worker runs as one mail user and
+// cannot write another uid's Maildir (Dovecot's "Mail access for users with
+// UID n not permitted"). Such a recipient is a temporary failure
+// (451 4.3.0): the admin fixes the userdb or mail_uid, the mail waits in
+// the client's queue meanwhile.
 std::shared_ptr<mailstore::auth::LoginBackend> uid_checking_userdb(std::shared_ptr<mailstore::auth::LoginBackend> inner,
-                                                                   uid_t euid);
+                                                                   uid_t euid, ConfigSource config);
 
 asio::awaitable<void> serve_connection(std::shared_ptr<loft::Connection> conn, std::shared_ptr<LmtpService> service);
 

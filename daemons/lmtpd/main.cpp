@@ -95,7 +95,12 @@ int main(int argc, char** argv) {
     auto backend = loft::make_userdb_backend(*config, log);
     if (!backend)
         return fail(backend.status().message());
-    service->userdb = lmtpd::uid_checking_userdb(std::move(*backend), service->euid);
+    std::weak_ptr<lmtpd::LmtpService> config_owner = service;
+    service->userdb = lmtpd::uid_checking_userdb(
+        std::move(*backend), service->euid, [config_owner]() -> std::shared_ptr<const mailstore::config::Config> {
+            auto s = config_owner.lock();
+            return s && s->server ? s->server->config() : nullptr;
+        });
     auto deliverer = make_deliverer(std::make_shared<const mailstore::config::Config>(*config), log);
     if (!deliverer)
         return fail("the delivery settings are not valid (see the error above)");

@@ -160,6 +160,8 @@ class LmtpServer:
             f"log_path = {self.log_path}\n"
             f"mail_location = maildir:{self.mail_root}/%u/Maildir\n"
             f"mail_fsync = {self.mail_fsync}\n"
+            # The users have the test's own uid (0 under CI's root).
+            f"first_valid_uid = {uid}\n"
             "hostname = lmtp.test\n"
             "protocols = lmtp\n"
             "ssl = no\n"
