@@ -149,17 +149,30 @@ public:
 
 private:
     SessionOptions options();
-    bool xclient_allowed(const mailstore::config::Config& config) const;
+    bool xclient_allowed(const mailstore::config::Config& config);
 
     std::shared_ptr<Connection> conn_;
     std::shared_ptr<LmtpService> service_;
 };
 
-bool ConnectionLoop::xclient_allowed(const mailstore::config::Config& config) const {
-    // Unix-socket clients are local (Postfix's lmtp client on the same
-    // host); TCP clients only from login_trusted_networks, as Dovecot.
-    if (conn_->remote_ip().empty())
-        return true;
+bool ConnectionLoop::xclient_allowed(const mailstore::config::Config& config) {
+    // XCLIENT sets the address and names the Received header shows, so
+    // only a trusted client may send it. On the unix socket (mode 0666,
+    // any local user can connect): root, this server's own uid, and the
+    // users named by lmtp_xclient_trusted_users (Postfix's lmtp client
+    // runs as "postfix"), told by the kernel (SO_PEERCRED). TCP clients
+    // only from login_trusted_networks, as Dovecot.
+    if (conn_->remote_ip().empty()) {
+        const std::optional<uid_t> uid = conn_->peer_uid();
+        if (!uid)
+            return false;
+        if (*uid == 0 || *uid == ::geteuid())
+            return true;
+        for (const std::string& name : config.get_list("lmtp_xclient_trusted_users"))
+            if (auto trusted = parse_uid(name); trusted && *trusted == *uid)
+                return true;
+        return false;
+    }
     loft::NetworkList trusted(config.get_list("login_trusted_networks"));
     return trusted.contains(conn_->remote_ip());
 }
@@ -177,6 +190,8 @@ SessionOptions ConnectionLoop::options() {
     o.userdb = service_->userdb;
     o.deliverer = service_->deliverer();
     o.xclient_allowed = xclient_allowed(*o.config);
+    if (conn_->remote_ip().empty())
+        o.xclient_refusal = "5.7.0 You are not a trusted local user";
     o.starttls_available = conn_->starttls_available();
     o.tls_active = conn_->tls_active();
     o.log = mailstore::log::Logger::session("lmtp", "", conn_->session_id());

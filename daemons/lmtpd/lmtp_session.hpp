@@ -50,9 +50,12 @@ struct SessionOptions {
     std::shared_ptr<mailstore::auth::LoginBackend> userdb;
     // Saves the messages. Required.
     std::shared_ptr<const mailstore::delivery::Deliverer> deliverer;
-    // The client may use XCLIENT (login_trusted_networks / lmtp trusted
-    // networks; always for unix-socket clients).
+    // The client may use XCLIENT: a TCP client in login_trusted_networks,
+    // a unix-socket client whose uid is root, the server's or one of
+    // lmtp_xclient_trusted_users (the daemon decides).
     bool xclient_allowed = false;
+    // The 550 reply's text when it may not (Dovecot's for TCP clients).
+    std::string xclient_refusal = "5.7.14 You are not from trusted IP";
     // STARTTLS may be offered (ssl configured for the lmtp service).
     bool starttls_available = false;
     bool tls_active = false;

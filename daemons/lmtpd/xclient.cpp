@@ -40,9 +40,9 @@ std::optional<std::string> parse_addr(std::string_view value) {
 
 void Session::Impl::cmd_xclient(std::string_view args) {
     if (!o.xclient_allowed) {
-        // Dovecot's text and code (RFC 3463 X.7.14: trust relationship
-        // required).
-        reply(550, "5.7.14 You are not from trusted IP");
+        // RFC 3463 X.7.14 (trust relationship required) with Dovecot's
+        // text for TCP clients; X.7.0 for an untrusted local uid.
+        reply(550, o.xclient_refusal);
         return;
     }
     if (mail_given) {

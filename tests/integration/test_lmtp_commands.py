@@ -465,6 +465,53 @@ def test_xclient_allowed_from_login_trusted_networks(build_dir, tmp_path):
         assert c.read_line().startswith("220 ")
 
 
+# Run as another uid: LHLO and XCLIENT over the unix socket, the replies on
+# stdout. The socket is reached relative to the working directory, since
+# pytest's tmp_path is closed to other users.
+UNIX_XCLIENT_CLIENT = r"""
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect("lmtp")
+f = s.makefile("rb")
+out = [f.readline()]
+s.sendall(b"LHLO client.example\r\n")
+while True:
+    line = f.readline()
+    out.append(line)
+    if line[3:4] != b"-":
+        break
+s.sendall(b"XCLIENT ADDR=192.0.2.9\r\n")
+out.append(f.readline())
+sys.stdout.write(b"".join(out).decode())
+"""
+
+
+def xclient_as(srv, user: str) -> list[str]:
+    import pwd
+    pw = pwd.getpwnam(user)
+    srv.base_dir.chmod(0o711)
+    done = subprocess.run(["/usr/bin/python3", "-c", UNIX_XCLIENT_CLIENT], cwd=srv.base_dir, user=pw.pw_uid,
+                          group=pw.pw_gid, extra_groups=[], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          timeout=30)
+    assert done.returncode == 0, done.stderr.decode()
+    return done.stdout.decode().split("\r\n")[:-1]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="connecting as another uid needs root")
+def test_xclient_refused_to_an_unprivileged_local_uid(build_dir, tmp_path):
+    """The unix socket is 0666: XCLIENT only for root, the server's uid and
+    lmtp_xclient_trusted_users (SO_PEERCRED), so a local user cannot forge
+    the Received header."""
+    with LmtpServer(build_dir, tmp_path / "a") as srv:
+        lines = xclient_as(srv, "nobody")
+        assert not any(line[4:].startswith("XCLIENT") for line in lines), lines
+        assert lines[-1] == "550 5.7.0 You are not a trusted local user", lines
+    with LmtpServer(build_dir, tmp_path / "b", extra_config="lmtp_xclient_trusted_users = daemon, nobody\n") as srv:
+        lines = xclient_as(srv, "nobody")
+        assert any(line[4:].startswith("XCLIENT") for line in lines), lines
+        assert lines[-1].startswith("220 "), lines
+
+
 def test_user_concurrency_limit(build_dir, tmp_path):
     """While one delivery to alice waits for her mailbox's lock, a second
     one to her gets 451 4.3.0 (lmtp_user_concurrency_limit = 1); bob is not
