@@ -545,6 +545,21 @@ Result<MessageData> MaildirBackend::open_message(Uid uid) {
             std::string path;
             {
                 std::lock_guard lock(shared_->mutex);
+                // The name we know is opened directly (one path walk, not a
+                // stat and then an open); ENOENT means renamed meanwhile.
+                if (auto it = shared_->names.find(uid); it != shared_->names.end()) {
+                    path = paths_.mail_dir + "/" + it->second;
+                    fd = open_message_fd(path);
+                    if (fd < 0 && errno == ENOENT)
+                        shared_->names.erase(it);
+                    else if (fd < 0 && errno == EINVAL)
+                        return not_regular_status(path);
+                    else if (fd < 0)
+                        return errno_status("open", path);
+                }
+            }
+            if (fd < 0) {
+                std::lock_guard lock(shared_->mutex);
                 auto found = locate_locked(uid, "");
                 if (!found)
                     return found.status();
