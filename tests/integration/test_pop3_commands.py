@@ -201,6 +201,39 @@ def test_apop_with_plaintext_passdb(build_dir, tmp_path):
         assert re.search(r"Login: user=<alice>, method=APOP", srv.log_text())
 
 
+def test_apop_replay_on_another_connection_fails(build_dir, tmp_path):
+    # RFC 1939 §7: the digest covers this connection's greeting timestamp,
+    # and the session checks it against its own timestamp, never one the
+    # client names; a captured login replayed elsewhere fails.
+    with Pop3Server(build_dir, tmp_path, extra_config="auth_mechanisms = plain apop\n") as srv:
+        first = srv.raw()
+        stamp1 = re.fullmatch(r"\+OK Loft ready\. (<[^<>@ ]+@[^<> ]+>)", first.greeting()).group(1)
+        digest = hashlib.md5((stamp1 + "secret").encode()).hexdigest()
+        assert first.cmd(f"APOP alice {digest}") == "+OK Logged in."
+        first.close()
+        second = srv.raw()
+        stamp2 = re.fullmatch(r"\+OK Loft ready\. (<[^<>@ ]+@[^<> ]+>)", second.greeting()).group(1)
+        assert stamp2 != stamp1
+        assert second.cmd(f"APOP alice {digest}") == "-ERR [AUTH] Authentication failed."
+        second.close()
+
+
+def test_imap_authenticate_apop_is_unknown(build_dir, tmp_path):
+    # A sniffed APOP login (timestamp, user, digest) must not log in over
+    # IMAP: AUTHENTICATE APOP gets the unknown-mechanism answer.
+    from imapd_util import ImapServer
+    with ImapServer(build_dir, tmp_path, extra_config="auth_mechanisms = plain apop\n", tls=False) as srv:
+        stamp = "<1896.697170952@dbc.mtview.ca.us>"
+        digest = hashlib.md5((stamp + "secret").encode()).hexdigest()
+        data = base64.b64encode(f"{stamp}\0alice\0{digest}".encode()).decode()
+        with srv.raw() as c:
+            c.read_greeting()
+            c.send_line(f"a AUTHENTICATE APOP {data}")
+            assert c.read_until_tagged("a") == ["a NO [ALERT] Unsupported authentication mechanism."]
+            c.send_line("b AUTHENTICATE PLAIN " + base64.b64encode(b"\0alice\0secret").decode())
+            assert c.read_until_tagged("b")[-1].startswith("b OK ")
+
+
 def test_no_apop_timestamp_without_plaintext_passwords(build_dir, tmp_path):
     # A passdb of hashes cannot check an APOP digest: no timestamp, APOP off.
     with Pop3Server(build_dir, tmp_path, password_scheme="SHA512-CRYPT",

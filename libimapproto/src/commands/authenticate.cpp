@@ -101,8 +101,10 @@ std::unique_ptr<CommandRun> cmd_authenticate(Context& ctx, const Command& cmd) {
     }
     const std::string mechanism = upper(cmd.args[0].text);
     bool known = false, plaintext = false;
+    // APOP is POP3's greeting-bound login (RFC 1939 §7): accepted here it
+    // would let a sniffed POP3 APOP login be replayed, so it is unknown.
     for (const auto& m : backend->mechanisms())
-        if (m.name == mechanism) {
+        if (m.name == mechanism && mechanism != "APOP") {
             known = true;
             plaintext = m.plaintext;
         }

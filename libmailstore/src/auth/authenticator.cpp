@@ -358,6 +358,12 @@ Result<AuthSession> Authenticator::begin(std::string_view mechanism, const Clien
     const auto& enabled = impl_->settings.mechanisms;
     if (std::find(enabled.begin(), enabled.end(), name) == enabled.end())
         return Status::not_found("unsupported authentication mechanism " + log_safe_user(name));
+    // APOP's only protection is the greeting's timestamp (RFC 1939 §7),
+    // which only a POP3 session makes: any other service (IMAP
+    // AUTHENTICATE, an auth client asking for another service) would let a
+    // sniffed APOP login be replayed, so it is unknown there.
+    if (name == "APOP" && client.service != "pop3")
+        return Status::not_found("unsupported authentication mechanism " + log_safe_user(name));
     auto info = sasl::mechanism_info(name);
     bool plaintext = info ? info->plaintext : builtin_info(name).plaintext;
     // Only TLS, a loopback peer or login_trusted_networks make a channel

@@ -1,5 +1,6 @@
 // verify_plain and the lookups over real passwd-files: names, extra fields,
 // userdb, failures and their log line.
+#include "auth/crypto.hpp"
 #include "framework_support.hpp"
 
 using namespace fw_test;
@@ -297,4 +298,27 @@ TEST_CASE("login: an empty stored password without nopassword never matches, not
     auto st = env.make(block("passdb", "static", "password=") + block("userdb", "static", "uid=1 gid=1 home=/h allow_all_users=yes"));
     CHECK(st.verify_plain("anyone", "", client()).kind == K::failure);
     CHECK(st.verify_plain("anyone", "x", client()).kind == K::failure);
+}
+
+TEST_CASE("APOP is usable by the pop3 service only (a sniffed APOP login cannot be replayed elsewhere)") {
+    Env env;
+    auto pw = env.file("passwd", "alice:{PLAIN}secret:1000:1000::/home/alice::\n");
+    auto a = env.make(passwd_conf(pw, "auth_mechanisms = plain apop\n"));
+    // RFC 1939 §7's timestamp with alice's password.
+    const std::string stamp = "<1896.697170952@dbc.mtview.ca.us>";
+    const std::string data = stamp + std::string(1, '\0') + "alice" + std::string(1, '\0') +
+                             mailstore::auth::crypto::hex(mailstore::auth::crypto::md5(stamp + "secret"));
+    for (std::string service : {"imap", "smtp", "lmtp", "sieve", "doveadm", ""}) {
+        CAPTURE(service);
+        auto c = client();
+        c.service = service;
+        auto s = a.begin("APOP", c);
+        REQUIRE_FALSE(s);
+        CHECK(s.status().code() == mailstore::Status::Code::not_found);
+    }
+    auto c = client();
+    c.service = "pop3";
+    auto s = a.begin("apop", c);
+    REQUIRE(s);
+    CHECK(s->step(data).kind == K::success);
 }
