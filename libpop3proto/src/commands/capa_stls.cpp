@@ -24,7 +24,11 @@ void cmd_capa(Session::Impl& s) {
                     continue;
                 sasl += " " + m.name;
             }
-            s.reply(sasl);
+            // RFC 2449 §6.3: the SASL capability names mechanisms; with
+            // none usable here (plaintext ones refused before TLS) the
+            // line is left out rather than sent bare.
+            if (sasl.size() > 4)
+                s.reply(sasl);
         }
     }
     s.reply("IMPLEMENTATION Loft");

@@ -36,6 +36,17 @@ TEST_CASE("CAPA on an insecure connection without plaintext auth: no USER, no PL
           "-ERR [AUTH] Plaintext authentication disallowed on non-secure (SSL/TLS) connections.\r\n");
 }
 
+TEST_CASE("CAPA with every mechanism refused before TLS: no bare SASL line (RFC 2449 §6.3)") {
+    Pop3Env env("auth_mechanisms = plain login\ndisable_plaintext_auth = yes\n");
+    HarnessOptions o;
+    o.secured = false;
+    o.remote_ip = "192.0.2.7";
+    o.stls_available = true;
+    Pop3Harness s(env, o);
+    CHECK(s.send("CAPA") == "+OK\r\nCAPA\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nPIPELINING\r\nAUTH-RESP-CODE\r\nSTLS\r\n"
+                            "IMPLEMENTATION Loft\r\n.\r\n");
+}
+
 TEST_CASE("CAPA after login: no USER, SASL or STLS (as Dovecot)") {
     Pop3Env env;
     HarnessOptions o;
