@@ -287,7 +287,9 @@ class Loft(Server):
 
     def start(self) -> None:
         conf = self.dir / "loft.conf"
-        conf.write_text(self.common_config())
+        # The daemons run as the invoking user (root under `make`): loft-lmtpd
+        # refuses to write mail as a uid below first_valid_uid (default 500).
+        conf.write_text(self.common_config() + f"first_valid_uid = {min(os.getuid(), 500)}\n")
         for binary, port, attr in ((self.lmtpd, self.lmtp_port, "lmtp_pid"), (self.pop3d, self.pop3_port, "pop3_pid")):
             if not binary:
                 continue
