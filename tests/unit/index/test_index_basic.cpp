@@ -146,21 +146,25 @@ TEST_CASE("header setters never lower next_uid, first_recent_uid or the modseq")
     TempDir dir("idx");
     auto idx = open_index(dir.str());
     ModSeq high = idx->state()->header().highest_modseq;
+    constexpr ModSeq kAhead = 3'600'000'000; // an hour of clock microseconds
     auto r = idx->commit([&](WriteContext& ctx) {
         ctx.set_next_uid(50);
         ctx.set_next_uid(10);
         ctx.set_first_recent_uid(7);
         ctx.set_first_recent_uid(3);
-        ctx.raise_modseq(high + 1000);
+        // Far above the clock floor (modseqs are never below the time in
+        // microseconds): a slow machine must not overtake it between the
+        // open and the commit.
+        ctx.raise_modseq(high + kAhead);
         ctx.raise_modseq(5);
         return ctx.append(rec(50));
     });
     REQUIRE(r.is_ok());
-    CHECK(r->modseq == high + 1001);
+    CHECK(r->modseq == high + kAhead + 1);
     idx = open_index(dir.str());
     CHECK(idx->state()->header().next_uid == 51);
     CHECK(idx->state()->header().first_recent_uid == 7);
-    CHECK(idx->state()->header().highest_modseq == high + 1001);
+    CHECK(idx->state()->header().highest_modseq == high + kAhead + 1);
 }
 
 TEST_CASE("keywords beyond 64 persist through the log and the snapshot") {
