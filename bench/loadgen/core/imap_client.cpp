@@ -1,0 +1,1 @@
+// Implementation follows (the headers come first so the other workloads can build against them).
