@@ -186,6 +186,31 @@ bench-lmtp-pop3:
 	    --cache-dir=$(BENCH_LMTP_POP3_CACHE) $(BENCH_LMTP_POP3_SIZE) \
 	    --markdown=bench/results/lmtp-pop3-$$(date -u +%Y-%m-%d)$(if $(QUICK),-quick,).md $(BENCH_LMTP_POP3_ARGS)
 
+# Every workload against Loft and Dovecot side by side (bench/run_bench.py,
+# bench/README.md "make bench"): mixed, bigmailbox, logins, idle, lmtp and
+# pop3, interleaved rounds, loftd and dovecot -F on loopback ports. Corpora
+# are generated once into $(BENCH_CACHE). Report in bench/results/DATE.md;
+# QUICK=1: one round with small sizes (about 2 minutes), DATE-quick.md.
+# BENCH_RUN_ARGS go to run_bench.py (--only=idle,lmtp, --rounds=N, --keep, ...).
+BENCH_CACHE    ?= /var/tmp/loft-bench
+BENCH_RUN_ARGS ?=
+BENCH_TARGETS  := daemons/loftd/loftd daemons/imapd/loft-imapd daemons/pop3d/loft-pop3d \
+                  daemons/lmtpd/loft-lmtpd daemons/authd/loft-authd bench/loadgen/loft-loadgen \
+                  bench/corpus/loft-bench-corpus
+.PHONY: bench
+bench:
+	@./scripts/install-deps scripts/debian-packages.txt scripts/bench-packages.txt
+	[ -f $(BENCHDIR)/build.ninja ] || meson setup $(BENCHDIR) --buildtype=release -Dbench=true \
+	    -Dwerror=false $(MESONOPT)
+	meson configure $(BENCHDIR) --buildtype=release -Dbench=true
+	ninja -C $(BENCHDIR) build.ninja
+	meson compile -C $(BENCHDIR) $(BENCH_TARGETS)
+	mkdir -p bench/results
+	/usr/bin/python3 bench/run_bench.py --loftd=$(BENCHDIR)/daemons/loftd/loftd \
+	    --loadgen=$(BENCHDIR)/bench/loadgen/loft-loadgen --corpus=$(BENCHDIR)/bench/corpus/loft-bench-corpus \
+	    --cache-dir=$(BENCH_CACHE) $(if $(QUICK),--quick,) \
+	    --markdown=bench/results/$$(date -u +%Y-%m-%d)$(if $(QUICK),-quick,).md $(BENCH_RUN_ARGS)
+
 install: build
 	meson install -C $(BUILD)
 
