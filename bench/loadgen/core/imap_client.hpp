@@ -134,6 +134,7 @@ private:
     asio::awaitable<bool> fill(std::chrono::milliseconds timeout, bool may_time_out);
     asio::awaitable<void> write_all(std::string_view bytes);
     asio::awaitable<ImapResponse> read_until_tagged(const std::string& tag);
+    bool buffered_response_complete() const;
     void update_capabilities(std::string_view text_or_line);
     [[noreturn]] void fail(const std::string& what, std::string_view bytes = {}) const;
 
@@ -143,10 +144,8 @@ private:
     asio::steady_timer timer_;
     std::string buf_;       // read but not yet consumed
     std::size_t buf_pos_ = 0;
-    // A response being assembled across try_next_untagged timeouts.
-    std::optional<Raw> partial_;
-    std::size_t partial_literal_left_ = 0;
-    bool partial_in_literal_ = false;
+    // Untagged responses read before IDLE's "+", handed out by next_untagged.
+    std::vector<ImapUntagged> idle_pending_;
     ImapUntagged greeting_;
     std::vector<std::string> capabilities_;
     std::uint64_t next_tag_ = 1;

@@ -36,7 +36,7 @@ struct FetchData {
     std::optional<std::uint64_t> rfc822_size;
     std::optional<std::string> internaldate;
     // BODY[...] / BODY.PEEK answers and RFC822*, BINARY[...]: the section
-    // name as the server sent it ("BODY[HEADER.FIELDS (FROM TO)]",
+    // name upper-cased ("BODY[HEADER.FIELDS (FROM TO)]",
     // "BODY[]<0>") -> its octets (NIL -> empty with the key present).
     std::map<std::string, std::string> bodies;
     // ENVELOPE, BODYSTRUCTURE, BODY (no section): the raw parenthesised text
