@@ -10,6 +10,10 @@
 #include <new>
 #include <unordered_set>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace mailstore::storage {
 
 namespace {
@@ -32,25 +36,73 @@ Status out_of_memory(std::string_view what) {
 
 } // namespace
 
+namespace {
+
+// Whether `shared`'s log is still the file at its path: false once the
+// mailbox was deleted (and maybe recreated) or its log replaced. The
+// SharedIndex holds that file open, so its inode cannot be reused by a new
+// file meanwhile and the comparison is exact.
+bool log_unchanged(const SharedIndex& shared) {
+    if (shared.log_fd < 0)
+        return false;
+    struct stat held {}, now {};
+    return ::fstat(shared.log_fd, &held) == 0 && ::stat(shared.log_path.c_str(), &now) == 0 &&
+           held.st_dev == now.st_dev && held.st_ino == now.st_ino && held.st_nlink > 0;
+}
+
+} // namespace
+
+SharedIndex::~SharedIndex() {
+    if (log_fd >= 0)
+        ::close(log_fd);
+}
+
 Result<std::shared_ptr<SharedIndex>> shared_index(const std::string& key, const index::IndexOptions& options) {
     static std::mutex registry_mutex;
     static std::map<std::string, std::weak_ptr<SharedIndex>> registry;
+    // The most recently used indexes, kept open after their last Mailbox
+    // closed (most recent first): a delivery to the same mailbox a moment
+    // later reads only what was appended to the log since, instead of the
+    // whole index (CPU per delivery would grow with the mailbox).
+    static std::vector<std::shared_ptr<SharedIndex>> recent;
     std::lock_guard lock(registry_mutex);
     auto it = registry.find(key);
     if (it != registry.end()) {
-        if (auto shared = it->second.lock())
-            return shared;
+        if (auto shared = it->second.lock()) {
+            auto pos = std::find(recent.begin(), recent.end(), shared);
+            // Held by no Mailbox (only `recent` and here; the count cannot
+            // grow without registry_mutex): kept from an earlier use, so the
+            // mailbox may have been deleted and recreated since. Its files
+            // must be the ones it read, else it is dropped for a fresh open.
+            const bool idle = pos != recent.end() && shared.use_count() <= 2;
+            if (!idle || log_unchanged(*shared)) {
+                if (pos != recent.end())
+                    recent.erase(pos);
+                recent.insert(recent.begin(), shared);
+                if (recent.size() > kept_indexes)
+                    recent.pop_back();
+                return shared;
+            }
+            recent.erase(pos);
+        }
     }
     auto opened = index::MailIndex::open(options);
     if (!opened)
         return opened.status();
     auto shared = std::make_shared<SharedIndex>();
     shared->index = std::move(opened.value());
+    if (options.dir != "MEMORY") {
+        shared->log_path = options.dir + "/loft.index.log";
+        shared->log_fd = ::open(shared->log_path.c_str(), O_RDONLY | O_CLOEXEC);
+    }
     // Forget indexes no Mailbox holds any more, so the map stays bounded by
-    // the mailboxes open at once.
+    // the mailboxes open at once (and the few kept).
     for (auto e = registry.begin(); e != registry.end();)
         e = e->second.expired() ? registry.erase(e) : std::next(e);
     registry[key] = shared;
+    recent.insert(recent.begin(), shared);
+    if (recent.size() > kept_indexes)
+        recent.pop_back();
     return shared;
 }
 

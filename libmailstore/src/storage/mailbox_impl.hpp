@@ -5,6 +5,7 @@
 
 #include "index/mail_index.hpp"
 #include "storage/backend.hpp"
+#include "storage/save_group.hpp"
 #include "user/user_impl.hpp"
 
 #include <mailstore/export.hpp>
@@ -25,7 +26,24 @@ namespace mailstore::storage {
 struct SharedIndex {
     std::mutex mutex;
     std::shared_ptr<index::MailIndex> index;
+    // Save-only transactions waiting to be committed as one group.
+    SaveGroupQueue save_group;
+    // The log file as it was when the index was opened, held open: while
+    // no Mailbox uses the index (it is only kept for reuse), a log at
+    // log_path that is no longer this file means the mailbox was deleted,
+    // recreated or its log replaced, and the index is opened afresh.
+    std::string log_path;
+    int log_fd = -1;
+
+    SharedIndex() = default;
+    SharedIndex(const SharedIndex&) = delete;
+    SharedIndex& operator=(const SharedIndex&) = delete;
+    ~SharedIndex();
 };
+
+// Indexes kept open after their last Mailbox closed (the most recently
+// used ones), per process.
+inline constexpr std::size_t kept_indexes = 8;
 
 // The SharedIndex of `key` (an index dir), opening it with `options` when
 // no Mailbox of this process has it open.
@@ -105,6 +123,16 @@ public:
 
 // A new Transaction on `mailbox` (defined in transaction.cpp).
 Transaction make_transaction(Mailbox::Impl& mailbox);
+
+// Commits `saves` (a transaction that only saves) into `mailbox` together
+// with the other save-only transactions waiting for the same index
+// (save_group.hpp); returns when the commit that holds them is durable.
+// `uids` gets their UIDs in order; `saves_done` tells whether the files
+// are numbered (then they are never removed, even if the commit failed
+// after that). Defined in save_group.cpp.
+Result<index::CommitInfo> commit_saves_grouped(Mailbox::Impl& mailbox,
+                                               std::vector<std::unique_ptr<PendingSave>>& saves,
+                                               std::vector<Uid>& uids, bool& saves_done);
 
 // Keyword validation shared by save and flag updates: IMAP atom characters
 // (RFC 3501 9: no "(){ %*\"\\]" and no controls or 8-bit), 1..50 bytes

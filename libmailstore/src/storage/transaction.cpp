@@ -333,7 +333,7 @@ Result<CommitResult> Transaction::commit() {
         UidSet modified;
         UidSet expunged;
         bool saves_done = false;
-        auto info = mb.commit([&](index::WriteContext& ctx) -> Status {
+        auto commit_all = [&](index::WriteContext& ctx) -> Status {
             uids.clear();
             modified = UidSet();
             expunged = UidSet();
@@ -371,7 +371,13 @@ Result<CommitResult> Transaction::commit() {
             }
             mb.flush_pending(ctx);
             return Status::ok();
-        });
+        };
+        // Saves alone (an LMTP delivery, an APPEND) join the deliveries
+        // waiting for this index and share their flushes (save_group.hpp).
+        const bool only_saves = t.updates.empty() && t.expunges.empty() && t.expunges_if_deleted.empty() &&
+                                t.moves.empty() && std::all_of(t.copy_src.begin(), t.copy_src.end(),
+                                                               [](Uid src) { return src == 0; });
+        auto info = only_saves ? commit_saves_grouped(mb, t.saves, uids, saves_done) : mb.commit(commit_all);
         std::vector<std::string> saved_files;
         if (saves_done)
             for (std::size_t i = 0; i < t.saves.size() && i < t.copy_src.size(); ++i)

@@ -199,19 +199,58 @@ std::string random_guid_hex() {
 
 namespace {
 
-// One MaildirShared per folder and process (weak, so it goes away with the
-// last backend of the folder).
-std::shared_ptr<MaildirShared> shared_for(const std::string& key) {
+// The folder's identity: an O_PATH descriptor of its control directory
+// (where dovecot-uidlist lives), -1 when it does not exist yet.
+int open_identity(const std::string& control_dir) {
+    return ::open(control_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+// Whether the control directory at `path` is still the one `fd` holds.
+// The descriptor keeps that directory's inode from being reused, so a
+// folder deleted and recreated always shows as another directory.
+bool same_directory(int fd, const std::string& path) {
+    if (fd < 0)
+        return false;
+    struct stat held {}, now {};
+    return ::fstat(fd, &held) == 0 && ::stat(path.c_str(), &now) == 0 && held.st_dev == now.st_dev &&
+           held.st_ino == now.st_ino && held.st_nlink > 0;
+}
+
+// One MaildirShared per folder and process, alive while a backend uses it
+// and, for the few most recently used folders, after that: the next
+// delivery to the folder reads only the uidlist lines appended since
+// instead of the whole file. A kept one is reused only while its folder is
+// the same directory (not deleted and recreated meanwhile).
+std::shared_ptr<MaildirShared> shared_for(const std::string& key, const std::string& control_dir) {
     static std::mutex registry_mutex;
     static std::map<std::string, std::weak_ptr<MaildirShared>> registry;
+    static std::vector<std::shared_ptr<MaildirShared>> recent; // most recent first
     std::lock_guard lock(registry_mutex);
     for (auto it = registry.begin(); it != registry.end();)
         it = it->second.expired() ? registry.erase(it) : std::next(it);
     auto& slot = registry[key];
-    if (auto existing = slot.lock())
-        return existing;
+    if (auto existing = slot.lock()) {
+        auto pos = std::find(recent.begin(), recent.end(), existing);
+        // No backend holds it (the count cannot grow without registry_mutex).
+        const bool idle = pos != recent.end() && existing.use_count() <= 2;
+        if (!idle || same_directory(existing->identity_fd, control_dir)) {
+            if (pos != recent.end())
+                recent.erase(pos);
+            recent.insert(recent.begin(), existing);
+            if (recent.size() > kept_folder_states)
+                recent.pop_back();
+            return existing;
+        }
+        recent.erase(pos);
+    }
     auto made = std::make_shared<MaildirShared>();
+    made->identity_fd = open_identity(control_dir);
     slot = made;
+    if (made->identity_fd >= 0) { // an unknown identity is never kept
+        recent.insert(recent.begin(), made);
+        if (recent.size() > kept_folder_states)
+            recent.pop_back();
+    }
     return made;
 }
 
@@ -235,6 +274,11 @@ std::string stat_stamp(const std::string& path) {
 
 } // namespace
 
+MaildirShared::~MaildirShared() {
+    if (identity_fd >= 0)
+        ::close(identity_fd);
+}
+
 // ---- MaildirBackend ----
 
 MaildirBackend::MaildirBackend(const MailboxPaths& paths, const StorageSettings& settings)
@@ -243,7 +287,7 @@ MaildirBackend::MaildirBackend(const MailboxPaths& paths, const StorageSettings&
         paths_.control_dir = paths_.mail_dir;
     if (paths_.index_dir.empty())
         paths_.index_dir = paths_.mail_dir;
-    shared_ = shared_for(paths_.mail_dir + "\n" + paths_.control_dir);
+    shared_ = shared_for(paths_.mail_dir + "\n" + paths_.control_dir, paths_.control_dir);
 }
 
 MaildirBackend::~MaildirBackend() = default;

@@ -53,12 +53,26 @@ struct MaildirShared {
     // How many times locate_locked() has read the directories (for tests).
     std::uint64_t locate_listings = 0;
 
+    // The folder's control directory held open (O_PATH), -1 when unknown:
+    // a state kept for reuse after its last backend closed is reused only
+    // while the directory at that path is still this one.
+    int identity_fd = -1;
+
+    MaildirShared() = default;
+    MaildirShared(const MaildirShared&) = delete;
+    MaildirShared& operator=(const MaildirShared&) = delete;
+    ~MaildirShared();
+
     // Drops every recorded name (and so the proof that a listing was complete).
     void forget_names() {
         names.clear();
         listed_cur_mtime_ns = listed_new_mtime_ns = -1;
     }
 };
+
+// Folder states kept after their last backend closed (the most recently
+// used ones), per process.
+inline constexpr std::size_t kept_folder_states = 8;
 
 // Directory mtimes and uidlist identity recorded in the index header
 // (IndexHeader::driver_state), so needs_sync() is three stat calls.

@@ -207,6 +207,30 @@ Result<Uidlist> read_uidlist(const std::string& path) {
     return list;
 }
 
+namespace {
+
+// Whether the file's header names the same mailbox as `header` (its
+// UIDVALIDITY and GUID, which appends never change): a file at the same
+// inode that differs is another file (the old one deleted and its inode
+// reused, e.g. a mailbox deleted and recreated).
+bool same_mailbox_header(int fd, const UidlistHeader& header) {
+    char buf[512];
+    ssize_t n;
+    do {
+        n = ::pread(fd, buf, sizeof buf, 0);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0)
+        return false;
+    const std::string_view text(buf, std::size_t(n));
+    const auto eol = text.find('\n');
+    if (eol == std::string_view::npos)
+        return false;
+    auto parsed = parse_uidlist(text.substr(0, eol + 1));
+    return parsed && parsed->header.uidvalidity == header.uidvalidity && parsed->header.guid == header.guid;
+}
+
+} // namespace
+
 Result<bool> refresh_uidlist(const std::string& path, Uidlist& list) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return errno_status(path, "open", errno);
@@ -217,7 +241,8 @@ Result<bool> refresh_uidlist(const std::string& path, Uidlist& list) {
         return errno_status(path, "fstat", err);
     }
     const auto size = static_cast<std::uint64_t>(st.st_size);
-    if (st.st_ino != list.inode || st.st_dev != list.device || size < list.end_offset) {
+    if (st.st_ino != list.inode || st.st_dev != list.device || size < list.end_offset ||
+        !same_mailbox_header(fd, list.header)) {
         ::close(fd); // replaced (or truncated): read it again whole
         auto fresh = read_uidlist(path);
         if (!fresh) return fresh.status();

@@ -1,0 +1,166 @@
+// Group commit (storage/save_group.hpp): save-only transactions that wait
+// for one mailbox's index are committed together. The test holds the
+// index's mutex so that every committer is queued before the first one can
+// lead: the grouping is then certain, not a matter of thread timing.
+#include "conformance.hpp"
+
+#include "storage/mailbox_impl.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+using namespace loft_test;
+
+namespace {
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// base name -> how many dovecot-uidlist lines name it, and the UIDs seen.
+struct UidlistLines {
+    std::map<std::string, int> bases;
+    std::vector<Uid> uids;
+};
+
+UidlistLines uidlist_lines(const std::string& path) {
+    UidlistLines out;
+    std::istringstream in(read_text(path));
+    std::string line;
+    std::getline(in, line); // the header
+    while (std::getline(in, line)) {
+        auto colon = line.find(" :");
+        REQUIRE_MESSAGE(colon != std::string::npos, line);
+        out.uids.push_back(Uid(std::stoul(line.substr(0, line.find(' ')))));
+        ++out.bases[line.substr(colon + 2)];
+    }
+    return out;
+}
+
+// Commits one prepared save per mailbox from its own thread while the index
+// mutex is held, releases it once all are queued, and returns their UIDs.
+std::vector<Uid> commit_all_queued(std::vector<Mailbox>& boxes, std::vector<Transaction>& ts) {
+    SharedIndex& shared = *boxes[0].impl().index;
+    std::vector<Result<CommitResult>> results(ts.size(), Status::invalid("not run"));
+    std::vector<std::thread> threads;
+    {
+        std::unique_lock hold(shared.mutex);
+        for (std::size_t i = 0; i < ts.size(); ++i)
+            threads.emplace_back([&, i] { results[i] = ts[i].commit(); });
+        // Wait (a synchronisation, not a timing) until every committer is
+        // queued: the leader waits for the index mutex with the others.
+        for (int spins = 0;; ++spins) {
+            {
+                std::lock_guard q(shared.save_group.mutex);
+                if (shared.save_group.waiting.size() == ts.size())
+                    break;
+            }
+            REQUIRE_MESSAGE(spins < 60000, "the committers were never all queued");
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+    }
+    for (auto& t : threads)
+        t.join();
+    std::vector<Uid> uids;
+    for (auto& r : results) {
+        REQUIRE_MESSAGE(r.is_ok(), r.status().message());
+        REQUIRE(r->saved.size() == 1);
+        uids.push_back(r->saved[0]);
+    }
+    return uids;
+}
+
+} // namespace
+
+TEST_CASE("concurrent deliveries to one mailbox are committed as one group") {
+    StorageFixture f("maildir:%T/Maildir");
+    {
+        auto first = f.open("INBOX", OpenOptions{.save_only = true});
+        save_all(first, {message_request(test_message(1))});
+    }
+    constexpr std::size_t n = 8;
+    std::vector<Mailbox> boxes;
+    std::vector<Transaction> ts;
+    for (std::size_t i = 0; i < n; ++i) {
+        boxes.push_back(f.open("INBOX", OpenOptions{.save_only = true}));
+        ts.push_back(boxes.back().begin());
+        REQUIRE(ts.back().save(message_request(test_message(int(i) + 2))).is_ok());
+    }
+    SaveGroupQueue& q = boxes[0].impl().index->save_group;
+    const auto groups_before = q.groups, saves_before = q.grouped_saves;
+
+    std::vector<Uid> uids = commit_all_queued(boxes, ts);
+
+    CHECK(q.groups - groups_before == 1);
+    CHECK(q.grouped_saves - saves_before == n);
+    // Each got its own UID, after the message delivered before.
+    std::set<Uid> distinct(uids.begin(), uids.end());
+    CHECK(distinct.size() == n);
+    CHECK(*distinct.begin() == 2);
+    CHECK(*distinct.rbegin() == Uid(n + 1));
+    // dovecot-uidlist names every file exactly once, in ascending UIDs.
+    UidlistLines lines = uidlist_lines(f.dir.str() + "/Maildir/dovecot-uidlist");
+    CHECK(lines.uids.size() == n + 1);
+    CHECK(std::is_sorted(lines.uids.begin(), lines.uids.end()));
+    CHECK(std::set<Uid>(lines.uids.begin(), lines.uids.end()).size() == n + 1);
+    for (const auto& [base, count] : lines.bases)
+        CHECK_MESSAGE(count == 1, base);
+    CHECK(lines.bases.size() == n + 1);
+    // Each transaction's UID holds that transaction's message.
+    boxes.clear();
+    auto session = f.open();
+    REQUIRE(session.view().count() == n + 1);
+    for (std::size_t i = 0; i < n; ++i) {
+        Seq seq = session.view().seq(uids[i]);
+        REQUIRE(seq != 0);
+        CHECK(session.message(seq).open()->bytes() == test_message(int(i) + 2));
+    }
+}
+
+TEST_CASE("a group holds at most max_group_saves saves; the rest form the next group") {
+    StorageFixture f("maildir:%T/Maildir");
+    const std::size_t n = max_group_saves + 5;
+    std::vector<Mailbox> boxes;
+    std::vector<Transaction> ts;
+    for (std::size_t i = 0; i < n; ++i) {
+        boxes.push_back(f.open("INBOX", OpenOptions{.save_only = true}));
+        ts.push_back(boxes.back().begin());
+        REQUIRE(ts.back().save(message_request(test_message(int(i) + 1))).is_ok());
+    }
+    SaveGroupQueue& q = boxes[0].impl().index->save_group;
+    const auto groups_before = q.groups;
+    std::vector<Uid> uids = commit_all_queued(boxes, ts);
+    CHECK(q.groups - groups_before == 2);
+    std::set<Uid> distinct(uids.begin(), uids.end());
+    CHECK(distinct.size() == n);
+    CHECK(*distinct.rbegin() == Uid(n));
+    UidlistLines lines = uidlist_lines(f.dir.str() + "/Maildir/dovecot-uidlist");
+    CHECK(lines.bases.size() == n);
+    CHECK(lines.uids.size() == n);
+}
+
+TEST_CASE("a transaction that also changes flags is not grouped") {
+    StorageFixture f("maildir:%T/Maildir");
+    auto box = f.open();
+    save_all(box, {message_request(test_message(1))});
+    SaveGroupQueue& q = box.impl().index->save_group;
+    const auto groups_before = q.groups;
+    REQUIRE(box.sync(0).is_ok());
+    auto t = box.begin();
+    REQUIRE(t.save(message_request(test_message(2))).is_ok());
+    UidSet first;
+    first.add(1);
+    REQUIRE(t.update_flags(first, FlagUpdate{FlagUpdate::Mode::add, flag_seen, {}, {}}).is_ok());
+    auto done = t.commit();
+    REQUIRE_MESSAGE(done.is_ok(), done.status().message());
+    CHECK(done->saved == std::vector<Uid>{2});
+    CHECK(q.groups == groups_before);
+}
