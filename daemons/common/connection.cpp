@@ -20,6 +20,8 @@
 
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <unistd.h>
+#include <netinet/in.h>
 
 namespace loft {
 
@@ -148,6 +150,39 @@ bool Connection::secured() const { return tls_active() || is_loopback(remote_ip_
 bool Connection::starttls_available() const { return !tls_ && tls_set_ && tls_set_->available(); }
 
 bool Connection::is_open() const { return !closed_ && socket_.is_open(); }
+
+int Connection::lend_fd() {
+    if (tls_ || closed_ || !in_.empty() || !socket_.is_open() || lent_family_ >= 0)
+        return -1;
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    if (::getsockname(socket_.native_handle(), reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+        return -1;
+    std::error_code ec;
+    const int fd = socket_.release(ec); // leaves the reactor (epoll): no wake-ups meanwhile
+    if (ec)
+        return -1;
+    lent_family_ = addr.ss_family;
+    return fd;
+}
+
+void Connection::return_fd(int fd) {
+    const int family = lent_family_;
+    lent_family_ = -1;
+    if (fd < 0)
+        return;
+    if (closed_) {
+        ::shutdown(fd, SHUT_RDWR);
+        ::close(fd);
+        return;
+    }
+    std::error_code ec;
+    socket_.assign(asio::generic::stream_protocol(family, family == AF_UNIX ? 0 : IPPROTO_TCP), fd, ec);
+    if (ec) {
+        ::close(fd);
+        close();
+    }
+}
 
 // --- timeouts and interruption ---
 

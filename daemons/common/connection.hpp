@@ -142,6 +142,20 @@ public:
     BlockingPool& pool() { return pool_; }
     Executor executor() const { return strand_; }
 
+    // Lends the plaintext socket's descriptor to a blocking-pool job that
+    // reads and writes it itself while the coroutine awaits the job
+    // (loft-pop3d: no thread hop per command). The I/O thread stops watching
+    // the socket meanwhile, so the client's bytes wake only the thread that
+    // waits for them. -1 (nothing lent) with TLS, once closed, while bytes
+    // read here wait to be taken, or when the reactor refuses. Strand only;
+    // every lent descriptor comes back through return_fd(), also when the
+    // job failed. Reads and writes made that way bypass the idle timeout:
+    // the job keeps them short.
+    int lend_fd();
+    // Takes a lent descriptor back (strand only). If close() ran meanwhile
+    // (force_close, shutdown), the descriptor is closed here instead.
+    void return_fd(int fd);
+
     // Close now; pending reads and writes fail.
     void close();
     bool is_open() const;
@@ -207,6 +221,7 @@ private:
 
     bool reading_ = false;
     bool closed_ = false;
+    int lent_family_ = -1; // lend_fd(): the socket's address family, to take it back
     bool woken_ = false;         // wake() was called; read_some() reports it
     bool wakeable_wait_ = false; // read_some() is waiting for readability: wake() cancels it
     Interrupt interrupt_ = Interrupt::none;
