@@ -1,5 +1,7 @@
 #include "pop3_connection.hpp"
 
+#include "direct_io.hpp"
+
 #include <login_tracker.hpp>
 
 #include <pop3proto/session.hpp>
@@ -119,6 +121,10 @@ public:
 
 private:
     pop3proto::SessionOptions options();
+    // One run() of the session on the blocking pool; logged in on a
+    // plaintext socket, the job also writes the answers and reads the next
+    // commands itself (direct_io.hpp).
+    asio::awaitable<Step> run_session(Session& session);
     void after_run(Session& session);
     // Runs the session once more after shutdown() so it writes its last
     // line, and sends that line.
@@ -196,6 +202,29 @@ pop3proto::SessionOptions ConnectionLoop::options() {
     return o;
 }
 
+asio::awaitable<Step> ConnectionLoop::run_session(Session& session) {
+    const int fd = logged_in_ ? conn_->lend_fd() : -1;
+    if (fd < 0) {
+        Step step = co_await conn_->pool().run([&session] { return session.run(); });
+        co_return step;
+    }
+    loft::BlockingPool* pool = &conn_->pool();
+    Connection* conn = conn_.get();
+    DirectIoOptions direct;
+    // A waiting thread is one the pool cannot give to other work: wait only
+    // while nothing else is queued.
+    direct.may_linger = [pool, conn] { return pool->queued() == 0 && !conn->shutting_down(); };
+    Step step;
+    try {
+        step = co_await conn_->pool().run([&session, fd, &direct] { return run_direct(session, fd, direct); });
+    } catch (...) {
+        conn_->return_fd(fd); // the job failed or never ran
+        throw;
+    }
+    conn_->return_fd(fd);
+    co_return step;
+}
+
 void ConnectionLoop::after_run(Session& session) {
     if (logged_in_ || session.state() == SessionState::authorization || session.username().empty())
         return;
@@ -254,7 +283,7 @@ asio::awaitable<void> ConnectionLoop::run() {
         Step step;
         bool overloaded = false;
         try {
-            step = co_await conn_->pool().run([&session] { return session.run(); });
+            step = co_await run_session(session);
         } catch (const loft::BlockingPoolFull&) {
             overloaded = true;
         }

@@ -1,0 +1,84 @@
+// The session's socket I/O on its blocking-pool thread (direct_io.hpp).
+#include "direct_io.hpp"
+
+#include <cerrno>
+#include <poll.h>
+#include <sys/socket.h>
+
+namespace pop3d {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using pop3proto::Step;
+
+// A command line is short and pipelined commands are answered in order,
+// each completely before the next is read: one small read at a time.
+constexpr std::size_t kReadChunk = 16 * 1024;
+
+enum class Wait { ready, quiet, failed };
+
+// Waits for `events` on `fd` for up to `timeout`.
+Wait wait_for(int fd, short events, std::chrono::milliseconds timeout) {
+    pollfd p{fd, events, 0};
+    for (;;) {
+        int r = ::poll(&p, 1, static_cast<int>(timeout.count()));
+        if (r > 0)
+            return Wait::ready; // POLLHUP/POLLERR too: the next call reports it
+        if (r == 0)
+            return Wait::quiet;
+        if (errno != EINTR)
+            return Wait::failed;
+    }
+}
+
+// Writes what the session holds. true: all of it went out; false: the
+// socket is full (EAGAIN) or failed; the rest stays in the session.
+bool send_some(pop3proto::Session& session, int fd) {
+    while (session.has_output()) {
+        const std::string_view chunk = session.output_front();
+        const ssize_t n = ::send(fd, chunk.data(), chunk.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n > 0) {
+            session.output_consume(static_cast<std::size_t>(n));
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+Step run_direct(pop3proto::Session& session, int fd, const DirectIoOptions& options) {
+    const auto end = Clock::now() + options.slice;
+    char input[kReadChunk];
+    for (;;) {
+        Step step = session.run();
+        while (!send_some(session, fd)) {
+            // Room in the send buffer soon (a client reading a big RETR as
+            // fast as it comes): keep going here; else the I/O thread waits.
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                return step;
+            if (Clock::now() >= end || (options.may_linger && !options.may_linger()))
+                return step;
+            if (wait_for(fd, POLLOUT, options.linger) != Wait::ready)
+                return step;
+        }
+        if (step.kind == Step::Kind::flush)
+            continue;
+        if (step.kind != Step::Kind::read)
+            return step;
+        if (Clock::now() >= end || (options.may_linger && !options.may_linger()))
+            return step;
+        if (wait_for(fd, POLLIN, options.linger) != Wait::ready)
+            return step;
+        const ssize_t n = ::recv(fd, input, sizeof input, MSG_DONTWAIT);
+        if (n <= 0)
+            return step; // end of input or an error: the I/O thread's read sees it too
+        session.feed(std::string_view(input, static_cast<std::size_t>(n)));
+    }
+}
+
+} // namespace pop3d

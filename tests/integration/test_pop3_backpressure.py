@@ -1,0 +1,118 @@
+"""loft-pop3d's output to slow and fast readers (docs/pop3d.md, "Limits").
+
+A logged-in plaintext session writes its answers from the blocking-pool
+thread that ran the command and reads the next command there too
+(daemons/pop3d/direct_io.hpp). These tests hold that path to the daemon's
+promises: a client that stops reading never makes the server hold more than
+the session's output_high_water (256 KiB) of the message, the bytes are
+intact however the reader paces itself, and pipelined commands are answered
+in order, each completely before the next.
+"""
+import socket
+import time
+
+import pytest
+
+from pop3d_util import Pop3Server, RawPop, crlf, message, undot
+
+
+@pytest.fixture
+def srv(build_dir, tmp_path):
+    with Pop3Server(build_dir, tmp_path, tls=False) as s:
+        yield s
+
+
+def rss_anon_kib(pid: int) -> int:
+    """Anonymous resident memory of the process (heap and stacks: where
+    buffered output would live; mapped mail files do not count)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1])
+    raise AssertionError("no RssAnon in /proc/PID/status")
+
+
+def big_message(lines: int) -> bytes:
+    # Bare LF line ends and lines starting with "." (stuffed on the wire).
+    body = b"".join(b"." * (i % 3) + f"line {i:08d} ".encode() + b"y" * 200 + b"\n" for i in range(lines))
+    return b"Subject: big\nMessage-ID: <big@pop3.test>\n\n" + body
+
+
+def test_a_reader_that_stops_holds_the_server_output_bounded(srv):
+    big = big_message(160_000)  # about 34 MB
+    assert len(big) > 32 * 1024 * 1024
+    srv.deliver("alice", big)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # A small receive window: the server's socket fills after a few hundred
+    # kilobytes and the rest must wait in the mail file, not in memory.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.settimeout(30)
+    sock.connect((srv.host, srv.port))
+    c = RawPop(sock)
+    c.greeting()
+    c.login("alice", "secret")
+    assert c.cmd("STAT") == f"+OK 1 {len(crlf(big))}"
+    before = rss_anon_kib(srv.pid)
+    c.send_line("RETR 1")
+    # Not reading: watch the server's memory while it has nowhere to write.
+    peak = before
+    for _ in range(10):
+        time.sleep(0.1)
+        peak = max(peak, rss_anon_kib(srv.pid))
+    # 256 KiB of session output plus buffers and stacks; the whole message
+    # (33 MB) buffered would exceed this many times over.
+    assert peak - before < 8 * 1024, f"RssAnon grew by {peak - before} KiB while the client did not read"
+    # Now read, slowly at first (each pause fills the socket again), then
+    # at full speed: every byte arrives, in order, stuffed and CRLF.
+    assert c.line() == f"+OK {len(crlf(big))} octets"
+    for _ in range(5):
+        c.buf += c.sock.recv(65536)
+        time.sleep(0.05)
+    wire = c.read_multi_raw()
+    assert undot(wire) == crlf(big)
+    assert c.cmd("NOOP") == "+OK"
+    assert c.cmd("QUIT") == "+OK Logging out."
+    assert c.closed_by_server()
+    log = srv.wait_log("Logged out")
+    assert f"retr=1/{len(f'+OK {len(crlf(big))} octets') + 2 + len(wire)}, " in log
+
+
+def test_pipelined_commands_are_answered_in_order(srv):
+    small = [message(n, body_lines=n) for n in range(1, 6)]
+    big = big_message(3_000)  # more than one 256 KiB piece
+    for m in small[:2] + [big] + small[2:]:
+        srv.deliver("alice", m)
+    msgs = small[:2] + [big] + small[2:]
+    c = srv.raw()
+    c.greeting()
+    c.login("alice", "secret")
+    # One write: every command arrives before the first answer goes out.
+    c.send(b"".join(f"RETR {i}\r\n".encode() for i in range(1, 7)) + b"LIST 3\r\nRETR 9\r\nNOOP\r\n")
+    for i, m in enumerate(msgs, start=1):
+        assert c.line() == f"+OK {len(crlf(m))} octets", f"RETR {i}"
+        assert undot(c.read_multi_raw()) == crlf(m), f"RETR {i}"
+    assert c.line() == f"+OK 3 {len(crlf(big))}"
+    assert c.line() == "-ERR There's no message 9."
+    assert c.line() == "+OK"
+    assert c.cmd("QUIT") == "+OK Logging out."
+    assert c.closed_by_server()
+
+
+def test_a_client_that_drops_mid_retr_deletes_nothing(srv):
+    big = big_message(20_000)
+    srv.deliver("alice", big)
+    srv.deliver("alice", message(2))
+    c = srv.raw()
+    c.greeting()
+    c.login("alice", "secret")
+    assert c.cmd("DELE 2") == "+OK Marked to be deleted."
+    c.send_line("RETR 1")
+    assert c.line() == f"+OK {len(crlf(big))} octets"
+    c.sock.recv(65536)
+    c.close()  # RFC 1939 §6: no QUIT, no UPDATE state
+    srv.wait_log("Disconnected: Connection closed")
+    assert len(srv.mail_files("alice")) == 2
+    again = srv.raw()
+    again.greeting()
+    again.login("alice", "secret")
+    assert again.cmd("STAT") == f"+OK 2 {len(crlf(big)) + len(crlf(message(2)))}"
