@@ -26,7 +26,7 @@ namespace {
 
 // The commit of `batch` (the leader first) on the leader's backend and
 // index; the caller holds the index's mutex. Results go into the members.
-void commit_batch(Mailbox::Impl& leader, std::vector<SaveGroupMember*>& batch) {
+void commit_batch(Mailbox::Impl& leader, const std::vector<SaveGroupMember*>& batch) {
     std::vector<std::size_t> counts;
     counts.reserve(batch.size());
     for (auto* m : batch)
@@ -94,7 +94,21 @@ Result<index::CommitInfo> commit_saves_grouped(Mailbox::Impl& mailbox,
         // deliveries arriving while it is busy join this group.
         q.leader_active = true;
         qlock.unlock();
+        // At most max_group_saves members (each has a save), reserved before
+        // any member leaves the queue: nothing below throws before the
+        // members are marked done.
         std::vector<SaveGroupMember*> batch;
+        try {
+            batch.reserve(max_group_saves);
+        } catch (const std::bad_alloc&) {
+            qlock.lock();
+            q.leader_active = false;
+            q.cv.notify_all();
+            auto self = std::find(q.waiting.begin(), q.waiting.end(), &me);
+            if (self != q.waiting.end())
+                q.waiting.erase(self);
+            return Status::io("committing saves: out of memory");
+        }
         {
             std::lock_guard ilock(mailbox.index->mutex);
             std::size_t total = 0;
@@ -106,7 +120,7 @@ Result<index::CommitInfo> commit_saves_grouped(Mailbox::Impl& mailbox,
                 batch.push_back(&me);
                 total = saves.size();
                 for (auto it = q.waiting.begin(); it != q.waiting.end();) {
-                    if (total + (*it)->saves->size() > max_group_saves) {
+                    if (total + (*it)->saves->size() > max_group_saves || batch.size() == max_group_saves) {
                         ++it;
                         continue;
                     }
