@@ -119,6 +119,14 @@ int main(int argc, char** argv) {
     }
     res.workload = workload;
     res.server_label = o.server_label;
+    // The load generator's own CPU time, so a report can show the client
+    // was not what limited the rate.
+    rusage ru{};
+    if (getrusage(RUSAGE_SELF, &ru) == 0) {
+        double cpu = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                     static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+        res.set_extra("loadgen_cpu_s", cpu);
+    }
     if (res.errors > 0)
         rc = 1;
     if (!json_path.empty()) {

@@ -40,15 +40,17 @@
 // - after UID STORE +FLAGS (\Seen) or (\Deleted) (flags no client removes),
 //   the message's FETCH in the reply carries the flag;
 // - BODY[] of an appended message is the appended bytes (size and FNV-1a
-//   hash), of a setup message as long as its RFC822.SIZE;
+//   hash), of a setup message as long as its RFC822.SIZE (empty only for a
+//   message marked \Deleted: it may be expunged under the FETCH);
 // - EXISTS is at least the messages known to exist (setup + confirmed
 //   appends when the command was sent - messages marked \Deleted) and at
 //   most what can exist (setup + appends started);
 // - APPENDUID returns a new UID, at or above the setup UIDNEXT, in the
 //   mailbox's UIDVALIDITY.
 //
-// Any failed check, NO/BAD, or protocol error stops that client and counts an
-// error; the run then exits 1.
+// Any failed check, NO/BAD (except NO [EXPUNGEISSUED] to a FETCH or STORE,
+// RFC 5530), or protocol error stops that client and counts an error; the run
+// then exits 1.
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
@@ -122,6 +124,9 @@ struct Ledger {
     std::uint32_t max_appended_uid = 0;
     std::uint32_t last_look = 0; // highest UID a session has fetched
     std::vector<std::uint32_t> deferred;
+    // Flags stored on (and \Deleted marks of) UIDs seen before their
+    // APPENDUID was read, merged into the entry when it is.
+    std::map<std::uint32_t, std::pair<std::uint64_t, bool>> early;
 
     static constexpr std::array<std::string_view, 5> kSystem = {"\\Seen", "\\Answered", "\\Flagged",
                                                                  "\\Deleted", "\\Draft"};
@@ -162,6 +167,7 @@ struct Shared {
     std::uint64_t sessions = 0;
     std::uint64_t appended_bytes = 0;
     std::uint64_t fetched_bytes = 0;
+    std::uint64_t expungeissued = 0;
     unsigned printed = 0;
 
     void record(std::string_view name, Clock::time_point start, bool op = true) {
@@ -216,6 +222,14 @@ private:
     }
 
     void expect_ok(const ImapClient& c, std::string_view cmd, const ImapResponse& r) {
+        // RFC 5530 §3: a message another session expunged may fail a FETCH or
+        // STORE with NO [EXPUNGEISSUED]; that is a permitted race.
+        if (r.status == "NO" && (cmd.starts_with("FETCH") || cmd == "STORE") &&
+            r.text.starts_with("[EXPUNGEISSUED]")) {
+            std::lock_guard lock(sh_.stats_mu);
+            ++sh_.expungeissued;
+            return;
+        }
         if (!r.ok())
             throw ProtocolError(c.label() + ": " + std::string(cmd) + ": unexpected " + r.status + " " +
                                 quote_bytes(r.status + " " + r.text));
@@ -283,7 +297,10 @@ private:
             if (f->bodies.count("BODY[]") && it != lg.msgs.end()) {
                 const std::string& body = f->bodies.at("BODY[]");
                 const MsgEntry& m = it->second;
-                if (body.size() != m.size || (m.appended && fnv1a(body) != m.hash))
+                // A message marked \Deleted may be expunged under this FETCH:
+                // an empty (NIL) body is then no lie.
+                bool gone = body.empty() && m.deleted_marked;
+                if (!gone && (body.size() != m.size || (m.appended && fnv1a(body) != m.hash)))
                     cross_check(c, cmd,
                                 "BODY[] of UID " + std::to_string(*f->uid) + " (" + std::to_string(body.size()) +
                                     " octets) is not the message " +
@@ -424,15 +441,14 @@ private:
         }
         sh_.record("APPEND", start);
         {
+            // One critical section: no other client may find the in-flight
+            // count dropped and the UID not yet in the ledger.
             std::lock_guard lock(lg.mu);
             --lg.appends_in_flight;
-        }
-        expect_ok(c, "APPEND", r);
-        auto au = parse_appenduid(r);
-        if (!au)
-            cross_check(c, "APPEND", "no APPENDUID (RFC 4315 §3)", r.text);
-        {
-            std::lock_guard lock(lg.mu);
+            expect_ok(c, "APPEND", r);
+            auto au = parse_appenduid(r);
+            if (!au)
+                cross_check(c, "APPEND", "no APPENDUID (RFC 4315 §3)", r.text);
             if (au->uidvalidity != lg.uidvalidity)
                 cross_check(c, "APPEND", "APPENDUID in UIDVALIDITY " + std::to_string(au->uidvalidity), r.text);
             if (au->uid < lg.setup_uidnext || lg.msgs.count(au->uid))
@@ -442,6 +458,11 @@ private:
             m.allowed = allowed;
             m.size = msg.size();
             m.hash = fnv1a(msg);
+            if (auto e = lg.early.find(au->uid); e != lg.early.end()) {
+                m.allowed |= e->second.first;
+                m.deleted_marked = e->second.second;
+                lg.early.erase(e);
+            }
             ++lg.appends_confirmed;
             lg.max_appended_uid = std::max(lg.max_appended_uid, au->uid);
         }
@@ -468,12 +489,24 @@ private:
             std::lock_guard lock(lg.mu);
             b = lg.bit(flag, true);
             for (std::uint32_t uid : uids) {
+                bool deleted = adds && iequals(flag, "\\Deleted");
                 auto it = lg.msgs.find(uid);
-                if (it == lg.msgs.end())
-                    continue; // seen before its APPENDUID: the deferred check covers it
+                if (it == lg.msgs.end()) {
+                    // Seen before its APPENDUID was read: kept for the entry.
+                    if (lg.early.size() >= kMaxDeferred)
+                        cross_check(c, "STORE", "too many UIDs seen before their APPENDUID");
+                    auto& e = lg.early[uid];
+                    if (adds)
+                        e.first |= b;
+                    if (deleted && !e.second) {
+                        e.second = true;
+                        ++lg.deleted_marked;
+                    }
+                    continue;
+                }
                 if (adds)
                     it->second.allowed |= b;
-                if (adds && iequals(flag, "\\Deleted") && !it->second.deleted_marked) {
+                if (deleted && !it->second.deleted_marked) {
                     it->second.deleted_marked = true;
                     ++lg.deleted_marked;
                 }
@@ -631,6 +664,7 @@ WorkloadResult run_mixed(const WorkloadOptions& o) {
     res.set_extra("sessions_per_s", res.duration_s > 0 ? static_cast<double>(sh.sessions) / res.duration_s : 0.0);
     res.set_extra("appended_bytes", sh.appended_bytes);
     res.set_extra("fetched_body_bytes", sh.fetched_bytes);
+    res.set_extra("expungeissued", sh.expungeissued);
     return res;
 }
 
