@@ -53,33 +53,55 @@ void MessageStream::append(std::string& out, std::string_view piece) {
     written_ += piece.size();
 }
 
-bool MessageStream::produce(std::string& out, std::size_t budget) {
-    if (done_)
-        return true;
-    const std::size_t start = out.size();
-    while (pos_ < end_ && out.size() - start < budget) {
-        if (at_line_start_ && bytes_[pos_] == '.')
-            append(out, "."); // RFC 1939 §3: byte-stuff the termination octet
-        const std::size_t room = std::max<std::size_t>(1, budget - (out.size() - start));
-        const void* hit = std::memchr(bytes_.data() + pos_, '\n', end_ - pos_);
-        const std::size_t nl = hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - bytes_.data()) : end_;
-        if (nl - pos_ > room) {
-            // A long line: part of it now, the rest in the next chunk.
-            append(out, bytes_.substr(pos_, room));
-            pos_ += room;
-            at_line_start_ = false;
-            continue;
-        }
-        append(out, bytes_.substr(pos_, nl - pos_));
-        if (nl == end_) {
-            pos_ = end_;
+std::size_t MessageStream::convert(char* to, std::size_t take) {
+    // One line piece at a time: memchr finds the LF, the bytes before it
+    // are copied as they are. Whether the LF is bare is read from the
+    // message itself, so a CR at the end of the previous slice counts.
+    const char* const base = bytes_.data();
+    const char* p = base + pos_;
+    const char* const stop = p + take;
+    char* o = to;
+    while (p < stop) {
+        if (at_line_start_ && *p == '.')
+            *o++ = '.'; // RFC 1939 §3: byte-stuff the termination octet
+        const void* hit = std::memchr(p, '\n', static_cast<std::size_t>(stop - p));
+        if (!hit) {
+            std::memcpy(o, p, static_cast<std::size_t>(stop - p));
+            o += stop - p;
+            p = stop;
             at_line_start_ = false;
             break;
         }
-        const bool bare = nl == 0 || bytes_[nl - 1] != '\r';
-        append(out, bare ? std::string_view("\r\n") : std::string_view("\n"));
-        pos_ = nl + 1;
+        const char* nl = static_cast<const char*>(hit);
+        std::memcpy(o, p, static_cast<std::size_t>(nl - p));
+        o += nl - p;
+        if (nl == base || nl[-1] != '\r')
+            *o++ = '\r';
+        *o++ = '\n';
+        p = nl + 1;
         at_line_start_ = true;
+    }
+    pos_ = static_cast<std::size_t>(p - base);
+    return static_cast<std::size_t>(o - to);
+}
+
+bool MessageStream::produce(std::string& out, std::size_t budget) {
+    if (done_)
+        return true;
+    budget = std::max<std::size_t>(budget, 1);
+    const std::size_t start = out.size();
+    // A slice of input grows at most to twice its size plus one (".\n"
+    // becomes "..\r\n"), so a slice of half the budget left keeps the
+    // output within the budget, and the stack buffer bounds a slice.
+    char scratch[2 * kSlice + 1];
+    while (pos_ < end_ && out.size() - start < budget) {
+        const std::size_t left = budget - (out.size() - start);
+        const std::size_t take = std::min({end_ - pos_, kSlice, std::max<std::size_t>(1, left / 2)});
+        const std::size_t n = convert(scratch, take);
+        if (options_.no_nuls)
+            std::replace(scratch, scratch + n, '\0', '\x80');
+        out.append(scratch, n);
+        written_ += n;
     }
     if (pos_ < end_)
         return false;

@@ -39,7 +39,13 @@ public:
     std::uint64_t bytes_written() const { return written_; }
 
 private:
+    // Input bytes converted per step, through a buffer on the stack.
+    static constexpr std::size_t kSlice = 8 * 1024;
+
     void append(std::string& out, std::string_view piece);
+    // Converts the next `take` input bytes (CRLF, dot-stuffing) into `to`,
+    // which has room for 2 * take + 1 bytes; returns the bytes written.
+    std::size_t convert(char* to, std::size_t take);
 
     mailstore::storage::MessageData data_;
     std::string_view bytes_;
