@@ -2,7 +2,11 @@
 // connection's strand. The session is sans-I/O and its run() may block on
 // storage and authentication, so every run() goes to the blocking pool, one
 // call at a time (the session is never touched on two threads at once).
-// Output goes out through Connection::write with its backpressure.
+// Before login, and with TLS, output goes out through Connection::write with
+// its backpressure. A logged-in plaintext session borrows its socket for the
+// pool job instead (direct_io.hpp): the job writes the answers and reads the
+// next commands itself while the client keeps it busy, and hands the socket
+// back when the client goes quiet or the socket is full.
 #pragma once
 
 #include <user_limits.hpp>
