@@ -105,6 +105,7 @@ class Bench:
         self.results: dict[str, dict] = {}  # workload -> what the report needs
         self.failures: dict[str, str] = {}
         self.sizes = {}
+        self.inotify_before = self.inotify_now = 0
 
     # -- setup ------------------------------------------------------------
     def users(self) -> dict[str, list[str]]:
@@ -159,7 +160,6 @@ class Bench:
         both = (f"default_vsz_limit = {a.vsz_limit}\n"
                 # Every IDLE connection of a user comes from 127.0.0.1.
                 f"mail_max_userip_connections = {conns}\n")
-        gid_name = self.owner_group
         dovecot = both + (
             # Idle IMAP connections move to imap-hibernate after this long in
             # IDLE and their imap process exits: Dovecot's answer to many
@@ -171,13 +171,19 @@ class Bench:
             f"  client_limit = {conns}\n}}\n"
             "service pop3-login {\n  service_count = 0\n  process_min_avail = 2\n}\n"
             # One imap process per logged-in client until it hibernates.
-            f"service imap {{\n  process_limit = {conns}\n}}\n"
+            # The sockets of hibernation, as Dovecot's documentation sets them:
+            # imap processes (in the internal group) hand connections to
+            # imap-hibernate, which (as the internal user) hands them back
+            # through imap-master when a client wakes up.
+            f"service imap {{\n  process_limit = {conns}\n"
+            "  unix_listener imap-master {\n    user = $default_internal_user\n  }\n}\n"
             "service imap-hibernate {\n"
             f"  client_limit = {conns}\n"
-            # The imap processes (mail user loftbench) hand connections over
-            # on this socket.
-            f"  unix_listener imap-hibernate {{\n    mode = 0660\n    group = {gid_name}\n  }}\n}}\n"
+            "  unix_listener imap-hibernate {\n    mode = 0660\n    group = $default_internal_group\n  }\n}\n"
+            # Every imap process keeps a connection to anvil, stats and (for
+            # its userdb lookup) auth.
             f"service anvil {{\n  client_limit = {conns + 1000}\n}}\n"
+            f"service stats {{\n  client_limit = {conns + 1000}\n}}\n"
             f"service auth {{\n  client_limit = {conns + 1000}\n}}\n")
         loft = both + (
             # Each loft-imapd worker (one per core) serves up to this many
@@ -187,7 +193,22 @@ class Bench:
             "login_max_connections_per_ip = 0\n")
         return {"Dovecot": dovecot, "Loft": loft}
 
+    def raise_inotify_limit(self) -> None:
+        """Dovecot's imap processes each need an inotify instance to learn of
+        new mail in IDLE (else they poll every mailbox_idle_check_interval, 30 s)
+        and all run as loftbench; the kernel's default of 128 instances per
+        user is what a production admin raises for many IDLE clients, as
+        Dovecot's warning says. Left raised: it is a cap, not a resource, and
+        another run may rely on it."""
+        path = pathlib.Path("/proc/sys/fs/inotify/max_user_instances")
+        want = self.args.idle_connections + 2048
+        self.inotify_before = int(path.read_text())
+        if self.inotify_before < want:
+            path.write_text(f"{want}\n")
+        self.inotify_now = int(path.read_text())
+
     def start_servers(self) -> None:
+        self.raise_inotify_limit()
         shutil.rmtree(self.work, ignore_errors=True)
         self.work.mkdir(parents=True)
         self.work.chmod(0o755)
@@ -309,8 +330,12 @@ class Bench:
 
     def idle_once(self, s: bl.Server, r: int) -> dict:
         a = self.args
-        for u in self.users()["idle"]:  # empty INBOXes each run
-            shutil.rmtree(s.home(u) / "Maildir", ignore_errors=True)
+        for u in self.users()["idle"]:  # empty INBOXes each run (existing, as after a first delivery)
+            md = s.home(u) / "Maildir"
+            shutil.rmtree(md, ignore_errors=True)
+            for d in ("cur", "new", "tmp"):
+                (md / d).mkdir(parents=True)
+            bl.chown_tree(md, s.owner)
         time.sleep(1)
         base_kb, base_n = s.pss_kb()
         out = self.work / f"idle-{s.name}-r{r}.json"
@@ -326,7 +351,10 @@ class Bench:
         try:
             line = self.read_line(p, a.idle_connections / 50 + 120, errlog)
             if line.strip() != f"READY {a.idle_connections}":
-                raise WorkloadFailed(f"{s.name}: loft-loadgen idle said {line!r} instead of READY")
+                p.wait(timeout=60)
+                errlog.seek(0)
+                raise WorkloadFailed(f"{s.name}: loft-loadgen idle said {line!r} instead of READY "
+                                     f"(exit {p.returncode}): {errlog.read()[-1500:]}")
             t_ready = time.monotonic()
             # Dovecot moves a connection to imap-hibernate after
             # imap_hibernate_timeout in IDLE; measure once that settled (and no
@@ -562,6 +590,8 @@ class Bench:
             out += [f"- {n}:", "", "```", s.tuning.rstrip(), "```", ""]
         for n, lines in self.settings.items():
             out += [f"{n} as it ran:", ""] + [f"- {x}" for x in lines] + [""]
+        out += [f"fs.inotify.max_user_instances: {self.inotify_now} during the run ({self.inotify_before} before; "
+                "Dovecot's imap processes, all of user loftbench, need one each to see new mail in IDLE).", ""]
         out += ["Both servers were started with an open-files limit of "
                 f"{bl.NOFILE} (ulimit -n); Dovecot's master and loftd set their processes' limits from the "
                 "client limits themselves.", ""]

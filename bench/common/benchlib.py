@@ -321,9 +321,11 @@ class Dovecot(Server):
         for d in ("run", "state"):
             (self.dir / d).mkdir(exist_ok=True)
         self.conf = self.dir / "dovecot.conf"
-        self.conf.write_text(self.common_config() + self.tuning +
-                             f"state_dir = {self.dir}/state\n"
-                             f"default_internal_user = {BENCH_USER}\ndefault_login_user = {BENCH_USER}\n")
+        # The internal users first: $default_internal_user in the tuning
+        # expands to the value set before it.
+        self.conf.write_text(self.common_config() + f"state_dir = {self.dir}/state\n"
+                             f"default_internal_user = {BENCH_USER}\ndefault_login_user = {BENCH_USER}\n" +
+                             self.tuning)
         self.master = subprocess.Popen(["dovecot", "-F", "-c", str(self.conf)], stdout=subprocess.DEVNULL,
                                        stderr=open(self.dir / "stderr", "ab"), preexec_fn=raise_nofile)
         self.wait_listening()
