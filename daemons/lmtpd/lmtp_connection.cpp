@@ -300,7 +300,7 @@ asio::awaitable<void> ConnectionLoop::run() {
             co_await send_output(*conn_, session);
         break;
     }
-    conn_->log().infof("Disconnect from {}: {}", peer, reason);
+    conn_->log().infof("Disconnect from {}: {}", peer, session.disconnect_text(reason));
 }
 
 } // namespace

@@ -116,7 +116,21 @@ void Session::Impl::bad_command(int code, std::string_view text) {
     reply(code, text);
 }
 
+std::string Session::Impl::state_name() const {
+    if (mode == Mode::data || mode == Mode::chunk || bdat_started)
+        return "DATA";
+    if (!recipients.empty())
+        return "RCPT TO";
+    if (mail_given)
+        return "MAIL FROM";
+    return helo.empty() ? "GREETING" : "READY";
+}
+
 void Session::Impl::close(std::string_view reason) {
+    if (mode != Mode::closed) {
+        closed_state = state_name();
+        closed_mode = mode;
+    }
     mode = Mode::closed;
     close_reason = std::string(reason);
     in.clear();
@@ -302,6 +316,19 @@ std::size_t Session::output_pending() const { return impl_->out.size() - impl_->
 void Session::tls_started() {
     impl_->tls_active = true;
     impl_->reset_session_state();
+}
+
+std::string Session::disconnect_text(std::string_view reason) const {
+    const Impl& s = *impl_;
+    const bool closed = s.mode == Impl::Mode::closed;
+    const Impl::Mode mode = closed ? s.closed_mode : s.mode;
+    std::string out(reason);
+    if (mode == Impl::Mode::data)
+        out += " (unfinished DATA command)";
+    else if (mode == Impl::Mode::chunk)
+        out += " (unfinished BDAT command)";
+    out += " (state=" + (closed ? s.closed_state : s.state_name()) + ")";
+    return out;
 }
 
 void Session::shutdown(std::string_view text) {

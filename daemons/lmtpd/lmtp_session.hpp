@@ -111,6 +111,12 @@ public:
     // transaction in progress is abandoned (nothing was acknowledged).
     void shutdown(std::string_view text);
 
+    // The disconnect log line's text after "Disconnect from IP: ", as
+    // Dovecot 2.3.19 writes it: the reason, "(unfinished DATA command)" or
+    // "(unfinished BDAT command)" when the client left in the middle of
+    // the message, and "(state=GREETING|READY|MAIL FROM|RCPT TO|DATA)".
+    std::string disconnect_text(std::string_view reason) const;
+
     class Impl;
 
 private:

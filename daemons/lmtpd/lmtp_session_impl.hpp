@@ -80,6 +80,11 @@ public:
     enum class Mode { command, data, chunk, closed };
     Mode mode = Mode::command;
     std::string close_reason;
+    // Dovecot's state name for the disconnect line (state_name()), kept
+    // when the session closes (close() forgets the transaction's spool).
+    std::string state_name() const;
+    std::string closed_state;
+    Mode closed_mode = Mode::command;
     bool starttls_requested = false;
     bool discarding_long_line = false;
     unsigned bad_commands = 0;

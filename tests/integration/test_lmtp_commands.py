@@ -81,6 +81,8 @@ def test_greeting_and_lhlo_over_tcp(srv):
     c.close()
     log = srv.wait_log("Disconnect from 127.0.0.1")
     assert re.search(r"lmtp<\d+><[^>]+>: Info: Connect from 127\.0\.0\.1\n", log), log
+    # Dovecot 2.3.19's line after QUIT, with the SMTP state at that moment.
+    assert "Disconnect from 127.0.0.1: Logged out (state=READY)\n" in log, log
 
 
 def test_unix_socket_clients_are_local_and_trusted(srv):
@@ -381,12 +383,42 @@ def test_disconnect_in_data_stores_nothing(srv):
     assert c.command("DATA").startswith("354 ")
     c.send(message("cut", b"x" * 100000))
     c.close()
-    srv.wait_log("Disconnect from 127.0.0.1: Connection closed")
+    # As Dovecot 2.3.19 logs a client gone in the middle of DATA.
+    srv.wait_log("Disconnect from 127.0.0.1: Connection closed (unfinished DATA command) (state=DATA)\n")
     assert srv.messages(ALICE) == []
     # The server still serves.
     with srv.lmtp() as l:
         l.sendmail("sender@example.org", [ALICE], message("after"))
     assert len(srv.messages(ALICE)) == 1
+
+
+@pytest.mark.parametrize("commands,state", [
+    ([], "GREETING"),
+    (["LHLO client.test"], "READY"),
+    (["LHLO client.test", "MAIL FROM:<sender@example.org>"], "MAIL FROM"),
+    (["LHLO client.test", "MAIL FROM:<sender@example.org>", "RCPT TO:<alice@example.com>"], "RCPT TO"),
+    (["LHLO client.test", "MAIL FROM:<sender@example.org>", "RCPT TO:<alice@example.com>", "RSET"], "READY"),
+])
+def test_disconnect_line_names_the_state(srv, commands, state):
+    # Dovecot 2.3.19's "Disconnect from IP: Connection closed (state=...)"
+    # for a client that goes away without QUIT, checked against its lmtp.
+    c = srv.raw()
+    for command in commands:
+        reply = c.command(command)
+        assert reply[:1] == "2", (command, reply)
+    c.close()
+    srv.wait_log(f"Disconnect from 127.0.0.1: Connection closed (state={state})\n")
+
+
+def test_disconnect_in_bdat_chunk(srv):
+    c = srv.raw()
+    lhlo(c)
+    assert c.command("MAIL FROM:<sender@example.org>") == "250 2.1.0 OK"
+    assert c.command("RCPT TO:<alice@example.com>") == "250 2.1.5 OK"
+    c.send(b"BDAT 100\r\nabc")
+    c.close()
+    srv.wait_log("Disconnect from 127.0.0.1: Connection closed (unfinished BDAT command) (state=DATA)\n")
+    assert srv.messages(ALICE) == []
 
 
 def test_inactivity_timeout(build_dir, tmp_path):
