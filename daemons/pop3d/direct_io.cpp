@@ -66,12 +66,14 @@ Step run_direct(pop3proto::Session& session, int fd, const DirectIoOptions& opti
             if (wait_for(fd, POLLOUT, options.linger) != Wait::ready)
                 return step;
         }
-        if (step.kind == Step::Kind::flush)
-            continue;
-        if (step.kind != Step::Kind::read)
+        if (step.kind != Step::Kind::flush && step.kind != Step::Kind::read)
             return step;
+        // Other connections' work waits for this thread: give it up between
+        // pieces of a big answer too, not only when the client is quiet.
         if (Clock::now() >= end || (options.may_linger && !options.may_linger()))
             return step;
+        if (step.kind == Step::Kind::flush)
+            continue;
         if (wait_for(fd, POLLIN, options.linger) != Wait::ready)
             return step;
         const ssize_t n = ::recv(fd, input, sizeof input, MSG_DONTWAIT);

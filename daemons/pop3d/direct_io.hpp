@@ -25,8 +25,9 @@ struct DirectIoOptions {
     // The longest one job runs, so shutdown, kicks and other connections'
     // jobs are not held up by one busy client.
     std::chrono::milliseconds slice{50};
-    // Asked before each wait: false ends the job (the pool has queued work,
-    // the server is shutting down). Called on the pool thread.
+    // Asked after each answer or piece of one: false ends the job (the pool
+    // has queued work, the server is shutting down). Called on the pool
+    // thread.
     std::function<bool()> may_linger;
 };
 

@@ -203,7 +203,9 @@ pop3proto::SessionOptions ConnectionLoop::options() {
 }
 
 asio::awaitable<Step> ConnectionLoop::run_session(Session& session) {
-    const int fd = logged_in_ ? conn_->lend_fd() : -1;
+    // Under load (jobs already queued) the job would hand the socket back
+    // after one answer anyway: keep the plain handover then.
+    const int fd = logged_in_ && conn_->pool().queued() == 0 ? conn_->lend_fd() : -1;
     if (fd < 0) {
         Step step = co_await conn_->pool().run([&session] { return session.run(); });
         co_return step;
