@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import pathlib
 import select
@@ -356,6 +357,8 @@ class Bench:
                 raise WorkloadFailed(f"{s.name}: loft-loadgen idle said {line!r} instead of READY "
                                      f"(exit {p.returncode}): {errlog.read()[-1500:]}")
             t_ready = time.monotonic()
+            ready_kb, _ = s.pss_kb()
+            ready_imap = self.count_comm(s, "imap")
             # Dovecot moves a connection to imap-hibernate after
             # imap_hibernate_timeout in IDLE; measure once that settled (and no
             # earlier than a few seconds after READY for either server).
@@ -390,6 +393,7 @@ class Bench:
             raise WorkloadFailed(f"{s.name}: {extra['missed']} EXISTS notification(s) missed")
         j["pss_kb"], j["base_kb"], j["procs"], j["base_procs"], j["imap_procs"] = kb, base_kb, procs, base_n, imap_procs
         j["per_conn_kb"] = (kb - base_kb) / a.idle_connections
+        j["ready_per_conn_kb"], j["ready_imap"] = (ready_kb - base_kb) / a.idle_connections, ready_imap
         print(f"idle round {r + 1} {s.name}: {j['per_conn_kb']:.1f} kB per connection "
               f"(PSS {base_kb} kB in {base_n} processes -> {kb} kB in {procs}), EXISTS latency p50 "
               f"{extra.get('exists_latency_p50_us', 0) / 1000:.1f} ms p99 {extra.get('exists_latency_p99_us', 0) / 1000:.1f} ms",
@@ -628,6 +632,8 @@ class Bench:
                f"loft-loadgen bigmailbox on one mailbox of {a.big_messages:,} messages; times in ms (median). "
                f"Cold: the server restarted and the page cache dropped, one run; warm: {a.big_repeat} runs.", ""]
         rows = []
+        advs: dict[str, list[float]] = {}
+        totals: dict[tuple[str, str], list[float]] = {}
         for kind in ("cold", "warm"):
             for op in BIG_OPS:
                 t = {n: [j["commands"][op]["p50_us"] / 1000 for j in r[(n, kind)] if op in j.get("commands", {})]
@@ -640,8 +646,17 @@ class Bench:
                 rows.append([kind, op, f"{lv:.1f}", f"{dv:.1f}", f"{adv:.2f}", f"≥ {TARGETS[tk]:g}",
                              bl.verdict(adv, TARGETS[tk]), bl.spread(t.get("Loft", []), "{:.1f}"),
                              bl.spread(t.get("Dovecot", []), "{:.1f}")])
-                row("bigmailbox", f"{op} {kind}", "ms", f"{lv:.1f}", f"{dv:.1f}", adv, tk,
-                    bl.spread(t.get("Loft", []), "{:.1f}"), bl.spread(t.get("Dovecot", []), "{:.1f}"))
+                advs.setdefault(kind, []).append(adv)
+                totals.setdefault((kind, "Loft"), []).append(lv)
+                totals.setdefault((kind, "Dovecot"), []).append(dv)
+        for kind, xs in advs.items():
+            met = sum(1 for x in xs if x >= TARGETS[f"bigmailbox {kind}"])
+            geo = math.exp(sum(math.log(x) for x in xs if x > 0) / max(1, len(xs)))
+            # The target is for every operation: Loft × here is the smallest.
+            row("bigmailbox", f"{kind}: all {len(xs)} operations (time: their sum; Loft ×: the smallest, "
+                f"{met} of {len(xs)} meet the target, geometric mean {geo:.2f})",
+                "ms", f"{sum(totals[(kind, 'Loft')]):.0f}", f"{sum(totals[(kind, 'Dovecot')]):.0f}", min(xs),
+                f"bigmailbox {kind}", "–", "–")
         out += bl.table(["", "operation", "Loft ms", "Dovecot ms", "Loft ×", "target", "", "Loft spread",
                          "Dovecot spread"], rows, right={2, 3, 4})
         return out + [""]
@@ -655,7 +670,8 @@ class Bench:
                "same just before) / connections, measured after READY (Dovecot: once its imap processes had "
                f"hibernated, imap_hibernate_timeout = {a.hibernate_timeout}s). Then {a.idle_deliveries} LMTP "
                "deliveries, one at a time, and the time from each final 250 to `* n EXISTS` on every connection "
-               "of that user.", ""]
+               "of that user. \"At READY\": the same sum right when the last connection was in IDLE, before Dovecot "
+               "hibernated the rest (what an imap process per connection costs).", ""]
         rows = []
         for n in self.servers:
             js = r.get(n, [])
@@ -668,11 +684,13 @@ class Bench:
                          f"{bl.median([j['pss_kb'] for j in js]) / 1024:.0f} MB in "
                          f"{bl.median([j['procs'] for j in js]):.0f}",
                          f"{bl.median([j['imap_procs'] for j in js]):.0f}",
+                         f"{bl.median([j['ready_per_conn_kb'] for j in js]):.1f} "
+                         f"({bl.median([j['ready_imap'] for j in js]):.0f})",
                          f"{bl.median([e.get('exists_latency_p50_us', 0) for e in ex]) / 1000:.1f}",
                          f"{bl.median([e.get('exists_latency_p99_us', 0) for e in ex]) / 1000:.1f}",
                          f"{sum(e.get('missed', 0) for e in ex)}"])
         out += bl.table(["server", "kB per connection", "PSS before (processes)", "PSS with connections (processes)",
-                         "`imap` processes left", "EXISTS p50 ms", "EXISTS p99 ms", "missed"], rows)
+                         "`imap` processes left", "kB per connection at READY (`imap` processes)", "EXISTS p50 ms", "EXISTS p99 ms", "missed"], rows)
         return out + [""]
 
     def section_lmtp(self, r: dict) -> list[str]:
