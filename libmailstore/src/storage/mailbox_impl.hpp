@@ -43,7 +43,7 @@ struct SharedIndex {
 
 // Indexes kept open after their last Mailbox closed (the most recently
 // used ones), per process.
-inline constexpr std::size_t kept_indexes = 8;
+inline constexpr std::size_t kept_indexes = 16;
 
 // The SharedIndex of `key` (an index dir), opening it with `options` when
 // no Mailbox of this process has it open.

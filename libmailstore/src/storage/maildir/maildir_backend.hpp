@@ -72,7 +72,7 @@ struct MaildirShared {
 
 // Folder states kept after their last backend closed (the most recently
 // used ones), per process.
-inline constexpr std::size_t kept_folder_states = 8;
+inline constexpr std::size_t kept_folder_states = 16;
 
 // Directory mtimes and uidlist identity recorded in the index header
 // (IndexHeader::driver_state), so needs_sync() is three stat calls.
