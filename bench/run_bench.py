@@ -788,7 +788,9 @@ def main() -> int:
     def on_term(signum, frame):
         raise KeyboardInterrupt
 
+    # Also SIGINT: a shell starting us in the background leaves it ignored.
     signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
     bench = Bench(a)
     try:
         return bench.run()
