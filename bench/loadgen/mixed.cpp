@@ -235,6 +235,32 @@ private:
                                 quote_bytes(r.status + " " + r.text));
     }
 
+    static bool marked_deleted(Ledger& lg, std::uint32_t uid) {
+        std::lock_guard lock(lg.mu);
+        auto it = lg.msgs.find(uid);
+        if (it != lg.msgs.end())
+            return it->second.deleted_marked;
+        auto e = lg.early.find(uid);
+        return e != lg.early.end() && e->second.second;
+    }
+
+    // The FETCH lines of a reply that name `uid`, for an error message.
+    static std::string raw_fetch(const ImapResponse& r, std::uint32_t uid) {
+        std::string out;
+        std::string needle = "UID " + std::to_string(uid);
+        for (const auto& u : r.untagged) {
+            std::size_t at = u.line.find(needle);
+            if (at != std::string::npos &&
+                (at + needle.size() == u.line.size() || u.line[at + needle.size()] == ' ' ||
+                 u.line[at + needle.size()] == ')')) {
+                if (!out.empty())
+                    out += " | ";
+                out += u.line;
+            }
+        }
+        return out;
+    }
+
     Snapshot snapshot(Ledger& lg) {
         std::lock_guard lock(lg.mu);
         return Snapshot{lg.appends_confirmed, lg.max_appended_uid};
@@ -308,7 +334,21 @@ private:
                                     " octets)",
                                 u.line);
             }
-            out[*f->uid] = std::move(*f);
+            // RFC 3501 §7.4.2: one message's data may come in several FETCH
+            // responses (an unsolicited flag update next to the requested
+            // items): merged, the latest flags winning.
+            auto [slot, inserted] = out.try_emplace(*f->uid, *f);
+            if (!inserted) {
+                FetchData& d = slot->second;
+                if (f->flags)
+                    d.flags = f->flags;
+                d.bodies.merge(f->bodies);
+                d.structures.merge(f->structures);
+                if (f->rfc822_size)
+                    d.rfc822_size = f->rfc822_size;
+                if (f->modseq)
+                    d.modseq = f->modseq;
+            }
         }
         return out;
     }
@@ -370,8 +410,14 @@ private:
             if (uid < since)
                 continue;
             auto h = fd.bodies.find("BODY[HEADER.FIELDS (FROM TO SUBJECT DATE MESSAGE-ID)]");
-            if (h == fd.bodies.end())
-                cross_check(c, "FETCH", "no BODY[HEADER.FIELDS ...] for UID " + std::to_string(uid));
+            if (h == fd.bodies.end()) {
+                // Only a message marked \Deleted (expunged meanwhile) may
+                // come without the requested items.
+                if (!marked_deleted(lg, uid))
+                    cross_check(c, "FETCH", "no BODY[HEADER.FIELDS ...] for UID " + std::to_string(uid),
+                                raw_fetch(r, uid));
+                continue;
+            }
             if (!h->second.empty() && !h->second.ends_with("\r\n"))
                 cross_check(c, "FETCH", "header fields of UID " + std::to_string(uid) + " not ending in CRLF",
                             h->second);

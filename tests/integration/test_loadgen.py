@@ -102,7 +102,9 @@ def test_logins_wrong_password_fails(build_dir, tmp_path, imapd):
 class LyingImap(socketserver.ThreadingTCPServer):
     """A minimal IMAP server keeping one mailbox in memory, consistent except
     for one lie: `lie="uid"` lists a message with UID 9999 that nobody
-    appended; `lie="flags"` shows \\Answered on every message."""
+    appended; `lie="flags"` shows \\Answered on every message; `lie="exists"`
+    always SELECTs "* 0 EXISTS"; `lie="body"` alters one byte of BODY[];
+    `lie="store"` ignores STORE."""
     daemon_threads = True
     allow_reuse_address = True
 
@@ -127,7 +129,8 @@ class LyingHandler(socketserver.StreamRequestHandler):
             hdr = m[2].split(b"\r\n\r\n")[0] + b"\r\n\r\n"
             out += b" BODY[HEADER.FIELDS (FROM TO SUBJECT DATE MESSAGE-ID)] {%d}\r\n%s" % (len(hdr), hdr)
         if "BODY.PEEK[]" in items:
-            out += b" BODY[] {%d}\r\n%s" % (len(m[2]), m[2])
+            body = m[2].replace(b"Subject", b"SUBJECT", 1) if srv.lie == "body" else m[2]
+            out += b" BODY[] {%d}\r\n%s" % (len(body), body)
         if "RFC822.SIZE" in items:
             out += b" RFC822.SIZE %d" % len(m[2])
         return out + b")\r\n"
@@ -146,7 +149,8 @@ class LyingHandler(socketserver.StreamRequestHandler):
                 if cmd.startswith("LOGIN"):
                     self.send(f"{tag} OK Logged in\r\n")
                 elif cmd.startswith("SELECT"):
-                    self.send(f"* {len(srv.msgs)} EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n"
+                    exists = 0 if srv.lie == "exists" else len(srv.msgs)
+                    self.send(f"* {exists} EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n"
                               f"* OK [UIDNEXT {srv.uidnext}] ok\r\n{tag} OK [READ-WRITE] Select completed\r\n")
                 elif cmd.startswith("UID FETCH"):
                     uidset, items = rest.split(" ", 3)[2], rest.split(" ", 3)[3]
@@ -154,7 +158,9 @@ class LyingHandler(socketserver.StreamRequestHandler):
                     lo = 1 if lo == "*" else int(lo.split(",")[0])
                     hits = [(i + 1, m) for i, m in enumerate(srv.msgs) if m[0] >= lo] if ":" in uidset else \
                         [(i + 1, m) for i, m in enumerate(srv.msgs) if str(m[0]) in uidset.split(",")]
-                    out = b"".join(self.fetch_line(s, m, items) for s, m in hits)
+                    # Each message's requested items, then an unsolicited flags
+                    # update for it (RFC 3501 §7.4.2: the client merges them).
+                    out = b"".join(self.fetch_line(s, m, items) + self.fetch_line(s, m, "") for s, m in hits)
                     if srv.lie == "uid" and "HEADER.FIELDS" in items:
                         bogus = [9999, set(), b"Subject: bogus\r\n\r\nx\r\n"]
                         out += self.fetch_line(len(srv.msgs) + 1, bogus, items)
@@ -165,7 +171,8 @@ class LyingHandler(socketserver.StreamRequestHandler):
                     out = b""
                     for i, m in enumerate(srv.msgs):
                         if str(m[0]) in uidset.split(","):
-                            m[1] = m[1] | flags if op.startswith("+") else m[1] - flags
+                            if srv.lie != "store":
+                                m[1] = m[1] | flags if op.startswith("+") else m[1] - flags
                             out += self.fetch_line(i + 1, m, "")
                     self.send(out + f"{tag} OK Store completed\r\n".encode())
                 elif cmd.startswith("UID EXPUNGE"):
@@ -197,6 +204,9 @@ class LyingHandler(socketserver.StreamRequestHandler):
 @pytest.mark.parametrize("lie,complaint", [
     ("uid", "FETCH: cross-check failed: UID 9999 was never appended"),
     ("flags", "FETCH: cross-check failed: flag \\Answered on UID 1 was never set"),
+    ("exists", "SELECT: cross-check failed: EXISTS 0 below the 1 messages known to exist"),
+    ("body", "FETCH_BODY: cross-check failed: BODY[] of UID 1 ("),
+    ("store", "STORE: cross-check failed: UID 1 lacks \\"),
 ])
 def test_mixed_catches_a_lying_server(build_dir, tmp_path, lie, complaint):
     srv = LyingImap(lie)
@@ -217,7 +227,8 @@ def test_mixed_catches_a_lying_server(build_dir, tmp_path, lie, complaint):
 
 def test_mixed_against_the_honest_fake(build_dir, tmp_path):
     """The same fake server without a lie passes: the complaints above come
-    from the lies, not from the fake."""
+    from the lies, not from the fake (whose FETCH replies send each message's
+    flags twice, the second time alone, which the client must merge)."""
     srv = LyingImap("none")
     t = threading.Thread(target=srv.serve_forever, daemon=True)
     t.start()
