@@ -35,7 +35,10 @@
 //   above the setup UIDNEXT while appends are in flight is checked at the end
 //   of the run (every such UID must have been returned by an APPENDUID);
 // - within one response, UIDs ascend with message sequence numbers
-//   (RFC 3501 §2.3.1.1);
+//   (RFC 3501 §2.3.1.1); several FETCH responses for one message are merged
+//   (RFC 3501 §7.4.2), the latest flags winning;
+// - every new message comes with the requested header fields (unless marked
+//   \Deleted: it may have been expunged meanwhile);
 // - every flag in a FETCH is one the message had in setup or a client set;
 // - after UID STORE +FLAGS (\Seen) or (\Deleted) (flags no client removes),
 //   the message's FETCH in the reply carries the flag;
