@@ -535,6 +535,9 @@ class Bench:
                "above 1 Loft is better. Values are medians over the rounds, spread is min–max. "
                "Both servers: maildir:~/Maildir, mail_fsync = optimized, one passwd-file, plaintext auth "
                "on 127.0.0.1, the same hostname, mail owned by `loftbench`.", ""]
+        if a.quick:
+            out += ["QUICK: one round with small sizes, a smoke run of every workload; its ratios are not a "
+                    "result (a full `make bench` is).", ""]
         summary = []
 
         def row(w, metric, unit, lv, dv, adv, target_key, lspread, dspread):
