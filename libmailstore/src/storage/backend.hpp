@@ -122,6 +122,9 @@ public:
     virtual Result<std::string> message_guid(Uid uid) = 0;
     // POP3 UIDL kept from a migration (uidlist P field), if any.
     virtual std::optional<std::string> pop3_uidl(Uid uid) = 0;
+    // The name the message is stored under (Maildir: the base file name),
+    // if the driver has one.
+    virtual std::optional<std::string> storage_name(Uid) { return std::nullopt; }
 
     // Paths whose change may mean the mailbox changed (Maildir: new/, cur/).
     virtual std::vector<std::string> watch_paths() const = 0;

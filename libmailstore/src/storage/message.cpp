@@ -127,6 +127,17 @@ std::optional<std::string> Message::pop3_uidl() const {
     }
 }
 
+std::optional<std::string> Message::storage_name() const {
+    const auto* r = record_of(mailbox_, seq_);
+    if (!r)
+        return std::nullopt;
+    try {
+        return mailbox_->impl().backend->storage_name(r->uid);
+    } catch (const std::bad_alloc&) {
+        return std::nullopt;
+    }
+}
+
 Result<MessageData> Message::open() const {
     const KeptRecord* kept = nullptr;
     const auto* r = record_of(mailbox_, seq_, &kept);

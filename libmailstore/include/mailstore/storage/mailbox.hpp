@@ -140,6 +140,10 @@ public:
     Result<std::int64_t> save_date() const;      // Unix seconds the message was saved here
     Result<std::string> guid() const;            // stable message GUID (Maildir: the base filename or G field)
     std::optional<std::string> pop3_uidl() const; // POP3 UIDL preserved from migration (uidlist P field)
+    // The name the driver stores the message under (Maildir: the base file
+    // name, without ":2,<flags>", as dovecot-uidlist records it), or nullopt
+    // when the driver has none or the message is gone. POP3's %f.
+    std::optional<std::string> storage_name() const;
 
     // The message's bytes. not_found when the message was expunged.
     Result<MessageData> open() const;

@@ -649,6 +649,14 @@ std::optional<std::string> MaildirBackend::pop3_uidl(Uid uid) {
     return e->field('P');
 }
 
+std::optional<std::string> MaildirBackend::storage_name(Uid uid) {
+    std::lock_guard lock(shared_->mutex);
+    const UidlistEntry* e = entry_locked(uid);
+    if (!e)
+        return std::nullopt;
+    return e->base;
+}
+
 std::vector<std::string> MaildirBackend::watch_paths() const { return {new_dir(), cur_dir()}; }
 
 std::string MaildirBackend::change_stamp() const {

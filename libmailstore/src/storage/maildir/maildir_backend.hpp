@@ -113,6 +113,7 @@ public:
     Result<MessageData> open_message(Uid uid) override;
     Result<std::string> message_guid(Uid uid) override;
     std::optional<std::string> pop3_uidl(Uid uid) override;
+    std::optional<std::string> storage_name(Uid uid) override;
     std::vector<std::string> watch_paths() const override;
     std::string change_stamp() const override;
     Status remove_all() override;
