@@ -5,6 +5,7 @@
 #include <bzlib.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <climits>
 
 namespace mailstore::storage {
@@ -182,6 +183,105 @@ Result<std::string> compress(CompressFormat format, int level, std::string_view 
         return Status::io("compress: out of memory");
     }
     return Status::invalid("compress: unknown format");
+}
+
+struct StreamCompressor::State {
+    CompressFormat format = CompressFormat::none;
+    Sink sink;
+    z_stream zs{};
+    bz_stream bz{};
+    bool ready = false;
+    bool finished = false;
+    std::string out;
+
+    ~State() {
+        if (ready && format == CompressFormat::gz)
+            deflateEnd(&zs);
+        else if (ready && format == CompressFormat::bz2)
+            BZ2_bzCompressEnd(&bz);
+    }
+
+    // Runs the codec over `data` (finish: to the end of the stream),
+    // handing each full output chunk to the sink.
+    Status run(std::string_view data, bool finish) {
+        std::size_t in_left = data.size();
+        const char* in = data.data();
+        for (;;) {
+            const auto in_now = static_cast<unsigned>(std::min<std::size_t>(in_left, UINT_MAX));
+            bool done = false;
+            std::size_t produced = 0;
+            if (format == CompressFormat::gz) {
+                zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in));
+                zs.avail_in = in_now;
+                zs.next_out = reinterpret_cast<Bytef*>(out.data());
+                zs.avail_out = static_cast<uInt>(out.size());
+                const int rc = deflate(&zs, finish && in_now == in_left ? Z_FINISH : Z_NO_FLUSH);
+                if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
+                    return Status::io("gzip: compression failed");
+                produced = out.size() - zs.avail_out;
+                in += in_now - zs.avail_in;
+                in_left -= in_now - zs.avail_in;
+                done = finish ? rc == Z_STREAM_END : in_left == 0;
+            } else {
+                bz.next_in = const_cast<char*>(in);
+                bz.avail_in = in_now;
+                bz.next_out = out.data();
+                bz.avail_out = static_cast<unsigned>(out.size());
+                const int rc = BZ2_bzCompress(&bz, finish && in_now == in_left ? BZ_FINISH : BZ_RUN);
+                if (rc != BZ_RUN_OK && rc != BZ_FINISH_OK && rc != BZ_STREAM_END)
+                    return Status::io("bzip2: compression failed");
+                produced = out.size() - bz.avail_out;
+                in += in_now - bz.avail_in;
+                in_left -= in_now - bz.avail_in;
+                // What the codec still holds comes out with the next call.
+                done = finish ? rc == BZ_STREAM_END : in_left == 0;
+            }
+            if (produced > 0)
+                if (auto s = sink(std::string_view(out.data(), produced)); !s)
+                    return s;
+            if (done)
+                return Status::ok();
+        }
+    }
+};
+
+StreamCompressor::StreamCompressor(CompressFormat format, int level, Sink sink) : state_(std::make_unique<State>()) {
+    state_->format = format;
+    state_->sink = std::move(sink);
+    if (format == CompressFormat::gz) {
+        level = level < 0 ? 6 : (level > 9 ? 9 : level);
+        state_->ready = deflateInit2(&state_->zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK;
+    } else if (format == CompressFormat::bz2) {
+        level = level < 1 ? 1 : (level > 9 ? 9 : level);
+        state_->ready = BZ2_bzCompressInit(&state_->bz, level, 0, 0) == BZ_OK;
+    } else {
+        state_->ready = true;
+    }
+    if (format != CompressFormat::none)
+        state_->out.resize(chunk);
+}
+
+StreamCompressor::~StreamCompressor() = default;
+
+Status StreamCompressor::write(std::string_view data) {
+    State& s = *state_;
+    if (!s.ready || s.finished)
+        return Status::io("compress: stream not open");
+    if (s.format == CompressFormat::none)
+        return s.sink(data);
+    if (data.empty())
+        return Status::ok();
+    return s.run(data, false);
+}
+
+Status StreamCompressor::finish() {
+    State& s = *state_;
+    if (!s.ready || s.finished)
+        return Status::io("compress: stream not open");
+    s.finished = true;
+    if (s.format == CompressFormat::none)
+        return Status::ok();
+    return s.run({}, true);
 }
 
 Result<std::string> decompress(CompressFormat format, std::string_view data, std::uint64_t limit) {

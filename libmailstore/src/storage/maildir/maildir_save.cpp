@@ -230,7 +230,8 @@ Result<std::unique_ptr<PendingSave>> MaildirBackend::prepare_streamed_save(const
     auto pending = std::make_unique<MaildirPendingSave>();
     pending->mail_dir = paths().mail_dir;
     bool linked = false;
-    if (!request.link_from.empty() && same_stored_bytes(request.link_from, psize, head)) {
+    if (!request.link_from.empty() && settings_.compress == CompressFormat::none &&
+        same_stored_bytes(request.link_from, psize, head)) {
         for (int attempt = 0; attempt < 100; ++attempt) {
             pending->base = new_base_name(settings_.hostname, psize, vsize);
             const std::string dst = tmp_dir() + "/" + pending->base;
@@ -257,8 +258,14 @@ Result<std::unique_ptr<PendingSave>> MaildirBackend::prepare_streamed_save(const
             return made.status();
         const int fd = made.value();
         LineEndNormalizer writer(settings_.save_crlf);
+        // S= and W= stay the uncompressed sizes, as Dovecot's zlib plugin
+        // writes them.
+        StreamCompressor compressor(settings_.compress, settings_.compress_level,
+                                    [&](std::string_view chunk) { return write_all(fd, chunk, path); });
         Status written = stream_normalized(request.header_prefix, request.fd, writer, limit,
-                                           [&](std::string_view chunk) { return write_all(fd, chunk, path); });
+                                           [&](std::string_view chunk) { return compressor.write(chunk); });
+        if (written)
+            written = compressor.finish();
         if (written && (writer.physical_size() != psize || writer.virtual_size() != vsize))
             written = Status::io("maildir: the message changed while it was saved");
         if (!written) {
@@ -288,8 +295,9 @@ Result<std::unique_ptr<PendingSave>> MaildirBackend::prepare_save(const SaveRequ
         std::string owned;
         std::string_view input = request.data;
         const std::uint64_t limit = settings_.max_message_size ? settings_.max_message_size : default_read_limit;
-        // Compressed files are made from the whole message in memory.
-        if (request.fd >= 0 && settings_.compress == CompressFormat::none)
+        // Streamed also when compressed (mail_compress / zlib_save): the
+        // spool goes through the compressor a chunk at a time.
+        if (request.fd >= 0)
             return prepare_streamed_save(request, limit);
         if (request.fd >= 0) {
             auto read = read_fd(request.fd, limit);
