@@ -293,6 +293,10 @@ private:
                                 u.line);
                 continue;
             }
+            if (parse_expunge(u)) {
+                prev_seq = 0; // sequence numbers shift: compare afresh
+                continue;
+            }
             auto f = parse_fetch(u);
             if (!f || !f->uid)
                 continue; // an unsolicited FETCH without UID: nothing to check it against
