@@ -218,6 +218,29 @@ def test_apop_replay_on_another_connection_fails(build_dir, tmp_path):
         second.close()
 
 
+def test_apop_through_authd_is_bound_to_the_greetings_connection(build_dir):
+    # loft-authd checks APOP for the POP3 daemon: a timestamp (with its
+    # correct digest) sniffed from one connection, sent in a request for
+    # another session, fails; the same request for its own session passes.
+    from authd_util import client_conn, start_authd
+    authd = start_authd(build_dir, mechanisms="plain apop")
+    try:
+        authd.wait_ready()
+        c, _ = client_conn(authd.socket_path("auth-client"))
+        stamp = "<0123456789abcdef.4242.SessA+/1@mail.example>"
+        digest = hashlib.md5((stamp + "secret").encode()).hexdigest()
+        resp = base64.b64encode(f"{stamp}\0alice\0{digest}".encode()).decode()
+        c.send(f"AUTH\t1\tAPOP\tservice=pop3\tsession=SessB\tresp={resp}\n")
+        assert re.match(r"FAIL\t1(\t|$)", c.line())
+        c.send(f"AUTH\t2\tAPOP\tservice=pop3\tresp={resp}\n")
+        assert re.match(r"FAIL\t2(\t|$)", c.line())
+        c.send(f"AUTH\t3\tAPOP\tservice=pop3\tsession=SessA+/1\tresp={resp}\n")
+        assert c.line() == "OK\t3\tuser=alice\t"
+        c.close()
+    finally:
+        authd.stop()
+
+
 def test_imap_authenticate_apop_is_unknown(build_dir, tmp_path):
     # A sniffed APOP login (timestamp, user, digest) must not log in over
     # IMAP: AUTHENTICATE APOP gets the unknown-mechanism answer.

@@ -19,6 +19,29 @@ void cmd_dele(Session::Impl& s, std::string_view args) {
     s.ok("Marked to be deleted.");
 }
 
+// Dovecot 2.3's pop3_delete_type: "default" sets pop3_deleted_flag when it
+// is set and expunges otherwise; "expunge" expunges even with a flag set
+// (the flag then only hides messages that already carry it); "flag" needs
+// pop3_deleted_flag (Dovecot refuses to start without it).
+bool read_delete_type(Session::Impl& s) {
+    const std::string type = s.setting("pop3_delete_type");
+    if (type == "expunge") {
+        s.delete_by_flag_ = false;
+    } else if (type == "flag") {
+        if (s.deleted_flag_.empty()) {
+            s.log_.error("pop3_delete_type=flag, but pop3_deleted_flag not set");
+            return false;
+        }
+        s.delete_by_flag_ = true;
+    } else if (type == "default" || type.empty()) {
+        s.delete_by_flag_ = !s.deleted_flag_.empty();
+    } else {
+        s.log_.error("pop3_delete_type: unknown value " + type + " (default, expunge or flag)");
+        return false;
+    }
+    return true;
+}
+
 void cmd_rset(Session::Impl& s) {
     for (auto& m : s.messages_)
         m.deleted = m.set_seen = false;

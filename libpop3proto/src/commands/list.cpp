@@ -72,9 +72,22 @@ void cmd_list(Session::Impl& s, std::string_view args) {
     s.ok(std::to_string(*index + 1) + " " + std::to_string(s.messages_[*index].size));
 }
 
+// A UIDL that cannot be computed now (a mail file that cannot be read) must
+// not be replaced by a different one: the client would take the message for
+// a new one (RFC 1939 §7). The command fails with [SYS/TEMP] (RFC 3206 §4)
+// and the next UIDL tries again.
+static bool uidls_or_error(Session::Impl& s) {
+    s.uidls();
+    if (s.uidls_ready_)
+        return true;
+    s.err("[SYS/TEMP] Couldn't get UIDLs. Refer to server log for more information.");
+    return false;
+}
+
 void cmd_uidl(Session::Impl& s, std::string_view args) {
     if (args.empty()) {
-        s.uidls();
+        if (!uidls_or_error(s))
+            return;
         s.ok();
         s.producer_ = std::make_unique<ScanListing>(s, true);
         return;
@@ -87,10 +100,65 @@ void cmd_uidl(Session::Impl& s, std::string_view args) {
         s.bad("Noise after message number: " + std::string(rest));
         return;
     }
+    if (!uidls_or_error(s))
+        return;
     s.ok(std::to_string(*index + 1) + " " + s.uidl_of(*index));
 }
 
 void cmd_last(Session::Impl& s) { s.ok(std::to_string(s.last_accessed_)); }
+
+namespace {
+
+// Whether the stored message lacks a line end after its last line: read
+// once from the file, then kept in the index cache ("1" or "0").
+constexpr std::string_view kNoFinalEol = "pop3.no_final_eol";
+
+mailstore::Result<bool> lacks_final_eol(const mailstore::storage::Message& message) {
+    if (auto cached = message.cached(kNoFinalEol); cached && (*cached == "0" || *cached == "1"))
+        return *cached == "1";
+    auto data = message.open();
+    if (!data) {
+        // Expunged: the caller leaves the message out. Unreadable: RETR
+        // will fail for it too; the login goes on (nothing is cached).
+        if (data.status().code() == mailstore::Status::Code::not_found)
+            return data.status();
+        return false;
+    }
+    const std::string_view bytes = data->bytes();
+    const bool lacks = !bytes.empty() && bytes.back() != '\n';
+    message.cache(kNoFinalEol, lacks ? "1" : "0");
+    return lacks;
+}
+
+} // namespace
+
+// RFC 1939 §3: every line of a multi-line answer ends with CRLF, the
+// message's last line included, so RETR sends a message stored without a
+// final line end with CRLF added (message_stream.cpp). LIST, STAT and RETR's
+// "+OK n octets" count those two octets too, so the size a client is told
+// is what RETR sends before the dot-stuffing (Dovecot 2.3.19 leaves them
+// out: docs/pop3.md).
+//
+// Dovecot 2.3.19 with pop3_fast_size_lookups = yes lists a Maildir file
+// named with S= only (no W=) by that size, and says it in RETR's "+OK n
+// octets" too, though RETR sends CRLF line ends (checked on one Maildir).
+// Loft's index always has the CRLF size (a sync reads a file whose name
+// lacks it), so the setting changes only what is said, as in Dovecot.
+mailstore::Result<std::uint64_t> snapshot_size(Session::Impl& s, const mailstore::storage::Message& message) {
+    if (!s.fast_size_lookups_)
+        s.fast_size_lookups_ = s.setting_bool("pop3_fast_size_lookups");
+    if (*s.fast_size_lookups_) {
+        if (auto name = message.storage_name(); name && name->find(",W=") == std::string::npos)
+            return message.physical_size();
+    }
+    auto size = message.virtual_size();
+    if (!size)
+        return size;
+    auto lacks = lacks_final_eol(message);
+    if (!lacks)
+        return lacks.status();
+    return *size + (*lacks ? 2 : 0);
+}
 
 } // namespace pop3proto::detail
 
@@ -98,14 +166,19 @@ namespace pop3proto {
 
 namespace st = mailstore::storage;
 
-std::string Session::Impl::uidl_of(std::size_t index) { return uidls()[index]; }
+std::string Session::Impl::uidl_of(std::size_t index) {
+    const auto& all = uidls();
+    return index < all.size() ? all[index] : std::string();
+}
 
 // Every message's UIDL, computed once per session (RFC 1939 §7: the same
-// message has the same UIDL in every session).
+// message has the same UIDL in every session). When a message the format
+// needs to read (%m, pop3_reuse_xuidl) cannot be read for another reason
+// than being expunged, uidls_ready_ stays false and the list empty: the
+// caller answers [SYS/TEMP] and nothing of that message is cached.
 const std::vector<std::string>& Session::Impl::uidls() {
     if (uidls_ready_)
         return uidls_;
-    uidls_ready_ = true;
     std::string format = setting("pop3_uidl_format");
     const bool reuse_xuidl = setting_bool("pop3_reuse_xuidl");
     const bool save_uidl = setting_bool("pop3_save_uidl");
@@ -129,8 +202,15 @@ const std::vector<std::string>& Session::Impl::uidls() {
         }
         std::optional<mailstore::storage::MessageData> data;
         if (reuse_xuidl || need_md5) {
-            if (auto opened = message.open())
+            auto opened = message.open();
+            if (opened) {
                 data.emplace(std::move(*opened));
+            } else if (opened.status().code() != mailstore::Status::Code::not_found) {
+                log_.error("Couldn't read message UID " + std::to_string(m.uid) + " for its UIDL: " +
+                           opened.status().message());
+                uidls_.clear();
+                return uidls_;
+            }
         }
         std::string uidl;
         if (reuse_xuidl && data) {
@@ -143,10 +223,14 @@ const std::vector<std::string>& Session::Impl::uidls() {
             values.uid = m.uid;
             if (need_md5 && data)
                 values.header_md5 = mailstore::auth::crypto::hex(mailstore::auth::crypto::md5(data->header()));
-            if (auto guid = message.guid()) {
+            if (auto guid = message.guid())
                 values.guid = *guid;
-                values.filename = *guid;
-            }
+            // %f: the Maildir base name, which differs from the GUID when
+            // dovecot-uidlist has a G field.
+            if (auto name = message.storage_name())
+                values.filename = std::move(*name);
+            else
+                values.filename = values.guid;
             auto expanded = detail::expand_uidl(format, values);
             if (!expanded || !detail::valid_uidl(*expanded)) {
                 if (!format_error_logged) {
@@ -166,6 +250,7 @@ const std::vector<std::string>& Session::Impl::uidls() {
     }
     if (setting("pop3_uidl_duplicates") == "rename")
         detail::rename_duplicates(uidls_);
+    uidls_ready_ = true;
     return uidls_;
 }
 

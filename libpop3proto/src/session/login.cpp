@@ -113,6 +113,9 @@ bool Session::Impl::try_login() {
     // RFC 1939 §5: the messages as they are now, numbered 1..n for the
     // whole session; mail that arrives later waits for the next login.
     deleted_flag_ = setting("pop3_deleted_flag");
+    if (!detail::read_delete_type(*this))
+        return fail("[SYS/TEMP] Couldn't open INBOX: Internal error occurred. Refer to server log for more "
+                    "information.");
     no_flag_updates_ = setting_bool("pop3_no_flag_updates");
     const auto workarounds = options_.config->get_list("pop3_client_workarounds", lookup_context());
     for (const auto& w : workarounds) {
@@ -136,7 +139,7 @@ bool Session::Impl::try_login() {
                 continue;
         }
         auto message = mailbox_->message(seq);
-        auto size = message.virtual_size();
+        auto size = detail::snapshot_size(*this, message);
         if (!size) {
             if (size.status().code() == ms::Status::Code::not_found)
                 continue; // expunged meanwhile

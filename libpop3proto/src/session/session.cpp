@@ -131,8 +131,10 @@ void Session::Impl::start() {
     if (options_.login && options_.preauth_user.empty()) {
         for (const auto& m : options_.login->mechanisms())
             if (m.name == "APOP") {
+                // The session id binds it to this connection (apop.cpp).
                 apop_timestamp_ = "<" + ms::auth::crypto::hex(ms::auth::crypto::random_bytes(8)) + "." +
-                                  std::to_string(::getpid()) + "@" + host_name() + ">";
+                                  std::to_string(::getpid()) + "." + options_.client.session_id + "@" +
+                                  host_name() + ">";
                 greeting += " " + apop_timestamp_;
             }
     }
@@ -360,7 +362,8 @@ SessionState Session::state() const { return impl_->state_; }
 const std::string& Session::username() const { return impl_->username_; }
 const SessionStats& Session::stats() const { return impl_->stats_; }
 std::string Session::logout_line() const {
-    return detail::expand_logout_format(impl_->setting("pop3_logout_format"), impl_->stats_);
+    return detail::expand_logout_format(impl_->setting("pop3_logout_format"), impl_->stats_,
+                                        detail::uidl_change(*impl_));
 }
 
 } // namespace pop3proto

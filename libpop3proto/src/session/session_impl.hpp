@@ -157,6 +157,8 @@ public:
     std::size_t last_accessed_ = 0; // LAST (RFC 1460)
     std::uint64_t deleted_count_ = 0, deleted_bytes_ = 0; // marked with DELE
     std::string deleted_flag_;   // pop3_deleted_flag
+    bool delete_by_flag_ = false; // pop3_delete_type: QUIT sets deleted_flag_ instead of expunging
+    std::optional<bool> fast_size_lookups_; // pop3_fast_size_lookups, read at the first login
     bool no_flag_updates_ = false;
     detail::StreamOptions stream_options_;
 };
@@ -179,8 +181,19 @@ void cmd_retr(Session::Impl& s, std::string_view args);
 void cmd_top(Session::Impl& s, std::string_view args);
 void cmd_dele(Session::Impl& s, std::string_view args);
 void cmd_rset(Session::Impl& s);
+// pop3_delete_type with pop3_deleted_flag -> s.delete_by_flag_; false (an
+// error logged) for "flag" without a flag.
+bool read_delete_type(Session::Impl& s);
+// What LIST/STAT say for a message: its virtual (CRLF) size and the CRLF
+// RETR adds after a last line without one; with pop3_fast_size_lookups the
+// physical size of a Maildir file named without W= (as Dovecot).
+mailstore::Result<std::uint64_t> snapshot_size(Session::Impl& s, const mailstore::storage::Message& message);
 // pop3_logout_format with the session's counters.
-std::string expand_logout_format(std::string_view format, const SessionStats& stats);
+std::string expand_logout_format(std::string_view format, const SessionStats& stats, std::string_view uidl_change = {});
+// Dovecot's %u/%{uidl_change}: "count/hash" of the UIDLs the session
+// listed, "-> count/hash" of those left after QUIT's deletions; "" when no
+// UIDL command ran.
+std::string uidl_change(const Session::Impl& s);
 } // namespace detail
 
 } // namespace pop3proto

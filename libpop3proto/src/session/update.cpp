@@ -40,7 +40,7 @@ void Session::Impl::update_and_quit() {
             status = tx.update_flags(seen, update);
         }
         if (status && !deleted.empty()) {
-            if (deleted_flag_.empty()) {
+            if (!delete_by_flag_) {
                 status = tx.expunge(deleted);
             } else {
                 st::FlagUpdate update;
@@ -53,7 +53,7 @@ void Session::Impl::update_and_quit() {
             auto committed = tx.commit();
             if (!committed)
                 status = committed.status();
-            else if (deleted_flag_.empty())
+            else if (!delete_by_flag_)
                 gone = committed->expunged.count();
         }
         if (!status) {

@@ -26,6 +26,8 @@ Step apop(TestBackend& b, std::string_view timestamp, std::string_view user, std
 
 TEST_CASE("RFC 1939 §7: mrose, tanstaaf and the example timestamp") {
     TestBackend b;
+    // The connection the timestamp belongs to: the part after its last '.'.
+    b.info.session_id = "697170952";
     b.users["mrose"] = "{PLAIN}tanstaaf";
     auto st = apop(b, kTimestamp, "mrose", "c4c9334bac560ecc979e58001b3e22fb");
     CHECK(st.kind == Step::Kind::success);
@@ -35,6 +37,7 @@ TEST_CASE("RFC 1939 §7: mrose, tanstaaf and the example timestamp") {
 
 TEST_CASE("APOP refusals") {
     TestBackend b;
+    b.info.session_id = "697170952";
     b.users["mrose"] = "{PLAIN}tanstaaf";
     b.users["hashed"] = "{SHA256}K7gNU3sdo+OL0wNhqoVWhr3g6s1xYv72ol/pe/Unols=";
     // A wrong digest, another timestamp, an unknown user.
@@ -52,6 +55,21 @@ TEST_CASE("APOP refusals") {
     auto m = sasl::make_mechanism("APOP", b, s);
     CHECK(m->step(std::string("only\0one", 8), true, true).verdict == Verdict::malformed);
     CHECK(b.logged_in.empty());
+}
+
+TEST_CASE("APOP: a timestamp of another connection is refused, even with its right digest") {
+    TestBackend b;
+    b.users["mrose"] = "{PLAIN}tanstaaf";
+    const std::string digest = crypto::hex(crypto::md5("<1896.4242.SessA@host>tanstaaf"));
+    b.info.session_id = "SessB";
+    CHECK(apop(b, "<1896.4242.SessA@host>", "mrose", digest).verdict == Verdict::mismatch);
+    // No session to bind to: refused too.
+    b.info.session_id.clear();
+    CHECK(apop(b, "<1896.4242.SessA@host>", "mrose", digest).verdict == Verdict::mismatch);
+    CHECK(b.logged_in.empty());
+    b.info.session_id = "SessA";
+    CHECK(apop(b, "<1896.4242.SessA@host>", "mrose", digest).kind == Step::Kind::success);
+    CHECK(b.logged_in == "mrose");
 }
 
 TEST_CASE("APOP is private: never announced") {

@@ -5,6 +5,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+
+#include <sys/stat.h>
 
 using pop3_test::Pop3Env;
 using pop3_test::Pop3Harness;
@@ -165,4 +168,70 @@ TEST_CASE("a bad pop3_uidl_format falls back to the default") {
     Pop3Harness s(env);
     s.login();
     CHECK(s.send("UIDL 1") == "+OK 1 00000001" + v + "\r\n");
+}
+
+namespace {
+
+// The path of alice's mail file whose content holds `contains`.
+std::string mail_file(Pop3Env& env, const std::string& contains) {
+    for (const char* d : {"/cur", "/new"})
+        for (auto& e : std::filesystem::directory_iterator(env.maildir("alice") + d)) {
+            std::ifstream in(e.path(), std::ios::binary);
+            std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            if (text.find(contains) != std::string::npos)
+                return e.path().string();
+        }
+    return {};
+}
+
+} // namespace
+
+TEST_CASE("%m of a message that cannot be read: [SYS/TEMP], nothing cached, the same UIDL later") {
+    Pop3Env env("pop3_uidl_format = %m\npop3_save_uidl = yes\n");
+    env.add_message("alice", "Subject: a\r\n\r\nx\r\n");
+    env.add_message("alice", "Subject: unreadable\r\n\r\ny\r\n");
+    std::string good;
+    {
+        Pop3Env probe("pop3_uidl_format = %m\n");
+        probe.add_message("alice", "Subject: unreadable\r\n\r\ny\r\n");
+        Pop3Harness s(probe);
+        s.login();
+        good = s.send("UIDL 1").substr(6);
+    }
+    const std::string path = mail_file(env, "unreadable");
+    REQUIRE(!path.empty());
+    // Kept outside the Maildir, where a sync would take it for a new message.
+    const std::string saved = env.dir.str() + "/saved-message";
+    std::filesystem::rename(path, saved);
+    // A FIFO in its place: not a regular file, an I/O error (not "expunged").
+    REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
+    {
+        Pop3Harness s(env);
+        s.login();
+        CHECK(s.send("UIDL") == "-ERR [SYS/TEMP] Couldn't get UIDLs. Refer to server log for more information.\r\n");
+        CHECK(s.send("UIDL 2") == "-ERR [SYS/TEMP] Couldn't get UIDLs. Refer to server log for more information.\r\n");
+        CHECK(s.send("QUIT") == "+OK Logging out.\r\n");
+    }
+    std::filesystem::remove(path);
+    std::filesystem::rename(saved, path);
+    Pop3Harness s(env);
+    s.login();
+    CHECK(s.send("UIDL 2") == "+OK 2 " + good);
+}
+
+TEST_CASE("%f is the Maildir base name also when dovecot-uidlist gives a different GUID (G field)") {
+    for (const char* format : {"%f", "%g"}) {
+        Pop3Env env(std::string("pop3_uidl_format = ") + format + "\n");
+        const std::string md = env.maildir("alice");
+        for (const char* d : {"cur", "new", "tmp"})
+            std::filesystem::create_directories(md + "/" + d);
+        std::ofstream(md + "/cur/1700000000.M1P1.host,S=18:2,S", std::ios::binary) << "Subject: a\n\nbody\n";
+        std::ofstream(md + "/dovecot-uidlist", std::ios::binary)
+            << "3 V1700000000 N2 G0123456789abcdef0123456789abcdef\n"
+               "1 Gfedcba9876543210fedcba9876543210 :1700000000.M1P1.host,S=18\n";
+        Pop3Harness s(env);
+        s.login();
+        CHECK(s.send("UIDL 1") == (std::string(format) == "%f" ? "+OK 1 1700000000.M1P1.host,S=18\r\n"
+                                                                : "+OK 1 fedcba9876543210fedcba9876543210\r\n"));
+    }
 }

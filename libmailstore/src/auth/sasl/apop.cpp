@@ -5,11 +5,31 @@
 // lists "apop". One client message: the greeting's timestamp NUL user NUL
 // the digest, 32 hex digits of MD5(timestamp password). The server needs
 // the plaintext password (a passdb storing {PLAIN} or plain passwords).
+//
+// A timestamp is good for the one connection whose greeting carried it
+// (RFC 1939 §7: it must differ in every greeting, so a sniffed APOP line
+// cannot be replayed): POP3 writes it as <random.pid.session-id@host>, and
+// the mechanism refuses one whose session id is not the requesting
+// client's (ClientInfo::session_id, which loft-authd gets as session=).
 #include "auth/crypto.hpp"
 #include "auth/sasl/mechanism_base.hpp"
 
 namespace mailstore::auth::sasl {
 namespace {
+
+// The session id in "<random.pid.session-id@host>": what follows the last
+// '.' before the last '@'.
+std::string_view session_of(std::string_view timestamp) {
+    std::string_view inner = timestamp.substr(1, timestamp.size() - 2);
+    auto at = inner.rfind('@');
+    if (at == std::string_view::npos)
+        return {};
+    inner = inner.substr(0, at);
+    auto dot = inner.rfind('.');
+    if (dot == std::string_view::npos)
+        return {};
+    return inner.substr(dot + 1);
+}
 
 class Apop final : public MechanismBase {
 public:
@@ -34,6 +54,9 @@ protected:
         auto digest = crypto::unhex(hexdigest);
         if (hexdigest.size() != 32 || !digest)
             return malformed("APOP digest is not 32 hex digits");
+        const std::string& session = backend_.client().session_id;
+        if (session.empty() || session_of(timestamp) != session)
+            return failure(Verdict::mismatch, "APOP timestamp is not this connection's");
         std::string password;
         Verdict v = backend_.lookup_credentials({}, user, "PLAIN", password);
         if (v != Verdict::ok)
