@@ -100,12 +100,12 @@ def test_default_dump_lists_every_implemented_setting(loftconf, tmp_path):
     assert "ssl = no" in r.stdout.splitlines()
     assert "imap_max_line_length = 64k" in r.stdout.splitlines()
     assert "mail_plugins = quota" in r.stdout.splitlines()  # set, though not implemented
-    assert "pop3_fast_size_lookups" not in r.stdout        # unset and not implemented
+    assert "quota_full_tempfail" not in r.stdout           # unset and not implemented
     assert r.stderr == (f"loftconf: Warning: {conf}:2: setting 'mail_plugins' is not "
                         "implemented by Loft yet; ignored\n")
     everything = run(loftconf, "-c", conf, "-a")
     assert everything.returncode == 0
-    assert "pop3_fast_size_lookups = no" in everything.stdout.splitlines()
+    assert "quota_full_tempfail = no" in everything.stdout.splitlines()
 
 
 def test_all_fills_in_block_defaults(loftconf, tmp_path):

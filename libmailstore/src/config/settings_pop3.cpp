@@ -8,26 +8,29 @@ namespace {
 
 using T = SettingType;
 
-constexpr std::string_view kDoc = "Dovecot setting, accepted but not implemented by Loft yet.";
-
 constexpr SettingInfo kSettings[] = {
     {"pop3_client_workarounds", T::list, "", "",
      "Client bug workarounds: outlook-no-nuls (send NUL bytes as 0x80), oe-ns-eoh (add a missing "
      "end-of-header line).",
      "", true},
-    {"pop3_delete_type", T::string, "default", "", kDoc, "", false},
+    {"pop3_delete_type", T::string, "default", "",
+     "What QUIT does with DELEted messages: default (set pop3_deleted_flag if set, else expunge), expunge "
+     "or flag (needs pop3_deleted_flag).",
+     "", true},
     {"pop3_deleted_flag", T::string, "", "",
      "Keyword that QUIT sets on DELEted messages instead of expunging them; POP3 sessions no longer list "
      "them, IMAP still sees them.",
      "", true},
     {"pop3_enable_last", T::boolean, "no", "", "Accept the obsolete LAST command (RFC 1460).", "", true},
-    {"pop3_fast_size_lookups", T::boolean, "no", "", kDoc, "", false},
+    {"pop3_fast_size_lookups", T::boolean, "no", "",
+     "LIST/STAT say a Maildir file's physical size (S=) when its name has no CRLF size (W=), as Dovecot does.",
+     "", true},
     {"pop3_lock_session", T::boolean, "no", "",
      "Allow one POP3 session per mailbox at a time; another waits about 10 s, then gets -ERR [IN-USE].", "",
      true},
     {"pop3_logout_format", T::string, "top=%t/%p, retr=%r/%b, del=%d/%m, size=%s", "",
      "The counters logged at logout: %i/%o bytes in/out, %t/%p TOP count/bytes, %r/%b RETR count/bytes, "
-     "%d messages deleted, %m messages and %s bytes at login.",
+     "%d messages deleted, %m messages and %s bytes at login, %u UIDL count/hash before -> after QUIT.",
      "", true},
     {"pop3_no_flag_updates", T::boolean, "no", "", "RETR does not set \\Seen.", "", true},
     {"pop3_reuse_xuidl", T::boolean, "no", "", "Use a message's X-UIDL: header as its UIDL when it has one.",

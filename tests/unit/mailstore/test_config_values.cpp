@@ -175,8 +175,8 @@ TEST_CASE("settings that nothing in Loft reads yet are registered as not impleme
     REQUIRE(find_setting("auth_socket_path") != nullptr);
     CHECK(find_setting("auth_socket_path")->implemented);
     // The POP3 engine reads these (docs/pop3.md).
-    for (const char* name : {"pop3_client_workarounds", "pop3_deleted_flag", "pop3_enable_last",
-                             "pop3_lock_session", "pop3_logout_format", "pop3_no_flag_updates",
+    for (const char* name : {"pop3_client_workarounds", "pop3_deleted_flag", "pop3_delete_type", "pop3_enable_last",
+                             "pop3_fast_size_lookups", "pop3_lock_session", "pop3_logout_format", "pop3_no_flag_updates",
                              "pop3_reuse_xuidl", "pop3_save_uidl", "pop3_uidl_duplicates", "pop3_uidl_format"}) {
         CAPTURE(name);
         REQUIRE(find_setting(name) != nullptr);
@@ -291,7 +291,7 @@ TEST_CASE("every registered default parses as its type, and names are unique per
 
 TEST_CASE("well-known Dovecot settings are registered as not implemented") {
     for (const char* name : {"mail_plugins", "auth_policy_server_url", "postmaster_address",
-                             "mail_privileged_group", "pop3_fast_size_lookups", "quota_full_tempfail",
+                             "mail_privileged_group", "quota_full_tempfail",
                              "managesieve_sieve_capability", "imapc_cmd_timeout"}) {
         CAPTURE(name);
         const SettingInfo* info = find_setting(name);
