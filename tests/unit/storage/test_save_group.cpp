@@ -111,8 +111,8 @@ TEST_CASE("concurrent deliveries to one mailbox are committed as one group") {
     CHECK(lines.uids.size() == n + 1);
     CHECK(std::is_sorted(lines.uids.begin(), lines.uids.end()));
     CHECK(std::set<Uid>(lines.uids.begin(), lines.uids.end()).size() == n + 1);
-    for (const auto& [base, count] : lines.bases)
-        CHECK_MESSAGE(count == 1, base);
+    for (const auto& entry : lines.bases)
+        CHECK_MESSAGE(entry.second == 1, entry.first);
     CHECK(lines.bases.size() == n + 1);
     // Each transaction's UID holds that transaction's message.
     boxes.clear();
