@@ -164,24 +164,47 @@ public:
             return Status::io("index: " + tmp + ": cannot create: " + std::strerror(errno));
         std::string head = encode_log_header(h);
         bool ok = pwrite_all(fd, head, 0) && (opt.fsync == FsyncMode::never || ::fdatasync(fd) == 0);
-        ::close(fd);
         int rc = ok ? ::link(tmp.c_str(), log_path.c_str()) : -1;
         int err = errno;
         ::unlink(tmp.c_str());
-        if (!ok)
+        if (!ok) {
+            ::close(fd);
             return Status::io("index: " + tmp + ": cannot write: " + std::strerror(err));
-        if (rc != 0 && err != EEXIST)
+        }
+        if (rc != 0 && err != EEXIST) {
+            ::close(fd);
             return Status::io("index: " + log_path + ": cannot create: " + std::strerror(err));
+        }
         if (rc == 0) {
             if (opt.fsync == FsyncMode::always)
                 fsync_dir(opt.dir);
-            if (h.flags & log_flag_initial) {
-                auto c = CacheFile::create(cache_path, h.cache_id, opt.fsync, nullptr, nullptr);
-                if (!c)
-                    log_warning(c.status().message());
-            }
+            if (h.flags & log_flag_initial)
+                create_initial_cache(fd, h.cache_id);
         }
+        ::close(fd);
         return Status::ok();
+    }
+
+    // The empty cache of a log this process just created. Others may open the
+    // log at once and, finding no cache, rotate it (a new log and a cache of
+    // their own, under the write lock); so the cache is written under the
+    // same lock, and only while our log is still the one at the path —
+    // otherwise it would replace theirs with one whose id matches no log.
+    void create_initial_cache(int fd, std::uint64_t cache_id) {
+        auto deadline = std::chrono::steady_clock::now() + opt.lock_timeout;
+        if (auto s = lock_fd(fd, deadline); !s) {
+            log_warning(s.message() + " (the cache is created by the next writer)");
+            return;
+        }
+        if (same_file(fd, log_path)) {
+            auto c = CacheFile::create(cache_path, cache_id, opt.fsync, nullptr, nullptr);
+            if (!c)
+                log_warning(c.status().message());
+        }
+        struct flock fl {};
+        fl.l_type = F_UNLCK;
+        fl.l_whence = SEEK_SET;
+        ::fcntl(fd, F_OFD_SETLK, &fl);
     }
 
     // Replays complete records of the log from `pos` onto the current state.
@@ -393,13 +416,14 @@ public:
         return Status::ok();
     }
 
-    Status lock(std::chrono::steady_clock::time_point deadline) {
+    Status lock(std::chrono::steady_clock::time_point deadline) { return lock_fd(log_fd, deadline); }
+    Status lock_fd(int fd, std::chrono::steady_clock::time_point deadline) {
         struct flock fl {};
         fl.l_type = F_WRLCK;
         fl.l_whence = SEEK_SET;
         auto sleep = std::chrono::milliseconds(1);
         for (;;) {
-            if (::fcntl(log_fd, F_OFD_SETLK, &fl) == 0)
+            if (::fcntl(fd, F_OFD_SETLK, &fl) == 0)
                 return Status::ok();
             if (errno != EAGAIN && errno != EACCES && errno != EINTR)
                 return Status::io("index: " + log_path + ": cannot lock: " + std::strerror(errno));

@@ -1,6 +1,7 @@
 // Several MailIndex objects (as several processes) and threads on one index.
 #include "index_test_util.hpp"
 
+#include <atomic>
 #include <set>
 #include <sys/wait.h>
 #include <thread>
@@ -170,4 +171,57 @@ TEST_CASE("a commit waits for the lock, then times out with temporary_failure") 
     });
     REQUIRE(r.is_ok());
     CHECK(uids(**b->refresh()) == std::vector<Uid>{2});
+}
+
+// Several sessions opening a mailbox that has no index yet (the first
+// deliveries to a new user, IDLE clients of a new folder): one creates the
+// log, the others open it before its cache exists and rotate it to get one.
+// The creator's empty cache must not replace theirs (it would match no log:
+// "cache id does not match the index"), and no writer may fail.
+TEST_CASE("first opens of a new index at once: no cache mismatch, no failed commit") {
+    TempDir logs("idxlog");
+    LogCapture capture(logs);
+    for (int round = 0; round < 30; ++round) {
+        TempDir dir("idx");
+        constexpr int n = 6;
+        std::vector<std::thread> threads;
+        std::vector<std::string> errors(n);
+        std::atomic<int> ready{0};
+        for (int t = 0; t < n; ++t)
+            threads.emplace_back([&, t] {
+                ready.fetch_add(1);
+                while (ready.load() < n)
+                    std::this_thread::yield();
+                IndexOptions o;
+                o.dir = dir.str();
+                // With syncs the creator's window between linking the log and
+                // writing the cache is wide enough for the others to hit it.
+                o.fsync = FsyncMode::optimized;
+                o.lock_timeout = std::chrono::milliseconds(20000);
+                auto idx = MailIndex::open(o);
+                if (!idx.is_ok()) {
+                    errors[t] = idx.status().message();
+                    return;
+                }
+                Uid uid = 0;
+                auto r = (*idx)->commit([&](WriteContext& ctx) {
+                    uid = ctx.current().header().next_uid;
+                    if (auto s = ctx.append(rec(uid)); !s)
+                        return s;
+                    return ctx.cache_add(uid, "envelope", "thread " + std::to_string(t));
+                });
+                if (!r.is_ok())
+                    errors[t] = r.status().message();
+            });
+        for (auto& t : threads)
+            t.join();
+        for (const auto& e : errors)
+            CHECK_MESSAGE(e.empty(), e);
+        auto st = *open_index(dir.str())->refresh();
+        CHECK(st->count() == n);
+        check_consistent(*st);
+    }
+    std::string text = capture.text();
+    CHECK_MESSAGE(text.find("corrupt") == std::string::npos, text);
+    CHECK_MESSAGE(text.find("cannot") == std::string::npos, text);
 }
