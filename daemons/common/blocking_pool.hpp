@@ -50,6 +50,16 @@ public:
     std::size_t queued() const;
     std::size_t busy() const;
 
+    // For jobs that wait on a socket for a short while before returning (a
+    // lingering loft-pop3d session): between linger_begin() and
+    // linger_end() the descriptor of wake_fd() is readable whenever a job
+    // waits that no idle thread will take, so the waiting job can poll it
+    // with its socket and give its thread up at once. -1: not available
+    // (eventfd failed); such jobs then rely on checking queued().
+    int wake_fd();
+    void linger_begin();
+    void linger_end();
+
 private:
     struct Job {
         virtual ~Job() = default;
@@ -69,6 +79,10 @@ private:
     // Queue `job`, or refuse it (job->run(false)) when full or stopped.
     void submit(std::unique_ptr<Job> job);
     void worker();
+    // Under mutex_: raise wake_fd when a lingering job holds a thread that
+    // queued work needs; lower it once the queue is empty.
+    void signal_locked();
+    void unsignal_locked();
 
     mutable std::mutex mutex_;
     std::condition_variable cv_;
@@ -76,7 +90,11 @@ private:
     std::vector<std::thread> threads_;
     std::size_t max_queue_;
     std::size_t busy_ = 0;
+    std::size_t thread_count_ = 0;
     bool stopping_ = false;
+    int wake_fd_ = -1;      // eventfd, made by the first wake_fd() call
+    bool signalled_ = false; // wake_fd_ holds a count (is readable)
+    std::size_t lingering_ = 0;
 };
 
 template <typename F>

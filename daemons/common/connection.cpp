@@ -149,10 +149,10 @@ bool Connection::secured() const { return tls_active() || is_loopback(remote_ip_
 
 bool Connection::starttls_available() const { return !tls_ && tls_set_ && tls_set_->available(); }
 
-bool Connection::is_open() const { return !closed_ && socket_.is_open(); }
+bool Connection::is_open() const { return !closed_ && (socket_.is_open() || lent_family_ >= 0); }
 
 int Connection::lend_fd() {
-    if (tls_ || closed_ || !in_.empty() || !socket_.is_open() || lent_family_ >= 0)
+    if (tls_ || closed_ || !in_.empty() || !out_.empty() || writing_ || !socket_.is_open() || lent_family_ >= 0)
         return -1;
     sockaddr_storage addr{};
     socklen_t len = sizeof addr;
@@ -226,9 +226,13 @@ void Connection::request_shutdown() {
 }
 
 void Connection::kick() {
+    kicked_ = true;
     asio::dispatch(strand_, [self = shared_from_this()] {
         self->interrupt_ = Interrupt::kicked;
-        if (self->reading_) {
+        // A client that reads a long answer slowly (or not at all) would
+        // keep a kicked connection until the idle timeout: the write is
+        // cancelled too, and the handler sees the failed flush.
+        if (self->reading_ || self->writing_) {
             std::error_code ec;
             self->socket_.cancel(ec);
         }
@@ -460,10 +464,12 @@ asio::awaitable<bool> Connection::flush() {
     // A client that stops reading is dropped after the idle timeout rather
     // than holding its output (and us) forever.
     arm(idle_timeout());
+    writing_ = true;
     if (tls_)
         co_await asio::async_write(*tls_, asio::buffer(out_), asio::redirect_error(asio::use_awaitable, ec));
     else
         co_await asio::async_write(socket_, asio::buffer(out_), asio::redirect_error(asio::use_awaitable, ec));
+    writing_ = false;
     disarm();
     out_.clear();
     if (out_.capacity() > limits_.write_buffer_limit * 2)

@@ -150,14 +150,18 @@ public:
     // read here wait to be taken, or when the reactor refuses. Strand only;
     // every lent descriptor comes back through return_fd(), also when the
     // job failed. Reads and writes made that way bypass the idle timeout:
-    // the job keeps them short.
+    // the job keeps them short. Also -1 while output is buffered or a write
+    // is in flight here: releasing the socket would abort that write, and
+    // the job's own sends would overtake its bytes.
     int lend_fd();
+    bool is_lent() const { return lent_family_ >= 0; }
     // Takes a lent descriptor back (strand only). If close() ran meanwhile
     // (force_close, shutdown), the descriptor is closed here instead.
     void return_fd(int fd);
 
     // Close now; pending reads and writes fail.
     void close();
+    // Lent (lend_fd()) counts as open: the job is using the socket.
     bool is_open() const;
 
     // --- used by Server (thread-safe: they post to the strand) ---
@@ -165,6 +169,9 @@ public:
     void kick();
     void force_close();
     bool shutting_down() const { return shutdown_.load(); }
+    // kick() was called. Thread-safe: a job holding the lent socket checks
+    // it between answers and pieces of one.
+    bool kicked() const { return kicked_.load(); }
 
     // Internal to Server: setup before the handler runs.
     void set_addresses(std::string remote_ip, unsigned remote_port, std::string local_ip, unsigned local_port,
@@ -220,12 +227,14 @@ private:
     mailstore::log::Logger logger_;
 
     bool reading_ = false;
+    bool writing_ = false; // flush() waits for the client: kick() cancels it
     bool closed_ = false;
     int lent_family_ = -1; // lend_fd(): the socket's address family, to take it back
     bool woken_ = false;         // wake() was called; read_some() reports it
     bool wakeable_wait_ = false; // read_some() is waiting for readability: wake() cancels it
     Interrupt interrupt_ = Interrupt::none;
     std::atomic<bool> shutdown_{false};
+    std::atomic<bool> kicked_{false};
 };
 
 } // namespace loft

@@ -16,15 +16,20 @@ using pop3proto::Step;
 // each completely before the next is read: one small read at a time.
 constexpr std::size_t kReadChunk = 16 * 1024;
 
-enum class Wait { ready, quiet, failed };
+enum class Wait { ready, quiet, other_work, failed };
 
-// Waits for `events` on `fd` for up to `timeout`.
-Wait wait_for(int fd, short events, std::chrono::milliseconds timeout) {
-    pollfd p{fd, events, 0};
+// Waits for `events` on `fd` for up to `timeout`, or until `wake_fd` (if
+// any) says other work needs the thread.
+Wait wait_for(int fd, short events, int wake_fd, std::chrono::milliseconds timeout) {
+    pollfd p[2] = {{fd, events, 0}, {wake_fd, POLLIN, 0}};
+    const nfds_t count = wake_fd >= 0 ? 2 : 1;
     for (;;) {
-        int r = ::poll(&p, 1, static_cast<int>(timeout.count()));
-        if (r > 0)
-            return Wait::ready; // POLLHUP/POLLERR too: the next call reports it
+        int r = ::poll(p, count, static_cast<int>(timeout.count()));
+        if (r > 0) {
+            if (p[0].revents != 0)
+                return Wait::ready; // POLLHUP/POLLERR too: the next call reports it
+            return Wait::other_work;
+        }
         if (r == 0)
             return Wait::quiet;
         if (errno != EINTR)
@@ -32,11 +37,17 @@ Wait wait_for(int fd, short events, std::chrono::milliseconds timeout) {
     }
 }
 
-// Writes what the session holds. true: all of it went out; false: the
-// socket is full (EAGAIN) or failed; the rest stays in the session.
-bool send_some(pop3proto::Session& session, int fd) {
+enum class Sent { all, would_block, failed };
+
+// Writes what the session holds; the rest stays in the session. The result
+// is explicit: errno is not read after the loop (a send() that returns 0
+// sets none, and a stale EAGAIN would make the caller wait for room it
+// already has, again and again).
+Sent send_some(pop3proto::Session& session, int fd) {
     while (session.has_output()) {
         const std::string_view chunk = session.output_front();
+        if (chunk.empty())
+            return Sent::failed; // nothing to send yet output pending: hand over to the I/O thread
         const ssize_t n = ::send(fd, chunk.data(), chunk.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n > 0) {
             session.output_consume(static_cast<std::size_t>(n));
@@ -44,9 +55,11 @@ bool send_some(pop3proto::Session& session, int fd) {
         }
         if (n < 0 && errno == EINTR)
             continue;
-        return false;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return Sent::would_block;
+        return Sent::failed;
     }
-    return true;
+    return Sent::all;
 }
 
 } // namespace
@@ -56,14 +69,14 @@ Step run_direct(pop3proto::Session& session, int fd, const DirectIoOptions& opti
     char input[kReadChunk];
     for (;;) {
         Step step = session.run();
-        while (!send_some(session, fd)) {
+        for (Sent sent = send_some(session, fd); sent != Sent::all; sent = send_some(session, fd)) {
             // Room in the send buffer soon (a client reading a big RETR as
             // fast as it comes): keep going here; else the I/O thread waits.
-            if (errno != EAGAIN && errno != EWOULDBLOCK)
+            if (sent == Sent::failed)
                 return step;
             if (Clock::now() >= end || (options.may_linger && !options.may_linger()))
                 return step;
-            if (wait_for(fd, POLLOUT, options.linger) != Wait::ready)
+            if (wait_for(fd, POLLOUT, options.wake_fd, options.linger) != Wait::ready)
                 return step;
         }
         if (step.kind != Step::Kind::flush && step.kind != Step::Kind::read)
@@ -74,7 +87,7 @@ Step run_direct(pop3proto::Session& session, int fd, const DirectIoOptions& opti
             return step;
         if (step.kind == Step::Kind::flush)
             continue;
-        if (wait_for(fd, POLLIN, options.linger) != Wait::ready)
+        if (wait_for(fd, POLLIN, options.wake_fd, options.linger) != Wait::ready)
             return step;
         const ssize_t n = ::recv(fd, input, sizeof input, MSG_DONTWAIT);
         if (n <= 0)

@@ -29,6 +29,10 @@ struct DirectIoOptions {
     // has queued work, the server is shutting down). Called on the pool
     // thread.
     std::function<bool()> may_linger;
+    // Polled together with the socket while lingering: readable means other
+    // work needs this thread (BlockingPool::wake_fd()), and the job returns
+    // at once instead of when the linger times out. -1: none.
+    int wake_fd = -1;
 };
 
 // Runs `session` on the calling thread, reading from and writing to `fd`

@@ -214,11 +214,23 @@ asio::awaitable<Step> ConnectionLoop::run_session(Session& session) {
     Connection* conn = conn_.get();
     DirectIoOptions direct;
     // A waiting thread is one the pool cannot give to other work: wait only
-    // while nothing else is queued.
-    direct.may_linger = [pool, conn] { return pool->queued() == 0 && !conn->shutting_down(); };
+    // while nothing else is queued, and stop waiting the moment work arrives
+    // that no idle thread takes (wake_fd). A kick or shutdown ends the job
+    // between answers and between pieces of a long RETR.
+    direct.may_linger = [pool, conn] {
+        return pool->queued() == 0 && !conn->shutting_down() && !conn->kicked();
+    };
+    direct.wake_fd = pool->wake_fd();
     Step step;
     try {
-        step = co_await conn_->pool().run([&session, fd, &direct] { return run_direct(session, fd, direct); });
+        step = co_await conn_->pool().run([&session, fd, &direct, pool] {
+            pool->linger_begin();
+            struct LingerEnd {
+                loft::BlockingPool* pool;
+                ~LingerEnd() { pool->linger_end(); }
+            } linger_end{pool};
+            return run_direct(session, fd, direct);
+        });
     } catch (...) {
         conn_->return_fd(fd); // the job failed or never ran
         throw;
@@ -297,7 +309,15 @@ asio::awaitable<void> ConnectionLoop::run() {
             break;
         }
         after_run(session);
-        if (!co_await send_output(*conn_, session)) {
+        const bool sent = co_await send_output(*conn_, session);
+        if (conn_->kicked() && (!sent || step.kind == Step::Kind::flush)) {
+            // Kicked in the middle of an answer (a long RETR): no line can
+            // be added to a multi-line answer, so the connection just ends;
+            // not QUIT, so nothing is deleted (RFC 1939 §6).
+            reason = logged_in_ ? "Disconnected by administrator" : "Disconnected: Kicked by administrator";
+            break;
+        }
+        if (!sent) {
             reason = logged_in_ ? "Connection closed" : "Disconnected";
             break;
         }

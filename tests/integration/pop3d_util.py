@@ -234,8 +234,8 @@ class Pop3Server:
     def start(self) -> "Pop3Server":
         exe = self.build_dir / "daemons" / "pop3d" / "loft-pop3d"
         self.stderr = open(self.dir / "pop3d.stderr", "ab")
-        self.proc = subprocess.Popen([str(exe), "-c", str(self.config_path)], stdout=self.stderr,
-                                     stderr=self.stderr)
+        self.proc = subprocess.Popen([str(exe), "-c", str(self.config_path), *getattr(self, "daemon_args", ())],
+                                     stdout=self.stderr, stderr=self.stderr)
         listeners = 1 + (1 if self.tls else 0) + (1 if self.haproxy_port else 0)
 
         def ready():
