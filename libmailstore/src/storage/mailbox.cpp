@@ -3,6 +3,8 @@
 // reporting what changed (expunges, flag changes, new mail, \Recent).
 #include "storage/mailbox_impl.hpp"
 
+#include "storage/kept_states.hpp"
+
 #include <mailstore/log.hpp>
 
 #include <algorithm>
@@ -57,52 +59,62 @@ SharedIndex::~SharedIndex() {
         ::close(log_fd);
 }
 
+std::size_t kept_index_estimate(SharedIndex& shared) {
+    std::unique_lock lock(shared.mutex, std::try_to_lock);
+    if (!lock.owns_lock() || !shared.index)
+        return SIZE_MAX;
+    // The records and, roughly, their keywords and cache offsets; the
+    // header and the log's buffers.
+    return 4096 + std::size_t(shared.index->state()->count()) * (sizeof(index::Record) + 48);
+}
+
 Result<std::shared_ptr<SharedIndex>> shared_index(const std::string& key, const index::IndexOptions& options) {
     static std::mutex registry_mutex;
     static std::map<std::string, std::weak_ptr<SharedIndex>> registry;
     // The most recently used indexes, kept open after their last Mailbox
-    // closed (most recent first): a delivery to the same mailbox a moment
-    // later reads only what was appended to the log since, instead of the
-    // whole index (CPU per delivery would grow with the mailbox).
-    static std::vector<std::shared_ptr<SharedIndex>> recent;
+    // closed: a delivery to the same mailbox a moment later reads only what
+    // was appended to the log since, instead of the whole index (CPU per
+    // delivery would grow with the mailbox). Bounded by count, estimated
+    // bytes and idle time (kept_states.hpp).
+    static KeptStates<SharedIndex> recent(kept_indexes, kept_index_bytes);
     std::lock_guard lock(registry_mutex);
     auto it = registry.find(key);
     if (it != registry.end()) {
         if (auto shared = it->second.lock()) {
-            auto pos = std::find(recent.begin(), recent.end(), shared);
             // Held by no Mailbox (only `recent` and here; the count cannot
             // grow without registry_mutex): kept from an earlier use, so the
             // mailbox may have been deleted and recreated since. Its files
             // must be the ones it read, else it is dropped for a fresh open.
-            const bool idle = pos != recent.end() && shared.use_count() <= 2;
+            const bool idle = recent.contains(shared) && shared.use_count() <= 2;
             if (!idle || log_unchanged(*shared)) {
-                if (pos != recent.end())
-                    recent.erase(pos);
-                recent.insert(recent.begin(), shared);
-                if (recent.size() > kept_indexes)
-                    recent.pop_back();
+                recent.use(shared, kept_index_estimate);
                 return shared;
             }
-            recent.erase(pos);
+            recent.erase(shared);
         }
     }
-    auto opened = index::MailIndex::open(options);
-    if (!opened)
-        return opened.status();
     auto shared = std::make_shared<SharedIndex>();
-    shared->index = std::move(opened.value());
+    // The log's identity is taken before the index reads it: if the log is
+    // replaced in between, the held file is the older one and the kept
+    // index is only dropped at its next reuse (the safe direction). Taken
+    // after the read, it could vouch for a file the index never read. A
+    // log that does not exist yet (a new index) is opened after.
     if (options.dir != "MEMORY") {
         shared->log_path = options.dir + "/loft.index.log";
         shared->log_fd = ::open(shared->log_path.c_str(), O_RDONLY | O_CLOEXEC);
     }
+    auto opened = index::MailIndex::open(options);
+    if (!opened)
+        return opened.status();
+    shared->index = std::move(opened.value());
+    if (options.dir != "MEMORY" && shared->log_fd < 0)
+        shared->log_fd = ::open(shared->log_path.c_str(), O_RDONLY | O_CLOEXEC);
     // Forget indexes no Mailbox holds any more, so the map stays bounded by
     // the mailboxes open at once (and the few kept).
     for (auto e = registry.begin(); e != registry.end();)
         e = e->second.expired() ? registry.erase(e) : std::next(e);
     registry[key] = shared;
-    recent.insert(recent.begin(), shared);
-    if (recent.size() > kept_indexes)
-        recent.pop_back();
+    recent.use(shared, kept_index_estimate);
     return shared;
 }
 

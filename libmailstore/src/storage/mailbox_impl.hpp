@@ -42,8 +42,14 @@ struct SharedIndex {
 };
 
 // Indexes kept open after their last Mailbox closed (the most recently
-// used ones), per process.
+// used ones), per process: at most this many, and at most this many bytes
+// of estimated memory (storage/kept_states.hpp).
 inline constexpr std::size_t kept_indexes = 16;
+inline constexpr std::size_t kept_index_bytes = std::size_t(16) << 20;
+
+// The estimated memory of an index no Mailbox uses (SIZE_MAX when it is
+// busy); for the kept-state budget.
+std::size_t kept_index_estimate(SharedIndex& shared);
 
 // The SharedIndex of `key` (an index dir), opening it with `options` when
 // no Mailbox of this process has it open.
@@ -127,12 +133,15 @@ Transaction make_transaction(Mailbox::Impl& mailbox);
 // Commits `saves` (a transaction that only saves) into `mailbox` together
 // with the other save-only transactions waiting for the same index
 // (save_group.hpp); returns when the commit that holds them is durable.
-// `uids` gets their UIDs in order; `saves_done` tells whether the files
-// are numbered (then they are never removed, even if the commit failed
-// after that). Defined in save_group.cpp.
+// `uids` gets their UIDs in order and `uidvalidity` the UIDVALIDITY they
+// belong to; `saves_done` tells whether the files are numbered (then they
+// are never removed). Once numbered the saves are committed: an index
+// commit failing after that is logged and the index catches up at its
+// next sync. Defined in save_group.cpp.
 Result<index::CommitInfo> commit_saves_grouped(Mailbox::Impl& mailbox,
                                                std::vector<std::unique_ptr<PendingSave>>& saves,
-                                               std::vector<Uid>& uids, bool& saves_done);
+                                               std::vector<Uid>& uids, std::uint32_t& uidvalidity,
+                                               bool& saves_done);
 
 // Keyword validation shared by save and flag updates: IMAP atom characters
 // (RFC 3501 9: no "(){ %*\"\\]" and no controls or 8-bit), 1..50 bytes

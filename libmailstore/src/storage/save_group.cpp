@@ -1,15 +1,22 @@
 // Group commit of save-only transactions (save_group.hpp). The leader is
-// the member that finds no leader at work; it first takes the index's
-// mutex (others queue meanwhile), then the queue's members, and commits
-// their saves in one index commit through one commit_saves() call: the
-// driver renames them all, fsyncs the directory once and appends all their
-// uidlist lines with one flush. Members wait until the leader marks them
-// done, which it does only after that commit returned, so no member
-// answers before its message is durable.
+// the member at the head of the queue when no leader is at work; it first
+// takes the index's mutex (others queue meanwhile), then the queue's
+// members in order, and commits their saves in one index commit through
+// one commit_saves() call: the driver renames them all, fsyncs the
+// directory once and appends all their uidlist lines with one flush.
+// Members wait until the leader marks them done, which it does only after
+// that commit returned, so no member answers before its message is
+// durable. Whatever happens in the leader (an error, an exception), every
+// member of its batch is marked done and the leadership is given up.
 #include "storage/mailbox_impl.hpp"
 
+#include <mailstore/log.hpp>
+
 #include <algorithm>
+#include <exception>
 #include <new>
+#include <stdexcept>
+#include <string>
 
 namespace mailstore::storage {
 
@@ -17,12 +24,17 @@ struct SaveGroupMember {
     Mailbox::Impl* mailbox = nullptr;
     std::vector<std::unique_ptr<PendingSave>>* saves = nullptr;
     std::vector<Uid> uids;
+    std::uint32_t uidvalidity = 0;
     bool saves_done = false;
     Result<index::CommitInfo> info = Status::error(Status::Code::internal, "save group: not committed");
     bool done = false;
 };
 
 namespace {
+
+Status fault(SaveGroupQueue& q, const char* point) {
+    return q.test_fault ? q.test_fault(point) : Status::ok();
+}
 
 // The commit of `batch` (the leader first) on the leader's backend and
 // index; the caller holds the index's mutex. Results go into the members.
@@ -32,6 +44,7 @@ void commit_batch(Mailbox::Impl& leader, const std::vector<SaveGroupMember*>& ba
     for (auto* m : batch)
         counts.push_back(m->saves->size());
     bool numbered = false;
+    std::uint32_t uidvalidity = 0;
     std::vector<Uid> all_uids;
     auto info = leader.index->index->commit([&](index::WriteContext& ctx) -> Status {
         all_uids.clear();
@@ -58,15 +71,30 @@ void commit_batch(Mailbox::Impl& leader, const std::vector<SaveGroupMember*>& ba
         if (!saved)
             return saved.status();
         numbered = true;
+        uidvalidity = ctx.current().header().uidvalidity;
         all_uids = std::move(saved.value());
+        if (auto st = fault(leader.index->save_group, "numbered"); !st)
+            return st;
         for (auto* m : batch)
             m->mailbox->flush_pending(ctx);
         return Status::ok();
     });
+    if (!info && numbered) {
+        // The files are in the mailbox and their uidlist lines are durable
+        // (commit_saves returns only then): the Maildir and dovecot-uidlist
+        // are the truth and the index catches up at its next sync. Failing
+        // the deliveries now would make their senders deliver them again.
+        log::write(log::Level::error, log::Category::mail, "",
+                   "mailbox " + leader.resolved.name + ": " + std::to_string(all_uids.size()) +
+                       " saved messages are stored but the index was not updated (the next sync adds them): " +
+                       info.status().message());
+        info = index::CommitInfo{0, leader.index->index->state()};
+    }
     std::size_t at = 0;
     for (std::size_t i = 0; i < batch.size(); ++i) {
         auto* m = batch[i];
         m->saves_done = numbered;
+        m->uidvalidity = uidvalidity;
         m->uids.clear();
         for (std::size_t k = 0; k < counts[i] && at < all_uids.size(); ++k)
             m->uids.push_back(all_uids[at++]);
@@ -74,19 +102,42 @@ void commit_batch(Mailbox::Impl& leader, const std::vector<SaveGroupMember*>& ba
     }
 }
 
+// Commits `batch`; when the group failed before anything was numbered
+// (e.g. one member's file could not be renamed: the driver put every file
+// back), each member is committed alone, so one bad member fails alone.
+void commit_group(Mailbox::Impl& leader, const std::vector<SaveGroupMember*>& batch) {
+    commit_batch(leader, batch);
+    if (batch.size() < 2 || batch[0]->info || batch[0]->saves_done)
+        return;
+    log::write(log::Level::warning, log::Category::mail, "",
+               "mailbox " + leader.resolved.name + ": a group of " + std::to_string(batch.size()) +
+                   " deliveries failed (" + batch[0]->info.status().message() + "); committing them one by one");
+    std::vector<SaveGroupMember*> one(1);
+    for (auto* m : batch) {
+        one[0] = m;
+        commit_batch(leader, one);
+    }
+}
+
 } // namespace
 
 Result<index::CommitInfo> commit_saves_grouped(Mailbox::Impl& mailbox,
                                                std::vector<std::unique_ptr<PendingSave>>& saves,
-                                               std::vector<Uid>& uids, bool& saves_done) {
+                                               std::vector<Uid>& uids, std::uint32_t& uidvalidity,
+                                               bool& saves_done) {
     SaveGroupQueue& q = mailbox.index->save_group;
     SaveGroupMember me;
     me.mailbox = &mailbox;
     me.saves = &saves;
     std::unique_lock qlock(q.mutex);
-    q.waiting.push_back(&me);
+    try {
+        q.waiting.push_back(&me);
+    } catch (const std::bad_alloc&) {
+        return Status::io("committing saves: out of memory");
+    }
     for (;;) {
-        while (!me.done && q.leader_active)
+        // First come, first led: only the head of the queue takes over.
+        while (!me.done && (q.leader_active || q.waiting.front() != &me))
             q.cv.wait(qlock);
         if (me.done)
             break;
@@ -94,57 +145,85 @@ Result<index::CommitInfo> commit_saves_grouped(Mailbox::Impl& mailbox,
         // deliveries arriving while it is busy join this group.
         q.leader_active = true;
         qlock.unlock();
-        // At most max_group_saves members (each has a save), reserved before
-        // any member leaves the queue: nothing below throws before the
-        // members are marked done.
         std::vector<SaveGroupMember*> batch;
+        // On every way out of the leader's work, even an exception: each
+        // member of the batch (and this one) is marked done, with an error
+        // unless it got its result, and the next leader can start.
+        struct Finish {
+            SaveGroupQueue& q;
+            std::unique_lock<std::mutex>& qlock;
+            std::vector<SaveGroupMember*>& batch;
+            SaveGroupMember& me;
+            Status error = Status::error(Status::Code::internal, "committing saves: the group's leader failed");
+            bool completed = false;
+            ~Finish() {
+                if (!qlock.owns_lock())
+                    qlock.lock();
+                auto self = std::find(q.waiting.begin(), q.waiting.end(), &me);
+                if (self != q.waiting.end())
+                    q.waiting.erase(self);
+                if (std::find(batch.begin(), batch.end(), &me) == batch.end() && !completed)
+                    me.info = error; // failed before it took itself
+                for (auto* m : batch) {
+                    if (!completed)
+                        m->info = error;
+                    m->done = true;
+                }
+                me.done = true;
+                q.leader_active = false;
+                q.cv.notify_all();
+            }
+        } finish{q, qlock, batch, me};
         try {
+            // At most max_group_saves members (each has a save).
             batch.reserve(max_group_saves);
-        } catch (const std::bad_alloc&) {
-            qlock.lock();
-            q.leader_active = false;
-            q.cv.notify_all();
-            auto self = std::find(q.waiting.begin(), q.waiting.end(), &me);
-            if (self != q.waiting.end())
-                q.waiting.erase(self);
-            return Status::io("committing saves: out of memory");
-        }
-        {
             std::lock_guard ilock(mailbox.index->mutex);
-            std::size_t total = 0;
             {
                 std::lock_guard again(q.mutex);
                 auto self = std::find(q.waiting.begin(), q.waiting.end(), &me);
                 if (self != q.waiting.end())
                     q.waiting.erase(self);
                 batch.push_back(&me);
-                total = saves.size();
+                std::size_t total = saves.size();
+                // In queue order; the first member that does not fit starts
+                // the next group (none is passed over by smaller ones).
+                // Only transactions of the same user and mailbox share a
+                // leader: its backend and settings commit them all.
                 for (auto it = q.waiting.begin(); it != q.waiting.end();) {
-                    if (total + (*it)->saves->size() > max_group_saves || batch.size() == max_group_saves) {
+                    SaveGroupMember* m = *it;
+                    if (batch.size() == max_group_saves || total + m->saves->size() > max_group_saves)
+                        break;
+                    if (m->mailbox->user.username() != mailbox.user.username() ||
+                        m->mailbox->resolved.namespace_index != mailbox.resolved.namespace_index ||
+                        m->mailbox->resolved.name != mailbox.resolved.name) {
                         ++it;
                         continue;
                     }
-                    total += (*it)->saves->size();
-                    batch.push_back(*it);
+                    total += m->saves->size();
+                    batch.push_back(m);
                     it = q.waiting.erase(it);
                 }
                 ++q.groups;
                 q.grouped_saves += total;
             }
-            try {
-                commit_batch(mailbox, batch);
-            } catch (const std::bad_alloc&) {
-                for (auto* m : batch)
-                    m->info = Status::io("committing saves: out of memory");
-            }
+            if (auto st = fault(q, "lead"); !st)
+                throw std::runtime_error(st.message()); // a test's stand-in for a failing driver
+            commit_group(mailbox, batch);
+            finish.completed = true;
+        } catch (const std::bad_alloc&) {
+            finish.error = Status::io("committing saves: out of memory");
+        } catch (const std::exception& e) {
+            finish.error = Status::error(Status::Code::internal, std::string("committing saves: ") + e.what());
+            log::write(log::Level::error, log::Category::mail, "",
+                       "mailbox " + mailbox.resolved.name + ": " + finish.error.message());
+        } catch (...) {
+            finish.error = Status::error(Status::Code::internal, "committing saves: unknown exception");
+            log::write(log::Level::error, log::Category::mail, "",
+                       "mailbox " + mailbox.resolved.name + ": " + finish.error.message());
         }
-        qlock.lock();
-        for (auto* m : batch)
-            m->done = true;
-        q.leader_active = false;
-        q.cv.notify_all();
     }
     uids = std::move(me.uids);
+    uidvalidity = me.uidvalidity;
     saves_done = me.saves_done;
     return me.info;
 }

@@ -15,6 +15,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -34,6 +35,12 @@ struct SaveGroupQueue {
     std::condition_variable cv;
     std::vector<SaveGroupMember*> waiting; // FIFO
     bool leader_active = false;
+    // Tests only: called by a leader at "lead" (under the index's mutex,
+    // its batch taken; an error there is thrown as an exception, standing
+    // in for a failing driver) and at "numbered" (inside the index commit, after the
+    // driver numbered the saves; an error fails that commit). Set before
+    // any committer starts.
+    std::function<Status(const char* point)> test_fault;
     // Statistics (tests and the benchmark notes): groups committed and the
     // saves they held.
     std::uint64_t groups = 0;

@@ -377,7 +377,9 @@ Result<CommitResult> Transaction::commit() {
         const bool only_saves = t.updates.empty() && t.expunges.empty() && t.expunges_if_deleted.empty() &&
                                 t.moves.empty() && std::all_of(t.copy_src.begin(), t.copy_src.end(),
                                                                [](Uid src) { return src == 0; });
-        auto info = only_saves ? commit_saves_grouped(mb, t.saves, uids, saves_done) : mb.commit(commit_all);
+        std::uint32_t grouped_uidvalidity = 0;
+        auto info = only_saves ? commit_saves_grouped(mb, t.saves, uids, grouped_uidvalidity, saves_done)
+                               : mb.commit(commit_all);
         std::vector<std::string> saved_files;
         if (saves_done)
             for (std::size_t i = 0; i < t.saves.size() && i < t.copy_src.size(); ++i)
@@ -389,7 +391,7 @@ Result<CommitResult> Transaction::commit() {
             t.abort();
             return info.status();
         }
-        result.uidvalidity = info->state->header().uidvalidity;
+        result.uidvalidity = grouped_uidvalidity != 0 ? grouped_uidvalidity : info->state->header().uidvalidity;
         result.modseq = info->modseq;
         result.modified = std::move(modified);
         result.expunged = std::move(expunged);

@@ -8,10 +8,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 using namespace loft_test;
@@ -46,8 +48,8 @@ UidlistLines uidlist_lines(const std::string& path) {
 }
 
 // Commits one prepared save per mailbox from its own thread while the index
-// mutex is held, releases it once all are queued, and returns their UIDs.
-std::vector<Uid> commit_all_queued(std::vector<Mailbox>& boxes, std::vector<Transaction>& ts) {
+// mutex is held, releases it once all are queued, and returns the results.
+std::vector<Result<CommitResult>> commit_queued(std::vector<Mailbox>& boxes, std::vector<Transaction>& ts) {
     SharedIndex& shared = *boxes[0].impl().index;
     std::vector<Result<CommitResult>> results(ts.size(), Status::invalid("not run"));
     std::vector<std::thread> threads;
@@ -69,13 +71,37 @@ std::vector<Uid> commit_all_queued(std::vector<Mailbox>& boxes, std::vector<Tran
     }
     for (auto& t : threads)
         t.join();
+    return results;
+}
+
+std::vector<Uid> commit_all_queued(std::vector<Mailbox>& boxes, std::vector<Transaction>& ts) {
     std::vector<Uid> uids;
-    for (auto& r : results) {
+    for (auto& r : commit_queued(boxes, ts)) {
         REQUIRE_MESSAGE(r.is_ok(), r.status().message());
         REQUIRE(r->saved.size() == 1);
         uids.push_back(r->saved[0]);
     }
     return uids;
+}
+
+// n prepared one-message transactions (messages first..first+n-1).
+void prepare(StorageFixture& f, std::size_t n, int first, std::vector<Mailbox>& boxes,
+             std::vector<Transaction>& ts) {
+    for (std::size_t i = 0; i < n; ++i) {
+        boxes.push_back(f.open("INBOX", OpenOptions{.save_only = true}));
+        ts.push_back(boxes.back().begin());
+        REQUIRE(ts.back().save(message_request(test_message(first + int(i)))).is_ok());
+    }
+}
+
+Uid deliver_one(StorageFixture& f, int n) {
+    auto box = f.open("INBOX", OpenOptions{.save_only = true});
+    auto t = box.begin();
+    REQUIRE(t.save(message_request(test_message(n))).is_ok());
+    auto done = t.commit();
+    REQUIRE_MESSAGE(done.is_ok(), done.status().message());
+    REQUIRE(done->saved.size() == 1);
+    return done->saved[0];
 }
 
 } // namespace
@@ -163,4 +189,93 @@ TEST_CASE("a transaction that also changes flags is not grouped") {
     REQUIRE_MESSAGE(done.is_ok(), done.status().message());
     CHECK(done->saved == std::vector<Uid>{2});
     CHECK(q.groups == groups_before);
+}
+
+TEST_CASE("an exception in the leader fails its group with an error and the mailbox stays usable") {
+    StorageFixture f("maildir:%T/Maildir");
+    CHECK(deliver_one(f, 1) == 1);
+    std::vector<Mailbox> boxes;
+    std::vector<Transaction> ts;
+    prepare(f, 4, 2, boxes, ts);
+    SaveGroupQueue& q = boxes[0].impl().index->save_group;
+    q.test_fault = [](const char* point) {
+        return std::string_view(point) == "lead" ? Status::io("injected driver failure") : Status::ok();
+    };
+    auto results = commit_queued(boxes, ts);
+    for (auto& r : results) {
+        REQUIRE_FALSE(r.is_ok());
+        CHECK(r.status().message().find("injected driver failure") != std::string::npos);
+    }
+    CHECK(uidlist_lines(f.dir.str() + "/Maildir/dovecot-uidlist").uids.size() == 1);
+    {
+        std::lock_guard lock(q.mutex);
+        CHECK_FALSE(q.leader_active);
+        CHECK(q.waiting.empty());
+    }
+    q.test_fault = nullptr;
+    CHECK(deliver_one(f, 6) == 2);
+}
+
+TEST_CASE("an index commit failing after the saves were numbered still reports them delivered") {
+    StorageFixture f("maildir:%T/Maildir");
+    CHECK(deliver_one(f, 1) == 1);
+    constexpr std::size_t n = 4;
+    std::vector<Mailbox> boxes;
+    std::vector<Transaction> ts;
+    prepare(f, n, 2, boxes, ts);
+    SaveGroupQueue& q = boxes[0].impl().index->save_group;
+    q.test_fault = [](const char* point) {
+        return std::string_view(point) == "numbered" ? Status::io("injected index log write error")
+                                                     : Status::ok();
+    };
+    std::vector<Uid> uids = commit_all_queued(boxes, ts);
+    q.test_fault = nullptr;
+    CHECK(std::set<Uid>(uids.begin(), uids.end()) == std::set<Uid>{2, 3, 4, 5});
+    UidlistLines lines = uidlist_lines(f.dir.str() + "/Maildir/dovecot-uidlist");
+    CHECK(lines.uids == std::vector<Uid>{1, 2, 3, 4, 5});
+    // The index catches up at its next sync: each UID holds its message.
+    boxes.clear();
+    ts.clear();
+    auto session = f.open();
+    REQUIRE(session.view().count() == n + 1);
+    for (std::size_t i = 0; i < n; ++i) {
+        Seq seq = session.view().seq(uids[i]);
+        REQUIRE(seq != 0);
+        CHECK(session.message(seq).open()->bytes() == test_message(int(i) + 2));
+    }
+}
+
+TEST_CASE("one member whose file cannot be renamed fails alone; the rest of its group is delivered") {
+    StorageFixture f("maildir:%T/Maildir");
+    CHECK(deliver_one(f, 1) == 1);
+    constexpr std::size_t n = 5;
+    std::vector<Mailbox> boxes;
+    std::vector<Transaction> ts;
+    prepare(f, n, 2, boxes, ts);
+    // One member's file vanishes from tmp/ (a tmp cleanup, an admin).
+    std::vector<std::filesystem::path> tmp_files;
+    for (const auto& e : std::filesystem::directory_iterator(f.dir.str() + "/Maildir/tmp"))
+        tmp_files.push_back(e.path());
+    REQUIRE(tmp_files.size() == n);
+    std::filesystem::remove(tmp_files[2]);
+    SaveGroupQueue& q = boxes[0].impl().index->save_group;
+    const auto groups_before = q.groups;
+    auto results = commit_queued(boxes, ts);
+    CHECK(q.groups - groups_before == 1);
+    std::size_t failed = 0;
+    std::set<Uid> uids;
+    for (auto& r : results) {
+        if (!r.is_ok()) {
+            ++failed;
+            continue;
+        }
+        REQUIRE(r->saved.size() == 1);
+        uids.insert(r->saved[0]);
+    }
+    CHECK(failed == 1);
+    CHECK(uids == std::set<Uid>{2, 3, 4, 5});
+    UidlistLines lines = uidlist_lines(f.dir.str() + "/Maildir/dovecot-uidlist");
+    CHECK(lines.uids.size() == n);
+    for (const auto& entry : lines.bases)
+        CHECK_MESSAGE(entry.second == 1, entry.first);
 }

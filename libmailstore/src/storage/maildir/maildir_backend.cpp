@@ -3,6 +3,8 @@
 // saves and copies in maildir_save.cpp.
 #include "storage/maildir/maildir_backend.hpp"
 
+#include "storage/kept_states.hpp"
+
 #include "storage/maildir/maildir_io.hpp"
 
 #include <mailstore/log.hpp>
@@ -197,6 +199,16 @@ std::string random_guid_hex() {
     return out;
 }
 
+std::size_t kept_folder_state_estimate(MaildirShared& shared) {
+    std::unique_lock lock(shared.mutex, std::try_to_lock);
+    if (!lock.owns_lock())
+        return SIZE_MAX;
+    // Each uidlist entry with its base name and fields; each recorded name.
+    return 1024 + shared.uidlist.header_line.size() +
+           shared.uidlist.entries.size() * (sizeof(UidlistEntry) + 64) +
+           shared.names.size() * (sizeof(Uid) + sizeof(std::string) + 80);
+}
+
 namespace {
 
 // The folder's identity: an O_PATH descriptor of its control directory
@@ -224,33 +236,25 @@ bool same_directory(int fd, const std::string& path) {
 std::shared_ptr<MaildirShared> shared_for(const std::string& key, const std::string& control_dir) {
     static std::mutex registry_mutex;
     static std::map<std::string, std::weak_ptr<MaildirShared>> registry;
-    static std::vector<std::shared_ptr<MaildirShared>> recent; // most recent first
+    static KeptStates<MaildirShared> recent(kept_folder_states, kept_folder_state_bytes);
     std::lock_guard lock(registry_mutex);
     for (auto it = registry.begin(); it != registry.end();)
         it = it->second.expired() ? registry.erase(it) : std::next(it);
     auto& slot = registry[key];
     if (auto existing = slot.lock()) {
-        auto pos = std::find(recent.begin(), recent.end(), existing);
         // No backend holds it (the count cannot grow without registry_mutex).
-        const bool idle = pos != recent.end() && existing.use_count() <= 2;
+        const bool idle = recent.contains(existing) && existing.use_count() <= 2;
         if (!idle || same_directory(existing->identity_fd, control_dir)) {
-            if (pos != recent.end())
-                recent.erase(pos);
-            recent.insert(recent.begin(), existing);
-            if (recent.size() > kept_folder_states)
-                recent.pop_back();
+            recent.use(existing, kept_folder_state_estimate);
             return existing;
         }
-        recent.erase(pos);
+        recent.erase(existing);
     }
     auto made = std::make_shared<MaildirShared>();
     made->identity_fd = open_identity(control_dir);
     slot = made;
-    if (made->identity_fd >= 0) { // an unknown identity is never kept
-        recent.insert(recent.begin(), made);
-        if (recent.size() > kept_folder_states)
-            recent.pop_back();
-    }
+    if (made->identity_fd >= 0) // an unknown identity is never kept
+        recent.use(made, kept_folder_state_estimate);
     return made;
 }
 

@@ -71,8 +71,14 @@ struct MaildirShared {
 };
 
 // Folder states kept after their last backend closed (the most recently
-// used ones), per process.
+// used ones), per process: at most this many, and at most this many bytes
+// of estimated memory (storage/kept_states.hpp).
 inline constexpr std::size_t kept_folder_states = 16;
+inline constexpr std::size_t kept_folder_state_bytes = std::size_t(16) << 20;
+
+// The estimated memory of a folder state no backend uses (SIZE_MAX when it
+// is busy); for the kept-state budget.
+MAILSTORE_INTERNAL_API std::size_t kept_folder_state_estimate(MaildirShared& shared);
 
 // Directory mtimes and uidlist identity recorded in the index header
 // (IndexHeader::driver_state), so needs_sync() is three stat calls.

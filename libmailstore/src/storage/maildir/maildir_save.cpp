@@ -578,6 +578,10 @@ Result<std::vector<Uid>> MaildirSaveRun::run(std::vector<std::unique_ptr<Pending
                           std::uint64_t(ul_pre.st_ino) == ds_old.uidlist_inode &&
                           std::int64_t(ul_pre.st_size) == ds_old.uidlist_size;
     Uidlist& ul = sh.uidlist;
+    // Whether the kept uidlist was only appended to since (not read whole
+    // again) or read now: only then may ul_clean vouch for the recorded
+    // inode and size (the kept inode number may have been reused).
+    const void* held_before = nullptr;
     if (!sh.uidlist_loaded) {
         auto read = read_uidlist(b.uidlist_path());
         if (!read) {
@@ -589,6 +593,7 @@ Result<std::vector<Uid>> MaildirSaveRun::run(std::vector<std::unique_ptr<Pending
         ul = std::move(read.value());
         sh.uidlist_loaded = true;
     } else {
+        held_before = ul.held.get();
         auto r = refresh_uidlist(b.uidlist_path(), ul);
         if (!r) {
             sh.uidlist_loaded = false;
@@ -661,7 +666,11 @@ Result<std::vector<Uid>> MaildirSaveRun::run(std::vector<std::unique_ptr<Pending
             letterless[uids[i]] = letterless_of[i];
     if (!letterless.empty())
         if (auto s = b.append_loft_keywords_locked(letterless); !s)
-            return s; // the files are numbered: the next sync indexes them
+            // The files are in the mailbox and numbered durably: the
+            // delivery is done (failing it would make the sender deliver
+            // it again); only the keywords without a letter are lost.
+            log::Logger("maildir").errorf("{}: keywords of new messages not recorded: {}", b.keywords_path(),
+                                          s.message());
     dotlock.release();
 
     // Index records, ascending: others' first where their UIDs are lower.
@@ -738,7 +747,7 @@ Result<std::vector<Uid>> MaildirSaveRun::run(std::vector<std::unique_ptr<Pending
         ds.cur_mtime_ns = post_cur;
         ds.cur_dirty = true;
     }
-    if (ul_clean && ul_after) {
+    if (ul_clean && ul_after && (held_before == nullptr || held_before == ul.held.get())) {
         ds.uidlist_inode = ul_post.st_ino;
         ds.uidlist_size = ul_post.st_size;
     }

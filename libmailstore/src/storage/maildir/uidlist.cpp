@@ -186,6 +186,7 @@ Result<Uidlist> parse_uidlist(std::string_view text) {
         const auto nl = text.find('\n');
         if (nl == std::string_view::npos) return corrupt(1, text.empty() ? "empty file" : "header without end of line");
         if (Status s = parse_header(text.substr(0, nl), list.header); !s) return s;
+        list.header_line = std::string(text.substr(0, nl));
         // One allocation for the vector: count the lines first (a memchr-
         // speed scan, far cheaper than growing 100,000 entries).
         list.entries.reserve(static_cast<std::size_t>(std::count(text.begin() + static_cast<std::ptrdiff_t>(nl) + 1, text.end(), '\n')));
@@ -196,37 +197,61 @@ Result<Uidlist> parse_uidlist(std::string_view text) {
     }
 }
 
+HeldFile::~HeldFile() {
+    if (fd >= 0) ::close(fd);
+}
+
 Result<Uidlist> read_uidlist(const std::string& path) {
-    std::uint64_t inode = 0, device = 0;
-    auto data = read_whole_file(path, max_file_size, &inode, &device);
-    if (!data) return data.status();
-    auto list = parse_uidlist(*data);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return errno_status(path, "open", errno);
+    std::shared_ptr<const HeldFile> held;
+    try {
+        held = std::make_shared<const HeldFile>(fd);
+    } catch (const std::bad_alloc&) {
+        ::close(fd);
+        return Status::io(path + ": out of memory");
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return errno_status(path, "fstat", errno);
+    if (static_cast<std::uint64_t>(st.st_size) > max_file_size)
+        return Status::invalid(path + ": larger than " + std::to_string(max_file_size) +
+                               " bytes; not a file this server wrote (remove or move it away)");
+    std::string data;
+    try {
+        data.resize(static_cast<std::size_t>(st.st_size));
+    } catch (const std::bad_alloc&) {
+        return Status::io(path + ": out of memory reading " + std::to_string(st.st_size) + " bytes");
+    }
+    std::size_t got = 0;
+    while (got < data.size()) {
+        const ssize_t n = ::pread(fd, data.data() + got, data.size() - got, static_cast<off_t>(got));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return errno_status(path, "read", errno);
+        if (n == 0) break; // what we have is what there is
+        got += static_cast<std::size_t>(n);
+    }
+    data.resize(got);
+    auto list = parse_uidlist(data);
     if (!list) return Status::invalid(path + ": " + list.status().message().substr(std::strlen("dovecot-uidlist ")));
-    list->inode = inode;
-    list->device = device;
+    list->inode = st.st_ino;
+    list->device = st.st_dev;
+    list->held = std::move(held);
     return list;
 }
 
 namespace {
 
-// Whether the file's header names the same mailbox as `header` (its
-// UIDVALIDITY and GUID, which appends never change): a file at the same
-// inode that differs is another file (the old one deleted and its inode
-// reused, e.g. a mailbox deleted and recreated).
-bool same_mailbox_header(int fd, const UidlistHeader& header) {
-    char buf[512];
-    ssize_t n;
-    do {
-        n = ::pread(fd, buf, sizeof buf, 0);
-    } while (n < 0 && errno == EINTR);
-    if (n <= 0)
-        return false;
-    const std::string_view text(buf, std::size_t(n));
-    const auto eol = text.find('\n');
-    if (eol == std::string_view::npos)
-        return false;
-    auto parsed = parse_uidlist(text.substr(0, eol + 1));
-    return parsed && parsed->header.uidvalidity == header.uidvalidity && parsed->header.guid == header.guid;
+// Whether the file's first line is byte for byte `header_line`.
+bool same_header_line(int fd, const std::string& header_line) {
+    std::string buf(header_line.size() + 1, '\0');
+    std::size_t got = 0;
+    while (got < buf.size()) {
+        const ssize_t n = ::pread(fd, buf.data() + got, buf.size() - got, static_cast<off_t>(got));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        got += static_cast<std::size_t>(n);
+    }
+    return buf.back() == '\n' && std::string_view(buf).substr(0, header_line.size()) == header_line;
 }
 
 } // namespace
@@ -241,8 +266,14 @@ Result<bool> refresh_uidlist(const std::string& path, Uidlist& list) {
         return errno_status(path, "fstat", err);
     }
     const auto size = static_cast<std::uint64_t>(st.st_size);
-    if (st.st_ino != list.inode || st.st_dev != list.device || size < list.end_offset ||
-        !same_mailbox_header(fd, list.header)) {
+    bool same = false;
+    try {
+        same = list.held && st.st_ino == list.inode && st.st_dev == list.device && size >= list.end_offset &&
+               same_header_line(fd, list.header_line);
+    } catch (const std::bad_alloc&) {
+        same = false;
+    }
+    if (!same) {
         ::close(fd); // replaced (or truncated): read it again whole
         auto fresh = read_uidlist(path);
         if (!fresh) return fresh.status();

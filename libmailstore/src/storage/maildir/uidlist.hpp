@@ -24,6 +24,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,6 +48,15 @@ struct UidlistHeader {
     std::vector<std::pair<char, std::string>> other;    // other header fields, kept
 };
 
+// An open descriptor, closed with its last owner.
+struct MAILSTORE_INTERNAL_API HeldFile {
+    int fd = -1;
+    explicit HeldFile(int f) : fd(f) {}
+    HeldFile(const HeldFile&) = delete;
+    HeldFile& operator=(const HeldFile&) = delete;
+    ~HeldFile();
+};
+
 struct Uidlist {
     UidlistHeader header;
     std::vector<UidlistEntry> entries;                  // ascending uid
@@ -54,6 +64,16 @@ struct Uidlist {
     std::uint64_t end_offset = 0;
     std::uint64_t inode = 0;
     std::uint64_t device = 0;
+    // The header line as read (without its '\n'). Appends never change it;
+    // a rewrite (Dovecot's or ours) normally does (N, or the order of
+    // fields), so a different header line means "read it whole again".
+    std::string header_line;
+    // The file that was read (read_uidlist), held open: while we hold it its
+    // inode number cannot be given to another file (ext4 hands a freed
+    // number out again, so two rewrites by rename can bring the old number
+    // back). Equal inode and device then really mean the same file, which
+    // writers only append to. Without it nothing is trusted incrementally.
+    std::shared_ptr<const HeldFile> held;
 };
 
 // Parses uidlist text. Versions 1 and 2 are read too. invalid_argument with
@@ -63,8 +83,11 @@ struct Uidlist {
 MAILSTORE_INTERNAL_API Result<Uidlist> parse_uidlist(std::string_view text);
 // Reads the file `path` (not_found when missing).
 MAILSTORE_INTERNAL_API Result<Uidlist> read_uidlist(const std::string& path);
-// Reads lines appended since `list` was read, into `list`; when the file was
-// replaced (other inode) re-reads it whole. Returns true when anything changed.
+// Reads lines appended since `list` was read, into `list`. Only when `list`
+// holds the file it read (list.held), the file at `path` is that same inode,
+// not shorter than end_offset, and its header line is byte for byte the one
+// read; otherwise (replaced, truncated, header rewritten, or nothing held)
+// re-reads it whole. Returns true when anything changed.
 MAILSTORE_INTERNAL_API Result<bool> refresh_uidlist(const std::string& path, Uidlist& list);
 // Text of a whole uidlist (version 3) with a header N >= next uid.
 MAILSTORE_INTERNAL_API std::string format_uidlist(const Uidlist& list);
