@@ -312,7 +312,11 @@ asio::awaitable<void> op_status(BigState& st) {
 
 asio::awaitable<void> run_all(BigState& st, const WorkloadOptions& o, unsigned repeat) {
     auto ex = co_await asio::this_coro::executor;
-    ImapClient client(ex);
+    // A cold SEARCH BODY reads every message file; a server need not say
+    // anything until it is done, so a read may wait long.
+    ImapLimits limits;
+    limits.timeout = std::chrono::minutes(10);
+    ImapClient client(ex, limits);
     st.client = &client;
     const UserAccount& acct = o.users.front();
     client.set_label("bigmailbox (" + acct.user + ")");
