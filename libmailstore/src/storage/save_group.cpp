@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <exception>
 #include <new>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -46,7 +47,7 @@ void commit_batch(Mailbox::Impl& leader, const std::vector<SaveGroupMember*>& ba
     bool numbered = false;
     std::uint32_t uidvalidity = 0;
     std::vector<Uid> all_uids;
-    auto info = leader.index->index->commit([&](index::WriteContext& ctx) -> Status {
+    auto apply = [&](index::WriteContext& ctx) -> Status {
         all_uids.clear();
         const auto& cur = ctx.current();
         if (cur.header().uidvalidity == 0 || leader.backend->needs_sync(cur)) {
@@ -58,26 +59,51 @@ void commit_batch(Mailbox::Impl& leader, const std::vector<SaveGroupMember*>& ba
         for (std::size_t c : counts)
             total += c;
         all.reserve(total); // the moves below cannot fail half-way
-        for (auto* m : batch)
-            for (auto& s : *m->saves)
-                all.push_back(std::move(s));
-        auto saved = leader.backend->commit_saves(all, ctx);
-        // Every save back to its own transaction, whatever happened: a
-        // member that fails aborts (removes) its own files.
-        std::size_t at = 0;
-        for (std::size_t i = 0; i < batch.size(); ++i)
-            for (std::size_t k = 0; k < counts[i]; ++k)
-                (*batch[i]->saves)[k] = std::move(all[at++]);
-        if (!saved)
-            return saved.status();
+        // Every save back to its own transaction, whatever happens (also an
+        // exception from the driver): a member that fails aborts (removes)
+        // its own files.
+        struct GiveBack {
+            const std::vector<SaveGroupMember*>& batch;
+            const std::vector<std::size_t>& counts;
+            std::vector<std::unique_ptr<PendingSave>>& all;
+            ~GiveBack() {
+                std::size_t at = 0;
+                for (std::size_t i = 0; i < batch.size(); ++i)
+                    for (std::size_t k = 0; k < counts[i] && at < all.size(); ++k)
+                        (*batch[i]->saves)[k] = std::move(all[at++]);
+            }
+        };
+        std::optional<Result<std::vector<Uid>>> saved;
+        {
+            GiveBack give_back{batch, counts, all};
+            for (auto* m : batch)
+                for (auto& s : *m->saves)
+                    all.push_back(std::move(s));
+            saved = leader.backend->commit_saves(all, ctx);
+        }
+        if (!*saved)
+            return saved->status();
         numbered = true;
         uidvalidity = ctx.current().header().uidvalidity;
-        all_uids = std::move(saved.value());
+        all_uids = std::move(saved->value());
         if (auto st = fault(leader.index->save_group, "numbered"); !st)
             return st;
         for (auto* m : batch)
             m->mailbox->flush_pending(ctx);
         return Status::ok();
+    };
+    // No exception crosses the index commit (the index is left as after
+    // any failed commit), so a failure after numbering is handled below.
+    auto info = leader.index->index->commit([&](index::WriteContext& ctx) -> Status {
+        try {
+            return apply(ctx);
+        } catch (const std::bad_alloc&) {
+            return Status::io("committing saves: out of memory");
+        } catch (const std::exception& e) {
+            return Status::error(Status::Code::internal, std::string("committing saves: ") + e.what());
+        } catch (...) {
+            return Status::error(Status::Code::internal, "committing saves: unknown exception");
+        }
     });
     if (!info && numbered) {
         // The files are in the mailbox and their uidlist lines are durable
@@ -107,7 +133,10 @@ void commit_batch(Mailbox::Impl& leader, const std::vector<SaveGroupMember*>& ba
 // back), each member is committed alone, so one bad member fails alone.
 void commit_group(Mailbox::Impl& leader, const std::vector<SaveGroupMember*>& batch) {
     commit_batch(leader, batch);
-    if (batch.size() < 2 || batch[0]->info || batch[0]->saves_done)
+    // Not after a lock timeout: that would only make every member wait for
+    // the lock again, one after the other.
+    if (batch.size() < 2 || batch[0]->info || batch[0]->saves_done ||
+        batch[0]->info.status().code() == Status::Code::temporary_failure)
         return;
     log::write(log::Level::warning, log::Category::mail, "",
                "mailbox " + leader.resolved.name + ": a group of " + std::to_string(batch.size()) +
