@@ -8,8 +8,11 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <functional>
 #include <future>
 #include <thread>
+
+#include <poll.h>
 
 using namespace loft;
 
@@ -96,4 +99,60 @@ TEST_CASE("a full queue refuses work instead of growing") {
     io.run();
     CHECK(refused == 2);
     CHECK(done == 2);
+}
+
+namespace {
+
+// Runs `lingerer` as a pool job, then (once it said it lingers) a second
+// job; returns when both are done.
+void linger_then_submit(BlockingPool& pool, std::function<void(std::promise<void>&, std::future<void>&)> lingerer) {
+    asio::io_context io;
+    std::promise<void> lingering;
+    std::promise<void> second_done;
+    std::future<void> second_done_future = second_done.get_future();
+    asio::co_spawn(
+        io, [&]() -> asio::awaitable<void> { co_await pool.run([&] { lingerer(lingering, second_done_future); }); },
+        asio::detached);
+    std::thread io_thread([&] { io.run(); });
+    lingering.get_future().wait();
+    asio::co_spawn(
+        io, [&]() -> asio::awaitable<void> { co_await pool.run([&] { second_done.set_value(); }); },
+        asio::detached);
+    io_thread.join();
+}
+
+} // namespace
+
+TEST_CASE("wake_fd: a lingering job learns at once of work that no idle thread takes") {
+    BlockingPool pool(1, 16);
+    const int wake = pool.wake_fd();
+    REQUIRE(wake >= 0);
+    int polled = -1;
+    linger_then_submit(pool, [&](std::promise<void>& lingering, std::future<void>&) {
+        pool.linger_begin();
+        lingering.set_value();
+        pollfd p{wake, POLLIN, 0};
+        polled = ::poll(&p, 1, 60000); // 0 (a timeout) fails the test
+        pool.linger_end();
+    });
+    CHECK(polled == 1);
+    // The queue drained: the descriptor is quiet again.
+    pollfd p{wake, POLLIN, 0};
+    CHECK(::poll(&p, 1, 0) == 0);
+}
+
+TEST_CASE("wake_fd: work an idle thread takes does not end a linger") {
+    BlockingPool pool(2, 16);
+    const int wake = pool.wake_fd();
+    REQUIRE(wake >= 0);
+    int polled = -1;
+    linger_then_submit(pool, [&](std::promise<void>& lingering, std::future<void>& second_done) {
+        pool.linger_begin();
+        lingering.set_value();
+        second_done.wait(); // ran on the other thread
+        pollfd p{wake, POLLIN, 0};
+        polled = ::poll(&p, 1, 0);
+        pool.linger_end();
+    });
+    CHECK(polled == 0);
 }
