@@ -113,7 +113,7 @@ namespace {
 // once from the file, then kept in the index cache ("1" or "0").
 constexpr std::string_view kNoFinalEol = "pop3.no_final_eol";
 
-mailstore::Result<bool> lacks_final_eol(const mailstore::storage::Message& message) {
+mailstore::Result<bool> lacks_final_eol(const mailstore::storage::Message& message, std::vector<LearnedEol>& learned) {
     if (auto cached = message.cached(kNoFinalEol); cached && (*cached == "0" || *cached == "1"))
         return *cached == "1";
     auto data = message.open();
@@ -126,11 +126,20 @@ mailstore::Result<bool> lacks_final_eol(const mailstore::storage::Message& messa
     }
     const std::string_view bytes = data->bytes();
     const bool lacks = !bytes.empty() && bytes.back() != '\n';
-    message.cache(kNoFinalEol, lacks ? "1" : "0");
+    try {
+        learned.push_back({message.seq(), lacks});
+    } catch (const std::bad_alloc&) {
+        // Not cached: read again at the next login.
+    }
     return lacks;
 }
 
 } // namespace
+
+void cache_learned_eol(mailstore::storage::Mailbox& mailbox, const std::vector<LearnedEol>& learned) {
+    for (const auto& l : learned)
+        mailbox.message(l.seq).cache(kNoFinalEol, l.lacks ? "1" : "0");
+}
 
 // RFC 1939 §3: every line of a multi-line answer ends with CRLF, the
 // message's last line included, so RETR sends a message stored without a
@@ -144,7 +153,8 @@ mailstore::Result<bool> lacks_final_eol(const mailstore::storage::Message& messa
 // octets" too, though RETR sends CRLF line ends (checked on one Maildir).
 // Loft's index always has the CRLF size (a sync reads a file whose name
 // lacks it), so the setting changes only what is said, as in Dovecot.
-mailstore::Result<std::uint64_t> snapshot_size(Session::Impl& s, const mailstore::storage::Message& message) {
+mailstore::Result<std::uint64_t> snapshot_size(Session::Impl& s, const mailstore::storage::Message& message,
+                                               std::vector<LearnedEol>& learned) {
     if (!s.fast_size_lookups_)
         s.fast_size_lookups_ = s.setting_bool("pop3_fast_size_lookups");
     if (*s.fast_size_lookups_) {
@@ -154,7 +164,7 @@ mailstore::Result<std::uint64_t> snapshot_size(Session::Impl& s, const mailstore
     auto size = message.virtual_size();
     if (!size)
         return size;
-    auto lacks = lacks_final_eol(message);
+    auto lacks = lacks_final_eol(message, learned);
     if (!lacks)
         return lacks.status();
     return *size + (*lacks ? 2 : 0);

@@ -127,6 +127,7 @@ bool Session::Impl::try_login() {
     const st::View& view = mailbox_->view();
     messages_.clear();
     messages_.reserve(view.count());
+    std::vector<detail::LearnedEol> learned;
     for (st::Seq seq = 1; seq <= view.count(); ++seq) {
         if (!deleted_flag_.empty()) {
             // pop3_deleted_flag: messages a POP3 client deleted stay for
@@ -139,7 +140,7 @@ bool Session::Impl::try_login() {
                 continue;
         }
         auto message = mailbox_->message(seq);
-        auto size = detail::snapshot_size(*this, message);
+        auto size = detail::snapshot_size(*this, message, learned);
         if (!size) {
             if (size.status().code() == ms::Status::Code::not_found)
                 continue; // expunged meanwhile
@@ -150,6 +151,7 @@ bool Session::Impl::try_login() {
         messages_.push_back({seq, view.uid(seq), *size, false, false});
         stats_.mailbox_size += *size;
     }
+    detail::cache_learned_eol(*mailbox_, learned);
     stats_.message_count = messages_.size();
     pending_login_.reset();
     state_ = SessionState::transaction;

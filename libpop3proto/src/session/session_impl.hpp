@@ -187,7 +187,18 @@ bool read_delete_type(Session::Impl& s);
 // What LIST/STAT say for a message: its virtual (CRLF) size and the CRLF
 // RETR adds after a last line without one; with pop3_fast_size_lookups the
 // physical size of a Maildir file named without W= (as Dovecot).
-mailstore::Result<std::uint64_t> snapshot_size(Session::Impl& s, const mailstore::storage::Message& message);
+//
+// `learned` collects what was read from the mail files (whether each lacks
+// its final line end) for cache_learned_eol() after the login's loop: a
+// cache() per message during the loop would make every later cached()
+// lookup scan the pending entries, quadratic in the mailbox's size.
+struct LearnedEol {
+    mailstore::storage::Seq seq;
+    bool lacks;
+};
+mailstore::Result<std::uint64_t> snapshot_size(Session::Impl& s, const mailstore::storage::Message& message,
+                                               std::vector<LearnedEol>& learned);
+void cache_learned_eol(mailstore::storage::Mailbox& mailbox, const std::vector<LearnedEol>& learned);
 // pop3_logout_format with the session's counters.
 std::string expand_logout_format(std::string_view format, const SessionStats& stats, std::string_view uidl_change = {});
 // Dovecot's %u/%{uidl_change}: "count/hash" of the UIDLs the session
