@@ -233,3 +233,35 @@ TEST_CASE("release_buffers frees the flushed output buffer and keeps unsent outp
     CHECK(pending_kept >= 17);
     CHECK(p.received_all() == std::string(8000, 'x') + "* OK Still here\r\n");
 }
+
+TEST_CASE("lend_fd: refused while output waits here; a lent socket is open; kicked() is seen at once") {
+    Pair p;
+    int refused = 0, lent = -1;
+    bool open_while_lent = false, open_after = false;
+    p.run([&]() -> asio::awaitable<void> {
+        // Buffered output: the job's own sends would overtake it.
+        co_await p.conn->write_line("+OK first");
+        refused = p.conn->lend_fd();
+        bool flushed = co_await p.conn->flush();
+        REQUIRE(flushed);
+        lent = p.conn->lend_fd();
+        open_while_lent = p.conn->is_open() && p.conn->is_lent();
+        if (lent >= 0) {
+            REQUIRE(::send(lent, "+OK second\r\n", 12, MSG_NOSIGNAL) == 12);
+            p.conn->return_fd(lent);
+        }
+        open_after = p.conn->is_open() && !p.conn->is_lent();
+        p.conn->close();
+    });
+    CHECK(refused == -1);
+    CHECK(lent >= 0);
+    CHECK(open_while_lent);
+    CHECK(open_after);
+    CHECK(p.received_all() == "+OK first\r\n+OK second\r\n");
+    // kick() sets the flag before it reaches the strand: a pool job holding
+    // the lent socket checks it between answers.
+    Pair k;
+    CHECK(!k.conn->kicked());
+    k.conn->kick();
+    CHECK(k.conn->kicked());
+}
