@@ -309,6 +309,13 @@ asio::awaitable<void> ConnectionLoop::run() {
             break;
         }
         after_run(session);
+        if (conn_->kicked() && step.kind == Step::Kind::flush) {
+            // Kicked while the job had the socket, mid-answer: the rest is
+            // not sent (a client that stopped reading would hold the write
+            // until the idle timeout).
+            reason = logged_in_ ? "Disconnected by administrator" : "Disconnected: Kicked by administrator";
+            break;
+        }
         const bool sent = co_await send_output(*conn_, session);
         if (conn_->kicked() && (!sent || step.kind == Step::Kind::flush)) {
             // Kicked in the middle of an answer (a long RETR): no line can

@@ -227,3 +227,33 @@ def test_a_kick_ends_a_long_retr_to_a_slow_reader(srv):
     log = srv.wait_log("Disconnected by administrator top=")
     assert ", del=0/" in log.split("Disconnected by administrator top=")[1].splitlines()[0]
     assert len(srv.mail_files("alice")) == 2
+
+
+def test_a_kick_ends_a_long_retr_to_a_reader_that_stopped(srv):
+    """The same kick while the client reads nothing at all: the server's
+    pending write is given up, not held until the idle timeout."""
+    import subprocess
+
+    exe = srv.build_dir / "daemons" / "loftadm" / "loftadm"
+    if not exe.exists():
+        pytest.skip("loftadm is not built")
+    big = big_message(160_000)
+    srv.deliver("alice", big)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.settimeout(30)
+    sock.connect((srv.host, srv.port))
+    c = RawPop(sock)
+    c.greeting()
+    c.login("alice", "secret")
+    c.send_line("RETR 1")
+    time.sleep(0.5)  # the socket fills; the server waits for room
+    out = subprocess.run([str(exe), "-c", str(srv.config_path), "kick", "alice"], capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    srv.wait_log("Disconnected by administrator top=", timeout=10)
+    got = len(c.buf)
+    while chunk := c.sock.recv(65536):
+        got += len(chunk)
+    assert got < len(crlf(big))
+    assert len(srv.mail_files("alice")) == 1
