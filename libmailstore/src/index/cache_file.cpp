@@ -79,7 +79,7 @@ std::shared_ptr<CacheFile> CacheFile::open(const std::string& path, std::uint64_
         return nullptr;
     }
     if (c->id_ != expected_id) {
-        *problem = "cache id does not match the index";
+        *problem = id_mismatch;
         return nullptr;
     }
     return c;

@@ -29,6 +29,9 @@ class CacheFile {
 public:
     // A cache kept in memory (INDEX=MEMORY, read-only indexes).
     static std::shared_ptr<CacheFile> memory(std::uint64_t id);
+    // The `problem` of open() for a cache written for another log (corrupt,
+    // or a newer log's while that log is being renamed into place).
+    static constexpr const char* id_mismatch = "cache id does not match the index";
     // Opens `path`; nullptr when missing or its header is not that of a cache
     // with id `expected_id` (`problem` then says why, "" when simply missing).
     static std::shared_ptr<CacheFile> open(const std::string& path, std::uint64_t expected_id, bool writable,

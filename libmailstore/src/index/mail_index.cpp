@@ -126,6 +126,7 @@ public:
     std::uint64_t pos = 0;
     bool needs_reset = false;
     bool rotation_pending = false;
+    bool holding_lock = false; // the write lock on log_fd (io_mutex held)
     bool diverged = false; // read-only index with in-memory commits
     ModSeq seen_modseq = 0;
 
@@ -133,8 +134,9 @@ public:
 
     void close_log() {
         if (log_fd >= 0)
-            ::close(log_fd);
+            ::close(log_fd); // releases our lock on it too
         log_fd = -1;
+        holding_lock = false;
     }
 
     void publish(std::shared_ptr<const IndexState::Impl> impl) {
@@ -392,8 +394,29 @@ public:
     void load_cache(IndexState::Impl& st) {
         std::string problem;
         st.cache = CacheFile::open(cache_path, st.cache_id, !opt.read_only, &problem);
-        if (!problem.empty())
-            log_error("index: " + cache_path + ": corrupt (" + problem + "), rebuilding");
+        if (problem.empty())
+            return;
+        if (problem == CacheFile::id_mismatch && rotated_meanwhile())
+            return; // the cache of a newer log: the next read of ours finds its rotation marker
+        log_error("index: " + cache_path + ": corrupt (" + problem + "), rebuilding");
+    }
+
+    // Whether the log we hold is no longer the one at the path. A rotating
+    // writer renames its new cache into place before its new log, under the
+    // write lock, so a reader between the two renames sees a cache that
+    // matches no log it knows: wait for the writer (take the lock, unless we
+    // hold it already, when no rotation can be under way) before deciding.
+    bool rotated_meanwhile() {
+        if (log_fd < 0)
+            return false;
+        if (holding_lock || opt.read_only)
+            return !same_file(log_fd, log_path);
+        auto deadline = std::chrono::steady_clock::now() + opt.lock_timeout;
+        if (!lock(deadline))
+            return !same_file(log_fd, log_path);
+        bool moved = !same_file(log_fd, log_path);
+        unlock();
+        return moved;
     }
 
     Status refresh_locked() {
@@ -416,7 +439,11 @@ public:
         return Status::ok();
     }
 
-    Status lock(std::chrono::steady_clock::time_point deadline) { return lock_fd(log_fd, deadline); }
+    Status lock(std::chrono::steady_clock::time_point deadline) {
+        Status s = lock_fd(log_fd, deadline);
+        holding_lock = s.is_ok();
+        return s;
+    }
     Status lock_fd(int fd, std::chrono::steady_clock::time_point deadline) {
         struct flock fl {};
         fl.l_type = F_WRLCK;
@@ -441,6 +468,7 @@ public:
         fl.l_whence = SEEK_SET;
         if (log_fd >= 0)
             ::fcntl(log_fd, F_OFD_SETLK, &fl);
+        holding_lock = false;
     }
 
     // Writes the current (or an empty) state as a new snapshot with a

@@ -304,8 +304,9 @@ TEST_CASE("APOP is usable by the pop3 service only (a sniffed APOP login cannot 
     Env env;
     auto pw = env.file("passwd", "alice:{PLAIN}secret:1000:1000::/home/alice::\n");
     auto a = env.make(passwd_conf(pw, "auth_mechanisms = plain apop\n"));
-    // RFC 1939 §7's timestamp with alice's password.
-    const std::string stamp = "<1896.697170952@dbc.mtview.ca.us>";
+    // RFC 1939 §7's timestamp with alice's password, in the form POP3 writes
+    // it: the session id of the connection that sent the greeting last.
+    const std::string stamp = "<1896.697170952.sess1@dbc.mtview.ca.us>";
     const std::string data = stamp + std::string(1, '\0') + "alice" + std::string(1, '\0') +
                              mailstore::auth::crypto::hex(mailstore::auth::crypto::md5(stamp + "secret"));
     for (std::string service : {"imap", "smtp", "lmtp", "sieve", "doveadm", ""}) {
@@ -318,7 +319,13 @@ TEST_CASE("APOP is usable by the pop3 service only (a sniffed APOP login cannot 
     }
     auto c = client();
     c.service = "pop3";
+    c.session_id = "sess1";
     auto s = a.begin("apop", c);
     REQUIRE(s);
     CHECK(s->step(data).kind == K::success);
+    // The same line from another connection: a replay.
+    c.session_id = "sess2";
+    auto replay = a.begin("apop", c);
+    REQUIRE(replay);
+    CHECK(replay->step(data).kind == K::failure);
 }
