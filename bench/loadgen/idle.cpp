@@ -250,6 +250,9 @@ WorkloadResult run_idle(const WorkloadOptions& o) {
     const unsigned n = o.connections ? o.connections : kDefaultConnections;
     const unsigned k = o.deliveries ? o.deliveries : kDefaultDeliveries;
     ensure_nofile(n);
+    // Before the state: the clients' sockets and timers must go before the
+    // io_context whose services they use.
+    asio::io_context io;
     IdleState st;
     st.opts = &o;
     st.conns.resize(n);
@@ -264,7 +267,6 @@ WorkloadResult run_idle(const WorkloadOptions& o) {
             throw std::runtime_error("idle: account without a connection");
     WorkloadResult res;
     res.workload = "idle";
-    asio::io_context io;
     try {
         // 1. Connections, 64 set up at a time.
         const auto t0 = Clock::now();
