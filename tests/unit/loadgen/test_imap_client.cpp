@@ -11,6 +11,7 @@
 #include "core/imap_client.hpp"
 #include "core/imap_parse.hpp"
 #include "fake_imap_server.hpp"
+#include "run_client.hpp"
 
 using loadgen::ImapClient;
 using loadgen::ImapResponse;
@@ -20,26 +21,6 @@ using namespace loadgen_test;
 namespace {
 
 const std::string kGreeting = "* OK [CAPABILITY IMAP4rev1 UIDPLUS IDLE] ready\r\n";
-
-// Runs `body` as a coroutine on a fresh io_context; rethrows what it threw.
-void run_client(std::function<asio::awaitable<void>(asio::io_context&)> body) {
-    asio::io_context io;
-    std::exception_ptr failure;
-    asio::co_spawn(io, body(io), [&](std::exception_ptr e) { failure = e; });
-    io.run();
-    if (failure)
-        std::rethrow_exception(failure);
-}
-
-// The message of the ProtocolError `body` throws ("" when none).
-std::string protocol_error_of(std::function<asio::awaitable<void>(asio::io_context&)> body) {
-    try {
-        run_client(std::move(body));
-    } catch (const ProtocolError& e) {
-        return e.what();
-    }
-    return "";
-}
 
 } // namespace
 

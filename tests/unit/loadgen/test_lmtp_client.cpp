@@ -14,6 +14,7 @@
 
 #include "core/lmtp_client.hpp"
 #include "fake_imap_server.hpp"
+#include "run_client.hpp"
 
 using loadgen::LmtpClient;
 using loadgen::LmtpReply;
@@ -21,24 +22,6 @@ using loadgen::ProtocolError;
 using namespace loadgen_test;
 
 namespace {
-
-void run_client(std::function<asio::awaitable<void>(asio::io_context&)> body) {
-    asio::io_context io;
-    std::exception_ptr failure;
-    asio::co_spawn(io, body(io), [&](std::exception_ptr e) { failure = e; });
-    io.run();
-    if (failure)
-        std::rethrow_exception(failure);
-}
-
-std::string protocol_error_of(std::function<asio::awaitable<void>(asio::io_context&)> body) {
-    try {
-        run_client(std::move(body));
-    } catch (const ProtocolError& e) {
-        return e.what();
-    }
-    return "";
-}
 
 const std::string kGreeting = "220 mx.example Dovecot ready.\r\n";
 const std::string kLhlo = "250-mx.example\r\n250-8BITMIME\r\n250-PIPELINING\r\n250 SIZE\r\n";

@@ -10,32 +10,11 @@
 
 #include "core/pop3_client.hpp"
 #include "fake_imap_server.hpp"
+#include "run_client.hpp"
 
 using loadgen::Pop3Client;
 using loadgen::ProtocolError;
 using namespace loadgen_test;
-
-namespace {
-
-void run_client(std::function<asio::awaitable<void>(asio::io_context&)> body) {
-    asio::io_context io;
-    std::exception_ptr failure;
-    asio::co_spawn(io, body(io), [&](std::exception_ptr e) { failure = e; });
-    io.run();
-    if (failure)
-        std::rethrow_exception(failure);
-}
-
-std::string protocol_error_of(std::function<asio::awaitable<void>(asio::io_context&)> body) {
-    try {
-        run_client(std::move(body));
-    } catch (const ProtocolError& e) {
-        return e.what();
-    }
-    return "";
-}
-
-} // namespace
 
 TEST_CASE("a session: login, STAT, LIST, UIDL, RETR with stuffed dots split across reads, QUIT") {
     FakeServer server({
