@@ -77,9 +77,9 @@ typedef enum loft_status {
 } loft_status;
 
 /* The message of the last failed loft_* call on this thread ("" when the
- * last call succeeded). Every function except loft_last_error,
- * loft_strerror, loft_version and loft_free sets it. Borrowed: valid until
- * the next loft_* call on this thread; never NULL. */
+ * last call succeeded). Every function that returns a loft_status sets it
+ * (to "" on success); the others leave it alone. Borrowed: valid until the
+ * next loft_* call on this thread; never NULL. */
 LOFT_API const char *loft_last_error(void);
 
 /* A short fixed description of a status code ("mailbox or message not
@@ -94,6 +94,18 @@ LOFT_API const char *loft_version(void);
 /* Releases a buffer the library allocated for the caller (message bytes,
  * header values, UID arrays). NULL is allowed and does nothing. */
 LOFT_API void loft_free(void *buffer);
+
+/* Where libmailstore's log lines go. They are process-wide: until this is
+ * called, lines of level info and above go to stderr (a line per opened
+ * mailbox, per delivery, ...). With a config file, the log settings in it
+ * (log_path, info_log_path, debug_log_path, mail_debug, ...) as the
+ * daemons apply them, with the `protocol NAME { }` overrides of `service`
+ * (NULL: none; "lda" for a delivery tool). With NULL config_path: warnings
+ * and errors to stderr, nothing else. Call it once, early, before other
+ * threads use the library. Errors: LOFT_ENOTFOUND/LOFT_EINVAL (config),
+ * LOFT_EIO (a log file that cannot be opened; the previous destination
+ * stays). */
+LOFT_API loft_status loft_log_configure(const char *config_path, const char *service);
 
 /* ------------------------------------------------------------------------
  * Message flags (the IMAP system flags). The values are part of the ABI.
@@ -440,11 +452,13 @@ LOFT_API loft_status loft_mailbox_copy(loft_mailbox *source, const char *uid_set
  * delivery was attempted (bad config, unknown user).
  * Returns LOFT_OK when delivered; LOFT_ENOTFOUND for an unknown user (an
  * MTA bounces: EX_NOUSER); LOFT_EQUOTA over quota (check *smtp_code: 4xx
- * temporary, 5xx permanent); LOFT_EREJECTED for another permanent refusal
- * (EX_NOPERM); LOFT_ETEMP for anything that may work later (EX_TEMPFAIL);
- * LOFT_EINVAL for a bad config, an empty message or bad arguments; LOFT_EIO
- * when the message cannot be read from `fd`. loft_last_error() holds the
- * reason ("5.2.2 Quota exceeded", "User alice doesn't exist"). */
+ * temporary, 5xx permanent); LOFT_EREJECTED for another permanent refusal,
+ * an empty or oversized message included (EX_NOPERM); LOFT_ETEMP for
+ * anything that may work later (EX_TEMPFAIL); LOFT_EINVAL for a missing or
+ * bad config file (never LOFT_ENOTFOUND, which means the user) or bad
+ * arguments; LOFT_EIO when the message cannot be read from `fd`.
+ * loft_last_error() holds the reason ("5.2.2 Quota exceeded", "User alice
+ * doesn't exist"). */
 LOFT_API loft_status loft_deliver(const char *config_path, const char *recipient, const char *mailbox,
                                   const char *sender, const void *data, size_t size, int *smtp_code);
 LOFT_API loft_status loft_deliver_fd(const char *config_path, const char *recipient, const char *mailbox,
