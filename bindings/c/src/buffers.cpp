@@ -20,7 +20,8 @@ loft_status copy_out(std::string_view bytes, char** data, std::size_t* size) {
     return LOFT_OK;
 }
 
-loft_status copy_out(const std::vector<std::uint32_t>& uids, std::uint32_t** out, std::size_t* count) {
+loft_status copy_out(const std::vector<std::uint32_t>& uids, std::uint32_t** out,
+                     std::size_t* count) {
     std::uint32_t* array = nullptr;
     if (!uids.empty()) {
         array = static_cast<std::uint32_t*>(std::malloc(uids.size() * sizeof(std::uint32_t)));

@@ -17,6 +17,7 @@ namespace loft_c {
 loft_status copy_out(std::string_view bytes, char** data, std::size_t* size);
 
 // Copies `uids` into a new array (NULL when empty).
-loft_status copy_out(const std::vector<std::uint32_t>& uids, std::uint32_t** out, std::size_t* count);
+loft_status copy_out(const std::vector<std::uint32_t>& uids, std::uint32_t** out,
+                     std::size_t* count);
 
 } // namespace loft_c

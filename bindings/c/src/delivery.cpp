@@ -4,20 +4,21 @@
 // independent of each other (and of other threads).
 #include "errors.hpp"
 
-#include <loft/mailstore.h>
 #include <mailstore/auth/authenticator.hpp>
 #include <mailstore/config.hpp>
 #include <mailstore/delivery.hpp>
 #include <mailstore/log.hpp>
 #include <mailstore/storage/limits.hpp>
 
+#include <loft/mailstore.h>
+#include <sys/random.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
-#include <sys/random.h>
-#include <unistd.h>
 #include <vector>
 
 namespace auth = mailstore::auth;
@@ -33,7 +34,8 @@ constexpr std::size_t kReadChunk = 64 * 1024;
 // A short random id for the Received header and the log lines, like the
 // LDA's, so that one delivery can be found in the logs.
 std::string make_session_id() {
-    static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static const char kAlphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     unsigned char raw[9] = {};
     if (::getrandom(raw, sizeof raw, 0) != static_cast<ssize_t>(sizeof raw))
         return std::to_string(::getpid());
@@ -54,8 +56,8 @@ bool is_quota(const std::string& enhanced_code) {
 // Writes the message into a spool: `fill` appends the bytes.
 using Filler = std::function<loft_status(delivery::Spool&)>;
 
-loft_status deliver(const char* config_path, const char* recipient, const char* mailbox, const char* sender,
-                    const Filler& fill, int* smtp_code) {
+loft_status deliver(const char* config_path, const char* recipient, const char* mailbox,
+                    const char* sender, const Filler& fill, int* smtp_code) {
     if (smtp_code != nullptr)
         *smtp_code = 0;
     if (config_path == nullptr)
@@ -86,11 +88,13 @@ loft_status deliver(const char* config_path, const char* recipient, const char* 
     if (found.kind == auth::LookupResult::Kind::not_found && parts.user != recipient)
         found = authenticator->lookup_user(parts.user, client);
     if (found.kind == auth::LookupResult::Kind::temporary_failure)
-        return fail(LOFT_ETEMP, std::string("userdb lookup failed for ") + recipient + ": " + found.error);
+        return fail(LOFT_ETEMP,
+                    std::string("userdb lookup failed for ") + recipient + ": " + found.error);
     if (found.kind == auth::LookupResult::Kind::not_found)
         return fail(LOFT_ENOTFOUND, std::string("User ") + recipient + " doesn't exist");
 
-    auto spool = delivery::Spool::create(deliverer->temp_dir(), mailstore::storage::max_saved_message_size);
+    auto spool =
+        delivery::Spool::create(deliverer->temp_dir(), mailstore::storage::max_saved_message_size);
     if (!spool)
         return fail(spool.status());
     if (loft_status st = fill(*spool); st != LOFT_OK)
@@ -160,19 +164,20 @@ loft_status append(delivery::Spool& spool, std::string_view bytes) {
 
 extern "C" {
 
-loft_status loft_deliver(const char* config_path, const char* recipient, const char* mailbox, const char* sender,
-                         const void* data, size_t size, int* smtp_code) {
+loft_status loft_deliver(const char* config_path, const char* recipient, const char* mailbox,
+                         const char* sender, const void* data, size_t size, int* smtp_code) {
     return guarded([&]() -> loft_status {
         if (data == nullptr && size > 0)
             return null_argument("data");
         std::string_view bytes(static_cast<const char*>(data), data == nullptr ? 0 : size);
-        return deliver(config_path, recipient, mailbox, sender,
-                       [bytes](delivery::Spool& spool) { return append(spool, bytes); }, smtp_code);
+        return deliver(
+            config_path, recipient, mailbox, sender,
+            [bytes](delivery::Spool& spool) { return append(spool, bytes); }, smtp_code);
     });
 }
 
-loft_status loft_deliver_fd(const char* config_path, const char* recipient, const char* mailbox, const char* sender,
-                            int fd, int* smtp_code) {
+loft_status loft_deliver_fd(const char* config_path, const char* recipient, const char* mailbox,
+                            const char* sender, int fd, int* smtp_code) {
     return guarded([&]() -> loft_status {
         if (fd < 0)
             return fail(LOFT_EINVAL, "invalid file descriptor");
@@ -183,10 +188,12 @@ loft_status loft_deliver_fd(const char* config_path, const char* recipient, cons
                 if (n < 0 && errno == EINTR)
                     continue;
                 if (n < 0)
-                    return fail(LOFT_EIO, std::string("read of the message failed: ") + std::strerror(errno));
+                    return fail(LOFT_EIO,
+                                std::string("read of the message failed: ") + std::strerror(errno));
                 if (n == 0)
                     return LOFT_OK;
-                if (loft_status st = append(spool, std::string_view(buffer.data(), std::size_t(n))); st != LOFT_OK)
+                if (loft_status st = append(spool, std::string_view(buffer.data(), std::size_t(n)));
+                    st != LOFT_OK)
                     return st;
             }
         };
@@ -194,7 +201,8 @@ loft_status loft_deliver_fd(const char* config_path, const char* recipient, cons
     });
 }
 
-loft_status loft_verify_password(const char* config_path, const char* username, const char* password) {
+loft_status loft_verify_password(const char* config_path, const char* username,
+                                 const char* password) {
     return guarded([&]() -> loft_status {
         if (config_path == nullptr)
             return null_argument("config_path");
@@ -220,7 +228,8 @@ loft_status loft_verify_password(const char* config_path, const char* username, 
         case auth::AuthReply::Kind::success:
             return LOFT_OK;
         case auth::AuthReply::Kind::temporary_failure:
-            return fail(LOFT_ETEMP, std::string("password check for ") + username + " failed temporarily");
+            return fail(LOFT_ETEMP,
+                        std::string("password check for ") + username + " failed temporarily");
         case auth::AuthReply::Kind::failure:
         case auth::AuthReply::Kind::challenge:
             break;

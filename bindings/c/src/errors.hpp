@@ -3,8 +3,9 @@
 // crossing into C.
 #pragma once
 
-#include <loft/mailstore.h>
 #include <mailstore/status.hpp>
+
+#include <loft/mailstore.h>
 
 #include <exception>
 #include <new>

@@ -2,10 +2,11 @@
 // these definitions; a C caller has nothing but the pointers.
 #pragma once
 
-#include <loft/mailstore.h>
 #include <mailstore/mime/message.hpp>
 #include <mailstore/storage/mailbox.hpp>
 #include <mailstore/storage/user.hpp>
+
+#include <loft/mailstore.h>
 
 #include <cstdint>
 #include <memory>

@@ -1,10 +1,11 @@
 // Process-wide functions: version, status names, freeing, logging.
 #include "errors.hpp"
 
-#include <loft/mailstore.h>
 #include <mailstore/config.hpp>
 #include <mailstore/log.hpp>
 #include <mailstore/version.hpp>
+
+#include <loft/mailstore.h>
 
 #include <cstdlib>
 

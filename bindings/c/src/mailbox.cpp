@@ -31,7 +31,8 @@ std::vector<std::string> keyword_list(const char* const* keywords) {
 
 loft_status check_writable(const loft_mailbox* mailbox, const char* role) {
     if (mailbox->mailbox.read_only())
-        return fail(LOFT_EPERM, std::string(role) + " " + mailbox->mailbox.name() + " is open read-only");
+        return fail(LOFT_EPERM,
+                    std::string(role) + " " + mailbox->mailbox.name() + " is open read-only");
     return LOFT_OK;
 }
 
@@ -67,7 +68,8 @@ loft_status commit_and_sync(storage::Transaction& transaction, storage::CommitRe
 
 extern "C" {
 
-loft_status loft_mailbox_open(loft_user* user, const char* name, uint32_t flags, loft_mailbox** mailbox) {
+loft_status loft_mailbox_open(loft_user* user, const char* name, uint32_t flags,
+                              loft_mailbox** mailbox) {
     if (mailbox != nullptr)
         *mailbox = nullptr;
     return guarded([&]() -> loft_status {
@@ -156,8 +158,8 @@ loft_status loft_mailbox_save(loft_mailbox* mailbox, const void* data, size_t si
     });
 }
 
-loft_status loft_mailbox_set_flags(loft_mailbox* mailbox, const char* uid_set, loft_flag_mode mode, uint32_t flags,
-                                   const char* const* keywords) {
+loft_status loft_mailbox_set_flags(loft_mailbox* mailbox, const char* uid_set, loft_flag_mode mode,
+                                   uint32_t flags, const char* const* keywords) {
     return guarded([&]() -> loft_status {
         if (mailbox == nullptr)
             return null_argument("mailbox");
@@ -233,7 +235,8 @@ loft_status loft_mailbox_expunge_deleted(loft_mailbox* mailbox) {
     });
 }
 
-loft_status loft_mailbox_copy(loft_mailbox* source, const char* uid_set, loft_mailbox* destination, int move) {
+loft_status loft_mailbox_copy(loft_mailbox* source, const char* uid_set, loft_mailbox* destination,
+                              int move) {
     return guarded([&]() -> loft_status {
         if (source == nullptr)
             return null_argument("source");
@@ -252,7 +255,8 @@ loft_status loft_mailbox_copy(loft_mailbox* source, const char* uid_set, loft_ma
         if (uids.empty())
             return LOFT_OK;
         storage::Transaction transaction = destination->mailbox.begin();
-        auto st = move ? transaction.move(source->mailbox, uids) : transaction.copy(source->mailbox, uids);
+        auto st = move ? transaction.move(source->mailbox, uids)
+                       : transaction.copy(source->mailbox, uids);
         if (!st)
             return fail(st);
         if (move)

@@ -196,8 +196,8 @@ loft_status loft_message_read(loft_message* message, char** data, size_t* size) 
     });
 }
 
-loft_status loft_message_read_at(loft_message* message, uint64_t offset, void* buffer, size_t length,
-                                 size_t* read_size) {
+loft_status loft_message_read_at(loft_message* message, uint64_t offset, void* buffer,
+                                 size_t length, size_t* read_size) {
     return guarded([&]() -> loft_status {
         if (message == nullptr)
             return null_argument("message");
@@ -219,8 +219,8 @@ loft_status loft_message_read_at(loft_message* message, uint64_t offset, void* b
     });
 }
 
-loft_status loft_message_header(loft_message* message, const char* name, size_t index, uint32_t flags,
-                                char** value) {
+loft_status loft_message_header(loft_message* message, const char* name, size_t index,
+                                uint32_t flags, char** value) {
     if (value != nullptr)
         *value = nullptr;
     return guarded([&]() -> loft_status {
@@ -239,8 +239,8 @@ loft_status loft_message_header(loft_message* message, const char* name, size_t 
         if (index >= fields.size())
             return fail(LOFT_ENOTFOUND, fields.empty()
                                             ? std::string("no ") + name + " header field"
-                                            : std::string("only ") + std::to_string(fields.size()) + " " + name +
-                                                  " header field(s)");
+                                            : std::string("only ") + std::to_string(fields.size()) +
+                                                  " " + name + " header field(s)");
         std::string_view raw = fields[index]->value;
         if (flags == LOFT_RAW)
             return loft_c::copy_out(raw, value, nullptr);
@@ -248,8 +248,8 @@ loft_status loft_message_header(loft_message* message, const char* name, size_t 
     });
 }
 
-loft_status loft_message_part(loft_message* message, const char* section, uint32_t flags, char** data,
-                              size_t* size) {
+loft_status loft_message_part(loft_message* message, const char* section, uint32_t flags,
+                              char** data, size_t* size) {
     if (data != nullptr)
         *data = nullptr;
     return guarded([&]() -> loft_status {
@@ -271,7 +271,8 @@ loft_status loft_message_part(loft_message* message, const char* section, uint32
                 return st;
             auto content = mime::locate_section(*message->parsed, *spec);
             if (!content)
-                return fail(LOFT_ENOTFOUND, std::string("no section ") + section + " in the message");
+                return fail(LOFT_ENOTFOUND,
+                            std::string("no section ") + section + " in the message");
             return loft_c::copy_out(mime::section_bytes(*message->parsed, *content), data, size);
         }
         std::vector<std::uint32_t> path;
@@ -285,7 +286,8 @@ loft_status loft_message_part(loft_message* message, const char* section, uint32
             if (st.code() == mailstore::Status::Code::not_found)
                 return fail(LOFT_ENOTFOUND, std::string("no part ") + section + " in the message");
             if (st.message() == "unknown-cte")
-                return fail(LOFT_ENOTSUP, std::string("part ") + section + ": unknown Content-Transfer-Encoding");
+                return fail(LOFT_ENOTSUP,
+                            std::string("part ") + section + ": unknown Content-Transfer-Encoding");
             if (st.message() == "invalid-data")
                 return fail(LOFT_EINVAL, std::string("part ") + section + ": damaged encoded data");
             return fail(st);

@@ -13,7 +13,8 @@ using loft_c::fail;
 using loft_c::guarded;
 using loft_c::null_argument;
 
-extern "C" loft_status loft_mailbox_search(loft_mailbox* mailbox, const char* query, uint32_t** uids, size_t* count) {
+extern "C" loft_status loft_mailbox_search(loft_mailbox* mailbox, const char* query,
+                                           uint32_t** uids, size_t* count) {
     if (uids != nullptr)
         *uids = nullptr;
     return guarded([&]() -> loft_status {

@@ -1,8 +1,9 @@
 // A libmailstore MailboxStatus as the C struct.
 #pragma once
 
-#include <loft/mailstore.h>
 #include <mailstore/storage/types.hpp>
+
+#include <loft/mailstore.h>
 
 namespace loft_c {
 

@@ -29,8 +29,8 @@ std::string name_from_home(std::string_view home) {
     return name.empty() ? std::string("user") : std::string(name);
 }
 
-loft_status open_user(const mailstore::config::Config& config, const storage::UserSettings& settings,
-                      loft_user** user) {
+loft_status open_user(const mailstore::config::Config& config,
+                      const storage::UserSettings& settings, loft_user** user) {
     auto opened = storage::User::open(config, settings);
     if (!opened)
         return fail(opened.status());
@@ -65,12 +65,15 @@ loft_status loft_user_open_config(const char* config_path, const char* username,
         case auth::LookupResult::Kind::found:
             break;
         case auth::LookupResult::Kind::not_found:
-            return fail(LOFT_ENOTFOUND, std::string("user ") + username + ": not found in the userdb");
+            return fail(LOFT_ENOTFOUND,
+                        std::string("user ") + username + ": not found in the userdb");
         case auth::LookupResult::Kind::temporary_failure:
-            return fail(LOFT_ETEMP, std::string("user ") + username + ": userdb lookup failed: " + found.error);
+            return fail(LOFT_ETEMP,
+                        std::string("user ") + username + ": userdb lookup failed: " + found.error);
         }
         std::string canonical = found.user.empty() ? std::string(username) : found.user;
-        storage::UserSettings settings = storage::user_settings_from_userdb(canonical, found.fields, "doveadm");
+        storage::UserSettings settings =
+            storage::user_settings_from_userdb(canonical, found.fields, "doveadm");
         return open_user(*config, settings, user);
     });
 }
@@ -187,7 +190,8 @@ loft_status loft_mailbox_rename(loft_user* user, const char* from, const char* t
     });
 }
 
-loft_status loft_mailbox_status_get(loft_user* user, const char* name, loft_mailbox_status* status) {
+loft_status loft_mailbox_status_get(loft_user* user, const char* name,
+                                    loft_mailbox_status* status) {
     return guarded([&]() -> loft_status {
         if (user == nullptr)
             return null_argument("user");
@@ -195,8 +199,9 @@ loft_status loft_mailbox_status_get(loft_user* user, const char* name, loft_mail
             return null_argument("name");
         if (status == nullptr)
             return null_argument("status");
-        std::uint32_t items = storage::status_messages | storage::status_recent | storage::status_uidnext |
-                              storage::status_uidvalidity | storage::status_unseen | storage::status_deleted |
+        std::uint32_t items = storage::status_messages | storage::status_recent |
+                              storage::status_uidnext | storage::status_uidvalidity |
+                              storage::status_unseen | storage::status_deleted |
                               storage::status_highest_modseq | storage::status_size;
         auto found = user->user.status(name, items);
         if (!found)
