@@ -21,6 +21,19 @@ std::string memo_box_key(storage::Mailbox& mailbox) {
     return mailbox.user().username() + '\n' + mailbox.guid() + '\n' + std::to_string(mailbox.view().uidvalidity());
 }
 
+std::optional<std::size_t> search_memo_column(std::string_view field) {
+    static std::mutex mutex;
+    static std::vector<std::string> fields;
+    std::lock_guard lock(mutex);
+    for (std::size_t i = 0; i < fields.size(); ++i)
+        if (fields[i] == field)
+            return kFirstSearchMemoColumn + i;
+    if (fields.size() >= kSearchMemoColumns)
+        return std::nullopt;
+    fields.emplace_back(field);
+    return kFirstSearchMemoColumn + fields.size() - 1;
+}
+
 KeyMemo& KeyMemo::instance() {
     static KeyMemo memo;
     return memo;
@@ -106,6 +119,16 @@ std::size_t KeyMemo::visit(const std::string& box, std::size_t column, const std
         ++found;
     }
     return found;
+}
+
+void KeyMemo::forget(const std::string& box) {
+    std::lock_guard lock(mutex_);
+    auto b = boxes_.find(box);
+    if (b == boxes_.end())
+        return;
+    for (const Column& c : b->second)
+        bytes_ -= std::min(bytes_, c.bytes);
+    boxes_.erase(b);
 }
 
 } // namespace mailstore::search::detail

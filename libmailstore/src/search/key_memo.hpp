@@ -28,16 +28,24 @@
 
 namespace mailstore::search::detail {
 
-// Columns: SORT's header keys use 0..8 (its SortKey values), THREAD the
-// last one.
-inline constexpr std::size_t kMemoColumns = 10;
+// Columns: SORT's header keys use 0..8 (its SortKey values), THREAD 9,
+// SEARCH's header values (header_values.hpp) the rest, one per field name.
 inline constexpr std::size_t kThreadMemoColumn = 9;
+inline constexpr std::size_t kFirstSearchMemoColumn = 10;
+inline constexpr std::size_t kSearchMemoColumns = 16;
+inline constexpr std::size_t kMemoColumns = kFirstSearchMemoColumn + kSearchMemoColumns;
+
+// The column keeping SEARCH's values of cache field `field`
+// ("search.hdr.from"), the same for the life of the process; nullopt once
+// every search column is taken (later fields then go to the index cache
+// each time).
+MAILSTORE_INTERNAL_API std::optional<std::size_t> search_memo_column(std::string_view field);
 
 // Where the memo keeps one mailbox's values: user, mailbox GUID and
 // UIDVALIDITY (a new UIDVALIDITY makes every old value unreachable).
-std::string memo_box_key(storage::Mailbox& mailbox);
+MAILSTORE_INTERNAL_API std::string memo_box_key(storage::Mailbox& mailbox);
 
-class KeyMemo {
+class MAILSTORE_INTERNAL_API KeyMemo {
 public:
     static KeyMemo& instance();
 
@@ -50,6 +58,10 @@ public:
     // were found.
     std::size_t visit(const std::string& box, std::size_t column, const std::vector<storage::Uid>& uids,
                       const std::function<void(std::size_t, std::string_view)>& use);
+
+    // Drops every value of mailbox `box` (for tests: the next lookups go to
+    // the index cache).
+    void forget(const std::string& box);
 
 private:
     struct Column {

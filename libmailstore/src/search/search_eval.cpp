@@ -6,9 +6,19 @@
 // before keys that need the message. A message is opened only when such
 // a key is reached, at most once per message, and released before the
 // next message, so memory does not grow with the mailbox.
+//
+// Header string keys (FROM, SUBJECT, HEADER ...) are answered from the
+// field's decoded, casemapped values (header_values.hpp): from the
+// process-wide memo, else the index cache, else the message's header, whose
+// values then go to both. A search on a field reads each header once; later
+// ones open no message.
+#include "search/header_values.hpp"
+#include "search/key_memo.hpp"
 #include "search/search_internal.hpp"
+#include "storage/mailbox_impl.hpp"
 
 #include <mailstore/log.hpp>
+#include <mailstore/mime/casemap.hpp>
 #include <mailstore/mime/date.hpp>
 #include <mailstore/mime/header.hpp>
 #include <mailstore/mime/message.hpp>
@@ -33,7 +43,33 @@ struct Compiled {
     Needs needs = Needs::index;
     storage::UidSet set; // sequence/uid: the UIDs named
     std::vector<Compiled> children;
+    // Header string keys: the field searched, casemap(needle), and where
+    // the field's values are cached (none for a name not worth a field).
+    std::string_view field;
+    std::string folded;
+    std::optional<std::string> cache_field;
+    std::optional<std::size_t> memo_column;
 };
+
+// The header field a header string key searches ("" for other keys).
+std::string_view searched_field(const Node& node) {
+    switch (node.key) {
+    case Key::bcc:
+        return "Bcc";
+    case Key::cc:
+        return "Cc";
+    case Key::from:
+        return "From";
+    case Key::to:
+        return "To";
+    case Key::subject:
+        return "Subject";
+    case Key::header:
+        return node.field;
+    default:
+        return {};
+    }
+}
 
 Needs key_needs(Key key) {
     switch (key) {
@@ -97,6 +133,13 @@ Status compile(const Node& node, const storage::View& view, const EvaluateOption
         out.set = std::move(*uids);
     } else if (node.key == Key::uid) {
         out.set = node.set.resolve_uids(view, options.saved_result);
+    }
+    if (std::string_view field = searched_field(node); !field.empty() || node.key == Key::header) {
+        out.field = field;
+        out.folded = mime::casemap(node.text);
+        out.cache_field = detail::header_values_field(field);
+        if (out.cache_field)
+            out.memo_column = detail::search_memo_column(*out.cache_field);
     }
     out.children.resize(node.children.size());
     for (std::size_t i = 0; i < node.children.size(); ++i) {
@@ -342,17 +385,12 @@ private:
         case Key::sentsince:
             return eval_sent(n, c);
         case Key::bcc:
-            return header_has(c, "Bcc", n.text);
         case Key::cc:
-            return header_has(c, "Cc", n.text);
         case Key::from:
-            return header_has(c, "From", n.text);
         case Key::to:
-            return header_has(c, "To", n.text);
         case Key::subject:
-            return header_has(c, "Subject", n.text);
         case Key::header:
-            return header_has(c, n.field, n.text);
+            return header_has(k, c);
         case Key::body: {
             const auto* m = c.whole();
             return m != nullptr && mime::body_contains(*m, n.text);
@@ -380,9 +418,35 @@ private:
         }
     }
 
-    static bool header_has(Candidate& c, std::string_view name, std::string_view needle) {
-        const auto* m = c.header();
-        return m != nullptr && mime::header_contains(*m, name, needle);
+    bool header_has(const Compiled& k, Candidate& c) {
+        const std::string& needle = k.node->text;
+        if (!k.cache_field) {
+            const auto* m = c.header();
+            return m != nullptr && mime::header_contains(*m, k.field, needle);
+        }
+        const storage::Uid uid = c.message().uid();
+        if (k.memo_column) {
+            if (memo_key_.empty())
+                memo_key_ = detail::memo_box_key(mailbox_);
+            if (auto values = detail::KeyMemo::instance().get(memo_key_, *k.memo_column, uid))
+                return detail::header_values_match(*values, needle, k.folded);
+        }
+        std::optional<std::string> values = c.message().cached(*k.cache_field);
+        if (values && !detail::header_values_valid(*values))
+            values.reset(); // not ours or damaged: computed again below
+        if (!values) {
+            const auto* m = c.header();
+            if (m == nullptr)
+                return false;
+            values = detail::encode_header_values(*m, k.field);
+            if (values->size() > detail::kMaxCachedHeaderValues)
+                return detail::header_values_match(*values, needle, k.folded);
+            c.message().cache(*k.cache_field, *values);
+            cached_any_ = true;
+        }
+        if (k.memo_column)
+            detail::KeyMemo::instance().put(memo_key_, *k.memo_column, uid, *values);
+        return detail::header_values_match(*values, needle, k.folded);
     }
 
     // The Date: header's calendar date in its own zone. A message without
@@ -404,9 +468,39 @@ private:
         return compare_day(n.key, day, n.date);
     }
 
+public:
+    // Writes the cache entries made so far once there are many, so the
+    // pending list Message::cached() scans stays short and one search of
+    // a big mailbox leaves every value cached (the mailbox holds only a
+    // bounded number until its next sync). A failure (read-only index,
+    // lock timeout) only costs computing the values again next time.
+    // The pending list is the mailbox's, not this call's: a search in
+    // slices (one evaluate() per slice) flushes too.
+    void flush_cache_if_many() {
+        if (!cached_any_)
+            return;
+        auto& im = mailbox_.impl();
+        if (im.pending_cache.size() < kFlushEntries && im.pending_cache_bytes < kFlushBytes)
+            return;
+        auto done = im.commit([&](index::WriteContext& ctx) {
+            im.flush_pending(ctx);
+            return Status::ok();
+        });
+        if (!done)
+            log::Logger("mail")
+                .with("(" + mailbox_.user().username() + ")")
+                .warningf("SEARCH: header values of {} not cached: {}", mailbox_.name(), done.status().message());
+    }
+
+private:
+    static constexpr std::size_t kFlushEntries = 2000;
+    static constexpr std::size_t kFlushBytes = 1 << 20;
+
     storage::Mailbox& mailbox_;
     const storage::View& view_;
     std::int64_t now_;
+    std::string memo_key_; // user, mailbox GUID, UIDVALIDITY: where KeyMemo keeps this mailbox's values
+    bool cached_any_ = false; // this search gave values to Message::cache()
 };
 
 std::int64_t now_of(const EvaluateOptions& options) {
@@ -431,6 +525,7 @@ Result<std::vector<storage::Seq>> evaluate(storage::Mailbox& mailbox, const Prog
         if (evaluator.matches(compiled, seq)) {
             out.push_back(seq);
         }
+        evaluator.flush_cache_if_many();
         if (seq == last) {
             break;
         }
