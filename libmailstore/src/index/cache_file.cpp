@@ -165,34 +165,85 @@ bool CacheFile::read_at(std::uint64_t offset, std::size_t n, std::string& out) c
     return true;
 }
 
-bool CacheFile::read_entry(std::uint64_t offset, Uid& uid, std::uint64_t& field, std::uint64_t& prev,
-                           std::string& value, std::string& why) const {
-    std::string head;
-    if (offset < cache_header_size || !read_at(offset, cache_entry_header, head)) {
+std::shared_ptr<const GuardedMapping> CacheFile::mapping_to(std::uint64_t end) const {
+    std::lock_guard lock(mutex_);
+    if (mapping_ && mapping_->size() >= end)
+        return mapping_;
+    if (unmappable_)
+        return nullptr;
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0 || static_cast<std::uint64_t>(st.st_size) < end)
+        return nullptr; // beyond the end: the caller reports it
+    auto mapping = std::make_shared<GuardedMapping>(fd_, static_cast<std::size_t>(st.st_size));
+    if (mapping->address() == nullptr) {
+        unmappable_ = true;
+        return nullptr;
+    }
+    // Readers holding the old mapping keep it until their entry is read.
+    mapping_ = std::move(mapping);
+    return mapping_;
+}
+
+bool CacheFile::read_entry(std::uint64_t offset, Entry& entry, std::string& why) const {
+    if (offset < cache_header_size || offset > (std::uint64_t{1} << 62)) {
         why = "entry at " + std::to_string(offset) + " is beyond the end of the file";
         return false;
     }
-    ByteReader r(head);
+    // The header, then the whole entry: copied from the mapping when it
+    // holds them, else read with pread, into `buffer`.
+    const char* head = nullptr;
+    if (!in_memory_)
+        entry.hold = mapping_to(offset + cache_entry_header);
+    if (entry.hold) {
+        head = entry.hold->address() + offset;
+    } else {
+        if (!read_at(offset, cache_entry_header, entry.buffer)) {
+            why = "entry at " + std::to_string(offset) + " is beyond the end of the file";
+            return false;
+        }
+        head = entry.buffer.data();
+    }
+    ByteReader r(head, cache_entry_header);
     std::uint32_t length = r.u32();
-    uid = r.u32();
-    field = r.u64();
-    prev = r.u64();
+    entry.uid = r.u32();
+    entry.field = r.u64();
+    entry.prev = r.u64();
     std::uint64_t sum = r.u64();
     if (length < cache_entry_header || length - cache_entry_header > cache_value_max) {
         why = "entry at " + std::to_string(offset) + " has length " + std::to_string(length);
         return false;
     }
-    if (!read_at(offset + cache_entry_header, length - cache_entry_header, value)) {
-        why = "entry at " + std::to_string(offset) + " is cut short";
-        return false;
+    const std::size_t n = length - cache_entry_header;
+    std::string& whole = entry.buffer;
+    if (entry.hold && entry.hold->size() < offset + length) {
+        // The value lies past the mapping: map the file again, or read it.
+        auto longer = mapping_to(offset + length);
+        if (!longer)
+            whole.assign(head, cache_entry_header);
+        entry.hold = std::move(longer);
     }
-    std::string whole = head + value;
+    if (entry.hold) {
+        // The checksum covers the entry with its own field zeroed, so it is
+        // computed over a copy (a few hundred bytes), and the value handed
+        // out is the copy that was checked.
+        whole.assign(entry.hold->address() + offset, length);
+        entry.value = std::string_view(whole).substr(cache_entry_header, n);
+    } else {
+        std::string value;
+        if (!read_at(offset + cache_entry_header, n, value)) {
+            why = "entry at " + std::to_string(offset) + " is cut short";
+            return false;
+        }
+        whole.resize(cache_entry_header);
+        whole += value;
+        entry.value = std::string_view(whole).substr(cache_entry_header);
+    }
     std::memset(whole.data() + 24, 0, 8);
     if (xxh64(whole.data(), whole.size()) != sum) {
         why = "entry at " + std::to_string(offset) + " has a bad checksum";
         return false;
     }
-    if (prev >= offset || (field != 0 && field >= offset)) {
+    if (entry.prev >= offset || (entry.field != 0 && entry.field >= offset)) {
         why = "entry at " + std::to_string(offset) + " points forward";
         return false;
     }
@@ -219,46 +270,58 @@ std::optional<std::string> CacheFile::field_name(std::uint64_t def) const {
         if (it != names_.end())
             return it->second;
     }
-    Uid uid;
-    std::uint64_t field, prev;
-    std::string value, why;
-    if (!read_entry(def, uid, field, prev, value, why)) {
+    Entry entry;
+    std::string why;
+    if (!read_entry(def, entry, why)) {
         report(why);
         return std::nullopt;
     }
-    if (uid != 0 || field != 0 || value.empty() || value.size() > cache_field_name_max) {
+    if (entry.uid != 0 || entry.field != 0 || entry.value.empty() || entry.value.size() > cache_field_name_max) {
         report("entry at " + std::to_string(def) + " is not a field definition");
         return std::nullopt;
     }
+    std::string value(entry.value);
     std::lock_guard lock(mutex_);
     names_[def] = value;
     return value;
 }
 
+std::optional<bool> CacheFile::names_field(std::uint64_t def, std::string_view field) const {
+    {
+        std::lock_guard lock(mutex_);
+        auto it = names_.find(def);
+        if (it != names_.end())
+            return it->second == field;
+    }
+    auto name = field_name(def);
+    if (!name)
+        return std::nullopt;
+    return *name == field;
+}
+
 bool CacheFile::collect(Uid uid, std::uint64_t offset, std::vector<std::pair<std::string, std::string>>& out) const {
     out.clear();
+    Entry entry;
+    std::string why;
     for (std::size_t steps = 0; offset != 0 && steps < cache_chain_max; ++steps) {
-        Uid u;
-        std::uint64_t field, prev;
-        std::string value, why;
-        if (!read_entry(offset, u, field, prev, value, why)) {
+        if (!read_entry(offset, entry, why)) {
             report(why);
             return false;
         }
-        if (u != uid || field == 0) {
-            report("entry at " + std::to_string(offset) + " belongs to uid " + std::to_string(u) + ", not " +
+        if (entry.uid != uid || entry.field == 0) {
+            report("entry at " + std::to_string(offset) + " belongs to uid " + std::to_string(entry.uid) + ", not " +
                    std::to_string(uid));
             return false;
         }
-        auto name = field_name(field);
+        auto name = field_name(entry.field);
         if (!name)
             return false;
         bool seen = false;
         for (const auto& f : out)
             seen = seen || f.first == *name;
         if (!seen)
-            out.emplace_back(*name, std::move(value));
-        offset = prev;
+            out.emplace_back(*name, std::string(entry.value));
+        offset = entry.prev;
     }
     // Oldest first, so that rewriting the chain keeps the newest value last.
     std::reverse(out.begin(), out.end());
@@ -266,25 +329,24 @@ bool CacheFile::collect(Uid uid, std::uint64_t offset, std::vector<std::pair<std
 }
 
 std::optional<std::string> CacheFile::lookup(Uid uid, std::uint64_t offset, std::string_view field) const {
+    Entry entry;
+    std::string why;
     for (std::size_t steps = 0; offset != 0 && steps < cache_chain_max; ++steps) {
-        Uid u;
-        std::uint64_t def, prev;
-        std::string value, why;
-        if (!read_entry(offset, u, def, prev, value, why)) {
+        if (!read_entry(offset, entry, why)) {
             report(why);
             return std::nullopt;
         }
-        if (u != uid || def == 0) {
-            report("entry at " + std::to_string(offset) + " belongs to uid " + std::to_string(u) + ", not " +
+        if (entry.uid != uid || entry.field == 0) {
+            report("entry at " + std::to_string(offset) + " belongs to uid " + std::to_string(entry.uid) + ", not " +
                    std::to_string(uid));
             return std::nullopt;
         }
-        auto name = field_name(def);
-        if (!name)
+        auto match = names_field(entry.field, field);
+        if (!match)
             return std::nullopt;
-        if (*name == field)
-            return value;
-        offset = prev;
+        if (*match)
+            return std::string(entry.value);
+        offset = entry.prev;
     }
     return std::nullopt;
 }

@@ -7,9 +7,17 @@
 // field 0, value = the name), `prev` the previous entry of the same message
 // (0 = none), xxh64 covers the whole entry with that field zeroed. A record's
 // cache_offset points at its newest entry; following prev visits older ones.
+//
+// Reads go through a read-only mapping of the file (GuardedMapping, so a
+// file truncated under us cannot kill the process): an entry is never
+// rewritten once appended, so a mapping of the first N bytes stays valid
+// while the file grows, and an entry past it maps the file again. A lookup
+// costs no system call and no copy but the value returned; pread is the
+// fallback when the mapping fails (the guard's table full).
 #pragma once
 
 #include "index/mail_index.hpp"
+#include "index/mapping_guard.hpp"
 
 #include <map>
 #include <mutex>
@@ -56,12 +64,29 @@ public:
     Status sync() const;
 
 private:
+    // One entry as read: `value` points into `buffer` (the entry copied
+    // from the mapping `hold`, or read with pread).
+    struct Entry {
+        Uid uid = 0;
+        std::uint64_t field = 0;
+        std::uint64_t prev = 0;
+        std::string_view value;
+        std::shared_ptr<const GuardedMapping> hold;
+        std::string buffer;
+    };
+
     CacheFile() = default;
     bool read_at(std::uint64_t offset, std::size_t n, std::string& out) const;
+    // A mapping of at least the first `end` bytes (mapping the file again
+    // when it has grown past the current one); nullptr when the file is
+    // shorter or cannot be mapped.
+    std::shared_ptr<const GuardedMapping> mapping_to(std::uint64_t end) const;
     // Reads and checks one entry; false with `why` when it is not valid.
-    bool read_entry(std::uint64_t offset, Uid& uid, std::uint64_t& field, std::uint64_t& prev, std::string& value,
-                    std::string& why) const;
+    bool read_entry(std::uint64_t offset, Entry& entry, std::string& why) const;
     std::optional<std::string> field_name(std::uint64_t def) const;
+    // Whether the definition at `def` names `field` (without copying the
+    // name); nullopt when `def` is not a valid definition.
+    std::optional<bool> names_field(std::uint64_t def, std::string_view field) const;
     Result<std::uint64_t> write_entry(Uid uid, std::uint64_t field, std::uint64_t prev, std::string_view value);
     void report(const std::string& what) const;
 
@@ -74,6 +99,8 @@ private:
     std::map<std::string, std::uint64_t, std::less<>> defs_;  // name -> definition offset (written by us)
     mutable std::map<std::uint64_t, std::string> names_;      // definition offset -> name (read)
     mutable bool reported_ = false;
+    mutable std::shared_ptr<const GuardedMapping> mapping_; // the file's first mapping_->size() bytes
+    mutable bool unmappable_ = false;                       // mmap failed once: pread from then on
 };
 
 } // namespace mailstore::index::detail
