@@ -204,6 +204,11 @@ def test_store_flags_and_expunge(loft, user, home):
             inbox.store(1, add="\\Recent")
         with pytest.raises(loft.InvalidArgument):
             inbox.store(1, add="\\Seen", replace="\\Seen")
+        with pytest.raises(loft.InvalidArgument):
+            inbox.store("1:x", add="\\Seen")
+        inbox.store([], add="\\Seen")  # nothing to do
+        inbox.expunge([])
+        assert flags_on_disk(maildir) == {b"Lunch": "R", b"=?UTF-8?Q?Gr=C3=BC=C3=9Fe?=": "R"}
 
         # EXPUNGE removes only what is \Deleted.
         inbox.store(1, add=loft.DELETED)
@@ -340,9 +345,52 @@ def test_library_found_without_environment(build_dir):
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().count(".") == 2
 
-    env["LD_LIBRARY_PATH"] = "/nonexistent"
+    # A LOFT_LIBRARY that is not there is an error, even though the loader
+    # could find the library (no other library is used instead).
     env["LOFT_LIBRARY"] = "/nonexistent/libmailstore-c.so"
     out = subprocess.run([sys.executable, "-c", "import loft\nloft.library_version()"],
                          capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode != 0
     assert "LOFT_LIBRARY" in out.stderr
+
+
+def test_installed_package(build_dir, home, tmp_path):
+    """`meson install` puts the package into the prefix's site-packages with
+    the prefix's libdir recorded; staged (DESTDIR) and imported from there by
+    Debian's python3, it opens a Maildir, lists it and reads a message."""
+    import json
+
+    stage = tmp_path / "stage"
+    out = subprocess.run(["meson", "install", "-C", str(build_dir), "--no-rebuild", "--tags", "python-runtime",
+                          "--destdir", str(stage)], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    installed = [p for p in stage.rglob("loft/__init__.py")]
+    assert len(installed) == 1, installed
+    package = installed[0].parent
+    assert {p.name for p in package.iterdir()} >= {
+        "__init__.py", "_library.py", "_install_paths.py", "delivery.py", "errors.py", "flags.py", "mailbox.py",
+        "message.py", "user.py", "py.typed"}
+    options = {o["name"]: o["value"] for o in json.loads(subprocess.run(
+        ["meson", "introspect", "--buildoptions", str(build_dir)], capture_output=True, text=True,
+        check=True).stdout)}
+    recorded = {}
+    exec((package / "_install_paths.py").read_text(), recorded)
+    assert recorded["LIBDIR"] == os.path.join(options["prefix"], options["libdir"])
+
+    script = textwrap.dedent(f"""\
+        import loft
+        print(loft.__file__)
+        with loft.User.open({str(home)!r}, "maildir:~/Maildir") as user:
+            print(" ".join(b.name for b in user.mailboxes()))
+            with user.open_mailbox("INBOX", readonly=True) as inbox:
+                print(inbox.message(1).header("Subject"))
+        """)
+    env = {k: v for k, v in os.environ.items() if k not in ("LOFT_LIBRARY", "PYTHONPATH")}
+    env["PYTHONPATH"] = str(package.parent)
+    # The staged tree's libdir does not exist at the recorded path: the
+    # loader's path is the fallback (here, the build's library).
+    env["LD_LIBRARY_PATH"] = str(build_dir / "bindings" / "c")
+    out = subprocess.run(["/usr/bin/python3", "-c", script], capture_output=True, text=True, env=env,
+                         cwd=tmp_path, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == [str(package / "__init__.py"), "INBOX Work", "Lunch"]

@@ -10,8 +10,8 @@ delivery and password checks, over the C API (libmailstore-c) with ctypes.
             unseen = inbox.search("UNSEEN FROM bob")
             inbox.store(unseen, add={"\\\\Seen"})
 
-The shared library is found through $LOFT_LIBRARY, then the library
-directory of the prefix this package was installed into, then
+The shared library is $LOFT_LIBRARY when that is set; otherwise the library
+in the prefix this package was installed into, then
 ctypes.util.find_library("mailstore-c"), then the SONAME libmailstore-c.so.0
 (LD_LIBRARY_PATH). See docs/embedding.md.
 """

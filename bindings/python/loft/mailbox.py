@@ -18,8 +18,9 @@ if TYPE_CHECKING:
 LOFT_DATE_NOW = -1
 LOFT_FLAGS_ADD, LOFT_FLAGS_REMOVE, LOFT_FLAGS_REPLACE = 0, 1, 2
 
-#: UIDs as the methods take them: one UID, an iterable of UIDs, or IMAP
-#: UID-set text ("1:4,7,10:*"; '*' is the highest UID in the view).
+#: UIDs as the methods take them: one UID, an iterable of UIDs (empty: the
+#: call does nothing), or IMAP UID-set text ("1:4,7,10:*"; '*' is the
+#: highest UID in the view).
 UidSet = Union[int, Iterable[int], str]
 #: Flags as the methods take them: one flag name or an iterable of them.
 Flags = Union[str, Iterable[str]]
@@ -42,15 +43,16 @@ class MailboxStatus:
         return cls(s.messages, s.recent, s.uidnext, s.uidvalidity, s.unseen, s.deleted, s.highest_modseq, s.size)
 
 
-def uid_set_text(uids: UidSet) -> bytes:
-    """IMAP UID-set text for `uids` (consecutive UIDs merged into ranges)."""
+def uid_set_text(uids: UidSet) -> bytes | None:
+    """IMAP UID-set text for `uids` (consecutive UIDs merged into ranges);
+    None for an empty iterable (the caller then has nothing to do)."""
     if isinstance(uids, str):
         return uids.encode("ascii")
     if isinstance(uids, int):
         uids = [uids]
     values = sorted(set(uids))
     if not values:
-        raise InvalidArgument("an empty set of UIDs")
+        return None
     if values[0] < 1 or values[-1] > 0xFFFFFFFF:
         raise InvalidArgument(f"not a UID: {values[0] if values[0] < 1 else values[-1]}")
     ranges = []
@@ -216,6 +218,8 @@ class Mailbox:
         if add is None and remove is None and replace is None:
             raise InvalidArgument("store(): give add=, remove= or replace=")
         uid_text = uid_set_text(uids)
+        if uid_text is None:
+            return
         changes = [(LOFT_FLAGS_REPLACE, replace)] if replace is not None else []
         changes += [(mode, f) for mode, f in ((LOFT_FLAGS_ADD, add), (LOFT_FLAGS_REMOVE, remove)) if f is not None]
         for mode, given in changes:
@@ -228,15 +232,21 @@ class Mailbox:
         EXPUNGE). With `uids`: removes those messages, whatever their flags."""
         if uids is None:
             check(lib().loft_mailbox_expunge_deleted(self._live()))
-        else:
-            check(lib().loft_mailbox_expunge(self._live(), uid_set_text(uids)))
+        elif (uid_text := uid_set_text(uids)) is not None:
+            check(lib().loft_mailbox_expunge(self._live(), uid_text))
 
     def copy(self, uids: UidSet, destination: Mailbox) -> None:
         """Copies the messages `uids` into `destination` (open read-write),
         keeping flags, keywords and internal dates."""
-        check(lib().loft_mailbox_copy(self._live(), uid_set_text(uids), destination._live(), 0))
+        self._copy(uids, destination, 0)
 
     def move(self, uids: UidSet, destination: Mailbox) -> None:
         """Moves the messages `uids` into `destination` (IMAP MOVE): they are
         durable there before they are expunged here."""
-        check(lib().loft_mailbox_copy(self._live(), uid_set_text(uids), destination._live(), 1))
+        self._copy(uids, destination, 1)
+
+    def _copy(self, uids: UidSet, destination: Mailbox, move: int) -> None:
+        source, target = self._live(), destination._live()
+        uid_text = uid_set_text(uids)
+        if uid_text is not None:
+            check(lib().loft_mailbox_copy(source, uid_text, target, move))
