@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <threads.h>
 #include <unistd.h>
 
 static int failures = 0;
@@ -434,6 +435,58 @@ static void test_changes(loft_user *user, loft_mailbox *inbox) {
     CHECK_STATUS(loft_mailbox_status_get(user, "Nope", &st), LOFT_ENOTFOUND);
 }
 
+/* Handles of their own in each thread: four threads save into one INBOX
+ * at once, each through its own user and mailbox handles; every message
+ * gets its own UID and none is lost. */
+enum { SAVE_THREADS = 4, SAVES_PER_THREAD = 15 };
+
+static int save_worker(void *arg) {
+    const char *home = arg;
+    loft_user *user = NULL;
+    loft_mailbox *mb = NULL;
+    int saved = 0;
+    if (loft_user_open(home, "maildir:~/Maildir", &user) != LOFT_OK)
+        return 0;
+    if (loft_mailbox_open(user, "Threads", 0, &mb) == LOFT_OK) {
+        for (int i = 0; i < SAVES_PER_THREAD; i++) {
+            char text[128];
+            int n = snprintf(text, sizeof text, "Subject: thread message %d\n\nbody\n", i);
+            uint32_t uid = 0;
+            if (loft_mailbox_save(mb, text, (size_t)n, 0, NULL, LOFT_DATE_NOW, &uid) == LOFT_OK && uid != 0)
+                saved++;
+            else
+                fprintf(stderr, "thread save failed: %s\n", loft_last_error());
+        }
+        loft_mailbox_close(mb);
+    }
+    loft_user_close(user);
+    return saved;
+}
+
+static void test_threads(const char *home) {
+    loft_user *user = NULL;
+    CHECK_OK(loft_user_open(home, "maildir:~/Maildir", &user));
+    CHECK_OK(loft_mailbox_create(user, "Threads", 0));
+    thrd_t threads[SAVE_THREADS];
+    for (int i = 0; i < SAVE_THREADS; i++)
+        CHECK(thrd_create(&threads[i], save_worker, (void *)home) == thrd_success);
+    int total = 0;
+    for (int i = 0; i < SAVE_THREADS; i++) {
+        int saved = 0;
+        CHECK(thrd_join(threads[i], &saved) == thrd_success);
+        total += saved;
+    }
+    CHECK(total == SAVE_THREADS * SAVES_PER_THREAD);
+    loft_mailbox *mb = NULL;
+    CHECK_OK(loft_mailbox_open(user, "Threads", LOFT_OPEN_READONLY, &mb));
+    CHECK(loft_mailbox_message_count(mb) == SAVE_THREADS * SAVES_PER_THREAD);
+    loft_mailbox_status st;
+    CHECK_OK(loft_mailbox_get_status(mb, &st));
+    CHECK(st.uidnext == SAVE_THREADS * SAVES_PER_THREAD + 1);
+    loft_mailbox_close(mb);
+    loft_user_close(user);
+}
+
 /* A config with a passwd-file passdb/userdb for alice (password "secret")
  * and mail under tmpdir/mail/%u. */
 static void write_config(char *config_path, size_t size) {
@@ -565,6 +618,7 @@ int main(void) {
             loft_mailbox_close(inbox);
         }
         loft_user_close(user);
+        test_threads(home);
     }
 
     char config[512];
