@@ -20,8 +20,9 @@ def _opt(text: str | None) -> bytes | None:
 def deliver(config: PathLike, recipient: str, message: bytes | BinaryIO, mailbox: str | None = None,
             sender: str | None = None) -> int:
     """Delivers `message` to `recipient` the way loft-lda does: userdb lookup
-    (a "user+detail" recipient is split at recipient_delimiter), trace
-    headers, filters, quota, and a durable save. `message` is bytes or a
+    (a "user+detail" recipient is split at recipient_delimiter), filters,
+    quota, and a durable save. Like loft-lda (and Dovecot's LDA) it adds no
+    Return-Path or Delivered-To header: the MTA that pipes the mail does. `message` is bytes or a
     binary file with a file descriptor (read to its end, never held in
     memory). `mailbox` is the destination folder (default INBOX; one that
     does not exist and is not autocreated means INBOX); `sender` the

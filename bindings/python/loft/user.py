@@ -141,8 +141,8 @@ class User:
         check(lib().loft_mailbox_create(self._live(), name.encode("utf-8"), bits))
 
     def delete_mailbox(self, name: str) -> None:
-        """Deletes `name` and its messages (children survive; INBOX cannot be
-        deleted: PermissionDenied)."""
+        """Deletes `name` and its messages (children survive). NotFound when
+        it does not exist; INBOX cannot be deleted (InvalidArgument)."""
         check(lib().loft_mailbox_delete(self._live(), name.encode("utf-8")))
 
     def rename_mailbox(self, old: str, new: str) -> None:
