@@ -210,6 +210,8 @@ static void test_mailboxes(loft_user *user) {
     CHECK(list_has(user, "Projects") == 0);
     CHECK_STATUS(loft_mailbox_delete(user, "Projects"), LOFT_ENOTFOUND);
     CHECK(strlen(loft_last_error()) > 0);
+    CHECK_STATUS(loft_mailbox_delete(user, "INBOX"), LOFT_EINVAL);
+    CHECK(list_has(user, "INBOX") == 1);
 
     loft_mailbox *mb = (loft_mailbox *)1;
     CHECK_STATUS(loft_mailbox_open(user, "Missing", 0, &mb), LOFT_ENOTFOUND);

@@ -65,7 +65,7 @@ typedef enum loft_status {
     LOFT_EINVAL = 1,     /* bad argument: NULL handle, bad name, bad UID set, bad search syntax */
     LOFT_ENOTFOUND = 2,  /* the mailbox, message, user or part does not exist */
     LOFT_EEXIST = 3,     /* the mailbox already exists */
-    LOFT_EPERM = 4,      /* not allowed: file permissions, a read-only mailbox, INBOX deletion */
+    LOFT_EPERM = 4,      /* not allowed: file permissions, a change through a read-only handle */
     LOFT_EQUOTA = 5,     /* over quota (delivery: x.2.2) */
     LOFT_ETEMP = 6,      /* temporary failure: a lock timeout, an unreachable backend; retry later */
     LOFT_ENOMEM = 7,     /* out of memory */
@@ -214,7 +214,8 @@ LOFT_API void loft_mailbox_list_free(loft_mailbox_list *list);
 LOFT_API loft_status loft_mailbox_create(loft_user *user, const char *name, uint32_t special_use);
 
 /* Deletes mailbox `name` and its messages (children survive). Errors:
- * LOFT_ENOTFOUND, LOFT_EPERM (INBOX), LOFT_EINVAL, LOFT_ETEMP, LOFT_EIO. */
+ * LOFT_ENOTFOUND, LOFT_EINVAL (a bad name; INBOX, which cannot be
+ * deleted), LOFT_EPERM, LOFT_ETEMP, LOFT_EIO. */
 LOFT_API loft_status loft_mailbox_delete(loft_user *user, const char *name);
 
 /* Renames mailbox `from` (and its children) to `to`. Errors: LOFT_ENOTFOUND,
