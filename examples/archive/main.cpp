@@ -99,10 +99,11 @@ Status ensure_folder(const storage::User& user, const std::string& name, const s
     for (const auto& [folder, special] : folders) {
         if (!user.exists(folder)) {
             auto created = user.create_mailbox(folder, special);
-            if (!created && created.code() != Status::Code::already_exists) { // another process was first
+            if (created) {
+                std::printf("created %s\n", folder.c_str());
+            } else if (created.code() != Status::Code::already_exists) { // else: another process was first
                 return created;
             }
-            std::printf("created %s\n", folder.c_str());
         }
         if (auto subscribed = user.subscribe(folder); !subscribed) {
             return subscribed;

@@ -283,3 +283,22 @@ def test_archive_errors(tools, home):
     assert "--days" in out.stderr
     out = run([tools["loft-archive"], *where(home), "--days", "3", "--by", "sender"])
     assert out.returncode != 0
+
+
+def test_archive_failure_keeps_mail_in_source(tools, home):
+    """A destination that cannot take mail (a Maildir folder whose cur/ is a
+    file) stops the run with an error; the messages for it stay in the
+    source, the ones moved before are in their archive folder once."""
+    maildir = home / "Maildir"
+    broken = maildir / ".Archive.2020"
+    for sub in ("new", "tmp"):
+        (broken / sub).mkdir(parents=True)
+    (broken / "cur").write_text("")
+    (broken / "maildirfolder").touch()
+    out = run([tools["loft-archive"], *where(home), "--days", "30"])
+    assert out.returncode == 1
+    assert "Archive.2020" in out.stderr
+    assert out.stdout.splitlines() == ["created Archive", "created Archive.2019",
+                                       "moved 1 message from INBOX to Archive.2019"]
+    assert set(mail_files(maildir)) == {"old2020", "late", "recent1", "recent2"}
+    assert set(mail_files(maildir / ".Archive.2019")) == {"old2019"}
