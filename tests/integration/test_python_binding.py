@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import importlib
+import io
 import os
 import pathlib
 import subprocess
@@ -155,6 +156,7 @@ def test_create_save_read_parts(loft, user, home):
         assert m.keywords == frozenset({"$Important"})
         assert m.internal_date == when
         assert m.read() == MULTIPART
+        assert list(m.iter_bytes(100)) == [MULTIPART[i:i + 100] for i in range(0, len(MULTIPART), 100)]
         # BINARY[2]: base64 undone; BODY[2]: as encoded (CRLF line ends).
         assert m.part("2") == bytes([0, 1, 2, 3, 4, 5, 255])
         assert m.part("2", raw=True) == b"AAECAwQF/w=="
@@ -262,13 +264,23 @@ def test_from_config_deliver_verify(loft, home, tmp_path):
     message.write_bytes(b"From: erin@example.org\nSubject: From a file\n\nhello\n")
     with open(message, "rb") as f:
         assert loft.deliver(conf, "alice", f, mailbox="Work") == 250
+    # A file object without a descriptor is read whole; a real file is read
+    # from where its reader stands (here: after a first line it skipped).
+    assert loft.deliver(conf, "alice", io.BytesIO(b"Subject: In memory\n\nm\n"), mailbox="Work") == 250
+    message.write_bytes(b"X-Skipped: yes\nSubject: After a line\n\nrest\n")
+    with open(message, "rb") as f:
+        f.readline()
+        assert loft.deliver(conf, "alice", f, mailbox="Work") == 250
     with loft.User.from_config(conf, "alice") as user:
+        with user.open_mailbox("Work", readonly=True) as work:
+            assert [m.read() for m in work][1:] == [b"Subject: In memory\n\nm\n",
+                                                   b"Subject: After a line\n\nrest\n"]
         with user.open_mailbox("INBOX", readonly=True) as inbox:
             delivered = inbox.message(inbox.search("SUBJECT Delivered")[0])
             # As loft-lda (and Dovecot's LDA), no trace header is added.
             assert delivered.read() == b"From: dave@example.org\nSubject: Delivered\n\nhi\n"
         with user.open_mailbox("Work", readonly=True) as work:
-            assert [m.header("Subject") for m in work] == ["From a file"]
+            assert [m.header("Subject") for m in work] == ["From a file", "In memory", "After a line"]
 
     with pytest.raises(loft.NotFound) as e:
         loft.deliver(conf, "nobody", b"Subject: x\n\ny\n")

@@ -17,16 +17,38 @@ def _opt(text: str | None) -> bytes | None:
     return text.encode("utf-8") if text else None
 
 
+def _fileno(message: object) -> int | None:
+    """The file descriptor of a real file or pipe; None for bytes and for
+    file-like objects without one (io.BytesIO)."""
+    try:
+        return message.fileno()  # type: ignore[attr-defined,no-any-return]
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _sync_position(message: object, fd: int) -> None:
+    """Moves the descriptor to the file object's position: a buffered
+    reader may have read ahead (or not at all) at the OS level."""
+    try:
+        if message.seekable():  # type: ignore[attr-defined]
+            os.lseek(fd, message.tell(), os.SEEK_SET)  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        pass
+
+
 def deliver(config: PathLike, recipient: str, message: bytes | BinaryIO, mailbox: str | None = None,
             sender: str | None = None) -> int:
     """Delivers `message` to `recipient` the way loft-lda does: userdb lookup
     (a "user+detail" recipient is split at recipient_delimiter), filters,
     quota, and a durable save. Like loft-lda (and Dovecot's LDA) it adds no
-    Return-Path or Delivered-To header: the MTA that pipes the mail does. `message` is bytes or a
-    binary file with a file descriptor (read to its end, never held in
-    memory). `mailbox` is the destination folder (default INBOX; one that
-    does not exist and is not autocreated means INBOX); `sender` the
-    envelope sender (None: the null sender <>).
+    Return-Path or Delivered-To header: the MTA that pipes the mail does.
+
+    `message` is bytes or a binary file: one with a file descriptor (a file,
+    a pipe) is read from its current position to its end and never held in
+    memory; others (io.BytesIO) are read() whole. `mailbox` is the
+    destination folder (default INBOX; one that does not exist and is not
+    autocreated means INBOX); `sender` the envelope sender (None: the null
+    sender <>).
 
     Returns the LMTP reply code (250). Failures raise: NotFound for an
     unknown user, QuotaExceeded, Rejected (permanent), TemporaryFailure,
@@ -36,11 +58,13 @@ def deliver(config: PathLike, recipient: str, message: bytes | BinaryIO, mailbox
     library = lib()
     code = ctypes.c_int(0)
     args = (os.fsencode(config), recipient.encode("utf-8"), _opt(mailbox), _opt(sender))
-    if isinstance(message, (bytes, bytearray, memoryview)):
-        data = bytes(message)
-        status = library.loft_deliver(*args, data, len(data), ctypes.byref(code))
+    fd = _fileno(message)
+    if fd is not None:
+        _sync_position(message, fd)
+        status = library.loft_deliver_fd(*args, fd, ctypes.byref(code))
     else:
-        status = library.loft_deliver_fd(*args, message.fileno(), ctypes.byref(code))
+        data = bytes(message) if isinstance(message, (bytes, bytearray, memoryview)) else message.read()
+        status = library.loft_deliver(*args, data, len(data), ctypes.byref(code))
     if status != 0:
         error: Error = error_for(status)
         error.smtp_code = code.value  # type: ignore[attr-defined]

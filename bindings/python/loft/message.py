@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import ctypes
 import datetime
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from . import flags as _flags
 from ._library import MessageHandle, lib
-from .errors import NotFound, check
+from .errors import InvalidArgument, NotFound, check
 
 if TYPE_CHECKING:
     from .mailbox import Mailbox
@@ -78,6 +79,26 @@ class Message:
                 return ctypes.string_at(data, size.value)
             finally:
                 library.loft_free(data)
+        finally:
+            library.loft_message_free(handle)
+
+    def iter_bytes(self, chunk_size: int = 1 << 20) -> Iterator[bytes]:
+        """The stored message in pieces of up to `chunk_size` bytes, for
+        messages too large to hold in memory at once (read() gives it whole)."""
+        if chunk_size <= 0:
+            raise InvalidArgument("chunk_size must be positive")
+        library = lib()
+        handle = self._handle()
+        try:
+            buffer = ctypes.create_string_buffer(chunk_size)
+            got = ctypes.c_size_t()
+            offset = 0
+            while True:
+                check(library.loft_message_read_at(handle, offset, buffer, chunk_size, ctypes.byref(got)))
+                if got.value == 0:
+                    return
+                yield buffer.raw[:got.value]
+                offset += got.value
         finally:
             library.loft_message_free(handle)
 
