@@ -302,3 +302,20 @@ def test_archive_failure_keeps_mail_in_source(tools, home):
                                        "moved 1 message from INBOX to Archive.2019"]
     assert set(mail_files(maildir)) == {"old2020", "late", "recent1", "recent2"}
     assert set(mail_files(maildir / ".Archive.2019")) == {"old2019"}
+
+
+def test_archive_fs_layout_uses_slash(tools, tmp_path):
+    """With LAYOUT=fs the hierarchy separator is '/': Archive/<year>, one
+    directory per level."""
+    home = tmp_path / "fs"
+    maildir = home / "Maildir"
+    write_maildir(maildir, [m for m in messages() if m.folder == "INBOX"])
+    location = ["--home", home, "--mail-location", f"maildir:{maildir}:LAYOUT=fs"]
+    out = run([tools["loft-archive"], *location, "--days", "30"])
+    assert out.returncode == 0, out.stderr
+    assert "moved 1 message from INBOX to Archive/2019" in out.stdout.splitlines()
+    assert set(mail_files(maildir / "Archive" / "2019")) == {"old2019"}
+    assert set(mail_files(maildir / "Archive" / "2021")) == {"late"}
+    out = run([tools["loft-mailbox-stats"], *location, "--json"])
+    assert [f["name"] for f in json.loads(out.stdout)["folders"]] == [
+        "INBOX", "Archive", "Archive/2019", "Archive/2020", "Archive/2021"]
