@@ -114,6 +114,10 @@ def test_list_and_iterate(loft, user, home):
     assert all(b.selectable for b in boxes.values())
     assert [b.name for b in user.mailboxes("W*")] == ["Work"]
 
+    # Without a location the format is detected in the home directory.
+    with loft.User.open(home) as detected:
+        assert [b.name for b in detected.mailboxes()] == ["INBOX", "Work"]
+
     with user.open_mailbox("INBOX") as inbox:
         assert len(inbox) == 2
         messages = list(inbox)
@@ -317,6 +321,11 @@ def test_errors_are_the_right_classes(loft, user, tmp_path):
             inbox.message(99)
     with pytest.raises(loft.NotFound):
         loft.User.from_config(tmp_path / "missing.conf", "alice")
+    with pytest.raises(loft.NotFound) as e:
+        loft.User.open(tmp_path / "no-such-home")  # nothing to detect
+    assert "mail_location" in str(e.value)
+    with pytest.raises(loft.InvalidArgument):
+        loft.User.open(tmp_path, "bogus:/x")
     bad = tmp_path / "bad.conf"
     bad.write_text("no_such_setting = 1\n")
     with pytest.raises(loft.InvalidArgument) as e:
