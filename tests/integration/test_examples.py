@@ -319,3 +319,51 @@ def test_archive_fs_layout_uses_slash(tools, tmp_path):
     out = run([tools["loft-mailbox-stats"], *location, "--json"])
     assert [f["name"] for f in json.loads(out.stdout)["folders"]] == [
         "INBOX", "Archive", "Archive/2019", "Archive/2020", "Archive/2021"]
+
+
+def test_archive_while_mail_arrives(tools, tmp_path):
+    """Another program delivering into the Maildir while loft-archive runs
+    (as Postfix's local agent would: tmp/, then a rename into new/): every
+    message is afterwards in exactly one place, the old ones archived, the
+    new ones still in INBOX."""
+    import threading
+    from collections import Counter
+
+    home = tmp_path / "busy"
+    maildir = home / "Maildir"
+    old = [Msg(f"old{i:04d}", "INBOX", "a@example.org", f"old {i}", ts("2020-03-01") + i) for i in range(400)]
+    write_maildir(maildir, old)
+    arrived = []
+    stop = threading.Event()
+
+    def deliver():
+        n = 0
+        while not stop.is_set() or n < 20:
+            m = Msg(f"new{n:04d}", "INBOX", "b@example.org", f"new {n}", NOW)
+            tmp = maildir / "tmp" / f"{NOW}.M{n}P2.mta"
+            tmp.write_bytes(m.data)
+            os.rename(tmp, maildir / "new" / tmp.name)
+            arrived.append(m.key)
+            n += 1
+            time.sleep(0.005)
+
+    writer = threading.Thread(target=deliver)
+    writer.start()
+    try:
+        out = run([tools["loft-archive"], *where(home), "--days", "30"])
+    finally:
+        stop.set()
+        writer.join()
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[-1] == "moved 400 messages from INBOX to Archive.2020"
+
+    def keys(folder: pathlib.Path) -> Counter:
+        found = Counter()
+        for sub in ("cur", "new"):
+            for f in (folder / sub).iterdir():
+                found[re.search(rb"Message-ID: <([^@]+)@", f.read_bytes()).group(1).decode()] += 1
+        return found
+
+    inbox, archive = keys(maildir), keys(maildir / ".Archive.2020")
+    assert archive == Counter(m.key for m in old)
+    assert inbox == Counter(arrived)
