@@ -247,8 +247,10 @@ LOFT_API loft_status loft_mailbox_status_get(loft_user *user, const char *name, 
 /* Flags for loft_mailbox_open. */
 enum {
     LOFT_OPEN_READWRITE = 0,
-    LOFT_OPEN_READONLY = 1 /* no changes allowed (IMAP EXAMINE); \Recent is not claimed */
+    LOFT_OPEN_READONLY = 1 /* no changes allowed (IMAP EXAMINE) */
 };
+/* In either mode the handle does not claim \Recent: messages stay recent
+ * for the next IMAP session, as after a delivery. */
 
 /* Opens mailbox `name` of `user` (LOFT_OPEN_* flags) and reads its current
  * state: the mailbox's view, whose sequence numbers 1..count name its
