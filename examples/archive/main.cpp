@@ -84,8 +84,8 @@ int local_year(std::int64_t unix_time) {
 
 // The archive folder's name for `year`, in the namespace of `source`:
 // "<prefix>Archive<sep><year>".
-std::string archive_name(const storage::User& user, const std::string& source, const std::string& root,
-                         int year) {
+std::string archive_name(const storage::User& user, const std::string& source,
+                         const std::string& root, int year) {
     int ns = user.namespace_of(source);
     const auto& info = user.namespaces().at(ns < 0 ? 0 : ns);
     return info.prefix + root + info.separator + std::to_string(year);
@@ -93,16 +93,17 @@ std::string archive_name(const storage::User& user, const std::string& source, c
 
 // Creates (and subscribes) `name` and its parent when missing. The parent is
 // marked \Archive (RFC 6154) when this creates it.
-Status ensure_folder(const storage::User& user, const std::string& name, const std::string& parent) {
-    const std::pair<const std::string&, std::uint32_t> folders[] = {{parent, storage::special_archive},
-                                                                     {name, 0}};
+Status ensure_folder(const storage::User& user, const std::string& name,
+                     const std::string& parent) {
+    const std::pair<const std::string&, std::uint32_t> folders[] = {
+        {parent, storage::special_archive}, {name, 0}};
     for (const auto& [folder, special] : folders) {
         if (!user.exists(folder)) {
             auto created = user.create_mailbox(folder, special);
             if (created) {
                 std::printf("created %s\n", folder.c_str());
-            } else if (created.code() != Status::Code::already_exists) { // else: another process was first
-                return created;
+            } else if (created.code() != Status::Code::already_exists) {
+                return created; // (already_exists: another process was first)
             }
         }
         if (auto subscribed = user.subscribe(folder); !subscribed) {
@@ -156,7 +157,8 @@ Status archive(const Options& options) {
     open_options.claim_recent = false; // \Recent stays for the user's next IMAP session
     auto source = storage::Mailbox::open(*user, options.folder, open_options);
     if (!source) {
-        return Status::error(source.status().code(), options.folder + ": " + source.status().message());
+        return Status::error(source.status().code(),
+                             options.folder + ": " + source.status().message());
     }
     const std::int64_t cutoff = static_cast<std::int64_t>(std::time(nullptr)) -
                                 static_cast<std::int64_t>(options.days) * 86400;
@@ -176,8 +178,8 @@ Status archive(const Options& options) {
     for (const auto& [year, uids] : by_year) {
         std::string target = archive_name(*user, source->name(), options.archive, year);
         if (options.dry_run) {
-            std::printf("would move %zu message%s from %s to %s\n", uids.size(), uids.size() == 1 ? "" : "s",
-                        source->name().c_str(), target.c_str());
+            std::printf("would move %zu message%s from %s to %s\n", uids.size(),
+                        uids.size() == 1 ? "" : "s", source->name().c_str(), target.c_str());
             for (storage::Uid uid : uids) {
                 if (options.verbose) {
                     std::printf("%s UID %u -> %s\n", source->name().c_str(), uid, target.c_str());
@@ -204,14 +206,20 @@ Status archive(const Options& options) {
 int main(int argc, char** argv) {
     CLI::App app{"Moves messages older than N days from a folder to Archive/<year>."};
     Options options;
-    app.add_option("-c,--config", options.who.config_path, "loft.conf to read (userdb, mail_location)");
+    app.add_option("-c,--config", options.who.config_path,
+                   "loft.conf to read (userdb, mail_location)");
     app.add_option("-u,--user", options.who.username, "user to look up in the config's userdb");
-    app.add_option("--home", options.who.home, "the user's home directory, instead of a userdb lookup");
-    app.add_option("--mail-location", options.who.mail_location, "mail_location, e.g. maildir:~/Maildir");
-    app.add_option("-d,--days", options.days, "archive messages older than this many days")->required();
+    app.add_option("--home", options.who.home,
+                   "the user's home directory, instead of a userdb lookup");
+    app.add_option("--mail-location", options.who.mail_location,
+                   "mail_location, e.g. maildir:~/Maildir");
+    app.add_option("-d,--days", options.days, "archive messages older than this many days")
+        ->required();
     app.add_option("-f,--folder", options.folder, "folder to archive from")->capture_default_str();
-    app.add_option("--archive", options.archive, "top folder of the archive")->capture_default_str();
-    app.add_option("--by", options.by, "the age of a message: internal (arrival) date or its Date: header")
+    app.add_option("--archive", options.archive, "top folder of the archive")
+        ->capture_default_str();
+    app.add_option("--by", options.by,
+                   "the age of a message: internal (arrival) date or its Date: header")
         ->check(CLI::IsMember({"internal", "date"}))
         ->capture_default_str();
     app.add_flag("-n,--dry-run", options.dry_run, "show what would be moved, change nothing");

@@ -35,8 +35,9 @@ inline mailstore::Result<mailstore::storage::User> open_user(const UserOptions& 
     log.set_info_log_path("/dev/null");
     (void)mailstore::log::configure(log);
 
-    auto config = options.config_path.empty() ? mailstore::config::Config::defaults()
-                                              : mailstore::config::Config::load_file(options.config_path);
+    auto config = options.config_path.empty()
+                      ? mailstore::config::Config::defaults()
+                      : mailstore::config::Config::load_file(options.config_path);
     if (!config) {
         return config.status();
     }
@@ -74,7 +75,8 @@ inline mailstore::Result<mailstore::storage::User> open_user(const UserOptions& 
         }
         if (found.kind != mailstore::auth::LookupResult::Kind::found) {
             return Status::error(Status::Code::temporary_failure,
-                                 "user " + options.username + ": userdb lookup failed: " + found.error);
+                                 "user " + options.username +
+                                     ": userdb lookup failed: " + found.error);
         }
         std::string name = found.user.empty() ? options.username : found.user;
         settings = storage::user_settings_from_userdb(name, found.fields, "doveadm");

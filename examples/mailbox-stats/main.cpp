@@ -74,8 +74,9 @@ void consider(std::vector<LargeMessage>& largest, std::size_t top, LargeMessage 
     if (top == 0) {
         return;
     }
-    auto at = std::upper_bound(largest.begin(), largest.end(), candidate,
-                               [](const LargeMessage& a, const LargeMessage& b) { return a.size > b.size; });
+    auto at = std::upper_bound(
+        largest.begin(), largest.end(), candidate,
+        [](const LargeMessage& a, const LargeMessage& b) { return a.size > b.size; });
     if (static_cast<std::size_t>(at - largest.begin()) >= top) {
         return;
     }
@@ -126,8 +127,10 @@ mailstore::Status collect(const storage::User& user, std::size_t top, Stats& sta
 }
 
 // The senders with the most messages, most first, ties by address.
-std::vector<std::pair<std::string, std::uint64_t>> top_senders(const Stats& stats, std::size_t top) {
-    std::vector<std::pair<std::string, std::uint64_t>> senders(stats.senders.begin(), stats.senders.end());
+std::vector<std::pair<std::string, std::uint64_t>> top_senders(const Stats& stats,
+                                                               std::size_t top) {
+    std::vector<std::pair<std::string, std::uint64_t>> senders(stats.senders.begin(),
+                                                               stats.senders.end());
     std::stable_sort(senders.begin(), senders.end(),
                      [](const auto& a, const auto& b) { return a.second > b.second; });
     if (senders.size() > top) {
@@ -140,11 +143,21 @@ std::string json_string(std::string_view text) {
     std::string out = "\"";
     for (unsigned char c : text) {
         switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
         default:
             if (c < 0x20) {
                 char buf[8];
@@ -164,8 +177,8 @@ void print_json(const storage::User& user, const Stats& stats, std::size_t top) 
     std::cout << "{\n  \"user\": " << json_string(user.username()) << ",\n  \"folders\": [";
     const char* sep = "\n";
     for (const auto& f : stats.folders) {
-        std::cout << sep << "    {\"name\": " << json_string(f.name) << ", \"messages\": " << f.messages
-                  << ", \"size\": " << f.size << "}";
+        std::cout << sep << "    {\"name\": " << json_string(f.name)
+                  << ", \"messages\": " << f.messages << ", \"size\": " << f.size << "}";
         sep = ",\n";
         messages += f.messages;
         size += f.size;
@@ -181,8 +194,8 @@ void print_json(const storage::User& user, const Stats& stats, std::size_t top) 
     std::cout << "\n  ],\n  \"senders\": [";
     sep = "\n";
     for (const auto& [address, count] : top_senders(stats, top)) {
-        std::cout << sep << "    {\"address\": " << json_string(address) << ", \"messages\": " << count
-                  << "}";
+        std::cout << sep << "    {\"address\": " << json_string(address)
+                  << ", \"messages\": " << count << "}";
         sep = ",\n";
     }
     std::cout << "\n  ]\n}\n";
@@ -198,7 +211,8 @@ void print_text(const Stats& stats, std::size_t top) {
     std::printf("%-*s %10s %14s\n", static_cast<int>(width), "Folder", "Messages", "Size");
     for (const auto& f : stats.folders) {
         std::printf("%-*s %10llu %14llu\n", static_cast<int>(width), f.name.c_str(),
-                    static_cast<unsigned long long>(f.messages), static_cast<unsigned long long>(f.size));
+                    static_cast<unsigned long long>(f.messages),
+                    static_cast<unsigned long long>(f.size));
         messages += f.messages;
         size += f.size;
     }
@@ -207,8 +221,8 @@ void print_text(const Stats& stats, std::size_t top) {
 
     std::printf("\nLargest messages:\n");
     for (const auto& m : stats.largest) {
-        std::printf("%14llu  %s  UID %u  %s\n", static_cast<unsigned long long>(m.size), m.folder.c_str(),
-                    m.uid, m.subject.c_str());
+        std::printf("%14llu  %s  UID %u  %s\n", static_cast<unsigned long long>(m.size),
+                    m.folder.c_str(), m.uid, m.subject.c_str());
     }
     std::printf("\nTop senders:\n");
     for (const auto& [address, count] : top_senders(stats, top)) {
@@ -220,7 +234,8 @@ void print_text(const Stats& stats, std::size_t top) {
 } // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"Size and count per folder, the largest messages and the top senders of a mail user."};
+    CLI::App app{
+        "Size and count per folder, the largest messages and the top senders of a mail user."};
     examples::UserOptions who;
     std::size_t top = 10;
     bool json = false;
@@ -228,7 +243,8 @@ int main(int argc, char** argv) {
     app.add_option("-u,--user", who.username, "user to look up in the config's userdb");
     app.add_option("--home", who.home, "the user's home directory, instead of a userdb lookup");
     app.add_option("--mail-location", who.mail_location, "mail_location, e.g. maildir:~/Maildir");
-    app.add_option("-n,--top", top, "how many largest messages and senders to show")->capture_default_str();
+    app.add_option("-n,--top", top, "how many largest messages and senders to show")
+        ->capture_default_str();
     app.add_flag("--json", json, "print JSON instead of text");
     CLI11_PARSE(app, argc, argv);
 
