@@ -30,19 +30,34 @@ bool next_value(std::string_view& in, std::string_view& value) {
 
 } // namespace
 
+// The fields whose values are cached. Every cached field adds an entry to
+// each message's cache chain, which every other lookup of that message
+// walks, so not any name a client sends: the keys' own fields and those
+// clients and filters commonly search with HEADER. Other names are read
+// from the message each time, as before.
+constexpr std::string_view kCachedFields[] = {
+    "from",        "to",         "cc",          "bcc",           "subject",    "sender",
+    "reply-to",    "message-id", "in-reply-to", "references",    "list-id",    "delivered-to",
+    "return-path", "x-original-to", "content-type", "x-spam-flag", "x-spam-status", "x-priority",
+    "x-mailer",    "organization", "keywords",   "date",
+};
+
 std::optional<std::string> header_values_field(std::string_view name) {
     if (name.empty() || name.size() > 64)
         return std::nullopt;
     // Field names are ASCII and case-insensitive: one cache field per name
     // however a client spells it.
-    std::string field = "search.hdr.";
+    std::string lower;
     for (char ch : name) {
         auto c = static_cast<unsigned char>(ch);
         if (c <= 32 || c >= 127 || c == ':')
             return std::nullopt;
-        field += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+        lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
     }
-    return field;
+    for (std::string_view known : kCachedFields)
+        if (lower == known)
+            return "search.hdr." + lower;
+    return std::nullopt;
 }
 
 std::string encode_header_values(const mime::ParsedMessage& message, std::string_view name) {

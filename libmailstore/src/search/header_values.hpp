@@ -27,8 +27,9 @@ namespace mailstore::search::detail {
 inline constexpr std::size_t kMaxCachedHeaderValues = 64 * 1024;
 
 // The cache field holding the values of header field `name`, or nullopt
-// for a name that is not worth a cache field (empty, over 64 octets, or
-// with bytes no field name has).
+// for a name whose values are not cached (only the fields of FROM, TO, CC,
+// BCC, SUBJECT and a fixed list of fields commonly searched with HEADER
+// are: header_values.cpp).
 MAILSTORE_INTERNAL_API std::optional<std::string> header_values_field(std::string_view name);
 
 // The values of every top-level field called `name` in `message`, each
