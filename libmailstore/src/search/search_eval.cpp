@@ -486,10 +486,16 @@ public:
             im.flush_pending(ctx);
             return Status::ok();
         });
-        if (!done)
-            log::Logger("mail")
-                .with("(" + mailbox_.user().username() + ")")
-                .warningf("SEARCH: header values of {} not cached: {}", mailbox_.name(), done.status().message());
+        if (done)
+            return;
+        log::Logger("mail")
+            .with("(" + mailbox_.user().username() + ")")
+            .warningf("SEARCH: header values of {} not cached: {}", mailbox_.name(), done.status().message());
+        // Dropped (they are computed again next time), so a lock that
+        // timed out is tried again after as many new values, not after
+        // every message.
+        im.pending_cache.clear();
+        im.pending_cache_bytes = 0;
     }
 
 private:
