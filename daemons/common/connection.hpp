@@ -189,7 +189,7 @@ private:
     void arm(std::chrono::milliseconds timeout);
     void disarm();
     void interrupt(Interrupt why);
-    asio::awaitable<void> watchdog();
+    void watch_timer(); // start_watchdog(): waits on timer_ until close()
     void update_logger();
 
     Socket socket_;
