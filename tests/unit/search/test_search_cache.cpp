@@ -278,3 +278,37 @@ TEST_CASE("a header too large to cache is matched from the file each time") {
     CHECK(run(f, "SUBJECT needle") == "1 2");
     CHECK(run(f, "SUBJECT xneedle") == "1");
 }
+
+TEST_CASE("one search in slices over more messages than a Mailbox keeps pending leaves every value cached") {
+    SearchFixture f;
+    // Files written straight into cur/ (saving 10,500 messages one by one
+    // through the API would take long): the sync finds them.
+    constexpr int n = 10500;
+    fs::path cur = fs::path(f.dir.str()) / "Maildir" / "cur";
+    for (int i = 0; i < n; ++i)
+        std::ofstream(cur / ("17000" + std::to_string(10000 + i) + ".M" + std::to_string(i) + "P1.test:2,"),
+                      std::ios::binary)
+            << "From: user" << i % 7 << "@example.com\r\n\r\nx\r\n";
+    f.sync();
+    REQUIRE(f.view().count() == n);
+    // As the IMAP server runs it: 500 messages per evaluate().
+    auto program = search::parse("FROM user3");
+    REQUIRE(program.is_ok());
+    std::size_t found = 0;
+    for (Seq first = 1; first <= n; first += 500) {
+        search::EvaluateOptions options;
+        options.first = first;
+        options.last = std::min<Seq>(first + 499, n);
+        auto r = search::evaluate(*f.box, *program, options);
+        REQUIRE(r.is_ok());
+        for (Seq s : *r)
+            CHECK((s - 1) % 7 == 3);
+        found += r->size();
+    }
+    CHECK(found == (n + 3) / 7);
+    f.reopen();
+    int cached = 0;
+    for (Seq s = 1; s <= n; ++s)
+        cached += f.box->message(s).cached("search.hdr.from").has_value() ? 1 : 0;
+    CHECK(cached == n);
+}
