@@ -212,9 +212,25 @@ Result<Mailbox> Mailbox::open(const User& user, std::string_view name, const Ope
 
 Mailbox::Mailbox(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Mailbox::Mailbox(Mailbox&&) noexcept = default;
-Mailbox& Mailbox::operator=(Mailbox&&) noexcept = default;
+Mailbox& Mailbox::operator=(Mailbox&& other) noexcept {
+    if (this != &other) {
+        // The mailbox assigned over is closed as its destructor closes it:
+        // its unrecorded STATUS and pending cache entries are written.
+        Mailbox closing(std::move(*this));
+        impl_ = std::move(other.impl_);
+    }
+    return *this;
+}
 
 Mailbox::~Mailbox() {
+    if (impl_ && impl_->unrecorded_status) {
+        try {
+            remember_status(impl_->user, impl_->resolved, impl_->unrecorded_status->first,
+                            impl_->unrecorded_status->second);
+        } catch (const std::exception&) {
+            // A cache: the next STATUS opens the mailbox instead.
+        }
+    }
     if (!impl_ || !impl_->has_pending())
         return;
     // Cache entries and sizes learned by this session are worth keeping.
@@ -370,13 +386,14 @@ Result<SyncResult> Mailbox::sync(std::uint32_t flags) {
         im.guid = hex_guid(next->header().mailbox_guid);
 
         // The mailbox-list index answers STATUS without opening the mailbox
-        // while this stamp stays the same.
+        // while this stamp stays the same; written when the mailbox closes
+        // (Impl::unrecorded_status).
         std::string stamp = index::change_stamp(im.index->index->options().dir) + "|" + im.backend->change_stamp();
         // STATUS RECENT counts what no session has claimed, whoever asks
         // (Dovecot 2.3 answers so); this session's own \Recent stays out.
         MailboxStatus shared = status(status_all);
         shared.recent = unclaimed_count;
-        remember_status(im.user, im.resolved, shared, stamp);
+        im.unrecorded_status.emplace(std::move(shared), std::move(stamp));
         return result;
     } catch (const std::bad_alloc&) {
         return out_of_memory("syncing mailbox " + impl_->resolved.name);

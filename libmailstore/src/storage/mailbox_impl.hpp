@@ -14,7 +14,9 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mailstore::storage {
@@ -113,6 +115,12 @@ public:
     std::vector<PendingCache> pending_cache;
     std::size_t pending_cache_bytes = 0;
     std::vector<PendingSizes> pending_sizes;
+    // The last sync's STATUS values and change stamp, not yet written to
+    // the mailbox-list index: written when the mailbox is closed, so a
+    // session that changes the mailbox with every command rewrites that
+    // file once rather than after each command (the stamp makes a later
+    // STATUS open the mailbox meanwhile, as it would anyway).
+    std::optional<std::pair<MailboxStatus, std::string>> unrecorded_status;
 
     explicit Impl(User u) : user(std::move(u)) {}
 
