@@ -40,11 +40,15 @@ void BlockingPool::linger_end() {
         --lingering_;
 }
 
-void BlockingPool::signal_locked() {
-    // An idle thread takes the job within microseconds: no need to end a
-    // linger for it. Only work beyond the idle threads needs a lingerer's.
+std::size_t BlockingPool::unserved_locked() const {
     const std::size_t idle = thread_count_ > busy_ ? thread_count_ - busy_ : 0;
-    if (wake_fd_ < 0 || signalled_ || lingering_ == 0 || queue_.size() <= idle)
+    return queue_.size() > idle ? queue_.size() - idle : 0;
+}
+
+void BlockingPool::signal_locked() {
+    // An idle thread takes the job as soon as it gets a CPU: no need to end
+    // a linger for it. Only work beyond the idle threads needs a lingerer's.
+    if (wake_fd_ < 0 || signalled_ || lingering_ == 0 || unserved_locked() == 0)
         return;
     const std::uint64_t one = 1;
     if (::write(wake_fd_, &one, sizeof one) == static_cast<ssize_t>(sizeof one))
@@ -109,6 +113,11 @@ void BlockingPool::stop() {
 std::size_t BlockingPool::queued() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return queue_.size();
+}
+
+std::size_t BlockingPool::unserved() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return unserved_locked();
 }
 
 std::size_t BlockingPool::busy() const {

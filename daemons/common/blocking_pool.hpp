@@ -49,6 +49,13 @@ public:
 
     std::size_t queued() const;
     std::size_t busy() const;
+    // Jobs queued beyond what the idle threads will take: work that waits
+    // for a busy thread. On a loaded machine a job sits in the queue for a
+    // while even with idle threads (they wait for a CPU before they take
+    // it), so queued() > 0 does not mean the pool is short of threads; this
+    // does. A job that would hold its thread waiting on a client gives it up
+    // when this is above zero (the condition wake_fd() signals).
+    std::size_t unserved() const;
 
     // For jobs that wait on a socket for a short while before returning (a
     // lingering loft-pop3d session): between linger_begin() and
@@ -82,6 +89,7 @@ private:
     // Under mutex_: raise wake_fd when a lingering job holds a thread that
     // queued work needs; lower it once the queue is empty.
     void signal_locked();
+    std::size_t unserved_locked() const;
     void unsignal_locked();
 
     mutable std::mutex mutex_;

@@ -2,8 +2,10 @@
 // connection's strand. The session is sans-I/O and its run() may block on
 // storage and authentication, so every run() goes to the blocking pool
 // (one call at a time; the session is never touched on two threads at
-// once). Output goes out through Connection::write with its backpressure;
-// IDLE waits for input or a wake-up from the mailbox change watcher.
+// once). Output goes out through Connection::write with its backpressure,
+// or, for a logged-in plaintext session, straight from the pool job that
+// ran the command (direct_io.hpp); IDLE waits for input or a wake-up from
+// the mailbox change watcher.
 #pragma once
 
 #include <user_limits.hpp>

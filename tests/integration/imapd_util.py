@@ -203,7 +203,8 @@ class ImapServer:
     def start(self) -> "ImapServer":
         exe = self.build_dir / "daemons" / "imapd" / "loft-imapd"
         self.stderr = open(self.dir / "imapd.stderr", "ab")
-        self.proc = subprocess.Popen([str(exe), "-c", str(self.config_path)], stdout=self.stderr,
+        self.proc = subprocess.Popen([str(exe), "-c", str(self.config_path), *getattr(self, "daemon_args", ())],
+                                     stdout=self.stderr,
                                      stderr=self.stderr, env={**os.environ, **self.env} if self.env else None)
 
         def ready():
