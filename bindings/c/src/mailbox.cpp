@@ -9,6 +9,7 @@
 #include <mailstore/search.hpp>
 #include <mailstore/storage/mailbox.hpp>
 
+#include <cstring>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -164,7 +165,12 @@ loft_status loft_mailbox_set_flags(loft_mailbox* mailbox, const char* uid_set, l
         if (mailbox == nullptr)
             return null_argument("mailbox");
         storage::FlagUpdate update;
-        switch (mode) {
+        // A C caller may pass any int here; in C++ reading an enum object
+        // outside its enumerators' range is undefined, so look at its bytes.
+        int raw_mode = 0;
+        static_assert(sizeof raw_mode == sizeof mode);
+        std::memcpy(&raw_mode, &mode, sizeof raw_mode);
+        switch (raw_mode) {
         case LOFT_FLAGS_ADD:
             update.mode = storage::FlagUpdate::Mode::add;
             break;
