@@ -43,8 +43,17 @@ bool global_is_set(const cfg::Config& config, std::string_view name) {
 
 PlanEnvironment default_environment(const std::string& self_path) {
     PlanEnvironment env;
-    if (!self_path.empty())
-        env.search_dirs.push_back(std::filesystem::path(self_path).parent_path().string());
+    if (!self_path.empty()) {
+        std::filesystem::path self_dir = std::filesystem::path(self_path).parent_path();
+        env.search_dirs.push_back(self_dir.string());
+        // Installed, loftd sits in sbindir and its workers in libexecdir/loft:
+        // look there relative to loftd first, so a tree staged with DESTDIR
+        // or moved elsewhere runs its own workers, not those of another
+        // installation at the configured prefix.
+        auto libexec = std::filesystem::path(LOFT_LIBEXECDIR).lexically_relative(LOFT_SBINDIR);
+        if (!libexec.empty())
+            env.search_dirs.push_back((self_dir / libexec).lexically_normal().string());
+    }
     env.search_dirs.push_back(LOFT_LIBEXECDIR);
     env.search_dirs.push_back(LOFT_BINDIR);
     env.running_as_root = geteuid() == 0;

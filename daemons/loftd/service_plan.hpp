@@ -74,7 +74,8 @@ struct PlanEnvironment {
 };
 
 // The search path for a loftd at `self_path`: its own directory, the build
-// tree beside it (daemons/<name>/), LOFT_LIBEXECDIR, LOFT_BINDIR.
+// tree beside it (daemons/<name>/), libexecdir/loft relative to it (as
+// installed: ../libexec/loft), LOFT_LIBEXECDIR, LOFT_BINDIR.
 PlanEnvironment default_environment(const std::string& self_path);
 
 // The absolute path of `name`: as given when it contains '/', else the first
