@@ -250,9 +250,13 @@ def test_out_of_tree_cpp_program_reads_a_maildir(staged, tmp_path):
     prog_src.write_text(MAILDIR_PROGRAM)
     prog = tmp_path / "read_maildir"
     cxx = os.environ.get("CXX", "c++")
+    # A sanitizer build's libraries need the program linked with the same
+    # sanitizer runtime (make asan-test).
+    sanitize = staged.options.get("b_sanitize", "none")
+    sanitize_flags = [f"-fsanitize={sanitize}"] if sanitize not in ("none", "") else []
     # Only the staged tree: no include path or library of the source or
     # build tree is on the command line.
-    r = run([cxx, "-std=c++20", str(prog_src), "-o", str(prog), *cflags_libs.stdout.split()],
+    r = run([cxx, "-std=c++20", *sanitize_flags, str(prog_src), "-o", str(prog), *cflags_libs.stdout.split()],
             cwd=tmp_path, env=staged.env())
     assert r.returncode == 0, r.stderr
     assert str(SRC) not in cflags_libs.stdout
