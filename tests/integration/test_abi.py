@@ -113,7 +113,7 @@ def test_built_libraries_match_their_abi_baselines(build_dir):
         pytest.skip(output.strip())
     assert status == 0, output
     assert "INCOMPATIBLE" not in output
-    for library in ("libmailstore", "libimapproto", "libpop3proto"):
+    for library in ("libmailstore", "libimapproto", "libpop3proto", "libmailstore-c"):
         assert re.search(r"^%s: (ABI unchanged|compatible ABI additions only)" % library, output, re.M), output
 
 
