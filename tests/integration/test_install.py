@@ -5,7 +5,8 @@ directory (the build's own prefix, staged under it; nothing is rebuilt).
 Then: every library has a versioned SONAME, only public headers are
 installed, the pkg-config files work, and a C++ program compiled with
 `pkg-config --cflags --libs mailstore` against the staged tree opens a
-Maildir made here, lists its mailboxes and reads a message. The programs run
+Maildir made here, lists its mailboxes and reads a message, and so does a C
+program through the C API (same pkg-config line). The programs run
 from the staged tree, their man pages list the options their --help prints,
 the systemd unit is valid and starts the installed loftd, and the example
 configuration parses with loftconf.
@@ -278,6 +279,70 @@ def test_out_of_tree_cpp_program_reads_a_maildir(staged, tmp_path):
     # The program ran against the staged library, not the build tree's.
     ldd = run(["ldd", str(prog)], env=staged.env()).stdout
     assert str(staged.path("libdir") / "libmailstore.so.0") in ldd
+
+
+C_PROGRAM = textwrap.dedent(r"""
+    /* The same through the C API: a C compiler and mailstore.pc only. */
+    #include <loft/mailstore.h>
+
+    #include <stdio.h>
+
+    int main(int argc, char **argv) {
+        loft_user *user = NULL;
+        loft_mailbox_list *list = NULL;
+        loft_mailbox *inbox = NULL;
+        loft_message *message = NULL;
+        char *data = NULL;
+        size_t size = 0;
+        if (argc != 3 || loft_user_open(argv[1], argv[2], &user) != LOFT_OK) {
+            fprintf(stderr, "open: %s\n", loft_last_error());
+            return 1;
+        }
+        if (loft_mailbox_list_open(user, "*", &list) != LOFT_OK)
+            return 1;
+        for (size_t i = 0; i < loft_mailbox_list_count(list); i++)
+            printf("mailbox %s\n", loft_mailbox_list_name(list, i));
+        loft_mailbox_list_free(list);
+        if (loft_mailbox_open(user, "INBOX", LOFT_OPEN_READONLY, &inbox) != LOFT_OK ||
+            loft_message_get(inbox, 1, &message) != LOFT_OK ||
+            loft_message_read(message, &data, &size) != LOFT_OK) {
+            fprintf(stderr, "read: %s\n", loft_last_error());
+            return 1;
+        }
+        printf("messages %u\n", (unsigned)loft_mailbox_message_count(inbox));
+        printf("uid %u size %zu\n", (unsigned)loft_message_uid(message), size);
+        fwrite(data, 1, size, stdout);
+        loft_free(data);
+        loft_message_free(message);
+        loft_mailbox_close(inbox);
+        loft_user_close(user);
+        return 0;
+    }
+""")
+
+
+def test_out_of_tree_c_program_reads_a_maildir(staged, tmp_path):
+    if not staged.has_c_api():
+        pytest.skip("this build has no C API (bindings/c)")
+    cflags_libs = staged.pkg_config("--cflags", "--libs", "mailstore")
+    prog_src = tmp_path / "read_maildir.c"
+    prog_src.write_text(C_PROGRAM)
+    prog = tmp_path / "read_maildir_c"
+    sanitize = staged.options.get("b_sanitize", "none")
+    sanitize_flags = [f"-fsanitize={sanitize}"] if sanitize not in ("none", "") else []
+    r = run([os.environ.get("CC", "cc"), "-std=c11", *sanitize_flags, str(prog_src), "-o", str(prog),
+             *cflags_libs.stdout.split()], cwd=tmp_path, env=staged.env())
+    assert r.returncode == 0, r.stderr
+    home = tmp_path / "home"
+    make_maildir(home / "Maildir")
+    r = run([str(prog), str(home), "maildir:~/Maildir"], env=staged.env())
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.split("\n")
+    boxes = {line.split(" ", 1)[1] for line in lines if line.startswith("mailbox ")}
+    assert boxes == {"INBOX", "Sent", "Archive", "Archive.2026"}
+    assert "messages 2" in lines
+    assert f"uid 1 size {len(MESSAGE)}" in lines
+    assert r.stdout.endswith(MESSAGE.decode())
 
 
 # --- programs, man pages and --help ----------------------------------------
