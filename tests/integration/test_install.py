@@ -91,10 +91,12 @@ def staged(build_dir) -> Staged:
     # tests run as root) and load the staged programs and libraries.
     destdir = pathlib.Path(tempfile.mkdtemp(prefix="loft-install-", dir="/tmp"))
     destdir.chmod(0o755)
-    s = Staged(build_dir, destdir)
-    s.install()
-    yield s
-    shutil.rmtree(destdir, ignore_errors=True)
+    try:
+        s = Staged(build_dir, destdir)
+        s.install()
+        yield s
+    finally:
+        shutil.rmtree(destdir, ignore_errors=True)
 
 
 # --- libraries, headers, pkg-config ----------------------------------------
