@@ -71,6 +71,11 @@ Step run_direct(imapproto::Session& session, int fd, const DirectIoOptions& opti
     char input[kReadChunk];
     for (;;) {
         Step step = session.run();
+        // IDLE and NOTIFY need the daemon's watches and connection state:
+        // the I/O side sends this answer (IDLE's continuation) itself, after
+        // it shows the connection idling, as for any session.
+        if (session.idling() || session.notify_active())
+            return step;
         for (Sent sent = send_some(session, fd); sent != Sent::all; sent = send_some(session, fd)) {
             // Room in the send buffer soon (a client reading a big FETCH as
             // fast as it comes): keep going here; else the I/O thread waits.
@@ -80,10 +85,6 @@ Step run_direct(imapproto::Session& session, int fd, const DirectIoOptions& opti
                 return step;
         }
         if (step.kind != Step::Kind::flush && step.kind != Step::Kind::read)
-            return step;
-        // IDLE and NOTIFY need the daemon's watches; a session that started
-        // either goes back to the I/O thread at once.
-        if (session.idling() || session.notify_active())
             return step;
         // Other connections' work waits for this thread: give it up between
         // pieces of a big answer too, not only when the client is quiet.

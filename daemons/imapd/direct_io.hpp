@@ -43,7 +43,8 @@ struct DirectIoOptions {
 // could not write is still in the session (the caller sends it, with its
 // own backpressure and timeout). Returns as soon as the session needs the
 // daemon for anything but reading and writing: a step other than read or
-// flush, IDLE, or NOTIFY in force (its watches are the daemon's).
+// flush, or IDLE or NOTIFY in force (their watches are the daemon's; the
+// answer that started them is left in the session for the daemon to send).
 imapproto::Step run_direct(imapproto::Session& session, int fd, const DirectIoOptions& options);
 
 } // namespace imapd
