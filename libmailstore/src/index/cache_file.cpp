@@ -191,8 +191,10 @@ bool CacheFile::read_entry(std::uint64_t offset, Entry& entry, std::string& why)
     }
     // The header, then the whole entry: copied from the mapping when it
     // holds them, else read with pread, into `buffer`.
+    // A mapping held from the previous entry of the chain serves when it
+    // reaches far enough (one lock per lookup, not per entry).
     const char* head = nullptr;
-    if (!in_memory_)
+    if (!in_memory_ && !(entry.hold && entry.hold->size() >= offset + cache_entry_header))
         entry.hold = mapping_to(offset + cache_entry_header);
     if (entry.hold) {
         head = entry.hold->address() + offset;
