@@ -7,14 +7,15 @@ configure the servers differently by accident:
   (Dovecot refuses to access mail as root, and loftd refuses to run workers
   as root), created when missing and removed again only if we created it;
 - Dovecot (`dovecot -F -c`) and Loft (`loftd -c`, which starts loft-imapd,
-  loft-pop3d, loft-lmtpd and loft-authd the way an admin runs it) with one
-  common configuration: maildir:~/Maildir, mail_fsync = optimized, the same
-  passwd-file passdb/userdb, plaintext auth on loopback, the same hostname,
-  on free loopback ports in a work directory;
+  loft-pop3d, loft-lmtpd and loft-authd the way an admin runs it; or, for the
+  per-area benchmarks that time one daemon, the daemons on their own with
+  `-c`) with one common configuration: maildir:~/Maildir, mail_fsync =
+  optimized, the same passwd-file passdb/userdb, plaintext auth on loopback,
+  the same hostname, on free loopback ports in a work directory;
 - process trees: CPU time (exited children included) and the sum of PSS of
   a server's processes (/proc/PID/smaps_rollup), for memory per connection;
-- strace -c attached to a server's processes (sync calls per message) and
-  perf record;
+- strace -c attached to a server's processes or running a command (sync
+  calls per message), perf record and its top symbols;
 - Maildir copies (hard links to the message files, a copy of the uidlist),
   dropping the page cache;
 - smtp-source -L deliveries with a check that every message arrived;
@@ -211,6 +212,39 @@ def chown_tree(top: pathlib.Path, owner: tuple[int, int]) -> None:
             os.chown(os.path.join(root, name), *owner, follow_symlinks=False)
 
 
+def generate_maildir(maildir: pathlib.Path, files, uidvalidity: int, guid: int) -> None:
+    """A generated Maildir as a server's deliveries leave it: `files` yields
+    (file name, bytes, mtime) in UID order, each written into cur/, and a
+    dovecot-uidlist gives them UIDs 1, 2, ... The tree is written beside
+    `maildir` and renamed into place: an interrupted run leaves no half
+    cache behind."""
+    tmp = maildir.with_name(maildir.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    for d in ("cur", "new", "tmp"):
+        (tmp / d).mkdir(parents=True)
+    uidlist = []
+    for uid, (name, data, mtime) in enumerate(files, start=1):
+        path = tmp / "cur" / name
+        path.write_bytes(data)
+        os.utime(path, (mtime, mtime))
+        uidlist.append(f"{uid} :{name}\n")
+    (tmp / "dovecot-uidlist").write_text(f"3 V{uidvalidity} N{len(uidlist) + 1} G{guid:032x}\n" + "".join(uidlist))
+    shutil.rmtree(maildir, ignore_errors=True)
+    tmp.rename(maildir)
+
+
+def work_dir(cache: pathlib.Path) -> pathlib.Path:
+    """A fresh, empty `cache`/work (the cache itself is kept): both servers'
+    homes and logs for one run, readable by the unprivileged mail owner."""
+    cache.mkdir(parents=True, exist_ok=True)
+    cache.chmod(0o755)
+    work = cache / "work"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    work.chmod(0o755)
+    return work
+
+
 def count_messages(maildir: pathlib.Path) -> int:
     return sum(len(os.listdir(maildir / d)) for d in ("new", "cur") if (maildir / d).is_dir())
 
@@ -388,8 +422,65 @@ class Loft(Server):
         return out
 
 
+class LoftDaemons(Server):
+    """Loft's protocol daemons run on their own (`loft-lmtpd -c CONF`, ...),
+    without loftd: the per-area benchmarks time one daemon, its threads
+    and nothing else. `daemons` maps a protocol to its daemon's binary; the
+    daemons run as the invoking user, who owns the mail, and read the common
+    configuration (first_valid_uid follows that user, so root may own it)."""
+
+    name = "Loft"
+
+    def __init__(self, work: pathlib.Path, daemons: dict[str, str], args: tuple[str, ...] = ()):
+        super().__init__(work, (os.getuid(), os.getgid()), tuple(daemons))
+        self.daemons = daemons
+        self.args = list(args)
+        self.procs: dict[str, subprocess.Popen] = {}
+
+    def start(self) -> None:
+        self.conf = self.dir / "loft.conf"
+        self.conf.write_text(self.common_config() + self.tuning)
+        for proto, binary in self.daemons.items():
+            name = os.path.basename(binary)
+            p = subprocess.Popen([binary, "-c", str(self.conf), *self.args], stdout=subprocess.DEVNULL,
+                                 stderr=open(self.dir / f"{name}.stderr", "ab"), preexec_fn=raise_nofile)
+            self.procs[proto] = p
+            wait_port(self.ports[proto], p, name)
+
+    def stop(self) -> None:
+        for p in reversed(list(self.procs.values())):
+            stop_process(p)
+        self.procs = {}
+
+    def pid_of(self, proto: str) -> int:
+        """The daemon serving `proto`: what to trace or profile for it."""
+        return self.procs[proto].pid
+
+    def pids(self) -> list[int]:
+        return [q for p in self.procs.values() for q in descendants(p.pid)]
+
+    def cpu(self) -> float:
+        return sum(tree_cpu(p.pid) for p in self.procs.values())
+
+    def pss_kb(self) -> tuple[int, int]:
+        sums = [tree_pss_kb(p.pid) for p in self.procs.values()]
+        return sum(kb for kb, _ in sums), sum(n for _, n in sums)
+
+    def log_tail(self, lines: int = 20) -> str:
+        out = [super().log_tail(lines)]
+        for f in sorted(self.dir.glob("*.stderr")):
+            out += f.read_text(errors="replace").splitlines()[-lines:]
+        return "\n".join(out)
+
+
 # ---------------------------------------------------------------------------
 # Tracing.
+
+def strace_prefix(out: pathlib.Path) -> list[str]:
+    """`strace -c` counting the sync calls of what follows it (a command, or
+    -p PID ...) and of every process and thread it starts, into `out`."""
+    return ["strace", "-f", "-c", "-e", "trace=" + ",".join(SYNC_CALLS), "-o", str(out)]
+
 
 class Attached:
     """strace -c or perf record attached to running processes for one run."""
@@ -397,7 +488,7 @@ class Attached:
     def __init__(self, kind: str, pids: list[int], out: pathlib.Path):
         self.kind = kind
         if kind == "strace":
-            cmd = ["strace", "-f", "-c", "-e", "trace=" + ",".join(SYNC_CALLS), "-o", str(out)]
+            cmd = strace_prefix(out)
             for p in pids:
                 cmd += ["-p", str(p)]
         else:
@@ -432,6 +523,19 @@ def strace_syncs(trace: pathlib.Path) -> dict[str, int]:
         if len(f) >= 5 and f[-1] in SYNC_CALLS:
             counts[f[-1]] = int(f[3])
     return counts
+
+
+def perf_top(data: pathlib.Path, limit: int = 20) -> list[str]:
+    """The symbols with the most self time in a `perf record` file."""
+    p = subprocess.run(["perf", "report", "-i", str(data), "--stdio", "--no-children", "-g", "none",
+                        "--sort", "dso,symbol", "--percent-limit", "0.5"],
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    rows = []
+    for line in p.stdout.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        rows.append(re.sub(r"( -)+$", "", re.sub(r"\s+", " ", line).strip()))
+    return rows[:limit]
 
 
 # ---------------------------------------------------------------------------
@@ -520,3 +624,17 @@ def machine_header(path: pathlib.Path, load_before: tuple, load_after: tuple) ->
 
 def utc_now() -> str:
     return f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC"
+
+
+def report_head(title: str, path: pathlib.Path, load_before: tuple) -> list[str]:
+    """A report's first lines: its title and time, then the machine, the file
+    system of `path` and the load average from `load_before` until now."""
+    return [f"# {title}, {utc_now()}", "", machine_header(path, load_before, os.getloadavg())]
+
+
+def write_report(lines: list[str], markdown: str) -> None:
+    """Prints the report, and writes it to the file `markdown` unless that is empty."""
+    text = "\n".join(lines).rstrip("\n") + "\n"
+    print(text)
+    if markdown:
+        pathlib.Path(markdown).write_text(text)

@@ -10,9 +10,10 @@
    dovecot-uidlist, so both servers give every message the same UID.
 2. Each server gets its own copy of the tree (hard links to the same message
    files; index files are each server's own): loft-imapd from the release
-   build, and Debian's Dovecot (dovecot -F, a temporary config, a
-   passwd-file user, mail owned by a temporary system user because Dovecot
-   refuses to access mail as root).
+   build, on its own, and Debian's Dovecot (dovecot -F, a temporary config, a
+   passwd-file user, mail owned by the system user `loftbench`, created here
+   if missing, because Dovecot refuses to access mail as root). Both
+   configurations come from bench/common/benchlib.py.
 3. Both are warmed: SELECT, then each command twice (Loft and Dovecot both
    cache the sort and thread keys on first use). Then --rounds rounds, each
    running every command against Loft then Dovecot (A B A B ...), one
@@ -33,15 +34,13 @@ import argparse
 import datetime
 import os
 import pathlib
-import platform
-import pwd
 import random
-import shutil
 import socket
-import statistics
-import subprocess
 import sys
 import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "common"))
+import benchlib as bl  # noqa: E402
 
 # A command is a string, or a function of the round (-1 for the warm-up)
 # giving a different command each round: "changed set" threads a different
@@ -83,15 +82,11 @@ def encode_word(text: str) -> str:
     return "=?UTF-8?B?" + base64.b64encode(text.encode()).decode() + "?="
 
 
-def generate(maildir: pathlib.Path, count: int, seed: int) -> None:
+def sort_files(count: int, seed: int):
+    """(file name, bytes, mtime) of each message of the mailbox."""
     rnd = random.Random(seed)
-    tmp = maildir.with_name(maildir.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    for d in ("cur", "new", "tmp"):
-        (tmp / d).mkdir(parents=True)
     start = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc).timestamp()
     threads = []  # [subject, [message-ids]]
-    uidlist = []
     for n in range(1, count + 1):
         t = start + n * 300 + rnd.randint(-7200, 7200)
         zone = rnd.choice(ZONES)
@@ -142,31 +137,11 @@ def generate(maildir: pathlib.Path, count: int, seed: int) -> None:
                 line = []
         body.append(" ".join(line))
         data = ("\r\n".join(headers) + "\r\n\r\n" + "\r\n".join(body) + "\r\n").encode()
-        base = f"{int(t)}.M{n}P1.bench"
-        fname = f"{base},S={len(data)}:2,S"
-        path = tmp / "cur" / fname
-        with open(path, "wb") as f:
-            f.write(data)
-        os.utime(path, (t, t))
-        uidlist.append(f"{n} :{fname}\n")
-    (tmp / "dovecot-uidlist").write_text(f"3 V1700000000 N{count + 1} G{'%032x' % seed}\n" + "".join(uidlist))
-    shutil.rmtree(maildir, ignore_errors=True)
-    tmp.rename(maildir)
+        yield f"{int(t)}.M{n}P1.bench,S={len(data)}:2,S", data, t
 
 
-def link_tree(src: pathlib.Path, dst: pathlib.Path, owner=None) -> None:
-    """dst/{cur,new,tmp} with hard links to src's message files and a copy of its uidlist."""
-    shutil.rmtree(dst, ignore_errors=True)
-    for d in ("cur", "new", "tmp"):
-        (dst / d).mkdir(parents=True)
-    for f in os.scandir(src / "cur"):
-        os.link(f.path, dst / "cur" / f.name)
-    shutil.copy(src / "dovecot-uidlist", dst / "dovecot-uidlist")
-    if owner:
-        for root, dirs, files in os.walk(dst.parent):
-            os.chown(root, *owner)
-            for name in files:
-                os.chown(os.path.join(root, name), *owner)
+def generate(maildir: pathlib.Path, count: int, seed: int) -> None:
+    bl.generate_maildir(maildir, sort_files(count, seed), uidvalidity=1700000000, guid=seed)
 
 
 class Conn:
@@ -202,25 +177,6 @@ class Conn:
             lines.append(line)
 
 
-def wait_port(port: int, proc: subprocess.Popen, what: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"run_bench: {what} exited with {proc.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"run_bench: {what} did not listen on {port}")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--imapd", required=True, help="loft-imapd (release build)")
@@ -232,64 +188,24 @@ def main() -> None:
     args = ap.parse_args()
 
     cache = pathlib.Path(args.cache_dir)
-    cache.mkdir(parents=True, exist_ok=True)
-    cache.chmod(0o755)
+    work = bl.work_dir(cache)
     src = cache / f"maildir-{args.messages}-{args.seed}"
     if not (src / "dovecot-uidlist").exists():
         print(f"generating {args.messages} messages into {src} ...", flush=True)
         generate(src, args.messages, args.seed)
-    work = cache / "work"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir()
-    work.chmod(0o755)
 
-    bench_user = "loftbench"
-    subprocess.run(["userdel", bench_user], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    subprocess.run(["useradd", "-r", "-M", "-d", str(work / "dovecot"), "-s", "/usr/sbin/nologin", bench_user],
-                   check=True)
-    pw = pwd.getpwnam(bench_user)
-    procs = []
+    pw, created_user = bl.ensure_bench_user()
+    load_before = os.getloadavg()
+    user = "bench"
+    started: list[bl.Server] = []
     try:
-        # Loft.
-        loft_home = work / "loft"
-        link_tree(src, loft_home / "Maildir")
-        loft_port = free_port()
-        (work / "loft-users").write_text(f"bench:{{PLAIN}}secret:{os.getuid()}:{os.getgid()}::{loft_home}::\n")
-        (work / "loft.conf").write_text(
-            f"base_dir = {work}/loft-run\nlog_path = {work}/loft.log\n"
-            f"mail_location = maildir:{loft_home}/Maildir\nmail_fsync = optimized\nprotocols = imap\nssl = no\n"
-            f"passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN {work}/loft-users\n}}\n"
-            f"userdb {{\n  driver = passwd-file\n  args = {work}/loft-users\n}}\n"
-            f"service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {loft_port}\n  }}\n"
-            "  inet_listener imaps {\n    port = 0\n  }\n}\n")
-        loft = subprocess.Popen([args.imapd, "-c", str(work / "loft.conf")], stdout=subprocess.DEVNULL,
-                                stderr=open(work / "loft.stderr", "wb"))
-        procs.append(loft)
-        wait_port(loft_port, loft, "loft-imapd")
-
-        # Dovecot.
-        dv_home = work / "dovecot"
-        link_tree(src, dv_home / "Maildir", owner=(pw.pw_uid, pw.pw_gid))
-        dv_port = free_port()
-        (work / "dovecot-users").write_text(
-            f"bench:{{PLAIN}}secret:{pw.pw_uid}:{pw.pw_gid}::{dv_home}::\n")
-        (work / "dovecot.conf").write_text(
-            f"base_dir = {work}/dovecot-run\nlog_path = {work}/dovecot.log\nstate_dir = {work}/dovecot-state\n"
-            "protocols = imap\nssl = no\ndisable_plaintext_auth = no\nlisten = 127.0.0.1\n"
-            f"mail_location = maildir:~/Maildir\nmail_fsync = optimized\nfirst_valid_uid = 1\n"
-            f"default_internal_user = {bench_user}\ndefault_login_user = {bench_user}\n"
-            f"passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN {work}/dovecot-users\n}}\n"
-            f"userdb {{\n  driver = passwd-file\n  args = {work}/dovecot-users\n}}\n"
-            f"service imap-login {{\n  inet_listener imap {{\n    port = {dv_port}\n  }}\n"
-            "  inet_listener imaps {\n    port = 0\n  }\n}\n")
-        for d in ("dovecot-run", "dovecot-state"):
-            (work / d).mkdir()
-        dovecot = subprocess.Popen(["dovecot", "-F", "-c", str(work / "dovecot.conf")],
-                                   stdout=subprocess.DEVNULL, stderr=open(work / "dovecot.stderr", "wb"))
-        procs.append(dovecot)
-        wait_port(dv_port, dovecot, "dovecot")
-
-        servers = {"Loft": Conn(loft_port, "bench", "secret"), "Dovecot": Conn(dv_port, "bench", "secret")}
+        for server in (bl.LoftDaemons(work, {"imap": args.imapd}),
+                       bl.Dovecot(work, (pw.pw_uid, pw.pw_gid), ("imap",))):
+            server.write_users([user])
+            bl.link_maildir(src, server.home(user) / "Maildir", server.owner)
+            server.start()
+            started.append(server)
+        servers = {sv.name: Conn(sv.ports["imap"], user, bl.PASSWORD) for sv in started}
         select = {}
         for name, conn in servers.items():
             t, lines = conn.command("SELECT INBOX")
@@ -310,42 +226,31 @@ def main() -> None:
                     t, _ = conn.command(command_text(cmd, round_no))
                     times[(name, label)].append(t)
     finally:
-        for p in procs:
-            p.terminate()
-            try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        subprocess.run(["userdel", bench_user], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for server in started:
+            server.stop()
+        bl.remove_bench_user(created_user)
 
-    med = statistics.median
-    load = os.getloadavg()
-    out = [
-        f"# SORT and THREAD benchmark, {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
-        "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Linux {platform.release()}; load average "
-        f"{load[0]:.1f} at the end. Made by `make bench-sort-thread` (bench/imap_sort/run_bench.py); "
+    med = bl.median
+    out = bl.report_head("SORT and THREAD benchmark", cache, load_before) + [
+        "Made by `make bench-sort-thread` (bench/imap_sort/run_bench.py); "
         f"{args.messages:,} messages (seed {args.seed}), warm: each command ran twice on each server before "
         f"timing, then {args.rounds} interleaved rounds (Loft, Dovecot, Loft, ...). Times are from sending the "
-        "command to the tagged OK, one connection per server, on loopback. Dovecot "
-        + subprocess.run(["dovecot", "--version"], stdout=subprocess.PIPE, text=True).stdout.strip()
-        + " with its defaults (mail_fsync = optimized on both; nothing here writes mail).",
+        "command to the tagged OK, one connection per server, on loopback. Dovecot with its defaults "
+        "(mail_fsync = optimized on both; nothing here writes mail).",
         "",
-        "| command | Loft median ms | Dovecot median ms | Loft / Dovecot time | Loft min–max | Dovecot min–max | same answer |",
-        "|---|---:|---:|---:|---|---|---|",
     ]
+    rows = []
     for label, _ in COMMANDS:
         lt, dt = times[("Loft", label)], times[("Dovecot", label)]
         same = "yes" if answers[("Loft", label)] == answers[("Dovecot", label)] else "no"
-        out.append(f"| {label} | {med(lt) * 1000:.1f} | {med(dt) * 1000:.1f} | {med(lt) / med(dt):.2f} | "
-                   f"{min(lt) * 1000:.1f}–{max(lt) * 1000:.1f} | {min(dt) * 1000:.1f}–{max(dt) * 1000:.1f} | {same} |")
+        rows.append([label, f"{med(lt) * 1000:.1f}", f"{med(dt) * 1000:.1f}", f"{med(lt) / med(dt):.2f}",
+                     bl.spread([x * 1000 for x in lt], "{:.1f}"), bl.spread([x * 1000 for x in dt], "{:.1f}"), same])
+    out += bl.table(["command", "Loft median ms", "Dovecot median ms", "Loft / Dovecot time", "Loft min–max",
+                     "Dovecot min–max", "same answer"], rows, right={1, 2, 3})
     out.append("")
     out.append(f"First SELECT (index built from the uidlist): Loft {select['Loft'] * 1000:.0f} ms, "
                f"Dovecot {select['Dovecot'] * 1000:.0f} ms.")
-    text = "\n".join(out) + "\n"
-    print(text)
-    if args.markdown:
-        pathlib.Path(args.markdown).write_text(text)
+    bl.write_report(out, args.markdown)
 
 
 if __name__ == "__main__":

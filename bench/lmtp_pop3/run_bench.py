@@ -4,7 +4,8 @@
 
 Both servers run side by side on loopback with the same settings that matter
 (mail_fsync = optimized, maildir:~/Maildir, the same passwd-file users, the
-same hostname): loft-lmtpd and loft-pop3d from the release build, and
+same hostname; bench/common/benchlib.py writes both configurations):
+loft-lmtpd and loft-pop3d from the release build, each on its own, and
 Debian's Dovecot 2.3 (dovecot -F, a temporary config; its mail belongs to the
 unprivileged system user `loftbench`, created here if missing, because
 Dovecot refuses to access mail as root).
@@ -56,28 +57,16 @@ import datetime
 import math
 import os
 import pathlib
-import platform
-import pwd
 import random
 import re
 import shutil
-import signal
-import socket
-import statistics
 import subprocess
 import sys
 import time
 
-BENCH_USER = "loftbench"
-PASSWORD = "secret"
-DOMAIN = "example.org"
-HOSTNAME = "bench.example"
-SYNC_CALLS = ("fsync", "fdatasync", "syncfs")
-
-
-def fail(msg: str) -> None:
-    raise SystemExit(f"run_bench: {msg}")
-
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "common"))
+import benchlib as bl  # noqa: E402
+from benchlib import DOMAIN, HOSTNAME, PASSWORD, fail  # noqa: E402
 
 # ---------------------------------------------------------------------------
 # The POP3 mailbox.
@@ -131,284 +120,51 @@ def pop3_message(rnd: random.Random, n: int, t: float, size: int) -> bytes:
     return ("\n".join(head) + "\n\n" + "\n".join(body) + "\n").encode()
 
 
-def generate_pop3_maildir(maildir: pathlib.Path, count: int, seed: int) -> None:
+def pop3_files(count: int, seed: int):
+    """(file name, bytes, mtime) of each message of the POP3 Maildir."""
     rnd = random.Random(seed)
-    tmp = maildir.with_name(maildir.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    for d in ("cur", "new", "tmp"):
-        (tmp / d).mkdir(parents=True)
     start = datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc).timestamp()
-    uidlist = []
     for n in range(1, count + 1):
         size = int(min(2_000_000, max(800, rnd.lognormvariate(math.log(8000), 1.5))))
         t = start + n * 600
         data = pop3_message(rnd, n, t, size)
         vsize = len(data) + data.count(b"\n")  # CRLF size: what RETR sends before dot-stuffing
-        fname = f"{int(t)}.M{n}P1.{HOSTNAME},S={len(data)},W={vsize}:2,S"
-        path = tmp / "cur" / fname
-        path.write_bytes(data)
-        os.utime(path, (t, t))
-        uidlist.append(f"{n} :{fname}\n")
-    (tmp / "dovecot-uidlist").write_text(f"3 V1735689600 N{count + 1} G{'%032x' % (seed + 1)}\n" + "".join(uidlist))
-    shutil.rmtree(maildir, ignore_errors=True)
-    tmp.rename(maildir)
+        yield f"{int(t)}.M{n}P1.{HOSTNAME},S={len(data)},W={vsize}:2,S", data, t
 
 
-def link_tree(src: pathlib.Path, dst: pathlib.Path, owner) -> None:
-    """dst/{cur,new,tmp}: hard links to src's message files, a copy of its uidlist, no index."""
-    if dst.exists():
-        shutil.rmtree(dst)
-    for d in ("cur", "new", "tmp"):
-        (dst / d).mkdir(parents=True)
-    for f in os.scandir(src / "cur"):
-        os.link(f.path, dst / "cur" / f.name)
-    shutil.copy(src / "dovecot-uidlist", dst / "dovecot-uidlist")
-    for root, dirs, files in os.walk(dst.parent):
-        os.chown(root, *owner)
-        for name in files:
-            os.chown(os.path.join(root, name), *owner)
+def generate_pop3_maildir(maildir: pathlib.Path, count: int, seed: int) -> None:
+    bl.generate_maildir(maildir, pop3_files(count, seed), uidvalidity=1735689600, guid=seed + 1)
+
+
 
 
 # ---------------------------------------------------------------------------
-# Processes.
+# The servers: what each side reports of its settings, what to trace.
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port: int, proc: subprocess.Popen, what: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            fail(f"{what} exited with {proc.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    fail(f"{what} did not listen on {port}")
+def loft_settings(threads: int) -> str:
+    if threads:
+        pools = f"--threads {threads} (blocking pool threads)"
+    else:  # the defaults, as the sources define them
+        repo = pathlib.Path(__file__).resolve().parents[2]
+        pools = []
+        for d in ("lmtpd", "pop3d"):
+            m = re.search(r"kDefaultPoolThreads\s*=\s*(\d+)", (repo / "daemons" / d / "main.cpp").read_text())
+            pools.append(f"loft-{d} {m.group(1) if m else '?'}")
+        pools = "their default blocking pools (" + ", ".join(pools) + " threads)"
+    return (f"loft-lmtpd and loft-pop3d each one process with one I/O thread and {pools}; "
+            "no other setting beyond the common ones above.")
 
 
-def descendants(pid: int) -> list[int]:
-    """pid and every process below it (for strace -p)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = pathlib.Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
-        children.setdefault(ppid, []).append(int(entry))
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo += children.get(p, [])
-    return out
+def dovecot_settings(s: bl.Dovecot) -> str:
+    out = s.settings(("lmtp", "pop3", "pop3-login"))
+    out.append(f"lmtp_user_concurrency_limit = {s.doveconf('lmtp_user_concurrency_limit')}")
+    return "; ".join(out) + " (Debian's defaults: the config sets none of them but mail_fsync)."
 
 
-def tree_cpu(pid: int) -> float:
-    """CPU seconds (user + system) of pid and every process below it, including
-    the children they have already reaped (cutime/cstime): Dovecot's pop3
-    processes exit after one session and its master reaps them, so the
-    difference of two readings is what the whole server spent between them."""
-    ticks = 0
-    for p in descendants(pid):
-        try:
-            stat = pathlib.Path(f"/proc/{p}/stat").read_text()
-        except OSError:
-            continue
-        f = stat[stat.rindex(")") + 2:].split()
-        ticks += int(f[11]) + int(f[12]) + int(f[13]) + int(f[14])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-class Server:
-    """One side of the comparison: its ports, users, homes and processes."""
-
-    def __init__(self, name: str, work: pathlib.Path, owner):
-        self.name = name
-        self.dir = work / name.lower()
-        self.dir.mkdir()
-        self.owner = owner  # (uid, gid) of its users' mail
-        self.lmtp_port = free_port()
-        self.pop3_port = free_port()
-        self.procs: list[subprocess.Popen] = []
-        self.lmtp_pid = 0  # the process(es) to trace: loft-lmtpd / dovecot's master
-        self.pop3_pid = 0
-
-    def home(self, user: str) -> pathlib.Path:
-        return self.dir / "home" / user.split("@")[0]
-
-    def write_users(self, users: list[str]) -> None:
-        lines = []
-        for u in users:
-            home = self.home(u)
-            home.mkdir(parents=True, exist_ok=True)
-            os.chown(home, *self.owner)
-            lines.append(f"{u}:{{PLAIN}}{PASSWORD}:{self.owner[0]}:{self.owner[1]}::{home}::\n")
-        (self.dir / "users").write_text("".join(lines))
-
-    def common_config(self) -> str:
-        return (f"base_dir = {self.dir}/run\nlog_path = {self.dir}/server.log\n"
-                "protocols = lmtp pop3\nssl = no\ndisable_plaintext_auth = no\n"
-                f"hostname = {HOSTNAME}\npostmaster_address = postmaster@{DOMAIN}\n"
-                "mail_location = maildir:~/Maildir\nmail_fsync = optimized\n"
-                f"passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN {self.dir}/users\n}}\n"
-                f"userdb {{\n  driver = passwd-file\n  args = {self.dir}/users\n}}\n"
-                f"service lmtp {{\n  inet_listener lmtp {{\n    address = 127.0.0.1\n    port = {self.lmtp_port}\n  }}\n}}\n"
-                f"service pop3-login {{\n  inet_listener pop3 {{\n    address = 127.0.0.1\n    port = {self.pop3_port}\n  }}\n"
-                "  inet_listener pop3s {\n    port = 0\n  }\n}\n")
-
-    def stop(self) -> None:
-        for p in reversed(self.procs):
-            stop(p)
-        self.procs = []
-
-
-class Loft(Server):
-    def __init__(self, work, lmtpd: str, pop3d: str, threads: int):
-        super().__init__("Loft", work, (os.getuid(), os.getgid()))
-        self.lmtpd, self.pop3d, self.threads = lmtpd, pop3d, threads
-
-    def start(self) -> None:
-        conf = self.dir / "loft.conf"
-        # The daemons run as the invoking user (root under `make`): loft-lmtpd
-        # refuses to write mail as a uid below first_valid_uid (default 500).
-        conf.write_text(self.common_config() + f"first_valid_uid = {min(os.getuid(), 500)}\n")
-        for binary, port, attr in ((self.lmtpd, self.lmtp_port, "lmtp_pid"), (self.pop3d, self.pop3_port, "pop3_pid")):
-            if not binary:
-                continue
-            cmd = [binary, "-c", str(conf)]
-            if self.threads:
-                cmd += ["--threads", str(self.threads)]
-            name = os.path.basename(binary)
-            p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(self.dir / f"{name}.stderr", "wb"))
-            self.procs.append(p)
-            wait_port(port, p, name)
-            setattr(self, attr, p.pid)
-
-    def trace_pids(self, proto: str) -> list[int]:
-        return [self.lmtp_pid if proto == "lmtp" else self.pop3_pid]
-
-    def settings(self) -> str:
-        if self.threads:
-            pools = f"--threads {self.threads} (blocking pool threads)"
-        else:  # the defaults, as the sources define them
-            repo = pathlib.Path(__file__).resolve().parents[2]
-            pools = []
-            for d in ("lmtpd", "pop3d"):
-                m = re.search(r"kDefaultPoolThreads\s*=\s*(\d+)", (repo / "daemons" / d / "main.cpp").read_text())
-                pools.append(f"loft-{d} {m.group(1) if m else '?'}")
-            pools = "their default blocking pools (" + ", ".join(pools) + " threads)"
-        return (f"loft-lmtpd and loft-pop3d each one process with one I/O thread and {pools}; "
-                "no other setting beyond the common ones above.")
-
-
-class Dovecot(Server):
-    def __init__(self, work, owner):
-        super().__init__("Dovecot", work, owner)
-
-    def start(self) -> None:
-        conf = self.dir / "dovecot.conf"
-        for d in ("run", "state"):
-            (self.dir / d).mkdir(exist_ok=True)
-        conf.write_text(self.common_config() + f"state_dir = {self.dir}/state\nlisten = 127.0.0.1\n"
-                        f"first_valid_uid = 1\ndefault_internal_user = {BENCH_USER}\n"
-                        f"default_login_user = {BENCH_USER}\n")
-        self.conf = conf
-        p = subprocess.Popen(["dovecot", "-F", "-c", str(conf)], stdout=subprocess.DEVNULL,
-                             stderr=open(self.dir / "dovecot.stderr", "wb"))
-        self.procs.append(p)
-        wait_port(self.lmtp_port, p, "dovecot (lmtp)")
-        wait_port(self.pop3_port, p, "dovecot (pop3)")
-        self.lmtp_pid = self.pop3_pid = p.pid
-
-    def trace_pids(self, proto: str) -> list[int]:
-        return descendants(self.lmtp_pid)
-
-    def settings(self) -> str:
-        out = []
-        for svc in ("lmtp", "pop3", "pop3-login"):
-            vals = []
-            for key in ("process_limit", "client_limit", "service_count", "process_min_avail"):
-                p = subprocess.run(["doveconf", "-c", str(self.conf), "-h", f"service/{svc}/{key}"],
-                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-                vals.append(f"{key} = {p.stdout.strip() or '?'}")
-            out.append(f"service {svc}: " + ", ".join(vals))
-        for key in ("default_process_limit", "default_client_limit", "lmtp_user_concurrency_limit"):
-            p = subprocess.run(["doveconf", "-c", str(self.conf), "-h", key],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-            out.append(f"{key} = {p.stdout.strip() or '?'}")
-        return "; ".join(out) + " (Debian's defaults: the config sets none of them)."
-
-
-class Attached:
-    """strace -c or perf record attached to running processes for one run."""
-
-    def __init__(self, kind: str, pids: list[int], out: pathlib.Path):
-        self.kind = kind
-        if kind == "strace":
-            cmd = ["strace", "-f", "-c", "-e", "trace=" + ",".join(SYNC_CALLS), "-o", str(out)]
-            for p in pids:
-                cmd += ["-p", str(p)]
-        else:
-            cmd = ["perf", "record", "-q", "-g", "-o", str(out), "-p", ",".join(map(str, pids))]
-        self.errfile = out.with_suffix(".stderr")
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(self.errfile, "wb"))
-        if kind == "strace":  # wait until every process is attached
-            deadline = time.monotonic() + 20
-            while self.errfile.read_text(errors="replace").count("attached") < len(pids):
-                if time.monotonic() > deadline or self.proc.poll() is not None:
-                    fail(f"strace did not attach: {self.errfile.read_text(errors='replace')}")
-                time.sleep(0.05)
-        else:
-            time.sleep(1.0)
-
-    def finish(self) -> None:
-        self.proc.send_signal(signal.SIGINT)
-        try:
-            self.proc.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
-def strace_syncs(trace: pathlib.Path) -> dict[str, int]:
-    """fsync / fdatasync / syncfs calls in an `strace -c` summary."""
-    counts = {c: 0 for c in SYNC_CALLS}
-    for line in trace.read_text().splitlines():
-        f = line.split()
-        if len(f) >= 5 and f[-1] in SYNC_CALLS:
-            counts[f[-1]] = int(f[3])
-    return counts
-
-
-def perf_top(data: pathlib.Path, limit: int = 20) -> list[str]:
-    """The symbols with the most self time in a `perf record` file."""
-    p = subprocess.run(["perf", "report", "-i", str(data), "--stdio", "--no-children", "-g", "none",
-                        "--sort", "dso,symbol", "--percent-limit", "0.5"],
-                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    rows = []
-    for line in p.stdout.splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        rows.append(re.sub(r"( -)+$", "", re.sub(r"\s+", " ", line).strip()))
-    return rows[:limit]
+def trace_pids(s: bl.Server, proto: str) -> list[int]:
+    """Loft: the daemon of `proto` (strace -f follows its threads); Dovecot:
+    the master and every process below it (strace -f follows new ones)."""
+    return [s.pid_of(proto)] if isinstance(s, bl.LoftDaemons) else s.pids()
 
 
 # ---------------------------------------------------------------------------
@@ -418,36 +174,8 @@ def lmtp_users(tag: str, count: int) -> list[str]:
     return [f"{tag}u{k}@{DOMAIN}" for k in range(count)]
 
 
-def deliver(server: Server, users: list[str], messages: int, sessions: int, size: int) -> tuple[float, float]:
-    """smtp-source -L into `users`; the seconds until the last one exits and the
-    CPU seconds the server spent meanwhile."""
-    per_user, rest = divmod(messages, len(users))
-    if rest or sessions % len(users) and len(users) > 1:
-        fail(f"{messages} messages over {sessions} sessions do not split evenly over {len(users)} users")
-    sess = sessions if len(users) == 1 else sessions // len(users)
-    cpu0 = tree_cpu(server.lmtp_pid)
-    t0 = time.perf_counter()
-    procs = []
-    for u in users:
-        procs.append(subprocess.Popen(
-            ["smtp-source", "-L", "-d", "-s", str(sess), "-m", str(per_user), "-l", str(size),
-             "-S", "LMTP benchmark", "-M", "client.example", "-f", f"sender@{DOMAIN}", "-t", u,
-             f"127.0.0.1:{server.lmtp_port}"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
-    outputs = [p.communicate()[0] for p in procs]
-    elapsed = time.perf_counter() - t0
-    cpu = tree_cpu(server.lmtp_pid) - cpu0
-    for p, out in zip(procs, outputs):
-        if p.returncode != 0:
-            fail(f"{server.name}: smtp-source exited {p.returncode}: {out.decode(errors='replace')[-500:]}")
-    for u in users:  # a fast server that loses mail fails the run
-        md = server.home(u) / "Maildir"
-        got = sum(len(os.listdir(md / d)) for d in ("new", "cur") if (md / d).is_dir())
-        if got != per_user:
-            fail(f"{server.name}: {u} has {got} messages in {md}, {per_user} were delivered")
-    return elapsed, cpu
 
-
-def check_delivered_file(server: Server, user: str, size: int) -> str:
+def check_delivered_file(server: bl.Server, user: str, size: int) -> str:
     """One delivered file's headers must name the recipient; returns its first lines."""
     md = server.home(user) / "Maildir"
     files = sorted((md / "new").iterdir()) + sorted((md / "cur").iterdir())
@@ -458,7 +186,7 @@ def check_delivered_file(server: Server, user: str, size: int) -> str:
     return head.decode(errors="replace")
 
 
-def remove_homes(server: Server, users: list[str]) -> None:
+def remove_homes(server: bl.Server, users: list[str]) -> None:
     for u in users:
         shutil.rmtree(server.home(u) / "Maildir", ignore_errors=True)
 
@@ -484,10 +212,6 @@ def pop3_session(client: str, port: int, user: str, expect: int, checksum: bool)
 
 
 # ---------------------------------------------------------------------------
-
-def spread(xs: list[float], fmt: str = "{:.2f}") -> str:
-    return fmt.format(min(xs)) + "–" + fmt.format(max(xs))
-
 
 def main() -> None:
     ap = argparse.ArgumentParser()
@@ -525,28 +249,16 @@ def main() -> None:
         fail("the POP3 part needs --client (pop3_load)")
 
     cache = pathlib.Path(args.cache_dir)
-    cache.mkdir(parents=True, exist_ok=True)
-    cache.chmod(0o755)
+    work = bl.work_dir(cache)
     src = cache / f"pop3-maildir-{args.pop3_messages}-{args.seed}"
     if do_pop3 and not (src / "dovecot-uidlist").exists():
         print(f"generating {args.pop3_messages} messages into {src} ...", flush=True)
         generate_pop3_maildir(src, args.pop3_messages, args.seed)
-    work = cache / "work"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir()
-    work.chmod(0o755)
 
-    created_user = False
-    try:
-        pw = pwd.getpwnam(BENCH_USER)
-    except KeyError:
-        subprocess.run(["useradd", "-r", "-M", "-d", "/nonexistent", "-s", "/usr/sbin/nologin", BENCH_USER],
-                       check=True)
-        created_user = True
-        pw = pwd.getpwnam(BENCH_USER)
+    pw, created_user = bl.ensure_bench_user()
     load_before = os.getloadavg()
 
-    servers: dict[str, Server] = {}
+    servers: dict[str, bl.Server] = {}
     workloads = [("one user", 1), (f"{args.users} users", args.users)]
     lmtp_times = {(n, w): [] for n in names for w, _ in workloads}
     lmtp_cpu = {(n, w): [] for n in names for w, _ in workloads}
@@ -562,23 +274,27 @@ def main() -> None:
             for wi, (_, k) in enumerate(workloads):
                 users += lmtp_users(f"r{r}w{wi}", k)
         for n in names:
-            s = (Loft(work, args.lmtpd if do_lmtp else "", args.pop3d if do_pop3 else "", args.threads)
-                 if n == "Loft" else Dovecot(work, (pw.pw_uid, pw.pw_gid)))
+            if n == "Loft":
+                daemons = {"lmtp": args.lmtpd if do_lmtp else "", "pop3": args.pop3d if do_pop3 else ""}
+                s = bl.LoftDaemons(work, {k: v for k, v in daemons.items() if v},
+                                   ("--threads", str(args.threads)) if args.threads else ())
+            else:
+                s = bl.Dovecot(work, (pw.pw_uid, pw.pw_gid), ("lmtp", "pop3"))
             s.write_users(users)
             s.start()
             servers[n] = s
-            settings[n] = s.settings()
+            settings[n] = loft_settings(args.threads) if n == "Loft" else dovecot_settings(s)
 
         if do_lmtp:
             for n, s in servers.items():  # warm-up: Dovecot forks its lmtp processes here
-                deliver(s, lmtp_users("warm", 1), args.sessions * 20, args.sessions, args.size)
+                bl.smtp_source(s, lmtp_users("warm", 1), args.sessions * 20, args.sessions, args.size)
                 headers[n] = check_delivered_file(s, lmtp_users("warm", 1)[0], args.size)
                 remove_homes(s, lmtp_users("warm", 1))
             for r in range(args.rounds):
                 for wi, (w, k) in enumerate(workloads):
                     for n, s in servers.items():
                         us = lmtp_users(f"r{r}w{wi}", k)
-                        t, cpu = deliver(s, us, args.messages, args.sessions, args.size)
+                        t, cpu = bl.smtp_source(s, us, args.messages, args.sessions, args.size)
                         lmtp_times[(n, w)].append(t)
                         lmtp_cpu[(n, w)].append(cpu)
                         print(f"lmtp round {r + 1} {w} {n}: {t:.2f} s, {args.messages / t:.0f} messages/s, "
@@ -586,18 +302,18 @@ def main() -> None:
                         remove_homes(s, us)
             for n, s in servers.items():  # unmeasured: sync calls per message
                 trace = work / f"strace-{n}.txt"
-                a = Attached("strace", s.trace_pids("lmtp"), trace)
-                deliver(s, lmtp_users("sync", 1), args.sample, args.sessions, args.size)
+                a = bl.Attached("strace", trace_pids(s, "lmtp"), trace)
+                bl.smtp_source(s, lmtp_users("sync", 1), args.sample, args.sessions, args.size)
                 a.finish()
-                syncs[n] = strace_syncs(trace)
+                syncs[n] = bl.strace_syncs(trace)
                 remove_homes(s, lmtp_users("sync", 1))
             if args.perf and "Loft" in servers:
                 s = servers["Loft"]
                 data = work / "perf-lmtp.data"
-                a = Attached("perf", s.trace_pids("lmtp"), data)
-                deliver(s, lmtp_users("perf", 1), args.messages, args.sessions, args.size)
+                a = bl.Attached("perf", trace_pids(s, "lmtp"), data)
+                bl.smtp_source(s, lmtp_users("perf", 1), args.messages, args.sessions, args.size)
                 a.finish()
-                profiles["loft-lmtpd"] = perf_top(data)
+                profiles["loft-lmtpd"] = bl.perf_top(data)
                 remove_homes(s, lmtp_users("perf", 1))
 
         if do_pop3:
@@ -605,14 +321,14 @@ def main() -> None:
             answers = {}
             for r in range(args.rounds):
                 for s in servers.values():
-                    link_tree(src, s.home(user) / "Maildir", s.owner)
+                    bl.link_maildir(src, s.home(user) / "Maildir", s.owner)
                 for kind in ("cold", "warm"):
                     for n, s in servers.items():
-                        cpu0 = tree_cpu(s.pop3_pid)
-                        res = pop3_session(args.client, s.pop3_port, user, args.pop3_messages,
+                        cpu0 = s.cpu()
+                        res = pop3_session(args.client, s.ports["pop3"], user, args.pop3_messages,
                                            checksum=(kind == "cold"))
                         time.sleep(0.2)  # let Dovecot's master reap the session's pop3 process
-                        res["server_cpu"] = tree_cpu(s.pop3_pid) - cpu0
+                        res["server_cpu"] = s.cpu() - cpu0
                         pop3[(n, kind)].append(res)
                         if kind == "cold":
                             answers.setdefault(n, res)
@@ -624,32 +340,18 @@ def main() -> None:
             if args.perf and "Loft" in servers:
                 s = servers["Loft"]
                 data = work / "perf-pop3.data"
-                a = Attached("perf", s.trace_pids("pop3"), data)
-                pop3_session(args.client, s.pop3_port, user, args.pop3_messages, checksum=False)
+                a = bl.Attached("perf", trace_pids(s, "pop3"), data)
+                pop3_session(args.client, s.ports["pop3"], user, args.pop3_messages, checksum=False)
                 a.finish()
-                profiles["loft-pop3d"] = perf_top(data)
+                profiles["loft-pop3d"] = bl.perf_top(data)
     finally:
         for s in servers.values():
             s.stop()
-        if created_user:
-            subprocess.run(["userdel", BENCH_USER], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        bl.remove_bench_user(created_user)
 
     # -----------------------------------------------------------------------
-    med = statistics.median
-    load_after = os.getloadavg()
-    fs = subprocess.run(["stat", "-f", "-c", "%T", str(cache)], stdout=subprocess.PIPE).stdout.decode().strip()
-    dv_version = subprocess.run(["dovecot", "--version"], stdout=subprocess.PIPE, text=True).stdout.strip()
-    cpu = ""
-    for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    out = [
-        f"# LMTP and POP3 benchmark, {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
-        "",
-        f"Machine: {platform.machine()} ({cpu}), {os.cpu_count()} CPUs, Linux {platform.release()}, file system "
-        f"{fs} ({cache}); load average {load_before[0]:.1f} before, {load_after[0]:.1f} after (the machine is "
-        "shared: absolute rates vary between runs, the interleaved ratios less). Dovecot " + dv_version + ".",
+    med = bl.median
+    out = bl.report_head("LMTP and POP3 benchmark", cache, load_before) + [
         "Made by `make bench-lmtp-pop3` (bench/lmtp_pop3/run_bench.py); arguments: "
         f"`{' '.join(sys.argv[1:])}`. {args.rounds} interleaved rounds (Loft, Dovecot, Loft, ...); "
         "medians, min–max over the rounds. Both servers: mail_fsync = optimized, "
@@ -660,7 +362,7 @@ def main() -> None:
         return f"{med(xs) * 1000 / per:.2f}" if xs else "–"
 
     def ratio(a: list[float], b: list[float]) -> str:
-        return f"{med(b) / med(a):.2f}" if a and b else "–"
+        return f"{med(b) / med(a):.2f}" if a and b and med(a) else "–"  # a tiny run may use no CPU tick
 
     def rounds(xs: list[float]) -> str:
         return ", ".join(f"{x:.2f}" for x in xs) or "–"
@@ -677,28 +379,28 @@ def main() -> None:
             "homes; after every run each Maildir held exactly the messages sent to it (counted in new/ and "
             "cur/). Time: from starting smtp-source to its exit. Server CPU: user + system time of the "
             "server's processes during the run (Dovecot: the master and every process below it, exited ones "
-            "included; Loft: loft-lmtpd), per message: less sensitive to the other load on the machine than "
+            "included; Loft: loft-lmtpd and loft-pop3d, which idles meanwhile), per message: less sensitive to the other load on the machine than "
             "the wall time.",
             "",
-            "| workload | Loft messages/s | Dovecot messages/s | Loft / Dovecot | Loft rounds (s) | "
-            "Dovecot rounds (s) | Loft CPU ms/message | Dovecot CPU ms/message | Dovecot / Loft CPU |",
-            "|---|---:|---:|---:|---|---|---:|---:|---:|",
         ]
+        rows = []
         for w, _ in workloads:
             lt, dt = lmtp_times.get(("Loft", w), []), lmtp_times.get(("Dovecot", w), [])
             lc, dc = lmtp_cpu.get(("Loft", w), []), lmtp_cpu.get(("Dovecot", w), [])
             lr = f"{args.messages / med(lt):.0f}" if lt else "–"
             dr = f"{args.messages / med(dt):.0f}" if dt else "–"
-            out.append(f"| {w} | {lr} | {dr} | {ratio(lt, dt)} | {rounds(lt)} | {rounds(dt)} | "
-                       f"{ms(lc, args.messages)} | {ms(dc, args.messages)} | {ratio(lc, dc)} |")
+            rows.append([w, lr, dr, ratio(lt, dt), rounds(lt), rounds(dt), ms(lc, args.messages),
+                         ms(dc, args.messages), ratio(lc, dc)])
+        out += bl.table(["workload", "Loft messages/s", "Dovecot messages/s", "Loft / Dovecot", "Loft rounds (s)",
+                         "Dovecot rounds (s)", "Loft CPU ms/message", "Dovecot CPU ms/message",
+                         "Dovecot / Loft CPU"], rows, right={1, 2, 3, 6, 7, 8})
         out += ["", f"Sync calls per delivered message (an unmeasured run of {args.sample} messages to one "
                 f"user over {args.sessions} sessions under `strace -f -c -e trace=fsync,fdatasync,syncfs` "
                 "attached to the server: Dovecot's master and all its processes, following new ones; "
-                "every thread of loft-lmtpd):", "",
-                "| server | fsync | fdatasync | syncfs | total per message |", "|---|---:|---:|---:|---:|"]
-        for n, c in syncs.items():
-            out.append(f"| {n} | {c['fsync'] / args.sample:.2f} | {c['fdatasync'] / args.sample:.2f} | "
-                       f"{c['syncfs'] / args.sample:.2f} | {sum(c.values()) / args.sample:.2f} |")
+                "every thread of loft-lmtpd):", ""]
+        out += bl.table(["server", "fsync", "fdatasync", "syncfs", "total per message"],
+                        [[n] + [f"{c[k] / args.sample:.2f}" for k in bl.SYNC_CALLS] +
+                         [f"{sum(c.values()) / args.sample:.2f}"] for n, c in syncs.items()])
         out.append("")
         for n, h in headers.items():
             out += [f"Headers of a message {n} delivered:", "", "```", h.replace("\r\n", "\n"), "```", ""]
@@ -710,14 +412,11 @@ def main() -> None:
             "One session: connect, USER/PASS, STAT, LIST, UIDL, RETR of every message one at a time, QUIT, "
             "timed from connect to the QUIT reply. \"cold\": the first login on a fresh copy of the Maildir "
             "(the uidlist, no index); \"warm\": the next session. MB/s counts the message octets RETR sent "
-            "(10^6 bytes). Server CPU as for LMTP (Loft: loft-pop3d; Dovecot: every process, the session's "
+            "(10^6 bytes). Server CPU as for LMTP (Loft: loft-pop3d, and the idle loft-lmtpd; Dovecot: every process, the session's "
             "pop3 and pop3-login included).",
             "",
-            "| session | Loft messages/s | Loft MB/s | Dovecot messages/s | Dovecot MB/s | Loft / Dovecot | "
-            "Loft rounds (s) | Dovecot rounds (s) | Loft CPU ms/1000 messages | Dovecot CPU ms/1000 messages | "
-            "Dovecot / Loft CPU | client CPU Loft / Dovecot (s) |",
-            "|---|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---|",
         ]
+        rows = []
         for kind in ("cold", "warm"):
             secs = {n: [x["seconds"] for x in pop3.get((n, kind), [])] for n in ("Loft", "Dovecot")}
             scpu = {n: [x["server_cpu"] for x in pop3.get((n, kind), [])] for n in ("Loft", "Dovecot")}
@@ -729,9 +428,13 @@ def main() -> None:
                        for n in ("Loft", "Dovecot")}
             cpu_med = " / ".join(f"{med([x['cpu'] for x in pop3[(n, kind)]]):.2f}" if pop3.get((n, kind)) else "–"
                                  for n in ("Loft", "Dovecot"))
-            out.append(f"| {kind} | {' | '.join(cells)} | {ratio(secs['Loft'], secs['Dovecot'])} | "
-                       f"{rounds(secs['Loft'])} | {rounds(secs['Dovecot'])} | {per1000['Loft']} | "
-                       f"{per1000['Dovecot']} | {ratio(scpu['Loft'], scpu['Dovecot'])} | {cpu_med} |")
+            rows.append([kind, *cells, ratio(secs["Loft"], secs["Dovecot"]), rounds(secs["Loft"]),
+                         rounds(secs["Dovecot"]), per1000["Loft"], per1000["Dovecot"],
+                         ratio(scpu["Loft"], scpu["Dovecot"]), cpu_med])
+        out += bl.table(["session", "Loft messages/s", "Loft MB/s", "Dovecot messages/s", "Dovecot MB/s",
+                         "Loft / Dovecot", "Loft rounds (s)", "Dovecot rounds (s)", "Loft CPU ms/1000 messages",
+                         "Dovecot CPU ms/1000 messages", "Dovecot / Loft CPU", "client CPU Loft / Dovecot (s)"],
+                        rows, right={1, 2, 3, 4, 5, 8, 9, 10})
         out.append("")
         checks = []
         for n in names:
@@ -756,10 +459,7 @@ def main() -> None:
         out += [f"## Profile of {name} (`perf record -g`, one extra run, self time, top symbols)", "", "```"]
         out += rows
         out += ["```", ""]
-    text = "\n".join(out)
-    print(text)
-    if args.markdown:
-        pathlib.Path(args.markdown).write_text(text)
+    bl.write_report(out, args.markdown)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -17,24 +17,24 @@
    Then one more run of each, 500 messages, under `strace -f -c` to count the
    fsync, fdatasync and syncfs calls per message.
 
-Dovecot refuses to access mail as root, so its side runs as a temporary
-system user (useradd here, userdel at the end) on the same file system. The
-report goes to --markdown (bench/results/storage-DATE.md) and stdout.
+Dovecot refuses to access mail as root, so its side runs as the system user
+`loftbench` (bench/common/benchlib.py: created here if missing, and removed
+at the end only then) on the same file system. The report goes to
+--markdown (bench/results/storage-DATE.md) and stdout.
 """
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
 import pathlib
-import platform
-import pwd
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "common"))
+import benchlib as bl  # noqa: E402
 
 
 def run(cmd, **kw):
@@ -45,18 +45,16 @@ def run(cmd, **kw):
 
 
 class Dovecot:
-    def __init__(self, work: pathlib.Path):
-        self.name = "loftbench"
-        subprocess.run(["userdel", self.name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.work = work
-        self.home = work / "dovecot-home"
-        run(["useradd", "-r", "-M", "-d", str(self.home), "-s", "/usr/sbin/nologin", self.name])
-        pw = pwd.getpwnam(self.name)
+    """doveadm as the mail owner on a home of its own: no server runs."""
+
+    def __init__(self, work: pathlib.Path, pw):
+        self.name = pw.pw_name
         self.uid, self.gid = pw.pw_uid, pw.pw_gid
+        self.home = work / "dovecot-home"
         self.conf = work / "dovecot.conf"
         self.conf.write_text(
-            "mail_location = maildir:~/Maildir\n"
-            f"mail_uid = {self.name}\nmail_gid = {self.name}\n"
+            f"mail_location = maildir:{self.home}/Maildir\n"
+            f"mail_uid = {self.uid}\nmail_gid = {self.gid}\n"
             "first_valid_uid = 1\nfirst_valid_gid = 1\n"
             f"base_dir = {work}/run\nlog_path = /dev/stderr\nssl = no\n"
             "mail_fsync = optimized\n"
@@ -84,18 +82,10 @@ class Dovecot:
         m = re.search(r"messages=(\d+)", p.stdout.decode())
         return int(m.group(1)) if m else -1
 
-    def close(self):
-        subprocess.run(["userdel", self.name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-
-def strace_syncs(trace: pathlib.Path) -> int:
-    """Calls of fsync + fdatasync + syncfs in an `strace -c` summary."""
-    total = 0
-    for line in trace.read_text().splitlines():
-        f = line.split()
-        if len(f) >= 5 and f[-1] in ("fsync", "fdatasync", "syncfs"):
-            total += int(f[3])
-    return total
+def syncs_per_message(trace: pathlib.Path, messages: int) -> float:
+    """fsync + fdatasync + syncfs calls in an `strace -c` summary, per message."""
+    return sum(bl.strace_syncs(trace).values()) / messages
 
 
 def main():
@@ -112,12 +102,7 @@ def main():
     args = ap.parse_args()
 
     cache = pathlib.Path(args.cache_dir)
-    cache.mkdir(parents=True, exist_ok=True)
-    cache.chmod(0o755)
-    work = cache / "work"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir()
-    work.chmod(0o755)
+    work = bl.work_dir(cache)
     load_before = os.getloadavg()
 
     # 1. Open + list.
@@ -127,7 +112,8 @@ def main():
     open_count = int(re.search(r"^messages (\d+)", out, re.M).group(1))
 
     # 2. Saves.
-    dv = Dovecot(work)
+    pw, created_user = bl.ensure_bench_user()
+    dv = Dovecot(work, pw)
     try:
         mbox_dir = work / "mbox"
         mbox_dir.mkdir()
@@ -171,31 +157,25 @@ def main():
         # fsync/fdatasync/syncfs calls per message.
         syncs = {}
         trace = work / "strace-loft-each.txt"
-        run(["strace", "-f", "-c", "-e", "trace=fsync,fdatasync,syncfs", "-o", str(trace), args.bench, "save",
-             f"--maildir={loft_dir}", f"--count={args.sample}", f"--size={args.size}", "--batch=1"])
-        syncs["loft_each"] = strace_syncs(trace) / args.sample
+        run(bl.strace_prefix(trace) + [args.bench, "save", f"--maildir={loft_dir}", f"--count={args.sample}",
+                                       f"--size={args.size}", "--batch=1"])
+        syncs["loft_each"] = syncs_per_message(trace, args.sample)
         trace = work / "strace-loft-batch.txt"
-        run(["strace", "-f", "-c", "-e", "trace=fsync,fdatasync,syncfs", "-o", str(trace), args.bench, "save",
-             f"--maildir={loft_dir}", f"--count={args.sample}", f"--size={args.size}", f"--batch={args.sample}"])
-        syncs["loft_batch"] = strace_syncs(trace) / args.sample
+        run(bl.strace_prefix(trace) + [args.bench, "save", f"--maildir={loft_dir}", f"--count={args.sample}",
+                                       f"--size={args.size}", f"--batch={args.sample}"])
+        syncs["loft_batch"] = syncs_per_message(trace, args.sample)
         dv.fresh_home()
         trace = work / "strace-dovecot.txt"
-        dv.import_mbox(sample_dir, prefix=["strace", "-f", "-c", "-e", "trace=fsync,fdatasync,syncfs", "-o", str(trace)])
-        syncs["dovecot"] = strace_syncs(trace) / args.sample
+        dv.import_mbox(sample_dir, prefix=bl.strace_prefix(trace))
+        syncs["dovecot"] = syncs_per_message(trace, args.sample)
     finally:
-        dv.close()
+        bl.remove_bench_user(created_user)
         shutil.rmtree(work, ignore_errors=True)
 
-    med = statistics.median
+    med = bl.median
     rate = lambda s: args.count / s  # noqa: E731
-    load_after = os.getloadavg()
-    fs = subprocess.run(["stat", "-f", "-c", "%T", str(cache)], stdout=subprocess.PIPE).stdout.decode().strip()
-    lines = [
-        f"# Storage benchmark, {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
-        "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Linux {platform.release()}, "
-        f"file system {fs} ({cache}); load average {load_before[0]:.1f} before, {load_after[0]:.1f} after "
-        "(the machine is shared: absolute times vary between runs, the interleaved ratios less).",
+    rounds = lambda xs: ", ".join(f"{x:.2f}" for x in xs)  # noqa: E731
+    lines = bl.report_head("Storage benchmark", cache, load_before) + [
         "Made by `make bench-storage` (bench/storage/run_bench.py, bench/storage/bench_storage.cpp); "
         f"arguments: `{' '.join(sys.argv[1:])}`.",
         "",
@@ -204,10 +184,9 @@ def main():
         f"{open_count} messages (1 KB each, made once and cached), index warm: `Mailbox::open(INBOX)` "
         f"read-only plus `View::uid`/`View::flags` of every message, {len(open_ms)} runs in one process.",
         "",
-        "| median | min | max | target |",
-        "|---|---|---|---|",
-        f"| {med(open_ms):.2f} ms | {min(open_ms):.2f} ms | {max(open_ms):.2f} ms | < 20 ms "
-        f"({'met' if med(open_ms) < 20 else 'NOT met'}) |",
+        *bl.table(["median", "min", "max", "target"],
+                  [[f"{med(open_ms):.2f} ms", f"{min(open_ms):.2f} ms", f"{max(open_ms):.2f} ms",
+                    f"< 20 ms ({'met' if med(open_ms) < 20 else 'NOT met'})"]], right=set()),
         "",
         f"## Save {args.count} messages of {args.size} bytes, mail_fsync = optimized",
         "",
@@ -216,14 +195,11 @@ def main():
         "(`doveadm save` stores one message per process; it is not a storage figure but is shown "
         "below for reference).",
         "",
-        "| | median | messages/s | rounds (s) | fsync+fdatasync+syncfs per message |",
-        "|---|---|---|---|---|",
-        f"| Loft, one commit per message | {med(loft_each):.2f} s | {rate(med(loft_each)):.0f} | "
-        f"{', '.join(f'{x:.2f}' for x in loft_each)} | {syncs['loft_each']:.2f} |",
-        f"| Loft, one transaction | {med(loft_batch):.2f} s | {rate(med(loft_batch)):.0f} | "
-        f"{', '.join(f'{x:.2f}' for x in loft_batch)} | {syncs['loft_batch']:.2f} |",
-        f"| Dovecot 2.3 doveadm import | {med(dovecot):.2f} s | {rate(med(dovecot)):.0f} | "
-        f"{', '.join(f'{x:.2f}' for x in dovecot)} | {syncs['dovecot']:.2f} |",
+        *bl.table(["", "median", "messages/s", "rounds (s)", "fsync+fdatasync+syncfs per message"],
+                  [[label, f"{med(xs):.2f} s", f"{rate(med(xs)):.0f}", rounds(xs), f"{syncs[key]:.2f}"]
+                   for label, xs, key in (("Loft, one commit per message", loft_each, "loft_each"),
+                                          ("Loft, one transaction", loft_batch, "loft_batch"),
+                                          ("Dovecot 2.3 doveadm import", dovecot, "dovecot"))], right=set()),
         "",
         f"Ratio (Dovecot time / Loft time): one commit per message {med(dovecot) / med(loft_each):.2f}x, "
         f"one transaction {med(dovecot) / med(loft_batch):.2f}x (target >= 2x).",
@@ -236,10 +212,7 @@ def main():
         "before renaming its files into place, see docs/durability.md).",
         "",
     ]
-    text = "\n".join(lines)
-    print(text)
-    if args.markdown:
-        pathlib.Path(args.markdown).write_text(text)
+    bl.write_report(lines, args.markdown)
 
 
 if __name__ == "__main__":
