@@ -9,6 +9,7 @@ intact however the reader paces itself, and pipelined commands are answered
 in order, each completely before the next.
 """
 import socket
+import subprocess
 import time
 
 import pytest
@@ -20,6 +21,41 @@ from pop3d_util import Pop3Server, RawPop, crlf, message, undot
 def srv(build_dir, tmp_path):
     with Pop3Server(build_dir, tmp_path, tls=False) as s:
         yield s
+
+
+@pytest.fixture
+def login(srv):
+    """login(rcvbuf=None): a session logged in as alice. `rcvbuf` sets the
+    client's receive buffer before it connects (the window the server is
+    offered), so that the server's socket fills after a few kilobytes."""
+    def open_session(rcvbuf: int | None = None) -> RawPop:
+        if rcvbuf is None:
+            c = srv.raw()
+        else:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+            sock.settimeout(30)
+            sock.connect((srv.host, srv.port))
+            c = RawPop(sock)
+        c.greeting()
+        c.login("alice", "secret")
+        return c
+    return open_session
+
+
+@pytest.fixture
+def kick(srv):
+    """kick(user): `loftadm kick USER`, which must succeed; its output."""
+    exe = srv.build_dir / "daemons" / "loftadm" / "loftadm"
+    if not exe.exists():
+        pytest.skip("loftadm is not built")
+
+    def run(user: str) -> str:
+        out = subprocess.run([str(exe), "-c", str(srv.config_path), "kick", user], capture_output=True,
+                             text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+    return run
 
 
 def rss_anon_kib(pid: int) -> int:
@@ -38,19 +74,13 @@ def big_message(lines: int) -> bytes:
     return b"Subject: big\nMessage-ID: <big@pop3.test>\n\n" + body
 
 
-def test_a_reader_that_stops_holds_the_server_output_bounded(srv):
+def test_a_reader_that_stops_holds_the_server_output_bounded(srv, login):
     big = big_message(160_000)  # about 34 MB
     assert len(big) > 32 * 1024 * 1024
     srv.deliver("alice", big)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     # A small receive window: the server's socket fills after a few hundred
     # kilobytes and the rest must wait in the mail file, not in memory.
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.settimeout(30)
-    sock.connect((srv.host, srv.port))
-    c = RawPop(sock)
-    c.greeting()
-    c.login("alice", "secret")
+    c = login(rcvbuf=4096)
     assert c.cmd("STAT") == f"+OK 1 {len(crlf(big))}"
     before = rss_anon_kib(srv.pid)
     c.send_line("RETR 1")
@@ -77,15 +107,13 @@ def test_a_reader_that_stops_holds_the_server_output_bounded(srv):
     assert f"retr=1/{len(f'+OK {len(crlf(big))} octets') + 2 + len(wire)}, " in log
 
 
-def test_pipelined_commands_are_answered_in_order(srv):
+def test_pipelined_commands_are_answered_in_order(srv, login):
     small = [message(n, body_lines=n) for n in range(1, 6)]
     big = big_message(3_000)  # more than one 256 KiB piece
     for m in small[:2] + [big] + small[2:]:
         srv.deliver("alice", m)
     msgs = small[:2] + [big] + small[2:]
-    c = srv.raw()
-    c.greeting()
-    c.login("alice", "secret")
+    c = login()
     # One write: every command arrives before the first answer goes out.
     c.send(b"".join(f"RETR {i}\r\n".encode() for i in range(1, 7)) + b"LIST 3\r\nRETR 9\r\nNOOP\r\n")
     for i, m in enumerate(msgs, start=1):
@@ -98,13 +126,11 @@ def test_pipelined_commands_are_answered_in_order(srv):
     assert c.closed_by_server()
 
 
-def test_a_client_that_drops_mid_retr_deletes_nothing(srv):
+def test_a_client_that_drops_mid_retr_deletes_nothing(srv, login):
     big = big_message(20_000)
     srv.deliver("alice", big)
     srv.deliver("alice", message(2))
-    c = srv.raw()
-    c.greeting()
-    c.login("alice", "secret")
+    c = login()
     assert c.cmd("DELE 2") == "+OK Marked to be deleted."
     c.send_line("RETR 1")
     assert c.line() == f"+OK {len(crlf(big))} octets"
@@ -112,9 +138,7 @@ def test_a_client_that_drops_mid_retr_deletes_nothing(srv):
     c.close()  # RFC 1939 §6: no QUIT, no UPDATE state
     srv.wait_log("Disconnected: Connection closed")
     assert len(srv.mail_files("alice")) == 2
-    again = srv.raw()
-    again.greeting()
-    again.login("alice", "secret")
+    again = login()
     assert again.cmd("STAT") == f"+OK 2 {len(crlf(big)) + len(crlf(message(2)))}"
 
 
@@ -180,26 +204,15 @@ def test_more_sessions_than_pool_threads_all_complete(build_dir, tmp_path):
               f"p50 {statistics.median(ms):.2f} ms, p90 {ms[len(ms) * 9 // 10]:.2f} ms, max {ms[-1]:.2f} ms")
 
 
-def test_a_kick_ends_a_long_retr_to_a_slow_reader(srv):
+def test_a_kick_ends_a_long_retr_to_a_slow_reader(srv, login, kick):
     """loftadm kick while a big RETR goes out to a client that reads slowly:
     the job that writes it sees the kick between pieces and the connection
     ends (no line can be added inside a multi-line answer), long before the
     message is through; not QUIT, so nothing is deleted (RFC 1939 §6)."""
-    import subprocess
-
-    exe = srv.build_dir / "daemons" / "loftadm" / "loftadm"
-    if not exe.exists():
-        pytest.skip("loftadm is not built")
     big = big_message(160_000)  # about 34 MB
     srv.deliver("alice", big)
     srv.deliver("alice", message(2))
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
-    sock.settimeout(30)
-    sock.connect((srv.host, srv.port))
-    c = RawPop(sock)
-    c.greeting()
-    c.login("alice", "secret")
+    c = login(rcvbuf=65536)
     assert c.cmd("DELE 2") == "+OK Marked to be deleted."
     c.send_line("RETR 1")
     assert c.line() == f"+OK {len(crlf(big))} octets"
@@ -207,10 +220,7 @@ def test_a_kick_ends_a_long_retr_to_a_slow_reader(srv):
     for _ in range(5):  # the answer is under way, paced by the reader
         got += len(c.sock.recv(65536))
         time.sleep(0.02)
-    out = subprocess.run([str(exe), "-c", str(srv.config_path), "kick", "alice"], capture_output=True,
-                         text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout == "kicked connections from the following users:\nalice (1 connection)\n"
+    assert kick("alice") == "kicked connections from the following users:\nalice (1 connection)\n"
     # Keep reading slowly: at 64 KiB per 30 ms the message would take about
     # sixteen seconds; the server must close well before it is through.
     deadline = time.monotonic() + 10
@@ -229,28 +239,15 @@ def test_a_kick_ends_a_long_retr_to_a_slow_reader(srv):
     assert len(srv.mail_files("alice")) == 2
 
 
-def test_a_kick_ends_a_long_retr_to_a_reader_that_stopped(srv):
+def test_a_kick_ends_a_long_retr_to_a_reader_that_stopped(srv, login, kick):
     """The same kick while the client reads nothing at all: the server's
     pending write is given up, not held until the idle timeout."""
-    import subprocess
-
-    exe = srv.build_dir / "daemons" / "loftadm" / "loftadm"
-    if not exe.exists():
-        pytest.skip("loftadm is not built")
     big = big_message(160_000)
     srv.deliver("alice", big)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.settimeout(30)
-    sock.connect((srv.host, srv.port))
-    c = RawPop(sock)
-    c.greeting()
-    c.login("alice", "secret")
+    c = login(rcvbuf=4096)
     c.send_line("RETR 1")
     time.sleep(0.5)  # the socket fills; the server waits for room
-    out = subprocess.run([str(exe), "-c", str(srv.config_path), "kick", "alice"], capture_output=True,
-                         text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
+    kick("alice")
     srv.wait_log("Disconnected by administrator top=", timeout=10)
     got = len(c.buf)
     while chunk := c.sock.recv(65536):
