@@ -29,7 +29,7 @@ uidlist, no index) before every run.
   logins      loft-loadgen logins: LOGIN+LOGOUT on new connections per second.
   idle        loft-loadgen idle: --idle-connections IDLE connections; memory
               per connection = (sum of PSS of the server's processes with them
-              - the same before) / N, measured between its READY and our GO
+              - the same before, on a server restarted for the round) / N, measured between its READY and our GO
               (after Dovecot has hibernated them); then --idle-deliveries LMTP
               deliveries and the latency to every connection's EXISTS.
   lmtp        Postfix's smtp-source -L: --lmtp-messages messages over
@@ -337,7 +337,11 @@ class Bench:
             for d in ("cur", "new", "tmp"):
                 (md / d).mkdir(parents=True)
             bl.chown_tree(md, s.owner)
-        time.sleep(1)
+        # A fresh server for every round: memory freed by an earlier workload
+        # or round stays in the server's heap and would absorb the
+        # connections' allocations, making them look free.
+        s.restart()
+        time.sleep(3)
         base_kb, base_n = s.pss_kb()
         out = self.work / f"idle-{s.name}-r{r}.json"
         out.unlink(missing_ok=True)
@@ -670,7 +674,7 @@ class Bench:
                f"loft-loadgen idle: {a.idle_connections:,} connections over {a.idle_users} users, each logged in, "
                "INBOX selected, in IDLE. Memory per connection = (sum of PSS of every process of the server "
                "— Dovecot: the master and all below it; Loft: loftd and its workers — with the connections − the "
-               "same just before) / connections, measured after READY (Dovecot: once its imap processes had "
+               "same just before, on a server restarted for the round) / connections, measured after READY (Dovecot: once its imap processes had "
                f"hibernated, imap_hibernate_timeout = {a.hibernate_timeout}s). Then {a.idle_deliveries} LMTP "
                "deliveries, one at a time, and the time from each final 250 to `* n EXISTS` on every connection "
                "of that user. \"At READY\": the same sum right when the last connection was in IDLE, before Dovecot "
