@@ -4,6 +4,7 @@
 // it cannot be kept up.
 #include "commands/commands.hpp"
 #include "mailbox/mailbox_names.hpp"
+#include "session/rev2.hpp"
 
 namespace imapproto::detail {
 
@@ -19,6 +20,8 @@ std::unique_ptr<CommandRun> cmd_delete(Context& ctx, const Command& cmd) {
         ctx.finish_no("", "INBOX can't be deleted.");
         return nullptr;
     }
+    if (rev2_refuse_delete_of_parent(ctx, *name))
+        return nullptr;
     if (!ctx.user().exists(*name)) {
         ctx.finish_no("NONEXISTENT", "Mailbox doesn't exist: " + mailbox_display_name(*name));
         return nullptr;

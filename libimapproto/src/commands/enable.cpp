@@ -18,13 +18,14 @@ std::string upper(std::string_view s) {
     return r;
 }
 
+// `name` is upper case; capability names are case-insensitive (IMAP4rev2).
 bool advertised(const std::string& caps, std::string_view name) {
     std::size_t pos = 0;
     while (pos < caps.size()) {
         std::size_t end = caps.find(' ', pos);
         if (end == std::string::npos)
             end = caps.size();
-        if (std::string_view(caps).substr(pos, end - pos) == name)
+        if (upper(std::string_view(caps).substr(pos, end - pos)) == name)
             return true;
         pos = end + 1;
     }
@@ -64,6 +65,11 @@ std::unique_ptr<CommandRun> cmd_enable(Context& ctx, const Command& cmd) {
             enable_condstore(ctx);
             newly = !e.qresync;
             e.qresync = true;
+        } else if (name == "IMAP4REV2") {
+            // RFC 9051 §6.3.1: the session switches to rev2 from here on.
+            newly = !e.imap4rev2;
+            e.imap4rev2 = true;
+            name = "IMAP4rev2";
         } else if (name == "UTF8=ACCEPT") {
             newly = !e.utf8_accept;
             e.utf8_accept = true;

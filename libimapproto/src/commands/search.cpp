@@ -13,6 +13,7 @@
 #include "commands/message_set.hpp"
 #include "commands/search_program.hpp"
 #include "commands/search_result.hpp"
+#include "session/rev2.hpp"
 #include "session/search_updates.hpp"
 
 #include <mailstore/search.hpp>
@@ -125,6 +126,12 @@ std::unique_ptr<CommandRun> cmd_search(Context& ctx, const Command& cmd) {
             finish_syntax_error(ctx, "Duplicate search update tag");
             return nullptr;
         }
+    }
+    // RFC 9051 §6.4.4: IMAP4rev2 has no SEARCH response; a SEARCH without
+    // RETURN is answered as RETURN (ALL), with ESEARCH.
+    if (!ret.extended && rev2(ctx)) {
+        ret.extended = true;
+        ret.all = true;
     }
     if (first >= cmd.args.size()) {
         finish_syntax_error(ctx, "Missing search parameters");

@@ -5,6 +5,7 @@
 #include "commands/commands.hpp"
 #include "mailbox/condstore.hpp"
 #include "mailbox/mailbox_names.hpp"
+#include "session/rev2.hpp"
 
 #include <algorithm>
 #include <utility>
@@ -204,8 +205,8 @@ void send_qresync(Context& ctx, st::Mailbox& mailbox, const Qresync& q) {
         if (q.known && !q.known->contains(uid))
             continue;
         ctx.untagged(std::to_string(seq) + " FETCH (UID " + std::to_string(uid) + " FLAGS (" +
-                     flags_text(view.flags(seq), view.keywords(seq), view.recent(seq)) + ") MODSEQ (" +
-                     std::to_string(view.modseq(seq)) + "))");
+                     flags_text(view.flags(seq), view.keywords(seq), shows_recent(ctx) && view.recent(seq)) +
+                     ") MODSEQ (" + std::to_string(view.modseq(seq)) + "))");
     }
 }
 
@@ -264,9 +265,12 @@ std::unique_ptr<CommandRun> cmd_select(Context& ctx, const Command& cmd) {
     const st::View& view = sel->mailbox->view();
     sel->expunges_reported_at = view.highest_modseq();
     ctx.untagged(std::to_string(view.count()) + " EXISTS");
-    ctx.untagged(std::to_string(view.recent_count()) + " RECENT");
-    if (st::Seq first = view.first_unseen(); first != 0)
-        ctx.untagged("OK [UNSEEN " + std::to_string(first) + "] First unseen.");
+    // RFC 9051 §6.3.2: no RECENT and no UNSEEN code in IMAP4rev2.
+    if (shows_recent(ctx)) {
+        ctx.untagged(std::to_string(view.recent_count()) + " RECENT");
+        if (st::Seq first = view.first_unseen(); first != 0)
+            ctx.untagged("OK [UNSEEN " + std::to_string(first) + "] First unseen.");
+    }
     ctx.untagged("OK [UIDVALIDITY " + std::to_string(view.uidvalidity()) + "] UIDs valid");
     ctx.untagged("OK [UIDNEXT " + std::to_string(view.uidnext()) + "] Predicted next UID");
     // RFC 4467 BASE.7.1.URLMECH: SELECT/EXAMINE return the URLAUTH
@@ -279,6 +283,8 @@ std::unique_ptr<CommandRun> cmd_select(Context& ctx, const Command& cmd) {
     // keeps them for every mailbox. (Dovecot sends it only once CONDSTORE
     // was used; clients that never enable it ignore the code.)
     ctx.untagged("OK [HIGHESTMODSEQ " + std::to_string(view.highest_modseq()) + "] Highest");
+    if (rev2(ctx))
+        send_selected_list(ctx, sel->mailbox->name());
     if (qresync)
         send_qresync(ctx, *sel->mailbox, *qresync);
     ctx.finish_ok(read_only ? "READ-ONLY" : "READ-WRITE", examine ? "Examine completed." : "Select completed.");

@@ -1,5 +1,7 @@
 #include "fetch/fetch_message.hpp"
 
+#include "session/rev2.hpp"
+
 #include <imapproto/fetch_writer.hpp>
 #include <imapproto/string_writer.hpp>
 
@@ -271,7 +273,7 @@ void MessageFetch::write_item(Context& ctx, const FetchItem& item, std::size_t i
         ms::MailFlags flags = message_.flags();
         if (seen_added_)
             flags |= ms::flag_seen;
-        line_ += "FLAGS (" + flags_text(flags, message_.keywords(), message_.recent()) + ")";
+        line_ += "FLAGS (" + flags_text(flags, message_.keywords(), message_.recent() && shows_recent(ctx)) + ")";
         return;
     }
     case ItemKind::internaldate: {

@@ -31,7 +31,9 @@ std::string capability_list(const Session::Impl& s) {
         return custom;
 
     // LOGIN-REFERRALS (RFC 2221) before and after login, where Dovecot lists it.
-    std::string caps = "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE";
+    // IMAP4rev2 (RFC 9051) beside IMAP4rev1: a client switches with ENABLE
+    // IMAP4rev2 (session/rev2.hpp); one that does not stays on rev1.
+    std::string caps = "IMAP4rev1 IMAP4rev2 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE";
     const std::string_view literal = s.settings_.literal_minus ? " LITERAL-" : " LITERAL+";
     if (!logged_in) {
         caps += literal;

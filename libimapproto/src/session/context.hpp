@@ -225,6 +225,8 @@ public:
         bool condstore = false;
         bool qresync = false;
         bool utf8_accept = false;
+        // RFC 9051: the session runs IMAP4rev2 (session/rev2.hpp).
+        bool imap4rev2 = false;
     };
     virtual Enabled& enabled() = 0;
 

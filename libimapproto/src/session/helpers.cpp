@@ -112,7 +112,8 @@ std::optional<std::string> mailbox_name_arg(Context& ctx, const Arg& arg, std::s
         error = "Invalid mailbox name: NUL";
         return std::nullopt;
     }
-    if (ctx.enabled().utf8_accept)
+    // RFC 9051 §5.1: IMAP4rev2 mailbox names are UTF-8, as with UTF8=ACCEPT.
+    if (ctx.enabled().utf8_accept || ctx.enabled().imap4rev2)
         return raw;
     // Plain 8-bit names are not mUTF-7 (RFC 3501 §5.1.3).
     auto utf8 = mailstore::mutf7_to_utf8(raw);
@@ -124,7 +125,7 @@ std::optional<std::string> mailbox_name_arg(Context& ctx, const Arg& arg, std::s
 }
 
 void write_mailbox_name(Context& ctx, std::string& out, std::string_view utf8_name) {
-    if (ctx.enabled().utf8_accept) {
+    if (ctx.enabled().utf8_accept || ctx.enabled().imap4rev2) {
         write_astring(out, utf8_name);
         return;
     }

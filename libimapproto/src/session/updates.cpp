@@ -116,7 +116,8 @@ void Session::Impl::send_updates(bool allow_expunges) {
         untagged(std::to_string(r.count) + " EXISTS");
     // RECENT only when the number the client knows changed (Dovecot: new
     // mail another session claimed first leaves it alone).
-    if (r.recent != recent_sent_) {
+    // IMAP4rev2 has no RECENT (RFC 9051 Appendix E).
+    if (r.recent != recent_sent_ && !enabled_.imap4rev2) {
         untagged(std::to_string(r.recent) + " RECENT");
         recent_sent_ = r.recent;
     }
@@ -161,7 +162,8 @@ void Session::Impl::send_updates(bool allow_expunges) {
             // A silent STORE reports only the new modseq (RFC 7162 §3.1.3).
             if (!mine || mine->echo == Echo::flags) {
                 line += "FLAGS (";
-                line += detail::flags_text(view.flags(seq), view.keywords(seq), view.recent(seq));
+                line += detail::flags_text(view.flags(seq), view.keywords(seq),
+                                           view.recent(seq) && !enabled_.imap4rev2);
                 line += ") ";
             }
             line.back() = ')';

@@ -179,7 +179,7 @@ TEST_CASE("disable_plaintext_auth on an insecure connection") {
     o.secured = false;
     o.remote_ip = "192.0.2.10";
     SessionHarness s(env, o);
-    CHECK(s.greeting() == "* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ LOGINDISABLED] Loft ready.\r\n");
+    CHECK(s.greeting() == "* OK [CAPABILITY IMAP4rev1 IMAP4rev2 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ LOGINDISABLED] Loft ready.\r\n");
     auto r = s.cmd("a1 LOGIN alice secret");
     CHECK(r == "* BAD [ALERT] Plaintext authentication not allowed without SSL/TLS, but your client did it anyway. "
                "If anyone was listening, the password was exposed.\r\n"
@@ -253,7 +253,7 @@ TEST_CASE("ssl = required: no authentication at all before TLS") {
     o.remote_ip = "192.0.2.10";
     o.ssl_required = true;
     SessionHarness s(env, o);
-    CHECK(s.greeting() == "* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ LOGINDISABLED] Loft ready.\r\n");
+    CHECK(s.greeting() == "* OK [CAPABILITY IMAP4rev1 IMAP4rev2 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ LOGINDISABLED] Loft ready.\r\n");
     CHECK(tagged_line(s.cmd("a1 LOGIN alice secret"), "a1") ==
           "a1 NO [PRIVACYREQUIRED] Plaintext authentication disallowed on non-secure (SSL/TLS) connections.");
 }

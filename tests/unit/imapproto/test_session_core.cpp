@@ -19,7 +19,7 @@ const std::string kMsg = "From: a@example.com\r\nSubject: hello\r\n\r\nbody\r\n"
 TEST_CASE("greeting carries the pre-login capabilities and login_greeting") {
     MailEnv env("auth_mechanisms = plain login\n");
     SessionHarness s(env);
-    CHECK(s.greeting() == "* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ AUTH=PLAIN AUTH=LOGIN] "
+    CHECK(s.greeting() == "* OK [CAPABILITY IMAP4rev1 IMAP4rev2 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ AUTH=PLAIN AUTH=LOGIN] "
                           "Loft ready.\r\n");
     CHECK(s.last_step() == imapproto::Step::Kind::read);
 }
@@ -27,7 +27,7 @@ TEST_CASE("greeting carries the pre-login capabilities and login_greeting") {
 TEST_CASE("login_greeting and imap_capability from the config") {
     MailEnv env("login_greeting = Mail here.\nimap_capability = +XFOO XBAR\n");
     SessionHarness s(env);
-    CHECK(s.greeting() == "* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ AUTH=PLAIN XFOO XBAR] "
+    CHECK(s.greeting() == "* OK [CAPABILITY IMAP4rev1 IMAP4rev2 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ AUTH=PLAIN XFOO XBAR] "
                           "Mail here.\r\n");
     auto r = s.cmd("a0 LOGIN alice secret");
     CHECK(tagged_line(r, "a0").find(" APPENDLIMIT=268435456 XFOO XBAR] Logged in") != std::string::npos);
@@ -58,12 +58,12 @@ TEST_CASE("CAPABILITY before and after login") {
     MailEnv env("imap_literal_minus = yes\n");
     SessionHarness s(env);
     auto r = s.cmd("a1 CAPABILITY");
-    CHECK(r == "* CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL- AUTH=PLAIN\r\n"
+    CHECK(r == "* CAPABILITY IMAP4rev1 IMAP4rev2 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL- AUTH=PLAIN\r\n"
                "a1 OK Pre-login capabilities listed, post-login capabilities have more.\r\n");
     s.login();
     r = s.cmd("a2 CAPABILITY");
     // Dovecot 2.3.19's order, then Loft's additions (capability.cpp).
-    CHECK(r == "* CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES "
+    CHECK(r == "* CAPABILITY IMAP4rev1 IMAP4rev2 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES "
                "THREAD=REFS THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS "
                "LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH ESORT SEARCHRES WITHIN CONTEXT=SEARCH CONTEXT=SORT "
                "LIST-STATUS BINARY MOVE PREVIEW STATUS=SIZE SAVEDATE LITERAL- NOTIFY SPECIAL-USE CREATE-SPECIAL-USE "
