@@ -192,3 +192,37 @@ def test_imaplib_enable_imap4rev2(srv):
         assert typ == "OK" and b"\\Recent" not in data[0], data
     finally:
         m.logout()
+
+
+def idle_until_exists(w, tag: str) -> list[str]:
+    """IDLE until an EXISTS is pushed, then DONE; every untagged line seen."""
+    seen = []
+    while True:
+        line = w.read_response()
+        seen.append(line)
+        if line.endswith(" EXISTS"):
+            break
+    w.send_line("DONE")
+    more, tagged = w.read_until_tagged(tag)
+    assert norm(tagged) == f"{tag} OK Idle completed", tagged
+    return seen + more
+
+
+def test_idle_pushes_rev2_updates_without_recent(connect):
+    rev2 = connect()
+    enable_rev2(rev2)
+    rev2.ok("SELECT INBOX")
+    rev1 = connect()
+    rev1.ok("SELECT INBOX")
+    for w, tag in ((rev2, "i2"), (rev1, "i1")):
+        w.send_line(f"{tag} IDLE")
+        assert w.read_response() == "+ idling"
+    writer = connect()
+    assert " OK " in writer.append("INBOX", message("pushed"))
+    pushed2 = idle_until_exists(rev2, "i2")
+    pushed1 = idle_until_exists(rev1, "i1")
+    assert "* 1 EXISTS" in pushed2 and not any("RECENT" in line for line in pushed2), pushed2
+    assert "* 1 EXISTS" in pushed1, pushed1
+    assert "\\Recent" not in flags_of(rev2.ok("FETCH 1 FLAGS"))[1]
+    # Exactly one session owns the new message's \Recent; only rev1 may say so.
+    assert rev1.ok("SEARCH RECENT") in (["* SEARCH 1"], ["* SEARCH"])
