@@ -441,8 +441,10 @@ private:
             values = detail::encode_header_values(*m, k.field);
             if (values->size() > detail::kMaxCachedHeaderValues)
                 return detail::header_values_match(*values, needle, k.folded);
+            // Committed once many are pending (Mailbox::Impl::
+            // flush_pending_if_many): one search of a big mailbox leaves
+            // every value cached.
             c.message().cache(*k.cache_field, *values);
-            cached_any_ = true;
         }
         if (k.memo_column)
             detail::KeyMemo::instance().put(memo_key_, *k.memo_column, uid, *values);
@@ -468,45 +470,10 @@ private:
         return compare_day(n.key, day, n.date);
     }
 
-public:
-    // Writes the cache entries made so far once there are many, so the
-    // pending list Message::cached() scans stays short and one search of
-    // a big mailbox leaves every value cached (the mailbox holds only a
-    // bounded number until its next sync). A failure (read-only index,
-    // lock timeout) only costs computing the values again next time.
-    // The pending list is the mailbox's, not this call's: a search in
-    // slices (one evaluate() per slice) flushes too.
-    void flush_cache_if_many() {
-        if (!cached_any_)
-            return;
-        auto& im = mailbox_.impl();
-        if (im.pending_cache.size() < kFlushEntries && im.pending_cache_bytes < kFlushBytes)
-            return;
-        auto done = im.commit([&](index::WriteContext& ctx) {
-            im.flush_pending(ctx);
-            return Status::ok();
-        });
-        if (done)
-            return;
-        log::Logger("mail")
-            .with("(" + mailbox_.user().username() + ")")
-            .warningf("SEARCH: header values of {} not cached: {}", mailbox_.name(), done.status().message());
-        // Dropped (they are computed again next time), so a lock that
-        // timed out is tried again after as many new values, not after
-        // every message.
-        im.pending_cache.clear();
-        im.pending_cache_bytes = 0;
-    }
-
-private:
-    static constexpr std::size_t kFlushEntries = 2000;
-    static constexpr std::size_t kFlushBytes = 1 << 20;
-
     storage::Mailbox& mailbox_;
     const storage::View& view_;
     std::int64_t now_;
     std::string memo_key_; // user, mailbox GUID, UIDVALIDITY: where KeyMemo keeps this mailbox's values
-    bool cached_any_ = false; // this search gave values to Message::cache()
 };
 
 std::int64_t now_of(const EvaluateOptions& options) {
@@ -531,7 +498,6 @@ Result<std::vector<storage::Seq>> evaluate(storage::Mailbox& mailbox, const Prog
         if (evaluator.matches(compiled, seq)) {
             out.push_back(seq);
         }
-        evaluator.flush_cache_if_many();
         if (seq == last) {
             break;
         }

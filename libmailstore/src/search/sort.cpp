@@ -58,31 +58,6 @@ constexpr std::array<KeyInfo, kKeyCount> kKeys{{
     {SortKey::display_to, "DISPLAYTO", "sort.displayto", "To"},
 }};
 
-// Cache entries a Mailbox holds until its next sync are bounded (and the
-// ones over the bound are dropped): a SORT that computes keys for more
-// messages than that writes them to the index itself every so often, so
-// one SORT of a 100,000-message mailbox leaves all its keys cached.
-constexpr std::size_t kFlushEntries = 5000;
-constexpr std::size_t kFlushBytes = 2 << 20;
-
-// false when the index refused the entries (read-only index, lock
-// timeout): the caller then stops trying for the rest of its SORT.
-bool flush_cache_if_full(storage::Mailbox& mailbox) {
-    auto& im = mailbox.impl();
-    if (im.pending_cache.size() < kFlushEntries && im.pending_cache_bytes < kFlushBytes)
-        return true;
-    auto done = im.commit([&](index::WriteContext& ctx) {
-        im.flush_pending(ctx);
-        return Status::ok();
-    });
-    if (done)
-        return true;
-    log::Logger("mail")
-        .with("(" + mailbox.user().username() + ")")
-        .warningf("SORT: sort keys of {} not cached: {}", mailbox.name(), done.status().message());
-    return false;
-}
-
 // Header-derived keys go through the process-wide memo (key_memo.hpp),
 // one column per key: a warm SORT reads no index cache.
 using detail::KeyMemo;
@@ -250,8 +225,7 @@ public:
             if (header_keys_ && memo_key_.empty())
                 memo_key_ = detail::memo_box_key(mailbox);
             for (; loaded_ < end; ++loaded_) {
-                if (load_one(mailbox, seqs_[loaded_]) && flush_ok_)
-                    flush_ok_ = flush_cache_if_full(mailbox);
+                load_one(mailbox, seqs_[loaded_]);
             }
         } catch (const std::bad_alloc&) {
             return Status::error(Status::Code::internal, "SORT: out of memory");
@@ -317,8 +291,10 @@ private:
             column = {};
     }
 
-    // Returns whether keys were computed (and cached) for the message.
-    bool load_one(storage::Mailbox& mailbox, Seq seq) {
+    // Keys computed here are cached through Message::cache(), which commits
+    // them once many are pending (Mailbox::Impl::flush_pending_if_many):
+    // one SORT of a 100,000-message mailbox leaves all its keys cached.
+    void load_one(storage::Mailbox& mailbox, Seq seq) {
         storage::Message message = mailbox.message(seq);
         std::array<std::optional<std::string>, kKeyCount> cached;
         bool missing = false;
@@ -359,7 +335,6 @@ private:
                 break;
             }
         }
-        return missing;
     }
 
     // The sent date from "sort.date" (Unix seconds, UTC), or the internal
@@ -432,7 +407,6 @@ private:
     std::array<std::vector<std::int64_t>, kKeyCount> numbers_;
     std::array<std::vector<std::string>, kKeyCount> strings_;
     std::size_t loaded_ = 0;
-    bool flush_ok_ = true;
     std::string memo_key_; // user, mailbox GUID and UIDVALIDITY: where KeyMemo keeps this mailbox's keys
 };
 

@@ -132,6 +132,29 @@ void Mailbox::Impl::flush_pending(index::WriteContext& ctx) {
     pending_cache_bytes = 0;
 }
 
+void Mailbox::Impl::flush_pending_if_many() {
+    if (flush_refused)
+        return;
+    if (pending_cache.size() + pending_sizes.size() < flush_pending_entries && pending_cache_bytes < flush_pending_bytes)
+        return;
+    auto done = commit([&](index::WriteContext& ctx) {
+        flush_pending(ctx);
+        return Status::ok();
+    });
+    if (done)
+        return;
+    log::Logger("mail")
+        .with("(" + user.username() + ")")
+        .warningf("mailbox {}: cached values not written: {}", resolved.name, done.status().message());
+    // Dropped (computed again next time). Not retried before the next
+    // sync, so a lock that timed out costs one wait per command, not one
+    // per few thousand messages.
+    flush_refused = true;
+    pending_cache.clear();
+    pending_cache_bytes = 0;
+    pending_sizes.clear();
+}
+
 Result<index::CommitInfo> Mailbox::Impl::commit(const std::function<Status(index::WriteContext&)>& apply) {
     std::lock_guard lock(index->mutex);
     return index->index->commit(apply);
@@ -256,6 +279,7 @@ const View& Mailbox::view() const { return impl_->view; }
 Result<SyncResult> Mailbox::sync(std::uint32_t flags) {
     try {
         Impl& im = *impl_;
+        im.flush_refused = false;
         std::shared_ptr<const index::IndexState> next;
         UidSet claimed;
         {

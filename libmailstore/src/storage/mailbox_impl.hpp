@@ -126,6 +126,19 @@ public:
 
     // Writes pending cache entries and sizes into `ctx` and forgets them.
     void flush_pending(index::WriteContext& ctx);
+    // Commits the pending cache entries and sizes once they pass
+    // flush_pending_entries or flush_pending_bytes, so a command that
+    // computes values for more messages than memory should hold (FETCH,
+    // SEARCH, SORT over a large mailbox) keeps them all. Called where
+    // values are added, never with the index mutex held. A refused commit
+    // (read-only index, lock timeout) drops them with one warning and no
+    // further commit is tried until the next sync; the caller never fails.
+    void flush_pending_if_many();
+    static constexpr std::size_t flush_pending_entries = 2000;
+    static constexpr std::size_t flush_pending_bytes = std::size_t(1) << 20;
+    // A flush was refused since the last sync: values stay pending (up to
+    // message.cpp's bound) for the sync's own commit.
+    bool flush_refused = false;
     bool has_pending() const { return !pending_cache.empty() || !pending_sizes.empty(); }
     // Runs a commit on the shared index (under its mutex).
     Result<index::CommitInfo> commit(const std::function<Status(index::WriteContext&)>& apply);

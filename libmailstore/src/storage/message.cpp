@@ -8,6 +8,8 @@ namespace mailstore::storage {
 
 namespace {
 
+// Pending values are normally committed every few thousand
+// (flush_pending_if_many); this bound holds while commits are refused.
 constexpr std::size_t max_pending_cache_entries = 10000;
 constexpr std::size_t max_pending_cache_bytes = 4 << 20;
 
@@ -49,7 +51,8 @@ bool Message::expunged() const {
     return kept != nullptr;
 }
 
-// Sizes unknown to the index are measured once and written at the next commit.
+// Sizes unknown to the index are measured once and written at the next
+// commit, or sooner once many are pending (Mailbox::Impl::flush_pending_if_many).
 static Result<std::pair<std::uint64_t, std::uint64_t>> sizes_of(Mailbox* mailbox, Seq seq) {
     const auto* r = record_of(mailbox, seq);
     if (!r)
@@ -64,8 +67,10 @@ static Result<std::pair<std::uint64_t, std::uint64_t>> sizes_of(Mailbox* mailbox
     if (!data)
         return data.status();
     auto sizes = measure(data->bytes());
-    if (im.pending_sizes.size() < max_pending_cache_entries)
+    if (im.pending_sizes.size() < max_pending_cache_entries) {
         im.pending_sizes.push_back({r->uid, sizes.first, sizes.second});
+        im.flush_pending_if_many();
+    }
     return sizes;
 }
 
@@ -177,6 +182,7 @@ void Message::cache(std::string_view field, std::string_view value) const {
     try {
         im.pending_cache.push_back({r->uid, std::string(field), std::string(value)});
         im.pending_cache_bytes += bytes;
+        im.flush_pending_if_many();
     } catch (const std::bad_alloc&) {
     }
 }
