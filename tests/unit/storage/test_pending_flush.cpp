@@ -8,6 +8,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 using namespace loft_test;
 
 namespace {
@@ -70,4 +73,46 @@ TEST_CASE("one pass over more messages than the pending bound leaves every value
     }
     CHECK(missing == 0);
     CHECK(wrong_size == 0);
+}
+
+TEST_CASE("a refused flush (index locked by another process) drops values, never fails, and the next sync writes again") {
+    StorageFixture f("maildir:%T/Maildir", "mail_max_lock_timeout = 100ms\n");
+    const auto maildir = std::filesystem::path(f.dir.str()) / "Maildir";
+    fill_cur(maildir, 3000);
+    auto inbox = f.open();
+    REQUIRE(inbox.view().count() == 3000);
+    auto envelope_of = [](const Message& m) { return "env " + std::to_string(m.uid()); };
+    {
+        // Another holder of the index write lock: an open file description
+        // of our own conflicts with the index's (OFD locks).
+        int fd = ::open((maildir / "loft.index.log").c_str(), O_RDWR | O_CLOEXEC);
+        REQUIRE(fd >= 0);
+        struct flock fl {};
+        fl.l_type = F_WRLCK;
+        fl.l_whence = SEEK_SET;
+        REQUIRE(::fcntl(fd, F_OFD_SETLK, &fl) == 0);
+        for (Seq seq = 1; seq <= 3000; ++seq) {
+            auto m = inbox.message(seq);
+            m.cache("imap.envelope", envelope_of(m));
+        }
+        // Values cached after the refusal are still answered.
+        CHECK(inbox.message(3000).cached("imap.envelope") == envelope_of(inbox.message(3000)));
+        ::close(fd); // releases the lock
+    }
+    REQUIRE(inbox.sync().is_ok()); // commits what is pending
+    // The first 2,000 went with the refused commit (so the lock was in
+    // the way); a second pass computes and caches them.
+    CHECK_FALSE(inbox.message(1).cached("imap.envelope").has_value());
+    for (Seq seq = 1; seq <= 3000; ++seq) {
+        auto m = inbox.message(seq);
+        if (!m.cached("imap.envelope"))
+            m.cache("imap.envelope", envelope_of(m));
+    }
+    REQUIRE(inbox.sync().is_ok());
+    auto other = f.open();
+    int missing = 0;
+    for (Seq seq = 1; seq <= 3000; ++seq)
+        if (other.message(seq).cached("imap.envelope") != envelope_of(other.message(seq)))
+            ++missing;
+    CHECK(missing == 0);
 }
