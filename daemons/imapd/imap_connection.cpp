@@ -44,6 +44,7 @@ struct Wakeups {
     std::weak_ptr<Connection> conn;
     std::atomic<bool> changed{false}; // a watched mailbox changed
     std::atomic<bool> tick{false};    // imap_idle_notify_interval passed
+    std::atomic<bool> hibernate{false}; // imap_hibernate_timeout passed in IDLE
     void wake() {
         if (auto c = conn.lock())
             c->wake();
@@ -121,8 +122,14 @@ public:
           tracker_(std::make_shared<LoginTracker>(service_->login)),
           slot_(std::make_shared<UserSlot>()),
           wakeups_(std::make_shared<Wakeups>()),
-          tick_timer_(conn_->executor()) {
+          tick_timer_(conn_->executor()),
+          hibernate_timer_(conn_->executor()) {
         wakeups_->conn = conn_;
+        mailstore::config::LookupContext lc;
+        lc.protocol = "imap";
+        lc.local_ip = conn_->local_ip();
+        lc.remote_ip = conn_->remote_ip();
+        hibernate_timeout_ = service_->server->config()->get_time("imap_hibernate_timeout", lc);
     }
 
     asio::awaitable<void> run();
@@ -147,6 +154,14 @@ private:
     asio::awaitable<bool> update_notify_watch(Session& session, bool& registered);
     asio::awaitable<void> stop_notify_watch();
     void arm_tick(Session& session);
+    void arm_tick(std::chrono::milliseconds interval);
+    void arm_hibernate();
+    void cancel_hibernate();
+    // imap_hibernate_timeout: the IDLE session becomes a record and is
+    // freed (hibernate.cpp in libimapproto); restore() rebuilds it. false:
+    // the pool refused the job (overloaded).
+    asio::awaitable<bool> hibernate(std::unique_ptr<Session>& session);
+    asio::awaitable<bool> restore(std::unique_ptr<Session>& session);
     asio::awaitable<void> finish(Session& session, const std::string& reason);
 
     std::shared_ptr<Connection> conn_;
@@ -156,6 +171,12 @@ private:
     std::shared_ptr<Wakeups> wakeups_;
     asio::steady_timer tick_timer_;
     bool tick_armed_ = false;
+    asio::steady_timer hibernate_timer_;
+    bool hibernate_armed_ = false;
+    std::chrono::milliseconds hibernate_timeout_{0};
+    // The hibernated session, while there is no Session.
+    std::shared_ptr<imapproto::HibernatedSession> hibernated_;
+    std::chrono::milliseconds hibernated_tick_interval_{0};
     std::optional<WatchHandle> watch_;
     std::uint64_t watched_generation_ = 0;
     bool pump_added_ = false;
@@ -399,10 +420,65 @@ asio::awaitable<void> ConnectionLoop::stop_notify_watch() {
     }
 }
 
-void ConnectionLoop::arm_tick(Session& session) {
+void ConnectionLoop::arm_tick(Session& session) { arm_tick(session.idle_notify_interval()); }
+
+void ConnectionLoop::arm_hibernate() {
+    if (hibernate_armed_ || hibernate_timeout_.count() <= 0)
+        return;
+    hibernate_armed_ = true;
+    hibernate_timer_.expires_after(hibernate_timeout_);
+    auto wakeups = wakeups_;
+    hibernate_timer_.async_wait([wakeups](const std::error_code& ec) {
+        if (ec)
+            return;
+        wakeups->hibernate = true;
+        wakeups->wake();
+    });
+}
+
+void ConnectionLoop::cancel_hibernate() {
+    if (!hibernate_armed_)
+        return;
+    hibernate_timer_.cancel();
+    hibernate_armed_ = false;
+    wakeups_->hibernate = false;
+}
+
+asio::awaitable<bool> ConnectionLoop::hibernate(std::unique_ptr<Session>& session) {
+    // Closing the mailbox and the user is file I/O: on the pool. The
+    // session is not running, so handing it to the job is race-free.
+    std::shared_ptr<imapproto::HibernatedSession> record;
+    try {
+        Session* s = session.get();
+        record = co_await conn_->pool().run([s] { return s->hibernate(); });
+    } catch (const loft::BlockingPoolFull&) {
+        co_return false;
+    }
+    hibernated_tick_interval_ = session->idle_notify_interval();
+    hibernated_ = std::move(record);
+    session.reset();
+    conn_->log().debug("IDLE session hibernated");
+    co_return true;
+}
+
+asio::awaitable<bool> ConnectionLoop::restore(std::unique_ptr<Session>& session) {
+    auto fresh = std::make_unique<Session>(options());
+    try {
+        Session* s = fresh.get();
+        imapproto::HibernatedSession* record = hibernated_.get();
+        co_await conn_->pool().run([s, record] { s->restore(*record); });
+    } catch (const loft::BlockingPoolFull&) {
+        co_return false;
+    }
+    hibernated_.reset();
+    session = std::move(fresh);
+    conn_->log().debug("IDLE session restored from hibernation");
+    co_return true;
+}
+
+void ConnectionLoop::arm_tick(std::chrono::milliseconds interval) {
     if (tick_armed_)
         return;
-    auto interval = session.idle_notify_interval();
     if (interval.count() <= 0)
         return;
     tick_armed_ = true;
@@ -420,6 +496,7 @@ asio::awaitable<void> ConnectionLoop::finish(Session& session, const std::string
     co_await stop_watch();
     co_await stop_notify_watch();
     tick_timer_.cancel();
+    cancel_hibernate();
     if (slot_->held) {
         service_->userip.release(slot_->user, slot_->ip);
         slot_->held = false;
@@ -433,8 +510,9 @@ asio::awaitable<void> ConnectionLoop::finish(Session& session, const std::string
 }
 
 asio::awaitable<void> ConnectionLoop::run() {
-    Session session(options());
-    session.start();
+    // Null while the session is hibernated (hibernated_ holds its record).
+    auto session = std::make_unique<Session>(options());
+    session->start();
     std::string reason;
     bool need_run = true;
     for (;;) {
@@ -442,11 +520,11 @@ asio::awaitable<void> ConnectionLoop::run() {
         if (need_run) {
             if (wakeups_->tick.exchange(false)) {
                 tick_armed_ = false;
-                session.tick();
+                session->tick();
             }
             bool overloaded = false;
             try {
-                step = co_await run_session(session);
+                step = co_await run_session(*session);
             } catch (const loft::BlockingPoolFull&) {
                 overloaded = true;
             }
@@ -456,14 +534,14 @@ asio::awaitable<void> ConnectionLoop::run() {
                 reason = "Server overloaded";
                 break;
             }
-            after_run(session);
-            bool sent = co_await send_output(*conn_, session);
+            after_run(*session);
+            bool sent = co_await send_output(*conn_, *session);
             if (!sent) {
                 reason = logged_in_ ? "Connection closed" : "Disconnected";
                 break;
             }
         } else {
-            step.kind = session.idling() ? Step::Kind::idle : Step::Kind::read;
+            step.kind = !session || session->idling() ? Step::Kind::idle : Step::Kind::read;
         }
         const bool session_ran = need_run;
         need_run = true;
@@ -488,13 +566,13 @@ asio::awaitable<void> ConnectionLoop::run() {
                 reason = "TLS handshake failed";
                 break;
             }
-            session.tls_started();
+            session->tls_started();
             continue;
         }
         const bool idle = step.kind == Step::Kind::idle;
         if (session_ran) {
             bool registered = false;
-            if (!co_await update_notify_watch(session, registered)) {
+            if (!co_await update_notify_watch(*session, registered)) {
                 conn_->log().error("Disconnected: the blocking pool queue is full (server overloaded)");
                 co_await conn_->write_line("* BYE Server is too busy, try again later.");
                 reason = "Server overloaded";
@@ -503,14 +581,14 @@ asio::awaitable<void> ConnectionLoop::run() {
             if (registered)
                 continue; // run() once more: the session looks for changes
         }
-        if (idle) {
+        if (idle && session) {
             if (!idle_state_shown_) {
                 conn_->set_state("IDLE");
                 idle_state_shown_ = true;
             }
             std::uint64_t before = watched_generation_;
             bool had_watch = watch_.has_value();
-            bool watched = co_await start_watch(session);
+            bool watched = co_await start_watch(*session);
             if (!watched) {
                 conn_->log().error("Disconnected: the blocking pool queue is full (server overloaded)");
                 co_await conn_->write_line("* BYE Server is too busy, try again later.");
@@ -519,8 +597,12 @@ asio::awaitable<void> ConnectionLoop::run() {
             }
             if (watch_ && (!had_watch || before != watched_generation_))
                 continue; // run() once more: the session looks for changes
-            arm_tick(session);
-        } else {
+            arm_tick(*session);
+            // A NOTIFY session never hibernates: no timer to wake it for
+            // nothing.
+            if (!session->notify_active())
+                arm_hibernate();
+        } else if (!idle) {
             if (idle_state_shown_) {
                 conn_->set_state(logged_in_ ? "logged-in" : "pre-login");
                 idle_state_shown_ = false;
@@ -532,6 +614,7 @@ asio::awaitable<void> ConnectionLoop::run() {
                 tick_armed_ = false;
                 wakeups_->tick = false;
             }
+            cancel_hibernate();
         }
         conn_->release_buffers();
         std::string input;
@@ -539,14 +622,46 @@ asio::awaitable<void> ConnectionLoop::run() {
         // is the server's business (RFC 2177 asks clients to re-issue IDLE
         // at least every 29 minutes).
         ReadStatus rs = co_await conn_->read_some(input, kReadChunk, !idle);
+        if (!session) {
+            // Hibernated. The keepalive needs no session: the connection
+            // writes it and stays hibernated.
+            if (rs == ReadStatus::woken && wakeups_->tick.load() && !wakeups_->changed.load()) {
+                wakeups_->tick = false;
+                tick_armed_ = false;
+                wakeups_->hibernate = false;
+                if (!co_await conn_->write_line("* OK Still here")) {
+                    reason = "Connection closed (IDLE)";
+                    co_await restore(session);
+                    break;
+                }
+                arm_tick(hibernated_tick_interval_);
+                need_run = false;
+                continue;
+            }
+            // Anything else (input, a change, a kick, the client leaving)
+            // is handled by the rebuilt session, exactly as without
+            // hibernation.
+            wakeups_->hibernate = false;
+            if (!co_await restore(session)) {
+                conn_->log().error("Disconnected: the blocking pool queue is full (server overloaded)");
+                co_await conn_->write_line("* BYE Server is too busy, try again later.");
+                reason = "Server overloaded";
+                break;
+            }
+            if (rs == ReadStatus::woken) {
+                // restore() already told the client what changed.
+                wakeups_->changed = false;
+                continue;
+            }
+        }
         if (rs == ReadStatus::ok) {
-            session.feed(input);
+            session->feed(input);
             continue;
         }
         if (rs == ReadStatus::woken) {
             if (!idle && notify_watch_ && wakeups_->changed.exchange(false)) {
                 // NOTIFY: the session sends what changed now (RFC 5465 §1).
-                session.wake();
+                session->wake();
                 continue;
             }
             if (!idle) {
@@ -556,19 +671,32 @@ asio::awaitable<void> ConnectionLoop::run() {
                 need_run = false;
                 continue;
             }
+            if (wakeups_->hibernate.exchange(false)) {
+                hibernate_armed_ = false;
+                if (!wakeups_->changed.load() && !wakeups_->tick.load() && session->can_hibernate()) {
+                    if (!co_await hibernate(session)) {
+                        conn_->log().error("Disconnected: the blocking pool queue is full (server overloaded)");
+                        co_await conn_->write_line("* BYE Server is too busy, try again later.");
+                        reason = "Server overloaded";
+                        break;
+                    }
+                    need_run = false;
+                    continue;
+                }
+            }
             if (wakeups_->changed.exchange(false))
-                session.wake();
+                session->wake();
             continue;
         }
         if (rs == ReadStatus::timeout) {
             // Dovecot's autologout (RFC 3501 §5.4).
-            session.shutdown("Disconnected for inactivity.");
+            session->shutdown("Disconnected for inactivity.");
             reason = logged_in_ ? "Disconnected for inactivity" : "Disconnected: Inactivity";
         } else if (rs == ReadStatus::shutdown) {
-            session.shutdown("Server shutting down.");
+            session->shutdown("Server shutting down.");
             reason = logged_in_ ? "Server shutting down." : "Disconnected: Shutting down";
         } else if (rs == ReadStatus::kicked) {
-            session.shutdown("Disconnected by administrator");
+            session->shutdown("Disconnected by administrator");
             reason = logged_in_ ? "Disconnected by administrator" : "Disconnected: Kicked by administrator";
         } else {
             // eof, error
@@ -581,18 +709,24 @@ asio::awaitable<void> ConnectionLoop::run() {
         Step last;
         bool ran = true;
         try {
-            last = co_await conn_->pool().run([&session] { return session.run(); });
+            Session* s = session.get();
+            last = co_await conn_->pool().run([s] { return s->run(); });
         } catch (const loft::BlockingPoolFull&) {
             ran = false;
         }
         (void)last;
         if (ran) {
-            bool sent = co_await send_output(*conn_, session);
+            bool sent = co_await send_output(*conn_, *session);
             (void)sent;
         }
         break;
     }
-    co_await finish(session, reason);
+    if (!session) {
+        // Hibernated and the restore was refused: the record still has
+        // what the log line needs.
+        session = std::make_unique<Session>(options());
+    }
+    co_await finish(*session, reason);
 }
 
 } // namespace

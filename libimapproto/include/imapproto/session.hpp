@@ -98,6 +98,14 @@ struct Step {
 
 enum class SessionState { not_authenticated, authenticated, selected, logout };
 
+// An IDLE session reduced to what it needs to come back (session/hibernate.cpp):
+// the user's name and userdb fields, the IDLE tag, the enabled extensions,
+// the counters, and for the selected mailbox its name, UIDVALIDITY and the
+// client's view of it (UIDs as ranges, the highest modseq it was told, the
+// keywords it knows). Opaque; Session::hibernate() makes one and
+// Session::restore() takes it.
+struct HibernatedSession;
+
 // Counters for the logout log line (imap_logout_format) and loftadm who.
 struct SessionStats {
     std::uint64_t bytes_in = 0;  // before decompression
@@ -178,6 +186,25 @@ public:
     std::string logout_stats() const;
     // The authentication mechanism used, for the login log line.
     const std::string& login_mechanism() const;
+
+    // --- hibernation (imap_hibernate_timeout) ---
+    // Whether hibernate() may be called now: IDLE is running, nothing is
+    // buffered in either direction, and the session holds nothing the record
+    // does not keep (COMPRESS, NOTIFY, ESEARCH UPDATE contexts, \Recent
+    // messages it claimed).
+    bool can_hibernate() const;
+    // Moves the session's state into a record and closes its mailbox and
+    // user (file I/O: may block). The session must then be destroyed.
+    std::shared_ptr<HibernatedSession> hibernate();
+    // Makes this new session (constructed with the connection's options,
+    // start() not called) the hibernated one again: reopens the user from
+    // the recorded userdb fields (no new lookup, on_login is not called) and
+    // the mailbox, queues what changed meanwhile (EXPUNGE or VANISHED,
+    // FLAGS, EXISTS, RECENT, FETCH FLAGS of messages changed since the
+    // recorded modseq) and leaves IDLE running under the recorded tag. A
+    // mailbox that was deleted or recreated meanwhile gets the "* BYE" a
+    // running session gets. May block.
+    void restore(const HibernatedSession& record);
 
     struct Impl;
 

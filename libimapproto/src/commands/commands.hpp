@@ -60,6 +60,9 @@ std::unique_ptr<CommandRun> cmd_namespace(Context&, const Command&);
 std::unique_ptr<CommandRun> cmd_status(Context&, const Command&);
 std::unique_ptr<CommandRun> cmd_append(Context&, const Command&);
 std::unique_ptr<CommandRun> cmd_idle(Context&, const Command&);
+// IDLE already running (a hibernated session restored): waits for DONE
+// without sending "+ idling" again.
+std::unique_ptr<CommandRun> idle_running();
 std::unique_ptr<CommandRun> cmd_compress(Context&, const Command&);
 // --- selected ---
 std::unique_ptr<CommandRun> cmd_check(Context&, const Command&);

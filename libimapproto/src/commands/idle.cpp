@@ -25,6 +25,8 @@ public:
 
 } // namespace
 
+std::unique_ptr<CommandRun> idle_running() { return std::make_unique<IdleRun>(); }
+
 std::unique_ptr<CommandRun> cmd_idle(Context& ctx, const Command&) {
     ctx.continuation("idling");
     // What changed before IDLE began goes out right away.

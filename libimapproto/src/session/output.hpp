@@ -52,6 +52,8 @@ public:
 
     // Octets handed to the daemon so far (after compression).
     std::uint64_t bytes_sent() const { return sent_; }
+    // A restored hibernated session counts on from its earlier total.
+    void set_bytes_sent(std::uint64_t n) { sent_ = n; }
 
 private:
     struct Chunk {

@@ -574,6 +574,7 @@ ms::Status Session::Impl::login(const std::string& user, const std::string& mech
     user_.emplace(std::move(*opened));
     username_ = name;
     mechanism_ = mechanism;
+    userdb_ = std::move(fields);
     state_ = SessionState::authenticated;
     bad_commands_ = 0;
     log_ = ms::log::Logger::session("imap", name, options_.client.session_id);
@@ -650,5 +651,8 @@ std::uint64_t Session::notify_generation() const { return impl_->notify_.generat
 std::chrono::milliseconds Session::idle_notify_interval() const { return impl_->settings_.idle_notify_interval; }
 const SessionStats& Session::stats() const { return impl_->stats_; }
 const std::string& Session::login_mechanism() const { return impl_->mechanism_; }
+bool Session::can_hibernate() const { return impl_->can_hibernate(); }
+std::shared_ptr<HibernatedSession> Session::hibernate() { return impl_->hibernate(); }
+void Session::restore(const HibernatedSession& record) { impl_->restore(record); }
 
 } // namespace imapproto

@@ -102,6 +102,12 @@ struct Session::Impl final : detail::Context {
     // The secured test of the plaintext policy (TLS, loopback, trusted).
     bool secured() const;
 
+    // --- hibernation (hibernate.cpp) ---
+    bool can_hibernate() const;
+    std::shared_ptr<HibernatedSession> hibernate();
+    void restore(const HibernatedSession& record);
+    void restore_selected(const HibernatedSession& record);
+
     SessionOptions options_;
     detail::SessionSettings settings_;
     mailstore::log::Logger log_;
@@ -141,6 +147,9 @@ struct Session::Impl final : detail::Context {
     unsigned auth_failures_ = 0;
     std::string username_;
     std::string mechanism_;
+    // The userdb fields the user was opened with: a hibernated session
+    // reopens the user from them without another lookup.
+    mailstore::auth::FieldList userdb_;
     Enabled enabled_;
     mailstore::storage::UidSet saved_result_;
     detail::SearchUpdates search_updates_;

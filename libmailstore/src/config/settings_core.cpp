@@ -109,6 +109,10 @@ constexpr SettingInfo kCore[] = {
      "", true},
     {"imap_idle_notify_interval", T::time, "2 mins", "",
      "How often an IDLE-ing IMAP client gets \"* OK Still here\" when nothing changed.", "", true},
+    {"imap_hibernate_timeout", T::time, "0", "",
+     "How long an IMAP session waits in IDLE before it is hibernated: reduced to its socket, IDLE tag "
+     "and the client's view of the mailbox, and rebuilt on a change or on input; 0 = never "
+     "(docs/imapd.md, \"Hibernation\").", "", true},
     {"imap_capability", T::string, "", "",
      "IMAP CAPABILITY list after login: empty = Loft's own, \"+WORDS\" appends to it (also before "
      "login), anything else replaces it.", "", true},

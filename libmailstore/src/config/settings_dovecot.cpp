@@ -86,7 +86,6 @@ constexpr SettingInfo kDovecot[] = {
     {"hostname", T::string, "", "", kDoc, "", false},
     {"imap_client_workarounds", T::string, "", "", kDoc, "", false},
     {"imap_fetch_failure", T::string, "disconnect-immediately", "", kDoc, "", false},
-    {"imap_hibernate_timeout", T::uint, "0", "", kDoc, "", false},
     {"imap_id_retain", T::boolean, "no", "", kDoc, "", false},
     {"imap_metadata", T::boolean, "no", "",
      "Enables the IMAP METADATA extension (RFC 5464): GETMETADATA, SETMETADATA and the METADATA "

@@ -215,7 +215,7 @@ TEST_CASE("Loft's own unimplemented settings still have their values checked") {
           "loft.conf:1: invalid value 'sometimes' for setting 'mail_fsync': expected one of "
           "optimized, always, never");
     // Dovecot's list is not checked: its types only approximate Dovecot's.
-    auto d = Config::load_string("imap_hibernate_timeout = 5s\n", "loft.conf");
+    auto d = Config::load_string("dsync_commit_msgs_interval = 5s\n", "loft.conf");
     REQUIRE(d.is_ok());
     CHECK(d->warnings().size() == 1);
 }
