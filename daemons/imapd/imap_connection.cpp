@@ -1,6 +1,6 @@
 #include "imap_connection.hpp"
-#include "direct_io.hpp"
 
+#include <direct_io.hpp>
 #include <login_tracker.hpp>
 
 #include <imapproto/session.hpp>
@@ -250,39 +250,11 @@ imapproto::SessionOptions ConnectionLoop::options() {
 }
 
 asio::awaitable<Step> ConnectionLoop::run_session(Session& session) {
-    // Under load (jobs waiting for a busy thread) the job would hand the
-    // socket back after one answer anyway: keep the plain handover then.
-    // IDLE and NOTIFY need the watches this coroutine keeps.
-    const bool direct = logged_in_ && !session.idling() && !session.notify_active() && conn_->pool().unserved() == 0;
-    const int fd = direct ? conn_->lend_fd() : -1;
-    if (fd < 0) {
-        Step step = co_await conn_->pool().run([&session] { return session.run(); });
-        co_return step;
-    }
-    loft::BlockingPool* pool = &conn_->pool();
-    Connection* conn = conn_.get();
-    DirectIoOptions options;
-    // A waiting thread is one the pool cannot give to other work: wait only
-    // while no job waits for a busy thread, and stop waiting the moment one
-    // does (wake_fd). A kick or shutdown ends the job between answers.
-    options.may_linger = [pool, conn] { return pool->unserved() == 0 && !conn->shutting_down() && !conn->kicked(); };
-    options.wake_fd = pool->wake_fd();
-    Step step;
-    try {
-        step = co_await conn_->pool().run([&session, fd, &options, pool] {
-            pool->linger_begin();
-            struct LingerEnd {
-                loft::BlockingPool* pool;
-                ~LingerEnd() { pool->linger_end(); }
-            } linger_end{pool};
-            return run_direct(session, fd, options);
-        });
-    } catch (...) {
-        conn_->return_fd(fd); // the job failed or never ran
-        throw;
-    }
-    conn_->return_fd(fd);
-    co_return step;
+    // IDLE and NOTIFY need the watches this coroutine keeps: the job hands
+    // the connection back for them (and never starts while one is active).
+    const bool direct = logged_in_ && !session.idling() && !session.notify_active();
+    co_return co_await loft::run_on_pool(*conn_, session, direct, loft::DirectIoOptions{},
+                                         [](Session& s) { return s.idling() || s.notify_active(); });
 }
 
 void ConnectionLoop::after_run(Session& session) {

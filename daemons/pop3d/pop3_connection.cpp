@@ -1,6 +1,6 @@
 #include "pop3_connection.hpp"
 
-#include "direct_io.hpp"
+#include <direct_io.hpp>
 
 #include <login_tracker.hpp>
 
@@ -203,40 +203,11 @@ pop3proto::SessionOptions ConnectionLoop::options() {
 }
 
 asio::awaitable<Step> ConnectionLoop::run_session(Session& session) {
-    // Under load (jobs already queued) the job would hand the socket back
-    // after one answer anyway: keep the plain handover then.
-    const int fd = logged_in_ && conn_->pool().queued() == 0 ? conn_->lend_fd() : -1;
-    if (fd < 0) {
-        Step step = co_await conn_->pool().run([&session] { return session.run(); });
-        co_return step;
-    }
-    loft::BlockingPool* pool = &conn_->pool();
-    Connection* conn = conn_.get();
-    DirectIoOptions direct;
-    // A waiting thread is one the pool cannot give to other work: wait only
-    // while nothing else is queued, and stop waiting the moment work arrives
-    // that no idle thread takes (wake_fd). A kick or shutdown ends the job
-    // between answers and between pieces of a long RETR.
-    direct.may_linger = [pool, conn] {
-        return pool->queued() == 0 && !conn->shutting_down() && !conn->kicked();
-    };
-    direct.wake_fd = pool->wake_fd();
-    Step step;
-    try {
-        step = co_await conn_->pool().run([&session, fd, &direct, pool] {
-            pool->linger_begin();
-            struct LingerEnd {
-                loft::BlockingPool* pool;
-                ~LingerEnd() { pool->linger_end(); }
-            } linger_end{pool};
-            return run_direct(session, fd, direct);
-        });
-    } catch (...) {
-        conn_->return_fd(fd); // the job failed or never ran
-        throw;
-    }
-    conn_->return_fd(fd);
-    co_return step;
+    // Pipelined commands are answered in order, each completely before the
+    // next is read, and command lines are short: one small read at a time.
+    loft::DirectIoOptions options;
+    options.read_chunk = 16 * 1024;
+    co_return co_await loft::run_on_pool(*conn_, session, logged_in_, options, [](Session&) { return false; });
 }
 
 void ConnectionLoop::after_run(Session& session) {

@@ -2,7 +2,7 @@
 
 Once a plaintext session is logged in, the blocking-pool job that runs a
 command also writes its answer and waits briefly for the next command on the
-same thread (daemons/imapd/direct_io.hpp). These tests hold that path to
+same thread (daemons/common/direct_io.hpp). These tests hold that path to
 what clients rely on: with more sessions than pool threads every session
 progresses and every answer is right; a session that stops half-way through
 a command never holds the pool from the others; IDLE and pipelining behave

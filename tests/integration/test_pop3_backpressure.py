@@ -2,7 +2,7 @@
 
 A logged-in plaintext session writes its answers from the blocking-pool
 thread that ran the command and reads the next command there too
-(daemons/pop3d/direct_io.hpp). These tests hold that path to the daemon's
+(daemons/common/direct_io.hpp). These tests hold that path to the daemon's
 promises: a client that stops reading never makes the server hold more than
 the session's output_high_water (256 KiB) of the message, the bytes are
 intact however the reader paces itself, and pipelined commands are answered
