@@ -15,6 +15,7 @@
 #include "master_session.hpp"
 #include "daemon_config.hpp"
 #include "server.hpp"
+#include "worker_args.hpp"
 
 #include <mailstore/auth/authenticator.hpp>
 #include <mailstore/config.hpp>
@@ -40,17 +41,13 @@ bool speaks_master(std::string_view listener, std::string_view service) {
     return listener.rfind("auth-userdb", 0) == 0 || listener.rfind("auth-master", 0) == 0;
 }
 
-// Threads are cheap next to what they wait for; the bound keeps a typo in
-// the config from starting thousands.
-constexpr std::size_t kMaxPoolThreads = 256;
-
 std::size_t pool_threads(const mailstore::config::Config& config, mailstore::log::Logger& log) {
     std::uint64_t n = config.get_uint("auth_worker_max_count");
     if (n == 0)
         n = 1;
-    if (n > kMaxPoolThreads) {
-        log.warningf("auth_worker_max_count = {} lowered to {}", n, kMaxPoolThreads);
-        n = kMaxPoolThreads;
+    if (n > loft::kMaxWorkerThreads) {
+        log.warningf("auth_worker_max_count = {} lowered to {}", n, loft::kMaxWorkerThreads);
+        n = loft::kMaxWorkerThreads;
     }
     return static_cast<std::size_t>(n);
 }
@@ -69,13 +66,17 @@ void set_thread_stack_size(mailstore::log::Logger& log) {
     pthread_attr_destroy(&attr);
 }
 
-void usage() { std::fputs("usage: loft-authd -c CONFIG [--service NAME] [--threads N]\n", stderr); }
-
 } // namespace
 
 int main(int argc, char** argv) {
     mailstore::log::init_process_title(argc, argv);
-    std::string config_path, service = "auth";
+    loft::WorkerArgs args;
+    args.service = "auth";
+    args.threads_help = "Threads that run authentication calls (default: auth_worker_max_count)";
+    if (auto exit_code = loft::parse_worker_args(argc, argv, "loft-authd", "The Loft authentication service", args))
+        return *exit_code;
+    const std::string& config_path = args.config_path;
+    const std::string& service = args.service;
     loft::ServerOptions options;
     options.io_threads = 1;
     // Every Authenticator call blocks a pool thread (PAM conversations, SQL
@@ -84,34 +85,7 @@ int main(int argc, char** argv) {
     // backend holds some threads while the others keep answering.
     // --threads overrides it.
     options.pool_queue = 4096;
-    long threads_arg = 0;
     options.shutdown_grace = std::chrono::seconds(10);
-    for (int i = 1; i < argc; ++i) {
-        std::string a = argv[i];
-        if (i + 1 >= argc) {
-            usage();
-            return 1;
-        }
-        if (a == "-c")
-            config_path = argv[++i];
-        else if (a == "--service")
-            service = argv[++i];
-        else if (a == "--threads") {
-            long n = std::strtol(argv[++i], nullptr, 10);
-            if (n < 1 || n > static_cast<long>(kMaxPoolThreads)) {
-                usage();
-                return 1;
-            }
-            threads_arg = n;
-        } else {
-            usage();
-            return 1;
-        }
-    }
-    if (config_path.empty()) {
-        usage();
-        return 1;
-    }
     auto config = loft::load_daemon_config(config_path, "auth", "loft-authd");
     if (!config)
         return 1;
@@ -123,7 +97,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "loft-authd: %s\n", auth.status().message().c_str());
         return 1;
     }
-    options.pool_threads = threads_arg > 0 ? static_cast<std::size_t>(threads_arg) : pool_threads(*config, log);
+    options.pool_threads = args.threads > 0 ? args.threads : pool_threads(*config, log);
     // Threads would get RLIMIT_STACK (8 MB) of address space each: 30 of
     // them do not fit under vsz_limit (default_vsz_limit = 256M), and the
     // pool's threads need far less (crypt, PAM and SQL client calls).

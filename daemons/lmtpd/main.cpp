@@ -15,6 +15,7 @@
 #include <daemon_config.hpp>
 #include <login_backends.hpp>
 #include <server.hpp>
+#include <worker_args.hpp>
 
 #include <mailstore/config.hpp>
 #include <mailstore/delivery.hpp>
@@ -32,9 +33,7 @@ namespace {
 // waits on fsync); more wait in the pool's queue. Enough for the 10
 // parallel sessions an MTA typically opens, with room for lookups.
 constexpr std::size_t kDefaultPoolThreads = 16;
-constexpr std::size_t kMaxPoolThreads = 256;
 
-void usage() { std::fputs("usage: loft-lmtpd -c CONFIG [--service NAME] [--threads N]\n", stderr); }
 
 // A Deliverer for `config`, or nullptr after logging why not.
 std::shared_ptr<const mailstore::delivery::Deliverer>
@@ -51,34 +50,14 @@ make_deliverer(std::shared_ptr<const mailstore::config::Config> config, const ma
 
 int main(int argc, char** argv) {
     mailstore::log::init_process_title(argc, argv);
-    std::string config_path, service_name = "lmtp";
-    std::size_t threads = kDefaultPoolThreads;
-    for (int i = 1; i < argc; ++i) {
-        std::string a = argv[i];
-        if (i + 1 >= argc) {
-            usage();
-            return 1;
-        }
-        if (a == "-c") {
-            config_path = argv[++i];
-        } else if (a == "--service") {
-            service_name = argv[++i];
-        } else if (a == "--threads") {
-            long n = std::strtol(argv[++i], nullptr, 10);
-            if (n < 1 || n > static_cast<long>(kMaxPoolThreads)) {
-                usage();
-                return 1;
-            }
-            threads = static_cast<std::size_t>(n);
-        } else {
-            usage();
-            return 1;
-        }
-    }
-    if (config_path.empty()) {
-        usage();
-        return 1;
-    }
+    loft::WorkerArgs args;
+    args.service = "lmtp";
+    args.threads = kDefaultPoolThreads;
+    if (auto exit_code = loft::parse_worker_args(argc, argv, "loft-lmtpd", "The Loft LMTP delivery server", args))
+        return *exit_code;
+    const std::string& config_path = args.config_path;
+    const std::string& service_name = args.service;
+    const std::size_t threads = args.threads;
     auto config = loft::load_daemon_config(config_path, "lmtp", "loft-lmtpd");
     if (!config)
         return 1;

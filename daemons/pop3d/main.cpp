@@ -14,6 +14,7 @@
 
 #include <daemon_config.hpp>
 #include <server.hpp>
+#include <worker_args.hpp>
 
 #include <mailstore/config.hpp>
 #include <mailstore/log.hpp>
@@ -29,42 +30,20 @@ namespace {
 // Storage and authentication calls that may block at once; more wait in
 // the pool's queue.
 constexpr std::size_t kDefaultPoolThreads = 8;
-constexpr std::size_t kMaxPoolThreads = 256;
 
-void usage() { std::fputs("usage: loft-pop3d -c CONFIG [--service NAME] [--threads N]\n", stderr); }
 
 } // namespace
 
 int main(int argc, char** argv) {
     mailstore::log::init_process_title(argc, argv);
-    std::string config_path, service_name = "pop3-login";
-    std::size_t threads = kDefaultPoolThreads;
-    for (int i = 1; i < argc; ++i) {
-        std::string a = argv[i];
-        if (i + 1 >= argc) {
-            usage();
-            return 1;
-        }
-        if (a == "-c") {
-            config_path = argv[++i];
-        } else if (a == "--service") {
-            service_name = argv[++i];
-        } else if (a == "--threads") {
-            long n = std::strtol(argv[++i], nullptr, 10);
-            if (n < 1 || n > static_cast<long>(kMaxPoolThreads)) {
-                usage();
-                return 1;
-            }
-            threads = static_cast<std::size_t>(n);
-        } else {
-            usage();
-            return 1;
-        }
-    }
-    if (config_path.empty()) {
-        usage();
-        return 1;
-    }
+    loft::WorkerArgs args;
+    args.service = "pop3-login";
+    args.threads = kDefaultPoolThreads;
+    if (auto exit_code = loft::parse_worker_args(argc, argv, "loft-pop3d", "The Loft POP3 server", args))
+        return *exit_code;
+    const std::string& config_path = args.config_path;
+    const std::string& service_name = args.service;
+    const std::size_t threads = args.threads;
     auto config = loft::load_daemon_config(config_path, "pop3", "loft-pop3d");
     if (!config)
         return 1;
