@@ -8,9 +8,11 @@
 // memory up to kAssembleInMemory octets and in an unlinked spool file
 // beyond, so its size never decides how much memory the command takes.
 #include "ascii.hpp"
+#include "commands/append_message.hpp"
 #include "commands/commands.hpp"
 #include "mailbox/internal_date.hpp"
 #include "mailbox/mailbox_names.hpp"
+#include "session/utf8_accept.hpp"
 #include "url/catenate_seam.hpp"
 #include "url/imap_url.hpp"
 #include "url/url_source.hpp"
@@ -38,13 +40,6 @@ constexpr std::uint64_t kMaxMessageSize = 0xffffffffULL;
 // Pieces a URL part is copied in, and the read size for spooled TEXT parts.
 constexpr std::uint64_t kCopyPiece = 1024 * 1024;
 
-struct Upload {
-    const Arg* data = nullptr;     // a plain message literal, or
-    const Arg* catenate = nullptr; // the CATENATE (TEXT literal / URL astring ...) list
-    ParsedFlags flags;
-    std::optional<std::int64_t> internal_date;
-};
-
 // RFC 4469 §5: cat-part = "TEXT" SP literal / "URL" SP astring.
 bool valid_catenate_list(const Arg& list) {
     if (list.type != Arg::Type::list || list.children.size() % 2 != 0)
@@ -64,84 +59,6 @@ bool valid_catenate_list(const Arg& list) {
             return false;
     }
     return true;
-}
-
-// The messages of the command: [flag-list] [date-time] literal, repeated.
-// Answers and returns false on errors.
-bool parse_uploads(Context& ctx, const Command& cmd, std::vector<Upload>& uploads) {
-    const auto& args = cmd.args;
-    std::size_t i = 1;
-    while (i < args.size()) {
-        Upload up;
-        if (args[i].type == Arg::Type::list) {
-            std::string error;
-            auto flags = parse_flag_list(args[i], error);
-            if (!flags) {
-                ctx.finish_bad(error.empty() ? "Invalid flags" : error);
-                return false;
-            }
-            up.flags = std::move(*flags);
-            ++i;
-        }
-        if (i < args.size() && args[i].type == Arg::Type::quoted) {
-            up.internal_date = parse_imap_date_time(args[i].text);
-            if (!up.internal_date) {
-                ctx.finish_bad("Invalid internal date");
-                return false;
-            }
-            ++i;
-        }
-        if (i + 1 < args.size() && args[i].type == Arg::Type::atom &&
-            strcasecmp(args[i].text.c_str(), "CATENATE") == 0) {
-            if (args[i + 1].type == Arg::Type::list && args[i + 1].children.empty()) {
-                ctx.finish_bad("Empty CATENATE list"); // Dovecot's words
-                return false;
-            }
-            if (!valid_catenate_list(args[i + 1])) {
-                ctx.finish_bad("Invalid arguments.");
-                return false;
-            }
-            up.catenate = &args[i + 1];
-            i += 2;
-            uploads.push_back(std::move(up));
-            continue;
-        }
-        if (i >= args.size() || args[i].type != Arg::Type::literal) {
-            ctx.finish_bad("Invalid arguments.");
-            return false;
-        }
-        up.data = &args[i++];
-        uploads.push_back(std::move(up));
-    }
-    if (uploads.empty()) {
-        ctx.finish_bad("Invalid arguments.");
-        return false;
-    }
-    return true;
-}
-
-std::unique_ptr<st::Mailbox> open_target(Context& ctx, const std::string& name, st::Mailbox*& target) {
-    // Saving through the selected mailbox keeps \Recent with this session
-    // and lets the sync after the command report the new EXISTS.
-    Selected* sel = ctx.selected();
-    if (sel && sel->mailbox && !sel->read_only && sel->mailbox->name() == name) {
-        target = sel->mailbox.get();
-        return nullptr;
-    }
-    st::OpenOptions options;
-    options.claim_recent = false; // the session that selects it gets \Recent
-    auto opened = st::Mailbox::open(ctx.user(), name, options);
-    if (!opened) {
-        // RFC 3501 §6.3.11: a missing target is [TRYCREATE].
-        if (opened.status().code() == mailstore::Status::Code::not_found || !ctx.user().exists(name))
-            ctx.finish_no("TRYCREATE", "Mailbox doesn't exist: " + mailbox_display_name(name));
-        else
-            finish_mailbox_error(ctx, opened.status(), name);
-        return nullptr;
-    }
-    auto owned = std::make_unique<st::Mailbox>(std::move(opened.value()));
-    target = owned.get();
-    return owned;
 }
 
 // One catenated message being built: in memory while small, then in an
@@ -389,37 +306,117 @@ void set_catenate_source_limit_for_tests(std::optional<std::uint64_t> limit) {
     g_source_limit.store(limit.value_or(UINT64_MAX), std::memory_order_relaxed);
 }
 
-std::unique_ptr<CommandRun> cmd_append(Context& ctx, const Command& cmd) {
-    if (cmd.args.size() < 2) {
-        ctx.finish_bad("Invalid arguments.");
-        return nullptr;
+bool parse_append_messages(Context& ctx, const Command& cmd, std::size_t first, std::vector<AppendMessage>& out) {
+    const auto& args = cmd.args;
+    std::size_t i = first;
+    while (i < args.size()) {
+        AppendMessage up;
+        if (args[i].type == Arg::Type::list) {
+            std::string error;
+            auto flags = parse_flag_list(args[i], error);
+            if (!flags) {
+                ctx.finish_bad(error.empty() ? "Invalid flags" : error);
+                return false;
+            }
+            up.flags = std::move(*flags);
+            ++i;
+        }
+        if (i < args.size() && args[i].type == Arg::Type::quoted) {
+            up.internal_date = parse_imap_date_time(args[i].text);
+            if (!up.internal_date) {
+                ctx.finish_bad("Invalid internal date");
+                return false;
+            }
+            ++i;
+        }
+        if (i + 1 < args.size() && args[i].type == Arg::Type::atom &&
+            strcasecmp(args[i].text.c_str(), "CATENATE") == 0) {
+            if (args[i + 1].type == Arg::Type::list && args[i + 1].children.empty()) {
+                ctx.finish_bad("Empty CATENATE list"); // Dovecot's words
+                return false;
+            }
+            if (!valid_catenate_list(args[i + 1])) {
+                ctx.finish_bad("Invalid arguments.");
+                return false;
+            }
+            up.catenate = &args[i + 1];
+            i += 2;
+            out.push_back(std::move(up));
+            continue;
+        }
+        if (i < args.size() && args[i].type == Arg::Type::atom && strcasecmp(args[i].text.c_str(), "UTF8") == 0) {
+            // RFC 9755 §4 (UTF8=ACCEPT): append-data =/ "UTF8" SP "("
+            // literal8 ")", a message with UTF-8 header fields; part of
+            // the syntax only once the client enabled UTF8=ACCEPT.
+            std::string error;
+            up.data = utf8_append_data(ctx, args, i, error);
+            if (!up.data) {
+                ctx.finish_bad(error);
+                return false;
+            }
+            out.push_back(std::move(up));
+            continue;
+        }
+        if (i >= args.size() || args[i].type != Arg::Type::literal) {
+            ctx.finish_bad("Invalid arguments.");
+            return false;
+        }
+        up.data = &args[i++];
+        out.push_back(std::move(up));
     }
-    std::vector<Upload> uploads;
-    if (!parse_uploads(ctx, cmd, uploads))
-        return nullptr;
-    auto name = take_mailbox_name(ctx, cmd.args[0]);
-    if (!name)
-        return nullptr;
+    if (out.empty()) {
+        ctx.finish_bad("Invalid arguments.");
+        return false;
+    }
+    return true;
+}
+
+bool check_append_sizes(Context& ctx, const std::vector<AppendMessage>& messages) {
     const std::uint64_t limit = ctx.settings().append_max_size;
-    for (const auto& up : uploads) {
+    for (const auto& up : messages) {
         if (up.catenate)
             continue; // checked as they are built
         if (up.data->size() == 0) {
             ctx.finish_no("", "Can't save a zero byte message");
-            return nullptr;
+            return false;
         }
         if (limit != 0 && up.data->size() > limit) {
             ctx.finish_no("TOOBIG", "Mail size is too large");
-            return nullptr;
+            return false;
         }
     }
-    st::Mailbox* target = nullptr;
-    auto owned = open_target(ctx, *name, target);
-    if (!target)
+    return true;
+}
+
+std::unique_ptr<st::Mailbox> open_append_target(Context& ctx, const std::string& name, st::Mailbox*& target) {
+    target = nullptr;
+    // Saving through the selected mailbox keeps \Recent with this session
+    // and lets the sync after the command report the new EXISTS.
+    Selected* sel = ctx.selected();
+    if (sel && sel->mailbox && !sel->read_only && sel->mailbox->name() == name) {
+        target = sel->mailbox.get();
         return nullptr;
-    st::Transaction tx = target->begin();
+    }
+    st::OpenOptions options;
+    options.claim_recent = false; // the session that selects it gets \Recent
+    auto opened = st::Mailbox::open(ctx.user(), name, options);
+    if (!opened) {
+        // RFC 3501 §6.3.11: a missing target is [TRYCREATE].
+        if (opened.status().code() == mailstore::Status::Code::not_found || !ctx.user().exists(name))
+            ctx.finish_no("TRYCREATE", "Mailbox doesn't exist: " + mailbox_display_name(name));
+        else
+            finish_mailbox_error(ctx, opened.status(), name);
+        return nullptr;
+    }
+    auto owned = std::make_unique<st::Mailbox>(std::move(opened.value()));
+    target = owned.get();
+    return owned;
+}
+
+bool save_append_messages(Context& ctx, st::Transaction& tx, const std::vector<AppendMessage>& messages) {
+    const std::uint64_t limit = ctx.settings().append_max_size;
     const std::uint64_t catenate_limit = limit != 0 ? std::min(limit, kMaxMessageSize) : kMaxMessageSize;
-    for (const auto& up : uploads) {
+    for (const auto& up : messages) {
         st::SaveRequest req;
         // A catenated message is built, saved and dropped before the next
         // one, so MULTIAPPEND holds at most one in memory.
@@ -427,10 +424,10 @@ std::unique_ptr<CommandRun> cmd_append(Context& ctx, const Command& cmd) {
         if (up.catenate) {
             assembly.emplace(ctx.spool_dir(), catenate_limit);
             if (build_catenated(ctx, *up.catenate, *assembly) == Built::answered)
-                return nullptr; // the transaction rolls back
+                return false;
             if (assembly->size() == 0) {
                 ctx.finish_no("", "Can't save a zero byte message");
-                return nullptr;
+                return false;
             }
             assembly->fill(req);
         } else if (up.data->spool) {
@@ -442,14 +439,37 @@ std::unique_ptr<CommandRun> cmd_append(Context& ctx, const Command& cmd) {
         req.keywords = up.flags.keywords;
         req.internal_date = up.internal_date;
         if (auto status = tx.save(req); !status) {
-            // The transaction rolls back: none of the messages is kept.
             if (status.code() == mailstore::Status::Code::invalid_argument)
                 ctx.finish_no("", status.message());
             else
                 ctx.finish_status(status);
-            return nullptr;
+            return false;
         }
     }
+    return true;
+}
+
+std::unique_ptr<CommandRun> cmd_append(Context& ctx, const Command& cmd) {
+    if (cmd.args.size() < 2) {
+        ctx.finish_bad("Invalid arguments.");
+        return nullptr;
+    }
+    std::vector<AppendMessage> uploads;
+    if (!parse_append_messages(ctx, cmd, 1, uploads))
+        return nullptr;
+    auto name = take_mailbox_name(ctx, cmd.args[0]);
+    if (!name)
+        return nullptr;
+    if (!check_append_sizes(ctx, uploads))
+        return nullptr;
+    st::Mailbox* target = nullptr;
+    auto owned = open_append_target(ctx, *name, target);
+    if (!target)
+        return nullptr;
+    st::Transaction tx = target->begin();
+    // On failure the transaction rolls back: none of the messages is kept.
+    if (!save_append_messages(ctx, tx, uploads))
+        return nullptr;
     auto committed = tx.commit();
     if (!committed) {
         ctx.finish_status(committed.status());

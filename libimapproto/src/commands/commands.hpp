@@ -72,6 +72,7 @@ std::unique_ptr<CommandRun> cmd_search(Context&, const Command&);
 std::unique_ptr<CommandRun> cmd_fetch(Context&, const Command&);
 std::unique_ptr<CommandRun> cmd_store(Context&, const Command&);
 std::unique_ptr<CommandRun> cmd_copy(Context&, const Command&);    // COPY and MOVE
+std::unique_ptr<CommandRun> cmd_replace(Context&, const Command&); // REPLACE (RFC 8508)
 // --- extensions ---
 std::unique_ptr<CommandRun> cmd_sort(Context&, const Command&);         // SORT (RFC 5256, 5267, 5957)
 std::unique_ptr<CommandRun> cmd_thread(Context&, const Command&);       // THREAD (RFC 5256)

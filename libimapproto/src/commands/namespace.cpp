@@ -1,6 +1,7 @@
 // NAMESPACE (RFC 2342): personal, other users' and shared namespaces, built
 // from the user's namespace blocks; hidden = yes ones are left out.
 #include "commands/commands.hpp"
+#include "session/utf8_accept.hpp"
 
 #include <imapproto/string_writer.hpp>
 #include <mailstore/mutf7.hpp>
@@ -18,9 +19,10 @@ void write_group(Context& ctx, std::string& out, st::NamespaceType type) {
             continue;
         group += '(';
         // The prefix is always a string, never an atom (RFC 2342 grammar),
-        // in modified UTF-7 unless the client enabled UTF8=ACCEPT.
+        // in modified UTF-7 unless the client enabled UTF8=ACCEPT (or
+        // IMAP4rev2, RFC 9051 §5.1).
         std::string prefix = ns.prefix;
-        if (!ctx.enabled().utf8_accept)
+        if (!utf8_names(ctx))
             if (auto encoded = mailstore::utf8_to_mutf7(prefix))
                 prefix = *encoded;
         write_string(group, prefix);

@@ -12,7 +12,7 @@ namespace {
 constexpr unsigned kSelectedOnly = in_selected;
 
 // Sorted by name for readability only; lookup is linear over ~35 entries.
-constexpr std::array<CommandSpec, 40> kCommands{{
+constexpr std::array<CommandSpec, 41> kCommands{{
     {"APPEND", in_logged_in, false, UpdatePolicy::full, cmd_append},
     {"AUTHENTICATE", in_not_authenticated, false, UpdatePolicy::none, cmd_authenticate},
     {"CANCELUPDATE", kSelectedOnly, false, UpdatePolicy::full, cmd_cancelupdate},
@@ -40,6 +40,7 @@ constexpr std::array<CommandSpec, 40> kCommands{{
     {"NOOP", in_any, false, UpdatePolicy::full, cmd_noop},
     {"NOTIFY", in_logged_in, false, UpdatePolicy::full, cmd_notify},
     {"RENAME", in_logged_in, false, UpdatePolicy::full, cmd_rename},
+    {"REPLACE", kSelectedOnly, true, UpdatePolicy::full, cmd_replace},
     {"RESETKEY", in_logged_in, false, UpdatePolicy::full, cmd_resetkey},
     {"SEARCH", kSelectedOnly, true, UpdatePolicy::no_expunges, cmd_search},
     {"SELECT", in_logged_in, false, UpdatePolicy::none, cmd_select},

@@ -10,6 +10,7 @@
 // the session between slices. The session sends no EXPUNGE after the plain
 // form (RFC 3501 §7.4.1), so the sequence numbers stay valid throughout.
 #include "commands/commands.hpp"
+#include "session/utf8_accept.hpp"
 #include "commands/message_set.hpp"
 #include "commands/search_program.hpp"
 #include "commands/search_result.hpp"
@@ -137,6 +138,10 @@ std::unique_ptr<CommandRun> cmd_search(Context& ctx, const Command& cmd) {
         finish_syntax_error(ctx, "Missing search parameters");
         return nullptr;
     }
+    if (first + 1 < cmd.args.size() && cmd.args[first].type == Arg::Type::atom &&
+        strcasecmp(cmd.args[first].text.c_str(), "CHARSET") == 0 &&
+        refuse_charset_after_utf8_accept(ctx, cmd.args[first + 1].text, false))
+        return nullptr;
     auto program = search::parse(search_tokens(cmd.args, first), true);
     if (!program) {
         const auto& status = program.status();

@@ -14,6 +14,7 @@
 // SORT runs (RFC 5256 §3), so the sequence numbers stay valid throughout.
 // Errors are answered with Dovecot's texts.
 #include "commands/commands.hpp"
+#include "session/utf8_accept.hpp"
 #include "commands/message_set.hpp"
 #include "commands/search_program.hpp"
 #include "commands/search_result.hpp"
@@ -212,6 +213,8 @@ std::unique_ptr<CommandRun> cmd_sort(Context& ctx, const Command& cmd) {
         finish_syntax_error(ctx, "Invalid charset argument");
         return nullptr;
     }
+    if (refuse_charset_after_utf8_accept(ctx, args[i].text, true))
+        return nullptr;
     std::vector<search::Token> tokens;
     tokens.push_back({search::Token::Kind::atom, "CHARSET"});
     tokens.push_back({search::Token::Kind::atom, args[i].type == Arg::Type::nil ? "NIL" : args[i].text});

@@ -9,6 +9,7 @@
 // threading needs of each message is then loaded in slices too (a cold
 // THREAD of 100,000 messages reads every header).
 #include "commands/commands.hpp"
+#include "session/utf8_accept.hpp"
 #include "commands/message_set.hpp"
 #include "commands/search_program.hpp"
 
@@ -124,6 +125,8 @@ std::unique_ptr<CommandRun> cmd_thread(Context& ctx, const Command& cmd) {
         finish_syntax_error(ctx, "Missing search parameters");
         return nullptr;
     }
+    if (refuse_charset_after_utf8_accept(ctx, cmd.args[1].text, true))
+        return nullptr;
     // The search parser takes the charset as SEARCH's "CHARSET <name>".
     std::vector<search::Token> tokens;
     tokens.push_back({search::Token::Kind::atom, "CHARSET"});

@@ -4,6 +4,8 @@
 // command LIST: Missing ')'") so clients and admins see the same answers.
 #include "parser_state.hpp"
 
+#include <mailstore/mime/charset.hpp>
+
 #include <cstring>
 #include <limits>
 
@@ -222,6 +224,13 @@ parser::SegmentResult CommandParser::State::parse_segment(std::string_view seg)
                 command_error("Missing '\"'");
                 return SegmentResult::error;
             }
+            // UTF8=ACCEPT (RFC 9755 §3, also IMAP4rev2): a quoted string
+            // may hold UTF-8 (uQUOTED-CHAR), and the server MUST answer
+            // BAD to 8-bit octets in it that are not UTF-8.
+            if (!mailstore::mime::is_valid_utf8(text)) {
+                command_error("Invalid UTF-8 in quoted string");
+                return SegmentResult::error;
+            }
             top.emplace_back();
             top.back().type = Arg::Type::quoted;
             top.back().text = std::move(text);
@@ -287,9 +296,9 @@ parser::SegmentResult CommandParser::State::parse_segment(std::string_view seg)
             // After login, APPEND's message literals (everything but the
             // mailbox name, including CATENATE's TEXT parts) have their own
             // limit and may go to the spool; all other literals stay in
-            // memory.
-            const bool append_data =
-                authenticated && cmd.name == "APPEND" && !(stack.size() == 1 && top.empty());
+            // memory. REPLACE (RFC 8508) is APPEND after a sequence number.
+            const std::size_t data_from = cmd.name == "APPEND" ? 1 : cmd.name == "REPLACE" ? 2 : SIZE_MAX;
+            const bool append_data = authenticated && data_from != SIZE_MAX && !(stack.size() == 1 && top.size() < data_from);
             const std::uint64_t limit = append_data ? limits.max_append_size : limits.max_literal_size;
             if (m.size > limit) {
                 if (!m.sync) {

@@ -2,9 +2,11 @@
 // mailbox names between the wire (modified UTF-7) and the storage (UTF-8),
 // and the internal-error text.
 #include "session/context.hpp"
+#include "session/utf8_accept.hpp"
 
 #include <imapproto/string_writer.hpp>
 
+#include <mailstore/mime/charset.hpp>
 #include <mailstore/mutf7.hpp>
 
 #include <ctime>
@@ -112,9 +114,15 @@ std::optional<std::string> mailbox_name_arg(Context& ctx, const Arg& arg, std::s
         error = "Invalid mailbox name: NUL";
         return std::nullopt;
     }
-    // RFC 9051 §5.1: IMAP4rev2 mailbox names are UTF-8, as with UTF8=ACCEPT.
-    if (ctx.enabled().utf8_accept || ctx.enabled().imap4rev2)
+    // RFC 9051 §5.1: IMAP4rev2 mailbox names are UTF-8, as with UTF8=ACCEPT
+    // (RFC 9755 §3); a literal that is not UTF-8 is no such name.
+    if (utf8_names(ctx)) {
+        if (!mailstore::mime::is_valid_utf8(raw)) {
+            error = "Mailbox name is not valid UTF-8";
+            return std::nullopt;
+        }
         return raw;
+    }
     // Plain 8-bit names are not mUTF-7 (RFC 3501 §5.1.3).
     auto utf8 = mailstore::mutf7_to_utf8(raw);
     if (!utf8) {
@@ -125,7 +133,7 @@ std::optional<std::string> mailbox_name_arg(Context& ctx, const Arg& arg, std::s
 }
 
 void write_mailbox_name(Context& ctx, std::string& out, std::string_view utf8_name) {
-    if (ctx.enabled().utf8_accept || ctx.enabled().imap4rev2) {
+    if (utf8_names(ctx)) {
         write_astring(out, utf8_name);
         return;
     }

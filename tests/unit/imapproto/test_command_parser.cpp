@@ -221,8 +221,12 @@ TEST_CASE("parser: quoted strings")
     CHECK(parse_all("a X \"\"\r\n") == "CMD a X [\"\"] size=8\n");
     // Like Dovecot, an unknown escape stands for the escaped octet.
     CHECK(parse_all("a X \"q\\xb\"\r\n") == "CMD a X [\"qxb\"] size=12\n");
-    // 8-bit octets (UTF8=ACCEPT, RFC 6855) are kept as they are.
-    CHECK(parse_all("a X \"\xc3\xa4\xff\"\r\n") == "CMD a X [\"\xc3\xa4\xff\"] size=11\n");
+    // UTF-8 (UTF8=ACCEPT, RFC 9755 §3) is kept as it is; other 8-bit
+    // octets are refused.
+    CHECK(parse_all("a X \"\xc3\xa4\"\r\n") == "CMD a X [\"\xc3\xa4\"] size=10\n");
+    CHECK(parse_all("a X \"\xc3\xa4\xff\"\r\nb NOOP\r\n") ==
+          "ERR a BAD Error in IMAP command X: Invalid UTF-8 in quoted string\nCMD b NOOP size=8\n");
+    CHECK(parse_all("a X \"\xc0\xaf\"\r\n") == "ERR a BAD Error in IMAP command X: Invalid UTF-8 in quoted string\n");
     // No separator is needed around quoted strings or lists (Dovecot).
     CHECK(parse_all("a LIST \"\"(\"*\")\"x\"\r\n") == "CMD a LIST [\"\" (\"*\") \"x\"] size=19\n");
     CHECK(parse_all("a X \"abc\r\n") == "ERR a BAD Error in IMAP command X: Missing '\"'\n");

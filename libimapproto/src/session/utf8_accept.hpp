@@ -1,0 +1,46 @@
+// UTF8=ACCEPT (RFC 9755, which obsoletes RFC 6855) for IMAP4rev1 sessions
+// that sent ENABLE UTF8=ACCEPT. IMAP4rev2 (RFC 9051) has all of it in its
+// base, so the mailbox-name rules ask utf8_names(), which is true for both;
+// the rules that exist only in RFC 9755 (the UTF8 APPEND data item, no
+// CHARSET after enabling) ask utf8_accept(). What a client sees is in
+// docs/imap.md ("UTF8=ACCEPT").
+//
+// Quoted strings: a server that offers UTF8=ACCEPT takes UTF-8 in quoted
+// strings (RFC 9755 §3, uQUOTED-CHAR) and answers BAD to 8-bit octets that
+// are not UTF-8; the parser checks that for every session
+// (parser/segment_parser.cpp), since it knows no session state.
+#pragma once
+
+#include "session/context.hpp"
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace imapproto::detail {
+
+// ENABLE UTF8=ACCEPT succeeded in this session.
+inline bool utf8_accept(Context& ctx) {
+    return ctx.enabled().utf8_accept;
+}
+
+// Mailbox names are UTF-8 both ways, not modified UTF-7: after ENABLE
+// UTF8=ACCEPT (RFC 9755 §3) and in IMAP4rev2 (RFC 9051 §5.1).
+inline bool utf8_names(Context& ctx) {
+    return ctx.enabled().utf8_accept || ctx.enabled().imap4rev2;
+}
+
+// APPEND's `UTF8 (literal8)` data item at args[i] ("UTF8"); on success
+// returns the literal and moves `i` past the item. nullptr with the BAD
+// text in `error` when the session has not enabled UTF8=ACCEPT (the item
+// is that extension's syntax) or the item is malformed.
+const Arg* utf8_append_data(Context& ctx, const std::vector<Arg>& args, std::size_t& i, std::string& error);
+
+// RFC 9755 §3 (RFC 6855 erratum 4029): once UTF8=ACCEPT is enabled the
+// client must not name a charset in SEARCH, and SORT and THREAD take only
+// UTF-8. True (and the command answered BAD) when `charset` breaks that.
+// `mandatory` is true for SORT and THREAD, whose charset argument is
+// required; SEARCH passes the argument after its CHARSET keyword.
+bool refuse_charset_after_utf8_accept(Context& ctx, const std::string& charset, bool mandatory);
+
+} // namespace imapproto::detail
