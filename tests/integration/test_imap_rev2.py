@@ -77,10 +77,11 @@ def test_rev1_and_rev2_sessions_on_one_mailbox(connect):
     assert untagged == ['* ESEARCH (TAG "s2") UID ALL 2'], untagged
     untagged, _ = rev2.cmd("SEARCH DELETED", tag="s3")
     assert untagged == ['* ESEARCH (TAG "s3")'], untagged
-    # RECENT in rev1's STATUS; not a rev2 status item.
+    # STATUS RECENT: rev2 deprecates it (RFC 9051 Appendix E) but a rev2
+    # session that asks is answered, as a rev1 one is.
     assert any(re.search(r"RECENT \d+", line) for line in rev1.ok("STATUS INBOX (MESSAGES RECENT)"))
-    untagged, tagged = rev2.cmd("STATUS INBOX (MESSAGES RECENT)", tag="st")
-    assert untagged == [] and tagged == "st BAD Invalid status item RECENT", tagged
+    (line,) = rev2.ok("STATUS INBOX (MESSAGES RECENT)")
+    assert re.fullmatch(r"\* STATUS INBOX \(MESSAGES 2 RECENT \d+\)", line), line
     (line,) = rev2.ok("STATUS INBOX (MESSAGES DELETED SIZE UIDNEXT)")
     assert re.fullmatch(r'\* STATUS INBOX \(MESSAGES 2 UIDNEXT 3 SIZE \d+ DELETED 0\)', line), line
 
@@ -112,12 +113,12 @@ def test_rfc9051_examples(connect):
     assert untagged == ['* ESEARCH (TAG "A283") ALL 2,10:11'], untagged
     untagged, _ = c.cmd("SEARCH FLAGGED", tag="A284")
     assert untagged == ['* ESEARCH (TAG "A284") ALL 2,10:11'], untagged
-    # Appendix E: LSUB is gone; LIST (SUBSCRIBED) gives the subscriptions.
+    # Appendix E: LIST (SUBSCRIBED) replaces the deprecated LSUB, which is
+    # still answered.
     c.ok("CREATE Archive")
     c.ok("SUBSCRIBE Archive")
-    untagged, tagged = c.cmd('LSUB "" *', tag="l1")
-    assert untagged == [] and tagged == "l1 BAD Error in IMAP command LSUB: Unknown command.", tagged
     assert '* LIST (\\Subscribed) "." Archive' in c.ok('LIST (SUBSCRIBED) "" *')
+    assert c.ok('LSUB "" *') == ['* LSUB () "." Archive']
 
 
 def test_rev2_mailbox_names_are_utf8(connect):
@@ -226,3 +227,187 @@ def test_idle_pushes_rev2_updates_without_recent(connect):
     assert "\\Recent" not in flags_of(rev2.ok("FETCH 1 FLAGS"))[1]
     # Exactly one session owns the new message's \Recent; only rev1 may say so.
     assert rev1.ok("SEARCH RECENT") in (["* SEARCH 1"], ["* SEARCH"])
+
+
+# --- RFC 9051 Appendix E, item by item (docs/imap-rev2.md) --------------------
+
+def test_deprecated_lsub_answered_in_both_revisions(connect):
+    """Appendix E deprecates LSUB for LIST (SUBSCRIBED); both sessions get
+    the same LSUB answer, names in each session's own encoding."""
+    rev1 = connect()
+    rev1.ok("CREATE Archiv.2026")
+    rev1.ok('CREATE "Gr&APYA3w-e"')
+    rev1.ok("SUBSCRIBE Archiv.2026")
+    rev1.ok('SUBSCRIBE "Gr&APYA3w-e"')
+    rev2 = connect()
+    enable_rev2(rev2)
+    # The unsubscribed parent of a subscribed name is \\Noselect in LSUB
+    # (RFC 3501 §6.3.9) in both revisions; LIST in rev2 says \\NonExistent.
+    assert rev1.ok('LSUB "" Archiv%') == ['* LSUB (\\Noselect) "." Archiv']
+    assert rev2.ok('LSUB "" Archiv%') == ['* LSUB (\\Noselect) "." Archiv']
+    assert rev1.ok('LSUB "" Gr*') == ['* LSUB () "." Gr&APYA3w-e']
+    assert rev2.ok('LSUB "" Gr*') == ['* LSUB () "." {7}\r\nGröße']
+    assert rev2.ok('LIST (SUBSCRIBED) "" Gr*') == ['* LIST (\\Subscribed) "." {7}\r\nGröße']
+
+
+def test_rev2_status_size_deleted_and_list_status(connect):
+    """STATUS=SIZE (RFC 8438) and STATUS DELETED are rev2 base (§6.3.11),
+    in STATUS and in LIST RETURN (STATUS) (§6.3.9.7); rev1 gets the same."""
+    w = connect()
+    w.ok("CREATE Box")
+    sizes = []
+    for n in range(3):
+        m = message(f"s{n}", body="x" * (10 * n) + "\r\n")
+        sizes.append(len(m))
+        assert " OK " in w.append("Box", m, flags="\\Deleted" if n == 1 else "")
+    want = f"MESSAGES 3 SIZE {sum(sizes)} DELETED 1"
+    rev2 = connect()
+    enable_rev2(rev2)
+    for session in (w, rev2):
+        assert session.ok("STATUS Box (MESSAGES SIZE DELETED)") == [f"* STATUS Box ({want})"]
+        listed = session.ok('LIST "" Box RETURN (STATUS (MESSAGES SIZE DELETED))')
+        # An extended LIST shows children only when asked (RETURN (CHILDREN)).
+        assert listed == ['* LIST () "." Box', f"* STATUS Box ({want})"], listed
+    # Unknown status items are BAD in either revision.
+    untagged, tagged = rev2.cmd("STATUS Box (MESSAGES BOGUS)", tag="sb")
+    assert untagged == [] and tagged.startswith("sb BAD "), tagged
+
+
+def test_rev2_savedate(connect):
+    """SAVEDATE (RFC 8514) in a rev2 session: FETCH SAVEDATE and SEARCH
+    SAVEDBEFORE/SAVEDON/SAVEDSINCE, answered as ESEARCH."""
+    w = connect()
+    w.append("INBOX", message("saved"), date="01-Jan-2001 10:00:00 +0000")
+    rev2 = connect()
+    enable_rev2(rev2)
+    rev2.ok("SELECT INBOX")
+    (line,) = rev2.ok("FETCH 1 (SAVEDATE INTERNALDATE)")
+    m = re.fullmatch(r'\* 1 FETCH \(SAVEDATE "(\d+-\w+-\d{4}) [^"]+" INTERNALDATE "01-Jan-2001 10:00:00 \+0000"\)', line)
+    assert m, line
+    saved_day = m.group(1).lstrip("0")
+    for key, want in ((f"SAVEDON {saved_day}", " ALL 1"), (f"SAVEDSINCE {saved_day}", " ALL 1"),
+                      (f"SAVEDBEFORE {saved_day}", ""), ("SAVEDBEFORE 1-Jan-2001", "")):
+        untagged, tagged = rev2.cmd(f"SEARCH {key}", tag="sd")
+        assert untagged == [f'* ESEARCH (TAG "sd"){want}'] and tagged.startswith("sd OK"), (key, untagged)
+    # The rev1 session sees the same date in its own SEARCH form.
+    w.ok("SELECT INBOX")
+    assert w.ok(f"SEARCH SAVEDON {saved_day}") == ["* SEARCH 1"]
+    untagged, tagged = rev2.cmd("SEARCH SAVEDON 32-Jan-2001", tag="bd")
+    assert untagged == [] and tagged.startswith("bd BAD "), tagged
+
+
+def test_rev2_base_items_on_the_wire(connect):
+    """Appendix E items a rev2 client may use without further ENABLE:
+    UID EXPUNGE, BINARY APPEND and FETCH, body-fld-lang, the $-keywords,
+    NAMESPACE, [CLOSED], [NONEXISTENT], [TRYCREATE], CAPABILITY after ENABLE."""
+    c = connect()
+    (before,) = c.ok("CAPABILITY")
+    enable_rev2(c)
+    # §7.2.2: ENABLE does not change the list.
+    assert c.ok("CAPABILITY") == [before]
+    assert c.ok("NAMESPACE") == ['* NAMESPACE (("" ".")) NIL NIL']
+    # §6.3.12 / RFC 3516: APPEND with a literal8 (NUL allowed).
+    raw = b"Subject: bin\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\nA\x00B\r\n"
+    c.send(f"b1 APPEND INBOX ~{{{len(raw)}+}}\r\n".encode() + raw + b"\r\n")
+    untagged, tagged = c.read_until_tagged("b1")
+    assert tagged.startswith("b1 OK [APPENDUID "), tagged
+    lang = (b"Subject: lang\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Language: en, de\r\n"
+            b"Content-Transfer-Encoding: x-unheard-of\r\n\r\nhallo\r\n")
+    assert " OK " in c.append("INBOX", lang)
+    sel = c.ok("SELECT INBOX")
+    assert "* 2 EXISTS" in sel
+    (line,) = c.ok("FETCH 1 (BINARY.SIZE[1] BINARY.PEEK[1])")
+    assert line == "* 1 FETCH (BINARY.SIZE[1] 5 BINARY[1] ~{5}\r\nA\x00B\r\n)", line
+    # §7.4.2 body-fld-lang: a list of languages.
+    (line,) = c.ok("FETCH 2 BODYSTRUCTURE")
+    assert '"x-unheard-of" 7 1 NIL NIL ("en" "de") NIL' in line, line
+    # Deprecated but still answered: FETCH RFC822.HEADER (RFC822.SIZE is
+    # kept) and the SEARCH keys RECENT/NEW/OLD, in ESEARCH form.
+    (line,) = c.ok("FETCH 2 (RFC822.SIZE RFC822.HEADER)")
+    assert line.startswith(f"* 2 FETCH (RFC822.SIZE {len(lang)} RFC822.HEADER {{"), line
+    for key in ("RECENT", "NEW", "OLD"):
+        untagged, tagged = c.cmd(f"SEARCH {key}", tag="dk")
+        assert len(untagged) == 1 and untagged[0].startswith('* ESEARCH (TAG "dk")'), (key, untagged)
+    # §7.1 UNKNOWN-CTE: BINARY of a part whose encoding is unknown.
+    untagged, tagged = c.cmd("FETCH 2 BINARY.PEEK[1]", tag="u1")
+    assert tagged.startswith("u1 NO [UNKNOWN-CTE] "), tagged
+    # §2.3.2: the keywords RFC 9051 names can be set and are announced.
+    untagged, _ = c.cmd("STORE 1 +FLAGS ($Forwarded $MDNSent $Junk $NotJunk $Phishing \\Deleted)")
+    assert any(line.startswith("* OK [PERMANENTFLAGS (") and "$Phishing" in line and "\\*" in line
+               for line in untagged), untagged
+    # UID EXPUNGE is rev2 base (§6.4.9): only the given UIDs go.
+    c.ok("STORE 2 +FLAGS.SILENT (\\Deleted)")
+    assert c.ok("UID EXPUNGE 1") == ["* 1 EXPUNGE"]
+    untagged, _ = c.cmd("UID SEARCH ALL", tag="us")
+    assert untagged == ['* ESEARCH (TAG "us") UID ALL 2'], untagged
+    # §6.4.4: RETURN (SAVE) alone sends no ESEARCH; §6.3.11: STATUS of the
+    # selected mailbox is answered.
+    assert c.ok("SEARCH RETURN (SAVE) ALL") == []
+    assert c.ok("FETCH $ (UID)") == ["* 1 FETCH (UID 2)"]
+    assert c.ok("STATUS INBOX (MESSAGES)") == ["* STATUS INBOX (MESSAGES 1)"]
+    # §7.1: [CLOSED] when a new SELECT replaces the selected mailbox,
+    # [NONEXISTENT] for a missing one, [TRYCREATE] for COPY to one.
+    c.ok("CREATE Other")
+    untagged, tagged = c.cmd("EXAMINE Other", tag="x1")
+    assert untagged[0] == "* OK [CLOSED] Previous mailbox closed." and tagged.startswith("x1 OK [READ-ONLY]")
+    untagged, tagged = c.cmd("SELECT Nowhere", tag="x2")
+    assert untagged == ["* OK [CLOSED] Previous mailbox closed."] and tagged.startswith("x2 NO [NONEXISTENT]")
+    c.ok("SELECT INBOX")
+    untagged, tagged = c.cmd("COPY 1 Nowhere", tag="x3")
+    assert tagged.startswith("x3 NO [TRYCREATE]"), tagged
+
+
+def literal_server(build_dir, tmp_path, extra):
+    from imapd_util import ImapServer
+    return ImapServer(build_dir, tmp_path, extra_config=extra, tls=False)
+
+
+def wire_for(server, rev2: bool):
+    from imap_raw import Wire
+    w = Wire.connect(server.port, server.host)
+    w.greeting()
+    w.login()
+    if rev2:
+        enable_rev2(w)
+    return w
+
+
+def test_rev2_accepts_non_synchronizing_literals_without_literal_plus(build_dir, tmp_path):
+    """RFC 9051 §4.3 folds LITERAL- into the base: a rev2 session may send
+    {n+} up to 4096 octets even when the list advertises neither LITERAL+
+    nor LITERAL- (here replaced by imap_capability)."""
+    caps = "IMAP4rev1 IMAP4rev2 ENABLE IDLE UIDPLUS"
+    with literal_server(build_dir, tmp_path, f"imap_capability = {caps}\n") as server:
+        w = wire_for(server, rev2=True)
+        (line,) = w.ok("CAPABILITY")
+        assert "LITERAL" not in line, line
+        untagged, tagged = w.cmd("SELECT {5+}\r\nINBOX", tag="s1")
+        assert tagged.startswith("s1 OK [READ-WRITE]"), tagged
+        head = b"Subject: four k\r\n\r\n"
+        body = head + b"y" * (4096 - len(head))
+        w.send(f"a1 APPEND INBOX {{{len(body)}+}}\r\n".encode() + body + b"\r\n")
+        untagged, tagged = w.read_until_tagged("a1")
+        assert tagged.startswith("a1 OK [APPENDUID "), tagged
+        assert "* 1 EXISTS" in untagged
+
+
+def test_literal_minus_limit_in_both_revisions(build_dir, tmp_path):
+    """imap_literal_minus = yes: {n+} up to 4096 is read at once; a larger
+    one ends the connection with BYE [TOOBIG] (RFC 7888 §5), in a rev1 and a
+    rev2 session alike; a synchronising literal of any size still works."""
+    with literal_server(build_dir, tmp_path, "imap_literal_minus = yes\n") as server:
+        for rev2 in (False, True):
+            w = wire_for(server, rev2)
+            (line,) = w.ok("CAPABILITY")
+            assert " LITERAL- " in line + " " and "LITERAL+" not in line, line
+            small = message("small")
+            w.send(f"a1 APPEND INBOX {{{len(small)}+}}\r\n".encode() + small + b"\r\n")
+            assert w.read_until_tagged("a1")[1].startswith("a1 OK ")
+            big = message("big", body="z" * 6000)
+            w.send_line(f"a2 APPEND INBOX {{{len(big)}}}")
+            assert w.read_response().startswith("+ ")
+            w.send(big + b"\r\n")
+            assert w.read_until_tagged("a2")[1].startswith("a2 OK ")
+            w.send(f"a3 APPEND INBOX {{{len(big)}+}}\r\n".encode() + big + b"\r\n")
+            rest = w.expect_closed()
+            assert any(line.startswith("* BYE [TOOBIG] ") for line in rest), rest

@@ -91,10 +91,6 @@ bool parse_return(Context& ctx, const Arg& list, ListRequest& req) {
                 ctx.finish_bad(error);
                 return false;
             }
-            if (auto rev2_error = rev2_status_items_error(ctx, *items)) {
-                ctx.finish_bad(*rev2_error);
-                return false;
-            }
             req.ret_status = *items;
         } else {
             ctx.finish_bad("Unknown return options");
@@ -170,8 +166,10 @@ std::string attributes_text(Context& ctx, const ListRequest& req, const st::Mail
     // RFC 5258 §3: an extended LIST calls a level that does not exist
     // \NonExistent (which implies \Noselect), as Dovecot does; a plain LIST
     // keeps RFC 3501's \Noselect. IMAP4rev2 has LIST-EXTENDED's rules for
-    // every LIST (RFC 9051 §6.3.9, §7.3.1).
-    if ((req.extended || rev2(ctx)) && (a & st::attr_noselect) && !(a & st::attr_nonexistent) &&
+    // every LIST (RFC 9051 §6.3.9, §7.3.1); LSUB, which rev2 only keeps as
+    // deprecated, answers as in rev1.
+    const bool extended_rules = req.extended || (rev2(ctx) && !req.lsub);
+    if (extended_rules && (a & st::attr_noselect) && !(a & st::attr_nonexistent) &&
         !ctx.user().exists(info.name))
         a = (a & ~st::attr_noselect) | st::attr_nonexistent;
     const bool show_subscribed = !req.lsub && (req.ret_subscribed || req.sel_subscribed);
@@ -238,12 +236,9 @@ void send_delimiter(Context& ctx, const ListRequest& req) {
 std::unique_ptr<CommandRun> cmd_list(Context& ctx, const Command& cmd) {
     ListRequest req;
     req.lsub = cmd.name == "LSUB";
-    // RFC 9051 has no LSUB (Appendix E: LIST (SUBSCRIBED) replaces it); a
-    // rev2 session gets the answer to any command the protocol lacks.
-    if (req.lsub && rev2(ctx)) {
-        ctx.finish_bad("Error in IMAP command LSUB: Unknown command.");
-        return nullptr;
-    }
+    // RFC 9051 Appendix E deprecates LSUB in favour of LIST (SUBSCRIBED)
+    // but does not forbid it: a rev2 session still gets its answer
+    // (session/rev2.hpp).
     if (!parse_list(ctx, cmd, req))
         return nullptr;
 

@@ -3,7 +3,6 @@
 // says SHOULD NOT ask; Dovecot answers).
 #include "commands/commands.hpp"
 #include "mailbox/mailbox_names.hpp"
-#include "session/rev2.hpp"
 
 namespace imapproto::detail {
 
@@ -16,10 +15,6 @@ std::unique_ptr<CommandRun> cmd_status(Context& ctx, const Command& cmd) {
     auto items = parse_status_items(cmd.args[1], error);
     if (!items) {
         ctx.finish_bad(error);
-        return nullptr;
-    }
-    if (auto rev2_error = rev2_status_items_error(ctx, *items)) {
-        ctx.finish_bad(*rev2_error);
         return nullptr;
     }
     auto name = take_mailbox_name(ctx, cmd.args[0]);

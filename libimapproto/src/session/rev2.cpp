@@ -67,12 +67,6 @@ void send_selected_list(Context& ctx, const std::string& name) {
     ctx.untagged(line);
 }
 
-std::optional<std::string> rev2_status_items_error(Context& ctx, std::uint32_t items) {
-    if (rev2(ctx) && (items & st::status_recent))
-        return std::string("Invalid status item RECENT");
-    return std::nullopt;
-}
-
 bool rev2_refuse_delete_of_parent(Context& ctx, const std::string& name) {
     if (!rev2(ctx) || ctx.user().exists(name))
         return false;

@@ -3,7 +3,16 @@
 // enables rev2 (RFC 9051 §6.3.1, Appendix E), so every difference between
 // the two is a question to Context::enabled().imap4rev2. The commands ask
 // through the helpers here, which name the RFC rule each one follows; the
-// full list of differences is in docs/imap.md ("IMAP4rev2").
+// full list of differences is in docs/imap.md ("IMAP4rev2") and, item by
+// item against RFC 9051 Appendix E, in docs/imap-rev2.md.
+//
+// One rule decides what a rev2 session gets of what RFC 9051 takes out of
+// IMAP4rev1: what the server would send unasked is dropped (\Recent in
+// FLAGS, the RECENT response, OK [UNSEEN] on SELECT, the SEARCH response),
+// while what a client has to ask for by name and the RFC only deprecates
+// (LSUB, STATUS RECENT, FETCH RFC822/RFC822.HEADER/RFC822.TEXT, the SEARCH
+// keys RECENT/NEW/OLD; §2.3.2 calls \Recent deprecated) is still
+// answered, so a client that asks is not broken by having enabled rev2.
 #pragma once
 
 #include "session/context.hpp"
@@ -30,12 +39,6 @@ inline bool shows_recent(Context& ctx) {
 // it). Sent for the mailbox `name` just opened; nothing when the listing
 // fails (the SELECT itself succeeded and the storage error is logged).
 void send_selected_list(Context& ctx, const std::string& name);
-
-// RFC 9051 §6.3.10: rev2's status items are MESSAGES, UIDNEXT,
-// UIDVALIDITY, UNSEEN, DELETED and SIZE (plus those of enabled or
-// advertised extensions); RECENT is gone with \Recent. The BAD text for a
-// rev2 session that asks for RECENT, nullopt when `items` are fine.
-std::optional<std::string> rev2_status_items_error(Context& ctx, std::uint32_t items);
 
 // RFC 9051 §6.3.5: deleting a name that has inferior names and is itself
 // \Noselect is an error, answered "NO [HASCHILDREN]". True (and the
