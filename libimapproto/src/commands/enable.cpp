@@ -70,6 +70,10 @@ std::unique_ptr<CommandRun> cmd_enable(Context& ctx, const Command& cmd) {
             newly = !e.imap4rev2;
             e.imap4rev2 = true;
             name = "IMAP4rev2";
+        } else if (name == "UIDONLY") {
+            // RFC 9586 §3.1: from here on UIDs only (session/uidonly.hpp).
+            newly = !e.uidonly;
+            e.uidonly = true;
         } else if (name == "UTF8=ACCEPT") {
             newly = !e.utf8_accept;
             e.utf8_accept = true;

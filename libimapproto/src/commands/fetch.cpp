@@ -12,6 +12,7 @@
 #include "fetch/fetch_items.hpp"
 #include "fetch/fetch_message.hpp"
 #include "mailbox/condstore.hpp"
+#include "session/uidonly.hpp"
 
 #include <mailstore/search.hpp>
 
@@ -314,7 +315,9 @@ std::unique_ptr<CommandRun> cmd_fetch(Context& ctx, const Command& cmd) {
         return nullptr;
     }
     std::string error;
-    auto request = fetch::parse_fetch_items(cmd.args[1], cmd.uid, error);
+    // UID FETCH adds the UID item (RFC 3501 §6.4.8) unless the response is
+    // UIDFETCH, whose number is the UID (RFC 9586 §3.3).
+    auto request = fetch::parse_fetch_items(cmd.args[1], cmd.uid && !uidonly(ctx), error);
     if (!request) {
         syntax_error(ctx, error);
         return nullptr;

@@ -16,6 +16,7 @@
 #include "commands/search_result.hpp"
 #include "session/rev2.hpp"
 #include "session/search_updates.hpp"
+#include "session/uidonly.hpp"
 
 #include <mailstore/search.hpp>
 
@@ -158,6 +159,8 @@ std::unique_ptr<CommandRun> cmd_search(Context& ctx, const Command& cmd) {
         }
         return nullptr;
     }
+    if (refuse_sequence_search_keys(ctx, *program))
+        return nullptr;
     auto run = std::make_unique<SearchRun>(std::move(program).value(), ret, cmd.uid);
     if (run->resume(ctx) == Progress::done)
         return nullptr;

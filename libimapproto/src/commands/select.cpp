@@ -6,6 +6,7 @@
 #include "mailbox/condstore.hpp"
 #include "mailbox/mailbox_names.hpp"
 #include "session/rev2.hpp"
+#include "session/uidonly.hpp"
 
 #include <algorithm>
 #include <utility>
@@ -132,6 +133,12 @@ bool parse_select_params(Context& ctx, const Arg& list, std::optional<Qresync>& 
                     return false;
                 }
             }
+            // seq-match-data pairs message sequence numbers with UIDs: not
+            // for a UIDONLY session (RFC 9586 §3).
+            if (values.children.size() == 4 && uidonly(ctx)) {
+                error = kUidRequired;
+                return false;
+            }
             if (values.children.size() == 4 && !parse_seq_match(values.children[3], q, error))
                 return false;
             qresync = std::move(q);
@@ -204,7 +211,9 @@ void send_qresync(Context& ctx, st::Mailbox& mailbox, const Qresync& q) {
         st::Uid uid = view.uid(seq);
         if (q.known && !q.known->contains(uid))
             continue;
-        ctx.untagged(std::to_string(seq) + " FETCH (UID " + std::to_string(uid) + " FLAGS (" +
+        // RFC 9586 §3.3: UIDFETCH, without the UID item, with UIDONLY.
+        ctx.untagged(fetch_response_head(uidonly(ctx), seq, uid) + (uidonly(ctx) ? "" : "UID " + std::to_string(uid) + " ") +
+                     "FLAGS (" +
                      flags_text(view.flags(seq), view.keywords(seq), shows_recent(ctx) && view.recent(seq)) +
                      ") MODSEQ (" + std::to_string(view.modseq(seq)) + "))");
     }
@@ -231,7 +240,7 @@ std::unique_ptr<CommandRun> cmd_select(Context& ctx, const Command& cmd) {
     std::optional<Qresync> qresync;
     if (cmd.args.size() == 2 && !parse_select_params(ctx, cmd.args[1], qresync, error)) {
         leave_old();
-        ctx.finish_bad(bad_text(cmd, error));
+        ctx.finish_bad(error == kUidRequired ? error : bad_text(cmd, error));
         return nullptr;
     }
     auto name = take_mailbox_name(ctx, cmd.args[0]);
@@ -268,7 +277,9 @@ std::unique_ptr<CommandRun> cmd_select(Context& ctx, const Command& cmd) {
     // RFC 9051 §6.3.2: no RECENT and no UNSEEN code in IMAP4rev2.
     if (shows_recent(ctx)) {
         ctx.untagged(std::to_string(view.recent_count()) + " RECENT");
-        if (st::Seq first = view.first_unseen(); first != 0)
+        // The UNSEEN code names a sequence number, which a UIDONLY
+        // session is never given (RFC 9586 §3).
+        if (st::Seq first = view.first_unseen(); first != 0 && !uidonly(ctx))
             ctx.untagged("OK [UNSEEN " + std::to_string(first) + "] First unseen.");
     }
     ctx.untagged("OK [UIDVALIDITY " + std::to_string(view.uidvalidity()) + "] UIDs valid");

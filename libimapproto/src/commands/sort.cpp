@@ -19,6 +19,7 @@
 #include "commands/search_program.hpp"
 #include "commands/search_result.hpp"
 #include "session/search_updates.hpp"
+#include "session/uidonly.hpp"
 
 #include <mailstore/search.hpp>
 #include <mailstore/sort.hpp>
@@ -237,6 +238,8 @@ std::unique_ptr<CommandRun> cmd_sort(Context& ctx, const Command& cmd) {
         }
         return nullptr;
     }
+    if (refuse_sequence_search_keys(ctx, *program))
+        return nullptr;
     auto run = std::make_unique<SortRun>(std::move(program).value(), std::move(criteria).value(), ret, cmd.uid);
     if (run->resume(ctx) == Progress::done)
         return nullptr;

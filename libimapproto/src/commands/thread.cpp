@@ -12,6 +12,7 @@
 #include "session/utf8_accept.hpp"
 #include "commands/message_set.hpp"
 #include "commands/search_program.hpp"
+#include "session/uidonly.hpp"
 
 #include <mailstore/log.hpp>
 #include <mailstore/search.hpp>
@@ -143,6 +144,8 @@ std::unique_ptr<CommandRun> cmd_thread(Context& ctx, const Command& cmd) {
             ctx.finish_status(status);
         return nullptr;
     }
+    if (refuse_sequence_search_keys(ctx, *program))
+        return nullptr;
     auto run = std::make_unique<ThreadRun>(algorithm.value(), std::move(program).value(), cmd.uid);
     if (run->resume(ctx) == Progress::done)
         return nullptr;

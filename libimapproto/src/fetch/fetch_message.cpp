@@ -1,6 +1,7 @@
 #include "fetch/fetch_message.hpp"
 
 #include "session/rev2.hpp"
+#include "session/uidonly.hpp"
 
 #include <imapproto/fetch_writer.hpp>
 #include <imapproto/string_writer.hpp>
@@ -227,13 +228,14 @@ bool MessageFetch::write(Context& ctx) {
     if (!prepared_)
         prepare(ctx);
     if (uid_only_) {
-        ctx.out().append("* " + std::to_string(message_.seq()) + " FETCH (UID " + std::to_string(message_.uid()) +
-                         ")\r\n");
+        ctx.out().append("* " + fetch_response_head(uidonly(ctx), message_.seq(), message_.uid()) + "UID " +
+                         std::to_string(message_.uid()) + ")\r\n");
         return true;
     }
     if (!started_) {
         started_ = true;
-        line_ = "* " + std::to_string(message_.seq()) + " FETCH (";
+        // RFC 9586 §3.3: "* <uid> UIDFETCH (" in a UIDONLY session.
+        line_ = "* " + fetch_response_head(uidonly(ctx), message_.seq(), message_.uid());
     }
     for (;;) {
         if (stream_) {

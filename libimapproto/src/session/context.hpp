@@ -227,6 +227,8 @@ public:
         bool utf8_accept = false;
         // RFC 9051: the session runs IMAP4rev2 (session/rev2.hpp).
         bool imap4rev2 = false;
+        // RFC 9586: UIDs only, no sequence numbers (session/uidonly.hpp).
+        bool uidonly = false;
     };
     virtual Enabled& enabled() = 0;
 

@@ -30,6 +30,7 @@
 // takes them meanwhile); new messages are claimed by the reopening, as the
 // running session's sync would have claimed them.
 #include "session/session_impl.hpp"
+#include "session/uidonly.hpp"
 
 #include "storage/mailbox_impl.hpp"
 
@@ -216,7 +217,8 @@ void Session::Impl::restore_selected(const HibernatedSession& rec) {
         }
     }
     const st::Seq old_count = old_seq;
-    if (enabled_.qresync) {
+    // VANISHED with QRESYNC (RFC 7162 §3.2.10) and with UIDONLY (RFC 9586 §3.2).
+    if (enabled_.qresync || enabled_.uidonly) {
         if (!expunged_uids.empty())
             untagged("VANISHED " + expunged_uids.to_string());
     } else {
@@ -246,9 +248,8 @@ void Session::Impl::restore_selected(const HibernatedSession& rec) {
         // The form send_updates() uses: UID with CONDSTORE/QRESYNC, MODSEQ
         // with CONDSTORE, then FLAGS.
         line.clear();
-        line += std::to_string(seq);
-        line += " FETCH (";
-        if (enabled_.condstore || enabled_.qresync) {
+        line += detail::fetch_response_head(enabled_.uidonly, seq, uid);
+        if (!enabled_.uidonly && (enabled_.condstore || enabled_.qresync)) {
             line += "UID ";
             line += std::to_string(uid);
             line += ' ';

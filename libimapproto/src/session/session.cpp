@@ -6,6 +6,7 @@
 #include "session/session_impl.hpp"
 
 #include "session/deflate.hpp"
+#include "session/uidonly.hpp"
 
 #include <mailstore/auth/fields.hpp>
 #include <mailstore/storage/metadata.hpp>
@@ -294,6 +295,12 @@ void Session::Impl::dispatch(Command cmd) {
     const detail::CommandSpec* spec = lookup_spec(current_.name, current_.uid);
     if (std::string refusal = state_refusal(state_, spec, current_.name, current_.uid); !refusal.empty()) {
         finish_bad(std::move(refusal));
+        complete_command();
+        return;
+    }
+    // RFC 9586 §3: no message sequence numbers once UIDONLY is on.
+    if (std::string refusal = detail::uidonly_refusal(enabled_.uidonly, current_); !refusal.empty()) {
+        finish_bad(refusal);
         complete_command();
         return;
     }

@@ -1,6 +1,7 @@
 // Untagged mailbox updates (RFC 3501 §7.3.1, §7.4.1, RFC 2180 §4.1): what
 // changed in the selected mailbox since the client was last told.
 #include "session/session_impl.hpp"
+#include "session/uidonly.hpp"
 
 #include <algorithm>
 
@@ -99,9 +100,10 @@ void Session::Impl::send_updates(bool allow_expunges) {
     // RFC 5267 §4.3.4: REMOVEFROM for expunged results goes out before
     // the EXPUNGE responses, while their sequence numbers are valid.
     search_updates_.before_expunges(*this, r);
-    if (enabled_.qresync) {
+    if (enabled_.qresync || enabled_.uidonly) {
         // RFC 7162 §3.2.10: once QRESYNC is enabled, VANISHED replaces
-        // EXPUNGE (UIDs, one response for the lot).
+        // EXPUNGE (UIDs, one response for the lot); UIDONLY does the same
+        // (RFC 9586 §3.2).
         if (!r.expunged_uids.empty())
             untagged("VANISHED " + r.expunged_uids.to_string());
     } else {
@@ -147,9 +149,10 @@ void Session::Impl::send_updates(bool allow_expunges) {
             // untagged FETCH carries both the UID and the modseq (Dovecot
             // adds the UID only once QRESYNC is on).
             line.clear();
-            line += std::to_string(seq);
-            line += " FETCH (";
-            if (with_uid || enabled_.condstore || enabled_.qresync) {
+            // RFC 9586 §3.3: a UIDONLY session gets "<uid> UIDFETCH (",
+            // which carries the UID already.
+            line += detail::fetch_response_head(enabled_.uidonly, seq, uid);
+            if (!enabled_.uidonly && (with_uid || enabled_.condstore || enabled_.qresync)) {
                 line += "UID ";
                 line += std::to_string(uid);
                 line += ' ';
