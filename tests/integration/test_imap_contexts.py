@@ -44,7 +44,7 @@ def test_rfc5267_context_hint_and_partial_pages(connect):
     assert w.cmd("UID SEARCH RETURN (PARTIAL 40:50) UNDELETED UNKEYWORD $Junk", tag="A04")[0] == [
         '* ESEARCH (TAG "A04") UID PARTIAL (40:50 NIL)']
     # Bad ranges are BAD, as Dovecot answers them.
-    for bad in ("PARTIAL 0:5", "PARTIAL 1:*", "PARTIAL -1:-5", "PARTIAL 1:5 ALL", "PARTIAL"):
+    for bad in ("PARTIAL 0:5", "PARTIAL 1:*", "PARTIAL -1:5", "PARTIAL 1:5 ALL", "PARTIAL"):
         untagged, tagged = w.cmd(f"SEARCH RETURN ({bad}) ALL", tag="X1")
         assert untagged == [] and tagged.startswith("X1 BAD "), (bad, tagged)
 

@@ -9,9 +9,11 @@
 // goes on after the flush, also in the middle of a big body.
 #include "ascii.hpp"
 #include "commands/commands.hpp"
+#include "commands/partial_range.hpp"
 #include "fetch/fetch_items.hpp"
 #include "fetch/fetch_message.hpp"
 #include "mailbox/condstore.hpp"
+#include "session/progress.hpp"
 #include "session/uidonly.hpp"
 
 #include <mailstore/search.hpp>
@@ -39,11 +41,13 @@ void syntax_error(Context& ctx, std::string_view message) {
 }
 
 // The FETCH modifiers: "(CHANGEDSINCE <mod-sequence-valzer>)" (RFC 7162
-// §3.1.4.1) and, for UID FETCH with QRESYNC enabled, VANISHED (§3.2.6), in
-// either order. false with `error` (the BAD text) for anything else.
+// §3.1.4.1), for UID FETCH with QRESYNC enabled VANISHED (§3.2.6), and for
+// UID FETCH "PARTIAL <range>" (RFC 9394 §3.3), in any order. false with
+// `error` (the BAD text) for anything else.
 struct FetchModifiers {
     std::optional<ms::ModSeq> changed_since;
     bool vanished = false;
+    std::optional<PartialRange> partial;
 };
 
 bool parse_modseq_value(const Arg& arg, ms::ModSeq& modseq) {
@@ -60,7 +64,7 @@ bool parse_modseq_value(const Arg& arg, ms::ModSeq& modseq) {
 }
 
 bool parse_modifiers(Context& ctx, const Arg& arg, FetchModifiers& mods, std::string& error) {
-    if (arg.type != Arg::Type::list || arg.children.empty() || arg.children.size() > 3) {
+    if (arg.type != Arg::Type::list || arg.children.empty() || arg.children.size() > 5) {
         error = "Unknown FETCH modifier";
         return false;
     }
@@ -80,6 +84,19 @@ bool parse_modifiers(Context& ctx, const Arg& arg, FetchModifiers& mods, std::st
             ++i;
         } else if (ascii_iequals(items[i].text, "VANISHED") && !mods.vanished) {
             mods.vanished = true;
+        } else if (ascii_iequals(items[i].text, "PARTIAL") && !mods.partial) {
+            // RFC 9394 §3.3: the same range as the PARTIAL search return
+            // option; it extends UID FETCH only.
+            if (i + 1 >= items.size() || items[i + 1].type != Arg::Type::atom ||
+                !(mods.partial = parse_partial_range(items[i + 1].text))) {
+                error = "Invalid PARTIAL range";
+                return false;
+            }
+            if (!ctx.command().uid) {
+                error = "PARTIAL only allowed with UID FETCH";
+                return false;
+            }
+            ++i;
         } else {
             error = "Unknown FETCH modifier";
             return false;
@@ -148,10 +165,17 @@ public:
                 }
                 break;
             }
+            ++visited_;
             if (changed_since_ && mailbox.view().modseq(seq) <= *changed_since_)
                 continue;
             bool seen = !seen_added_.empty() && seen_added_.contains(mailbox.view().uid(seq));
             current_ = std::make_unique<MessageFetch>(mailbox, request_, seq, seen);
+            // RFC 9585: progress (the messages before this one are done),
+            // sent before this message's answer.
+            if (progress_.due(ctx)) {
+                progress_.write(ctx, visited_ - 1, total(mailbox.view()));
+                return Progress::more_output;
+            }
         }
         compute_deferred_previews(mailbox);
         finish(ctx);
@@ -159,6 +183,18 @@ public:
     }
 
 private:
+    // How many messages the set names (for INPROGRESS's GOAL; counted only
+    // when a report is due).
+    std::uint64_t total(const ms::View& view) const {
+        std::uint64_t n = 0;
+        for (const ms::UidRange& r : uids_.ranges()) {
+            auto [first, last] = view.seq_range(r.first, r.last);
+            if (first != 0)
+                n += last - first + 1;
+        }
+        return n;
+    }
+
     // The next message in ascending sequence order, 0 at the end. The set
     // holds UIDs; each UID range is a run of sequence numbers in the view.
     ms::Seq next_seq(const ms::View& view) {
@@ -240,6 +276,8 @@ private:
     ms::Seq seq_ = 0;
     ms::Seq seq_last_ = 0;
     std::unique_ptr<MessageFetch> current_;
+    ProgressReport progress_;
+    std::uint64_t visited_ = 0; // messages of the set reached, for INPROGRESS
     std::vector<ms::Uid> deferred_previews_;
     bool previews_flushed_ = false;
     bool expunged_ = false;
@@ -345,6 +383,9 @@ std::unique_ptr<CommandRun> cmd_fetch(Context& ctx, const Command& cmd) {
         }
         uids = std::move(resolved).value();
     }
+    // RFC 9394 §3.3: only the messages at the PARTIAL positions.
+    if (mods.partial)
+        uids = partial_fetch_uids(view, uids, mods.changed_since, *mods.partial);
     // RFC 7162 §3.1: MODSEQ and CHANGEDSINCE are CONDSTORE-enabling.
     std::optional<ms::ModSeq> announce_highest;
     if (request->has_modseq && !ctx.enabled().condstore) {

@@ -92,6 +92,7 @@ SlicedSearch::SlicedSearch(search::Program program) : program_(std::move(program
 
 SlicedSearch::Step SlicedSearch::run(Context& ctx, mailstore::storage::Mailbox& mailbox) {
     const mailstore::storage::Seq total = mailbox.view().count();
+    progress_.start(ctx);
     options_.saved_result = &ctx.saved_result();
     if (next_ > total)
         return Step::done;
@@ -107,7 +108,11 @@ SlicedSearch::Step SlicedSearch::run(Context& ctx, mailstore::storage::Mailbox& 
     }
     seqs_.insert(seqs_.end(), found->begin(), found->end());
     next_ = last + 1;
-    return next_ <= total ? Step::more : Step::done;
+    if (next_ > total)
+        return Step::done;
+    if (progress_.due_now(ctx))
+        progress_.write(ctx, next_ - 1, total);
+    return Step::more;
 }
 
 } // namespace imapproto::detail

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "session/context.hpp"
+#include "session/progress.hpp"
 
 #include <mailstore/search.hpp>
 
@@ -44,6 +45,8 @@ bool program_uses(const mailstore::search::Program& program, mailstore::search::
 // is sent while the command runs (its UpdatePolicy), so the sequence
 // numbers stay valid from step to step. Sequence numbers beyond the view
 // name what exists, as Dovecot answers SEARCH 2:10 in a 4-message mailbox.
+// Between slices it reports progress (RFC 9585 INPROGRESS, in messages
+// searched of the mailbox's count) when one is due.
 class SlicedSearch {
 public:
     static constexpr mailstore::storage::Seq kSliceWithBodies = 500;
@@ -66,6 +69,7 @@ private:
     mailstore::storage::Seq next_ = 1;
     std::vector<mailstore::storage::Seq> seqs_;
     mailstore::Status error_ = mailstore::Status::ok();
+    ProgressReport progress_;
 };
 
 } // namespace imapproto::detail

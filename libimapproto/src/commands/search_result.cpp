@@ -12,36 +12,6 @@ namespace imapproto::detail {
 
 namespace ms = mailstore::storage;
 
-namespace {
-
-// An nz-number of at most 32 bits (RFC 3501 §9), or 0.
-std::uint32_t parse_nz_number(std::string_view text) {
-    if (text.empty() || text.size() > 10 || text[0] == '0')
-        return 0;
-    std::uint64_t value = 0;
-    for (char c : text) {
-        if (c < '0' || c > '9')
-            return 0;
-        value = value * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    return value > 0xFFFFFFFFu ? 0 : static_cast<std::uint32_t>(value);
-}
-
-// RFC 5267 §5: partial-range = nz-number ":" nz-number.
-std::optional<PartialRange> parse_partial_range(std::string_view text) {
-    const auto colon = text.find(':');
-    if (colon == std::string_view::npos)
-        return std::nullopt;
-    PartialRange range;
-    range.first = parse_nz_number(text.substr(0, colon));
-    range.last = parse_nz_number(text.substr(colon + 1));
-    if (range.first == 0 || range.last == 0)
-        return std::nullopt;
-    return range;
-}
-
-} // namespace
-
 std::optional<SearchReturn> parse_search_return(const Arg& list, std::string& error) {
     SearchReturn ret;
     ret.extended = true;
@@ -92,7 +62,7 @@ std::optional<SearchReturn> parse_search_return(const Arg& list, std::string& er
             return std::nullopt;
         }
     }
-    // RFC 5267 §4.4: one PARTIAL, one ALL, or neither.
+    // RFC 9394 §3.1: one PARTIAL, one ALL, or neither.
     if (ret.partial && ret.all) {
         error = "PARTIAL conflicts with ALL";
         return std::nullopt;
@@ -179,18 +149,18 @@ void write_search_response(Context& ctx, const SearchReturn& ret, bool uid, cons
         }
     }
     if (ret.partial) {
-        // RFC 5267 §4.4: the range as requested, then the results at those
-        // positions, or NIL when there are none.
+        // RFC 9394 §3.1: the range as requested, then the results at those
+        // positions (counted from the end for "-1:-100"), or NIL when
+        // there are none. Written low:high, as Dovecot does (§4: 500:400
+        // is the same range as 400:500).
         const PartialRange& range = *ret.partial;
-        // Written low:high, as Dovecot does (§5: 500:400 means 400:500).
-        line += " PARTIAL (" + std::to_string(range.low()) + ':' + std::to_string(range.high()) + ' ';
-        const std::size_t low = range.low() - 1;
-        const std::size_t high = std::min<std::size_t>(range.high(), ids.size());
-        if (low >= high) {
+        line += " PARTIAL (" + range.to_string() + ' ';
+        const PartialRange::Slice slice = range.slice(ids.size());
+        if (slice.empty()) {
             line += "NIL";
         } else {
-            const std::vector<std::uint32_t> part(ids.begin() + static_cast<std::ptrdiff_t>(low),
-                                                  ids.begin() + static_cast<std::ptrdiff_t>(high));
+            const std::vector<std::uint32_t> part(ids.begin() + static_cast<std::ptrdiff_t>(slice.begin),
+                                                  ids.begin() + static_cast<std::ptrdiff_t>(slice.end));
             append_set(ctx, line, part);
         }
         line += ')';
@@ -207,20 +177,41 @@ ms::UidSet saved_result_of(const SearchReturn& ret, const std::vector<std::uint3
     ms::UidSet saved;
     if (uids.empty())
         return saved;
-    if ((ret.min || ret.max) && !ret.all && !ret.count) {
+    std::vector<std::uint32_t> chosen;
+    const std::vector<std::uint32_t>* from = &uids;
+    if (ret.partial && !ret.count) {
+        // RFC 9394 §3.2 (Table 1): what PARTIAL returned, with the MIN
+        // and/or MAX message when those were asked for too.
+        const PartialRange::Slice slice = ret.partial->slice(uids.size());
+        chosen.assign(uids.begin() + static_cast<std::ptrdiff_t>(slice.begin),
+                      uids.begin() + static_cast<std::ptrdiff_t>(slice.empty() ? slice.begin : slice.end));
+        if (ret.min)
+            chosen.push_back(uids.front());
+        if (ret.max)
+            chosen.push_back(uids.back());
+        from = &chosen;
+    } else if ((ret.min || ret.max) && !ret.all && !ret.count) {
         if (ret.min)
             saved.add(uids.front());
         if (ret.max)
             saved.add(uids.back());
         return saved;
     }
-    // Consecutive runs go in as ranges, so a big result stays small.
+    // Ascending, so consecutive runs go in as ranges and a big result
+    // stays small (SORT's order is not ascending).
+    if (!std::is_sorted(from->begin(), from->end())) {
+        if (from != &chosen)
+            chosen = *from;
+        std::sort(chosen.begin(), chosen.end());
+        from = &chosen;
+    }
+    const std::vector<std::uint32_t>& ids = *from;
     std::size_t i = 0;
-    while (i < uids.size()) {
+    while (i < ids.size()) {
         std::size_t j = i;
-        while (j + 1 < uids.size() && uids[j + 1] == uids[j] + 1)
+        while (j + 1 < ids.size() && ids[j + 1] <= ids[j] + 1)
             ++j;
-        saved.add(uids[i], uids[j]);
+        saved.add(ids[i], ids[j]);
         i = j + 1;
     }
     return saved;

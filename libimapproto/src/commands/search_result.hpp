@@ -4,6 +4,7 @@
 // the same parser and writer.
 #pragma once
 
+#include "commands/partial_range.hpp"
 #include "session/context.hpp"
 
 #include <mailstore/storage/types.hpp>
@@ -15,15 +16,6 @@
 
 namespace imapproto::detail {
 
-// "PARTIAL 1:500" (RFC 5267 §4.4): positions in the result, 1-based, as
-// the client wrote them (500:1 means 1:500; low() and high() order them).
-struct PartialRange {
-    std::uint32_t first = 0;
-    std::uint32_t last = 0;
-    std::uint32_t low() const { return first < last ? first : last; }
-    std::uint32_t high() const { return first < last ? last : first; }
-};
-
 struct SearchReturn {
     bool extended = false; // RETURN (...) was given: answer with ESEARCH
     bool min = false;
@@ -33,15 +25,15 @@ struct SearchReturn {
     bool save = false;
     bool context = false; // RFC 5267 §4.2: a hint, accepted and ignored
     bool update = false;  // RFC 5267 §4.3: keep the result up to date
-    std::optional<PartialRange> partial; // RFC 5267 §4.4
+    std::optional<PartialRange> partial; // RFC 5267 §4.4, RFC 9394 §3.1
 };
 
 // Parses the list after RETURN: MIN, MAX, ALL, COUNT, SAVE, CONTEXT,
 // UPDATE and "PARTIAL n:m" in any case and order; repeats allowed except
-// that at most one PARTIAL or ALL may appear (RFC 5267 §4.4). "()" means
-// ALL (RFC 4731 §3.1). PARTIAL takes two nz-numbers (no '*', no negative
-// numbers: RFC 5267 §5 partial-range). nullopt with the BAD message in
-// `error` for anything else.
+// that at most one PARTIAL or ALL may appear (RFC 9394 §3.1). "()" means
+// ALL (RFC 4731 §3.1). PARTIAL takes "n:m" or "-n:-m" (RFC 9394 §4: no
+// '*', no 0, no mixed signs). nullopt with the BAD message in `error` for
+// anything else.
 std::optional<SearchReturn> parse_search_return(const Arg& list, std::string& error);
 
 // What a finished search found, in ascending order: sequence numbers, or
@@ -55,7 +47,8 @@ struct SearchMatches {
 // Writes the response: "* SEARCH 2 5 9" ("* SEARCH" when nothing matched)
 // for plain SEARCH, or "* ESEARCH (TAG "a1") UID MIN 2 MAX 9 ALL 2:4,9
 // COUNT 4" in Dovecot's item order for RETURN, with "PARTIAL (1:100 ids)"
-// ("PARTIAL (1:100 NIL)" when no result falls in the range) after ALL;
+// ("PARTIAL (1:100 NIL)" when no result falls in the range, "PARTIAL
+// (-1:-100 ids)" counted from the end) after ALL;
 // nothing when SAVE, CONTEXT or UPDATE were the only options (RFC 5182
 // §2.4). `matches.ids` are in the requested order (mailbox order for
 // SEARCH, sort order for SORT): MIN/MAX are the first/last of them and
@@ -63,8 +56,11 @@ struct SearchMatches {
 void write_search_response(Context& ctx, const SearchReturn& ret, bool uid, const SearchMatches& matches);
 
 // The UIDs "$" should hold after a successful SEARCH RETURN (SAVE ...):
-// only the minimum and/or maximum when MIN/MAX come without ALL or COUNT,
-// else every match (RFC 5182 §2.1). `uids` are the matches' UIDs, ascending.
+// only the minimum and/or maximum when MIN/MAX come without ALL or COUNT
+// (RFC 5182 §2.1); with PARTIAL and without COUNT, the messages PARTIAL
+// returns plus the MIN/MAX ones (RFC 9394 §3.2, Table 1); else every
+// match. `uids` are the matches' UIDs in the result's order (ascending for
+// SEARCH, sort order for SORT: MIN/MAX are its first/last).
 mailstore::storage::UidSet saved_result_of(const SearchReturn& ret, const std::vector<std::uint32_t>& uids);
 
 } // namespace imapproto::detail

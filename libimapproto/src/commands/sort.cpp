@@ -126,12 +126,10 @@ private:
         if (ret_.update && ret_.save)
             saved_before = ctx.saved_result();
         // RFC 5182 §2.4 with ESORT: "$" holds the matches; with MIN/MAX
-        // alone, the first/last in sort order (uids are in sort order).
-        if (ret_.save) {
-            if (ret_.all || ret_.count || (!ret_.min && !ret_.max))
-                std::sort(uids.begin(), uids.end()); // the whole set: ascending makes ranges
+        // alone, the first/last in sort order; with PARTIAL, the positions
+        // in sort order (RFC 9394 §3.2). uids are in sort order.
+        if (ret_.save)
             ctx.saved_result() = saved_result_of(ret_, uids);
-        }
         // ESORT (RFC 5267 §3): the ESEARCH response in sort order: MIN/MAX
         // are the first/last sorted, ALL keeps the order (only ascending
         // runs become ranges, §3.2), PARTIAL counts positions in it (§4.4).

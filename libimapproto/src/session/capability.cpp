@@ -63,6 +63,9 @@ std::string capability_list(const Session::Impl& s) {
         // RFC 8508 REPLACE (commands/replace.cpp); RFC 9755 UTF8=ACCEPT,
         // which a session switches on with ENABLE (session/utf8_accept.hpp).
         caps += " REPLACE UTF8=ACCEPT";
+        // RFC 9394 PARTIAL (paged SEARCH/SORT results and UID FETCH) and
+        // RFC 9585 INPROGRESS (session/progress.hpp).
+        caps += " PARTIAL INPROGRESS";
         // RFC 9586: switched on per session with ENABLE UIDONLY.
         caps += " UIDONLY";
         if (s.settings_.append_max_size != 0) {

@@ -51,6 +51,9 @@ struct SessionSettings {
     // METADATA (RFC 5464): GETMETADATA/SETMETADATA and the capability
     // only with imap_metadata = yes, as in Dovecot.
     bool metadata = false; // imap_metadata
+    // INPROGRESS (RFC 9585): how often a long command reports progress;
+    // 0 = at every check (session/progress.hpp).
+    std::chrono::milliseconds progress_interval{std::chrono::seconds(10)}; // imap_progress_interval
 };
 
 // One message's flag change made by this session (Selected::own_changes).

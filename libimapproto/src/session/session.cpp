@@ -42,6 +42,7 @@ detail::SessionSettings read_settings(const ms::config::Config& config, const ms
     s.urlauth_host = config.get("imap_urlauth_host", lc);
     s.urlauth_port = config.get_uint("imap_urlauth_port", lc);
     s.metadata = config.get_bool("imap_metadata", lc);
+    s.progress_interval = config.get_time("imap_progress_interval", lc);
     return s;
 }
 

@@ -1,0 +1,131 @@
+"""INPROGRESS (RFC 9585) through a real loft-imapd: the capability, and the
+"* OK [INPROGRESS ("tag" done total)]" reports a long FETCH or SEARCH sends
+before its tagged OK. imap_progress_interval = 0 makes every check report
+(every 256 FETCHed messages, every 500 searched message bodies), so the
+reports on a 2,000-message mailbox do not depend on how fast the machine
+is."""
+import imaplib
+import re
+
+import pytest
+
+from imap_raw import Wire, norm
+from imapd_util import ImapServer
+from test_imap_partial import multiappend
+
+COUNT = 2000
+REPORT = re.compile(r'^\* OK \[INPROGRESS \((NIL|"[^"]*") (\d+|NIL) (\d+|NIL)\)\] ')
+
+
+@pytest.fixture
+def reporting(build_dir, tmp_path):
+    with ImapServer(build_dir, tmp_path, extra_config="imap_progress_interval = 0\n") as server:
+        yield server
+
+
+def session(server, select=True):
+    w = Wire.connect(server.port, server.host)
+    w.greeting()
+    w.login("alice")
+    if select:
+        w.ok("SELECT INBOX")
+    return w
+
+
+@pytest.fixture
+def big(reporting):
+    w = session(reporting, select=False)
+    for start in range(1, COUNT + 1, 500):
+        multiappend(w, 500, start=start)
+    w.ok("SELECT INBOX")
+    yield w
+    w.close()
+
+
+def reports(untagged, tag):
+    """The (done, total) of each INPROGRESS report, checked for syntax and tag."""
+    out = []
+    for line in untagged:
+        if "INPROGRESS" not in line:
+            continue
+        m = REPORT.match(line)
+        assert m, line
+        assert m.group(1) == f'"{tag}"', line
+        out.append((int(m.group(2)), int(m.group(3))))
+    return out
+
+
+def test_capability_lists_inprogress(reporting):
+    w = session(reporting, select=False)
+    assert "INPROGRESS" in w.ok("CAPABILITY")[0].split()
+    w.close()
+
+
+def test_fetch_reports_progress_before_its_answers(big):
+    untagged, tagged = big.cmd("FETCH 1:* (FLAGS)", tag="f1")
+    assert norm(tagged) == "f1 OK Fetch completed"
+    got = reports(untagged, "f1")
+    # One report every 256 messages: how many are done, of 2,000; never
+    # "2000 of 2000" (RFC 9585 §4: GOAL greater than PROGRESS).
+    assert got == [(n * 256 - 1, COUNT) for n in range(1, COUNT // 256 + 1)], got
+    # Each report comes between the FETCH responses, after exactly the
+    # messages it counts as done.
+    fetched = 0
+    for line in untagged:
+        if line.startswith("* OK [INPROGRESS"):
+            assert int(REPORT.match(line).group(2)) == fetched, line
+        elif " FETCH " in line:
+            fetched += 1
+    assert fetched == COUNT
+    # UID FETCH counts the messages of its set; a short FETCH reports nothing.
+    untagged, _ = big.cmd("UID FETCH 1001:* (UID)", tag="f2")
+    assert reports(untagged, "f2") == [(255, 1000), (511, 1000), (767, 1000)]
+    untagged, _ = big.cmd("FETCH 1:255 (FLAGS)", tag="f3")
+    assert reports(untagged, "f3") == [] and len(untagged) == 255
+
+
+def test_search_reports_progress_between_slices(big):
+    # A body search runs in slices of 500 messages; a report after each
+    # but the last.
+    untagged, tagged = big.cmd("SEARCH BODY nothing-matches", tag="s1")
+    assert norm(tagged) == "s1 OK Search completed"
+    assert reports(untagged, "s1") == [(500, COUNT), (1000, COUNT), (1500, COUNT)]
+    assert untagged[-1] == "* SEARCH"
+    untagged, _ = big.cmd("UID SORT RETURN (COUNT) (SUBJECT) UTF-8 TEXT Hello", tag="s2")
+    assert reports(untagged, "s2") == [(500, COUNT), (1000, COUNT), (1500, COUNT)]
+    assert untagged[-1] == f'* ESEARCH (TAG "s2") UID COUNT {COUNT}'
+    # What the index answers is one step: no report.
+    untagged, _ = big.cmd("SEARCH UNSEEN", tag="s3")
+    assert reports(untagged, "s3") == []
+
+
+def test_tag_with_bracket_is_nil(big):
+    # RFC 9585 §4: a tag holding "]" would end the code: NIL instead.
+    untagged, tagged = big.cmd("SEARCH TEXT nothing", tag="a]1")
+    assert norm(tagged) == "a]1 OK Search completed"
+    lines = [line for line in untagged if "INPROGRESS" in line]
+    assert lines and all(line.startswith("* OK [INPROGRESS (NIL 500 2000)] ") or
+                         line.startswith("* OK [INPROGRESS (NIL 1000 2000)] ") or
+                         line.startswith("* OK [INPROGRESS (NIL 1500 2000)] ") for line in lines), lines
+
+
+def test_another_session_sees_no_reports(reporting, big):
+    other = session(reporting)
+    big.cmd("FETCH 1:* (FLAGS)", tag="f1")
+    # Reports belong to the command's own connection.
+    assert other.ok("NOOP") == []
+    untagged, _ = other.cmd("FETCH 1:300 (UID)", tag="o1")
+    assert reports(untagged, "o1") == [(255, 300)]
+    other.close()
+
+
+def test_imaplib_ignores_the_reports(reporting, big):
+    imap = imaplib.IMAP4(reporting.host, reporting.port)
+    imap.login("alice", "secret")
+    imap.select("INBOX")
+    typ, data = imap.fetch("1:*", "(UID)")
+    assert typ == "OK" and len(data) == COUNT
+    # imaplib keeps the response codes it saw by name.
+    typ, codes = imap.response("INPROGRESS")
+    assert codes and all(re.match(rb'^\("\w+" \d+ 2000\)$', c) for c in codes), codes
+    imap.logout()
