@@ -235,3 +235,68 @@ def test_imaplib_client(srv, connect):
             assert "[UIDREQUIRED]" in str(e), e
     finally:
         m.logout()
+
+
+def test_notify_new_message_and_flag_change(connect):
+    """NOTIFY (RFC 5465) pushes for the selected mailbox in the UIDFETCH
+    form too; a UID asked for in the fetch-att list stays in it."""
+    w = uidonly_session(connect)
+    untagged, tagged = w.cmd("NOTIFY SET (selected (MessageNew (UID BODY.PEEK[HEADER.FIELDS (Subject)]) "
+                             "MessageExpunge FlagChange))")
+    assert " OK " in tagged, (untagged, tagged)
+    writer = connect()
+    assert " OK " in writer.append("INBOX", message("pushed"))
+    pushed = []
+    while not pushed or "UIDFETCH" not in pushed[-1]:
+        pushed.append(w.read_response())
+    assert "* 1 EXISTS" in pushed, pushed
+    assert pushed[-1].startswith("* 1 UIDFETCH (UID 1 BODY[HEADER.FIELDS (SUBJECT)] {"), pushed
+    assert "Subject: pushed" in pushed[-1]
+    writer.ok("SELECT INBOX")
+    writer.ok("STORE 1 +FLAGS.SILENT (\\Flagged)")
+    line = w.read_response()
+    assert line == "* 1 UIDFETCH (FLAGS (\\Flagged \\Recent))", line
+    writer.ok("STORE 1 +FLAGS.SILENT (\\Deleted)")
+    writer.ok("EXPUNGE")
+    pushed = [w.read_response()]
+    while not pushed[-1].startswith("* VANISHED"):
+        pushed.append(w.read_response())
+    assert pushed[-1] == "* VANISHED 1", pushed
+
+
+def test_hibernated_idle_session_wakes_with_uidonly_responses(build_dir, tmp_path):
+    """A UIDONLY session that hibernated in IDLE (imap_hibernate_timeout)
+    is rebuilt with UIDONLY still on: VANISHED and UIDFETCH."""
+    from imap_raw import Wire
+    from imapd_util import ImapServer
+    config = ("imap_hibernate_timeout = 1s\nmail_debug = yes\nimap_idle_notify_interval = 10 mins\n")
+    with ImapServer(build_dir, tmp_path, extra_config=config) as server:
+        writer = Wire.connect(server.port, server.host)
+        writer.greeting()
+        writer.login()
+        fill(writer, 3)
+        writer.ok("SELECT INBOX")
+        w = Wire.connect(server.port, server.host)
+        w.greeting()
+        w.login()
+        enable_uidonly(w)
+        w.ok("SELECT INBOX")
+        w.send_line("i IDLE")
+        assert w.read_response() == "+ idling"
+        server.wait_log("IDLE session hibernated", 1)
+        writer.ok("STORE 2 +FLAGS.SILENT (\\Deleted)")
+        writer.ok("STORE 3 +FLAGS.SILENT (\\Answered)")
+        writer.ok("EXPUNGE")
+        lines = []
+        while not (any(line.startswith("* VANISHED") for line in lines)
+                   and any("UIDFETCH" in line for line in lines)):
+            lines.append(w.read_response())
+        assert "* VANISHED 2" in lines and "* 3 UIDFETCH (FLAGS (\\Answered))" in lines, lines
+        assert not any(re.match(r"\* \d+ (EXPUNGE|FETCH)\b", line) for line in lines), lines
+        w.send_line("DONE")
+        _, tagged = w.read_until_tagged("i")
+        assert " OK " in tagged
+        untagged, tagged = w.cmd("FETCH 1 (FLAGS)", tag="f")
+        assert tagged.startswith("f " + UIDREQUIRED), tagged
+        w.close()
+        writer.close()
