@@ -10,14 +10,7 @@ import ssl
 import subprocess
 import time
 
-WAIT = 15.0  # upper bound for anything we wait for; tests never rely on timing otherwise
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
+from line_socket import WAIT, LineSocket, free_port  # noqa: F401 (re-exported)
 
 def run_openssl(*args, cwd=None):
     subprocess.run(["openssl", *args], check=True, cwd=cwd,
@@ -60,40 +53,22 @@ def client_context(cert=None, key=None) -> ssl.SSLContext:
     return ctx
 
 
-class LineClient:
+class LineClient(LineSocket):
     """A blocking line-protocol client with bounded waits."""
-
-    def __init__(self, sock: socket.socket):
-        self.sock = sock
-        self.sock.settimeout(WAIT)
-        self.buf = b""
 
     @classmethod
     def connect(cls, port, host="127.0.0.1", tls_context=None, server_hostname=None):
+        # (port, host, context): the echo tests' order, with client certificates.
         sock = socket.create_connection((host, port), timeout=WAIT)
         if tls_context is not None:
             sock = tls_context.wrap_socket(sock, server_hostname=server_hostname)
         return cls(sock)
 
-    def send(self, data):
-        if isinstance(data, str):
-            data = data.encode()
-        self.sock.sendall(data)
-
     def cmd(self, line: str) -> str:
         self.send(line + "\r\n")
         return self.readline()
 
-    def readline(self) -> str:
-        """The next line without CRLF; '' at EOF."""
-        while b"\n" not in self.buf:
-            chunk = self.sock.recv(4096)
-            if not chunk:
-                line, self.buf = self.buf, b""
-                return line.decode(errors="replace")
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
-        return line.rstrip(b"\r").decode(errors="replace")
+    readline = LineSocket.read_line
 
     def readline_unbuffered(self) -> str:
         """Read one line a byte at a time, so nothing after it is consumed
@@ -110,24 +85,6 @@ class LineClient:
         self.sock = ctx.wrap_socket(self.sock, server_hostname=server_hostname)
         self.sock.settimeout(WAIT)
         self.buf = b""
-
-    def closed_by_server(self) -> bool:
-        """True when the server has closed (EOF or reset) after any pending lines."""
-        try:
-            while True:
-                chunk = self.sock.recv(4096)
-                if not chunk:
-                    return True
-        except (ConnectionResetError, ssl.SSLError):
-            return True
-        except socket.timeout:
-            return False
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
 
 
 def wait_for(predicate, what: str, timeout: float = WAIT):

@@ -14,19 +14,9 @@ import imaplib
 import os
 import pathlib
 import signal
-import socket
-import ssl
 import subprocess
-import time
 
-WAIT = 15.0  # upper bound for anything we wait for; tests never rely on timing otherwise
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
+from line_socket import WAIT, LineSocket, client_tls_context, free_port, wait_for  # noqa: F401 (re-exported)
 
 def make_self_signed(directory: pathlib.Path, name: str = "imapd", cn: str = "imap.test"):
     """NAME.crt / NAME.key in `directory` (an EC key: fast to make)."""
@@ -37,61 +27,11 @@ def make_self_signed(directory: pathlib.Path, name: str = "imapd", cn: str = "im
     return crt, key
 
 
-def client_tls_context() -> ssl.SSLContext:
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
-
-
-def wait_for(predicate, what: str, timeout: float = WAIT, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(interval)
-
-
-class RawClient:
+class RawClient(LineSocket):
     """A socket client that sees the exact lines (CRLF removed) with bounded
     waits. A line that announces a literal ({n}) is returned with the
     literal's bytes and the rest of the response appended, as imaplib does
     not: read_line() returns text up to the next CRLF only."""
-
-    def __init__(self, sock: socket.socket, timeout: float = WAIT):
-        self.sock = sock
-        self.sock.settimeout(timeout)
-        self.buf = b""
-
-    @classmethod
-    def connect(cls, host: str, port: int, tls: bool = False, timeout: float = WAIT) -> "RawClient":
-        sock = socket.create_connection((host, port), timeout=timeout)
-        if tls:
-            sock = client_tls_context().wrap_socket(sock)
-        return cls(sock, timeout)
-
-    def send(self, data) -> None:
-        if isinstance(data, str):
-            data = data.encode()
-        self.sock.sendall(data)
-
-    def send_line(self, line: str) -> None:
-        self.send(line + "\r\n")
-
-    def read_line(self) -> str:
-        """The next line without CRLF; '' at EOF (raises socket.timeout when
-        nothing comes within the timeout)."""
-        while b"\n" not in self.buf:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                line, self.buf = self.buf, b""
-                return line.decode(errors="replace")
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
-        return line.rstrip(b"\r").decode(errors="replace")
 
     def read_greeting(self) -> str:
         return self.read_line()
@@ -107,39 +47,6 @@ class RawClient:
             lines.append(line)
             if line.startswith(tag + " "):
                 return lines
-
-    def closed_by_server(self, timeout: float = WAIT) -> bool:
-        """True when the server closes the connection (after any pending data) within `timeout`."""
-        self.sock.settimeout(timeout)
-        try:
-            while True:
-                chunk = self.sock.recv(65536)
-                if not chunk:
-                    return True
-                self.buf += chunk
-        except (ConnectionResetError, ssl.SSLError):
-            return True
-        except socket.timeout:
-            return False
-        finally:
-            self.sock.settimeout(WAIT)
-
-    def starttls(self) -> None:
-        self.sock = client_tls_context().wrap_socket(self.sock)
-        self.sock.settimeout(WAIT)
-        self.buf = b""
-
-    def close(self) -> None:
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 class ImapServer:

@@ -20,56 +20,14 @@ import smtplib
 import socket
 import subprocess
 import tempfile
-import time
 
-WAIT = 15.0  # upper bound for anything we wait for; tests never rely on timing otherwise
+from line_socket import WAIT, LineSocket, free_port, wait_for  # noqa: F401 (re-exported)
 
 USERS = ("alice@example.com", "bob@example.com", "carol@example.com")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(predicate, what: str, timeout: float = WAIT, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(interval)
-
-
-class LmtpRaw:
+class LmtpRaw(LineSocket):
     """A socket client that sees the exact reply lines (CRLF removed)."""
-
-    def __init__(self, sock: socket.socket, timeout: float = WAIT):
-        self.sock = sock
-        self.sock.settimeout(timeout)
-        self.buf = b""
-
-    def send(self, data) -> None:
-        if isinstance(data, str):
-            data = data.encode()
-        self.sock.sendall(data)
-
-    def send_line(self, line: str) -> None:
-        self.send(line + "\r\n")
-
-    def read_line(self) -> str:
-        """The next line without CRLF; '' at EOF."""
-        while b"\n" not in self.buf:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                line, self.buf = self.buf, b""
-                return line.decode(errors="replace")
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
-        return line.rstrip(b"\r").decode(errors="replace")
 
     def read_reply(self) -> list[str]:
         """One reply: its lines up to the one with a space after the code."""
@@ -89,34 +47,6 @@ class LmtpRaw:
     def command(self, line: str) -> str:
         self.send_line(line)
         return self.read_reply()[-1]
-
-    def closed_by_server(self, timeout: float = WAIT) -> bool:
-        self.sock.settimeout(timeout)
-        try:
-            while True:
-                chunk = self.sock.recv(65536)
-                if not chunk:
-                    return True
-                self.buf += chunk
-        except ConnectionResetError:
-            return True
-        except socket.timeout:
-            return False
-        finally:
-            self.sock.settimeout(WAIT)
-
-    def close(self) -> None:
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
 
 class LmtpServer:
     """One standalone loft-lmtpd (-c CONFIG), optionally with loft-authd."""

@@ -17,57 +17,20 @@ import os
 import pathlib
 import poplib
 import signal
-import socket
-import ssl
 import subprocess
 import time
 
-from imapd_util import WAIT, client_tls_context, free_port, make_self_signed, wait_for
+from imapd_util import make_self_signed
+from line_socket import WAIT, LineSocket, client_tls_context, free_port, wait_for  # noqa: F401 (re-exported)
 
 # A bound on every multi-line answer a test reads (messages are small).
 MAX_MULTI_LINES = 200_000
 
 
-class RawPop:
+class RawPop(LineSocket):
     """A socket POP3 client that sees the exact bytes, with bounded waits."""
 
-    def __init__(self, sock: socket.socket, timeout: float = WAIT):
-        self.sock = sock
-        self.sock.settimeout(timeout)
-        self.buf = b""
-
-    @classmethod
-    def connect(cls, host: str, port: int, tls: bool = False, timeout: float = WAIT,
-                proxy_header: bytes = b"") -> "RawPop":
-        sock = socket.create_connection((host, port), timeout=timeout)
-        if proxy_header:
-            sock.sendall(proxy_header)
-        if tls:
-            sock = client_tls_context().wrap_socket(sock)
-        return cls(sock, timeout)
-
-    def send(self, data) -> None:
-        if isinstance(data, str):
-            data = data.encode()
-        self.sock.sendall(data)
-
-    def send_line(self, line) -> None:
-        self.send((line.encode() if isinstance(line, str) else line) + b"\r\n")
-
-    def read_raw_line(self) -> bytes:
-        """The next line with its line end; b"" at EOF."""
-        while b"\n" not in self.buf:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                line, self.buf = self.buf, b""
-                return line
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
-        return line + b"\n"
-
-    def line(self) -> str:
-        """The next line without CRLF; '' at EOF."""
-        return self.read_raw_line().rstrip(b"\r\n").decode(errors="replace")
+    line = LineSocket.read_line
 
     def greeting(self) -> str:
         return self.line()
@@ -103,40 +66,6 @@ class RawPop:
         assert self.cmd(f"USER {user}") == "+OK"
         reply = self.cmd(f"PASS {password}")
         assert reply == "+OK Logged in.", reply
-
-    def closed_by_server(self, timeout: float = WAIT) -> bool:
-        """True when the server closes the connection (after any pending data) within `timeout`."""
-        self.sock.settimeout(timeout)
-        try:
-            while True:
-                chunk = self.sock.recv(65536)
-                if not chunk:
-                    return True
-                self.buf += chunk
-        except (ConnectionResetError, ssl.SSLError):
-            return True
-        except socket.timeout:
-            return False
-        finally:
-            self.sock.settimeout(WAIT)
-
-    def starttls(self) -> None:
-        self.sock = client_tls_context().wrap_socket(self.sock)
-        self.sock.settimeout(WAIT)
-        self.buf = b""
-
-    def close(self) -> None:
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
 
 def undot(body: bytes) -> bytes:
     """A multi-line body (RFC 1939 §3) with its dot-stuffing removed."""
