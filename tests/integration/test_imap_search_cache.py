@@ -13,19 +13,15 @@ addresses, so "FROM \"the boss\"" finds a comment only in Loft; caching
 changes neither. Nor are needles with runs of spaces, which Loft matches
 as written.
 """
-import os
 import pathlib
 import re
-import shutil
-import subprocess
-import tempfile
 
 import pytest
 
+from dovecot_imap import DOVECOT_IMAP, DovecotImap, write_maildir
 from imapd_util import ImapServer
 
 CORPUS = pathlib.Path(__file__).resolve().parents[1] / "corpus" / "messages"
-DOVECOT_IMAP = pathlib.Path("/usr/lib/dovecot/imap")
 BASE_TIME = 1700000000
 
 EXTRA = [
@@ -62,10 +58,7 @@ def all_messages() -> list[bytes]:
 
 
 def fill_maildir(maildir: pathlib.Path, messages: list[bytes]) -> None:
-    for sub in ("cur", "new", "tmp"):
-        (maildir / sub).mkdir(parents=True, exist_ok=True)
-    for i, data in enumerate(messages):
-        (maildir / "cur" / f"{BASE_TIME + i}.M{i}P1.searchtest:2,").write_bytes(data)
+    write_maildir(maildir, messages, BASE_TIME, "searchtest")
 
 
 def command(key: str, needle: str) -> bytes:
@@ -85,36 +78,14 @@ def found_ids(output: bytes, ids: dict[int, int]) -> list[set[int]]:
             for line in output.decode("utf-8", "replace").split("\r\n") if line.startswith("* SEARCH")]
 
 
-class Dovecot:
+class Dovecot(DovecotImap):
     """Dovecot's imap binary on its own copy of the Maildir, fed on stdin."""
 
     def __init__(self, messages: list[bytes]):
-        self.root = pathlib.Path(tempfile.mkdtemp(prefix="loft-search-dovecot-"))
-        os.chmod(self.root, 0o755)
-        self.home = self.root / "home"
-        fill_maildir(self.home / "Maildir", messages)
-        uid, gid = os.getuid(), os.getgid()
-        if uid == 0:
-            uid = gid = 65534  # Dovecot refuses mail access as root
-            for p in [self.root, *self.root.rglob("*")]:
-                os.chown(p, uid, gid)
-        (self.root / "run").mkdir()
-        self.conf = self.root / "dovecot.conf"
-        self.conf.write_text(
-            f"base_dir = {self.root}/run\nstate_dir = {self.root}/run\nlog_path = {self.root}/log\n"
-            "protocols = imap\nssl = no\nmail_location = maildir:~/Maildir\n"
-            f"mail_uid = {uid}\nmail_gid = {gid}\nfirst_valid_uid = {uid}\nfirst_valid_gid = {gid}\n")
+        super().__init__(lambda maildir: fill_maildir(maildir, messages), "loft-search-dovecot-")
 
     def run(self, commands: list[bytes]) -> bytes:
-        env = {"USER": "alice", "HOME": str(self.home), "PATH": os.environ.get("PATH", "")}
-        script = b"s SELECT INBOX\r\n" + b"".join(b"c%d %s\r\n" % (i, c) for i, c in enumerate(commands)) + \
-            b"z LOGOUT\r\n"
-        proc = subprocess.run([str(DOVECOT_IMAP), "-c", str(self.conf)], env=env, timeout=120, input=script,
-                              capture_output=True, check=True)
-        return proc.stdout
-
-    def close(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
+        return self.session(commands, tag="c")
 
 
 ID_FETCH = b"FETCH 1:* (BODY.PEEK[HEADER.FIELDS (X-Search-Test)])"

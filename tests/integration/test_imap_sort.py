@@ -11,19 +11,15 @@ import email.parser
 import email.policy
 import email.utils
 import imaplib
-import os
 import pathlib
 import re
-import shutil
-import subprocess
-import tempfile
 
 import pytest
 
+from dovecot_imap import DOVECOT_IMAP, DovecotImap, write_maildir
 from imapd_util import ImapServer
 
 CORPUS = pathlib.Path(__file__).resolve().parents[1] / "corpus" / "messages"
-DOVECOT_IMAP = pathlib.Path("/usr/lib/dovecot/imap")
 BASE_TIME = 1700000000  # arrival (file mtime) of message 0; each one is a day and some seconds later
 KEYS = ["ARRIVAL", "CC", "DATE", "FROM", "SIZE", "SUBJECT", "TO", "DISPLAYFROM", "DISPLAYTO"]
 
@@ -47,12 +43,7 @@ def arrival(i: int) -> int:
 
 
 def fill_maildir(maildir: pathlib.Path, messages: list[bytes]) -> None:
-    for sub in ("cur", "new", "tmp"):
-        (maildir / sub).mkdir(parents=True, exist_ok=True)
-    for i, data in enumerate(messages):
-        path = maildir / "cur" / f"{BASE_TIME + i}.M{i}P1.sorttest:2,"
-        path.write_bytes(data)
-        os.utime(path, (arrival(i), arrival(i)))
+    write_maildir(maildir, messages, BASE_TIME, "sorttest", [arrival(i) for i in range(len(messages))])
 
 
 # --- the expected orders, derived here ---------------------------------------------------------
@@ -91,48 +82,22 @@ def expected(key: str, messages: list[bytes], reverse: bool = False) -> list[int
 # --- a throwaway Dovecot ------------------------------------------------------------------------
 
 
-class Dovecot:
+class Dovecot(DovecotImap):
     """Dovecot's imap binary on its own copy of the Maildir, one process per
     command (so pipelined commands cannot interleave their answers)."""
 
     def __init__(self, messages: list[bytes]):
-        self.root = pathlib.Path(tempfile.mkdtemp(prefix="loft-sort-dovecot-"))
-        os.chmod(self.root, 0o755)
-        self.home = self.root / "home"
-        fill_maildir(self.home / "Maildir", messages)
-        uid, gid = os.getuid(), os.getgid()
-        if uid == 0:
-            uid = gid = 65534  # Dovecot refuses mail access as root
-            for p in [self.root, *self.root.rglob("*")]:
-                os.chown(p, uid, gid)
-        (self.root / "run").mkdir()
-        self.conf = self.root / "dovecot.conf"
-        self.conf.write_text(
-            f"base_dir = {self.root}/run\nstate_dir = {self.root}/run\nlog_path = {self.root}/log\n"
-            "protocols = imap\nssl = no\n"
-            "mail_location = maildir:~/Maildir\n"
-            f"mail_uid = {uid}\nmail_gid = {gid}\nfirst_valid_uid = {uid}\nfirst_valid_gid = {gid}\n")
+        super().__init__(lambda maildir: fill_maildir(maildir, messages), "loft-sort-dovecot-")
 
     def run(self, command: str) -> list[str]:
-        """The untagged lines of `command` (tag X) after SELECT INBOX."""
-        env = {"USER": "alice", "HOME": str(self.home), "PATH": os.environ.get("PATH", "")}
-        proc = subprocess.run([str(DOVECOT_IMAP), "-c", str(self.conf)], env=env, timeout=60,
-                              input=f"s SELECT INBOX\r\nX {command}\r\nz LOGOUT\r\n".encode(),
-                              capture_output=True, check=True)
-        text = proc.stdout.decode("utf-8", "replace")
-        assert re.search(r"^X OK ", text, re.M), text
+        """The untagged lines of `command` (tag X0) after SELECT INBOX."""
+        text = self.session([command], timeout=60).decode("utf-8", "replace")
+        assert re.search(r"^X0 OK ", text, re.M), text
         return [line for line in text.split("\r\n") if line.startswith(("* SORT", "* ESEARCH"))]
 
     def ids(self) -> dict[int, int]:
         """Sequence number -> X-Sort-Test id."""
-        env = {"USER": "alice", "HOME": str(self.home), "PATH": os.environ.get("PATH", "")}
-        proc = subprocess.run([str(DOVECOT_IMAP), "-c", str(self.conf)], env=env, timeout=60,
-                              input=b"s SELECT INBOX\r\nf FETCH 1:* (BODY.PEEK[HEADER.FIELDS (X-Sort-Test)])\r\n"
-                                    b"z LOGOUT\r\n", capture_output=True, check=True)
-        return id_map(proc.stdout)
-
-    def close(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
+        return id_map(self.session(["FETCH 1:* (BODY.PEEK[HEADER.FIELDS (X-Sort-Test)])"], timeout=60))
 
 
 def id_map(fetch_output: bytes) -> dict[int, int]:

@@ -11,19 +11,15 @@ throwaway Dovecot imap process reading the commands on stdin; skipped only
 when Dovecot is not installed).
 """
 import imaplib
-import os
 import pathlib
 import random
 import re
-import shutil
-import subprocess
-import tempfile
 
 import pytest
 
+from dovecot_imap import DOVECOT_IMAP, DovecotImap, write_maildir
 from imapd_util import ImapServer
 
-DOVECOT_IMAP = pathlib.Path("/usr/lib/dovecot/imap")
 BASE_TIME = 1600000000  # arrival (file mtime) of message 0
 ALGORITHMS = ["REFERENCES", "REFS", "ORDEREDSUBJECT"]
 DAY = 86400
@@ -147,56 +143,27 @@ def build() -> tuple[Builder, dict]:
 
 
 def fill_maildir(maildir: pathlib.Path, b: Builder) -> None:
-    for sub in ("cur", "new", "tmp"):
-        (maildir / sub).mkdir(parents=True, exist_ok=True)
-    for i, data in enumerate(b.messages):
-        path = maildir / "cur" / f"{BASE_TIME + i}.M{i}P1.threadtest:2,"
-        path.write_bytes(data)
-        os.utime(path, (b.arrivals[i], b.arrivals[i]))
+    write_maildir(maildir, b.messages, BASE_TIME, "threadtest", b.arrivals)
 
 
-class Dovecot:
+class Dovecot(DovecotImap):
     """Dovecot's imap binary on its own copy of the Maildir, one process per
     command."""
 
     def __init__(self, b: Builder):
-        self.root = pathlib.Path(tempfile.mkdtemp(prefix="loft-thread-dovecot-"))
-        os.chmod(self.root, 0o755)
-        self.home = self.root / "home"
-        fill_maildir(self.home / "Maildir", b)
-        uid, gid = os.getuid(), os.getgid()
-        if uid == 0:
-            uid = gid = 65534  # Dovecot refuses mail access as root
-            for p in [self.root, *self.root.rglob("*")]:
-                os.chown(p, uid, gid)
-        (self.root / "run").mkdir()
-        self.conf = self.root / "dovecot.conf"
-        self.conf.write_text(
-            f"base_dir = {self.root}/run\nstate_dir = {self.root}/run\nlog_path = {self.root}/log\n"
-            "protocols = imap\nssl = no\nmail_location = maildir:~/Maildir\n"
-            f"mail_uid = {uid}\nmail_gid = {gid}\nfirst_valid_uid = {uid}\nfirst_valid_gid = {gid}\n")
-
-    def session(self, commands: list[str]) -> str:
-        env = {"USER": "alice", "HOME": str(self.home), "PATH": os.environ.get("PATH", "")}
-        text = "s SELECT INBOX\r\n" + "".join(f"X{i} {c}\r\n" for i, c in enumerate(commands)) + "z LOGOUT\r\n"
-        proc = subprocess.run([str(DOVECOT_IMAP), "-c", str(self.conf)], env=env, timeout=60,
-                              input=text.encode(), capture_output=True, check=True)
-        return proc.stdout.decode("utf-8", "replace")
+        super().__init__(lambda maildir: fill_maildir(maildir, b), "loft-thread-dovecot-")
 
     def thread(self, command: str) -> str:
-        out = self.session([command])
+        out = self.session([command], timeout=60).decode("utf-8", "replace")
         assert re.search(r"^X0 OK ", out, re.M), out
         lines = [line for line in out.split("\r\n") if line.startswith("* THREAD")]
         assert len(lines) == 1, out
         return lines[0]
 
     def ids(self) -> dict[int, int]:
-        out = self.session(["FETCH 1:* (BODY.PEEK[HEADER.FIELDS (X-Thread-Test)])"]).encode()
+        out = self.session(["FETCH 1:* (BODY.PEEK[HEADER.FIELDS (X-Thread-Test)])"], timeout=60)
         pairs = re.findall(rb"\* (\d+) FETCH .*?X-Thread-Test: (\d+)", out, re.S | re.I)
         return {int(seq): int(ident) for seq, ident in pairs}
-
-    def close(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
 
 
 # --- fixtures -------------------------------------------------------------------------------------
