@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Union
 
 from . import flags as _flags
 from ._library import MailboxHandle, MailboxStatusStruct, MessageHandle, lib
-from .errors import Closed, InvalidArgument, check
+from .errors import InvalidArgument, check
 from .message import Message
+from ._owner import HandleOwner
 
 if TYPE_CHECKING:
     from .user import User
@@ -76,7 +77,7 @@ def unix_time(when: datetime.datetime | int | float | None) -> int:
     return int(when)
 
 
-class Mailbox:
+class Mailbox(HandleOwner):
     """A mailbox opened with :meth:`User.open_mailbox`; close it with
     :meth:`close` or use it as a context manager.
 
@@ -103,30 +104,11 @@ class Mailbox:
             lib().loft_mailbox_close(self._handle)
             self._handle = None
 
-    @property
-    def closed(self) -> bool:
-        return self._handle is None
-
-    def __enter__(self) -> Mailbox:
-        self._live()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
-
     def __repr__(self) -> str:
         return f"<loft.Mailbox {self.name!r}{' closed' if self.closed else ''}>"
 
-    def _live(self) -> MailboxHandle:
-        if self._handle is None:
-            raise Closed(f"mailbox {self.name} is closed")
-        return self._handle
+    def _closed_message(self) -> str:
+        return f"mailbox {self.name} is closed"
 
     @property
     def user(self) -> User:

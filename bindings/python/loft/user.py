@@ -9,7 +9,8 @@ from collections.abc import Iterable
 
 from . import flags as _flags
 from ._library import ListHandle, MailboxHandle, MailboxStatusStruct, UserHandle, lib
-from .errors import Closed, check
+from .errors import check
+from ._owner import HandleOwner
 from .mailbox import Mailbox, MailboxStatus
 
 LOFT_OPEN_READWRITE = 0
@@ -35,7 +36,7 @@ def _path(value: str | os.PathLike[str]) -> bytes:
     return os.fsencode(value)
 
 
-class User:
+class User(HandleOwner):
     """A mail user. Open one with :meth:`User.open` (a home directory and a
     mail_location, no config) or :meth:`User.from_config` (a config file and a
     userdb lookup, as the daemons do); close it with :meth:`close` or use it
@@ -82,27 +83,8 @@ class User:
         lib().loft_user_close(self._handle)
         self._handle = None
 
-    @property
-    def closed(self) -> bool:
-        return self._handle is None
-
-    def __enter__(self) -> User:
-        self._live()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
-
-    def _live(self) -> UserHandle:
-        if self._handle is None:
-            raise Closed("the user is closed")
-        return self._handle
+    def _closed_message(self) -> str:
+        return "the user is closed"
 
     def __repr__(self) -> str:
         return f"<loft.User {self.name!r}>" if not self.closed else "<loft.User closed>"
