@@ -180,6 +180,15 @@ bool is_rfc822(const ReportedType& t) {
     return iequals(t.type, "message") && iequals(t.subtype, "rfc822");
 }
 
+// message/global (RFC 6532 §3.7) is an encapsulated message like
+// message/rfc822, but only IMAP4rev2's grammar says so (RFC 9051 §9
+// media-message); the parser descends into it only when asked
+// (ParseLimits::descend_message_global), which an IMAP4rev2 session does.
+// Parsed without that it has no children and stays a basic leaf.
+bool is_encapsulated_global(const ReportedType& t, const MessagePart& part) {
+    return part.is_message && iequals(t.type, "message") && iequals(t.subtype, "global");
+}
+
 // Multipart needs a subtype; Dovecot treats "multipart" alone as a leaf.
 bool is_multipart(const ReportedType& t) {
     return iequals(t.type, "multipart") && !t.subtype.empty();
@@ -246,11 +255,12 @@ void write_multipart(std::string& out, const ParsedMessage& message, const Messa
 }
 
 // body-type-msg: "message" "rfc822" (always in lower case, as Dovecot sends
-// it) SP body-fields SP envelope SP body SP body-fld-lines.
+// it), or "message" "global" (RFC 9051 §9), SP body-fields SP envelope SP
+// body SP body-fld-lines.
 void write_message(std::string& out, const ParsedMessage& message, const MessagePart& part,
-                   bool extended, unsigned depth) {
+                   bool global, bool extended, unsigned depth) {
     FieldPresence present = field_presence(part);
-    out += "(\"message\" \"rfc822\" ";
+    out += global ? "(\"message\" \"global\" " : "(\"message\" \"rfc822\" ";
     write_params(out, part.content_type.params, false);
     out += ' ';
     write_fields(out, part, present);
@@ -304,7 +314,9 @@ void write_part(std::string& out, const ParsedMessage& message, const MessagePar
     ReportedType type = reported_type(part);
     bool descend = !part.opaque && depth < kMaxWriteDepth;
     if (descend && is_multipart(type)) write_multipart(out, message, part, type, extended, depth);
-    else if (descend && is_rfc822(type)) write_message(out, message, part, extended, depth);
+    else if (descend && is_rfc822(type)) write_message(out, message, part, false, extended, depth);
+    else if (descend && is_encapsulated_global(type, part))
+        write_message(out, message, part, true, extended, depth);
     else write_leaf(out, part, type, extended);
 }
 

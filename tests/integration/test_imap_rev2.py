@@ -411,3 +411,48 @@ def test_literal_minus_limit_in_both_revisions(build_dir, tmp_path):
             w.send(f"a3 APPEND INBOX {{{len(big)}+}}\r\n".encode() + big + b"\r\n")
             rest = w.expect_closed()
             assert any(line.startswith("* BYE [TOOBIG] ") for line in rest), rest
+
+
+GLOBAL_MESSAGE = (b"From: a@example.org\r\nSubject: fwd\r\nMIME-Version: 1.0\r\n"
+                  b"Content-Type: multipart/mixed; boundary=xx\r\n\r\n"
+                  b"--xx\r\nContent-Type: text/plain\r\n\r\nsee below\r\n"
+                  b"--xx\r\nContent-Type: message/global\r\n\r\n"
+                  b"From: c@example.org\r\nSubject: inner\r\n\r\ninner body\r\n"
+                  b"--xx--\r\n")
+
+
+def test_message_global_is_encapsulated_in_rev2_only(connect):
+    """RFC 9051 §9 media-message includes "GLOBAL": a rev2 session describes
+    a message/global part as it describes message/rfc822 (envelope, body,
+    lines) and numbers sections through it (§6.4.5.1); a rev1 session keeps
+    RFC 3501's grammar, where it is a basic leaf. Both on one message at
+    once, in either order, so neither takes the other's form from the
+    index's cache."""
+    w = connect()
+    assert " OK " in w.append("INBOX", GLOBAL_MESSAGE)
+    assert " OK " in w.append("INBOX", GLOBAL_MESSAGE.replace(b"message/global", b"message/rfc822"))
+    rev1 = connect()
+    rev1.ok("SELECT INBOX")
+    rev2 = connect()
+    enable_rev2(rev2)
+    rev2.ok("SELECT INBOX")
+    (rfc822,) = rev1.ok("FETCH 2 BODYSTRUCTURE")
+    assert '("message" "rfc822" NIL NIL NIL "7bit" ' in rfc822, rfc822
+    as_rev2 = rfc822.replace("* 2 FETCH", "* 1 FETCH").replace('"message" "rfc822"', '"message" "global"')
+    leaf = '("message" "global" NIL NIL NIL "7bit" 49 NIL NIL NIL NIL)'
+    for first, second in ((rev2, rev1), (rev1, rev2)):
+        for session in (first, second):
+            (line,) = session.ok("FETCH 1 BODYSTRUCTURE")
+            if session is rev2:
+                assert line == as_rev2, line
+            else:
+                assert leaf in line, line
+    (body2,) = rev2.ok("FETCH 1 BODY")
+    (body1,) = rev1.ok("FETCH 2 BODY")
+    assert body2 == body1.replace("* 2 FETCH", "* 1 FETCH").replace('"message" "rfc822"', '"message" "global"')
+    # Sections: 2.HEADER and 2.1 are the encapsulated message's in rev2.
+    (line,) = rev2.ok("FETCH 1 (BODY.PEEK[2.HEADER.FIELDS (SUBJECT)] BODY.PEEK[2.1])")
+    assert line == ('* 1 FETCH (BODY[2.HEADER.FIELDS (SUBJECT)] {18}\r\nSubject: inner\r\n\r\n'
+                    ' BODY[2.1] {10}\r\ninner body)'), line
+    (line,) = rev1.ok("FETCH 1 (BODY.PEEK[2.1])")
+    assert line != rev2.ok("FETCH 1 (BODY.PEEK[2.1])")[0], line

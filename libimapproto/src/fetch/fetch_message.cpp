@@ -185,7 +185,9 @@ const mime::ParsedMessage* MessageFetch::parsed(Context& ctx) {
     if (!parsed_) {
         if (!open_data(ctx))
             return nullptr;
-        parsed_.emplace(mime::ParsedMessage::parse(data_->bytes()));
+        mime::ParseLimits limits;
+        limits.descend_message_global = descends_message_global(ctx);
+        parsed_.emplace(mime::ParsedMessage::parse(data_->bytes(), limits));
     }
     return &*parsed_;
 }
@@ -327,7 +329,13 @@ void MessageFetch::write_cached_shape(Context& ctx, const FetchItem& item) {
     line_ += item.name;
     line_ += ' ';
     std::string_view field = cache_field(item.kind);
-    if (auto cached = message_.cached(field)) {
+    // The index caches the rev1 text; a session that descends into
+    // message/global describes such a part itself (session/rev2.hpp).
+    const bool own_shape = item.kind != ItemKind::envelope && descends_message_global(ctx);
+    auto cached = message_.cached(field);
+    if (cached && own_shape && shape_has_message_global(*cached))
+        cached.reset();
+    if (cached) {
         line_ += *cached;
         return;
     }
@@ -341,7 +349,8 @@ void MessageFetch::write_cached_shape(Context& ctx, const FetchItem& item) {
     std::string text = item.kind == ItemKind::envelope ? envelope_text(*msg)
                        : item.kind == ItemKind::body   ? body_text(*msg)
                                                        : bodystructure_text(*msg);
-    message_.cache(field, text);
+    if (!own_shape || !shape_has_message_global(text))
+        message_.cache(field, text);
     line_ += text;
 }
 

@@ -5,6 +5,8 @@
 #include <mailstore/storage/types.hpp>
 #include <mailstore/storage/user.hpp>
 
+#include <algorithm>
+
 namespace imapproto::detail {
 
 namespace st = mailstore::storage;
@@ -65,6 +67,16 @@ void send_selected_list(Context& ctx, const std::string& name) {
     std::string line = "LIST (" + attrs + ") " + separator_text(info->separator) + ' ';
     write_mailbox_name(ctx, line, info->name);
     ctx.untagged(line);
+}
+
+bool shape_has_message_global(std::string_view shape) {
+    // The writer quotes the type and subtype as the message spells them.
+    constexpr std::string_view needle = "\"message\" \"global\"";
+    auto same = [](char c, char lower) {
+        return (c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) == lower;
+    };
+    return std::search(shape.begin(), shape.end(), needle.begin(), needle.end(), same) !=
+           shape.end();
 }
 
 bool rev2_refuse_delete_of_parent(Context& ctx, const std::string& name) {

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace imapproto::detail {
 
@@ -39,6 +40,21 @@ inline bool shows_recent(Context& ctx) {
 // it). Sent for the mailbox `name` just opened; nothing when the listing
 // fails (the SELECT itself succeeded and the storage error is logged).
 void send_selected_list(Context& ctx, const std::string& name);
+
+// RFC 9051 §9 (media-message) and §6.4.5.1: message/global encapsulates a
+// message as message/rfc822 does (RFC 6532 §3.7), so a rev2 session's
+// parse goes into it: BODYSTRUCTURE describes it with envelope and body,
+// section numbers go through it, and BINARY treats it as not a leaf. A
+// rev1 session keeps RFC 3501's grammar, where it is a basic leaf.
+inline bool descends_message_global(Context& ctx) {
+    return rev2(ctx);
+}
+
+// Whether a BODY or BODYSTRUCTURE text written by a rev1 parse (what the
+// index caches) has a message/global part, which a session that descends
+// into message/global describes differently and must not take from, or
+// leave in, the cache.
+bool shape_has_message_global(std::string_view shape);
 
 // RFC 9051 §6.3.5: deleting a name that has inferior names and is itself
 // \Noselect is an error, answered "NO [HASCHILDREN]". True (and the
