@@ -54,6 +54,15 @@ void walk(const Node& node, int depth, Walk& w) {
     }
     if (node.key == Key::sentbefore || node.key == Key::senton || node.key == Key::sentsince)
         w.needs_message = true;
+    // RFC 8474 objectids: 1 to 255 of ALPHA / DIGIT / "_" / "-"; THREADID
+    // may read the header.
+    if (node.key == Key::emailid || node.key == Key::threadid) {
+        FUZZ_CHECK(!node.text.empty() && node.text.size() <= 255);
+        FUZZ_CHECK(node.text.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") ==
+                   std::string::npos);
+        if (node.key == Key::threadid)
+            w.needs_message = true;
+    }
     if (node.key == Key::larger || node.key == Key::smaller || node.key == Key::modseq)
         FUZZ_CHECK(node.number >= 0);
     if (node.key == Key::older || node.key == Key::younger)

@@ -20,7 +20,8 @@ def three_messages(w):
 
 def split_select(untagged):
     """The SELECT/EXAMINE untagged responses as a dict by kind; HIGHESTMODSEQ
-    and NOMODSEQ (CONDSTORE, RFC 7162) are allowed extras."""
+    and NOMODSEQ (CONDSTORE, RFC 7162) and MAILBOXID (OBJECTID, RFC 8474;
+    test_imap_objectid.py) are allowed extras."""
     out = {}
     for line in untagged:
         m = re.match(r"\* OK \[(\w+-?\w*)[ \]]", line)
@@ -37,6 +38,7 @@ def split_select(untagged):
     out.pop("HIGHESTMODSEQ", None)
     out.pop("NOMODSEQ", None)
     out.pop("CLOSED", None)
+    out.pop("MAILBOXID", None)
     return out
 
 
@@ -113,7 +115,9 @@ def test_create(connect, srv):
     w = connect()
     maildir = srv.maildir("alice")
     untagged, tagged = w.cmd("CREATE Foo", tag="c1")
-    assert untagged == [] and norm(tagged) == "c1 OK Create completed"
+    # RFC 8474 §4.1: Loft adds [MAILBOXID (...)] (test_imap_objectid.py).
+    assert untagged == [] and re.fullmatch(r"c1 OK (\[MAILBOXID \(F[0-9a-f]{32}\)\] )?Create completed",
+                                           norm(tagged)), tagged
     assert (maildir / ".Foo" / "cur").is_dir()
     untagged, tagged = w.cmd("CREATE Foo", tag="c2")
     assert norm(tagged) == "c2 NO [ALREADYEXISTS] Mailbox already exists"

@@ -2,6 +2,7 @@
 // CREATE Sent (USE (\Sent)).
 #include "commands/commands.hpp"
 #include "mailbox/mailbox_names.hpp"
+#include "storage/object_id.hpp"
 
 namespace imapproto::detail {
 
@@ -72,6 +73,13 @@ std::unique_ptr<CommandRun> cmd_create(Context& ctx, const Command& cmd) {
     }
     if (auto status = ctx.user().create_mailbox(*name, special); !status) {
         finish_mailbox_error(ctx, status, *name);
+        return nullptr;
+    }
+    // RFC 8474 §4.1: the tagged OK of every successful CREATE carries
+    // [MAILBOXID (<objectid>)]. A name that only declares a hierarchy level
+    // (no mailbox to open) has no GUID and gets the plain OK.
+    if (auto guid = ctx.user().mailbox_guid(*name)) {
+        ctx.finish_ok("MAILBOXID (" + st::mailbox_object_id(*guid) + ")", "Create completed.");
         return nullptr;
     }
     ctx.finish_ok("", "Create completed.");

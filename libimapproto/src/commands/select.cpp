@@ -7,6 +7,7 @@
 #include "mailbox/mailbox_names.hpp"
 #include "session/rev2.hpp"
 #include "session/uidonly.hpp"
+#include "storage/object_id.hpp"
 
 #include <algorithm>
 #include <utility>
@@ -294,6 +295,9 @@ std::unique_ptr<CommandRun> cmd_select(Context& ctx, const Command& cmd) {
     // keeps them for every mailbox. (Dovecot sends it only once CONDSTORE
     // was used; clients that never enable it ignore the code.)
     ctx.untagged("OK [HIGHESTMODSEQ " + std::to_string(view.highest_modseq()) + "] Highest");
+    // RFC 8474 §4.2: an untagged OK [MAILBOXID (<objectid>)] on every
+    // successful SELECT and EXAMINE.
+    ctx.untagged("OK [MAILBOXID (" + st::mailbox_object_id(sel->mailbox->guid()) + ")] Ok");
     if (rev2(ctx))
         send_selected_list(ctx, sel->mailbox->name());
     if (qresync)

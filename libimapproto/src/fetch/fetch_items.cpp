@@ -222,6 +222,8 @@ bool parse_fetch_item(std::string_view text, std::vector<FetchItem>& items, std:
         {"MODSEQ", ItemKind::modseq},
         {"SAVEDATE", ItemKind::savedate},
         {"PREVIEW", ItemKind::preview},
+        {"EMAILID", ItemKind::emailid},
+        {"THREADID", ItemKind::threadid},
         {"ENVELOPE", ItemKind::envelope},
         {"BODY", ItemKind::body},
         {"BODYSTRUCTURE", ItemKind::bodystructure},

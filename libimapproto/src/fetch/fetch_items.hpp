@@ -35,6 +35,11 @@ enum class ItemKind {
     // cache ("imap.preview") or the parsed message.
     savedate,
     preview,
+    // OBJECTID (RFC 8474 §5.3): EMAILID from the message GUID, THREADID
+    // from the index cache or the header (storage/object_id.hpp). Static
+    // items, with the index items in request order.
+    emailid,
+    threadid,
     // From the cache or the parsed message.
     envelope,
     body,          // BODY (the non-extensible BODYSTRUCTURE)
@@ -61,7 +66,7 @@ struct FetchItem {
     // "RFC822.TEXT", "BINARY.SIZE[1]" (before its value; no trailing space).
     std::string name;
 
-    bool is_index_item() const { return kind <= ItemKind::preview; }
+    bool is_index_item() const { return kind <= ItemKind::threadid; }
     // Whether answering needs the message's bytes or structure.
     bool needs_message() const { return kind >= ItemKind::envelope || kind == ItemKind::preview; }
     // Header-only data (Dovecot's fetch_hdr_* counters) rather than body

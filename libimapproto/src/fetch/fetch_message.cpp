@@ -6,6 +6,8 @@
 #include <imapproto/fetch_writer.hpp>
 #include <imapproto/string_writer.hpp>
 
+#include "storage/object_id.hpp"
+
 #include <mailstore/mime/date.hpp>
 #include <mailstore/mime/preview.hpp>
 #include <mailstore/mime/transfer_encoding.hpp>
@@ -309,6 +311,10 @@ void MessageFetch::write_item(Context& ctx, const FetchItem& item, std::size_t i
     case ItemKind::preview:
         write_preview(ctx, item);
         return;
+    case ItemKind::emailid:
+    case ItemKind::threadid:
+        write_object_id(item);
+        return;
     case ItemKind::envelope:
     case ItemKind::body:
     case ItemKind::bodystructure:
@@ -373,6 +379,34 @@ void MessageFetch::write_preview(Context& ctx, const FetchItem& item) {
     }
     if (text)
         write_string(line_, *text);
+    else
+        line_ += "NIL";
+}
+
+// EMAILID / THREADID (RFC 8474 §5.3, §7): "EMAILID (<objectid>)",
+// "THREADID (<objectid>)". Loft always knows a THREADID, so it answers
+// THREADID NIL only for a message another session expunged meanwhile,
+// whose header is gone. EMAILID has no NIL form: when the message's GUID
+// is gone too, the item is left out and the command ends with OK
+// [EXPUNGEISSUED] (RFC 2180 §4.1.2), as for other data of a vanished
+// message.
+void MessageFetch::write_object_id(const FetchItem& item) {
+    const bool email = item.kind == ItemKind::emailid;
+    auto id = email ? ms::message_email_id(message_) : ms::message_thread_id(message_);
+    if (!id) {
+        outcome_.expunged = true;
+        if (email) {
+            // Take back the separator write() put before this item.
+            if (!line_.empty() && line_.back() == ' ')
+                line_.pop_back();
+            else
+                first_item_ = true;
+            return;
+        }
+    }
+    line_ += email ? "EMAILID " : "THREADID ";
+    if (id)
+        line_ += "(" + *id + ")";
     else
         line_ += "NIL";
 }

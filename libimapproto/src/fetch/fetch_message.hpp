@@ -74,6 +74,7 @@ private:
     void write_item(Context& ctx, const FetchItem& item, std::size_t index);
     void write_cached_shape(Context& ctx, const FetchItem& item);
     void write_preview(Context& ctx, const FetchItem& item);
+    void write_object_id(const FetchItem& item);
     void write_section(Context& ctx, const FetchItem& item);
     void write_binary(Context& ctx, const FetchItem& item, std::size_t index);
     void start_literal(Context& ctx, std::uint64_t size, bool literal8);

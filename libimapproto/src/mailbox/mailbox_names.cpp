@@ -1,5 +1,6 @@
 #include "mailbox/mailbox_names.hpp"
 #include "mailbox/condstore.hpp"
+#include "storage/object_id.hpp"
 
 #include <mailstore/mutf7.hpp>
 
@@ -139,6 +140,11 @@ std::optional<std::uint32_t> parse_status_items(const Arg& list, std::string& er
             for (const auto& item : kItems)
                 if (ascii_iequals(child.text, item.name))
                     found = &item;
+        // RFC 8474 §4.3: MAILBOXID, answered as "MAILBOXID (<objectid>)".
+        if (!found && child.type == Arg::Type::atom && ascii_iequals(child.text, "MAILBOXID")) {
+            items |= st::status_guid;
+            continue;
+        }
         if (!found) {
             error = "Invalid status item " + (child.type == Arg::Type::list ? std::string("(list)") : child.text);
             return std::nullopt;
@@ -178,6 +184,12 @@ void send_status_line(Context& ctx, std::string_view utf8_name, std::uint32_t it
         line += item.name;
         line += ' ';
         line += std::to_string(value);
+    }
+    if ((items & st::status_guid) && !status.guid.empty()) {
+        if (!first)
+            line += ' ';
+        first = false;
+        line += "MAILBOXID (" + st::mailbox_object_id(status.guid) + ")";
     }
     line += ')';
     ctx.untagged(line);

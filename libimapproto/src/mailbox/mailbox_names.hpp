@@ -42,7 +42,8 @@ void finish_mailbox_error(Context& ctx, const mailstore::Status& status, std::st
                           bool trycreate = false);
 
 // STATUS items (RFC 3501 §6.3.10, RFC 7162 HIGHESTMODSEQ, RFC 8438 SIZE,
-// RFC 9051 DELETED) as mailstore StatusItem bits. nullopt with the BAD text
+// RFC 9051 DELETED, RFC 8474 MAILBOXID as status_guid) as mailstore
+// StatusItem bits. nullopt with the BAD text
 // in `error` for an unknown item or an empty list.
 std::optional<std::uint32_t> parse_status_items(const Arg& list, std::string& error);
 

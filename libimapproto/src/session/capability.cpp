@@ -16,7 +16,10 @@ constexpr std::string_view kPostLoginHead = " SORT SORT=DISPLAY THREAD=REFERENCE
                                             " LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH ESORT SEARCHRES"
                                             " WITHIN CONTEXT=SEARCH CONTEXT=SORT LIST-STATUS BINARY MOVE PREVIEW"
                                             " STATUS=SIZE SAVEDATE";
-constexpr std::string_view kPostLoginTail = " NOTIFY SPECIAL-USE CREATE-SPECIAL-USE COMPRESS=DEFLATE";
+// OBJECTID (RFC 8474: MAILBOXID, EMAILID, THREADID; storage/object_id.hpp)
+// is Loft's own, after Dovecot's list.
+constexpr std::string_view kPostLoginTail =
+    " NOTIFY SPECIAL-USE CREATE-SPECIAL-USE COMPRESS=DEFLATE OBJECTID";
 
 } // namespace
 

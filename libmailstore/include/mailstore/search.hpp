@@ -96,6 +96,9 @@ enum class Key {
     // time zone); SAVEDATESUPPORTED matches every message of a mailbox
     // that keeps save dates (every Loft mailbox does).
     savedbefore, savedon, savedsince, savedatesupported,
+    // OBJECTID (RFC 8474 §6): text = the objectid; matches the messages
+    // whose EMAILID / THREADID is exactly that (case-sensitive).
+    emailid, threadid,
 };
 
 struct MAILSTORE_API Node {

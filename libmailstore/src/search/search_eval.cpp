@@ -16,6 +16,7 @@
 #include "search/key_memo.hpp"
 #include "search/search_internal.hpp"
 #include "storage/mailbox_impl.hpp"
+#include "storage/object_id.hpp"
 
 #include <mailstore/log.hpp>
 #include <mailstore/mime/casemap.hpp>
@@ -380,6 +381,18 @@ private:
             // Every Loft mailbox records save dates (messages saved before
             // that was recorded fall back to their internal date).
             return true;
+        case Key::emailid:
+        case Key::threadid: {
+            // RFC 8474 §6: the message whose EMAILID / THREADID is exactly
+            // the objectid given (ids are case-sensitive, §7).
+            auto id = n.key == Key::emailid ? storage::message_email_id(c.message())
+                                            : storage::message_thread_id(c.message());
+            if (!id) {
+                c.mark_unreadable();
+                return false;
+            }
+            return *id == n.text;
+        }
         case Key::sentbefore:
         case Key::senton:
         case Key::sentsince:

@@ -1,6 +1,7 @@
 // Parsing IMAP SEARCH programs: RFC 3501 §6.4.4 search-key, RFC 5032
 // OLDER/YOUNGER, RFC 7162 MODSEQ and RFC 5182 "$".
 #include "search/search_internal.hpp"
+#include "storage/object_id.hpp"
 
 #include <mailstore/mime/charset.hpp>
 #include <mailstore/mime/date.hpp>
@@ -38,6 +39,7 @@ enum class Args {
     one_key,   // NOT
     two_keys,  // OR
     modseq,    // [entry-name entry-type-req] mod-sequence-valzer
+    objectid,  // RFC 8474 objectid: 1*255(ALPHA / DIGIT / "_" / "-")
 };
 
 struct KeySpec {
@@ -55,6 +57,7 @@ constexpr std::array key_specs = {
     KeySpec{"CC", Key::cc, Args::astring},
     KeySpec{"DELETED", Key::deleted, Args::none},
     KeySpec{"DRAFT", Key::draft, Args::none},
+    KeySpec{"EMAILID", Key::emailid, Args::objectid},
     KeySpec{"FLAGGED", Key::flagged, Args::none},
     KeySpec{"FROM", Key::from, Args::astring},
     KeySpec{"HEADER", Key::header, Args::header},
@@ -80,6 +83,7 @@ constexpr std::array key_specs = {
     KeySpec{"SMALLER", Key::smaller, Args::number64},
     KeySpec{"SUBJECT", Key::subject, Args::astring},
     KeySpec{"TEXT", Key::text, Args::astring},
+    KeySpec{"THREADID", Key::threadid, Args::objectid},
     KeySpec{"TO", Key::to, Args::astring},
     KeySpec{"UID", Key::uid, Args::set},
     KeySpec{"UNANSWERED", Key::unanswered, Args::none},
@@ -114,6 +118,7 @@ bool key_needs_message(Key key) {
     case Key::sentbefore:
     case Key::senton:
     case Key::sentsince:
+    case Key::threadid: // read from the header when not cached yet
         return true;
     default:
         return false;
@@ -388,6 +393,19 @@ private:
         }
         case Args::modseq:
             return parse_modseq(spec, node);
+        case Args::objectid: {
+            // RFC 8474 §7: search-key =/ "EMAILID" SP objectid / "THREADID"
+            // SP objectid; an objectid is an atom, never a quoted string.
+            const Token* v = next_value();
+            if (v == nullptr) {
+                return missing(spec);
+            }
+            if (v->kind != Token::Kind::atom || !storage::valid_object_id(v->text)) {
+                return Status::invalid("Invalid objectid for " + std::string(spec.name));
+            }
+            node.text = v->text;
+            return Status::ok();
+        }
         }
         return Status::ok();
     }

@@ -182,6 +182,15 @@ Status Transaction::Impl::copy(Mailbox& source, const UidSet& uids, UidSet* copi
         }
         pending->flags = record.flags;
         pending->keywords = std::move(names);
+        // The copy is the same message: it keeps the source's GUID (Maildir:
+        // a G field in dovecot-uidlist, as Dovecot writes for a GUID that is
+        // not the file name), so its RFC 8474 EMAILID is the source's
+        // (§5.1: the same EMAILID for both messages of a COPYUID pair, after
+        // COPY and MOVE alike).
+        if (pending->guid.empty()) {
+            if (auto guid = src.backend->message_guid(uid); guid && !guid->empty())
+                pending->guid = std::move(*guid);
+        }
         if (pending->received_date == 0)
             pending->received_date = record.received_date;
         saves.push_back(std::move(pending));

@@ -170,6 +170,24 @@ std::string tagged_line(std::string_view output, std::string_view tag) {
     return "";
 }
 
+std::string without_mailboxid(std::string_view output) {
+    std::string out(output);
+    for (;;) {
+        auto at = out.find("[MAILBOXID (");
+        if (at == std::string::npos)
+            return out;
+        auto end = out.find(")] ", at);
+        if (end == std::string::npos)
+            return out;
+        // A whole "* OK [MAILBOXID (...)] Ok\r\n" line, else just the code.
+        if (at >= 5 && out.compare(at - 5, 5, "* OK ") == 0 && (at == 5 || out[at - 6] == '\n') &&
+            out.compare(end + 3, 4, "Ok\r\n") == 0)
+            out.erase(at - 5, end + 7 - (at - 5));
+        else
+            out.erase(at, end + 3 - at);
+    }
+}
+
 bool has_line(std::string_view output, std::string_view prefix) {
     for (auto& l : lines(output))
         if (l.rfind(prefix, 0) == 0)

@@ -104,5 +104,9 @@ std::string tagged_line(std::string_view output, std::string_view tag);
 std::vector<std::string> lines(std::string_view output);
 // Whether `output` has a line starting with `prefix`.
 bool has_line(std::string_view output, std::string_view prefix);
+// `output` without the RFC 8474 MAILBOXID that CREATE (a "[MAILBOXID
+// (...)] " code) and SELECT/EXAMINE (a "* OK [MAILBOXID (...)] Ok" line)
+// give: the id is random, so tests of other things compare the rest.
+std::string without_mailboxid(std::string_view output);
 
 } // namespace imap_test

@@ -108,13 +108,13 @@ TEST_CASE("HIGHESTMODSEQ on every SELECT/EXAMINE, never NOMODSEQ (RFC 7162 §3.1
     // Loft keeps modseqs for every mailbox: HIGHESTMODSEQ on every SELECT,
     // also before CONDSTORE is enabled (Dovecot sends it only after), and
     // never NOMODSEQ (§3.1.2.2).
-    auto plain = s.cmd("a SELECT INBOX");
+    auto plain = without_mailboxid(s.cmd("a SELECT INBOX"));
     CHECK(plain.find("* OK [UIDNEXT 3] Predicted next UID\r\n" + hms(b.highest()) + "a OK [READ-WRITE]") !=
           std::string::npos);
     CHECK_FALSE(has_line(plain, "* OK [NOMODSEQ"));
     // Selecting alone turns nothing on: no MODSEQ in FETCH yet.
     CHECK(s.cmd("a2 FETCH 1 (FLAGS)").find("MODSEQ") == std::string::npos);
-    auto cond = s.cmd("b EXAMINE INBOX (CONDSTORE)");
+    auto cond = without_mailboxid(s.cmd("b EXAMINE INBOX (CONDSTORE)"));
     CHECK(cond.find("* OK [UIDNEXT 3] Predicted next UID\r\n" + hms(b.highest()) + "b OK [READ-ONLY]") !=
           std::string::npos);
     CHECK_FALSE(has_line(cond, "* OK [NOMODSEQ"));
@@ -561,15 +561,15 @@ TEST_CASE("SELECT (QRESYNC ...) resync: VANISHED (EARLIER), changes, known-uids 
     SessionHarness s(b.env);
     s.login();
     s.cmd("a ENABLE QRESYNC");
-    auto out = s.cmd("b SELECT INBOX (QRESYNC (" + uv + " " + ms(base) + "))");
+    auto out = without_mailboxid(s.cmd("b SELECT INBOX (QRESYNC (" + uv + " " + ms(base) + "))"));
     const std::string head = "* OK [UIDNEXT 7] Predicted next UID\r\n" + hms(b.highest());
     CHECK(out.find(head + "* VANISHED (EARLIER) 2,5\r\n* 2 FETCH (UID 3 FLAGS (\\Seen) MODSEQ (" + ms(b.modseq(3)) +
                    "))\r\nb OK [READ-WRITE] Select completed.\r\n") != std::string::npos);
     // known-uids limits both the VANISHED and the FETCH responses.
-    out = s.cmd("c EXAMINE INBOX (QRESYNC (" + uv + " " + ms(base) + " 1:4))");
+    out = without_mailboxid(s.cmd("c EXAMINE INBOX (QRESYNC (" + uv + " " + ms(base) + " 1:4))"));
     CHECK(out.find(hms(b.highest()) + "* VANISHED (EARLIER) 2\r\n* 2 FETCH (UID 3 FLAGS (\\Seen) MODSEQ (" +
                    ms(b.modseq(3)) + "))\r\nc OK [READ-ONLY] Examine completed.\r\n") != std::string::npos);
-    out = s.cmd("d EXAMINE INBOX (QRESYNC (" + uv + " " + ms(base) + " 4:6))");
+    out = without_mailboxid(s.cmd("d EXAMINE INBOX (QRESYNC (" + uv + " " + ms(base) + " 4:6))"));
     CHECK(out.find(hms(b.highest()) + "* VANISHED (EARLIER) 5\r\nd OK [READ-ONLY] Examine completed.\r\n") !=
           std::string::npos);
     // A stale UIDVALIDITY: a plain SELECT (the client must resync fully).

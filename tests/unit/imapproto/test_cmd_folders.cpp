@@ -48,7 +48,8 @@ TEST_CASE("CREATE makes a mailbox; again, or INBOX, is ALREADYEXISTS") {
     MailEnv env;
     SessionHarness s(env);
     s.login();
-    CHECK(tagged_line(s.cmd("a1 CREATE foo"), "a1") == "a1 OK Create completed.");
+    CHECK(tagged_line(without_mailboxid(s.cmd("a1 CREATE foo")), "a1") ==
+          "a1 OK Create completed.");
     CHECK(exists(env, "foo"));
     CHECK(fs::is_directory(env.maildir("alice") + "/.foo"));
     CHECK(tagged_line(s.cmd("a2 CREATE foo"), "a2") == "a2 NO [ALREADYEXISTS] Mailbox already exists");
@@ -60,7 +61,8 @@ TEST_CASE("CREATE with a trailing separator creates the name without it") {
     MailEnv env;
     SessionHarness s(env);
     s.login();
-    CHECK(tagged_line(s.cmd("a1 CREATE bar.baz."), "a1") == "a1 OK Create completed.");
+    CHECK(tagged_line(without_mailboxid(s.cmd("a1 CREATE bar.baz.")), "a1") ==
+          "a1 OK Create completed.");
     CHECK(exists(env, "bar.baz"));
     CHECK_FALSE(exists(env, "bar.baz."));
 }
@@ -69,7 +71,8 @@ TEST_CASE("CREATE (USE (\\Sent)) sets the special use; an unknown one is USEATTR
     MailEnv env;
     SessionHarness s(env);
     s.login();
-    CHECK(tagged_line(s.cmd("a1 CREATE Sent (USE (\\Sent))"), "a1") == "a1 OK Create completed.");
+    CHECK(tagged_line(without_mailboxid(s.cmd("a1 CREATE Sent (USE (\\Sent))")), "a1") ==
+          "a1 OK Create completed.");
     auto out = s.cmd("a2 LIST \"\" Sent RETURN (SPECIAL-USE)");
     CHECK(has_line(out, "* LIST (\\Sent) \".\" Sent"));
     CHECK(tagged_line(s.cmd("a3 CREATE Other (USE (\\Bogus))"), "a3") ==

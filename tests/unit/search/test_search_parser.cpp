@@ -58,6 +58,8 @@ const char* key_name(Key k) {
     case Key::savedon: return "SAVEDON";
     case Key::savedsince: return "SAVEDSINCE";
     case Key::savedatesupported: return "SAVEDATESUPPORTED";
+    case Key::emailid: return "EMAILID";
+    case Key::threadid: return "THREADID";
     }
     return "?";
 }
@@ -78,7 +80,7 @@ std::string show(const Node& n) {
     case Key::header:
         return out + "[" + n.field + "|" + n.text + "]";
     case Key::keyword: case Key::unkeyword: case Key::bcc: case Key::cc: case Key::from: case Key::to:
-    case Key::subject: case Key::body: case Key::text:
+    case Key::subject: case Key::body: case Key::text: case Key::emailid: case Key::threadid:
         return out + "[" + n.text + "]";
     case Key::before: case Key::on: case Key::since: case Key::sentbefore: case Key::senton: case Key::sentsince:
     case Key::savedbefore: case Key::savedon: case Key::savedsince:
@@ -357,4 +359,25 @@ TEST_CASE("SAVEDATE keys (RFC 8514 §4): SAVEDBEFORE/SAVEDON/SAVEDSINCE take a d
     auto p = parse("SAVEDON 1-Jan-2020 SAVEDATESUPPORTED");
     REQUIRE(p.is_ok());
     CHECK_FALSE(p->needs_message);
+}
+
+TEST_CASE("OBJECTID keys (RFC 8474 §6): EMAILID and THREADID take one objectid atom") {
+    CHECK(parsed("EMAILID M6d99ac3275bb4e threadid T64b478a75b7ea9") ==
+          "AND(EMAILID[M6d99ac3275bb4e] THREADID[T64b478a75b7ea9])");
+    CHECK(parsed("OR EMAILID a_b-C THREADID 9") == "AND(OR(EMAILID[a_b-C] THREADID[9]))");
+    // objectid = 1*255(ALPHA / DIGIT / "_" / "-"): anything else is a BAD.
+    CHECK(error_of("EMAILID M.1").message() == "Invalid objectid for EMAILID");
+    CHECK(error_of("THREADID \"T1\"").message() == "Invalid objectid for THREADID");
+    CHECK(error_of("EMAILID " + std::string(256, 'a')).message() == "Invalid objectid for EMAILID");
+    CHECK(parsed("EMAILID " + std::string(255, 'a')) ==
+          "AND(EMAILID[" + std::string(255, 'a') + "])");
+    CHECK(error_of("EMAILID").message() == "Missing argument for EMAILID");
+    CHECK(error_of("THREADID ()").code() == Status::Code::invalid_argument);
+    // EMAILID comes from the GUID; THREADID may need the header.
+    auto email = parse("EMAILID M1");
+    REQUIRE(email.is_ok());
+    CHECK_FALSE(email->needs_message);
+    auto thread = parse("THREADID T1");
+    REQUIRE(thread.is_ok());
+    CHECK(thread->needs_message);
 }
