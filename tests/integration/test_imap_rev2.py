@@ -456,3 +456,11 @@ def test_message_global_is_encapsulated_in_rev2_only(connect):
                     ' BODY[2.1] {10}\r\ninner body)'), line
     (line,) = rev1.ok("FETCH 1 (BODY.PEEK[2.1])")
     assert line != rev2.ok("FETCH 1 (BODY.PEEK[2.1])")[0], line
+    # The type is case-insensitive: a rev1 FETCH caches "Message" "Global"
+    # as spelled, which the rev2 session still recognises and replaces.
+    assert " OK " in w.append("INBOX", GLOBAL_MESSAGE.replace(b"message/global", b"Message/Global"))
+    rev1.ok("NOOP")
+    rev2.ok("NOOP")
+    (line,) = rev1.ok("FETCH 3 BODYSTRUCTURE")
+    assert '("Message" "Global" NIL NIL NIL "7bit" 49 NIL NIL NIL NIL)' in line, line
+    assert rev2.ok("FETCH 3 BODYSTRUCTURE") == [as_rev2.replace("* 1 FETCH", "* 3 FETCH")]
