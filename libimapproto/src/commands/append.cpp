@@ -345,7 +345,7 @@ bool parse_append_messages(Context& ctx, const Command& cmd, std::size_t first, 
             continue;
         }
         if (i < args.size() && args[i].type == Arg::Type::atom && strcasecmp(args[i].text.c_str(), "UTF8") == 0) {
-            // RFC 9755 §4 (UTF8=ACCEPT): append-data =/ "UTF8" SP "("
+            // RFC 9755 (UTF8=ACCEPT): append-data =/ "UTF8" SP "("
             // literal8 ")", a message with UTF-8 header fields; part of
             // the syntax only once the client enabled UTF8=ACCEPT.
             std::string error;

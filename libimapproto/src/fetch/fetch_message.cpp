@@ -1,6 +1,7 @@
 #include "fetch/fetch_message.hpp"
 
 #include "session/rev2.hpp"
+#include "session/utf8_accept.hpp"
 #include "session/uidonly.hpp"
 
 #include <imapproto/fetch_writer.hpp>
@@ -335,6 +336,8 @@ void MessageFetch::write_cached_shape(Context& ctx, const FetchItem& item) {
     line_ += item.name;
     line_ += ' ';
     std::string_view field = cache_field(item.kind);
+    // Strings with 8-bit octets are encoded-words for a session without
+    // UTF-8 (RFC 9755 on clients that did not enable it; session/utf8_accept.hpp).
     // The index caches the rev1 text; a session that descends into
     // message/global describes such a part itself (session/rev2.hpp).
     const bool own_shape = item.kind != ItemKind::envelope && descends_message_global(ctx);
@@ -342,7 +345,7 @@ void MessageFetch::write_cached_shape(Context& ctx, const FetchItem& item) {
     if (cached && own_shape && shape_has_message_global(*cached))
         cached.reset();
     if (cached) {
-        line_ += *cached;
+        line_ += downgrade_shape_for_session(ctx, std::move(*cached));
         return;
     }
     const mime::ParsedMessage* msg = parsed(ctx);
@@ -357,7 +360,7 @@ void MessageFetch::write_cached_shape(Context& ctx, const FetchItem& item) {
                                                        : bodystructure_text(*msg);
     if (!own_shape || !shape_has_message_global(text))
         message_.cache(field, text);
-    line_ += text;
+    line_ += downgrade_shape_for_session(ctx, std::move(text));
 }
 
 // PREVIEW (RFC 8970 §3.2): the cached text, else computed (and cached);

@@ -4,8 +4,6 @@
 // command LIST: Missing ')'") so clients and admins see the same answers.
 #include "parser_state.hpp"
 
-#include <mailstore/mime/charset.hpp>
-
 #include <cstring>
 #include <limits>
 
@@ -45,6 +43,49 @@ bool is_strict_atom_char(unsigned char c)
     default:
         return true;
     }
+}
+
+// Strict UTF-8 (RFC 3629 §4: no overlong forms, no surrogates, nothing
+// above U+10FFFF). Kept here so the parser needs nothing but itself (it is
+// fuzzed on its own).
+bool is_utf8(std::string_view s)
+{
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const unsigned char c = static_cast<unsigned char>(s[i]);
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t len = 0;
+        unsigned char lo = 0x80, hi = 0xBF; // the range of the second octet
+        if (c >= 0xC2 && c <= 0xDF) {
+            len = 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3;
+            if (c == 0xE0)
+                lo = 0xA0;
+            else if (c == 0xED)
+                hi = 0x9F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4;
+            if (c == 0xF0)
+                lo = 0x90;
+            else if (c == 0xF4)
+                hi = 0x8F;
+        } else {
+            return false;
+        }
+        if (s.size() - i < len)
+            return false;
+        for (std::size_t k = 1; k < len; ++k) {
+            const unsigned char b = static_cast<unsigned char>(s[i + k]);
+            if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF))
+                return false;
+        }
+        i += len;
+    }
+    return true;
 }
 
 // Octets that end an argument atom cleanly: the next token starts there.
@@ -227,7 +268,7 @@ parser::SegmentResult CommandParser::State::parse_segment(std::string_view seg)
             // UTF8=ACCEPT (RFC 9755 §3, also IMAP4rev2): a quoted string
             // may hold UTF-8 (uQUOTED-CHAR), and the server MUST answer
             // BAD to 8-bit octets in it that are not UTF-8.
-            if (!mailstore::mime::is_valid_utf8(text)) {
+            if (!parser::is_utf8(text)) {
                 command_error("Invalid UTF-8 in quoted string");
                 return SegmentResult::error;
             }

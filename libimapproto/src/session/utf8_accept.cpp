@@ -2,16 +2,135 @@
 
 #include "commands/message_set.hpp"
 
+#include <mailstore/mime/charset.hpp>
+
+#include <algorithm>
 #include <strings.h>
 
 namespace imapproto::detail {
+
+namespace {
+
+bool has_8bit(std::string_view s) {
+    return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+}
+
+void base64(std::string& out, std::string_view in) {
+    static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::size_t i = 0;
+    for (; i + 3 <= in.size(); i += 3) {
+        const unsigned v = static_cast<unsigned char>(in[i]) << 16 | static_cast<unsigned char>(in[i + 1]) << 8 |
+                           static_cast<unsigned char>(in[i + 2]);
+        out += kAlphabet[v >> 18];
+        out += kAlphabet[(v >> 12) & 63];
+        out += kAlphabet[(v >> 6) & 63];
+        out += kAlphabet[v & 63];
+    }
+    if (i < in.size()) {
+        unsigned v = static_cast<unsigned char>(in[i]) << 16;
+        if (i + 1 < in.size())
+            v |= static_cast<unsigned char>(in[i + 1]) << 8;
+        out += kAlphabet[v >> 18];
+        out += kAlphabet[(v >> 12) & 63];
+        out += i + 1 < in.size() ? kAlphabet[(v >> 6) & 63] : '=';
+        out += '=';
+    }
+}
+
+// `value` (with 8-bit octets) as a quoted string of encoded-words. RFC 2047
+// §2: an encoded-word is at most 75 characters, so the value is cut into
+// pieces of at most 45 octets (60 base64 characters), between UTF-8
+// characters when it is UTF-8; §6.2: the spaces between adjacent
+// encoded-words are not part of the decoded text.
+void write_encoded_words(std::string& out, std::string_view value) {
+    const bool utf8 = mailstore::mime::is_valid_utf8(value);
+    const std::string_view prefix = utf8 ? "=?utf-8?b?" : "=?unknown-8bit?b?";
+    constexpr std::size_t kPiece = 45;
+    out += '"';
+    std::size_t pos = 0;
+    while (pos < value.size()) {
+        std::size_t end = std::min(value.size(), pos + kPiece);
+        // Back up to the start of a character (not a continuation octet).
+        while (utf8 && end < value.size() && end > pos + 1 && (static_cast<unsigned char>(value[end]) & 0xC0) == 0x80)
+            --end;
+        if (pos != 0)
+            out += ' ';
+        out += prefix;
+        base64(out, value.substr(pos, end - pos));
+        out += "?=";
+        pos = end;
+    }
+    out += '"';
+}
+
+} // namespace
+
+std::string downgrade_shape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() + 64);
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const char c = text[i];
+        if (c == '"') {
+            // A quoted string: \" and \\ are the escapes.
+            std::string value;
+            std::size_t j = i + 1;
+            while (j < text.size() && text[j] != '"') {
+                if (text[j] == '\\' && j + 1 < text.size())
+                    ++j;
+                value += text[j++];
+            }
+            const std::size_t end = std::min(text.size(), j + 1);
+            if (has_8bit(value))
+                write_encoded_words(out, value);
+            else
+                out.append(text.substr(i, end - i));
+            i = end;
+            continue;
+        }
+        if (c == '{') {
+            // A literal: {n}CRLF and n octets.
+            const std::size_t close = text.find('}', i);
+            if (close != std::string_view::npos && text.substr(close + 1, 2) == "\r\n") {
+                std::size_t n = 0;
+                bool digits = close > i + 1;
+                for (std::size_t k = i + 1; k < close && digits; ++k) {
+                    if (text[k] < '0' || text[k] > '9' || n > text.size())
+                        digits = false;
+                    else
+                        n = n * 10 + static_cast<std::size_t>(text[k] - '0');
+                }
+                const std::size_t start = close + 3;
+                if (digits && start + n <= text.size()) {
+                    const std::string_view value = text.substr(start, n);
+                    if (has_8bit(value))
+                        write_encoded_words(out, value);
+                    else
+                        out.append(text.substr(i, start + n - i));
+                    i = start + n;
+                    continue;
+                }
+            }
+        }
+        out += c;
+        ++i;
+    }
+    return out;
+}
+
+std::string downgrade_shape_for_session(Context& ctx, std::string text) {
+    if (utf8_names(ctx) || !has_8bit(text))
+        return text;
+    return downgrade_shape(text);
+}
 
 const Arg* utf8_append_data(Context& ctx, const std::vector<Arg>& args, std::size_t& i, std::string& error) {
     if (!utf8_accept(ctx)) {
         error = "UTF8 data requires ENABLE UTF8=ACCEPT";
         return nullptr;
     }
-    // RFC 9755 §4: append-data =/ "UTF8" SP "(" literal8 ")".
+    // RFC 9755 (APPEND with UTF-8 headers): append-data =/ "UTF8" SP "("
+    // literal8 ")".
     if (i + 1 >= args.size() || args[i + 1].type != Arg::Type::list || args[i + 1].children.size() != 1 ||
         args[i + 1].children[0].type != Arg::Type::literal || !args[i + 1].children[0].literal8) {
         error = "Invalid UTF8 data: expected UTF8 (~{size}message)";

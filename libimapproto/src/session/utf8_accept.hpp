@@ -43,4 +43,18 @@ const Arg* utf8_append_data(Context& ctx, const std::vector<Arg>& args, std::siz
 // required; SEARCH passes the argument after its CHARSET keyword.
 bool refuse_charset_after_utf8_accept(Context& ctx, const std::string& charset, bool mandatory);
 
+// What a session that has not enabled UTF-8 (neither UTF8=ACCEPT nor
+// IMAP4rev2) gets of an ENVELOPE, BODY or BODYSTRUCTURE text whose strings
+// hold 8-bit octets (a message/global message, or raw UTF-8 in a header):
+// RFC 9755 leaves such a client the IMAP4rev1 and RFC 5322 rules, so
+// every such string becomes a quoted run of RFC 2047 encoded-words
+// ("=?utf-8?b?...?=", "unknown-8bit" when the octets are not UTF-8), as
+// RFC 6857 §3 downgrades header fields. Texts without 8-bit octets (the
+// common case), and every text for a UTF-8 session, are returned as they
+// are. `text` is what fetch_writer.hpp writes (also as cached).
+std::string downgrade_shape_for_session(Context& ctx, std::string text);
+
+// The same rewrite without the session check (unit tests, the fuzzer).
+std::string downgrade_shape(std::string_view text);
+
 } // namespace imapproto::detail

@@ -1,0 +1,178 @@
+"""UTF8=ACCEPT (RFC 9755, obsoleting RFC 6855): ENABLE UTF8=ACCEPT makes a
+session's mailbox names UTF-8 (not modified UTF-7), adds APPEND's UTF8
+(literal8) data item and forbids SEARCH CHARSET; quoted strings may hold
+UTF-8 in every session and get BAD when their 8-bit octets are not UTF-8. A
+session that has not enabled it gets ENVELOPE and BODYSTRUCTURE strings with
+8-bit octets as RFC 2047 encoded-words. An enabled and a non-enabled session
+on the same mailbox at once each see their own form."""
+import base64
+import imaplib
+import re
+
+from imap_raw import connect, fetch_literal, message, norm, srv  # noqa: F401
+
+UTF8_HEADERS = ("From: Jörg Müller <joerg@example.org>\r\nTo: Zoë <zoe@example.org>\r\n"
+                "Subject: Grüße aus Köln, schöne Woche und noch viel mehr Text für eine lange Zeile\r\n"
+                "Date: Mon, 7 Feb 1994 21:52:25 -0800\r\nMessage-ID: <utf8@example.org>\r\n"
+                "Content-Type: text/plain; charset=utf-8; name=\"Grüße.txt\"\r\n\r\nHallo Köln.\r\n").encode()
+
+
+def enable_utf8(w):
+    untagged, tagged = w.cmd("ENABLE UTF8=ACCEPT")
+    assert untagged == ["* ENABLED UTF8=ACCEPT"], untagged
+    assert norm(tagged).endswith("OK Enabled"), tagged
+
+
+def append_utf8(w, mailbox: str, data: bytes) -> str:
+    """APPEND <mailbox> UTF8 (~{n+}data): the tagged line."""
+    tag = w.next_tag()
+    w.send(f"{tag} APPEND {mailbox} UTF8 (~{{{len(data)}+}}\r\n".encode() + data + b")\r\n")
+    _, tagged = w.read_until_tagged(tag)
+    return tagged
+
+
+def decode_words(text: str) -> str:
+    """The text of a run of =?utf-8?b?...?= encoded-words."""
+    words = re.findall(r"=\?utf-8\?b\?([A-Za-z0-9+/=]*)\?=", text)
+    assert words, text
+    return b"".join(base64.b64decode(w) for w in words).decode()
+
+
+def test_capability_and_enable(connect):
+    w = connect()
+    (line,) = w.ok("CAPABILITY")
+    assert "UTF8=ACCEPT" in line.split(), line
+    enable_utf8(w)
+    # RFC 5161 §3.1: only what this command turned on is listed.
+    untagged, tagged = w.cmd("ENABLE UTF8=ACCEPT")
+    assert untagged == ["* ENABLED"] and " OK " in tagged, (untagged, tagged)
+
+
+def test_names_in_enabled_and_plain_sessions_at_once(connect):
+    utf8 = connect()
+    enable_utf8(utf8)
+    utf8.ok('CREATE "Entwürfe"'.encode())
+    plain = connect()
+    # The same mailbox: UTF-8 for one session, modified UTF-7 for the other.
+    assert utf8.ok('LIST "" Entw*') == ['* LIST (\\HasNoChildren) "." {9}\r\nEntwürfe']
+    assert plain.ok('LIST "" Entw*') == ['* LIST (\\HasNoChildren) "." Entw&APw-rfe']
+    (line,) = utf8.ok('STATUS "Entwürfe" (MESSAGES)'.encode())
+    assert line == "* STATUS {9}\r\nEntwürfe (MESSAGES 0)", line
+    assert plain.ok("STATUS Entw&APw-rfe (MESSAGES)") == ["* STATUS Entw&APw-rfe (MESSAGES 0)"]
+    # Both select it; a message one saves reaches the other.
+    utf8.ok('SELECT "Entwürfe"'.encode())
+    plain.ok("SELECT Entw&APw-rfe")
+    assert " OK " in append_utf8(utf8, '"Entwürfe"', UTF8_HEADERS)
+    assert "* 1 EXISTS" in plain.ok("NOOP")
+    # A modified UTF-7 name is taken literally by the UTF-8 session (RFC 9755 §3).
+    _, tagged = utf8.cmd("SELECT Entw&APw-rfe")
+    assert " NO " in tagged, tagged
+    # NAMESPACE and LSUB follow the same rule; a subscription is listed in each form.
+    utf8.ok('SUBSCRIBE "Entwürfe"'.encode())
+    assert plain.ok('LSUB "" *') == ['* LSUB () "." Entw&APw-rfe']
+
+
+def test_imaplib_enable_and_utf8_names(srv):
+    c = imaplib.IMAP4(srv.host, srv.port)
+    c.login("alice", "secret")
+    typ, data = c.enable("UTF8=ACCEPT")
+    assert typ == "OK" and c.utf8_enabled, (typ, data)
+    assert c.create('"Größe"')[0] == "OK"
+    typ, data = c.list('""', '"Gr*"')
+    assert typ == "OK" and data[0][1] == "Größe".encode(), data
+    typ, data = c.select('"Größe"')
+    assert typ == "OK" and data == [b"0"], (typ, data)
+    # imaplib refuses a charset itself in UTF-8 mode; the server's answer is
+    # checked below with raw commands.
+    typ, data = c.search(None, "SUBJECT", '"Grüße"')
+    assert typ == "OK", (typ, data)
+    c.logout()
+
+
+def test_utf8_append_and_what_each_session_fetches(connect):
+    """The UTF8 data item (RFC 9755); the same message fetched by an
+    enabled session (UTF-8 as stored) and a non-enabled one (encoded-words)."""
+    w = connect()
+    _, tagged = w.cmd("SELECT INBOX")
+    # Without ENABLE the UTF8 item is not part of the syntax.
+    tagged = append_utf8(w, "INBOX", UTF8_HEADERS)
+    assert " BAD " in tagged, tagged
+    enable_utf8(w)
+    tagged = append_utf8(w, "INBOX", UTF8_HEADERS)
+    assert re.search(r"OK \[APPENDUID \d+ 1\]", tagged), tagged
+    # A plain literal with UTF-8 headers is taken too (message/global).
+    assert " OK " in w.append("INBOX", UTF8_HEADERS)
+    # The item is literal8 inside parentheses and nothing else.
+    _, tagged = w.cmd(b"APPEND INBOX UTF8 {3+}\r\nabc")
+    assert " BAD " in tagged, tagged
+    _, tagged = w.cmd(b"APPEND INBOX UTF8 ({3+}\r\nabc)")
+    assert " BAD " in tagged, tagged
+
+    w.ok("SELECT INBOX")
+    (line,) = w.ok("FETCH 1 ENVELOPE")
+    assert "Grüße aus Köln" in line and "Jörg Müller" in line, line
+    plain = connect()
+    plain.ok("SELECT INBOX")
+    (line,) = plain.ok("FETCH 1 ENVELOPE")
+    assert line.isascii(), line
+    strings = re.findall(r'"((?:=\?[^"]*\?=\s?)+)"', line)
+    decoded = [decode_words(s) for s in strings]
+    assert "Grüße aus Köln, schöne Woche und noch viel mehr Text für eine lange Zeile" in decoded, decoded
+    assert "Jörg Müller" in decoded and "Zoë" in decoded, decoded
+    # RFC 2047 §2: no encoded-word is longer than 75 characters.
+    assert all(len(word) <= 75 for s in strings for word in s.split()), strings
+    (line,) = plain.ok("FETCH 1 BODYSTRUCTURE")
+    assert line.isascii() and "Grüße.txt" in decode_words(line), line
+    (line,) = w.ok("FETCH 1 BODYSTRUCTURE")
+    assert "Grüße.txt" in line, line
+    # The stored message is what the client sent, byte for byte.
+    (line,) = plain.ok("FETCH 1 BODY.PEEK[]")
+    assert fetch_literal(line) == UTF8_HEADERS
+
+
+def test_search_charset_after_enable(connect):
+    """RFC 9755 §3 (RFC 6855 erratum 4029): no CHARSET in SEARCH after
+    ENABLE UTF8=ACCEPT; SORT and THREAD take UTF-8 only."""
+    w = connect()
+    assert " OK " in w.append("INBOX", message("Grüße"))
+    w.ok("SELECT INBOX")
+    # Before enabling: CHARSET is fine, and so is UTF-8 in a quoted string.
+    assert w.ok('SEARCH CHARSET UTF-8 SUBJECT "grüße"'.encode()) == ["* SEARCH 1"]
+    enable_utf8(w)
+    assert w.ok('SEARCH SUBJECT "Grüße"'.encode()) == ["* SEARCH 1"]
+    untagged, tagged = w.cmd('SEARCH CHARSET UTF-8 SUBJECT "Grüße"'.encode(), tag="s1")
+    assert untagged == [] and tagged.startswith("s1 BAD "), tagged
+    untagged, tagged = w.cmd("SORT (SUBJECT) ISO-8859-1 ALL", tag="s2")
+    assert untagged == [] and tagged.startswith("s2 BAD "), tagged
+    assert w.ok("SORT (SUBJECT) UTF-8 ALL") == ["* SORT 1"]
+    untagged, tagged = w.cmd("THREAD REFERENCES US-ASCII ALL", tag="s3")
+    assert untagged == [] and tagged.startswith("s3 BAD "), tagged
+    assert w.ok("THREAD REFERENCES UTF-8 ALL") == ["* THREAD (1)"]
+
+
+def test_quoted_strings(connect):
+    """UTF-8 in quoted strings is accepted; other 8-bit octets are BAD, in
+    an enabled session and in one that is not."""
+    plain = connect()
+    assert " OK " in plain.append("INBOX", message("Grüße"))
+    plain.ok("SELECT INBOX")
+    untagged, tagged = plain.cmd(b'SEARCH SUBJECT "Gr\xfc\xdfe"', tag="q1")
+    assert untagged == [] and tagged == "q1 BAD Error in IMAP command SEARCH: Invalid UTF-8 in quoted string", tagged
+    utf8 = connect()
+    enable_utf8(utf8)
+    utf8.ok("SELECT INBOX")
+    untagged, tagged = utf8.cmd(b'SEARCH SUBJECT "Gr\xc3"', tag="q2")
+    assert untagged == [] and tagged.startswith("q2 BAD "), tagged
+    # Overlong forms are not UTF-8 either.
+    untagged, tagged = utf8.cmd(b'CREATE "a\xc0\xafb"', tag="q3")
+    assert untagged == [] and tagged.startswith("q3 BAD "), tagged
+    # A mailbox name in a literal must be UTF-8 too (NO, as for a name
+    # that is not modified UTF-7 in a session without UTF-8).
+    untagged, tagged = utf8.cmd(b"CREATE {3+}\r\na\xffb", tag="q4")
+    assert untagged == [] and tagged == "q4 NO Mailbox name is not valid UTF-8", tagged
+    untagged, tagged = plain.cmd(b"CREATE {3+}\r\na\xffb", tag="q5")
+    assert untagged == [] and tagged == "q5 NO Mailbox name is not valid mUTF-7", tagged
+    # The session goes on.
+    assert utf8.ok('SEARCH SUBJECT "Grüße"'.encode()) == ["* SEARCH 1"]
+    assert not any(line.startswith("* LIST") and "a" in line.split()[-1:]
+                   for line in utf8.ok('LIST "" a*'))
