@@ -176,3 +176,19 @@ def test_quoted_strings(connect):
     assert utf8.ok('SEARCH SUBJECT "Grüße"'.encode()) == ["* SEARCH 1"]
     assert not any(line.startswith("* LIST") and "a" in line.split()[-1:]
                    for line in utf8.ok('LIST "" a*'))
+
+
+def test_encoded_words_hold_whole_characters(connect):
+    """RFC 2047 §5: each encoded-word holds whole characters, so a long run
+    of 4-octet characters is cut between them; octets that are not UTF-8
+    are labelled unknown-8bit."""
+    w = connect()
+    emoji = "\U0001F600" * 30
+    assert " OK " in w.append("INBOX", message(emoji))
+    assert " OK " in w.append("INBOX", b"Subject: Gr\xfc\xdfe\r\n\r\nx\r\n")
+    w.ok("SELECT INBOX")
+    (line,) = w.ok("FETCH 1 ENVELOPE")
+    words = re.findall(r"=\?utf-8\?b\?([A-Za-z0-9+/=]*)\?=", line)
+    assert len(words) > 1 and "".join(base64.b64decode(x).decode() for x in words) == emoji, line
+    (line,) = w.ok("FETCH 2 ENVELOPE")
+    assert '"=?unknown-8bit?b?R3L832U=?="' in line, line
