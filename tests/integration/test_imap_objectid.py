@@ -318,6 +318,23 @@ def test_dovecot_made_maildir_and_disk_format(srv, connect):
     assert (maildir / "dovecot-uidlist").read_text().splitlines()[1] == f"1 :{base}"
 
 
+def test_folder_made_by_another_program(srv, connect):
+    """A Maildir++ folder without a dovecot-uidlist (maildirmake, procmail):
+    the first look at it, even a read-only STATUS, fixes its MAILBOXID."""
+    folder = srv.maildir("alice") / ".Bare"
+    for sub in ("cur", "new", "tmp"):
+        (folder / sub).mkdir(parents=True)
+    (folder / "maildirfolder").write_text("")
+    (folder / "new" / "1700000000.M1P1.host").write_bytes(b"Subject: x\n\nbody\n")
+    w = connect()
+    first = status_id(w, "Bare")
+    assert status_id(w, "Bare") == first
+    assert selected_id(w, "Bare", "EXAMINE") == first
+    assert selected_id(w, "Bare") == first
+    expected = "M" + hashlib.sha256(b"email\0" + b"1700000000.M1P1.host").hexdigest()[:24]
+    assert ids(w)[1][0] == expected
+
+
 def test_dovecot_reads_the_copies(srv, connect, build_dir):
     """Dovecot opens a Maildir after Loft's COPY and MOVE and reports the
     same message GUIDs (the G field it reads) and the same mailbox GUIDs."""
