@@ -71,6 +71,15 @@ def test_sequence_number_commands_are_refused_and_change_nothing(connect):
     assert w.ok("UID SEARCH UID 2:*") == ["* SEARCH 2 3"]
     untagged, tagged = w.cmd("UID COPY 1 Archive")
     assert "OK [COPYUID " in tagged and untagged == [], (untagged, tagged)
+    # UID MOVE: COPYUID, then the moved message as VANISHED (RFC 9586 §3.2).
+    got = w.ok("UID MOVE 2 Archive")
+    assert got[0].startswith("* OK [COPYUID ") and got[1:] == ["* VANISHED 2"], got
+    # REPLACE (RFC 8508) names the message it replaces by number.
+    w.send(b"r REPLACE 1 INBOX {5+}\r\nhello\r\n")
+    untagged, tagged = w.read_until_tagged("r")
+    assert tagged.startswith("r " + UIDREQUIRED) and untagged == [], (untagged, tagged)
+    status = [line for line in writer.ok("STATUS INBOX (MESSAGES)") if line.startswith("* STATUS")]
+    assert status == ["* STATUS INBOX (MESSAGES 2)"], status
 
 
 def test_uid_fetch_answers_uidfetch(connect):

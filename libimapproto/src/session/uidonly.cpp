@@ -16,7 +16,9 @@ std::string uidonly_refusal(bool uidonly, const Command& cmd) {
     if (!uidonly || cmd.uid)
         return {};
     // The session upper-cases command names before dispatch.
-    static constexpr std::string_view kNumbered[] = {"FETCH", "STORE", "COPY", "MOVE", "SEARCH", "SORT", "THREAD"};
+    // REPLACE (RFC 8508) names the message it replaces by number too.
+    static constexpr std::string_view kNumbered[] = {"FETCH", "STORE",  "COPY",   "MOVE",
+                                                     "SEARCH", "SORT", "THREAD", "REPLACE"};
     for (std::string_view name : kNumbered)
         if (cmd.name == name)
             return std::string(kUidRequired);

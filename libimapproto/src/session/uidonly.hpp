@@ -31,8 +31,8 @@ inline bool uidonly(Context& ctx) {
 std::string fetch_response_head(bool uidonly, mailstore::storage::Seq seq, mailstore::storage::Uid uid);
 
 // RFC 9586 §3: with UIDONLY on, the forms of FETCH, STORE, COPY, MOVE,
-// SEARCH, SORT and THREAD without the UID prefix take message numbers and
-// are refused. The BAD text for `cmd`, "" when it may run.
+// SEARCH, SORT, THREAD and REPLACE without the UID prefix take message
+// numbers and are refused. The BAD text for `cmd`, "" when it may run.
 std::string uidonly_refusal(bool uidonly, const Command& cmd);
 
 // RFC 9586 §3: a sequence-set search key is a use of message sequence
