@@ -94,6 +94,9 @@ def test_search_reports_progress_between_slices(big):
     untagged, _ = big.cmd("UID SORT RETURN (COUNT) (SUBJECT) UTF-8 TEXT Hello", tag="s2")
     assert reports(untagged, "s2") == [(500, COUNT), (1000, COUNT), (1500, COUNT)]
     assert untagged[-1] == f'* ESEARCH (TAG "s2") UID COUNT {COUNT}'
+    untagged, tagged = big.cmd("UID THREAD REFERENCES UTF-8 BODY nothing-matches", tag="s4")
+    assert reports(untagged, "s4") == [(500, COUNT), (1000, COUNT), (1500, COUNT)]
+    assert untagged[-1] == "* THREAD" and tagged.startswith("s4 OK ")
     # What the index answers is one step: no report.
     untagged, _ = big.cmd("SEARCH UNSEEN", tag="s3")
     assert reports(untagged, "s3") == []
@@ -111,9 +114,14 @@ def test_tag_with_bracket_is_nil(big):
 
 def test_another_session_sees_no_reports(reporting, big):
     other = session(reporting)
-    big.cmd("FETCH 1:* (FLAGS)", tag="f1")
-    # Reports belong to the command's own connection.
+    # While one session's FETCH runs, the other works on the same mailbox
+    # and hears nothing of it: reports belong to the command's connection.
+    big.send(b"f1 FETCH 1:* (FLAGS)\r\n")
     assert other.ok("NOOP") == []
+    untagged, _ = other.cmd("SEARCH RETURN (COUNT) ALL", tag="o0")
+    assert untagged == ['* ESEARCH (TAG "o0") COUNT 2000']
+    untagged, tagged = big.read_until_tagged("f1")
+    assert len(reports(untagged, "f1")) == COUNT // 256 and tagged.startswith("f1 OK ")
     untagged, _ = other.cmd("FETCH 1:300 (UID)", tag="o1")
     assert reports(untagged, "o1") == [(255, 300)]
     other.close()
