@@ -1,7 +1,5 @@
 #include "session/progress.hpp"
 
-#include <imapproto/string_writer.hpp>
-
 #include <string>
 
 namespace imapproto::detail {
@@ -32,14 +30,20 @@ void ProgressReport::write(Context& ctx, std::uint64_t done, std::uint64_t total
     if (total != 0 && done >= total)
         return;
     // RFC 9585 §4: the tag as a quoted string, NIL when it holds "]"
-    // (which would end the response code). Tags are atoms: no quote or
-    // backslash can occur.
+    // (which would end the response code) or anything a quoted string
+    // cannot carry as it is.
     const std::string& tag = ctx.tag();
+    bool quotable = true;
+    for (char c : tag)
+        quotable = quotable && c > 0x20 && c < 0x7f && c != ']' && c != '"' && c != '\\';
     std::string line = "OK [INPROGRESS (";
-    if (tag.find(']') != std::string::npos)
+    if (quotable) {
+        line += '"';
+        line += tag;
+        line += '"';
+    } else {
         line += "NIL";
-    else
-        write_string(line, tag);
+    }
     line += ' ' + std::to_string(done) + ' ';
     line += total != 0 ? std::to_string(total) : std::string("NIL");
     line += ")] Still processing.";
