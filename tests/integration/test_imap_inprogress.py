@@ -137,3 +137,16 @@ def test_imaplib_ignores_the_reports(reporting, big):
     typ, codes = imap.response("INPROGRESS")
     assert codes and all(re.match(rb'^\("\w+" \d+ 2000\)$', c) for c in codes), codes
     imap.logout()
+
+
+def test_rev2_session_gets_the_same_reports(reporting, big):
+    rev2 = session(reporting, select=False)
+    assert rev2.ok("ENABLE IMAP4rev2") == ["* ENABLED IMAP4rev2"]
+    rev2.ok("SELECT INBOX")
+    untagged, _ = rev2.cmd("SEARCH TEXT nothing-matches", tag="r1")
+    assert reports(untagged, "r1") == [(500, COUNT), (1000, COUNT), (1500, COUNT)]
+    assert untagged[-1] == '* ESEARCH (TAG "r1")'
+    untagged, _ = big.cmd("SEARCH TEXT nothing-matches", tag="r1")
+    assert reports(untagged, "r1") == [(500, COUNT), (1000, COUNT), (1500, COUNT)]
+    assert untagged[-1] == "* SEARCH"
+    rev2.close()

@@ -248,3 +248,28 @@ def test_imaplib_pages_from_the_newest_message(srv, connect):
     got = [re.search(rb"UID (\d+)", item).group(1) for item in imap.untagged_responses.pop("FETCH")]
     assert got == [b"11", b"12"], got
     imap.logout()
+
+
+def test_rev1_rev2_and_uidonly_sessions_page_alike(connect):
+    """PARTIAL is the same in every kind of session on one mailbox; each
+    keeps its own FETCH form (RFC 9586 §3.3 for UIDONLY)."""
+    rev1 = mailbox_of_30(connect)
+    rev2 = connect()
+    assert rev2.ok("ENABLE IMAP4rev2") == ["* ENABLED IMAP4rev2"]
+    rev2.ok("SELECT INBOX")
+    uidonly = connect()
+    assert uidonly.ok("ENABLE UIDONLY") == ["* ENABLED UIDONLY"]
+    uidonly.ok("SELECT INBOX")
+    for w in (rev1, rev2, uidonly):
+        assert esearch(w, "UID SEARCH RETURN (PARTIAL -1:-3) UNDELETED", "R01") == [
+            '* ESEARCH (TAG "R01") UID PARTIAL (-1:-3 28:30)']
+    # Without RETURN, rev1 gets SEARCH and rev2 ESEARCH ALL, as before.
+    assert esearch(rev1, "UID SEARCH UID 29:30", "R02") == ["* SEARCH 29 30"]
+    assert esearch(rev2, "UID SEARCH UID 29:30", "R02") == ['* ESEARCH (TAG "R02") UID ALL 29:30']
+    # The rev1 session selected first: the messages are \Recent for it.
+    assert rev1.ok("UID FETCH 1:* (FLAGS) (PARTIAL -1:-2)") == [
+        "* 29 FETCH (UID 29 FLAGS (\\Recent))", "* 30 FETCH (UID 30 FLAGS (\\Recent))"]
+    assert rev2.ok("UID FETCH 1:* (FLAGS) (PARTIAL -1:-2)") == [
+        "* 29 FETCH (UID 29 FLAGS ())", "* 30 FETCH (UID 30 FLAGS ())"]
+    assert uidonly.ok("UID FETCH 1:* (FLAGS) (PARTIAL -1:-2)") == [
+        "* 29 UIDFETCH (FLAGS ())", "* 30 UIDFETCH (FLAGS ())"]
