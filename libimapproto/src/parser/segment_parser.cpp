@@ -267,8 +267,11 @@ parser::SegmentResult CommandParser::State::parse_segment(std::string_view seg)
             }
             // UTF8=ACCEPT (RFC 9755 §3, also IMAP4rev2): a quoted string
             // may hold UTF-8 (uQUOTED-CHAR), and the server MUST answer
-            // BAD to 8-bit octets in it that are not UTF-8.
-            if (!parser::is_utf8(text)) {
+            // BAD to 8-bit octets in it that are not UTF-8. UTF8=ACCEPT is
+            // offered after login only; before it, 8-bit octets are taken
+            // as Dovecot takes them, so a legacy client's LOGIN with a
+            // Latin-1 password keeps working after a move.
+            if (authenticated && !parser::is_utf8(text)) {
                 command_error("Invalid UTF-8 in quoted string");
                 return SegmentResult::error;
             }

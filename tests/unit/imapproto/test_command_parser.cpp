@@ -227,6 +227,8 @@ TEST_CASE("parser: quoted strings")
     CHECK(parse_all("a X \"\xc3\xa4\xff\"\r\nb NOOP\r\n") ==
           "ERR a BAD Error in IMAP command X: Invalid UTF-8 in quoted string\nCMD b NOOP size=8\n");
     CHECK(parse_all("a X \"\xc0\xaf\"\r\n") == "ERR a BAD Error in IMAP command X: Invalid UTF-8 in quoted string\n");
+    // Before login (no UTF8=ACCEPT offered yet) they are kept, as Dovecot does.
+    CHECK(parse_all("a LOGIN u \"p\xe4ss\"\r\n", {}, false) == "CMD a LOGIN [u \"p\xe4ss\"] size=18\n");
     // No separator is needed around quoted strings or lists (Dovecot).
     CHECK(parse_all("a LIST \"\"(\"*\")\"x\"\r\n") == "CMD a LIST [\"\" (\"*\") \"x\"] size=19\n");
     CHECK(parse_all("a X \"abc\r\n") == "ERR a BAD Error in IMAP command X: Missing '\"'\n");
