@@ -7,8 +7,8 @@
 //
 // Quoted strings: a server that offers UTF8=ACCEPT takes UTF-8 in quoted
 // strings (RFC 9755 §3, uQUOTED-CHAR) and answers BAD to 8-bit octets that
-// are not UTF-8; the parser checks that for every session
-// (parser/segment_parser.cpp), since it knows no session state.
+// are not UTF-8; the parser checks that for every session after login
+// (parser/segment_parser.cpp), since it knows no other session state.
 #pragma once
 
 #include "session/context.hpp"
