@@ -1,9 +1,9 @@
 """INPROGRESS (RFC 9585) through a real loft-imapd: the capability, and the
-"* OK [INPROGRESS ("tag" done total)]" reports a long FETCH or SEARCH sends
-before its tagged OK. imap_progress_interval = 0 makes every check report
-(every 256 FETCHed messages, every 500 searched message bodies), so the
-reports on a 2,000-message mailbox do not depend on how fast the machine
-is."""
+"* OK [INPROGRESS ("tag" done total)]" reports a long FETCH, SEARCH, SORT,
+THREAD or COPY sends before its tagged OK. imap_progress_interval = 0
+makes every check report (every 256 FETCHed or copied messages, every 500
+searched message bodies), so the reports on a 2,000-message mailbox do not
+depend on how fast the machine is."""
 import imaplib
 import re
 
@@ -150,3 +150,28 @@ def test_rev2_session_gets_the_same_reports(reporting, big):
     assert reports(untagged, "r1") == [(500, COUNT), (1000, COUNT), (1500, COUNT)]
     assert untagged[-1] == "* SEARCH"
     rev2.close()
+
+
+def test_copy_reports_progress_and_stays_all_or_nothing(reporting, big):
+    big.ok("CREATE Archive")
+    # COPY prepares the copies 256 at a time and may report between two
+    # pieces; the one commit at the end keeps it all-or-nothing.
+    untagged, tagged = big.cmd("COPY 1:* Archive", tag="c1")
+    assert reports(untagged, "c1") == [(n * 256, COUNT) for n in range(1, COUNT // 256 + 1)]
+    assert re.match(r"c1 OK \[COPYUID \d+ 1:2000 1:2000\] Copy completed\.$", tagged), tagged
+    assert big.ok("STATUS Archive (MESSAGES)") == ["* STATUS Archive (MESSAGES 2000)"]
+    # A client gone in the middle: the copy is either whole or not made.
+    big.ok("CREATE Half")
+    gone = session(reporting)
+    gone.send(b"c2 COPY 1:* Half\r\n")
+    assert gone.read_response().startswith("* OK [INPROGRESS (\"c2\" 256 2000)]")
+    gone.close()
+    status = session(reporting, select=False)
+    seen = [status.ok("STATUS Half (MESSAGES)")[0] for _ in range(3)]
+    assert set(seen) <= {"* STATUS Half (MESSAGES 0)", "* STATUS Half (MESSAGES 2000)"}, seen
+    status.close()
+    # MOVE is one piece (each piece would expunge in a commit of its own):
+    # no reports, and every message moves.
+    untagged, tagged = big.cmd("MOVE 1:* Archive", tag="m1")
+    assert reports(untagged, "m1") == [] and tagged == "m1 OK Move completed.", tagged
+    assert big.ok("STATUS Archive (MESSAGES)") == ["* STATUS Archive (MESSAGES 4000)"]

@@ -10,6 +10,9 @@
 // §4.3), in the session's numbering.
 #include "commands/commands.hpp"
 #include "commands/message_set.hpp"
+#include "session/progress.hpp"
+
+#include <algorithm>
 
 #include <strings.h>
 
@@ -36,6 +39,131 @@ bool is_trash(Context& ctx, const std::string& name) {
             return true;
     return false;
 }
+
+// Copies (or moves) the messages in one transaction on the destination.
+// COPY prepares them kPiece at a time and may send an INPROGRESS report
+// (RFC 9585, session/progress.hpp) between two pieces, handing control back
+// to the session so it goes out; the one commit at the end keeps the
+// command all-or-nothing. MOVE is one piece: each piece of a MOVE would
+// expunge its originals in a commit of its own.
+class CopyRun final : public CommandRun {
+public:
+    static constexpr std::uint64_t kPiece = 256;
+
+    CopyRun(bool move, ms::UidSet uids, ms::Mailbox dest)
+        : move_(move), uids_(std::move(uids)), dest_(std::move(dest)), txn_(dest_.begin()) {}
+
+    Progress resume(Context& ctx) override {
+        Selected* sel = ctx.selected();
+        if (sel == nullptr || !sel->mailbox) {
+            ctx.finish_no("", "No mailbox selected");
+            return Progress::done;
+        }
+        ms::Mailbox& source = *sel->mailbox;
+        progress_.start(ctx);
+        const std::uint64_t total = uids_.count();
+        while (range_ < uids_.ranges().size()) {
+            // The next piece of the set, in ascending UIDs.
+            ms::UidSet piece;
+            std::uint64_t taken = 0;
+            while (range_ < uids_.ranges().size() && (move_ || taken < kPiece)) {
+                const ms::UidRange& r = uids_.ranges()[range_];
+                const ms::Uid first = next_uid_ != 0 ? next_uid_ : r.first;
+                const std::uint64_t left = std::uint64_t{r.last} - first + 1;
+                const std::uint64_t room = move_ ? left : std::min(kPiece - taken, left);
+                const ms::Uid last = static_cast<ms::Uid>(first + room - 1);
+                piece.add(first, last);
+                taken += room;
+                if (last == r.last) {
+                    ++range_;
+                    next_uid_ = 0;
+                } else {
+                    next_uid_ = last + 1;
+                }
+            }
+            mailstore::Status st = move_ ? txn_.move(source, piece) : txn_.copy(source, piece);
+            if (!st) {
+                if (st.code() == mailstore::Status::Code::not_found)
+                    ctx.finish_no("EXPUNGEISSUED", "Some of the requested messages no longer exist.");
+                else
+                    ctx.finish_status(st);
+                return Progress::done;
+            }
+            done_ += taken;
+            if (done_ < total && progress_.due_now(ctx)) {
+                progress_.write(ctx, done_, total);
+                return Progress::more_output;
+            }
+        }
+        finish(ctx);
+        return Progress::done;
+    }
+
+private:
+    void finish(Context& ctx) {
+        auto committed = txn_.commit();
+        if (!committed) {
+            if (committed.status().code() == mailstore::Status::Code::not_found) {
+                ctx.finish_no("EXPUNGEISSUED", "Some of the requested messages no longer exist.");
+                return;
+            }
+            ctx.finish_status(committed.status());
+            return;
+        }
+        const ms::CommitResult& result = committed.value();
+        // Messages expunged by another process since our view was synced are
+        // skipped by the storage. RFC 2180 §4.4.1: answer NO and copy nothing,
+        // so the copies that were made are expunged again. Moved messages are
+        // already gone from the source: those stay moved and are reported.
+        const bool incomplete = result.copy_src.size() < uids_.count();
+        if (incomplete && !move_ && !result.copy_dst.empty()) {
+            ms::UidSet copies;
+            for (ms::Uid uid : result.copy_dst)
+                copies.add(uid);
+            ms::Transaction undo = dest_.begin();
+            mailstore::Status undone = undo.expunge(copies);
+            if (undone) {
+                auto undo_commit = undo.commit();
+                if (!undo_commit)
+                    undone = undo_commit.status();
+            }
+            if (!undone)
+                ctx.log().error("COPY to " + dest_.name() + ": removing a partial copy failed: " + undone.message());
+        }
+        if (is_trash(ctx, dest_.name()) && (move_ || !incomplete))
+            ctx.stats().trashed += result.copy_src.size();
+
+        std::string copyuid;
+        if (!result.copy_src.empty() && result.copy_src.size() == result.copy_dst.size())
+            copyuid = "COPYUID " + std::to_string(result.uidvalidity) + " " + ordered_set_text(result.copy_src) + " " +
+                      ordered_set_text(result.copy_dst);
+        if (move_) {
+            // RFC 6851 §4.3: COPYUID goes in an untagged OK before the
+            // expunges, which the session sends after this command.
+            if (!copyuid.empty())
+                ctx.untagged("OK [" + copyuid + "] Moved UIDs.");
+            if (incomplete)
+                ctx.finish_no("EXPUNGEISSUED", "Some of the requested messages no longer exist.");
+            else
+                ctx.finish_ok("", "Move completed.");
+            return;
+        }
+        if (incomplete) {
+            ctx.finish_no("EXPUNGEISSUED", "Some of the requested messages no longer exist.");
+            return;
+        }
+        ctx.finish_ok(copyuid, "Copy completed.");
+    }
+
+    bool move_;
+    ms::UidSet uids_;
+    ms::Mailbox dest_;
+    ms::Transaction txn_;
+    std::size_t range_ = 0; // the next piece starts in this range of uids_
+    ms::Uid next_uid_ = 0;  // ... at this UID (0: at its start)
+    std::uint64_t done_ = 0;
+    ProgressReport progress_;
+};
 
 } // namespace
 
@@ -103,69 +231,10 @@ std::unique_ptr<CommandRun> cmd_copy(Context& ctx, const Command& cmd) {
         }
     }
 
-    ms::Transaction txn = dest->begin();
-    mailstore::Status st = move ? txn.move(source, *uids) : txn.copy(source, *uids);
-    if (!st) {
-        if (st.code() == mailstore::Status::Code::not_found) {
-            ctx.finish_no("EXPUNGEISSUED", "Some of the requested messages no longer exist.");
-            return nullptr;
-        }
-        ctx.finish_status(st);
+    auto run = std::make_unique<CopyRun>(move, std::move(*uids), std::move(dest).value());
+    if (run->resume(ctx) == Progress::done)
         return nullptr;
-    }
-    auto committed = txn.commit();
-    if (!committed) {
-        if (committed.status().code() == mailstore::Status::Code::not_found) {
-            ctx.finish_no("EXPUNGEISSUED", "Some of the requested messages no longer exist.");
-            return nullptr;
-        }
-        ctx.finish_status(committed.status());
-        return nullptr;
-    }
-    const ms::CommitResult& result = committed.value();
-    // Messages expunged by another process since our view was synced are
-    // skipped by the storage. RFC 2180 §4.4.1: answer NO and copy nothing,
-    // so the copies that were made are expunged again. Moved messages are
-    // already gone from the source: those stay moved and are reported.
-    const bool incomplete = result.copy_src.size() < uids->count();
-    if (incomplete && !move && !result.copy_dst.empty()) {
-        ms::UidSet copies;
-        for (ms::Uid uid : result.copy_dst)
-            copies.add(uid);
-        ms::Transaction undo = dest->begin();
-        mailstore::Status undone = undo.expunge(copies);
-        if (undone) {
-            auto undo_commit = undo.commit();
-            if (!undo_commit)
-                undone = undo_commit.status();
-        }
-        if (!undone)
-            ctx.log().error("COPY to " + dest->name() + ": removing a partial copy failed: " + undone.message());
-    }
-    if (is_trash(ctx, dest->name()) && (move || !incomplete))
-        ctx.stats().trashed += result.copy_src.size();
-
-    std::string copyuid;
-    if (!result.copy_src.empty() && result.copy_src.size() == result.copy_dst.size())
-        copyuid = "COPYUID " + std::to_string(result.uidvalidity) + " " + ordered_set_text(result.copy_src) + " " +
-                  ordered_set_text(result.copy_dst);
-    if (move) {
-        // RFC 6851 §4.3: COPYUID goes in an untagged OK before the
-        // expunges, which the session sends after this command.
-        if (!copyuid.empty())
-            ctx.untagged("OK [" + copyuid + "] Moved UIDs.");
-        if (incomplete)
-            ctx.finish_no("EXPUNGEISSUED", "Some of the requested messages no longer exist.");
-        else
-            ctx.finish_ok("", "Move completed.");
-        return nullptr;
-    }
-    if (incomplete) {
-        ctx.finish_no("EXPUNGEISSUED", "Some of the requested messages no longer exist.");
-        return nullptr;
-    }
-    ctx.finish_ok(copyuid, "Copy completed.");
-    return nullptr;
+    return run;
 }
 
 } // namespace imapproto::detail

@@ -1,7 +1,7 @@
 // INPROGRESS (RFC 9585): "* OK [INPROGRESS ("tag" 500 2000)] ..." while a
 // long command runs, so the client can show progress and does not time
-// out. A resumable command (FETCH, and SEARCH/SORT/THREAD through their
-// sliced evaluation) owns a ProgressReport; the session sends what it
+// out. A resumable command (FETCH, COPY, and SEARCH/SORT/THREAD through
+// their sliced evaluation) owns a ProgressReport; the session sends what it
 // wrote when the command hands control back (Progress::more_output).
 //
 // Cheap when nothing is sent: due() reads the clock only every kCheckEvery

@@ -114,7 +114,7 @@ constexpr SettingInfo kCore[] = {
      "and the client's view of the mailbox, and rebuilt on a change or on input; 0 = never "
      "(docs/imapd.md, \"Hibernation\").", "", true},
     {"imap_progress_interval", T::time, "10 secs", "",
-     "Loft: how often a long IMAP FETCH, SEARCH, SORT or THREAD sends \"* OK [INPROGRESS ...]\" "
+     "Loft: how often a long IMAP FETCH, COPY, SEARCH, SORT or THREAD sends \"* OK [INPROGRESS ...]\" "
      "progress (RFC 9585), the first this long after the command started; 0 = at every check "
      "(every 256 messages or 500 searched bodies), which tests use.", "", true},
     {"imap_capability", T::string, "", "",
