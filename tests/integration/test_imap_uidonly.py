@@ -93,6 +93,9 @@ def test_uid_fetch_answers_uidfetch(connect):
         "* 1 UIDFETCH (FLAGS (\\Recent))", "* 2 UIDFETCH (FLAGS (\\Flagged \\Recent))",
         "* 3 UIDFETCH (FLAGS (\\Recent))"]
     assert w.ok("UID FETCH 2 (UID RFC822.SIZE)")[0].startswith("* 2 UIDFETCH (UID 2 RFC822.SIZE ")
+    # RFC 9586 §3.3's second example: the UID item where the client put it.
+    assert w.ok("UID FETCH 1:2 (FLAGS UID)") == [
+        "* 1 UIDFETCH (FLAGS (\\Recent) UID 1)", "* 2 UIDFETCH (FLAGS (\\Flagged \\Recent) UID 2)"]
     assert w.ok("UID FETCH 3:* (FLAGS)") == ["* 3 UIDFETCH (FLAGS (\\Recent))"]
     body = w.ok("UID FETCH 1 (BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
     assert body[0].startswith("* 1 UIDFETCH (BODY[HEADER.FIELDS (SUBJECT)] {"), body
@@ -137,14 +140,22 @@ def test_uidonly_and_normal_session_on_one_mailbox(connect):
     got = [line for line in plain.ok("NOOP") if "EXPUNGE" in line]
     assert got == ["* 3 EXPUNGE", "* 2 EXPUNGE"] or got == ["* 2 EXPUNGE", "* 2 EXPUNGE"], got
 
+    # RFC 9586 §3.4's example: EXPUNGE (no message numbers in it) answers
+    # VANISHED in the UIDONLY session.
+    w.ok("UID STORE 1 +FLAGS.SILENT (\\Deleted)")
+    assert w.ok("EXPUNGE") == ["* VANISHED 1"]
+    assert [line for line in plain.ok("NOOP") if "EXPUNGE" in line] == ["* 1 EXPUNGE"]
+    assert " OK " in writer.append("INBOX", message("refill"))
+    plain.ok("NOOP")
+    w.ok("NOOP")
     # A flag change by the plain session reaches the UIDONLY one as UIDFETCH.
     plain.ok("STORE 1 +FLAGS.SILENT (\\Flagged)")
-    assert w.ok("NOOP") == ["* 1 UIDFETCH (FLAGS (\\Flagged))"]
+    assert w.ok("NOOP") == ["* 5 UIDFETCH (FLAGS (\\Flagged))"]
     # New mail: EXISTS for both (a count, not a message number).
     assert " OK " in writer.append("INBOX", message("new"))
     assert "* 2 EXISTS" in w.ok("NOOP")
     assert "* 2 EXISTS" in plain.ok("NOOP")
-    assert w.ok("UID SEARCH ALL") == ["* SEARCH 1 5"]
+    assert w.ok("UID SEARCH ALL") == ["* SEARCH 5 6"]
     assert plain.ok("SEARCH ALL") == ["* SEARCH 1 2"]
 
 

@@ -135,7 +135,7 @@ bool parse_select_params(Context& ctx, const Arg& list, std::optional<Qresync>& 
                 }
             }
             // seq-match-data pairs message sequence numbers with UIDs: not
-            // for a UIDONLY session (RFC 9586 §3).
+            // for a UIDONLY session (RFC 9586 §3.7).
             if (values.children.size() == 4 && uidonly(ctx)) {
                 error = kUidRequired;
                 return false;
@@ -212,7 +212,7 @@ void send_qresync(Context& ctx, st::Mailbox& mailbox, const Qresync& q) {
         st::Uid uid = view.uid(seq);
         if (q.known && !q.known->contains(uid))
             continue;
-        // RFC 9586 §3.3: UIDFETCH, without the UID item, with UIDONLY.
+        // RFC 9586 §3.6: UIDFETCH, without the UID item, with UIDONLY.
         ctx.untagged(fetch_response_head(uidonly(ctx), seq, uid) + (uidonly(ctx) ? "" : "UID " + std::to_string(uid) + " ") +
                      "FLAGS (" +
                      flags_text(view.flags(seq), view.keywords(seq), shows_recent(ctx) && view.recent(seq)) +

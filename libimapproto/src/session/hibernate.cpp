@@ -217,7 +217,7 @@ void Session::Impl::restore_selected(const HibernatedSession& rec) {
         }
     }
     const st::Seq old_count = old_seq;
-    // VANISHED with QRESYNC (RFC 7162 §3.2.10) and with UIDONLY (RFC 9586 §3.2).
+    // VANISHED with QRESYNC (RFC 7162 §3.2.10) and with UIDONLY (RFC 9586 §3.6).
     if (enabled_.qresync || enabled_.uidonly) {
         if (!expunged_uids.empty())
             untagged("VANISHED " + expunged_uids.to_string());

@@ -103,7 +103,7 @@ void Session::Impl::send_updates(bool allow_expunges) {
     if (enabled_.qresync || enabled_.uidonly) {
         // RFC 7162 §3.2.10: once QRESYNC is enabled, VANISHED replaces
         // EXPUNGE (UIDs, one response for the lot); UIDONLY does the same
-        // (RFC 9586 §3.2).
+        // (RFC 9586 §3.4, §3.6).
         if (!r.expunged_uids.empty())
             untagged("VANISHED " + r.expunged_uids.to_string());
     } else {
@@ -149,7 +149,7 @@ void Session::Impl::send_updates(bool allow_expunges) {
             // untagged FETCH carries both the UID and the modseq (Dovecot
             // adds the UID only once QRESYNC is on).
             line.clear();
-            // RFC 9586 §3.3: a UIDONLY session gets "<uid> UIDFETCH (",
+            // RFC 9586 §3.6: a UIDONLY session gets "<uid> UIDFETCH (",
             // which carries the UID already.
             line += detail::fetch_response_head(enabled_.uidonly, seq, uid);
             if (!enabled_.uidonly && (with_uid || enabled_.condstore || enabled_.qresync)) {
