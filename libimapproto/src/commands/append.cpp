@@ -10,6 +10,7 @@
 #include "ascii.hpp"
 #include "commands/append_message.hpp"
 #include "commands/commands.hpp"
+#include "commands/message_limit.hpp"
 #include "mailbox/internal_date.hpp"
 #include "mailbox/mailbox_names.hpp"
 #include "session/utf8_accept.hpp"
@@ -456,6 +457,10 @@ std::unique_ptr<CommandRun> cmd_append(Context& ctx, const Command& cmd) {
     }
     std::vector<AppendMessage> uploads;
     if (!parse_append_messages(ctx, cmd, 1, uploads))
+        return nullptr;
+    // RFC 9738 §3.1: MULTIAPPEND is atomic, so one over imap_save_limit
+    // appends nothing.
+    if (refuse_append_over_save_limit(ctx, uploads.size()))
         return nullptr;
     auto name = take_mailbox_name(ctx, cmd.args[0]);
     if (!name)

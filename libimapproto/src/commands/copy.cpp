@@ -9,6 +9,7 @@
 // the same way, right after the untagged "OK [COPYUID ...]" (RFC 6851
 // §4.3), in the session's numbering.
 #include "commands/commands.hpp"
+#include "commands/message_limit.hpp"
 #include "commands/message_set.hpp"
 #include "session/progress.hpp"
 
@@ -218,6 +219,10 @@ std::unique_ptr<CommandRun> cmd_copy(Context& ctx, const Command& cmd) {
         ctx.finish_ok("", "No messages found.");
         return nullptr;
     }
+    // RFC 9738 §3.1: a COPY over imap_save_limit copies nothing. MOVE need
+    // not be atomic and SAVELIMIT does not cover it.
+    if (!move && refuse_copy_over_save_limit(ctx, source.view(), *uids))
+        return nullptr;
     // RFC 2180 §4.4.1: a message another session expunged cannot be copied;
     // the command fails as a whole and nothing is copied.
     const ms::View& view = source.view();

@@ -76,6 +76,12 @@ std::string capability_list(const Session::Impl& s) {
             caps += " APPENDLIMIT=";
             caps += std::to_string(s.settings_.append_max_size);
         }
+        if (s.settings_.save_limit != 0) {
+            // RFC 9738: COPY and MULTIAPPEND refuse more messages than this
+            // (commands/message_limit.hpp).
+            caps += " SAVELIMIT=";
+            caps += std::to_string(s.settings_.save_limit);
+        }
         // RFC 5464: only with imap_metadata = yes, as in Dovecot. METADATA
         // covers server entries too; METADATA-SERVER is listed for clients
         // that look only for it.

@@ -36,6 +36,7 @@ detail::SessionSettings read_settings(const ms::config::Config& config, const ms
     s.logout_format = config.get("imap_logout_format", lc);
     s.login_greeting = config.get("login_greeting", lc);
     s.append_max_size = config.get_size("imap_max_append_size", lc);
+    s.save_limit = config.get_uint("imap_save_limit", lc);
     s.literal_minus = config.get_bool("imap_literal_minus", lc);
     s.id_send = config.get("imap_id_send", lc);
     s.id_log = config.get("imap_id_log", lc);

@@ -136,6 +136,11 @@ constexpr SettingInfo kCore[] = {
      true},
     {"imap_max_append_size", T::size, "256M", "",
      "Loft: the largest message APPEND accepts; advertised as APPENDLIMIT (RFC 7889).", "", true},
+    {"imap_save_limit", T::uint, "0", "",
+     "Loft: the most messages one COPY/UID COPY or one MULTIAPPEND APPEND may save; more are refused "
+     "with NO [MESSAGELIMIT] and nothing is saved. Advertised as SAVELIMIT (RFC 9738, which asks for "
+     "at least 1000); 0 means no limit.",
+     "", true},
     {"login_inactivity_timeout", T::time, "3 mins", "",
      "Loft: disconnect a client that sends nothing for this long before logging in.", "", true},
     {"imap_inactivity_timeout", T::time, "30 mins", "",
