@@ -231,6 +231,47 @@ def test_idle_pushes_rev2_updates_without_recent(connect):
 
 # --- RFC 9051 Appendix E, item by item (docs/imap-rev2.md) --------------------
 
+def test_unsolicited_fetch_carries_uid_in_rev2_only(connect):
+    """Appendix E item 21 (§7.5.2): every unsolicited FETCH in a rev2 session
+    carries UID; a rev1 session's stays as RFC 3501 and Dovecot have it."""
+    writer = connect()
+    for subject in ("one", "two"):
+        assert " OK " in writer.append("INBOX", message(subject))
+    rev2 = connect()
+    enable_rev2(rev2)
+    rev2.ok("SELECT INBOX")
+    rev1 = connect()
+    rev1.ok("SELECT INBOX")
+    writer.ok("SELECT INBOX")
+    writer.ok("STORE 2 +FLAGS.SILENT (\\Seen)")
+    assert rev2.ok("NOOP") == ["* 2 FETCH (UID 2 FLAGS (\\Seen))"]
+    assert rev1.ok("NOOP") == ["* 2 FETCH (FLAGS (\\Seen))"]
+    # During IDLE too.
+    rev2.send_line("i IDLE")
+    assert rev2.read_response() == "+ idling"
+    writer.ok("STORE 1 +FLAGS.SILENT (\\Flagged)")
+    assert rev2.read_response() == "* 1 FETCH (UID 1 FLAGS (\\Flagged))"
+    rev2.send_line("DONE")
+    _, tagged = rev2.read_until_tagged("i")
+    assert norm(tagged) == "i OK Idle completed", tagged
+
+
+def test_check_is_removed_in_rev2(connect):
+    """Appendix E item 17: IMAP4rev2 removed CHECK (clients use NOOP); a rev1
+    session keeps it."""
+    rev1 = connect()
+    rev1.ok("SELECT INBOX")
+    _, tagged = rev1.cmd("CHECK", tag="c1")
+    assert norm(tagged) == "c1 OK Check completed", tagged
+    rev2 = connect()
+    enable_rev2(rev2)
+    rev2.ok("SELECT INBOX")
+    untagged, tagged = rev2.cmd("CHECK", tag="c2")
+    assert untagged == [] and tagged == "c2 BAD Error in IMAP command CHECK: Unknown command.", (untagged, tagged)
+    _, tagged = rev2.cmd("NOOP", tag="n2")
+    assert norm(tagged) == "n2 OK NOOP completed", tagged
+
+
 def test_deprecated_lsub_answered_in_both_revisions(connect):
     """Appendix E deprecates LSUB for LIST (SUBSCRIBED); both sessions get
     the same LSUB answer, names in each session's own encoding."""

@@ -281,6 +281,7 @@ def test_imap4rev2_session_gets_no_recent_after_hibernation(srv):
     other.logout()
     lines = read_pushed(r, lambda l: False, wait=2.0)
     assert "* 2 EXISTS" in lines, lines
-    assert "* 1 FETCH (FLAGS (\\Flagged))" in lines, lines
+    # RFC 9051 §7.5.2: a rev2 session's unsolicited FETCH carries UID.
+    assert "* 1 FETCH (UID 1 FLAGS (\\Flagged))" in lines, lines
     assert not any("RECENT" in l or "\\Recent" in l for l in lines), lines
     finish_idle(r)

@@ -126,8 +126,9 @@ void Session::Impl::send_updates(bool allow_expunges) {
     if (!r.changed.empty()) {
         const st::View& view = mailbox.view();
         // RFC 5465 §5.1: with FlagChange for the selected mailbox, FETCH
-        // carries UID.
-        const bool with_uid = current_.uid || notify_.fetch_with_uid();
+        // carries UID. RFC 9051 (Appendix E, item 21; §7.5.2): in IMAP4rev2
+        // every unsolicited FETCH carries UID.
+        const bool with_uid = current_.uid || notify_.fetch_with_uid() || enabled_.imap4rev2;
         const auto& own = selected_->own_changes;
         std::string line;
         for (st::Uid uid : r.changed) {
