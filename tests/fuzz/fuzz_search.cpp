@@ -67,6 +67,9 @@ void walk(const Node& node, int depth, Walk& w) {
         FUZZ_CHECK(node.number >= 0);
     if (node.key == Key::older || node.key == Key::younger)
         FUZZ_CHECK(node.number >= 1 && node.number <= 0xFFFFFFFFll);
+    // RFC 9738 §3.2: UIDAFTER/UIDBEFORE take a uniqueid (nz-number).
+    if (node.key == Key::uidafter || node.key == Key::uidbefore)
+        FUZZ_CHECK(node.number >= 1 && node.number <= 0xFFFFFFFFll);
     if (node.key == Key::sequence || node.key == Key::uid) {
         w.uses_saved = w.uses_saved || node.set.saved;
         FUZZ_CHECK(node.set.saved == node.set.ranges.empty());

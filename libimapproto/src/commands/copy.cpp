@@ -51,8 +51,8 @@ class CopyRun final : public CommandRun {
 public:
     static constexpr std::uint64_t kPiece = 256;
 
-    CopyRun(bool move, ms::UidSet uids, ms::Mailbox dest)
-        : move_(move), uids_(std::move(uids)), dest_(std::move(dest)), txn_(dest_.begin()) {}
+    CopyRun(bool move, ms::UidSet uids, ms::Mailbox dest, std::optional<ms::Uid> cut)
+        : move_(move), uids_(std::move(uids)), dest_(std::move(dest)), txn_(dest_.begin()), cut_(cut) {}
 
     Progress resume(Context& ctx) override {
         Selected* sel = ctx.selected();
@@ -143,10 +143,13 @@ private:
             // expunges, which the session sends after this command.
             if (!copyuid.empty())
                 ctx.untagged("OK [" + copyuid + "] Moved UIDs.");
-            if (incomplete)
+            static constexpr std::string_view cut_text = "Move completed for the messages with the highest UIDs.";
+            if (incomplete) {
+                announce_cut(ctx, cut_, cut_text);
                 ctx.finish_no("EXPUNGEISSUED", "Some of the requested messages no longer exist.");
-            else
-                ctx.finish_ok("", "Move completed.");
+            } else {
+                finish_ok_limited(ctx, cut_, "", "Move completed.", cut_text);
+            }
             return;
         }
         if (incomplete) {
@@ -164,6 +167,7 @@ private:
     ms::Uid next_uid_ = 0;  // ... at this UID (0: at its start)
     std::uint64_t done_ = 0;
     ProgressReport progress_;
+    std::optional<ms::Uid> cut_; // MOVE cut by MESSAGELIMIT at this UID
 };
 
 } // namespace
@@ -223,6 +227,11 @@ std::unique_ptr<CommandRun> cmd_copy(Context& ctx, const Command& cmd) {
     // not be atomic and SAVELIMIT does not cover it.
     if (!move && refuse_copy_over_save_limit(ctx, source.view(), *uids))
         return nullptr;
+    // RFC 9738 §3.1: MOVE under MESSAGELIMIT moves the messages with the
+    // highest UIDs and says where it stopped.
+    std::optional<ms::Uid> cut;
+    if (move)
+        cut = cut_to_message_limit(ctx, source.view(), *uids);
     // RFC 2180 §4.4.1: a message another session expunged cannot be copied;
     // the command fails as a whole and nothing is copied.
     const ms::View& view = source.view();
@@ -236,7 +245,7 @@ std::unique_ptr<CommandRun> cmd_copy(Context& ctx, const Command& cmd) {
         }
     }
 
-    auto run = std::make_unique<CopyRun>(move, std::move(*uids), std::move(dest).value());
+    auto run = std::make_unique<CopyRun>(move, std::move(*uids), std::move(dest).value(), cut);
     if (run->resume(ctx) == Progress::done)
         return nullptr;
     return run;

@@ -5,6 +5,7 @@
 // carries the new HIGHESTMODSEQ when something was expunged (RFC 7162
 // §3.2.7, §3.2.9; Dovecot: only then, and not for CLOSE).
 #include "commands/commands.hpp"
+#include "commands/message_limit.hpp"
 #include "mailbox/expunge_deleted.hpp"
 
 #include <mailstore/search.hpp>
@@ -47,6 +48,17 @@ std::unique_ptr<CommandRun> cmd_expunge(Context& ctx, const Command& cmd) {
         ctx.finish_no("", "Mailbox closed.");
         return nullptr;
     }
+    // RFC 9738 §3.1: UID EXPUNGE removes at most imap_message_limit
+    // \Deleted messages, those with the highest UIDs; EXPUNGE (and CLOSE)
+    // are never limited.
+    std::optional<mailstore::storage::Uid> cut;
+    if (within) {
+        const mailstore::storage::View& view = sel->mailbox->view();
+        cut = cut_to_message_limit(ctx, view, *within, [&view](mailstore::storage::Seq seq) {
+            return (view.flags(seq) & mailstore::storage::flag_deleted) != 0;
+        });
+    }
+    static constexpr std::string_view cut_text = "UID EXPUNGE completed for the messages with the highest UIDs.";
     const auto expunged_before = ctx.stats().expunged;
     if (auto status = expunge_deleted(ctx, *sel->mailbox, within ? &*within : nullptr); !status) {
         ctx.finish_status(status);
@@ -59,12 +71,12 @@ std::unique_ptr<CommandRun> cmd_expunge(Context& ctx, const Command& cmd) {
         // change when it resyncs from this value later).
         ctx.send_updates(true);
         if (Selected* now = ctx.selected(); now && now->mailbox) {
-            ctx.finish_ok("HIGHESTMODSEQ " + std::to_string(now->mailbox->view().highest_modseq()),
-                          "Expunge completed.");
+            finish_ok_limited(ctx, cut, "HIGHESTMODSEQ " + std::to_string(now->mailbox->view().highest_modseq()),
+                              "Expunge completed.", cut_text);
             return nullptr;
         }
     }
-    ctx.finish_ok("", "Expunge completed.");
+    finish_ok_limited(ctx, cut, "", "Expunge completed.", cut_text);
     return nullptr;
 }
 

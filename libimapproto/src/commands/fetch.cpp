@@ -9,6 +9,7 @@
 // goes on after the flush, also in the middle of a big body.
 #include "ascii.hpp"
 #include "commands/commands.hpp"
+#include "commands/message_limit.hpp"
 #include "commands/partial_range.hpp"
 #include "fetch/fetch_items.hpp"
 #include "fetch/fetch_message.hpp"
@@ -140,6 +141,9 @@ public:
         : request_(std::move(request)), uids_(std::move(uids)), seen_added_(std::move(seen_added)),
           changed_since_(changed_since), announce_highest_(announce_highest) {}
 
+    // RFC 9738 §3.1: the set was cut to the messages from this UID up.
+    void set_cut(std::optional<ms::Uid> cut) { cut_ = cut; }
+
     Progress resume(Context& ctx) override {
         Selected* sel = ctx.selected();
         if (sel == nullptr || !sel->mailbox) {
@@ -197,8 +201,27 @@ private:
 
     // The next message in ascending sequence order, 0 at the end. The set
     // holds UIDs; each UID range is a run of sequence numbers in the view.
+    // A FETCH cut by MESSAGELIMIT goes from the highest UID down instead
+    // (RFC 9738 §3.1: "REQUIRED to process messages from highest to lowest
+    // UID", as its examples answer).
     ms::Seq next_seq(const ms::View& view) {
         const auto& ranges = uids_.ranges();
+        if (cut_) {
+            while (true) {
+                if (seq_ != 0 && seq_ > seq_first_)
+                    return --seq_;
+                if (range_ >= ranges.size())
+                    return 0;
+                const ms::UidRange& r = ranges[ranges.size() - 1 - range_];
+                auto [first, last] = view.seq_range(r.first, r.last);
+                ++range_;
+                if (first == 0)
+                    continue;
+                seq_ = last;
+                seq_first_ = first;
+                return seq_;
+            }
+        }
         while (true) {
             if (seq_ != 0 && seq_ < seq_last_)
                 return ++seq_;
@@ -255,6 +278,9 @@ private:
         // covers no change the client has not heard of yet.
         if (announce_highest_)
             ctx.untagged("OK [HIGHESTMODSEQ " + std::to_string(*announce_highest_) + "] Highest");
+        static constexpr std::string_view cut_text = "Fetch completed with partial results.";
+        if (!error_.is_ok() || unknown_cte_ || invalid_data_)
+            announce_cut(ctx, cut_, cut_text);
         if (!error_.is_ok())
             ctx.finish_no("SERVERBUG", internal_error_text());
         else if (unknown_cte_)
@@ -262,9 +288,9 @@ private:
         else if (invalid_data_)
             ctx.finish_no("PARSE", "Invalid data in MIME part.");
         else if (expunged_)
-            ctx.finish_ok("EXPUNGEISSUED", "Some messages were already expunged.");
+            finish_ok_limited(ctx, cut_, "EXPUNGEISSUED", "Some messages were already expunged.", cut_text);
         else
-            ctx.finish_ok("", "Fetch completed.");
+            finish_ok_limited(ctx, cut_, "", "Fetch completed.", cut_text);
     }
 
     FetchRequest request_;
@@ -272,9 +298,11 @@ private:
     ms::UidSet seen_added_;
     std::optional<ms::ModSeq> changed_since_;
     std::optional<ms::ModSeq> announce_highest_;
+    std::optional<ms::Uid> cut_;
     std::size_t range_ = 0;
     ms::Seq seq_ = 0;
     ms::Seq seq_last_ = 0;
+    ms::Seq seq_first_ = 0; // descending (cut) order: the range's lowest
     std::unique_ptr<MessageFetch> current_;
     ProgressReport progress_;
     std::uint64_t visited_ = 0; // messages of the set reached, for INPROGRESS
@@ -383,6 +411,18 @@ std::unique_ptr<CommandRun> cmd_fetch(Context& ctx, const Command& cmd) {
         }
         uids = std::move(resolved).value();
     }
+    // RFC 9738 §3.1: a PARTIAL range longer than imap_message_limit is
+    // refused before any work; without PARTIAL, only the messages with the
+    // highest UIDs are fetched (and get \Seen).
+    const std::uint64_t limit = ctx.settings().message_limit;
+    if (mods.partial && limit != 0 && std::uint64_t{mods.partial->high()} - mods.partial->low() + 1 > limit) {
+        ctx.finish_no(message_limit_code(ctx, 0),
+                      "FETCH exceeds the maximum " + std::to_string(limit) + "-message limit");
+        return nullptr;
+    }
+    std::optional<ms::Uid> cut;
+    if (!mods.partial)
+        cut = cut_to_message_limit(ctx, view, uids);
     // RFC 9394 §3.3: only the messages at the PARTIAL positions.
     if (mods.partial)
         uids = partial_fetch_uids(view, uids, mods.changed_since, *mods.partial);
@@ -422,6 +462,7 @@ std::unique_ptr<CommandRun> cmd_fetch(Context& ctx, const Command& cmd) {
 
     auto run = std::make_unique<FetchRun>(std::move(*request), std::move(uids), std::move(seen_added),
                                           mods.changed_since, announce_highest);
+    run->set_cut(cut);
     if (run->resume(ctx) == Progress::done)
         return nullptr;
     return run;

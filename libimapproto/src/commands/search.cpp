@@ -11,6 +11,7 @@
 // form (RFC 3501 §7.4.1), so the sequence numbers stay valid throughout.
 #include "commands/commands.hpp"
 #include "session/utf8_accept.hpp"
+#include "commands/message_limit.hpp"
 #include "commands/message_set.hpp"
 #include "commands/search_program.hpp"
 #include "commands/search_result.hpp"
@@ -33,9 +34,9 @@ namespace search = mailstore::search;
 
 class SearchRun final : public CommandRun {
 public:
-    SearchRun(search::Program program, SearchReturn ret, bool uid)
+    SearchRun(search::Program program, SearchReturn ret, bool uid, std::optional<ms::Uid> cut)
         : want_modseq_(program_uses(program, search::Key::modseq)), search_(std::move(program)), ret_(ret),
-          uid_(uid) {}
+          uid_(uid), cut_(cut) {}
 
     Progress resume(Context& ctx) override {
         Selected* sel = ctx.selected();
@@ -97,13 +98,15 @@ private:
             if (ret_.save)
                 std::swap(saved_before, ctx.saved_result());
         }
-        ctx.finish_ok("", "Search completed.");
+        // RFC 9738 §3.4: "$" holds what the cut search found, no more.
+        finish_ok_limited(ctx, cut_, "", "Search completed.", "Search completed with partial results.");
     }
 
     bool want_modseq_;
     SlicedSearch search_;
     SearchReturn ret_;
     bool uid_;
+    std::optional<ms::Uid> cut_; // RFC 9738: searched from this UID up
 };
 
 } // namespace
@@ -161,7 +164,9 @@ std::unique_ptr<CommandRun> cmd_search(Context& ctx, const Command& cmd) {
     }
     if (refuse_sequence_search_keys(ctx, *program))
         return nullptr;
-    auto run = std::make_unique<SearchRun>(std::move(program).value(), ret, cmd.uid);
+    // RFC 9738 §3.1: at most imap_message_limit messages are searched.
+    const std::optional<ms::Uid> cut = cut_search_to_message_limit(ctx, ctx.selected()->mailbox->view(), *program);
+    auto run = std::make_unique<SearchRun>(std::move(program).value(), ret, cmd.uid, cut);
     if (run->resume(ctx) == Progress::done)
         return nullptr;
     return run;

@@ -8,6 +8,7 @@
 // UID STORE, with MODSEQ once CONDSTORE is on), from the synced view, so
 // the client sees the flags the storage really holds.
 #include "commands/commands.hpp"
+#include "commands/message_limit.hpp"
 #include "commands/message_set.hpp"
 #include "mailbox/condstore.hpp"
 
@@ -195,6 +196,9 @@ std::unique_ptr<CommandRun> cmd_store(Context& ctx, const Command& cmd) {
     }
     ms::Mailbox& mailbox = *sel.mailbox;
     const ms::View& view = mailbox.view();
+    // RFC 9738 §3.1: only the messages with the highest UIDs are stored to.
+    const std::optional<ms::Uid> cut = cut_to_message_limit(ctx, view, *uids);
+    static constexpr std::string_view cut_text = "Store completed for the messages with the highest UIDs.";
     const bool conditional = req.update.unchanged_since.has_value();
     // RFC 7162 §3.1: UNCHANGEDSINCE turns CONDSTORE on.
     if (conditional)
@@ -281,10 +285,10 @@ std::unique_ptr<CommandRun> cmd_store(Context& ctx, const Command& cmd) {
                     seqs.add(view.seq(static_cast<ms::Uid>(u)));
             set = seqs.to_string();
         }
-        ctx.finish_ok("MODIFIED " + set, "Conditional store failed.");
+        finish_ok_limited(ctx, cut, "MODIFIED " + set, "Conditional store failed.", cut_text);
         return nullptr;
     }
-    ctx.finish_ok("", "Store completed.");
+    finish_ok_limited(ctx, cut, "", "Store completed.", cut_text);
     return nullptr;
 }
 

@@ -76,7 +76,13 @@ std::string capability_list(const Session::Impl& s) {
             caps += " APPENDLIMIT=";
             caps += std::to_string(s.settings_.append_max_size);
         }
-        if (s.settings_.save_limit != 0) {
+        if (s.settings_.message_limit != 0) {
+            // RFC 9738 §3: FETCH, SEARCH, STORE, MOVE and UID EXPUNGE do at
+            // most this many messages, COPY and MULTIAPPEND refuse more
+            // (commands/message_limit.hpp). It replaces SAVELIMIT.
+            caps += " MESSAGELIMIT=";
+            caps += std::to_string(s.settings_.message_limit);
+        } else if (s.settings_.save_limit != 0) {
             // RFC 9738: COPY and MULTIAPPEND refuse more messages than this
             // (commands/message_limit.hpp).
             caps += " SAVELIMIT=";

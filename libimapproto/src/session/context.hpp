@@ -42,6 +42,7 @@ struct SessionSettings {
     std::string login_greeting;
     std::uint64_t append_max_size = 0; // APPENDLIMIT
     std::uint64_t save_limit = 0;      // imap_save_limit: SAVELIMIT (RFC 9738), 0 = none
+    std::uint64_t message_limit = 0;   // imap_message_limit: MESSAGELIMIT (RFC 9738), 0 = none
     bool literal_minus = false;
     std::string id_send; // imap_id_send
     std::string id_log;  // imap_id_log

@@ -37,6 +37,11 @@ detail::SessionSettings read_settings(const ms::config::Config& config, const ms
     s.login_greeting = config.get("login_greeting", lc);
     s.append_max_size = config.get_size("imap_max_append_size", lc);
     s.save_limit = config.get_uint("imap_save_limit", lc);
+    s.message_limit = config.get_uint("imap_message_limit", lc);
+    // RFC 9738 §3: MESSAGELIMIT covers COPY and APPEND too; a server
+    // advertises it instead of SAVELIMIT, so its value is the save limit.
+    if (s.message_limit != 0)
+        s.save_limit = s.message_limit;
     s.literal_minus = config.get_bool("imap_literal_minus", lc);
     s.id_send = config.get("imap_id_send", lc);
     s.id_log = config.get("imap_id_log", lc);

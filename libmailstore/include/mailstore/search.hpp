@@ -99,6 +99,9 @@ enum class Key {
     // OBJECTID (RFC 8474 §6): text = the objectid; matches the messages
     // whose EMAILID / THREADID is exactly that (case-sensitive).
     emailid, threadid,
+    // MESSAGELIMIT (RFC 9738 §3.2): number = a UID; the messages whose UID
+    // is above it / below it.
+    uidafter, uidbefore,
 };
 
 struct MAILSTORE_API Node {

@@ -139,7 +139,13 @@ constexpr SettingInfo kCore[] = {
     {"imap_save_limit", T::uint, "0", "",
      "Loft: the most messages one COPY/UID COPY or one MULTIAPPEND APPEND may save; more are refused "
      "with NO [MESSAGELIMIT] and nothing is saved. Advertised as SAVELIMIT (RFC 9738, which asks for "
-     "at least 1000); 0 means no limit.",
+     "at least 1000); 0 means no limit. imap_message_limit, when set, takes its place.",
+     "", true},
+    {"imap_message_limit", T::uint, "0", "",
+     "Loft: the most messages one FETCH, SEARCH, STORE, MOVE or UID EXPUNGE (and their UID forms) "
+     "works on: it does the ones with the highest UIDs and answers OK [MESSAGELIMIT n uid] so the "
+     "client can go on from there; COPY and MULTIAPPEND over it are refused. Advertised as "
+     "MESSAGELIMIT (RFC 9738, which asks for at least 1000); 0 means no limit.",
      "", true},
     {"login_inactivity_timeout", T::time, "3 mins", "",
      "Loft: disconnect a client that sends nothing for this long before logging in.", "", true},

@@ -327,6 +327,10 @@ private:
         case Key::sequence:
         case Key::uid:
             return k.set.contains(view_.uid(seq));
+        case Key::uidafter: // RFC 9738 §3.2: "UID <uid>+1:*" without '*''s catch
+            return view_.uid(seq) > static_cast<storage::Uid>(n.number);
+        case Key::uidbefore: // RFC 9738 §3.2: "UID 1:<uid>-1", nothing for 1
+            return view_.uid(seq) < static_cast<storage::Uid>(n.number);
         case Key::larger:
         case Key::smaller: {
             auto size = c.message().virtual_size();

@@ -40,6 +40,7 @@ enum class Args {
     two_keys,  // OR
     modseq,    // [entry-name entry-type-req] mod-sequence-valzer
     objectid,  // RFC 8474 objectid: 1*255(ALPHA / DIGIT / "_" / "-")
+    uid_value, // UIDAFTER/UIDBEFORE: uniqueid, an nz-number (RFC 9738 §3.2)
 };
 
 struct KeySpec {
@@ -86,6 +87,8 @@ constexpr std::array key_specs = {
     KeySpec{"THREADID", Key::threadid, Args::objectid},
     KeySpec{"TO", Key::to, Args::astring},
     KeySpec{"UID", Key::uid, Args::set},
+    KeySpec{"UIDAFTER", Key::uidafter, Args::uid_value},
+    KeySpec{"UIDBEFORE", Key::uidbefore, Args::uid_value},
     KeySpec{"UNANSWERED", Key::unanswered, Args::none},
     KeySpec{"UNDELETED", Key::undeleted, Args::none},
     KeySpec{"UNDRAFT", Key::undraft, Args::none},
@@ -359,6 +362,18 @@ private:
             auto n = v->kind == Token::Kind::atom ? parse_number(v->text, 0xFFFFFFFFull) : std::nullopt;
             if (!n || *n == 0) {
                 return Status::invalid("Invalid interval");
+            }
+            node.number = static_cast<std::int64_t>(*n);
+            return Status::ok();
+        }
+        case Args::uid_value: {
+            const Token* v = next_value();
+            if (v == nullptr) {
+                return missing(spec);
+            }
+            auto n = v->kind == Token::Kind::atom ? parse_number(v->text, 0xFFFFFFFFull) : std::nullopt;
+            if (!n || *n == 0) {
+                return Status::invalid("Invalid UID");
             }
             node.number = static_cast<std::int64_t>(*n);
             return Status::ok();

@@ -60,6 +60,8 @@ const char* key_name(Key k) {
     case Key::savedatesupported: return "SAVEDATESUPPORTED";
     case Key::emailid: return "EMAILID";
     case Key::threadid: return "THREADID";
+    case Key::uidafter: return "UIDAFTER";
+    case Key::uidbefore: return "UIDBEFORE";
     }
     return "?";
 }
@@ -86,6 +88,7 @@ std::string show(const Node& n) {
     case Key::savedbefore: case Key::savedon: case Key::savedsince:
         return out + "@" + std::to_string(n.date);
     case Key::larger: case Key::smaller: case Key::older: case Key::younger:
+    case Key::uidafter: case Key::uidbefore:
         return out + "=" + std::to_string(n.number);
     case Key::modseq:
         return out + "=" + std::to_string(n.number) + (n.field.empty() ? "" : "[" + n.field + "]");
@@ -176,6 +179,12 @@ TEST_CASE("numbers: LARGER/SMALLER number64, OLDER/YOUNGER nz-number, MODSEQ") {
     for (std::string_view bad : {"OLDER 0", "YOUNGER 4294967296", "OLDER x", "OLDER -5"}) {
         CAPTURE(bad);
         CHECK(parsed(bad) == "error: Invalid interval");
+    }
+    // RFC 9738 §3.2: UIDAFTER/UIDBEFORE take a uniqueid (nz-number).
+    CHECK(parsed("uidafter 1 UIDBEFORE 4294967295") == "AND(UIDAFTER=1 UIDBEFORE=4294967295)");
+    for (std::string_view bad : {"UIDAFTER 0", "UIDBEFORE 4294967296", "UIDAFTER *", "UIDAFTER 1:2", "UIDBEFORE -1"}) {
+        CAPTURE(bad);
+        CHECK(parsed(bad) == "error: Invalid UID");
     }
     CHECK(parsed("MODSEQ 0") == "AND(MODSEQ=0)");
     CHECK(parsed("MODSEQ 9223372036854775807") == "AND(MODSEQ=9223372036854775807)");
