@@ -355,3 +355,21 @@ def test_uid_expunge_over_the_limit_expunge_never(mlimited):
     assert sum(1 for x in untagged if x.endswith(" EXPUNGE")) == 5, untagged
     assert norm(tagged) == "g OK Expunge completed", tagged
     w.close()
+
+
+def test_fetch_cut_with_expungeissued(mlimited):
+    w = session(mlimited)
+    other = session(mlimited)
+    fill(w, 5)
+    w.ok("SELECT INBOX")
+    other.ok("SELECT INBOX")
+    other.ok("STORE 4 +FLAGS (\\Deleted)")
+    other.ok("EXPUNGE")
+    # w has not been told: message 4 is still in its view, its file gone.
+    # §3.1: EXPUNGEISSUED in the tagged OK, MESSAGELIMIT in an untagged NO.
+    untagged, tagged = w.cmd("FETCH 1:5 (UID BODY.PEEK[])", tag="x")
+    assert tagged.startswith("x OK [EXPUNGEISSUED] "), (untagged, tagged)
+    assert [x for x in untagged if x.startswith("* NO ")] == [
+        "* NO [MESSAGELIMIT 3 3] Fetch completed with partial results."], untagged
+    other.close()
+    w.close()
