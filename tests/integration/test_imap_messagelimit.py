@@ -373,3 +373,29 @@ def test_fetch_cut_with_expungeissued(mlimited):
         "* NO [MESSAGELIMIT 3 3] Fetch completed with partial results."], untagged
     other.close()
     w.close()
+
+
+def test_imaplib_pages_through_the_mailbox(mlimited):
+    """A plain imaplib client: a FETCH 1:* gives only the newest n (RFC 9738
+    §4.1), and the code it keeps by name lets it fetch the rest."""
+    w = session(mlimited)
+    fill(w, 7)
+    w.close()
+    imap = mlimited.connect()
+    imap.login("alice", "secret")
+    imap.select("INBOX")
+    seen = []
+    upper = "*"
+    while True:
+        typ, data = imap.uid("FETCH", f"1:{upper}", "(UID)")
+        assert typ == "OK", data
+        seen += [int(re.search(rb"UID (\d+)", d).group(1)) for d in data]
+        typ, codes = imap.response("MESSAGELIMIT")
+        if not codes or codes == [None]:
+            break
+        (code,) = codes
+        limit, lowest = code.split()
+        assert int(limit) == LIMIT
+        upper = int(lowest) - 1
+    assert sorted(seen) == list(range(1, 8)) and len(seen) == 7, seen
+    imap.logout()
