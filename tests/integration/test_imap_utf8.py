@@ -1,7 +1,8 @@
 """UTF8=ACCEPT (RFC 9755, obsoleting RFC 6855): ENABLE UTF8=ACCEPT makes a
 session's mailbox names UTF-8 (not modified UTF-7), adds APPEND's UTF8
 (literal8) data item and forbids SEARCH CHARSET; quoted strings may hold
-UTF-8 in every session and get BAD when their 8-bit octets are not UTF-8. A
+UTF-8 in every session and get BAD when their 8-bit octets are not UTF-8.
+Without it (or IMAP4rev2) an APPEND with 8-bit header octets gets NO. A
 session that has not enabled it gets ENVELOPE and BODYSTRUCTURE strings with
 8-bit octets as RFC 2047 encoded-words. An enabled and a non-enabled session
 on the same mailbox at once each see their own form."""
@@ -29,6 +30,15 @@ def append_utf8(w, mailbox: str, data: bytes) -> str:
     w.send(f"{tag} APPEND {mailbox} UTF8 (~{{{len(data)}+}}\r\n".encode() + data + b")\r\n")
     _, tagged = w.read_until_tagged(tag)
     return tagged
+
+
+def append_8bit(connect, data: bytes) -> None:
+    """Stores `data`, whose header has 8-bit octets, into INBOX through an
+    IMAP4rev2 session: a session without UTF-8 may not (RFC 9755 §4)."""
+    w = connect()
+    untagged, _ = w.cmd("ENABLE IMAP4rev2")
+    assert untagged == ["* ENABLED IMAP4rev2"], untagged
+    assert " OK " in w.append("INBOX", data)
 
 
 def decode_words(text: str) -> str:
@@ -93,7 +103,6 @@ def test_utf8_append_and_what_each_session_fetches(connect):
     """The UTF8 data item (RFC 9755); the same message fetched by an
     enabled session (UTF-8 as stored) and a non-enabled one (encoded-words)."""
     w = connect()
-    _, tagged = w.cmd("SELECT INBOX")
     # Without ENABLE the UTF8 item is not part of the syntax.
     tagged = append_utf8(w, "INBOX", UTF8_HEADERS)
     assert " BAD " in tagged, tagged
@@ -130,15 +139,56 @@ def test_utf8_append_and_what_each_session_fetches(connect):
     assert fetch_literal(line) == UTF8_HEADERS
 
 
+def test_enable_only_in_the_authenticated_state(connect):
+    """RFC 9755 §3: ENABLE UTF8=ACCEPT is valid only in the authenticated
+    state; with a mailbox selected it is not switched on."""
+    w = connect()
+    w.ok("SELECT INBOX")
+    untagged, tagged = w.cmd("ENABLE UTF8=ACCEPT")
+    assert untagged == ["* ENABLED"] and " OK " in tagged, (untagged, tagged)
+    _, tagged = w.cmd('CREATE "Größe"'.encode())
+    assert tagged.endswith(" NO Mailbox name is not valid mUTF-7"), tagged
+    w.ok("UNSELECT")
+    enable_utf8(w)
+
+
+def test_append_with_8bit_headers_needs_utf8(connect):
+    """RFC 9755 §4: a session that has not enabled UTF8=ACCEPT gets NO for an
+    APPEND whose header fields have 8-bit octets, also a spooled one and one
+    CATENATE would not reach; 8-bit octets in the body are fine. UTF8=ACCEPT
+    and IMAP4rev2 sessions may append it. Nothing is stored for a refusal."""
+    plain = connect()
+    _, tagged = plain.cmd(b"APPEND INBOX {%d+}\r\n" % len(UTF8_HEADERS) + UTF8_HEADERS)
+    assert re.fullmatch(r"\S+ NO \[CANNOT\] .*UTF8=ACCEPT.*", tagged), tagged
+    big = UTF8_HEADERS + b"x" * 200 * 1024 + b"\r\n"  # beyond the spool threshold
+    _, tagged = plain.cmd(b"APPEND INBOX {%d+}\r\n" % len(big) + big)
+    assert " NO [CANNOT] " in tagged, tagged
+    body_only = b"From: a@example.org\r\nSubject: plain\r\n\r\nK\xc3\xb6ln\r\n"
+    assert " OK " in plain.append("INBOX", body_only)
+    # An 8-bit octet after the empty line that ends the header is body.
+    assert " OK " in plain.append("INBOX", b"Subject: x\n\nK\xc3\xb6ln\n")
+    rev2 = connect()
+    untagged, _ = rev2.cmd("ENABLE IMAP4rev2")
+    assert untagged == ["* ENABLED IMAP4rev2"], untagged
+    assert " OK " in rev2.append("INBOX", UTF8_HEADERS)
+    utf8 = connect()
+    enable_utf8(utf8)
+    assert " OK " in utf8.append("INBOX", UTF8_HEADERS)
+    plain.ok("SELECT INBOX")
+    assert plain.ok("SEARCH ALL") == ["* SEARCH 1 2 3 4"]
+
+
 def test_search_charset_after_enable(connect):
     """RFC 9755 §3 (RFC 6855 erratum 4029): no CHARSET in SEARCH after
     ENABLE UTF8=ACCEPT; SORT and THREAD take UTF-8 only."""
     w = connect()
-    assert " OK " in w.append("INBOX", message("Grüße"))
+    append_8bit(connect, message("Grüße"))
     w.ok("SELECT INBOX")
     # Before enabling: CHARSET is fine, and so is UTF-8 in a quoted string.
     assert w.ok('SEARCH CHARSET UTF-8 SUBJECT "grüße"'.encode()) == ["* SEARCH 1"]
+    w.ok("UNSELECT")  # ENABLE UTF8=ACCEPT is for the authenticated state
     enable_utf8(w)
+    w.ok("SELECT INBOX")
     assert w.ok('SEARCH SUBJECT "Grüße"'.encode()) == ["* SEARCH 1"]
     untagged, tagged = w.cmd('SEARCH CHARSET UTF-8 SUBJECT "Grüße"'.encode(), tag="s1")
     assert untagged == [] and tagged.startswith("s1 BAD "), tagged
@@ -154,7 +204,7 @@ def test_quoted_strings(connect):
     """UTF-8 in quoted strings is accepted; other 8-bit octets are BAD, in
     an enabled session and in one that is not."""
     plain = connect()
-    assert " OK " in plain.append("INBOX", message("Grüße"))
+    append_8bit(connect, message("Grüße"))
     plain.ok("SELECT INBOX")
     untagged, tagged = plain.cmd(b'SEARCH SUBJECT "Gr\xfc\xdfe"', tag="q1")
     assert untagged == [] and tagged == "q1 BAD Error in IMAP command SEARCH: Invalid UTF-8 in quoted string", tagged
@@ -184,8 +234,8 @@ def test_encoded_words_hold_whole_characters(connect):
     are labelled unknown-8bit."""
     w = connect()
     emoji = "\U0001F600" * 30
-    assert " OK " in w.append("INBOX", message(emoji))
-    assert " OK " in w.append("INBOX", b"Subject: Gr\xfc\xdfe\r\n\r\nx\r\n")
+    append_8bit(connect, message(emoji))
+    append_8bit(connect, b"Subject: Gr\xfc\xdfe\r\n\r\nx\r\n")
     w.ok("SELECT INBOX")
     (line,) = w.ok("FETCH 1 ENVELOPE")
     words = re.findall(r"=\?utf-8\?b\?([A-Za-z0-9+/=]*)\?=", line)

@@ -385,6 +385,8 @@ bool check_append_sizes(Context& ctx, const std::vector<AppendMessage>& messages
             ctx.finish_no("TOOBIG", "Mail size is too large");
             return false;
         }
+        if (refuse_8bit_header_append(ctx, *up.data))
+            return false;
     }
     return true;
 }

@@ -30,7 +30,9 @@ struct AppendMessage {
 bool parse_append_messages(Context& ctx, const Command& cmd, std::size_t first, std::vector<AppendMessage>& out);
 
 // The sizes known before saving: an empty literal gets NO, one above
-// imap_max_append_size NO [TOOBIG] (RFC 7889). False when answered.
+// imap_max_append_size NO [TOOBIG] (RFC 7889); and a message with 8-bit
+// header octets from a session without UTF-8 gets NO [CANNOT] (RFC 9755
+// §4, session/utf8_accept.hpp). False when answered.
 bool check_append_sizes(Context& ctx, const std::vector<AppendMessage>& messages);
 
 // The mailbox to save into: the selected one when that is `name` and

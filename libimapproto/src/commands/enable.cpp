@@ -75,6 +75,12 @@ std::unique_ptr<CommandRun> cmd_enable(Context& ctx, const Command& cmd) {
             newly = !e.uidonly;
             e.uidonly = true;
         } else if (name == "UTF8=ACCEPT") {
+            // RFC 9755 §3: "ENABLE UTF8=ACCEPT" is valid only in the
+            // authenticated state; with a mailbox selected it is not
+            // switched on (and not listed in ENABLED), like any extension
+            // the server will not enable (RFC 5161 §3.1).
+            if (ctx.selected())
+                continue;
             newly = !e.utf8_accept;
             e.utf8_accept = true;
         }

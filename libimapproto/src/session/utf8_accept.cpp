@@ -5,7 +5,9 @@
 #include <mailstore/mime/charset.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <strings.h>
+#include <unistd.h>
 
 namespace imapproto::detail {
 
@@ -151,6 +153,76 @@ bool refuse_charset_after_utf8_accept(Context& ctx, const std::string& charset, 
     if (strcasecmp(charset.c_str(), "UTF-8") == 0)
         return false;
     finish_syntax_error(ctx, "Only the UTF-8 charset is allowed after ENABLE UTF8=ACCEPT");
+    return true;
+}
+
+namespace {
+
+// Where a scan of the header section stands between chunks of a literal.
+struct HeaderScan {
+    bool line_blank = true; // nothing but CR so far on this line: the message starts at a line start
+    bool ended = false;     // the empty line that ends the header section was seen
+};
+
+// True when `chunk` has an 8-bit octet before the end of the header section.
+bool scan_header(std::string_view chunk, HeaderScan& scan) {
+    for (char c : chunk) {
+        if (static_cast<unsigned char>(c) >= 0x80)
+            return true;
+        if (c == '\n') {
+            if (scan.line_blank) {
+                scan.ended = true;
+                return false;
+            }
+            scan.line_blank = true;
+        } else if (c != '\r') {
+            scan.line_blank = false;
+        }
+    }
+    return false;
+}
+
+// Whether the post-login list offers UTF8=ACCEPT (an imap_capability list
+// may leave it out).
+bool utf8_accept_advertised(Context& ctx) {
+    const std::string caps = ctx.capabilities();
+    std::size_t pos = 0;
+    while (pos < caps.size()) {
+        std::size_t end = caps.find(' ', pos);
+        if (end == std::string::npos)
+            end = caps.size();
+        if (end - pos == 11 && strncasecmp(caps.c_str() + pos, "UTF8=ACCEPT", 11) == 0)
+            return true;
+        pos = end + 1;
+    }
+    return false;
+}
+
+} // namespace
+
+bool header_has_8bit(const Arg& data) {
+    HeaderScan scan;
+    if (!data.spool)
+        return scan_header(data.text, scan);
+    char buffer[16 * 1024];
+    std::uint64_t offset = 0;
+    while (offset < data.spool->size() && !scan.ended) {
+        const ssize_t n = ::pread(data.spool->fd(), buffer, sizeof buffer, static_cast<off_t>(offset));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false; // unreadable here: the save reads it again and reports the error
+        if (scan_header(std::string_view(buffer, static_cast<std::size_t>(n)), scan))
+            return true;
+        offset += static_cast<std::uint64_t>(n);
+    }
+    return false;
+}
+
+bool refuse_8bit_header_append(Context& ctx, const Arg& data) {
+    if (utf8_names(ctx) || !header_has_8bit(data) || !utf8_accept_advertised(ctx))
+        return false;
+    ctx.finish_no("CANNOT", "Message header has 8-bit characters: ENABLE UTF8=ACCEPT to append it");
     return true;
 }
 

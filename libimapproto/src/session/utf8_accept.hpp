@@ -43,6 +43,20 @@ const Arg* utf8_append_data(Context& ctx, const std::vector<Arg>& args, std::siz
 // required; SEARCH passes the argument after its CHARSET keyword.
 bool refuse_charset_after_utf8_accept(Context& ctx, const std::string& charset, bool mandatory);
 
+// RFC 9755 §4: a server that offers UTF8=ACCEPT MUST refuse with NO an
+// APPEND from a client that has not enabled it whose message has 8-bit
+// octets in its header fields. True (and the command answered "NO
+// [CANNOT]") when `data` (the message literal) is such a message in such a
+// session. Sessions that enabled UTF8=ACCEPT or IMAP4rev2 (whose base
+// allows UTF-8 headers, RFC 9051 Appendix E item 16) may append it, and so
+// may every session when an imap_capability list leaves UTF8=ACCEPT out.
+bool refuse_8bit_header_append(Context& ctx, const Arg& data);
+
+// Whether the header section of `data` (up to the first empty line, or all
+// of it when there is none) has an octet with the high bit set. Reads a
+// spooled literal from its file.
+bool header_has_8bit(const Arg& data);
+
 // What a session that has not enabled UTF-8 (neither UTF8=ACCEPT nor
 // IMAP4rev2) gets of an ENVELOPE, BODY or BODYSTRUCTURE text whose strings
 // hold 8-bit octets (a message/global message, or raw UTF-8 in a header):
