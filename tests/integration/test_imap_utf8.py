@@ -242,3 +242,26 @@ def test_encoded_words_hold_whole_characters(connect):
     assert len(words) > 1 and "".join(base64.b64decode(x).decode() for x in words) == emoji, line
     (line,) = w.ok("FETCH 2 ENVELOPE")
     assert '"=?unknown-8bit?b?R3L832U=?="' in line, line
+
+
+def test_imap_utf8_accept_no_restores_dovecot_23(build_dir, tmp_path):
+    """imap_utf8_accept = no: UTF8=ACCEPT is not offered, ENABLE ignores it,
+    and APPEND takes 8-bit header octets from every session (migrations with
+    imapsync, legacy clients), as Dovecot 2.3 does."""
+    from imap_raw import Wire
+    from imapd_util import ImapServer
+    server = ImapServer(build_dir, tmp_path, extra_config="imap_utf8_accept = no\n", tls=False)
+    try:
+        w = Wire.connect(server.port, server.host)
+        w.greeting()
+        w.login()
+        (line,) = w.ok("CAPABILITY")
+        assert "UTF8=ACCEPT" not in line.split() and "REPLACE" in line.split(), line
+        untagged, tagged = w.cmd("ENABLE UTF8=ACCEPT")
+        assert untagged == ["* ENABLED"] and " OK " in tagged, (untagged, tagged)
+        assert " OK " in w.append("INBOX", UTF8_HEADERS)
+        w.ok("SELECT INBOX")
+        (line,) = w.ok("FETCH 1 BODY.PEEK[]")
+        assert fetch_literal(line) == UTF8_HEADERS
+    finally:
+        server.stop()

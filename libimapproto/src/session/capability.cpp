@@ -64,8 +64,11 @@ std::string capability_list(const Session::Impl& s) {
         caps += literal;
         caps += kPostLoginTail;
         // RFC 8508 REPLACE (commands/replace.cpp); RFC 9755 UTF8=ACCEPT,
-        // which a session switches on with ENABLE (session/utf8_accept.hpp).
-        caps += " REPLACE UTF8=ACCEPT";
+        // which a session switches on with ENABLE (session/utf8_accept.hpp),
+        // unless imap_utf8_accept = no.
+        caps += " REPLACE";
+        if (s.settings_.utf8_accept)
+            caps += " UTF8=ACCEPT";
         // RFC 9394 PARTIAL (paged SEARCH/SORT results and UID FETCH) and
         // RFC 9585 INPROGRESS (session/progress.hpp).
         caps += " PARTIAL INPROGRESS";

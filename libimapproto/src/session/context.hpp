@@ -44,6 +44,7 @@ struct SessionSettings {
     std::uint64_t save_limit = 0;      // imap_save_limit: SAVELIMIT (RFC 9738), 0 = none
     std::uint64_t message_limit = 0;   // imap_message_limit: MESSAGELIMIT (RFC 9738), 0 = none
     bool literal_minus = false;
+    bool utf8_accept = true;           // imap_utf8_accept: UTF8=ACCEPT offered (RFC 9755)
     std::string id_send; // imap_id_send
     std::string id_log;  // imap_id_log
     // URLAUTH (RFC 4467): the host (and port) URLs must name; "" turns

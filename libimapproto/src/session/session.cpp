@@ -43,6 +43,7 @@ detail::SessionSettings read_settings(const ms::config::Config& config, const ms
     if (s.message_limit != 0)
         s.save_limit = s.message_limit;
     s.literal_minus = config.get_bool("imap_literal_minus", lc);
+    s.utf8_accept = config.get_bool("imap_utf8_accept", lc);
     s.id_send = config.get("imap_id_send", lc);
     s.id_log = config.get("imap_id_log", lc);
     s.urlauth_host = config.get("imap_urlauth_host", lc);

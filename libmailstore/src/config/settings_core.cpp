@@ -134,6 +134,12 @@ constexpr SettingInfo kCore[] = {
     {"imap_literal_minus", T::boolean, "no", "",
      "Advertise LITERAL- (RFC 7888) instead of LITERAL+: non-synchronizing literals up to 4096 bytes.", "",
      true},
+    {"imap_utf8_accept", T::boolean, "yes", "",
+     "Loft: offer UTF8=ACCEPT (RFC 9755). While it is offered, a session that has enabled neither "
+     "UTF8=ACCEPT nor IMAP4rev2 may not APPEND a message with 8-bit octets in its header (NO "
+     "[CANNOT], RFC 9755 section 4); no: not offered, and such messages are taken from every session, "
+     "as Dovecot 2.3 does (migrations with imapsync, clients that save raw 8-bit headers).",
+     "", true},
     {"imap_max_append_size", T::size, "256M", "",
      "Loft: the largest message APPEND accepts; advertised as APPENDLIMIT (RFC 7889).", "", true},
     {"imap_save_limit", T::uint, "0", "",
