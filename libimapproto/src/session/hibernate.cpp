@@ -238,31 +238,14 @@ void Session::Impl::restore_selected(const HibernatedSession& rec) {
         recent_sent_ = view.recent_count();
     }
     // Flag changes of the messages the client knows, in sequence order.
-    std::string line;
     for (st::Seq seq = 1; seq <= view.count(); ++seq) {
         if (view.modseq(seq) <= rec.highest_modseq)
             continue;
         const st::Uid uid = view.uid(seq);
         if (!rec.uids.contains(uid))
             continue; // new: EXISTS told the client
-        // The form send_updates() uses: UID with CONDSTORE/QRESYNC, MODSEQ
-        // with CONDSTORE, then FLAGS.
-        line.clear();
-        line += detail::fetch_response_head(enabled_.uidonly, seq, uid);
-        if (!enabled_.uidonly && (enabled_.condstore || enabled_.qresync)) {
-            line += "UID ";
-            line += std::to_string(uid);
-            line += ' ';
-        }
-        if (enabled_.condstore) {
-            line += "MODSEQ (";
-            line += std::to_string(view.modseq(seq));
-            line += ") ";
-        }
-        line += "FLAGS (";
-        line += detail::flags_text(view.flags(seq), view.keywords(seq), view.recent(seq) && !enabled_.imap4rev2);
-        line += "))";
-        untagged(line);
+        // The form send_updates() uses (flag_change_fetch).
+        untagged(flag_change_fetch(view, seq, false, true));
     }
     selected_->expunges_reported_at = view.highest_modseq();
 }

@@ -77,6 +77,14 @@ struct Session::Impl final : detail::Context {
     void select(std::unique_ptr<mailstore::storage::Mailbox> mailbox, bool read_only) override;
     void deselect() override;
     void send_updates(bool allow_expunges) override;
+    // One unsolicited FETCH reporting a message's flags: "<seq> FETCH ("
+    // (UIDONLY: "<uid> UIDFETCH (", RFC 9586 §3.6), then UID when
+    // `with_uid` or the session's protocol asks for it (CONDSTORE/QRESYNC,
+    // RFC 7162 §3.1; IMAP4rev2, RFC 9051 §7.5.2), MODSEQ with CONDSTORE,
+    // and FLAGS unless `flags` is false (a silent STORE's echo, RFC 7162
+    // §3.1.3). In Dovecot's order: UID, MODSEQ, FLAGS.
+    std::string flag_change_fetch(const mailstore::storage::View& view, mailstore::storage::Seq seq, bool with_uid,
+                                  bool flags) const;
     void send_flags() override;
     Enabled& enabled() override { return enabled_; }
     mailstore::storage::UidSet& saved_result() override { return saved_result_; }

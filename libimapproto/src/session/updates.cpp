@@ -74,6 +74,32 @@ void Session::Impl::send_flags() {
     selected_->keywords_sent = names;
 }
 
+std::string Session::Impl::flag_change_fetch(const st::View& view, st::Seq seq, bool with_uid, bool flags) const {
+    const st::Uid uid = view.uid(seq);
+    std::string line = detail::fetch_response_head(enabled_.uidonly, seq, uid);
+    // RFC 7162 §3.1: once CONDSTORE is enabled, every untagged FETCH
+    // carries both the UID and the modseq (Dovecot adds the UID only once
+    // QRESYNC is on). RFC 9051 (Appendix E, item 21; §7.5.2): in IMAP4rev2
+    // every unsolicited FETCH carries UID. UIDFETCH carries it already.
+    if (!enabled_.uidonly && (with_uid || enabled_.condstore || enabled_.qresync || enabled_.imap4rev2)) {
+        line += "UID ";
+        line += std::to_string(uid);
+        line += ' ';
+    }
+    if (enabled_.condstore) {
+        line += "MODSEQ (";
+        line += std::to_string(view.modseq(seq));
+        line += ") ";
+    }
+    if (flags) {
+        line += "FLAGS (";
+        line += detail::flags_text(view.flags(seq), view.keywords(seq), view.recent(seq) && !enabled_.imap4rev2);
+        line += ") ";
+    }
+    line.back() = ')';
+    return line;
+}
+
 void Session::Impl::send_updates(bool allow_expunges) {
     if (!selected_ || closing_)
         return;
@@ -126,11 +152,9 @@ void Session::Impl::send_updates(bool allow_expunges) {
     if (!r.changed.empty()) {
         const st::View& view = mailbox.view();
         // RFC 5465 §5.1: with FlagChange for the selected mailbox, FETCH
-        // carries UID. RFC 9051 (Appendix E, item 21; §7.5.2): in IMAP4rev2
-        // every unsolicited FETCH carries UID.
-        const bool with_uid = current_.uid || notify_.fetch_with_uid() || enabled_.imap4rev2;
+        // carries UID; so does a UID command's own echo.
+        const bool with_uid = current_.uid || notify_.fetch_with_uid();
         const auto& own = selected_->own_changes;
-        std::string line;
         for (st::Uid uid : r.changed) {
             st::Seq seq = view.seq(uid);
             if (seq == 0)
@@ -145,33 +169,8 @@ void Session::Impl::send_updates(bool allow_expunges) {
             // §6.4.6 allows either; Dovecot does not).
             if (mine && (mine->echo == Echo::none || (mine->echo == Echo::modseq && !enabled_.condstore)))
                 continue;
-            // Dovecot's order for every unsolicited FETCH: UID, MODSEQ,
-            // FLAGS. RFC 7162 §3.1: once CONDSTORE is enabled, every
-            // untagged FETCH carries both the UID and the modseq (Dovecot
-            // adds the UID only once QRESYNC is on).
-            line.clear();
-            // RFC 9586 §3.6: a UIDONLY session gets "<uid> UIDFETCH (",
-            // which carries the UID already.
-            line += detail::fetch_response_head(enabled_.uidonly, seq, uid);
-            if (!enabled_.uidonly && (with_uid || enabled_.condstore || enabled_.qresync)) {
-                line += "UID ";
-                line += std::to_string(uid);
-                line += ' ';
-            }
-            if (enabled_.condstore) {
-                line += "MODSEQ (";
-                line += std::to_string(view.modseq(seq));
-                line += ") ";
-            }
             // A silent STORE reports only the new modseq (RFC 7162 §3.1.3).
-            if (!mine || mine->echo == Echo::flags) {
-                line += "FLAGS (";
-                line += detail::flags_text(view.flags(seq), view.keywords(seq),
-                                           view.recent(seq) && !enabled_.imap4rev2);
-                line += ") ";
-            }
-            line.back() = ')';
-            untagged(line);
+            untagged(flag_change_fetch(view, seq, with_uid, !mine || mine->echo == Echo::flags));
         }
     }
     selected_->own_changes.clear();
